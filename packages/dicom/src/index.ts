@@ -1,0 +1,10 @@
+export { DicomError, type DicomErrorCode } from './errors';
+export { parseDicomBytes, DEFAULT_PARSE_LIMITS, type ParsedDicom, type ParseLimits } from './parse';
+export { readInstanceInfo, type InstanceInfo, type PixelModule, type FramePlane, type ModalityLut, type Padding, type Vec3 } from './instance-info';
+export { decodeStoredPixels, toModalityValues, DEFAULT_DECODE_LIMITS, type DecodeLimits, type StoredPixels, type ModalityPixels } from './pixels';
+export { decodeDicom, readDicomInfo, type DecodeOptions, type DecodedImage } from './decode';
+export { transferSyntaxInfo, supportedTransferSyntaxes, TS, type TransferSyntaxInfo, type CodecId } from './transfer-syntax';
+export { setWasmModuleProvider, WASM_CODECS, type WasmModuleProvider, type WasmCodecName } from './codecs/wasm';
+export { decodeRleFrame } from './codecs/rle';
+export { groupBySeries, planSeries, chooseSeries, type SeriesPlan, type SeriesChoice, type SeriesWarning, type SliceRef } from './series';
+export { assembleVolume, type Volume } from './volume';

@@ -1,0 +1,73 @@
+/**
+ * Turning a planned series into a HU volume (z, y, x) with its geometry.
+ */
+import { decodeDicom, type DecodeOptions } from './decode';
+import { DicomError } from './errors';
+import type { Vec3 } from './instance-info';
+import type { SeriesPlan, SeriesWarning } from './series';
+
+/** A CT volume in Hounsfield units with the geometry that places it in patient space. */
+export interface Volume {
+  /** HU, index = (z · ny + y) · nx + x; NaN where the scanner marked padding. */
+  data: Float32Array;
+  /** [nz, ny, nx] */
+  shape: [number, number, number];
+  /** [z, y, x] spacing in mm; z is the median slice spacing. */
+  spacing: [number, number, number];
+  /** Patient position (mm) of voxel (0, 0, 0). */
+  origin: Vec3;
+  /** Unit vectors of the x (row), y (column) and z (slice) axes in patient space. */
+  direction: { x: Vec3; y: Vec3; z: Vec3 };
+  /** SOPInstanceUID of each z slice (with `#frame` for multi-frame instances). */
+  sopInstanceUids: string[];
+  /** Position of each slice along the normal (mm): the truth when spacing is irregular. */
+  slicePositions: number[];
+  paddingCount: number;
+  warnings: SeriesWarning[];
+}
+
+/**
+ * Decodes every slice of a plan into one volume. `read` returns an instance's bytes by its
+ * source name; each instance is read and decoded once even when it holds many frames.
+ */
+export async function assembleVolume(plan: SeriesPlan, read: (source: string) => Promise<Uint8Array>, options: Omit<DecodeOptions, 'source'> = {}): Promise<Volume> {
+  const ny = plan.rows;
+  const nx = plan.cols;
+  const nz = plan.slices.length;
+  const sliceLen = nx * ny;
+  const data = new Float32Array(nz * sliceLen);
+  let paddingCount = 0;
+  // Slices of one multi-frame instance share a decode.
+  const byInstance = new Map<string, number[]>();
+  plan.slices.forEach((s, z) => {
+    const list = byInstance.get(s.info.source);
+    if (list) list.push(z);
+    else byInstance.set(s.info.source, [z]);
+  });
+  for (const [source, zs] of byInstance) {
+    const img = await decodeDicom(await read(source), { ...options, source });
+    if (img.pixel.rows !== ny || img.pixel.cols !== nx) {
+      throw new DicomError('INCONSISTENT_SERIES', `${source} is ${img.pixel.cols}x${img.pixel.rows}, the series is ${nx}x${ny}`, { details: { source } });
+    }
+    paddingCount += img.paddingCount;
+    for (const z of zs) {
+      const frame = plan.slices[z]!.frame;
+      data.set(img.hu.subarray(frame * sliceLen, (frame + 1) * sliceLen), z * sliceLen);
+    }
+  }
+  const [sy, sx] = plan.pixelSpacing ?? [1, 1];
+  const dir = plan.direction ?? { row: [1, 0, 0] as Vec3, col: [0, 1, 0] as Vec3, normal: [0, 0, 1] as Vec3 };
+  const warnings = [...plan.warnings];
+  if (!plan.pixelSpacing) warnings.push({ code: 'NO_GEOMETRY', message: 'PixelSpacing missing: 1 mm assumed' });
+  return {
+    data,
+    shape: [nz, ny, nx],
+    spacing: [plan.sliceSpacing ?? plan.sliceThickness ?? 1, sy, sx],
+    origin: plan.origin ?? [0, 0, 0],
+    direction: { x: dir.row, y: dir.col, z: dir.normal },
+    sopInstanceUids: plan.slices.map((s) => (s.info.pixel && s.info.pixel.frames > 1 ? `${s.sopInstanceUid}#${s.frame}` : s.sopInstanceUid)),
+    slicePositions: plan.slices.map((s) => s.position),
+    paddingCount,
+    warnings,
+  };
+}
