@@ -7,13 +7,25 @@
  */
 import { isEmbolusError } from '@embolus/shared';
 
-type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
+type CommandModule = { run: (argv: string[]) => Promise<number> };
 
-const COMMANDS: Record<string, Command> = {
-  dicom: { summary: 'dicom info <file> | dicom hu <file>... (--out f.npy | --out-dir dir)', load: () => import('./commands/dicom') },
-  series: { summary: 'series <dir> [--json] [--volume]: find, choose and decode a CT series', load: () => import('./commands/series') },
-  eval: { summary: 'eval --predictions <csv> --labels <csv> [...]: AUROC, CIs, thresholds', load: () => import('./commands/eval') },
+/** Subcommands by name; each is `src/commands/<name>.ts`, loaded only when used. */
+const COMMANDS: Record<string, { summary: string }> = {
+  dicom: { summary: 'dicom info <file> | dicom hu <file>... (--out f.npy | --out-dir dir)' },
+  series: { summary: 'series <dir> [--json] [--volume]: find, choose and decode a CT series' },
+  phantom: { summary: 'phantom --out <dir> --studies N --seed S [--positive-rate p] [--rsna-layout]' },
+  preprocess: { summary: 'preprocess <series-dir> --out <dir>: model input windows and metadata' },
+  cache: { summary: 'cache <rsna-layout-dir> --out <cache-dir> [--split train:val:test]' },
+  analyze: { summary: 'analyze <series-dir|study-dir> [--model <dir>] [--json]: run the model on a study' },
+  train: { summary: 'train demo|<phase> …: run the trainer phases with progress' },
+  eval: { summary: 'eval --predictions <csv> --labels <csv> [...]: AUROC, CIs, thresholds' },
 };
+
+async function load(name: string): Promise<CommandModule> {
+  // A computed path keeps each command's dependencies out of start-up until it is used.
+  const file = `./commands/${name}.ts`;
+  return (await import(file)) as CommandModule;
+}
 
 /** Prints usage to stderr. */
 export function usage(): string {
@@ -47,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    const mod = await cmd.load();
+    const mod = await load(name);
     return await mod.run(rest);
   } catch (e) {
     process.stderr.write(formatError(e) + '\n');

@@ -22,6 +22,8 @@ export interface Volume {
   sopInstanceUids: string[];
   /** Position of each slice along the normal (mm): the truth when spacing is irregular. */
   slicePositions: number[];
+  /** ImagePositionPatient of each slice: differs from origin + z·normal under gantry tilt. */
+  sliceOrigins: Vec3[];
   paddingCount: number;
   warnings: SeriesWarning[];
 }
@@ -67,6 +69,7 @@ export async function assembleVolume(plan: SeriesPlan, read: (source: string) =>
     direction: { x: dir.row, y: dir.col, z: dir.normal },
     sopInstanceUids: plan.slices.map((s) => (s.info.pixel && s.info.pixel.frames > 1 ? `${s.sopInstanceUid}#${s.frame}` : s.sopInstanceUid)),
     slicePositions: plan.slices.map((s) => s.position),
+    sliceOrigins: plan.slices.map((s) => s.info.planes[s.frame]?.imagePositionPatient ?? plan.origin ?? [0, 0, 0]),
     paddingCount,
     warnings,
   };

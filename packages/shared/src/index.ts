@@ -1,3 +1,4 @@
 export * from './labels';
 export * from './errors';
 export * from './consistency';
+export * from './result';

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { DicomError, decodeDicom, readDicomInfo, transferSyntaxInfo } from '@embolus/dicom';
 import { readBytes } from '@embolus/dicom/node';
 import { UsageError } from '../cli';
-import { writeNpyFloat32 } from '../npy';
+import { writeNpy } from '@embolus/preprocess/node';
 
 /** Key tags of an instance as printed by `dicom info` (no patient attributes). */
 export function infoJson(file: string, bytes: Uint8Array): Record<string, unknown> {
@@ -49,7 +49,7 @@ function notFound(file: string, e: unknown): never {
 
 async function huOne(file: string, out: string): Promise<void> {
   const img = await decodeDicom(await readBytes(file).catch((e) => notFound(file, e)), { source: file });
-  await writeNpyFloat32(out, img.hu, [img.pixel.frames, img.pixel.rows, img.pixel.cols]);
+  await writeNpy(out, img.hu, [img.pixel.frames, img.pixel.rows, img.pixel.cols]);
 }
 
 async function hu(args: string[]): Promise<number> {

@@ -1,0 +1,49 @@
+/**
+ * Running the Python trainer (apps/gpu-runner/trainer) as a child process: stdout carries one JSON
+ * line per epoch or stage, stderr human logs. Both are streamed to the caller.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EmbolusError } from '@embolus/shared';
+
+export const TRAINER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../trainer');
+
+/** Debian's interpreter has python3-torch; a GPU image may point EMBOLUS_PYTHON elsewhere. */
+export function pythonExecutable(): string {
+  return process.env.EMBOLUS_PYTHON ?? '/usr/bin/python3';
+}
+
+/** Runs `python -m embolus_trainer.<module> args…`, calling `onJson` for each JSON line on stdout. */
+export function runTrainerModule(module: string, args: string[], onJson: (line: Record<string, unknown>) => void, onLog: (text: string) => void = (t) => process.stderr.write(t)): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(pythonExecutable(), ['-m', `embolus_trainer.${module}`, ...args], {
+      cwd: TRAINER_DIR,
+      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let buffered = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (!line) continue;
+        try {
+          onJson(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          onLog(line + '\n');
+        }
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (t: string) => onLog(t));
+    child.on('error', (e) => reject(new EmbolusError('TRAINER_FAILED', `cannot start ${pythonExecutable()}: ${e.message}`, { cause: e })));
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new EmbolusError('TRAINER_FAILED', `trainer module ${module} exited with ${signal ?? code}`, { details: { module, code, signal } }));
+    });
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * Entry into the pipeline from an assembled DICOM series, and the first two steps: order the
+ * volume bottom to top, and turn padding into air.
+ */
+import type { Vec3, Volume } from '@embolus/dicom';
+import type { Step } from './compose';
+import type { PipelineVolume } from './volume';
+
+const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+
+function offsets(origins: Vec3[], origin: Vec3, x: Vec3, y: Vec3): [number, number][] {
+  return origins.map((o) => [dot(sub(o, origin), x), dot(sub(o, origin), y)]);
+}
+
+/** Wraps a series volume (HU, geometry, source slices) for the pipeline. Copies nothing. */
+export function fromDicomVolume(vol: Volume): PipelineVolume {
+  const { x, y } = vol.direction;
+  return {
+    data: vol.data,
+    shape: vol.shape,
+    spacing: vol.spacing,
+    origin: vol.origin,
+    direction: vol.direction,
+    sources: vol.sopInstanceUids,
+    zSources: vol.sopInstanceUids.map((_, i) => [{ source: i, weight: 1 }]),
+    zPositions: vol.slicePositions,
+    sliceOffsets: offsets(vol.sliceOrigins, vol.sliceOrigins[0] ?? vol.origin, x, y),
+    paddingCount: vol.paddingCount,
+    warnings: vol.warnings.map((w) => `${w.code}: ${w.message}`),
+    record: [],
+  };
+}
+
+/**
+ * Makes z ascend from feet to head. Series assembly sorts along the slice normal, which points
+ * down when a scanner writes row × column = −z; the model was trained on feet-to-head windows.
+ */
+export function orderBottomToTop(): Step {
+  return {
+    name: 'orderBottomToTop',
+    apply(v) {
+      if (v.direction.z[2] >= 0) return { volume: v, record: { flipped: false } };
+      const [nz, ny, nx] = v.shape;
+      const plane = ny * nx;
+      const data = new Float32Array(v.data.length);
+      for (let z = 0; z < nz; z++) data.set(v.data.subarray((nz - 1 - z) * plane, (nz - z) * plane), z * plane);
+      const last = nz - 1;
+      const lastOffset = v.sliceOffsets?.[last] ?? [0, 0];
+      const zDir: Vec3 = [-v.direction.z[0], -v.direction.z[1], -v.direction.z[2]];
+      const origin: Vec3 = [0, 1, 2].map((i) => v.origin[i]! + lastOffset[0] * v.direction.x[i]! + lastOffset[1] * v.direction.y[i]! + (v.zPositions[last]! - v.zPositions[0]!) * v.direction.z[i]!) as Vec3;
+      return {
+        volume: {
+          ...v,
+          data,
+          origin,
+          direction: { ...v.direction, z: zDir },
+          zSources: [...v.zSources].reverse(),
+          zPositions: v.zPositions.map((p) => -p).reverse(),
+          ...(v.sliceOffsets ? { sliceOffsets: [...v.sliceOffsets].reverse().map(([a, b]) => [a - lastOffset[0], b - lastOffset[1]] as [number, number]) } : {}),
+        },
+        record: { flipped: true },
+      };
+    },
+  };
+}
+
+/** Replaces padding voxels (NaN from the decoder) with `hu`, air by default: they lie outside the body. */
+export function fillPadding(hu = -1024): Step {
+  return {
+    name: 'fillPadding',
+    apply(v) {
+      // Copying a 256-slice volume costs a third of a second: skip it when the decoder saw no padding.
+      if (v.paddingCount === 0) return { volume: v, record: { filled: 0, value: hu } };
+      let count = 0;
+      const data = v.data.slice();
+      for (let i = 0; i < data.length; i++) {
+        if (Number.isNaN(data[i]!)) {
+          data[i] = hu;
+          count++;
+        }
+      }
+      return { volume: { ...v, data, paddingCount: 0 }, record: { filled: count, value: hu } };
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export { encodeNpy, decodeNpy, writeNpy, readNpy, quantizeUint8, type NpyArray } from './npy';
+export { readRsnaLayout, RSNA_COLUMNS, type RsnaStudy } from './rsna-layout';
+export { parseSplit, splitOf, type Split } from './split';
+export { preprocessFolder } from './preprocess-folder';
+export { buildCache, CACHE_SETTINGS, type CacheIndexLine, type CacheProgress } from './cache';
