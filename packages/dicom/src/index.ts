@@ -7,4 +7,4 @@ export { transferSyntaxInfo, supportedTransferSyntaxes, TS, type TransferSyntaxI
 export { setWasmModuleProvider, WASM_CODECS, type WasmModuleProvider, type WasmCodecName } from './codecs/wasm';
 export { decodeRleFrame } from './codecs/rle';
 export { groupBySeries, planSeries, chooseSeries, type SeriesPlan, type SeriesChoice, type SeriesWarning, type SliceRef } from './series';
-export { assembleVolume, type Volume } from './volume';
+export { assembleVolume, finishVolume, slicesByInstance, type Volume } from './volume';

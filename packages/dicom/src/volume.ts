@@ -35,18 +35,10 @@ export interface Volume {
 export async function assembleVolume(plan: SeriesPlan, read: (source: string) => Promise<Uint8Array>, options: Omit<DecodeOptions, 'source'> = {}): Promise<Volume> {
   const ny = plan.rows;
   const nx = plan.cols;
-  const nz = plan.slices.length;
   const sliceLen = nx * ny;
-  const data = new Float32Array(nz * sliceLen);
+  const data = new Float32Array(plan.slices.length * sliceLen);
   let paddingCount = 0;
-  // Slices of one multi-frame instance share a decode.
-  const byInstance = new Map<string, number[]>();
-  plan.slices.forEach((s, z) => {
-    const list = byInstance.get(s.info.source);
-    if (list) list.push(z);
-    else byInstance.set(s.info.source, [z]);
-  });
-  for (const [source, zs] of byInstance) {
+  for (const [source, zs] of slicesByInstance(plan)) {
     const img = await decodeDicom(await read(source), { ...options, source });
     if (img.pixel.rows !== ny || img.pixel.cols !== nx) {
       throw new DicomError('INCONSISTENT_SERIES', `${source} is ${img.pixel.cols}x${img.pixel.rows}, the series is ${nx}x${ny}`, { details: { source } });
@@ -57,13 +49,29 @@ export async function assembleVolume(plan: SeriesPlan, read: (source: string) =>
       data.set(img.hu.subarray(frame * sliceLen, (frame + 1) * sliceLen), z * sliceLen);
     }
   }
+  return finishVolume(plan, data, paddingCount);
+}
+
+/** z indices of the plan grouped by instance: slices of one multi-frame instance share a decode. */
+export function slicesByInstance(plan: SeriesPlan): Map<string, number[]> {
+  const byInstance = new Map<string, number[]>();
+  plan.slices.forEach((s, z) => {
+    const list = byInstance.get(s.info.source);
+    if (list) list.push(z);
+    else byInstance.set(s.info.source, [z]);
+  });
+  return byInstance;
+}
+
+/** Wraps decoded HU of a plan with its geometry. */
+export function finishVolume(plan: SeriesPlan, data: Float32Array, paddingCount: number): Volume {
   const [sy, sx] = plan.pixelSpacing ?? [1, 1];
   const dir = plan.direction ?? { row: [1, 0, 0] as Vec3, col: [0, 1, 0] as Vec3, normal: [0, 0, 1] as Vec3 };
   const warnings = [...plan.warnings];
   if (!plan.pixelSpacing) warnings.push({ code: 'NO_GEOMETRY', message: 'PixelSpacing missing: 1 mm assumed' });
   return {
     data,
-    shape: [nz, ny, nx],
+    shape: [plan.slices.length, plan.rows, plan.cols],
     spacing: [plan.sliceSpacing ?? plan.sliceThickness ?? 1, sy, sx],
     origin: plan.origin ?? [0, 0, 0],
     direction: { x: dir.row, y: dir.col, z: dir.normal },

@@ -114,6 +114,15 @@ describe('real series', () => {
     expect(tissue / volume.data.length).toBeGreaterThan(0.1);
   });
 
+  it('decodes the same volume on worker threads as on one thread', async () => {
+    const one = await loadStudyVolume(CHEST_CT, { workers: 1 });
+    const two = await loadStudyVolume(CHEST_CT, { workers: 2 });
+    expect(two.volume.shape).toEqual(one.volume.shape);
+    expect(two.volume.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Buffer.compare(Buffer.from(two.volume.data.buffer), Buffer.from(one.volume.data.buffer))).toBe(0);
+    expect(two.volume.sopInstanceUids).toEqual(one.volume.sopInstanceUids);
+  });
+
   it('reports tilt, irregular spacing and gaps on the GE gantry-tilt head series', async () => {
     const scan = await scanFolder(path.join(CORPUS, 'dcm_qa_ct_GE_head_gantry_tilt_variable_spacing'));
     expect(scan.plans).toHaveLength(1);

@@ -7,7 +7,7 @@ import { readDicomInfo } from '../decode';
 import { DicomError } from '../errors';
 import type { InstanceInfo } from '../instance-info';
 import { chooseSeries, groupBySeries, planSeries, type SeriesChoice, type SeriesPlan } from '../series';
-import { assembleVolume, type Volume } from '../volume';
+import type { Volume } from '../volume';
 
 /** Lists regular files under `dir`, recursively, sorted; skips hidden files and text notes. */
 export async function listFiles(dir: string): Promise<string[]> {
@@ -59,10 +59,14 @@ export async function scanFolder(dir: string): Promise<FolderScan> {
   return { infos, plans, skipped };
 }
 
-/** Scans a folder, chooses the series to analyse and decodes it into a HU volume. */
-export async function loadStudyVolume(dir: string): Promise<{ scan: FolderScan; choice: SeriesChoice; volume: Volume }> {
+/**
+ * Scans a folder, chooses the series to analyse and decodes it into a HU volume, on `workers`
+ * threads (default: the machine's cores, at most 4; 1 decodes on the calling thread).
+ */
+export async function loadStudyVolume(dir: string, options: { workers?: number } = {}): Promise<{ scan: FolderScan; choice: SeriesChoice; volume: Volume }> {
   const scan = await scanFolder(dir);
   const choice = chooseSeries(scan.plans);
-  const volume = await assembleVolume(choice.chosen, readBytes);
+  const { assembleVolumeParallel, defaultDecodeWorkers } = await import('./parallel-volume');
+  const volume = await assembleVolumeParallel(choice.chosen, options.workers ?? defaultDecodeWorkers());
   return { scan, choice, volume };
 }

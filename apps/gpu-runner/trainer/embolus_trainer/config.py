@@ -1,0 +1,111 @@
+"""
+Configs: plain dataclasses, saved (as dicts) in every checkpoint and in manifest.json.
+`Config.from_dict` rejects unknown keys at every level, so a typo never trains silently.
+
+Presets (`preset(name)`): 'paper' (Ma et al.: r3d_18 width 64, D=512, batch 16, 20 epochs, lr 4e-4;
+TCN 128 channels, batch 64, 200 epochs, lr 5e-4 x0.9 every 20 epochs), 'lite' (width 8, D=64,
+batch 8, 5 epochs x 1,000 random train windows = 5,000 window-steps: ~135-185 ms per window
+fwd+bwd on 2 unshared CPU cores, i.e. 11-15 min plus validation) and 'tiny' (tests).
+"""
+from dataclasses import dataclass, field, fields, asdict, replace, is_dataclass
+import json
+
+
+@dataclass
+class Phase1Config:
+    width: int = 64              # stem channels; D = 8 * width (64 -> torchvision r3d_18, D=512)
+    batch_size: int = 16         # per process (DDP: global batch = batch_size * world size)
+    epochs: int = 20
+    lr: float = 4e-4
+    rotate_deg: float = 15.0     # train augmentation: rotation in [-rotate_deg, +rotate_deg] ...
+    crop: bool = True            # ... and a random serveSize crop of the trainSize window
+    windows_per_epoch: int = 0   # 0 = every train window each epoch; N > 0 = a fresh random N each epoch
+    eval_batch_size: int = 16    # >= 2 (torch 1.13 CPU Conv3d at batch 1 is pathologically slow)
+    num_workers: int = 2
+    pretrained: str = ''         # path to torchvision's Kinetics r3d_18 state dict (width 64 only)
+    amp: bool = True             # bf16 autocast, CUDA only
+    seed: int = 0
+
+
+@dataclass
+class Phase2Config:
+    seq_len: int = 40
+    channels: int = 128
+    levels: int = 2
+    kernel_size: int = 3
+    dropout: float = 0.2
+    mlp_hidden: int = 64
+    batch_size: int = 64
+    epochs: int = 200
+    lr: float = 5e-4
+    lr_gamma: float = 0.9
+    lr_every: int = 20           # decay period ...
+    lr_unit: str = 'epoch'       # ... in 'epoch's (the reference code's StepLR) or optimizer 'step's
+    amp: bool = False            # the TCN is tiny; fp32 everywhere by default
+    seed: int = 0
+
+
+@dataclass
+class Config:
+    name: str = 'paper'
+    phase1: Phase1Config = field(default_factory=Phase1Config)
+    phase2: Phase2Config = field(default_factory=Phase2Config)
+
+    @property
+    def feature_dim(self) -> int:
+        return 8 * self.phase1.width
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> 'Config':
+        return _build(cls, d, 'config')
+
+    def __post_init__(self):
+        p1, p2 = self.phase1, self.phase2
+        if p1.width < 1 or p1.batch_size < 1 or p1.eval_batch_size < 2:
+            raise ValueError('phase1: width >= 1, batch_size >= 1, eval_batch_size >= 2')
+        if p2.kernel_size % 2 == 0 or p2.lr_unit not in ('epoch', 'step') or p2.seq_len < 1:
+            raise ValueError("phase2: odd kernel_size, lr_unit 'epoch'|'step', seq_len >= 1")
+        if p1.pretrained and p1.width != 64:
+            raise ValueError('phase1.pretrained (Kinetics r3d_18) needs width 64')
+
+
+def _build(cls, d, where):
+    if not isinstance(d, dict):
+        raise TypeError(f'{where}: expected an object, got {type(d).__name__}')
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(d) - set(known))
+    if unknown:
+        raise ValueError(f'{where}: unknown key(s) {unknown}; known: {sorted(known)}')
+    kw = {}
+    for k, v in d.items():
+        t = known[k].type
+        kw[k] = _build(t, v, f'{where}.{k}') if is_dataclass(t) else v
+    return cls(**kw)
+
+
+def preset(name: str) -> Config:
+    if name == 'paper':
+        return Config('paper')
+    if name == 'lite':
+        return Config('lite', Phase1Config(width=8, batch_size=8, epochs=5, windows_per_epoch=1000, eval_batch_size=8),
+                      Phase2Config(epochs=100))
+    if name == 'tiny':
+        return Config('tiny', Phase1Config(width=2, batch_size=4, epochs=2, eval_batch_size=4, num_workers=0),
+                      Phase2Config(channels=8, mlp_hidden=8, batch_size=4, epochs=3, lr_every=2))
+    raise ValueError(f"unknown preset {name!r}: 'paper', 'lite' or 'tiny'")
+
+
+def override(cfg: Config, phase: str, **kw) -> Config:
+    """A copy of cfg with phase1/phase2 fields replaced (None values ignored); unknown names raise."""
+    kw = {k: v for k, v in kw.items() if v is not None}
+    sub = getattr(cfg, phase)
+    new = replace(sub, **kw)  # raises TypeError on unknown fields
+    return Config.from_dict({**cfg.to_dict(), phase: asdict(new)})
+
+
+def load_json(path: str) -> Config:
+    with open(path) as f:
+        return Config.from_dict(json.load(f))

@@ -1,0 +1,140 @@
+"""
+Phase 1: the window model (3-D ResNet-18) on single windows of 10 slices, BCE on the window label.
+Train on train224 with a random rotation (+-15 deg) and a random 192 crop; validate on serve192;
+keep the epoch with the best validation window AUROC (<out>/best.pt, ties/undefined -> lower val loss).
+Every epoch writes <out>/last.pt; running again resumes from it (the epoch's shuffle, subset and
+augmentation are seeded by (seed, epoch), so a resumed run equals an uninterrupted one).
+
+    python3 -m embolus_trainer.train_phase1 --cache <cache> --out <model-dir>/phase1 --config lite [--epochs 5]
+    torchrun --nproc_per_node 8 -m embolus_trainer.train_phase1 --cache <cache> --out <dir>/phase1 --config paper
+    # Kinetics-400 initialisation (paper config only): --pretrained r3d_18-b3b3357e.pth
+"""
+import argparse
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.utils.data import DataLoader, DistributedSampler, Subset
+
+from . import engine
+from .config import Config, override, preset, load_json
+from .data import Cache, WindowDataset, augment
+from .extract import study_outputs
+from .losses import auroc
+from .models import WindowNet
+
+
+def validate(model, cache: Cache, env, cfg: Config):
+    """(val BCE, val window AUROC) over serve192 windows of the val split (studies sharded by rank)."""
+    ys, zs = [], []
+    for s in cache.split('val')[env.rank::env.world]:
+        arr = np.load(cache.path(s['study'], 'serve'), mmap_mode='r')
+        _, z = study_outputs(model, arr, env, cache.scale, cfg.phase1.eval_batch_size, cfg.phase1.amp)
+        ys.append(np.asarray(cache.labels(s['study'])['windows'], np.float32))
+        zs.append(z)
+    parts = engine.gather((np.concatenate(ys) if ys else np.zeros(0), np.concatenate(zs) if zs else np.zeros(0)))
+    y, z = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    if y.size == 0:
+        return float('nan'), float('nan')
+    loss = F.binary_cross_entropy_with_logits(torch.from_numpy(z).double(), torch.from_numpy(y).double()).item()
+    return loss, auroc(y, z)
+
+
+def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
+    """Trains (or resumes) phase 1 into `out`; returns the path of best.pt."""
+    env, p = engine.setup(), cfg.phase1
+    cache = Cache(cache_root)
+    engine.seed_all(p.seed)
+    model = WindowNet(p.width)
+    if p.pretrained:
+        model.load_kinetics(p.pretrained)
+    model.to(env.device)
+    if env.device.type == 'cuda':
+        model.to(memory_format=torch.channels_last_3d)
+    opt = torch.optim.Adam(model.parameters(), lr=p.lr)
+    start, best, history = 0, None, []
+    last, best_path = os.path.join(out, 'last.pt'), os.path.join(out, 'best.pt')
+    if resume and os.path.exists(last):
+        ck = engine.load_checkpoint(last)
+        engine.check_resume(ck['config']['phase1'], cfg.to_dict()['phase1'])
+        model.load_state_dict(ck['model'])
+        opt.load_state_dict(ck['optimizer'])
+        start, best, history = ck['epoch'] + 1, ck['best'], ck['history']
+        engine.log(f'phase1: resuming from {last} at epoch {start}')
+    net = DDP(model, device_ids=[env.local_rank] if env.device.type == 'cuda' else None) if env.world > 1 else model
+    train_set = WindowDataset(cache, cache.window_items('train'), 'train')
+    engine.log(f'phase1: width {p.width} (D={cfg.feature_dim}), {len(train_set)} train windows, '
+               f'{sum(s["windows"] for s in cache.split("val"))} val windows, device {env.device}, world {env.world}')
+    for epoch in range(start, p.epochs):
+        t0 = time.time()
+        engine.seed_all(p.seed * 1000 + epoch)
+        g = torch.Generator().manual_seed(p.seed * 1000 + epoch)
+        subset = train_set
+        if 0 < p.windows_per_epoch < len(train_set):
+            subset = Subset(train_set, torch.randperm(len(train_set), generator=g)[:p.windows_per_epoch].tolist())
+        sampler = DistributedSampler(subset, num_replicas=env.world, rank=env.rank, shuffle=True, seed=p.seed)
+        sampler.set_epoch(epoch)
+        loader = DataLoader(subset, batch_size=p.batch_size, sampler=sampler, num_workers=p.num_workers,
+                            pin_memory=env.device.type == 'cuda')
+        aug = torch.Generator().manual_seed((p.seed * 1000 + epoch) * 64 + env.rank)
+        net.train()
+        tot, n = torch.zeros((), dtype=torch.float64), 0
+        for xb, yb in loader:
+            x = xb.to(env.device, non_blocking=True).float().div_(cache.scale)
+            x = augment(x, cache.serve_size, p.rotate_deg, p.crop, aug)
+            if env.device.type == 'cuda':
+                x = x.contiguous(memory_format=torch.channels_last_3d)
+            y = yb.to(env.device)
+            with engine.autocast(env, p.amp):
+                z = net(x)
+            loss = F.binary_cross_entropy_with_logits(z.float(), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            tot += loss.detach().double().cpu() * len(y)
+            n += len(y)
+        tot_all = engine.gather((tot.item(), n))
+        train_loss = sum(a for a, _ in tot_all) / max(1, sum(b for _, b in tot_all))
+        val_loss, val_auc = validate(model, cache, env, cfg)
+        key = [val_auc if math.isfinite(val_auc) else -1.0, -val_loss if math.isfinite(val_loss) else -1e9]
+        improved = best is None or key > best
+        row = dict(phase='phase1', epoch=epoch, loss=round(train_loss, 6), val_loss=round(val_loss, 6),
+                   val_auroc=round(val_auc, 6) if math.isfinite(val_auc) else val_auc,
+                   windows=sum(b for _, b in tot_all), seconds=round(time.time() - t0, 2), best=improved)
+        history.append(row)
+        if improved:
+            best = key
+        if env.main:
+            state = dict(config=cfg.to_dict(), feature_dim=cfg.feature_dim, model=model.state_dict(),
+                         optimizer=opt.state_dict(), epoch=epoch, best=best, history=history)
+            if improved:
+                engine.save_checkpoint(best_path, state)
+            engine.save_checkpoint(last, state)
+        engine.barrier()
+        engine.log_json(**row)
+    return best_path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--cache', required=True)
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--config', default='lite', help="preset name ('paper', 'lite', 'tiny') or a config .json")
+    ap.add_argument('--epochs', type=int)
+    ap.add_argument('--batch-size', type=int)
+    ap.add_argument('--windows-per-epoch', type=int)
+    ap.add_argument('--pretrained')
+    ap.add_argument('--no-resume', action='store_true')
+    a = ap.parse_args()
+    cfg = load_json(a.config) if a.config.endswith('.json') else preset(a.config)
+    cfg = override(cfg, 'phase1', epochs=a.epochs, batch_size=a.batch_size, windows_per_epoch=a.windows_per_epoch,
+                   pretrained=a.pretrained)
+    train(cfg, a.cache, a.out, resume=not a.no_resume)
+
+
+if __name__ == '__main__':
+    main()

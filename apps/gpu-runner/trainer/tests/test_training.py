@@ -1,0 +1,98 @@
+"""Resume == uninterrupted (both phases), and the whole pipeline on a tiny synthetic cache."""
+import json
+import os
+
+import onnx
+import torch
+
+from embolus_trainer import engine, extract, pipeline, train_phase1, train_phase2
+from embolus_trainer.config import override, preset
+
+
+def _same_state(a, b):
+    sa, sb = engine.load_checkpoint(a)['model'], engine.load_checkpoint(b)['model']
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def _strip(history):
+    return engine.finite([{k: v for k, v in h.items() if k != 'seconds'} for h in history])  # nan != nan
+
+
+def test_resume_equals_uninterrupted(synth_cache, tmp_path):
+    cfg = override(preset('tiny'), 'phase1', epochs=3, windows_per_epoch=9)
+    full, part = tmp_path / 'full', tmp_path / 'part'
+    train_phase1.train(cfg, synth_cache, str(full))
+    train_phase1.train(override(cfg, 'phase1', epochs=1), synth_cache, str(part))
+    train_phase1.train(cfg, synth_cache, str(part))  # resumes at epoch 1
+    assert _same_state(full / 'last.pt', part / 'last.pt')
+    h_full, h_part = (engine.load_checkpoint(p / 'last.pt')['history'] for p in (full, part))
+    assert _strip(h_full) == _strip(h_part) and len(h_full) == 3
+
+    extract.extract(synth_cache, str(full / 'best.pt'), 'resume-test')
+    cfg2 = override(cfg, 'phase2', epochs=4, batch_size=3)
+    train_phase2.train(cfg2, synth_cache, 'resume-test', str(full / 'p2'))
+    train_phase2.train(override(cfg2, 'phase2', epochs=2), synth_cache, 'resume-test', str(part / 'p2'))
+    train_phase2.train(cfg2, synth_cache, 'resume-test', str(part / 'p2'))
+    assert _same_state(full / 'p2' / 'last.pt', part / 'p2' / 'last.pt')
+    assert _strip(engine.load_checkpoint(full / 'p2' / 'last.pt')['history']) == \
+        _strip(engine.load_checkpoint(part / 'p2' / 'last.pt')['history'])
+
+
+def test_resume_rejects_a_changed_config(synth_cache, tmp_path):
+    cfg = override(preset('tiny'), 'phase1', epochs=1, windows_per_epoch=4)
+    train_phase1.train(cfg, synth_cache, str(tmp_path))
+    try:
+        train_phase1.train(override(cfg, 'phase1', lr=1e-3, epochs=2), synth_cache, str(tmp_path))
+    except ValueError as e:
+        assert 'lr' in str(e)
+    else:
+        raise AssertionError('resume with another lr must fail')
+
+
+def test_pipeline_end_to_end(synth_cache, tmp_path, capsys):
+    out = tmp_path / 'model'
+    result = pipeline.run(preset('tiny'), synth_cache, str(out))
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert [r['phase'] for r in lines].count('phase1') == 2 and lines[-1]['phase'] == 'pipeline'
+    assert all({'epoch', 'loss', 'val_loss', 'seconds'} <= set(r) for r in lines if r['phase'].startswith('phase'))
+    m = json.loads((out / 'manifest.json').read_text())
+    assert m['featureDim'] == 16 and m['sequenceLength'] == 40 and m['notForClinicalUse'] is True
+    assert m['thresholds']['negative_exam_for_pe'] == 0.8 and m['thresholds']['pe_present_on_image'] == 0.15
+    for key in ('phase1', 'phase2'):
+        f = out / m['files'][key]['path']
+        assert engine.sha256(str(f)) == m['files'][key]['sha256']
+        onnx.checker.check_model(onnx.load(str(f)))
+    g1, g2 = onnx.load(str(out / 'phase1.onnx')).graph, onnx.load(str(out / 'phase2.onnx')).graph
+    assert [o.name for o in g1.output] == ['feature', 'logit', 'cam']
+    assert [o.name for o in g2.output] == ['window_logit', 'study_logit', 'attention']
+    assert not any('weight_g' in i.name or 'weight_v' in i.name for i in g2.initializer)
+    assert set(m['metrics']['study_auroc']) == set(m['labels']) and 'window_auroc' in m['metrics']
+    assert result['metrics']['split'] == 'test'
+    assert os.path.exists(os.path.join(synth_cache, 'features', 'model', 'meta.json'))
+
+
+def test_ddp_two_processes_on_cpu(synth_cache, tmp_path):
+    """DistributedDataParallel over gloo, launched like torchrun does (env://); rank 0 alone logs JSON."""
+    import socket
+    import subprocess
+    import sys
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    procs = []
+    for r in (0, 1):
+        env = dict(os.environ, MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), WORLD_SIZE='2', RANK=str(r),
+                   LOCAL_RANK=str(r), EMBOLUS_THREADS='1', CUDA_VISIBLE_DEVICES='')
+        procs.append(subprocess.Popen([sys.executable, '-m', 'embolus_trainer.pipeline', '--cache', synth_cache,
+                                       '--out', str(tmp_path / 'm'), '--config', 'tiny', '--run', 'ddp'],
+                                      cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
+    rows = [json.loads(line) for line in outs[0][0].splitlines()]
+    assert outs[1][0] == '' and rows[-1]['phase'] == 'pipeline'
+    p1 = [r for r in rows if r['phase'] == 'phase1']
+    n_train = sum(json.loads(line)['windows'] for line in open(os.path.join(synth_cache, 'index.jsonl'))
+                  if json.loads(line)['split'] == 'train')
+    assert p1[0]['windows'] == 2 * ((n_train + 1) // 2)  # both ranks' shards (DistributedSampler pads to even)
+    assert (tmp_path / 'm' / 'manifest.json').exists()

@@ -1,0 +1,80 @@
+/**
+ * Analysing a study end to end: series → preprocessing → phase 1 → phase 2 → consistency repair
+ * → thresholds, as the typed result that the CLI prints, the runner uploads and the API serves.
+ */
+import { preprocessFolder } from '@embolus/preprocess/node';
+import { PAPER_CHANNELS, sliceProbabilities, type PreprocessMeta, type PreprocessResult } from '@embolus/preprocess';
+import { AnalysisResultSchema, DEFAULT_THRESHOLDS, STUDY_LABELS, check, repair, type AnalysisResult, type StudyLabel } from '@embolus/shared';
+import { camToVolume, type CamVolume } from './cam';
+import type { LoadedModel } from './model';
+import { runPhase1 } from './phase1';
+import { runPhase2 } from './phase2';
+
+export interface AnalyzeOptions {
+  /** Windows per phase-1 run. */
+  batch?: number;
+  /** Skip building the CAM volume (saves memory when no one will look at it). */
+  cam?: boolean;
+}
+
+/** The typed result plus what does not fit in JSON. */
+export interface Analysis {
+  result: AnalysisResult;
+  cam?: CamVolume;
+  preprocess: PreprocessMeta;
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+const round = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** Runs the model on an already preprocessed study. */
+export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessResult, meta: PreprocessMeta, options: AnalyzeOptions = {}, timings: Record<string, number> = {}): Promise<Analysis> {
+  const m = model.manifest;
+  const t = pre.tensors.find((x) => x.shape[3] === m.inputSize) ?? pre.tensors[0]!;
+  const W = t.shape[0];
+  let t0 = performance.now();
+  const p1 = await runPhase1(model.phase1, t.data, t.shape, options.batch ?? 4);
+  timings.phase1 = Math.round(performance.now() - t0);
+  t0 = performance.now();
+  const p2 = await runPhase2(model.phase2, p1.features, W, p1.featureDim, m.sequenceLength);
+  timings.phase2 = Math.round(performance.now() - t0);
+  t0 = performance.now();
+  const windowProbs = Array.from(p2.windowLogits, (l) => sigmoid(l));
+  const raw = Object.fromEntries(STUDY_LABELS.map((l) => [l, sigmoid(p2.studyLogits[l])])) as Record<StudyLabel, number>;
+  const prediction = { study: raw, images: windowProbs };
+  const violations = check(prediction);
+  const repaired = violations.length ? repair(prediction) : undefined;
+  const final = repaired?.prediction ?? prediction;
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...m.thresholds };
+  const labels = Object.fromEntries(
+    STUDY_LABELS.map((l) => [l, { probability: round(final.study[l]), threshold: thresholds[l], decision: final.study[l] >= thresholds[l] }]),
+  ) as AnalysisResult['labels'];
+  const slices = sliceProbabilities(t.windows, final.images);
+  const cam = options.cam === false ? undefined : camToVolume(p1.cam, p1.camShape, W, t.shape[2], t.shape[3]);
+  timings.postprocess = Math.round(performance.now() - t0);
+  const result: AnalysisResult = {
+    schemaVersion: 1,
+    ...(meta.series ? { seriesInstanceUid: meta.series.seriesInstanceUid } : {}),
+    labels,
+    windows: t.windows.map((w, i) => ({ index: w.index, probability: round(final.images[i] ?? 0), slices: w.slices })),
+    slices: [...slices].map(([sopInstanceUid, p]) => ({ sopInstanceUid, probability: round(p) })),
+    attention: Object.fromEntries(STUDY_LABELS.map((l) => [l, p2.attention[l].map(round)])) as AnalysisResult['attention'],
+    consistency: {
+      violations: violations.map((v) => ({ rule: v.rule, message: v.message, labels: v.labels })),
+      repaired: repaired !== undefined,
+      changed: repaired?.changed ?? [],
+    },
+    model: { version: m.version, sha256: model.sha256, trainedOn: m.trainedOn, notForClinicalUse: true },
+    timings,
+    warnings: meta.warnings,
+  };
+  return { result: AnalysisResultSchema.parse(result), ...(cam ? { cam } : {}), preprocess: meta };
+}
+
+/** Finds the series in `dir`, preprocesses it and runs the model. */
+export async function analyzeFolder(model: LoadedModel, dir: string, options: AnalyzeOptions = {}): Promise<Analysis> {
+  const t0 = performance.now();
+  const { result, meta } = await preprocessFolder(dir, { windows: [{ size: model.manifest.inputSize, windowSlices: model.manifest.windowSlices, channels: PAPER_CHANNELS }] });
+  const timings: Record<string, number> = { ...meta.timingsMs, preprocessTotal: Math.round(performance.now() - t0) };
+  return analyzePreprocessed(model, result, meta, options, timings);
+}

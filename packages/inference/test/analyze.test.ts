@@ -1,0 +1,99 @@
+/**
+ * Loading a model directory and analysing a phantom study end to end with the tiny-width
+ * fixture models (random weights: the test checks plumbing, shapes and invariants, not accuracy).
+ */
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeStudy, generateStudy } from '@embolus/phantom';
+import { AnalysisResultSchema, STUDY_LABELS, check } from '@embolus/shared';
+import { analyzeFolder, loadModel, type LoadedModel } from '../src/index';
+import { FIXTURES } from './fixtures/npy';
+
+let root: string;
+let modelDir: string;
+let studyDir: string;
+let model: LoadedModel;
+
+async function makeModelDir(dir: string): Promise<void> {
+  const files: Record<string, { path: string; sha256: string }> = {};
+  for (const f of ['phase1', 'phase2']) {
+    await copyFile(path.join(FIXTURES, `${f}.onnx`), path.join(dir, `${f}.onnx`));
+    files[f] = { path: `${f}.onnx`, sha256: createHash('sha256').update(await readFile(path.join(dir, `${f}.onnx`))).digest('hex') };
+  }
+  const thresholds = { pe_present_on_image: 0.15, negative_exam_for_pe: 0.8, indeterminate: 0.05, chronic_pe: 0.05, acute_and_chronic_pe: 0.05, central_pe: 0.05, leftsided_pe: 0.15, rightsided_pe: 0.15, rv_lv_ratio_gte_1: 0.15, rv_lv_ratio_lt_1: 0.15 };
+  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ version: 'fixture-1', trainedOn: 'nothing (random tiny weights)', notForClinicalUse: true, files, featureDim: 16, sequenceLength: 40, windowSlices: 10, inputSize: 192, thresholds }));
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'embolus-infer-'));
+  modelDir = path.join(root, 'model');
+  await (await import('node:fs/promises')).mkdir(modelDir);
+  await makeModelDir(modelDir);
+  const study = generateStudy({ seed: 4, preset: 'demo', kind: 'positive', matrix: 128 });
+  studyDir = await writeStudy(path.join(root, 'data'), study);
+  model = await loadModel(modelDir, { executionProvider: 'cpu' });
+}, 60_000);
+afterAll(async () => {
+  await model?.release();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('loadModel', () => {
+  it('loads on CPU and identifies the model by its manifest hash', () => {
+    expect(model.executionProvider).toBe('cpu');
+    expect(model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(model.manifest.featureDim).toBe(16);
+  });
+
+  it('refuses a model whose ONNX file does not match its checksum', async () => {
+    const bad = path.join(root, 'bad');
+    await (await import('node:fs/promises')).mkdir(bad);
+    await makeModelDir(bad);
+    await writeFile(path.join(bad, 'phase2.onnx'), 'tampered');
+    await expect(loadModel(bad)).rejects.toMatchObject({ code: 'MODEL_CHECKSUM' });
+  });
+
+  it('names what is wrong with a manifest, and a missing model', async () => {
+    const bad = path.join(root, 'bad-manifest');
+    await (await import('node:fs/promises')).mkdir(bad);
+    await writeFile(path.join(bad, 'manifest.json'), JSON.stringify({ version: 'x', trainedOn: 'y', notForClinicalUse: false }));
+    await expect(loadModel(bad)).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/notForClinicalUse/) });
+    await expect(loadModel(path.join(root, 'nowhere'))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+  });
+});
+
+describe('analyzeFolder', () => {
+  it('returns a schema-valid, consistent result with windows, slices, attention and CAM', async () => {
+    const a = await analyzeFolder(model, studyDir);
+    const r = AnalysisResultSchema.parse(a.result);
+    const W = r.windows.length;
+    expect(W).toBeGreaterThan(0);
+    expect(Object.keys(r.labels).sort()).toEqual([...STUDY_LABELS].sort());
+    for (const l of STUDY_LABELS) {
+      const x = r.labels[l]!;
+      expect(x.decision).toBe(x.probability >= x.threshold);
+      const att = r.attention[l]!;
+      expect(att).toHaveLength(W);
+      expect(att.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 4);
+    }
+    // After repair the final probabilities obey the RSNA rules.
+    const final = { study: Object.fromEntries(STUDY_LABELS.map((l) => [l, r.labels[l]!.probability])) as Record<(typeof STUDY_LABELS)[number], number>, images: r.windows.map((w) => w.probability) };
+    expect(check(final)).toEqual([]);
+    expect(r.consistency.repaired).toBe(r.consistency.violations.length > 0);
+    expect(r.slices!.length).toBeGreaterThan(0);
+    expect(a.cam!.shape).toEqual([W * 10, 192, 192]);
+    expect(a.cam!.max).toBeGreaterThanOrEqual(0);
+    expect(r.model).toMatchObject({ version: 'fixture-1', notForClinicalUse: true, sha256: model.sha256 });
+    expect(Object.keys(r.timings)).toEqual(expect.arrayContaining(['loadSeries', 'resampleIsotropic', 'phase1', 'phase2']));
+  }, 60_000);
+
+  it('gives the same result twice (deterministic end to end)', async () => {
+    const a = await analyzeFolder(model, studyDir, { cam: false });
+    const b = await analyzeFolder(model, studyDir, { cam: false, batch: 1 });
+    expect(b.result.labels).toEqual(a.result.labels);
+    expect(b.result.windows).toEqual(a.result.windows);
+  }, 60_000);
+});
