@@ -42,7 +42,7 @@ export async function evaluateOnPhantoms(model: LoadedModel, dataset: DatasetSum
     const dir = path.join(dataset.out, st.studyInstanceUid);
     const a = await analyzeFolder(model, dir, { cam: false });
     for (const l of STUDY_LABELS) {
-      study[l]!.s.push(a.result.labels[l]!.probability);
+      study[l]!.s.push(a.result.labels[l]!.rawProbability ?? a.result.labels[l]!.probability);
       study[l]!.t.push(st.labels[l]);
     }
     const labels = windowLabelsFromSlices(
@@ -50,7 +50,7 @@ export async function evaluateOnPhantoms(model: LoadedModel, dataset: DatasetSum
       positives.get(st.studyInstanceUid) ?? new Set(),
     );
     a.result.windows.forEach((w, k) => {
-      win.s.push(w.probability);
+      win.s.push(w.rawProbability ?? w.probability);
       win.t.push(labels[k]!);
     });
     onProgress?.(i + 1, dataset.studies.length);

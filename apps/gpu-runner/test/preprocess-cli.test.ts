@@ -26,7 +26,7 @@ describe('embolus preprocess', () => {
     expect(w.shape.slice(1)).toEqual([3, 10, 192, 192]);
     const meta = JSON.parse(await readFile(path.join(out, 'meta.json'), 'utf8'));
     expect(meta.steps.map((s: { step: string }) => s.step)).toEqual(['orderBottomToTop', 'fillPadding', 'resampleIsotropic', 'lungMask', 'cropToLungBox']);
-    expect(meta.windows).toHaveLength(w.shape[0]);
+    expect(meta.windows).toHaveLength(w.shape[0]!);
     expect(meta.lungLitres).toBeGreaterThan(0.5);
     expect(meta.cropBox.voxels.start).toHaveLength(3);
     expect(meta.cropBox.patientMm.first).toHaveLength(3);

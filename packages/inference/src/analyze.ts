@@ -47,7 +47,7 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
   const final = repaired?.prediction ?? prediction;
   const thresholds = { ...DEFAULT_THRESHOLDS, ...m.thresholds };
   const labels = Object.fromEntries(
-    STUDY_LABELS.map((l) => [l, { probability: round(final.study[l]), threshold: thresholds[l], decision: final.study[l] >= thresholds[l] }]),
+    STUDY_LABELS.map((l) => [l, { probability: round(final.study[l]), rawProbability: round(raw[l]), threshold: thresholds[l], decision: final.study[l] >= thresholds[l] }]),
   ) as AnalysisResult['labels'];
   const slices = sliceProbabilities(t.windows, final.images);
   const cam = options.cam === false ? undefined : camToVolume(p1.cam, p1.camShape, W, t.shape[2], t.shape[3]);
@@ -56,7 +56,7 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
     schemaVersion: 1,
     ...(meta.series ? { seriesInstanceUid: meta.series.seriesInstanceUid } : {}),
     labels,
-    windows: t.windows.map((w, i) => ({ index: w.index, probability: round(final.images[i] ?? 0), slices: w.slices })),
+    windows: t.windows.map((w, i) => ({ index: w.index, probability: round(final.images[i] ?? 0), rawProbability: round(windowProbs[i] ?? 0), slices: w.slices })),
     slices: [...slices].map(([sopInstanceUid, p]) => ({ sopInstanceUid, probability: round(p) })),
     attention: Object.fromEntries(STUDY_LABELS.map((l) => [l, p2.attention[l].map(round)])) as AnalysisResult['attention'],
     consistency: {

@@ -3,7 +3,9 @@
  * provider chosen at load time (CUDA when present, else CPU).
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { InferenceError } from './errors';
@@ -28,6 +30,21 @@ export interface LoadedModel {
   phase2: ort.InferenceSession;
   executionProvider: ExecutionProvider;
   release(): Promise<void>;
+}
+
+/**
+ * Whether onnxruntime-node's CUDA provider library was installed next to its binding. `.npmrc`
+ * skips that download (`onnxruntime-node-install=skip`) except in the GPU image; without the
+ * library ORT prints a native error on every session it tries, so 'auto' does not try at all.
+ */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+    const bin = path.join(path.dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(path.join(bin, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
 }
 
 function sha256(b: Uint8Array): string {
@@ -72,7 +89,7 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
     bytes[key] = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   }
   const want = options.executionProvider ?? (process.env.EMBOLUS_EXECUTION_PROVIDER as ExecutionProvider | 'auto' | undefined) ?? 'auto';
-  let ep: ExecutionProvider = want === 'cuda' || want === 'auto' ? 'cuda' : 'cpu';
+  let ep: ExecutionProvider = want === 'cuda' || (want === 'auto' && cudaProviderInstalled()) ? 'cuda' : 'cpu';
   let phase1: ort.InferenceSession;
   let phase2: ort.InferenceSession;
   try {

@@ -8,9 +8,14 @@ import { STUDY_LABELS } from './labels';
 const probability = z.number().min(0).max(1);
 const studyLabel = z.enum(STUDY_LABELS);
 
-/** One study label: the model's probability, the threshold in force and the decision. */
+/**
+ * One study label: the probability after RSNA consistency repair, the threshold in force and the
+ * decision. `rawProbability` is the model's own output before repair: repair moves violating
+ * labels just across 0.5, which ties many studies, so ranking metrics (AUROC) use the raw value.
+ */
 export const LabelResultSchema = z.object({
   probability,
+  rawProbability: probability.optional(),
   threshold: probability,
   decision: z.boolean(),
 });
@@ -25,7 +30,7 @@ export const AnalysisResultSchema = z.object({
   seriesInstanceUid: z.string().optional(),
   labels: z.record(studyLabel, LabelResultSchema),
   /** Per window of 10 resampled slices: PE probability and the source slices it covers. */
-  windows: z.array(z.object({ index: z.number().int().min(0), probability, slices: z.array(WindowSliceSchema) })),
+  windows: z.array(z.object({ index: z.number().int().min(0), probability, rawProbability: probability.optional(), slices: z.array(WindowSliceSchema) })),
   /** Per source slice: PE probability (the max over windows covering it). */
   slices: z.array(z.object({ sopInstanceUid: z.string(), probability })).optional(),
   /** Attention of each study label's head over windows (sums to 1). */

@@ -1,0 +1,88 @@
+/**
+ * The Hono application, the same on Node and on Workers: middleware, one router per resource,
+ * the OpenAPI 3.1 document and the single error handler.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppDeps, AppEnv } from './deps';
+import { ApiError, toErrorResponse } from './errors';
+import { authenticate, KeyCache } from './middleware/auth';
+import { mediaType } from './middleware/body';
+import { requestContext } from './middleware/context';
+import { rateLimit } from './middleware/rate-limit';
+import { adminRoutes } from './routes/admin';
+import { artifacts } from './routes/artifacts';
+import { dicomweb } from './routes/dicomweb';
+import { instances } from './routes/instances';
+import { jobs } from './routes/jobs';
+import { metrics } from './routes/metrics';
+import { models } from './routes/models';
+import { runner } from './routes/runner';
+import { studies } from './routes/studies';
+import { webhooks } from './routes/webhooks';
+import { WorklistCache } from './worklist-cache';
+
+/** Paths served without a key. */
+const PUBLIC = new Set(['/v1/openapi.json', '/v1/health']);
+
+/** Builds the app over `deps`. */
+export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
+  const deps: AppDeps = { ...input, worklistCache: input.worklistCache ?? new WorklistCache() };
+  const app = new OpenAPIHono<AppEnv>();
+  const keys = new KeyCache();
+
+  app.use('*', requestContext(deps));
+  app.use('*', async (c, next) => {
+    // Before next(): a header set after the handler makes Hono clone the finished response,
+    // which forces @hono/node-server off its fast path.
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('X-Embolus-Notice', 'research software, not for clinical use');
+    await next();
+  });
+  const auth = authenticate(keys);
+  const limit = rateLimit();
+  for (const prefix of ['/v1/*', '/dicomweb/*']) {
+    app.use(prefix, async (c, next) => (PUBLIC.has(c.req.path) ? next() : auth(c, next)));
+    app.use(prefix, async (c, next) => (PUBLIC.has(c.req.path) ? next() : limit(c, next)));
+  }
+  // JSON bodies are parsed whole by the validators, so bound them before they are read.
+  const jsonLimit = bodyLimit({
+    maxSize: deps.config.maxResultBytes + 64 * 1024,
+    onError: () => {
+      throw new ApiError('PAYLOAD_TOO_LARGE', 'the JSON body is too large');
+    },
+  });
+  app.use('*', async (c, next) => (mediaType(c).endsWith('json') ? jsonLimit(c, next) : next()));
+
+  app.get('/v1/health', (c) => c.json({ status: 'ok', notForClinicalUse: true }));
+  for (const r of [studies, instances, artifacts, dicomweb, runner, jobs, metrics, models, webhooks, adminRoutes(keys)]) app.route('/', r);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An Embolus API key' });
+  app.doc31('/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Embolus API',
+      version: '1.0.0',
+      description:
+        'Pulmonary embolism detection on CT pulmonary angiograms. Research software: NOT FOR CLINICAL USE. ' +
+        'Keys are sent as `Authorization: Bearer <key>`; errors are `{ "error": { "code", "message", "details" } }`. ' +
+        'On Cloudflare Workers a request body is limited to 100 MB (Free and Pro plans): upload larger studies instance by instance.',
+    },
+    security: [{ bearerAuth: [] }],
+    servers: [{ url: '/' }],
+  });
+
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'no such route', details: {} } }, 404));
+  app.onError((e, c) => {
+    const requestId = (c.get('requestId') as string | undefined) ?? 'unknown';
+    const { status, body } = toErrorResponse(e, requestId);
+    if (status >= 500) {
+      // The code and message of internal errors name tables and operations, never values.
+      const err = e as { name?: string; code?: string; message?: string };
+      deps.logger.log('error', 'request.failed', { requestId, route: c.req.routePath, name: err.name, code: err.code, message: err.message });
+    }
+    if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="embolus"');
+    return c.json(body, status);
+  });
+  return app;
+}

@@ -1,0 +1,35 @@
+/**
+ * What the app is built from: storage, configuration, a clock and the outside world (fetch,
+ * logs, the webhook kick). Node and Workers entry points assemble these; tests inject fakes.
+ */
+import type { BlobStore, Clock, Principal, Store } from '@embolus/db';
+import type { Context } from 'hono';
+import type { Config } from './env';
+import type { Logger } from './log';
+import type { RateLimiter } from './middleware/rate-limit';
+import type { WorklistCache } from './worklist-cache';
+
+/** The app's dependencies. */
+export interface AppDeps {
+  store: Store;
+  blobs: BlobStore;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  rateLimiter: RateLimiter;
+  /** Used for webhook deliveries; tests pass a fake. */
+  fetch: typeof fetch;
+  /** Called after a job completes so pending webhook deliveries go out promptly. */
+  onResultStored?: (c: Context) => void;
+  /** Serialized worklist pages; createApp makes one when absent. */
+  worklistCache?: WorklistCache;
+}
+
+/** Hono environment of every route. */
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps;
+    principal: Principal;
+    requestId: string;
+  };
+}

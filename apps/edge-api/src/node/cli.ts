@@ -1,0 +1,141 @@
+/**
+ * The `embolus-api` command:
+ *   embolus-api serve --port <p> --data <dir> [--host 127.0.0.1] [--workers <n>]
+ *   embolus-api keys create --data <dir> --tenant <name> --role <role> [--label <text>]
+ *   embolus-api keys list --data <dir> --tenant <name>
+ *   embolus-api keys revoke --data <dir> --tenant <name> --id <key id>
+ *   embolus-api tenants create|list --data <dir> [--name <name>] [--pseudonym-regex <re>]
+ *
+ * Exit codes: 0 success, 1 usage error, 2 a typed failure printed as `error CODE: message`.
+ * Only the requested value (a new key) goes to stdout; everything else to stderr.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createStore, ROLES, type Role } from '@embolus/db';
+import { openSqlite } from '@embolus/db/node';
+import { isEmbolusError } from '@embolus/shared';
+import { compilePseudonym } from '../upload/inspect';
+import { isClusterWorker, runPrimary } from './cluster';
+import { startServer } from './serve';
+
+class UsageError extends Error {}
+
+const USAGE = `usage:
+  embolus-api serve --port <p> --data <dir> [--host <ip>] [--workers <n>]
+  embolus-api keys create --data <dir> --tenant <name> --role <${ROLES.join('|')}> [--label <text>]
+  embolus-api keys list --data <dir> --tenant <name>
+  embolus-api keys revoke --data <dir> --tenant <name> --id <key-id>
+  embolus-api tenants create --data <dir> --name <name> [--pseudonym-regex <re>]
+  embolus-api tenants list --data <dir>
+
+Embolus is research software: not for clinical use.`;
+
+function args(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      workers: { type: 'string' },
+      host: { type: 'string' },
+      data: { type: 'string' },
+      tenant: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      label: { type: 'string' },
+      id: { type: 'string' },
+      'pseudonym-regex': { type: 'string' },
+    },
+  });
+}
+
+function need(v: string | undefined, flag: string): string {
+  if (!v) throw new UsageError(`--${flag} is required`);
+  return v;
+}
+
+async function withStore<T>(dataDir: string, f: (store: ReturnType<typeof createStore>) => Promise<T>): Promise<T> {
+  mkdirSync(path.resolve(dataDir), { recursive: true });
+  const h = openSqlite(path.join(path.resolve(dataDir), 'embolus.sqlite'));
+  try {
+    return await f(createStore(h.driver));
+  } finally {
+    h.close();
+  }
+}
+
+/** Runs the CLI and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { positionals, values: v } = args(argv);
+    const [cmd, sub] = positionals;
+    if (cmd === 'serve') {
+      const port = Number(need(v.port, 'port'));
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
+      const dataDir = path.resolve(need(v.data, 'data'));
+      const workers = Number(v.workers ?? '1');
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be 1..64');
+      if (workers > 1 && !isClusterWorker()) return await runPrimary({ dataDir, port, host: v.host ?? '127.0.0.1', workers, argv });
+      // A stray rejection in a background task is logged, never fatal: the server keeps serving.
+      process.on('unhandledRejection', (e) => process.stderr.write(`${JSON.stringify({ level: 'error', event: 'unhandled_rejection', error: (e as Error)?.message })}\n`));
+      const server = await startServer({ dataDir, port, ...(v.host ? { host: v.host } : {}) });
+      if (!isClusterWorker()) process.stderr.write(`embolus-api listening on http://${v.host ?? '127.0.0.1'}:${server.port} (data: ${dataDir}); not for clinical use\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => void server.close().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      // A cluster worker's IPC channel would keep it alive after the server closed.
+      if (isClusterWorker()) process.disconnect?.();
+      return 0;
+    }
+    if (cmd === 'keys' && sub === 'create') {
+      const role = need(v.role, 'role');
+      if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      return await withStore(need(v.data, 'data'), async (store) => {
+        const tenant = await store.tenants.ensure(need(v.tenant, 'tenant'));
+        const { key, info } = await store.keys.create({ tenantId: tenant.id, role: role as Role, label: v.label ?? null });
+        process.stdout.write(`${key}\n`);
+        process.stderr.write(`created ${info.role} key ${info.prefix}… (id ${info.id}) for tenant ${tenant.name}\n`);
+        return 0;
+      });
+    }
+    if (cmd === 'keys' && (sub === 'list' || sub === 'revoke')) {
+      return await withStore(need(v.data, 'data'), async (store) => {
+        const tenant = await store.tenants.byName(need(v.tenant, 'tenant'));
+        if (!tenant) throw new UsageError('no such tenant');
+        if (sub === 'revoke') {
+          if (!(await store.keys.revoke(tenant.id, need(v.id, 'id')))) throw new UsageError('no such active key');
+          process.stderr.write('revoked\n');
+          return 0;
+        }
+        for (const k of await store.keys.list(tenant.id)) process.stdout.write(`${k.id}\t${k.role}\t${k.prefix}…\t${k.revokedAt ? 'revoked' : 'active'}\t${k.label ?? ''}\n`);
+        return 0;
+      });
+    }
+    if (cmd === 'tenants' && sub === 'create') {
+      const regex = v['pseudonym-regex'];
+      if (regex !== undefined && typeof compilePseudonym(regex) === 'string') throw new UsageError(`--pseudonym-regex: ${String(compilePseudonym(regex))}`);
+      return await withStore(need(v.data, 'data'), async (store) => {
+        const t = await store.tenants.create({ name: need(v.name, 'name'), pseudonymRegex: regex ?? null });
+        process.stdout.write(`${t.id}\n`);
+        return 0;
+      });
+    }
+    if (cmd === 'tenants' && sub === 'list') {
+      return await withStore(need(v.data, 'data'), async (store) => {
+        for (const t of await store.tenants.list()) process.stdout.write(`${t.id}\t${t.name}\t${t.pseudonymRegex ?? ''}\n`);
+        return 0;
+      });
+    }
+    throw new UsageError(cmd ? `unknown command '${[cmd, sub].filter(Boolean).join(' ')}'` : 'no command');
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`error USAGE: ${(e as Error).message}\n${USAGE}\n`);
+      return 1;
+    }
+    process.stderr.write(isEmbolusError(e) ? `error ${e.code}: ${e.message}\n` : `error INTERNAL: ${(e as Error).message}\n`);
+    return 2;
+  }
+}

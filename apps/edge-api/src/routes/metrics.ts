@@ -1,0 +1,160 @@
+/**
+ * Monitoring (quality and admin roles): AUROC per label per calendar window against ground
+ * truth, and label-free drift of predictions and input descriptors, both from @embolus/metrics.
+ */
+import type { DriftRow } from '@embolus/db';
+import { cohortSummary, driftReport, MetricsError, type DescriptorValues, type FeatureDrift } from '@embolus/metrics';
+import { STUDY_LABELS } from '@embolus/shared';
+import { createRoute, z } from '@hono/zod-openapi';
+import { ApiError } from '../errors';
+import { requireRole, ROLES_FOR } from '../middleware/auth';
+import { Instant, isoOf } from '../schemas';
+import { audit, errors, router } from './common';
+
+export const metrics = router();
+metrics.use('/v1/metrics/*', requireRole(...ROLES_FOR.metrics));
+
+const json = <T>(schema: T) => ({ 'application/json': { schema } });
+const DAY = 86_400_000;
+
+metrics.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/metrics/cohort',
+    tags: ['quality'],
+    summary: 'AUROC with DeLong CI per label and calendar window, over analysed studies with ground truth',
+    request: {
+      query: z.object({
+        window: z.enum(['week', 'month']).default('month'),
+        from: Instant.optional(),
+        to: Instant.optional(),
+        labels: z
+          .string()
+          .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+          .pipe(z.array(z.enum(STUDY_LABELS)).min(1))
+          .optional(),
+        minPositives: z.coerce.number().int().min(2).max(10_000).default(10),
+        minNegatives: z.coerce.number().int().min(2).max(10_000).default(10),
+        level: z.coerce.number().min(0.5).max(0.999).default(0.95),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'Cohort summary',
+        content: json(z.object({ window: z.string(), studies: z.number().int(), labelled: z.number().int(), windows: z.array(z.unknown()) }).openapi('CohortSummary')),
+      },
+      ...errors(422),
+    },
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    const rows = await c.get('deps').store.labels.cohort(c.get('principal').tenantId, {
+      ...(q.from !== undefined ? { from: q.from } : {}),
+      ...(q.to !== undefined ? { to: q.to } : {}),
+    });
+    const labels = q.labels ?? [...STUDY_LABELS];
+    const input = {
+      time: rows.map((r) => r.completedAt),
+      labels: Object.fromEntries(
+        labels.map((l) => [l, { truth: rows.map((r) => r.truth[l] ?? Number.NaN), probability: rows.map((r) => r.probabilities[l] ?? Number.NaN) }]),
+      ),
+    };
+    const windows = cohortSummary(input, { window: q.window, minPositives: q.minPositives, minNegatives: q.minNegatives, level: q.level });
+    await audit(c, 'metrics.cohort', null, { studies: rows.length });
+    return c.json({ window: q.window, studies: rows.length, labelled: rows.filter((r) => Object.keys(r.truth).length > 0).length, windows }, 200);
+  },
+);
+
+/** The descriptors compared between periods. */
+const DESCRIPTORS = ['manufacturer', 'manufacturerModelName', 'convolutionKernel', 'sliceThickness', 'pixelSpacing', 'kvp', 'rows'] as const;
+
+function descriptorValues(rows: DriftRow[], name: string): DescriptorValues {
+  const values = rows.map((r) => r.descriptors[name]);
+  if (values.some((v) => typeof v === 'string')) return values.map((v) => (typeof v === 'string' ? v : null));
+  return values.map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : null));
+}
+
+metrics.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/metrics/drift',
+    tags: ['quality'],
+    summary: 'PSI and KS drift of PE probability and input descriptors, current period against a reference period',
+    request: {
+      query: z.object({
+        referenceFrom: Instant,
+        referenceTo: Instant,
+        currentFrom: Instant.optional(),
+        currentTo: Instant.optional(),
+        bins: z.coerce.number().int().min(2).max(50).default(10),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'Drift per variable; variables without data in a period are listed under skipped',
+        content: json(
+          z
+            .object({
+              reference: z.object({ from: z.string(), to: z.string(), studies: z.number().int() }),
+              current: z.object({ from: z.string(), to: z.string(), studies: z.number().int() }),
+              features: z.record(z.string(), z.unknown()),
+              skipped: z.record(z.string(), z.string()),
+            })
+            .openapi('DriftReport'),
+        ),
+      },
+      ...errors(422),
+    },
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    const { store, clock } = c.get('deps');
+    const tenantId = c.get('principal').tenantId;
+    const currentTo = q.currentTo ?? clock.now();
+    const currentFrom = q.currentFrom ?? currentTo - 30 * DAY;
+    if (q.referenceFrom >= q.referenceTo || currentFrom >= currentTo) throw new ApiError('VALIDATION_FAILED', 'each period needs from < to');
+    const ref = await store.labels.drift(tenantId, { from: q.referenceFrom, to: q.referenceTo });
+    const cur = await store.labels.drift(tenantId, { from: currentFrom, to: currentTo });
+    const features: Record<string, FeatureDrift> = {};
+    const skipped: Record<string, string> = {};
+    // One variable at a time: a descriptor missing in one period must not hide the others.
+    const variables: [string, () => Record<string, FeatureDrift>][] = [
+      [
+        'probability',
+        () =>
+          driftReport(
+            { probability: ref.flatMap((r) => (r.peProbability === null ? [] : [r.peProbability])) },
+            { probability: cur.flatMap((r) => (r.peProbability === null ? [] : [r.peProbability])) },
+            { bins: q.bins },
+          ),
+      ],
+      ...DESCRIPTORS.map(
+        (name) =>
+          [name, () => driftReport({ descriptors: { [name]: descriptorValues(ref, name) } }, { descriptors: { [name]: descriptorValues(cur, name) } }, { bins: q.bins })] as [
+            string,
+            () => Record<string, FeatureDrift>,
+          ],
+      ),
+    ];
+    for (const [name, run] of variables) {
+      try {
+        const out = run()[name];
+        if (out) features[name] = out;
+        else skipped[name] = 'no values';
+      } catch (e) {
+        if (!(e instanceof MetricsError)) throw e;
+        skipped[name] = e.code;
+      }
+    }
+    await audit(c, 'metrics.drift', null, { reference: ref.length, current: cur.length });
+    return c.json(
+      {
+        reference: { from: isoOf(q.referenceFrom), to: isoOf(q.referenceTo), studies: ref.length },
+        current: { from: isoOf(currentFrom), to: isoOf(currentTo), studies: cur.length },
+        features,
+        skipped,
+      },
+      200,
+    );
+  },
+);

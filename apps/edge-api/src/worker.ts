@@ -1,0 +1,58 @@
+/**
+ * The Cloudflare Workers entry: D1 (binding DB) and R2 (binding BUCKET), configured by
+ * wrangler.toml. The app is built once per isolate; webhook deliveries go out in `waitUntil`
+ * after a result is stored, and a cron trigger retries the rest.
+ */
+import { createStore, d1Driver, R2BlobStore, systemClock, type D1DatabaseLike, type R2BucketLike } from '@embolus/db';
+import { createApp } from './app';
+import type { AppDeps } from './deps';
+import { parseConfig } from './env';
+import { consoleLogger } from './log';
+import { MemoryRateLimiter, StoreRateLimiter } from './middleware/rate-limit';
+import { dispatchWebhooks } from './webhooks/dispatch';
+
+/** The Worker's bindings and `[vars]`. */
+export interface WorkerEnv {
+  DB: D1DatabaseLike;
+  BUCKET: R2BucketLike;
+  [variable: string]: unknown;
+}
+
+interface ExecutionContextLike {
+  waitUntil(promise: Promise<unknown>): void;
+  passThroughOnException?(): void;
+}
+
+const built = new WeakMap<object, { deps: AppDeps; app: ReturnType<typeof createApp> }>();
+
+/** The dependencies for `env`, built on first use in this isolate. */
+export function workerRuntime(env: WorkerEnv): { deps: AppDeps; app: ReturnType<typeof createApp> } {
+  const cached = built.get(env);
+  if (cached) return cached;
+  // Isolates come and go, so the shared default for rate limits is the database.
+  const config = parseConfig({ EMBOLUS_RATE_LIMIT_STORE: 'database', ...env });
+  const store = createStore(d1Driver(env.DB), systemClock);
+  const logger = consoleLogger(config.logLevel);
+  const deps: AppDeps = {
+    store,
+    blobs: new R2BlobStore(env.BUCKET),
+    config,
+    clock: systemClock,
+    logger,
+    rateLimiter: config.rateLimitStore === 'database' ? new StoreRateLimiter(store) : new MemoryRateLimiter(systemClock),
+    fetch: (input, init) => fetch(input, init),
+    onResultStored: (c) => c.executionCtx.waitUntil(dispatchWebhooks(deps)),
+  };
+  const entry = { deps, app: createApp(deps) };
+  built.set(env, entry);
+  return entry;
+}
+
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContextLike): Response | Promise<Response> {
+    return workerRuntime(env).app.fetch(request, env, ctx as never);
+  },
+  scheduled(_event: unknown, env: WorkerEnv, ctx: ExecutionContextLike): void {
+    ctx.waitUntil(dispatchWebhooks(workerRuntime(env).deps));
+  },
+};

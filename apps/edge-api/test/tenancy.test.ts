@@ -1,0 +1,140 @@
+/**
+ * Tenancy: a key of tenant B tries to read and write tenant A's data on every route. The table
+ * must cover every route the app registers (checked against `app.routes`).
+ */
+import { zipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ctSlice, ctStudy, multipart, uid } from './helpers/dicom';
+import { harness } from './helpers/harness';
+import { analysisResult } from './helpers/result';
+
+const h = harness();
+afterAll(() => h.close());
+
+type Role = 'clinician' | 'partner' | 'quality' | 'admin' | 'runner';
+const A: Record<string, string> = {};
+const B: Partial<Record<Role, string>> = {};
+const aKeys: Partial<Record<Role, string>> = {};
+
+beforeAll(async () => {
+  for (const role of ['clinician', 'partner', 'quality', 'admin', 'runner'] as const) {
+    aKeys[role] = await h.key('tenant-a', role);
+    B[role] = await h.key('tenant-b', role);
+  }
+  const k = aKeys as Record<Role, string>;
+  const { id } = (await (await h.request('POST', '/v1/studies', { key: k.clinician })).json()) as { id: string };
+  const s = ctStudy(2);
+  for (const x of s.slices) await h.request('PUT', `/v1/studies/${id}/instances/${x.sop}`, { key: k.clinician, body: x.bytes as never, headers: { 'content-type': 'application/dicom' } });
+  await h.request('POST', `/v1/studies/${id}/submit`, { key: k.clinician });
+  const c = (await (await h.request('POST', '/v1/runner/jobs/claim', { key: k.runner })).json()) as { job: { id: string }; leaseToken: string };
+  await h.request('PUT', `/v1/runner/jobs/${c.job.id}/artifacts/cam.bin`, { key: k.runner, body: 'cam', headers: { 'embolus-lease-token': c.leaseToken } });
+  // A second study stays leased, so runner routes have a live job to attack.
+  const second = (await (await h.request('POST', '/v1/studies', { key: k.clinician })).json()) as { id: string };
+  await h.request('PUT', `/v1/studies/${second.id}/instances/${s.slices[0]?.sop}`, { key: k.clinician, body: s.slices[0]?.bytes as never, headers: { 'content-type': 'application/dicom' } });
+  await h.request('POST', `/v1/studies/${second.id}/submit`, { key: k.clinician });
+  await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key: k.runner, json: { result: analysisResult({ artifacts: { cam: 'cam.bin' } }) }, headers: { 'embolus-lease-token': c.leaseToken } });
+  const live = (await (await h.request('POST', '/v1/runner/jobs/claim', { key: k.runner })).json()) as { job: { id: string }; leaseToken: string };
+  await h.request('POST', `/v1/studies/${id}/labels`, { key: k.quality, json: { labels: { central_pe: 1 } } });
+  const hook = (await (await h.request('POST', '/v1/webhooks', { key: k.partner, json: { url: 'https://a.example/h' } })).json()) as { id: string };
+  const job = (await (await h.request('POST', '/v1/jobs', { key: k.admin, json: { kind: 'evaluation', payload: {} } })).json()) as { id: string };
+  const keys = (await (await h.request('GET', '/v1/keys', { key: k.admin })).json()) as { items: { id: string }[] };
+  await h.request('PATCH', '/v1/tenant', { key: k.admin, json: { pseudonymRegex: 'A-[0-9]+' } });
+  Object.assign(A, { study: id, sop: s.slices[0]?.sop, studyUid: s.study, job: c.job.id, liveJob: live.job.id, liveToken: live.leaseToken, hook: hook.id, evalJob: job.id, key: keys.items[0]?.id });
+});
+
+/** One attack per route: who (B's role), what, and the answer that proves isolation. */
+type Attack = { role: Role; method: string; path: () => string; body?: () => { body: unknown; type: string }; expect: number | ((res: Response) => Promise<void>) };
+
+const dicom = () => ({ body: ctSlice({ study: A['studyUid'] as string, series: uid(), sop: A['sop'] as string, index: 0 }), type: 'application/dicom' });
+const json = (v: unknown) => () => ({ body: JSON.stringify(v), type: 'application/json' });
+const lease = () => ({ 'embolus-lease-token': A['liveToken'] as string });
+const noA = (field = 'items') => async (res: Response) => {
+  expect(res.status).toBe(200);
+  const text = await res.text();
+  for (const v of Object.values(A)) expect(text).not.toContain(v);
+  expect(JSON.parse(text)).toHaveProperty(field);
+};
+
+const ATTACKS: Record<string, Attack> = {
+  'POST /v1/studies': { role: 'clinician', method: 'POST', path: () => '/v1/studies', expect: 201 },
+  'GET /v1/studies': { role: 'clinician', method: 'GET', path: () => '/v1/studies', expect: noA() },
+  'GET /v1/studies/:id': { role: 'clinician', method: 'GET', path: () => `/v1/studies/${A['study']}`, expect: 404 },
+  'POST /v1/studies/:id/submit': { role: 'clinician', method: 'POST', path: () => `/v1/studies/${A['study']}/submit`, expect: 404 },
+  'POST /v1/studies/:id/labels': { role: 'quality', method: 'POST', path: () => `/v1/studies/${A['study']}/labels`, body: json({ labels: { central_pe: 0 } }), expect: 404 },
+  'GET /v1/studies/:id/labels': { role: 'quality', method: 'GET', path: () => `/v1/studies/${A['study']}/labels`, expect: 404 },
+  'PUT /v1/studies/:id/instances/:sopUid': { role: 'clinician', method: 'PUT', path: () => `/v1/studies/${A['study']}/instances/${A['sop']}`, body: dicom, expect: 404 },
+  'POST /v1/studies/:id/instances': { role: 'clinician', method: 'POST', path: () => `/v1/studies/${A['study']}/instances`, body: () => ({ body: zipSync({ 'a.dcm': dicom().body }), type: 'application/zip' }), expect: 404 },
+  'GET /v1/studies/:id/instances': { role: 'clinician', method: 'GET', path: () => `/v1/studies/${A['study']}/instances`, expect: 404 },
+  'GET /v1/studies/:id/instances/:sopUid': { role: 'clinician', method: 'GET', path: () => `/v1/studies/${A['study']}/instances/${A['sop']}`, expect: 404 },
+  'GET /v1/studies/:id/artifacts': { role: 'clinician', method: 'GET', path: () => `/v1/studies/${A['study']}/artifacts`, expect: 404 },
+  'GET /v1/studies/:id/artifacts/:name': { role: 'clinician', method: 'GET', path: () => `/v1/studies/${A['study']}/artifacts/cam.bin`, expect: 404 },
+  'POST /dicomweb/studies': {
+    role: 'partner',
+    method: 'POST',
+    path: () => '/dicomweb/studies',
+    body: () => {
+      const m = multipart([{ bytes: ctSlice({ study: A['studyUid'] as string, series: uid(), sop: uid(), index: 3 }) }], 'related');
+      return { body: m.body, type: m.contentType };
+    },
+    // Stored, but into a new study of tenant B: never joined to A's study with the same UID.
+    expect: async (res) => {
+      expect(res.status).toBe(200);
+      expect(await res.text()).not.toContain(A['study'] as string);
+    },
+  },
+  'POST /v1/runner/jobs/claim': { role: 'runner', method: 'POST', path: () => '/v1/runner/jobs/claim', expect: 204 },
+  'POST /v1/runner/jobs/:id/heartbeat': { role: 'runner', method: 'POST', path: () => `/v1/runner/jobs/${A['liveJob']}/heartbeat`, expect: 404 },
+  'POST /v1/runner/jobs/:id/complete': { role: 'runner', method: 'POST', path: () => `/v1/runner/jobs/${A['liveJob']}/complete`, body: json({ result: analysisResult() }), expect: 404 },
+  'POST /v1/runner/jobs/:id/fail': { role: 'runner', method: 'POST', path: () => `/v1/runner/jobs/${A['liveJob']}/fail`, body: json({ error: { code: 'X', message: 'x' } }), expect: 404 },
+  'GET /v1/runner/jobs/:id/instances': { role: 'runner', method: 'GET', path: () => `/v1/runner/jobs/${A['liveJob']}/instances`, expect: 404 },
+  'GET /v1/runner/jobs/:id/instances/:sopUid': { role: 'runner', method: 'GET', path: () => `/v1/runner/jobs/${A['liveJob']}/instances/${A['sop']}`, expect: 404 },
+  'PUT /v1/runner/jobs/:id/artifacts/:name': { role: 'runner', method: 'PUT', path: () => `/v1/runner/jobs/${A['liveJob']}/artifacts/x.bin`, body: () => ({ body: 'x', type: 'application/octet-stream' }), expect: 404 },
+  'POST /v1/jobs': { role: 'admin', method: 'POST', path: () => '/v1/jobs', body: json({ kind: 'training', payload: {} }), expect: 201 },
+  'GET /v1/jobs': { role: 'admin', method: 'GET', path: () => '/v1/jobs', expect: noA() },
+  'GET /v1/jobs/:id': { role: 'admin', method: 'GET', path: () => `/v1/jobs/${A['evalJob']}`, expect: 404 },
+  'GET /v1/metrics/cohort': { role: 'quality', method: 'GET', path: () => '/v1/metrics/cohort?minPositives=2&minNegatives=2', expect: async (res) => expect(await res.json()).toMatchObject({ studies: 0, windows: [] }) },
+  'GET /v1/metrics/drift': { role: 'quality', method: 'GET', path: () => '/v1/metrics/drift?referenceFrom=2020-01-01&referenceTo=2030-01-01', expect: async (res) => expect(await res.json()).toMatchObject({ reference: { studies: 0 }, current: { studies: 0 } }) },
+  'GET /v1/models': { role: 'clinician', method: 'GET', path: () => '/v1/models', expect: async (res) => expect(await res.json()).toEqual({ items: [] }) },
+  'POST /v1/webhooks': { role: 'partner', method: 'POST', path: () => '/v1/webhooks', body: json({ url: 'https://b.example/h' }), expect: 201 },
+  'GET /v1/webhooks': { role: 'partner', method: 'GET', path: () => '/v1/webhooks', expect: noA() },
+  'GET /v1/webhooks/:id': { role: 'partner', method: 'GET', path: () => `/v1/webhooks/${A['hook']}`, expect: 404 },
+  'DELETE /v1/webhooks/:id': { role: 'partner', method: 'DELETE', path: () => `/v1/webhooks/${A['hook']}`, expect: 404 },
+  'GET /v1/webhooks/:id/deliveries': { role: 'partner', method: 'GET', path: () => `/v1/webhooks/${A['hook']}/deliveries`, expect: 404 },
+  'POST /v1/keys': { role: 'admin', method: 'POST', path: () => '/v1/keys', body: json({ role: 'clinician' }), expect: 201 },
+  'GET /v1/keys': { role: 'admin', method: 'GET', path: () => '/v1/keys', expect: noA() },
+  'DELETE /v1/keys/:id': { role: 'admin', method: 'DELETE', path: () => `/v1/keys/${A['key']}`, expect: 404 },
+  'GET /v1/tenant': { role: 'admin', method: 'GET', path: () => '/v1/tenant', expect: async (res) => expect(await res.json()).toMatchObject({ name: 'tenant-b', pseudonymRegex: null }) },
+  'PATCH /v1/tenant': { role: 'admin', method: 'PATCH', path: () => '/v1/tenant', body: json({ pseudonymRegex: 'B-[0-9]+' }), expect: 200 },
+  'GET /v1/audit': { role: 'admin', method: 'GET', path: () => `/v1/audit?studyId=${A['study']}`, expect: async (res) => expect(await res.json()).toMatchObject({ items: [] }) },
+};
+
+const PUBLIC = ['GET /v1/openapi.json', 'GET /v1/health'];
+
+describe('tenancy', () => {
+  it('the attack table covers every registered route', () => {
+    const registered = new Set(h.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`));
+    expect([...registered].filter((r) => !PUBLIC.includes(r)).sort()).toEqual(Object.keys(ATTACKS).sort());
+  });
+
+  it.each(Object.entries(ATTACKS))('%s with tenant B’s key never reaches tenant A’s data', async (_name, a) => {
+    const b = a.body?.();
+    const headers: Record<string, string> = a.path().startsWith('/v1/runner/jobs/') && !a.path().endsWith('claim') ? lease() : {};
+    if (b) headers['content-type'] = b.type;
+    const res = await h.request(a.method, a.path(), { key: B[a.role] as string, headers, ...(b ? { body: b.body as never } : {}) });
+    if (typeof a.expect === 'number') expect(res.status).toBe(a.expect);
+    else await a.expect(res);
+  });
+
+  it('left tenant A’s data as it was', async () => {
+    const k = aKeys as Record<Role, string>;
+    const study = (await (await h.request('GET', `/v1/studies/${A['study']}`, { key: k.clinician })).json()) as { status: string; series: { instanceCount: number }[] };
+    expect(study).toMatchObject({ status: 'complete', series: [{ instanceCount: 2 }] });
+    const labels = (await (await h.request('GET', `/v1/studies/${A['study']}/labels`, { key: k.quality })).json()) as { labels: { value: number }[] };
+    expect(labels.labels).toEqual([expect.objectContaining({ label: 'central_pe', value: 1 })]);
+    expect(((await (await h.request('GET', `/v1/webhooks/${A['hook']}`, { key: k.partner })).json()) as { active: boolean }).active).toBe(true);
+    expect(((await (await h.request('GET', '/v1/tenant', { key: k.admin })).json()) as { pseudonymRegex: string }).pseudonymRegex).toBe('A-[0-9]+');
+    const hb = await h.request('POST', `/v1/runner/jobs/${A['liveJob']}/heartbeat`, { key: k.runner, headers: lease() });
+    expect(hb.status).toBe(200);
+    expect((await h.request('GET', '/v1/studies', { key: k.admin })).status).toBe(200);
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * @embolus/db: the drizzle schema, repositories and blob stores. This entry point is safe for
+ * Workers (D1, R2); the Node drivers (better-sqlite3, folder) are in `@embolus/db/node`.
+ */
+export * from './schema';
+export { type AnyDb, type BatchStatement, type SqlDriver, type D1DatabaseLike, run, all } from './driver';
+export { d1Driver } from './d1';
+export { DbError, type DbErrorCode } from './errors';
+export { newId, randomToken, sha256Hex, toHex, systemClock, type Clock } from './ids';
+export { type BlobStore, type BlobHead, type BlobStream, type R2BucketLike, R2BlobStore, MemoryBlobStore, assertBlobKey } from './blob';
+export { createStore, type Store } from './store';
+export { TenantRepo, KeyRepo, KEY_PATTERN, type Tenant, type ApiKeyInfo, type Principal } from './repos/auth';
+export {
+  StudyRepo,
+  type Study,
+  type Instance,
+  type Job,
+  type SeriesSummary,
+  type WorklistQuery,
+  type StudyLimits,
+  type NewInstance,
+  type AddInstanceOutcome,
+  type SubmitOutcome,
+} from './repos/studies';
+export { JobRepo, backoffDelay, type Backoff, type JobFailure, type LeaseOutcome } from './repos/jobs';
+export { ResultRepo, type ResultRow, type Artifact, type Model, type StudySummary, type ModelRegistration, type Completion } from './repos/results';
+export { LabelRepo, type GroundTruth, type CohortRow, type DriftRow } from './repos/labels';
+export { WebhookRepo, type WebhookInfo, type DeliveryRow, type DeliveryAttempt, type DueDelivery } from './repos/webhooks';
+export { AuditRepo, RateLimitRepo, type AuditEntry, type AuditRecord } from './repos/audit';

@@ -1,0 +1,179 @@
+/**
+ * The job queue for runners: leases with expiry, heartbeats, retries with exponential backoff.
+ *
+ * Exclusivity rests on single-statement atomicity: a claim is one `UPDATE … WHERE id = (oldest
+ * eligible) AND <still eligible> RETURNING`, and every later call must present the lease token
+ * that claim wrote. A new claim after expiry writes a new token, so the previous holder's
+ * heartbeat, complete and fail calls are refused from then on.
+ */
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { run, type SqlDriver } from '../driver';
+import { DbError } from '../errors';
+import { newId, randomToken, type Clock } from '../ids';
+import { jobs, studies, type JobKind, type JobStatus } from '../schema';
+import type { Job } from './studies';
+
+/** Retry policy of failed jobs. */
+export interface Backoff {
+  /** Delay after the first failure, ms. */
+  baseMs: number;
+  /** Longest delay, ms. */
+  maxMs: number;
+}
+
+/** A failure reported by a runner. */
+export interface JobFailure {
+  code: string;
+  message: string;
+  /** False for failures a retry cannot fix (e.g. a study with no CT series). */
+  retryable: boolean;
+}
+
+/** Outcome of a call that needs the lease. */
+export type LeaseOutcome<T> = { kind: 'ok'; value: T } | { kind: 'not_found' } | { kind: 'lease_lost'; job: Job };
+
+/** The delay before attempt `attempts + 1`, after `attempts` failures. */
+export function backoffDelay(attempts: number, b: Backoff): number {
+  return Math.min(b.maxMs, b.baseMs * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
+}
+
+/** Jobs repository. */
+export class JobRepo {
+  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+
+  /** Queues a training or evaluation job (analysis jobs come from StudyRepo.submit). */
+  async create(tenantId: string, input: { kind: JobKind; payload: unknown; priority?: number; maxAttempts: number; studyId?: string | null }): Promise<Job> {
+    const now = this.clock.now();
+    const [row] = await this.d.db
+      .insert(jobs)
+      .values({
+        id: newId(),
+        tenantId,
+        studyId: input.studyId ?? null,
+        kind: input.kind,
+        status: 'queued',
+        priority: input.priority ?? 0,
+        payload: JSON.stringify(input.payload ?? {}),
+        maxAttempts: input.maxAttempts,
+        availableAt: now,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    if (!row) throw new DbError('INVALID_STATE', 'insert returned no row', { details: { table: 'jobs' } });
+    return row;
+  }
+
+  async get(tenantId: string, id: string): Promise<Job | null> {
+    const [row] = await this.d.db.select().from(jobs).where(and(eq(jobs.id, id), eq(jobs.tenantId, tenantId)));
+    return row ?? null;
+  }
+
+  async list(tenantId: string, q: { status?: JobStatus[]; kind?: JobKind[]; limit: number; offset: number }): Promise<Job[]> {
+    const where: SQL[] = [eq(jobs.tenantId, tenantId)];
+    if (q.status?.length) where.push(inArray(jobs.status, q.status));
+    if (q.kind?.length) where.push(inArray(jobs.kind, q.kind));
+    return this.d.db.select().from(jobs).where(and(...where)).orderBy(desc(jobs.createdAt), asc(jobs.id)).limit(q.limit).offset(q.offset);
+  }
+
+  /**
+   * Leases the next job: analysis before training and evaluation, then higher priority, then
+   * oldest. A job whose lease expired is eligible again; one that expired on its last attempt
+   * is marked failed instead.
+   */
+  async claim(tenantId: string, owner: string, input: { leaseMs: number; kinds?: JobKind[] }): Promise<Job | null> {
+    const now = this.clock.now();
+    await this.expireExhausted(tenantId, now);
+    const kinds = input.kinds?.length ? input.kinds : (['analysis', 'training', 'evaluation'] as const);
+    const kindList = sql.join(kinds.map((k) => sql`${k}`), sql`, `);
+    const eligible = sql`((status = 'queued' AND available_at <= ${now}) OR (status = 'leased' AND lease_expires_at <= ${now} AND attempts < max_attempts))`;
+    const token = randomToken(18);
+    const [job] = await this.d.db
+      .update(jobs)
+      .set({
+        status: 'leased',
+        leaseToken: token,
+        leaseOwner: owner,
+        leaseExpiresAt: now + input.leaseMs,
+        attempts: sql`${jobs.attempts} + 1`,
+        updatedAt: now,
+      })
+      .where(
+        sql`${jobs.id} = (SELECT id FROM jobs WHERE tenant_id = ${tenantId} AND kind IN (${kindList}) AND ${eligible}
+          ORDER BY CASE kind WHEN 'analysis' THEN 0 ELSE 1 END, priority DESC, created_at, id LIMIT 1) AND ${eligible}`,
+      )
+      .returning();
+    if (!job) return null;
+    if (job.kind === 'analysis' && job.studyId) {
+      await this.d.db
+        .update(studies)
+        .set({ status: 'processing', updatedAt: now })
+        .where(and(eq(studies.id, job.studyId), eq(studies.analysisJobId, job.id), inArray(studies.status, ['queued', 'processing'])));
+    }
+    return job;
+  }
+
+  /** Marks jobs whose last allowed lease expired as failed (and their studies). */
+  private async expireExhausted(tenantId: string, now: number): Promise<void> {
+    const error = JSON.stringify({ code: 'LEASE_EXPIRED', message: 'the lease expired on the last allowed attempt', at: now });
+    const failed = await this.d.db
+      .update(jobs)
+      .set({ status: 'failed', lastError: error, completedAt: now, updatedAt: now })
+      .where(sql`${jobs.tenantId} = ${tenantId} AND ${jobs.status} = 'leased' AND ${jobs.leaseExpiresAt} <= ${now} AND ${jobs.attempts} >= ${jobs.maxAttempts}`)
+      .returning({ id: jobs.id });
+    if (failed.length === 0) return;
+    await this.d.db
+      .update(studies)
+      .set({ status: 'failed', updatedAt: now })
+      .where(and(inArray(studies.analysisJobId, failed.map((f) => f.id)), inArray(studies.status, ['queued', 'processing'])));
+  }
+
+  /** Why a lease-holding call matched nothing: no such job, or the lease is not (or no longer) held. */
+  private async leaseFailure(tenantId: string, id: string): Promise<LeaseOutcome<never>> {
+    const job = await this.get(tenantId, id);
+    return job ? { kind: 'lease_lost', job } : { kind: 'not_found' };
+  }
+
+  /** Extends a live lease by `leaseMs` from now. */
+  async heartbeat(tenantId: string, id: string, token: string, leaseMs: number): Promise<LeaseOutcome<Job>> {
+    const now = this.clock.now();
+    const [job] = await this.d.db
+      .update(jobs)
+      .set({ leaseExpiresAt: now + leaseMs, updatedAt: now })
+      .where(and(eq(jobs.id, id), eq(jobs.tenantId, tenantId), this.holds(token, now)))
+      .returning();
+    return job ? { kind: 'ok', value: job } : this.leaseFailure(tenantId, id);
+  }
+
+  /** The condition that `token` holds a live lease. */
+  holds(token: string, now: number): SQL {
+    return sql`${jobs.leaseToken} = ${token} AND ${jobs.status} = 'leased' AND ${jobs.leaseExpiresAt} > ${now}`;
+  }
+
+  /**
+   * Records a failure. Retryable failures with attempts left go back to the queue after a
+   * backoff; the others fail the job (and its study, for analysis).
+   */
+  async fail(tenantId: string, id: string, token: string, failure: JobFailure, backoff: Backoff): Promise<LeaseOutcome<Job>> {
+    const now = this.clock.now();
+    const current = await this.get(tenantId, id);
+    if (!current) return { kind: 'not_found' };
+    const retry = failure.retryable && current.attempts < current.maxAttempts;
+    // Unique to this call (time, attempt, a nonce), so the study update below can tell that
+    // the job update took effect.
+    const lastError = JSON.stringify({ code: failure.code, message: failure.message, at: now, attempt: current.attempts, ref: randomToken(6) });
+    const availableAt = now + backoffDelay(current.attempts, backoff);
+    await this.d.batch([
+      run(sql`UPDATE jobs SET status = ${retry ? 'queued' : 'failed'}, available_at = ${retry ? availableAt : current.availableAt},
+        completed_at = ${retry ? null : now}, last_error = ${lastError}, lease_expires_at = NULL, updated_at = ${now}
+        WHERE id = ${id} AND tenant_id = ${tenantId} AND attempts = ${current.attempts}
+          AND lease_token = ${token} AND status = 'leased' AND lease_expires_at > ${now}`),
+      run(sql`UPDATE studies SET status = ${retry ? 'queued' : 'failed'}, updated_at = ${now}
+        WHERE analysis_job_id = ${id} AND EXISTS (SELECT 1 FROM jobs WHERE id = ${id} AND last_error = ${lastError})`),
+    ]);
+    const job = await this.get(tenantId, id);
+    if (!job) return { kind: 'not_found' };
+    return job.lastError === lastError ? { kind: 'ok', value: job } : { kind: 'lease_lost', job };
+  }
+
+}

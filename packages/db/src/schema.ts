@@ -1,0 +1,283 @@
+/**
+ * The drizzle schema (sqlite-core), shared by better-sqlite3 on Node and D1 on Workers.
+ *
+ * Conventions: ids are random text (UUIDs, audit rows excepted); times are epoch milliseconds
+ * (UTC) in integer columns; JSON is stored as text and parsed at the repository boundary.
+ * No table holds patient-identifying values: uploads are refused unless anonymized, and the
+ * only DICOM identifiers kept are (pseudonymous) UIDs.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** A customer organisation. Every other row belongs to exactly one tenant. */
+export const tenants = sqliteTable('tenants', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  /** Optional regex (ECMAScript source) a pseudonymous PatientID must match in full. */
+  pseudonymRegex: text('pseudonym_regex'),
+  /**
+   * Bumped by triggers (migration 0001) on every insert or update of the tenant's studies, so a
+   * cached worklist page can be checked for freshness with one primary-key read.
+   */
+  worklistVersion: integer('worklist_version').notNull().default(0),
+  createdAt: integer('created_at').notNull(),
+});
+
+/** API keys. Only the SHA-256 of the key is stored; `prefix` is the public part shown in lists. */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    role: text('role', { enum: ['clinician', 'partner', 'quality', 'admin', 'runner'] }).notNull(),
+    keyHash: text('key_hash').notNull().unique(),
+    prefix: text('prefix').notNull(),
+    label: text('label'),
+    createdAt: integer('created_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('api_keys_tenant').on(t.tenantId)],
+);
+
+/**
+ * A study as uploaded through the API. The result columns (`urgency`, `sortProbability`,
+ * `decision`…) are copied from the latest analysis result so the worklist sorts on an index.
+ */
+export const studies = sqliteTable(
+  'studies',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    status: text('status', { enum: ['receiving', 'queued', 'processing', 'complete', 'failed'] }).notNull(),
+    studyInstanceUid: text('study_instance_uid'),
+    instanceCount: integer('instance_count').notNull().default(0),
+    totalBytes: integer('total_bytes').notNull().default(0),
+    priority: integer('priority').notNull().default(0),
+    /** Input descriptors for drift monitoring (manufacturer, slice thickness…), JSON. */
+    descriptors: text('descriptors'),
+    analysisJobId: text('analysis_job_id'),
+    resultId: text('result_id'),
+    /** 0: central PE with RV/LV ≥ 1; 1: any other result; 2: no result yet. */
+    urgency: integer('urgency').notNull().default(2),
+    /** Study-level PE probability (1 − P(negative exam)); −1 without a result. */
+    sortProbability: real('sort_probability').notNull().default(-1),
+    decision: text('decision', { enum: ['positive', 'negative', 'indeterminate'] }),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    submittedAt: integer('submitted_at'),
+    completedAt: integer('completed_at'),
+  },
+  (t) => [
+    // Matches the worklist ORDER BY column for column (directions included), so SQLite walks
+    // the index and stops after `limit` rows instead of sorting the tenant's studies.
+    index('studies_worklist').on(t.tenantId, t.urgency, sql`${t.sortProbability} desc`, sql`${t.createdAt} desc`, sql`${t.id} desc`),
+    index('studies_tenant_created').on(t.tenantId, t.createdAt),
+    index('studies_tenant_uid').on(t.tenantId, t.studyInstanceUid),
+  ],
+);
+
+/** One stored DICOM instance. (study, SOP Instance UID) is unique; the bytes live in the blob store. */
+export const instances = sqliteTable(
+  'instances',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    studyId: text('study_id').notNull().references(() => studies.id),
+    sopInstanceUid: text('sop_instance_uid').notNull(),
+    seriesInstanceUid: text('series_instance_uid'),
+    sopClassUid: text('sop_class_uid'),
+    modality: text('modality'),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    blobKey: text('blob_key').notNull(),
+    /** PatientIdentityRemoved (0012,0062) was YES. */
+    identityRemoved: integer('identity_removed', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('instances_study_sop').on(t.studyId, t.sopInstanceUid), index('instances_study_series').on(t.studyId, t.seriesInstanceUid)],
+);
+
+/** Work for runners: analysis of a study, training or evaluation (payload JSON). */
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    studyId: text('study_id').references(() => studies.id),
+    kind: text('kind', { enum: ['analysis', 'training', 'evaluation'] }).notNull(),
+    status: text('status', { enum: ['queued', 'leased', 'done', 'failed'] }).notNull(),
+    priority: integer('priority').notNull().default(0),
+    payload: text('payload').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    /** Not claimable before this time (retry backoff). */
+    availableAt: integer('available_at').notNull(),
+    leaseToken: text('lease_token'),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: integer('lease_expires_at'),
+    /** The last failure, JSON `{ code, message, at, attempt }`. */
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    completedAt: integer('completed_at'),
+  },
+  (t) => [index('jobs_queue').on(t.tenantId, t.status, t.availableAt), index('jobs_study').on(t.studyId)],
+);
+
+/** The result a runner stored for a job (AnalysisResult JSON for analysis jobs). */
+export const results = sqliteTable(
+  'results',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    jobId: text('job_id').notNull().unique().references(() => jobs.id),
+    studyId: text('study_id').references(() => studies.id),
+    kind: text('kind', { enum: ['analysis', 'training', 'evaluation'] }).notNull(),
+    modelVersion: text('model_version'),
+    /** Study label → probability, JSON (analysis only): cohort and drift read this, not `body`. */
+    probabilities: text('probabilities'),
+    /** Study-level PE probability, 1 − P(negative exam) (analysis only). */
+    peProbability: real('pe_probability'),
+    body: text('body').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('results_study').on(t.studyId), index('results_tenant_created').on(t.tenantId, t.createdAt)],
+);
+
+/** Files a runner uploaded for a job (attention maps, CAM volumes). */
+export const artifacts = sqliteTable(
+  'artifacts',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    jobId: text('job_id').notNull().references(() => jobs.id),
+    studyId: text('study_id').references(() => studies.id),
+    name: text('name').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    blobKey: text('blob_key').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('artifacts_job_name').on(t.jobId, t.name), index('artifacts_study').on(t.studyId)],
+);
+
+/** Model versions known to a tenant (registered by training jobs or seen in results). */
+export const models = sqliteTable(
+  'models',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    version: text('version').notNull(),
+    sha256: text('sha256').notNull(),
+    trainedOn: text('trained_on').notNull(),
+    status: text('status', { enum: ['registered', 'active', 'shadow', 'retired'] }).notNull(),
+    /** Model card: metrics, thresholds…, JSON. */
+    card: text('card'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('models_tenant_version').on(t.tenantId, t.version)],
+);
+
+/** Ground truth per study and label (0 or 1), recorded by the quality role. */
+export const groundTruth = sqliteTable(
+  'ground_truth',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    studyId: text('study_id').notNull().references(() => studies.id),
+    label: text('label').notNull(),
+    value: integer('value').notNull(),
+    source: text('source').notNull(),
+    recordedBy: text('recorded_by').notNull(),
+    recordedAt: integer('recorded_at').notNull(),
+  },
+  (t) => [uniqueIndex('ground_truth_study_label').on(t.studyId, t.label), index('ground_truth_tenant').on(t.tenantId)],
+);
+
+/** Partner endpoints notified of results. The secret signs deliveries (HMAC-SHA256). */
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    url: text('url').notNull(),
+    secret: text('secret').notNull(),
+    /** JSON array of event names. */
+    events: text('events').notNull(),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('webhooks_tenant').on(t.tenantId)],
+);
+
+/** One event to deliver to one webhook, with its attempts (the delivery log). */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    webhookId: text('webhook_id').notNull().references(() => webhooks.id),
+    event: text('event').notNull(),
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['pending', 'sending', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    leaseExpiresAt: integer('lease_expires_at'),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    /** JSON array of `{ at, status, error, ms }`, one per attempt. */
+    log: text('log').notNull().default('[]'),
+    createdAt: integer('created_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [index('webhook_deliveries_due').on(t.status, t.nextAttemptAt), index('webhook_deliveries_webhook').on(t.webhookId, t.createdAt)],
+);
+
+/** Who did what to which study. Every read of a study's data writes one row. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id').notNull(),
+    keyId: text('key_id'),
+    role: text('role'),
+    action: text('action').notNull(),
+    studyId: text('study_id'),
+    /** JSON context (counts, names of artifacts…); never patient-identifying values. */
+    detail: text('detail'),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('audit_tenant_at').on(t.tenantId, t.at), index('audit_study').on(t.studyId)],
+);
+
+/** Fixed-window request counters, for rate limits shared between Worker isolates. */
+export const rateLimits = sqliteTable('rate_limits', {
+  bucket: text('bucket').primaryKey(),
+  windowStart: integer('window_start').notNull(),
+  count: integer('count').notNull(),
+});
+
+/** Every table, for `drizzle(…, { schema })`. */
+export const schema = {
+  tenants,
+  apiKeys,
+  studies,
+  instances,
+  jobs,
+  results,
+  artifacts,
+  models,
+  groundTruth,
+  webhooks,
+  webhookDeliveries,
+  auditLog,
+  rateLimits,
+};
+
+export type Role = (typeof apiKeys.$inferSelect)['role'];
+export const ROLES = ['clinician', 'partner', 'quality', 'admin', 'runner'] as const satisfies readonly Role[];
+export type StudyStatus = (typeof studies.$inferSelect)['status'];
+export type JobKind = (typeof jobs.$inferSelect)['kind'];
+export type JobStatus = (typeof jobs.$inferSelect)['status'];
+export type Decision = NonNullable<(typeof studies.$inferSelect)['decision']>;

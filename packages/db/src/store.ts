@@ -1,0 +1,44 @@
+/**
+ * The repositories over one database, built once per process (Node) or request (Workers).
+ */
+import type { SqlDriver } from './driver';
+import { systemClock, type Clock } from './ids';
+import { AuditRepo, RateLimitRepo } from './repos/audit';
+import { KeyRepo, TenantRepo } from './repos/auth';
+import { JobRepo } from './repos/jobs';
+import { LabelRepo } from './repos/labels';
+import { ResultRepo } from './repos/results';
+import { StudyRepo } from './repos/studies';
+import { WebhookRepo } from './repos/webhooks';
+
+/** Every repository, sharing one driver and one clock. */
+export interface Store {
+  readonly driver: SqlDriver;
+  readonly clock: Clock;
+  readonly tenants: TenantRepo;
+  readonly keys: KeyRepo;
+  readonly studies: StudyRepo;
+  readonly jobs: JobRepo;
+  readonly results: ResultRepo;
+  readonly labels: LabelRepo;
+  readonly webhooks: WebhookRepo;
+  readonly audit: AuditRepo;
+  readonly rateLimits: RateLimitRepo;
+}
+
+/** Builds the repositories over `driver`; `clock` is injectable for lease and backoff tests. */
+export function createStore(driver: SqlDriver, clock: Clock = systemClock): Store {
+  return {
+    driver,
+    clock,
+    tenants: new TenantRepo(driver, clock),
+    keys: new KeyRepo(driver, clock),
+    studies: new StudyRepo(driver, clock),
+    jobs: new JobRepo(driver, clock),
+    results: new ResultRepo(driver, clock),
+    labels: new LabelRepo(driver, clock),
+    webhooks: new WebhookRepo(driver, clock),
+    audit: new AuditRepo(driver, clock),
+    rateLimits: new RateLimitRepo(driver, clock),
+  };
+}
