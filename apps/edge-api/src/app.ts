@@ -18,6 +18,7 @@ import { jobs } from './routes/jobs';
 import { metrics } from './routes/metrics';
 import { models } from './routes/models';
 import { runner } from './routes/runner';
+import { runnerDeploy } from './routes/runner-deploy';
 import { studies } from './routes/studies';
 import { webhooks } from './routes/webhooks';
 import { WorklistCache } from './worklist-cache';
@@ -55,7 +56,7 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', async (c, next) => (mediaType(c).endsWith('json') ? jsonLimit(c, next) : next()));
 
   app.get('/v1/health', (c) => c.json({ status: 'ok', notForClinicalUse: true }));
-  for (const r of [studies, instances, artifacts, dicomweb, runner, jobs, metrics, models, webhooks, adminRoutes(keys)]) app.route('/', r);
+  for (const r of [studies, instances, artifacts, dicomweb, runner, runnerDeploy, jobs, metrics, models, webhooks, adminRoutes(keys)]) app.route('/', r);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An Embolus API key' });
   app.doc31('/v1/openapi.json', {

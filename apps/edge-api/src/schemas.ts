@@ -36,7 +36,14 @@ export const SeriesSchema = z
   .openapi('Series');
 
 export const StudyDetail = z
-  .object({ id: z.string(), status: StudyStatus, series: z.array(SeriesSchema), result: AnalysisResult.nullable() })
+  .object({
+    id: z.string(),
+    status: StudyStatus,
+    series: z.array(SeriesSchema),
+    result: AnalysisResult.nullable(),
+    /** Why a failed study could not be analysed (e.g. NO_CT_SERIES, TOO_FEW_SLICES, DECODE_FAILED). */
+    failure: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
+  })
   .openapi('Study');
 
 export const WorklistItem = z
@@ -95,6 +102,8 @@ export const JobSchema = z
     availableAt: iso,
     leaseExpiresAt: iso.nullable(),
     lastError: z.object({ code: z.string(), message: z.string(), at: iso, attempt: z.number().int().optional() }).nullable(),
+    /** The runner's latest progress report (stage; per-epoch metrics for training). */
+    progress: z.unknown().nullable(),
     createdAt: iso,
     completedAt: iso.nullable(),
   })

@@ -8,11 +8,13 @@ import type { AnalysisResult } from '@embolus/shared';
 /**
  * Urgency 0 for central PE with RV/LV ≥ 1 (both decided positive), otherwise 1. The PE
  * probability is 1 − P(negative exam); the decision is indeterminate, negative or positive, in
- * that order of precedence.
+ * that order of precedence. `probabilities` (what cohort AUROC, drift and model comparison read)
+ * are the model's raw outputs where the result has them: consistency repair moves violating labels
+ * to just across 0.5, which ties studies and flattens AUROC.
  */
 export function summarize(r: AnalysisResult): StudySummary {
   const probabilities: Record<string, number> = {};
-  for (const [label, v] of Object.entries(r.labels)) if (v) probabilities[label] = v.probability;
+  for (const [label, v] of Object.entries(r.labels)) if (v) probabilities[label] = v.rawProbability ?? v.probability;
   const negative = r.labels.negative_exam_for_pe;
   const windowMax = r.windows.reduce((m, w) => Math.max(m, w.probability), 0);
   const peProbability = negative ? 1 - negative.probability : windowMax;

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string }> = {
   cache: { summary: 'cache <rsna-layout-dir> --out <cache-dir> [--split train:val:test]' },
   analyze: { summary: 'analyze <series-dir|study-dir> [--model <dir>] [--json]: run the model on a study' },
   train: { summary: 'train demo|<phase> …: run the trainer phases with progress' },
+  runner: { summary: 'runner --api <url> --key <runner-key> [--concurrency n] [--model-dir dir] [--health-port p]: the job runner' },
   eval: { summary: 'eval --predictions <csv> --labels <csv> [...]: AUROC, CIs, thresholds' },
 };
 

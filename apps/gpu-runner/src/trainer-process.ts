@@ -14,14 +14,26 @@ export function pythonExecutable(): string {
   return process.env.EMBOLUS_PYTHON ?? '/usr/bin/python3';
 }
 
-/** Runs `python -m embolus_trainer.<module> args…`, calling `onJson` for each JSON line on stdout. */
-export function runTrainerModule(module: string, args: string[], onJson: (line: Record<string, unknown>) => void, onLog: (text: string) => void = (t) => process.stderr.write(t)): Promise<void> {
+/**
+ * Runs `python -m embolus_trainer.<module> args…`, calling `onJson` for each JSON line on stdout.
+ * Aborting `signal` sends the trainer SIGTERM (it resumes from its last checkpoint next time).
+ */
+export function runTrainerModule(
+  module: string,
+  args: string[],
+  onJson: (line: Record<string, unknown>) => void,
+  onLog: (text: string) => void = (t) => process.stderr.write(t),
+  signal?: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(pythonExecutable(), ['-m', `embolus_trainer.${module}`, ...args], {
       cwd: TRAINER_DIR,
       env: { ...process.env, PYTHONUNBUFFERED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const kill = () => child.kill('SIGTERM');
+    signal?.addEventListener('abort', kill, { once: true });
+    child.on('exit', () => signal?.removeEventListener('abort', kill));
     let buffered = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {

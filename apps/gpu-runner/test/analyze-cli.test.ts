@@ -1,24 +1,32 @@
 /**
  * `embolus analyze` end to end on a phantom study with the shipped demo model.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { auroc } from '@embolus/metrics';
 import { AnalysisResultSchema, STUDY_LABELS } from '@embolus/shared';
 import { embolus } from './cli-helpers';
 
 let positive: string;
 let negative: string;
+let positive2: string;
+/** pe_present_on_image per SOPInstanceUID, from the phantoms' RSNA-layout train.csv. */
+const sliceTruth = new Map<string, number>();
 beforeAll(async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'embolus-analyze-'));
-  for (const [name, rate] of [['pos', '1'], ['neg', '0']] as const) {
-    const r = await embolus(['phantom', '--out', path.join(root, name), '--studies', '1', '--seed', '101', '--positive-rate', rate, '--indeterminate-rate', '0', '--preset', 'demo', '--quiet']);
+  for (const [name, rate, seed] of [['pos', '1', '101'], ['neg', '0', '101'], ['pos2', '1', '102']] as const) {
+    const r = await embolus(['phantom', '--out', path.join(root, name), '--studies', '1', '--seed', seed, '--positive-rate', rate, '--indeterminate-rate', '0', '--preset', 'demo', '--rsna-layout', '--quiet']);
     expect(r.code, r.stderr).toBe(0);
+    const [header, ...rows] = (await readFile(path.join(root, name, 'train.csv'), 'utf8')).trim().split('\n').map((l) => l.split(','));
+    const sop = header!.indexOf('SOPInstanceUID'), pe = header!.indexOf('pe_present_on_image');
+    for (const row of rows) sliceTruth.set(row[sop]!, Number(row[pe]));
   }
   positive = path.join(root, 'pos');
   negative = path.join(root, 'neg');
-}, 60_000);
+  positive2 = path.join(root, 'pos2');
+}, 90_000);
 
 describe('embolus analyze with the demo model', () => {
   it('prints the JSON result: labels vs thresholds, windows with slices, attention, consistency, model, timings', async () => {
@@ -32,13 +40,19 @@ describe('embolus analyze with the demo model', () => {
     expect(result.model.notForClinicalUse).toBe(true);
     expect(result.model.trainedOn).toMatch(/SYNTHETIC/);
     expect(result.timings.phase1).toBeGreaterThan(0);
-    // The demo model separates this phantom: PE on the positive study, not on the negative one.
-    const neg = AnalysisResultSchema.parse(JSON.parse((await embolus(['analyze', negative, '--json'])).stdout));
-    // Raw (pre-repair) values: repair moves violating values just across 0.5, which can tie them.
-    const maxWindow = (x: typeof result) => Math.max(...x.windows.map((w) => w.rawProbability!));
-    expect(maxWindow(result)).toBeGreaterThan(maxWindow(neg));
-    expect(result.labels.negative_exam_for_pe!.rawProbability).toBeLessThan(neg.labels.negative_exam_for_pe!.rawProbability!);
-  }, 120_000);
+    // The demo model ranks windows with emboli above windows without, over three unseen phantoms
+    // (window truth: any of its source slices has an embolus). Raw values: consistency repair
+    // moves violating values just across 0.5, which ties them. models/demo/EVALUATION.md gives
+    // its window AUROC on 120 held-out phantoms; this guards against a model (or a pipeline
+    // change) that has lost that signal.
+    const others = await Promise.all([negative, positive2].map(async (d) => AnalysisResultSchema.parse(JSON.parse((await embolus(['analyze', d, '--json'])).stdout))));
+    const windows = [result, ...others].flatMap((x) => x.windows);
+    const truth = windows.map((w) => (w.slices.some((s) => sliceTruth.get(s.sopInstanceUid) === 1) ? 1 : 0));
+    expect(truth.filter((t) => t === 1).length).toBeGreaterThan(3);
+    const windowAuroc = auroc(windows.map((w) => w.rawProbability!), truth);
+    console.log(`demo model, window AUROC on 3 unseen phantoms: ${windowAuroc.toFixed(3)}`);
+    expect(windowAuroc).toBeGreaterThan(0.6);
+  }, 180_000);
 
   it('prints a readable report that says it is not for clinical use', async () => {
     const r = await embolus(['analyze', positive]);

@@ -117,6 +117,8 @@ export const jobs = sqliteTable(
     leaseExpiresAt: integer('lease_expires_at'),
     /** The last failure, JSON `{ code, message, at, attempt }`. */
     lastError: text('last_error'),
+    /** The runner's latest progress report (stage, epoch metrics…), JSON; migration 0002. */
+    progress: text('progress'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     completedAt: integer('completed_at'),
@@ -174,9 +176,37 @@ export const models = sqliteTable(
     status: text('status', { enum: ['registered', 'active', 'shadow', 'retired'] }).notNull(),
     /** Model card: metrics, thresholds…, JSON. */
     card: text('card'),
+    /**
+     * The training job whose artifacts hold the model files (manifest.json, phase1.onnx,
+     * phase2.onnx); null for models only seen in results, which runners must have locally.
+     */
+    jobId: text('job_id'),
+    /** When the version last became active (migration 0002). */
+    activatedAt: integer('activated_at'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('models_tenant_version').on(t.tenantId, t.version)],
+);
+
+/**
+ * Results of a shadow model, computed beside the active one on the same study and job: stored
+ * for comparison, never shown as the decision (migration 0002).
+ */
+export const shadowResults = sqliteTable(
+  'shadow_results',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    jobId: text('job_id').notNull().references(() => jobs.id),
+    studyId: text('study_id').references(() => studies.id),
+    modelVersion: text('model_version').notNull(),
+    /** Study label → raw probability, JSON (what comparisons read). */
+    probabilities: text('probabilities').notNull(),
+    peProbability: real('pe_probability'),
+    body: text('body').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('shadow_results_job_model').on(t.jobId, t.modelVersion), index('shadow_results_model').on(t.tenantId, t.modelVersion)],
 );
 
 /** Ground truth per study and label (0 or 1), recorded by the quality role. */
@@ -268,6 +298,7 @@ export const schema = {
   results,
   artifacts,
   models,
+  shadowResults,
   groundTruth,
   webhooks,
   webhookDeliveries,

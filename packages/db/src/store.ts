@@ -7,6 +7,7 @@ import { AuditRepo, RateLimitRepo } from './repos/audit';
 import { KeyRepo, TenantRepo } from './repos/auth';
 import { JobRepo } from './repos/jobs';
 import { LabelRepo } from './repos/labels';
+import { ModelRepo } from './repos/models';
 import { ResultRepo } from './repos/results';
 import { StudyRepo } from './repos/studies';
 import { WebhookRepo } from './repos/webhooks';
@@ -21,6 +22,7 @@ export interface Store {
   readonly jobs: JobRepo;
   readonly results: ResultRepo;
   readonly labels: LabelRepo;
+  readonly models: ModelRepo;
   readonly webhooks: WebhookRepo;
   readonly audit: AuditRepo;
   readonly rateLimits: RateLimitRepo;
@@ -37,6 +39,7 @@ export function createStore(driver: SqlDriver, clock: Clock = systemClock): Stor
     jobs: new JobRepo(driver, clock),
     results: new ResultRepo(driver, clock),
     labels: new LabelRepo(driver, clock),
+    models: new ModelRepo(driver, clock),
     webhooks: new WebhookRepo(driver, clock),
     audit: new AuditRepo(driver, clock),
     rateLimits: new RateLimitRepo(driver, clock),

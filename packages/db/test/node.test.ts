@@ -12,6 +12,7 @@ import { blobContract } from './contract/blob.contract';
 import { TestClock } from './contract/fixtures';
 import { storeCoreContract } from './contract/store-core.contract';
 import { storeJobsContract } from './contract/store-jobs.contract';
+import { storeModelsContract } from './contract/store-models.contract';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'embolus-db-'));
 const handles: SqliteHandle[] = [];
@@ -31,5 +32,6 @@ function open(name: string) {
 
 storeCoreContract('better-sqlite3', open('core'));
 storeJobsContract('better-sqlite3', open('jobs'));
+storeModelsContract('better-sqlite3', open('models'));
 blobContract('folder', async () => new FolderBlobStore(path.join(dir, 'blobs')));
 blobContract('memory', async () => new MemoryBlobStore());

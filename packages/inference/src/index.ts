@@ -1,6 +1,6 @@
 export { InferenceError, type InferenceErrorCode } from './errors';
 export { ModelManifestSchema, type ModelManifest } from './manifest';
-export { loadModel, type LoadedModel, type LoadOptions, type ExecutionProvider } from './model';
+export { loadModel, cudaProviderInstalled, type LoadedModel, type LoadOptions, type ExecutionProvider } from './model';
 export { runPhase1, type Phase1Output } from './phase1';
 export { runPhase2, type Phase2Output } from './phase2';
 export { buildSequence, stackSequences, toWindows, rowsToWindows, resizeLinear, SEQUENCE_LENGTH, type Phase2Sequence } from './sequence';

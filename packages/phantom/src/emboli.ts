@@ -90,11 +90,36 @@ export interface PlacementWindow {
 const ACUTE_HU: [number, number] = [35, 68];
 const CHRONIC_HU: [number, number] = [22, 60];
 
-function shape(rng: Rng, artery: Artery, chronic: boolean, window: PlacementWindow): Embolus | undefined {
+/**
+ * How visible emboli are. `clinical` (the full preset) draws the whole range, thin webs and
+ * crescents included. `conspicuous` (the demo preset) draws the same morphologies larger: mostly
+ * occlusive acute clots, longer emboli, thicker crescents and webs. A model trained for 15 minutes
+ * on 2 CPU cores can learn those; the subtle ones need the paper's GPU budget.
+ */
+export type EmbolusStyle = 'clinical' | 'conspicuous';
+
+interface StyleParams {
+  occlusive: number;
+  length: [number, number];
+  webLength: [number, number];
+  centralFraction: [number, number];
+  crescent: [number, number];
+  crescentMin: number;
+  web: [number, number];
+  webMin: number;
+  counts: number[];
+}
+
+const STYLES: Record<EmbolusStyle, StyleParams> = {
+  clinical: { occlusive: 0.4, length: [12, 32], webLength: [8, 14], centralFraction: [0.5, 0.72], crescent: [0.45, 0.7], crescentMin: 2.5, web: [0.16, 0.24], webMin: 1.5, counts: [1, 1, 1, 2, 2, 2, 3, 3, 4] },
+  conspicuous: { occlusive: 0.7, length: [22, 40], webLength: [12, 18], centralFraction: [0.65, 0.8], crescent: [0.7, 0.85], crescentMin: 4, web: [0.3, 0.4], webMin: 2.5, counts: [2, 2, 3, 3, 4] },
+};
+
+function shape(rng: Rng, artery: Artery, chronic: boolean, window: PlacementWindow, st: StyleParams): Embolus | undefined {
   const tube = rng.pick(artery.tubes);
   const axisLen = norm(sub(tube.b, tube.a));
-  const morphology: EmbolusMorphology = chronic ? (rng.chance(0.65) ? 'eccentric' : 'web') : rng.chance(0.6) ? 'central' : 'occlusive';
-  const want = morphology === 'web' ? rng.range(8, 14) : rng.range(12, 32);
+  const morphology: EmbolusMorphology = chronic ? (rng.chance(0.65) ? 'eccentric' : 'web') : rng.chance(1 - st.occlusive) ? 'central' : 'occlusive';
+  const want = morphology === 'web' ? rng.range(...st.webLength) : rng.range(...st.length);
   const lengthMm = Math.min(want, axisLen - 2);
   if (lengthMm < 6) return undefined;
   const s0 = rng.range(1, axisLen - 1 - lengthMm) / axisLen;
@@ -106,14 +131,14 @@ function shape(rng: Rng, artery: Artery, chronic: boolean, window: PlacementWind
   const normal = rotate(perpendicular(axis), axis, rng.range(0, 2 * Math.PI));
   let radiusMm = lumen, uMin = -lumen, uMax = lumen;
   if (morphology === 'central') {
-    radiusMm = lumen * rng.range(0.5, 0.72);
+    radiusMm = lumen * rng.range(...st.centralFraction);
     uMin = -radiusMm;
     uMax = radiusMm;
   } else if (morphology === 'eccentric') {
     // Mural thrombus at least 2.5 mm thick so it survives resampling to 1 mm and 192² slices.
-    uMin = lumen - Math.max(2.5, lumen * rng.range(0.45, 0.7));
+    uMin = lumen - Math.max(st.crescentMin, lumen * rng.range(...st.crescent));
   } else if (morphology === 'web') {
-    const half = Math.max(1.5, lumen * rng.range(0.16, 0.24));
+    const half = Math.max(st.webMin, lumen * rng.range(...st.web));
     uMin = -half;
     uMax = half;
   }
@@ -146,8 +171,9 @@ function shape(rng: Rng, artery: Artery, chronic: boolean, window: PlacementWind
  * (central, left, right), then an artery of that group, then a spot along it; a draw that does
  * not fit inside the scanned slab is retried. Throws nothing: returns [] when nothing fits.
  */
-export function placeEmboli(rng: Rng, arteries: Artery[], chronicity: Chronicity, window: PlacementWindow): Embolus[] {
-  const count = rng.pick([1, 1, 1, 2, 2, 2, 3, 3, 4]);
+export function placeEmboli(rng: Rng, arteries: Artery[], chronicity: Chronicity, window: PlacementWindow, style: EmbolusStyle = 'clinical'): Embolus[] {
+  const st = STYLES[style];
+  const count = rng.pick(st.counts);
   const chronicFlags = Array.from({ length: count }, () => chronicity === 'chronic');
   if (chronicity === 'acute_and_chronic') {
     // Both kinds present: at least one acute and one chronic embolus.
@@ -161,7 +187,7 @@ export function placeEmboli(rng: Rng, arteries: Artery[], chronicity: Chronicity
       const group = rng.pick<ArteryGroup>(['central', 'left', 'right']);
       const candidates = arteries.filter((a) => a.group === group);
       if (candidates.length === 0) continue;
-      const e = shape(rng, rng.pick(candidates), chronic, window);
+      const e = shape(rng, rng.pick(candidates), chronic, window, st);
       if (e) {
         out.push(e);
         break;

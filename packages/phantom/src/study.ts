@@ -119,7 +119,8 @@ export function generateStudy(options: StudyOptions): PhantomStudy {
 
   let emboli: Embolus[] = [];
   if (kind === 'positive') {
-    emboli = placeEmboli(rngFor(options.seed, 'emboli'), anatomy.arteries, chronicity, { zLo: sliceZ[0]!, zHi: sliceZ[sliceZ.length - 1]! });
+    const style = protocol.preset === 'demo' ? 'conspicuous' : 'clinical';
+    emboli = placeEmboli(rngFor(options.seed, 'emboli'), anatomy.arteries, chronicity, { zLo: sliceZ[0]!, zHi: sliceZ[sliceZ.length - 1]! }, style);
     if (emboli.length === 0) {
       throw new PhantomError('PLACEMENT_FAILED', `no embolus fits in a ${round((protocol.slices - 1) * spacing, 1)} mm scan; use more slices or thicker ones`, {
         details: { slices: protocol.slices, sliceSpacingMm: spacing },

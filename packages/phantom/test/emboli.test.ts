@@ -84,3 +84,20 @@ describe('emboli', () => {
     }
   });
 });
+
+describe('emboli styles', () => {
+  it('draws the demo preset conspicuous: more, longer and thicker emboli than the full preset', () => {
+    const stats = (preset: 'demo' | 'full') => {
+      const es = Array.from({ length: 12 }, (_, i) => generateStudy({ ...SMALL, preset, seed: 700 + i, kind: 'positive', noiseHu: 0 })).flatMap((s) => s.truth.emboli);
+      const occlusive = es.filter((e) => e.morphology === 'occlusive').length / es.length;
+      const bandShare = es.filter((e) => e.morphology === 'eccentric' || e.morphology === 'web').map((e) => (e.uMax - e.uMin) / (2 * e.lumenRadiusMm));
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+      return { count: es.length, length: mean(es.map((e) => e.lengthMm)), occlusive, band: mean(bandShare) };
+    };
+    const demo = stats('demo'), full = stats('full');
+    expect(demo.count).toBeGreaterThan(full.count);
+    expect(demo.length).toBeGreaterThan(full.length);
+    expect(demo.occlusive).toBeGreaterThan(full.occlusive);
+    if (demo.band > 0 && full.band > 0) expect(demo.band).toBeGreaterThan(full.band);
+  });
+});

@@ -71,6 +71,7 @@ export function jobView(j: Job) {
     availableAt: isoOf(j.availableAt),
     leaseExpiresAt: isoOf(j.leaseExpiresAt),
     lastError,
+    progress: j.progress ? (JSON.parse(j.progress) as unknown) : null,
     createdAt: isoOf(j.createdAt),
     completedAt: isoOf(j.completedAt),
   };

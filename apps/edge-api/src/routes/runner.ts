@@ -11,7 +11,7 @@ import type { AppEnv } from '../deps';
 import { ApiError } from '../errors';
 import { requireRole } from '../middleware/auth';
 import { readBody } from '../middleware/body';
-import { IdParam, isoOf, JobSchema, SopParams } from '../schemas';
+import { AnalysisResult, IdParam, isoOf, JobSchema, SopParams } from '../schemas';
 import { summarize } from '../summary';
 import { ArtifactName } from './artifacts';
 import { audit, errors, jobView, router, sendBlob } from './common';
@@ -33,11 +33,14 @@ async function heldJob(c: Context<AppEnv>, id: string, token: string): Promise<J
   return job;
 }
 
-function unwrap<T>(out: LeaseOutcome<T>): T {
+export function unwrap<T>(out: LeaseOutcome<T>): T {
   if (out.kind === 'not_found') throw new ApiError('NOT_FOUND', 'no such job');
   if (out.kind === 'lease_lost') throw new ApiError('LEASE_LOST', 'the lease on this job is not held (expired, reclaimed or finished)', { details: { status: out.job.status } });
   return out.value;
 }
+
+/** The files of a model directory, uploaded by training jobs as artifacts and served to runners. */
+export const MODEL_FILES = ['manifest.json', 'phase1.onnx', 'phase2.onnx'] as const;
 
 const Claimed = z.object({ job: JobSchema, leaseToken: z.string(), leaseExpiresAt: z.string() }).openapi('ClaimedJob');
 
@@ -73,14 +76,27 @@ runner.openapi(
     path: '/v1/runner/jobs/{id}/heartbeat',
     tags: ['runner'],
     summary: 'Extend the lease',
-    request: { params: IdParam, headers: LeaseHeader, body: { required: false, content: json(z.object({ leaseSeconds: z.number().int().min(5).optional() })) } },
+    request: {
+      params: IdParam,
+      headers: LeaseHeader,
+      body: {
+        required: false,
+        content: json(
+          z.object({
+            leaseSeconds: z.number().int().min(5).optional(),
+            // The runner's latest progress (stage, epoch metrics): shown on GET /v1/jobs/{id}.
+            progress: z.record(z.string(), z.unknown()).refine((p) => JSON.stringify(p).length <= 16 * 1024, 'at most 16 KiB of JSON').optional(),
+          }),
+        ),
+      },
+    },
     responses: { 200: { description: 'Extended', content: json(z.object({ leaseExpiresAt: z.string() })) }, ...errors(404, 409) },
   }),
   async (c) => {
     const { store, config } = c.get('deps');
-    const body = c.req.valid('json') as { leaseSeconds?: number };
+    const body = c.req.valid('json') as { leaseSeconds?: number; progress?: Record<string, unknown> };
     const leaseMs = Math.min(config.maxLeaseMs, (body.leaseSeconds ?? config.leaseMs / 1000) * 1000);
-    const job = unwrap(await store.jobs.heartbeat(c.get('principal').tenantId, c.req.valid('param').id, c.req.valid('header')['embolus-lease-token'], leaseMs));
+    const job = unwrap(await store.jobs.heartbeat(c.get('principal').tenantId, c.req.valid('param').id, c.req.valid('header')['embolus-lease-token'], leaseMs, body.progress));
     return c.json({ leaseExpiresAt: isoOf(job.leaseExpiresAt as number) }, 200);
   },
 );
@@ -96,7 +112,12 @@ runner.openapi(
     path: '/v1/runner/jobs/{id}/complete',
     tags: ['runner'],
     summary: 'Store the result and finish the job (analysis results must match AnalysisResult)',
-    request: { params: IdParam, headers: LeaseHeader, body: { required: true, content: json(z.object({ result: z.unknown() })) } },
+    request: {
+      params: IdParam,
+      headers: LeaseHeader,
+      // `shadow`: analysis results of the shadow versions on the same study (stored, never the decision).
+      body: { required: true, content: json(z.object({ result: z.unknown(), shadow: z.array(AnalysisResult).max(8).optional() })) },
+    },
     responses: {
       200: { description: 'Stored (replay: the same lease already completed it)', content: json(z.object({ resultId: z.string(), replay: z.boolean() })) },
       ...errors(404, 409, 422),
@@ -109,7 +130,7 @@ runner.openapi(
     const token = c.req.valid('header')['embolus-lease-token'];
     const job = await deps.store.jobs.get(p.tenantId, id);
     if (!job) throw new ApiError('NOT_FOUND', 'no such job');
-    const raw = c.req.valid('json').result;
+    const { result: raw, shadow } = c.req.valid('json');
     const body = JSON.stringify(raw ?? null);
     if (body.length > deps.config.maxResultBytes) throw new ApiError('PAYLOAD_TOO_LARGE', `the result is larger than ${deps.config.maxResultBytes} bytes`);
     let completion;
@@ -130,7 +151,13 @@ runner.openapi(
       if (missing.length) throw new ApiError('INVALID_RESULT', 'the result names artifacts that were not uploaded', { details: { missing } });
       const summary = summarize(r);
       const stored = JSON.stringify(r);
+      if (shadow?.some((x) => x.model.version === r.model.version)) throw new ApiError('INVALID_RESULT', 'a shadow result comes from the decision’s own model version');
       completion = {
+        shadow: (shadow ?? []).map((x) => {
+          const s = summarize(x);
+          const model = { version: x.model.version, sha256: x.model.sha256, trainedOn: x.model.trainedOn };
+          return { modelVersion: x.model.version, model, probabilities: s.probabilities, peProbability: s.peProbability, body: JSON.stringify(x) };
+        }),
         body: stored,
         modelVersion: r.model.version,
         summary,
@@ -147,7 +174,10 @@ runner.openapi(
     } else {
       const parsed = job.kind === 'training' ? TrainingResult.safeParse(raw) : z.record(z.string(), z.unknown()).safeParse(raw);
       if (!parsed.success) throw new ApiError('INVALID_RESULT', `the ${job.kind} result does not match its schema`, { details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
-      const model = job.kind === 'training' ? (parsed.data as z.infer<typeof TrainingResult>).model : undefined;
+      const declared = job.kind === 'training' ? (parsed.data as z.infer<typeof TrainingResult>).model : undefined;
+      // A training job that uploaded the model files as artifacts makes the version downloadable by runners.
+      const names = new Set((await deps.store.results.artifacts(p.tenantId, id)).map((a) => a.name));
+      const model = declared ? { ...declared, filesInJob: MODEL_FILES.every((f) => names.has(f)) } : undefined;
       completion = { body, ...(model ? { model, modelVersion: model.version } : {}) };
     }
     const out = unwrap(await deps.store.results.complete(p.tenantId, id, token, completion));

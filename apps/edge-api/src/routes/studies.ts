@@ -126,8 +126,15 @@ studies.openapi(
       // Parsed again on the way out: the body served is exactly AnalysisResultSchema.
       if (row) result = AnalysisResultSchema.parse(JSON.parse(row.body));
     }
+    let failure = null;
+    if (study.status === 'failed' && study.analysisJobId) {
+      const job = await store.jobs.get(tenantId, study.analysisJobId);
+      const e = job?.lastError ? (JSON.parse(job.lastError) as { code: string; message: string }) : null;
+      if (e) failure = { code: e.code, message: e.message };
+    }
     await audit(c, 'study.read', study.id, { hasResult: result !== null });
-    return c.json({ id: study.id, status: study.status, series, result }, 200);
+    // `failure` only on failed studies: every other response keeps exactly { id, status, series, result }.
+    return c.json({ id: study.id, status: study.status, series, result, ...(failure ? { failure } : {}) }, 200);
   },
 );
 
@@ -138,7 +145,18 @@ studies.openapi(
     tags: ['studies'],
     summary: 'Queue the study for analysis (idempotent)',
     middleware: [requireRole(...ROLES_FOR.upload)] as const,
-    request: { params: IdParam, body: { required: false, content: json(z.object({ priority: Priority.optional() })) } },
+    request: {
+      params: IdParam,
+      body: {
+        required: false,
+        content: json(
+          z.object({
+            priority: Priority.optional(),
+            modelVersion: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional().openapi({ description: 'analyse with this model version instead of the active one' }),
+          }),
+        ),
+      },
+    },
     responses: {
       202: { description: 'Queued (or already queued, processing or complete)', content: json(z.object({ id: z.string(), status: StudyStatus, job: JobSchema, created: z.boolean() })) },
       ...errors(404, 422),
@@ -147,10 +165,10 @@ studies.openapi(
   async (c) => {
     const { store, config } = c.get('deps');
     const { id } = c.req.valid('param');
-    const body = c.req.valid('json') as { priority?: z.infer<typeof Priority> };
+    const body = c.req.valid('json') as { priority?: z.infer<typeof Priority>; modelVersion?: string };
     const current = await studyOr404(c, id);
     const priority = body.priority ? PRIORITY_VALUE[body.priority] : current.priority;
-    const out = await store.studies.submit(c.get('principal').tenantId, id, { priority, maxAttempts: config.jobMaxAttempts });
+    const out = await store.studies.submit(c.get('principal').tenantId, id, { priority, maxAttempts: config.jobMaxAttempts, ...(body.modelVersion ? { modelVersion: body.modelVersion } : {}) });
     if (out.kind === 'not_found') throw new ApiError('NOT_FOUND', 'no such study');
     if (out.kind === 'empty') throw new ApiError('EMPTY_STUDY', 'the study has no instances to analyse');
     await audit(c, 'study.submit', id, { jobId: out.job.id, created: out.kind === 'created' });

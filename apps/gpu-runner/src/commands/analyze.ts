@@ -5,17 +5,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { analyzeFolder, loadModel, type Analysis } from '@embolus/inference';
+import { analyzeFolder, loadModel } from '@embolus/inference';
 import { writeNpy } from '@embolus/preprocess/node';
-import { DISPLAY_NAMES, STUDY_LABELS } from '@embolus/shared';
+import { DISPLAY_NAMES, STUDY_LABELS, type AnalysisResult } from '@embolus/shared';
 import { UsageError } from '../cli';
 
 /** The model shipped in the repository (trained on synthetic phantoms; not for clinical use). */
 export const DEMO_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../models/demo');
 
-/** The human-readable report. */
-export function formatReport(a: Analysis): string {
-  const r = a.result;
+/** The human-readable report of a result (from `embolus analyze` or from the API). */
+export function formatReport(r: AnalysisResult): string {
   const lines = ['EMBOLUS — research software, NOT FOR CLINICAL USE', `model ${r.model.version} (${r.model.trainedOn})`, ''];
   lines.push('label                      probability  threshold  decision');
   for (const l of STUDY_LABELS) {
@@ -49,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const a = await analyzeFolder(model, positionals[0]!, { ...(batch ? { batch } : {}), cam: values['cam-out'] !== undefined });
     if (values['cam-out'] && a.cam) await writeNpy(values['cam-out'], a.cam.data, a.cam.shape);
-    process.stdout.write((values.json ? JSON.stringify(a.result, null, 2) : formatReport(a)) + '\n');
+    process.stdout.write((values.json ? JSON.stringify(a.result, null, 2) : formatReport(a.result)) + '\n');
   } finally {
     await model.release();
   }

@@ -67,9 +67,22 @@ def gather(obj) -> list:
     return out
 
 
-def autocast(env: Env, enabled: bool):
+def cpu_bf16_supported() -> bool:
+    """True when oneDNN has native bf16 kernels here (AVX-512 BF16 or AMX); elsewhere bf16 on CPU is
+    emulated and slower than fp32, so CPU autocast is skipped."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and 'avx512_bf16' in open('/proc/cpuinfo').read()
+    except Exception:
+        return False
+
+
+def autocast(env: Env, enabled: bool, cpu: bool = False):
+    """bf16 autocast on CUDA when `enabled`; on CPU only when `cpu` and the CPU has native bf16.
+    Weights, optimiser state and the loss stay fp32 (autocast only lowers convolutions and matmuls)."""
     if enabled and env.device.type == 'cuda':
         return torch.autocast('cuda', dtype=torch.bfloat16)
+    if cpu and env.device.type == 'cpu' and cpu_bf16_supported():
+        return torch.autocast('cpu', dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 

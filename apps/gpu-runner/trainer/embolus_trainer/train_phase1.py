@@ -89,7 +89,7 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
             if env.device.type == 'cuda':
                 x = x.contiguous(memory_format=torch.channels_last_3d)
             y = yb.to(env.device)
-            with engine.autocast(env, p.amp):
+            with engine.autocast(env, p.amp, cpu=p.amp_cpu):
                 z = net(x)
             loss = F.binary_cross_entropy_with_logits(z.float(), y)
             opt.zero_grad(set_to_none=True)

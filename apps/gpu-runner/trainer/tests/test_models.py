@@ -87,3 +87,19 @@ def test_fold_weight_norm_keeps_outputs():
     assert not any('weight_g' in k for k in net.state_dict())
     for u, v in zip(before, net(x, m)):
         assert torch.allclose(u, v, atol=1e-6)
+
+
+def test_cpu_bf16_autocast_trains_in_fp32_weights():
+    from embolus_trainer import engine
+    env = engine.Env(rank=0, world=1, local_rank=0, device=torch.device('cpu'))
+    m = WindowNet(2)
+    x, y = torch.rand(2, 3, 10, 32, 32), torch.tensor([0.0, 1.0])
+    with engine.autocast(env, False, cpu=True):
+        z = m(x)
+    # Lowered only where the CPU has native bf16; the loss and the weights stay fp32 either way.
+    assert z.dtype == (torch.bfloat16 if engine.cpu_bf16_supported() else torch.float32)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(z.float(), y)
+    loss.backward()
+    assert torch.isfinite(loss) and m.fc.weight.grad is not None and m.fc.weight.dtype == torch.float32
+    with engine.autocast(env, False, cpu=False):
+        assert m(x).dtype == torch.float32

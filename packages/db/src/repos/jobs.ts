@@ -134,12 +134,12 @@ export class JobRepo {
     return job ? { kind: 'lease_lost', job } : { kind: 'not_found' };
   }
 
-  /** Extends a live lease by `leaseMs` from now. */
-  async heartbeat(tenantId: string, id: string, token: string, leaseMs: number): Promise<LeaseOutcome<Job>> {
+  /** Extends a live lease by `leaseMs` from now; `progress` (JSON-able) replaces the job's last report. */
+  async heartbeat(tenantId: string, id: string, token: string, leaseMs: number, progress?: unknown): Promise<LeaseOutcome<Job>> {
     const now = this.clock.now();
     const [job] = await this.d.db
       .update(jobs)
-      .set({ leaseExpiresAt: now + leaseMs, updatedAt: now })
+      .set({ leaseExpiresAt: now + leaseMs, updatedAt: now, ...(progress === undefined ? {} : { progress: JSON.stringify(progress) }) })
       .where(and(eq(jobs.id, id), eq(jobs.tenantId, tenantId), this.holds(token, now)))
       .returning();
     return job ? { kind: 'ok', value: job } : this.leaseFailure(tenantId, id);
@@ -176,4 +176,28 @@ export class JobRepo {
     return job.lastError === lastError ? { kind: 'ok', value: job } : { kind: 'lease_lost', job };
   }
 
+  /**
+   * Gives a leased job back without counting the attempt (a runner shutting down before it
+   * started or while it cannot finish): queued again at once, its study queued again.
+   */
+  async release(tenantId: string, id: string, token: string): Promise<LeaseOutcome<Job>> {
+    const now = this.clock.now();
+    const ref = JSON.stringify({ released: randomToken(6), at: now });
+    await this.d.batch([
+      run(sql`UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0), available_at = ${now}, lease_token = NULL,
+        lease_expires_at = NULL, lease_owner = NULL, progress = ${ref}, updated_at = ${now}
+        WHERE id = ${id} AND tenant_id = ${tenantId} AND lease_token = ${token} AND status = 'leased' AND lease_expires_at > ${now}`),
+      run(sql`UPDATE studies SET status = 'queued', updated_at = ${now}
+        WHERE analysis_job_id = ${id} AND status = 'processing' AND EXISTS (SELECT 1 FROM jobs WHERE id = ${id} AND progress = ${ref})`),
+    ]);
+    const job = await this.get(tenantId, id);
+    if (!job) return { kind: 'not_found' };
+    return job.progress === ref ? { kind: 'ok', value: job } : { kind: 'lease_lost', job };
+  }
+
+  /** Queue depth of the tenant: jobs per kind and status (for runner health pages). */
+  async counts(tenantId: string): Promise<{ kind: JobKind; status: JobStatus; count: number }[]> {
+    const rows = await this.d.select('SELECT kind, status, COUNT(*) AS n FROM jobs WHERE tenant_id = ? GROUP BY kind, status ORDER BY kind, status', [tenantId]);
+    return rows.map((r) => ({ kind: r['kind'] as JobKind, status: r['status'] as JobStatus, count: Number(r['n']) }));
+  }
 }

@@ -27,6 +27,18 @@ export interface ModelRegistration {
   sha256: string;
   trainedOn: string;
   card?: unknown;
+  /** The model files were uploaded as this job's artifacts (training jobs): runners can download them. */
+  filesInJob?: boolean;
+}
+
+/** A shadow model's result on the same study, stored beside the decision. */
+export interface ShadowCompletion {
+  modelVersion: string;
+  /** Registers the shadow version if unknown (as a model seen in results). */
+  model?: ModelRegistration;
+  probabilities: Record<string, number>;
+  peProbability: number | null;
+  body: string;
 }
 
 /** What a runner completes a job with. `body` is the validated result, serialised. */
@@ -38,6 +50,8 @@ export interface Completion {
   model?: ModelRegistration;
   /** Webhook events to enqueue; the payload is built once the result id is known. */
   events?: { event: string; payload: (resultId: string) => string }[];
+  /** Analysis jobs: results of shadow models, stored only if this completion is. */
+  shadow?: ShadowCompletion[];
 }
 
 /** Results, artifacts and models repository. */
@@ -75,11 +89,28 @@ export class ResultRepo {
     if (c.model) {
       const m = c.model;
       statements.push(
-        run(sql`INSERT INTO models (id, tenant_id, version, sha256, trained_on, status, card, created_at)
-          SELECT ${newId()}, ${tenantId}, ${m.version}, ${m.sha256}, ${m.trainedOn}, 'registered', ${m.card === undefined ? null : JSON.stringify(m.card)}, ${now}
+        run(sql`INSERT INTO models (id, tenant_id, version, sha256, trained_on, status, card, job_id, created_at)
+          SELECT ${newId()}, ${tenantId}, ${m.version}, ${m.sha256}, ${m.trainedOn}, 'registered', ${m.card === undefined ? null : JSON.stringify(m.card)},
+            ${m.filesInJob ? jobId : null}, ${now}
           WHERE ${resultExists}
           ON CONFLICT (tenant_id, version) DO NOTHING`),
       );
+    }
+    for (const sh of c.shadow ?? []) {
+      statements.push(
+        run(sql`INSERT INTO shadow_results (id, tenant_id, job_id, study_id, model_version, probabilities, pe_probability, body, created_at)
+          SELECT ${newId()}, ${tenantId}, ${jobId}, ${job.studyId}, ${sh.modelVersion}, ${JSON.stringify(sh.probabilities)}, ${sh.peProbability}, ${sh.body}, ${now}
+          WHERE ${resultExists}
+          ON CONFLICT (job_id, model_version) DO NOTHING`),
+      );
+      if (sh.model) {
+        statements.push(
+          run(sql`INSERT INTO models (id, tenant_id, version, sha256, trained_on, status, created_at)
+            SELECT ${newId()}, ${tenantId}, ${sh.model.version}, ${sh.model.sha256}, ${sh.model.trainedOn}, 'registered', ${now}
+            WHERE ${resultExists}
+            ON CONFLICT (tenant_id, version) DO NOTHING`),
+        );
+      }
     }
     for (const e of c.events ?? []) {
       // One delivery per active webhook of the tenant subscribed to the event.

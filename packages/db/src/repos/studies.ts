@@ -243,10 +243,11 @@ export class StudyRepo {
    * Queues the study's analysis. Idempotent: a study already queued, processing or complete
    * returns its job; a failed study is queued again with a new job.
    */
-  async submit(tenantId: string, studyId: string, input: { priority: number; maxAttempts: number }): Promise<SubmitOutcome> {
+  async submit(tenantId: string, studyId: string, input: { priority: number; maxAttempts: number; modelVersion?: string }): Promise<SubmitOutcome> {
     const jobId = newId();
     const now = this.clock.now();
-    const payload = JSON.stringify({ studyId });
+    // A named model version pins the analysis to it; otherwise the runner uses the active one.
+    const payload = JSON.stringify(input.modelVersion ? { studyId, modelVersion: input.modelVersion } : { studyId });
     await this.d.batch([
       run(sql`UPDATE studies SET status = 'queued', analysis_job_id = ${jobId}, priority = ${input.priority}, submitted_at = ${now}, updated_at = ${now}
         WHERE id = ${studyId} AND tenant_id = ${tenantId} AND status IN ('receiving', 'failed') AND instance_count > 0`),

@@ -8,6 +8,7 @@ import { blobContract } from '../contract/blob.contract';
 import { TestClock } from '../contract/fixtures';
 import { storeCoreContract } from '../contract/store-core.contract';
 import { storeJobsContract } from '../contract/store-jobs.contract';
+import { storeModelsContract } from '../contract/store-models.contract';
 
 async function open() {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
@@ -17,4 +18,5 @@ async function open() {
 
 storeCoreContract('d1 (workerd)', open);
 storeJobsContract('d1 (workerd)', open);
+storeModelsContract('d1 (workerd)', open);
 blobContract('r2 (workerd)', async () => new R2BlobStore(env.BUCKET));

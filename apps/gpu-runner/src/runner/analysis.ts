@@ -1,0 +1,134 @@
+/**
+ * The analysis job: fetch the study's instances → series assembly → preprocessing → inference
+ * with the job's model version (else the active one, else the runner's default) and any shadow
+ * versions → upload artifacts (CAM volume, attention) → the result. The steps are those of
+ * `analyzeFolder`, split so the runner can check the series, time each stage and reuse one
+ * preprocessing for shadow models.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadStudyVolume } from '@embolus/dicom/node';
+import { analyzePreprocessed, type LoadedModel } from '@embolus/inference';
+import { buildMeta, PAPER_CHANNELS, preprocess } from '@embolus/preprocess';
+import { encodeNpy } from '@embolus/preprocess/node';
+import type { AnalysisResult } from '@embolus/shared';
+import { z } from 'zod';
+import { RunnerError } from './errors';
+import type { JobContext } from './lease';
+import type { ModelStore } from './models';
+
+/** The analysis job's payload (as `POST /v1/studies/{id}/submit` queues it; all optional). */
+const Payload = z.object({ modelVersion: z.string().min(1).max(64).optional() }).passthrough();
+
+/** Settings of analysis jobs. */
+export interface AnalysisOptions {
+  workDir: string;
+  models: ModelStore;
+  /** Fewer slices in the chosen series than this fails the study with TOO_FEW_SLICES. */
+  minSlices: number;
+  /** Upload the Grad-CAM volume (uint8 .npy); it is the largest artifact. */
+  cam: boolean;
+  /** Parallel instance downloads. */
+  downloads: number;
+}
+
+/** What the job reports: the result and the shadow results. */
+export interface AnalysisOutcome {
+  result: AnalysisResult;
+  shadow: AnalysisResult[];
+}
+
+const ms = (t0: number) => Math.round(performance.now() - t0);
+
+/** Downloads every instance into `dir` (files named by index: no UIDs in paths). */
+async function fetchInstances(ctx: JobContext, dir: string, parallel: number): Promise<{ count: number; bytes: number }> {
+  const { job, leaseToken } = ctx.claim;
+  const list = await ctx.api.instances(job.id, leaseToken);
+  if (list.items.length === 0) throw new RunnerError('EMPTY_STUDY', 'the study has no instances');
+  let next = 0;
+  let bytes = 0;
+  const worker = async () => {
+    while (next < list.items.length) {
+      const i = next++;
+      ctx.check();
+      const b = await ctx.api.bytes(list.items[i]!.url, leaseToken, ctx.signal);
+      bytes += b.length;
+      await writeFile(path.join(dir, `${String(i).padStart(6, '0')}.dcm`), b);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, list.items.length) }, worker));
+  return { count: list.items.length, bytes };
+}
+
+/** Runs one analysis job and returns what to complete it with. */
+export async function runAnalysis(ctx: JobContext, o: AnalysisOptions): Promise<AnalysisOutcome> {
+  const parsed = Payload.safeParse(ctx.claim.job.payload ?? {});
+  if (!parsed.success) throw new RunnerError('BAD_PAYLOAD', 'the analysis job payload is invalid');
+  const t0 = performance.now();
+  const dir = path.join(o.workDir, 'jobs', ctx.claim.job.id);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  try {
+    const timings: Record<string, number> = {};
+    ctx.progress('fetch');
+    let t = performance.now();
+    const fetched = await fetchInstances(ctx, dir, o.downloads);
+    timings.fetchInstances = ms(t);
+
+    ctx.progress('model');
+    t = performance.now();
+    const deployment = await ctx.api.deployment();
+    const version = parsed.data.modelVersion ?? deployment.active?.version ?? null;
+    const deployed = deployment.registered.find((m) => m.version === version);
+    const model = await o.models.get(version, ctx.api, deployed);
+    const shadows: LoadedModel[] = [];
+    for (const s of deployment.shadow) if (s.version !== model.manifest.version) shadows.push(await o.models.get(s.version, ctx.api, s));
+    timings.modelLoad = ms(t);
+
+    ctx.check();
+    ctx.progress('series');
+    t = performance.now();
+    const loaded = await loadStudyVolume(dir);
+    const loadMs = ms(t);
+    const slices = loaded.choice.chosen.slices.length;
+    if (slices < o.minSlices) throw new RunnerError('TOO_FEW_SLICES', `the chosen CT series has ${slices} slices; at least ${o.minSlices} are needed`, { details: { slices, minSlices: o.minSlices } });
+
+    ctx.check();
+    ctx.progress('preprocess');
+    // Exactly what analyzeFolder does (same options, same timings keys), so results match `embolus analyze`.
+    const run = async (m: LoadedModel, cam: boolean) => {
+      const tp = performance.now();
+      const windows = [{ size: m.manifest.inputSize, windowSlices: m.manifest.windowSlices, channels: PAPER_CHANNELS }];
+      const result = preprocess(loaded.volume, { windows });
+      const meta = buildMeta(result, { seriesInstanceUid: loaded.choice.chosen.seriesInstanceUid, reason: loaded.choice.reason, slices }, { loadSeries: loadMs });
+      const tm: Record<string, number> = { ...meta.timingsMs, preprocessTotal: loadMs + ms(tp) };
+      ctx.check();
+      ctx.progress('inference', { modelVersion: m.manifest.version });
+      return analyzePreprocessed(m, result, meta, { cam }, tm);
+    };
+    const main = await run(model, o.cam);
+    const shadow = [];
+    for (const s of shadows) shadow.push((await run(s, false)).result);
+
+    ctx.check();
+    ctx.progress('upload');
+    t = performance.now();
+    const artifacts: Record<string, string> = {};
+    const { job, leaseToken } = ctx.claim;
+    const attention = JSON.stringify({ windows: main.result.windows.map((w) => ({ index: w.index, probability: w.probability })), attention: main.result.attention });
+    await ctx.api.putArtifact(job.id, leaseToken, 'attention.json', new TextEncoder().encode(attention), 'application/json');
+    artifacts.attention = 'attention.json';
+    if (main.cam) {
+      await ctx.api.putArtifact(job.id, leaseToken, 'cam.npy', encodeNpy(main.cam.data, main.cam.shape), 'application/octet-stream');
+      artifacts.cam = 'cam.npy';
+    }
+    timings.uploadArtifacts = ms(t);
+    timings.runnerTotal = ms(t0);
+    const result: AnalysisResult = { ...main.result, timings: { ...main.result.timings, ...timings }, artifacts };
+    ctx.log.log('info', 'job.analysed', { jobId: job.id, instances: fetched.count, bytes: fetched.bytes, windows: result.windows.length, modelVersion: result.model.version, shadow: shadow.length, timings: result.timings });
+    return { result, shadow };
+  } finally {
+    // Study data lives on the runner's disk only while the job runs.
+    await rm(dir, { recursive: true, force: true });
+  }
+}

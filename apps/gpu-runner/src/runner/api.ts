@@ -1,0 +1,132 @@
+/**
+ * The runner's HTTP client for the Embolus API (role runner). Transient failures (network
+ * errors, 5xx, 429) are retried with backoff inside a call up to `retries` times; the API's
+ * runner calls are idempotent under a lease (complete replays, artifacts replace), so a retry
+ * after a lost response is safe.
+ */
+import { backoffDelay, sleep, type BackoffPolicy } from './backoff';
+import { RunnerError } from './errors';
+
+/** A leased job as the claim returns it. */
+export interface ClaimedJob {
+  job: { id: string; kind: 'analysis' | 'training' | 'evaluation'; studyId: string | null; payload: unknown; attempts: number; maxAttempts: number };
+  leaseToken: string;
+  leaseExpiresAt: string;
+}
+
+/** A model version the API deploys. */
+export interface DeployedModel {
+  version: string;
+  sha256: string;
+  downloadable: boolean;
+}
+
+/** Options of one request. */
+interface Call {
+  method: string;
+  path: string;
+  json?: unknown;
+  body?: Uint8Array;
+  contentType?: string;
+  lease?: string;
+  /** Transient-failure retries within this call (0: fail at once; the claim loop backs off itself). */
+  retries?: number;
+  signal?: AbortSignal;
+}
+
+/** Client of one API origin with one runner key. */
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly key: string,
+    private readonly backoff: BackoffPolicy = { baseMs: 250, maxMs: 5_000 },
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  /** Sends one request; resolves with the response of a 2xx, throws a RunnerError otherwise. */
+  async request(c: Call): Promise<Response> {
+    const retries = c.retries ?? 4;
+    for (let failures = 0; ; failures++) {
+      let res: Response;
+      try {
+        const headers: Record<string, string> = { authorization: `Bearer ${this.key}` };
+        if (c.lease) headers['embolus-lease-token'] = c.lease;
+        let body: RequestInit['body'];
+        if (c.json !== undefined) {
+          headers['content-type'] = 'application/json';
+          body = JSON.stringify(c.json);
+        } else if (c.body) {
+          headers['content-type'] = c.contentType ?? 'application/octet-stream';
+          body = c.body as unknown as RequestInit['body'];
+        }
+        res = await this.fetchImpl(new URL(c.path, this.baseUrl), { method: c.method, headers, ...(body !== undefined ? { body } : {}), ...(c.signal ? { signal: c.signal } : {}) });
+      } catch (e) {
+        if (c.signal?.aborted) throw new RunnerError('SHUTDOWN', 'the request was cancelled', { cause: e, retryable: true });
+        if (failures >= retries) throw new RunnerError('API_UNAVAILABLE', `cannot reach the API (${(e as Error).name})`, { cause: e, retryable: true });
+        await sleep(backoffDelay(failures + 1, this.backoff), c.signal);
+        continue;
+      }
+      if (res.ok) return res;
+      const transient = res.status >= 500 || res.status === 429;
+      if (transient && failures < retries) {
+        await res.body?.cancel();
+        await sleep(backoffDelay(failures + 1, this.backoff), c.signal);
+        continue;
+      }
+      const err = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+      const code = err?.error?.code ?? `HTTP_${res.status}`;
+      const message = `${c.method} ${c.path.replace(/\/instances\/[^/]+$/, '/instances/…')}: ${res.status} ${code}`;
+      if (res.status === 401 || res.status === 403) throw new RunnerError('UNAUTHORIZED', `${message}: the runner key is missing, revoked or not a runner key`);
+      if (code === 'LEASE_LOST') throw new RunnerError('LEASE_LOST', message, { details: { status: res.status } });
+      throw new RunnerError(transient ? 'API_UNAVAILABLE' : 'API_ERROR', message, { retryable: transient, details: { status: res.status, apiCode: code } });
+    }
+  }
+
+  async json<T>(c: Call): Promise<T> {
+    return (await (await this.request(c)).json()) as T;
+  }
+
+  /** Leases the next job of `kinds`, or null when none waits. No retries: the loop backs off. */
+  async claim(kinds: ClaimedJob['job']['kind'][], leaseSeconds: number, signal?: AbortSignal): Promise<ClaimedJob | null> {
+    const res = await this.request({ method: 'POST', path: '/v1/runner/jobs/claim', json: { kinds, leaseSeconds }, retries: 0, ...(signal ? { signal } : {}) });
+    if (res.status === 204) return null;
+    return (await res.json()) as ClaimedJob;
+  }
+
+  heartbeat(id: string, lease: string, leaseSeconds: number, progress?: Record<string, unknown>): Promise<{ leaseExpiresAt: string }> {
+    return this.json({ method: 'POST', path: `/v1/runner/jobs/${id}/heartbeat`, lease, json: { leaseSeconds, ...(progress ? { progress } : {}) }, retries: 1 });
+  }
+
+  complete(id: string, lease: string, body: { result: unknown; shadow?: unknown[] }): Promise<{ resultId: string; replay: boolean }> {
+    return this.json({ method: 'POST', path: `/v1/runner/jobs/${id}/complete`, lease, json: body, retries: 6 });
+  }
+
+  fail(id: string, lease: string, error: { code: string; message: string }, retryable: boolean): Promise<unknown> {
+    return this.json({ method: 'POST', path: `/v1/runner/jobs/${id}/fail`, lease, json: { error, retryable }, retries: 6 });
+  }
+
+  release(id: string, lease: string): Promise<unknown> {
+    return this.json({ method: 'POST', path: `/v1/runner/jobs/${id}/release`, lease, retries: 2 });
+  }
+
+  instances(id: string, lease: string): Promise<{ studyId: string; items: { sopInstanceUid: string; seriesInstanceUid: string | null; size: number; sha256: string; url: string }[] }> {
+    return this.json({ method: 'GET', path: `/v1/runner/jobs/${id}/instances`, lease });
+  }
+
+  async bytes(path: string, lease?: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const res = await this.request({ method: 'GET', path, ...(lease ? { lease } : {}), ...(signal ? { signal } : {}) });
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  putArtifact(id: string, lease: string, name: string, body: Uint8Array, contentType: string): Promise<{ name: string; size: number; sha256: string }> {
+    return this.json({ method: 'PUT', path: `/v1/runner/jobs/${id}/artifacts/${encodeURIComponent(name)}`, lease, body, contentType });
+  }
+
+  deployment(): Promise<{ active: DeployedModel | null; shadow: DeployedModel[]; registered: DeployedModel[] }> {
+    return this.json({ method: 'GET', path: '/v1/runner/models' });
+  }
+
+  queue(): Promise<{ items: { kind: string; status: string; count: number }[] }> {
+    return this.json({ method: 'GET', path: '/v1/runner/queue', retries: 0 });
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The runner's parts that need no API: backoff with jitter, log redaction, error classification
+ * (deterministic study problems are not retried), flag parsing, the API client's retry and
+ * error mapping against a local HTTP server, and the model store's refusal of unknown versions.
+ */
+import { createServer, type Server } from 'node:http';
+import { DicomError } from '@embolus/dicom';
+import { InferenceError } from '@embolus/inference';
+import { PreprocessError } from '@embolus/preprocess';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRunnerArgs } from '../src/commands/runner';
+import { UsageError } from '../src/cli';
+import { ApiClient } from '../src/runner/api';
+import { backoffDelay } from '../src/runner/backoff';
+import { underRoot } from '../src/runner/dataset';
+import { classifyError, RunnerError } from '../src/runner/errors';
+import { parseNvidiaSmi } from '../src/runner/health';
+import { jsonLogger, redact } from '../src/runner/log';
+import { ModelStore } from '../src/runner/models';
+
+describe('backoff', () => {
+  it('doubles up to the cap, with jitter in the upper half', () => {
+    const p = { baseMs: 100, maxMs: 1000 };
+    expect([1, 2, 3, 4, 5, 10].map((n) => backoffDelay(n, p, () => 1))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect([1, 2, 3, 4, 5].map((n) => backoffDelay(n, p, () => 0))).toEqual([50, 100, 200, 400, 500]);
+    const draws = Array.from({ length: 200 }, () => backoffDelay(3, p));
+    expect(Math.min(...draws)).toBeGreaterThanOrEqual(200);
+    expect(Math.max(...draws)).toBeLessThanOrEqual(400);
+    expect(new Set(draws).size).toBeGreaterThan(20);
+  });
+});
+
+describe('GPU state', () => {
+  it('parses nvidia-smi CSV; a missing value becomes NaN', () => {
+    expect(parseNvidiaSmi('NVIDIA H100 80GB HBM3, 1024, 81559, 37\nTesla T4, 0, 15360, [N/A]\n')).toEqual([
+      { name: 'NVIDIA H100 80GB HBM3', memoryUsedMiB: 1024, memoryTotalMiB: 81559, utilizationPercent: 37 },
+      { name: 'Tesla T4', memoryUsedMiB: 0, memoryTotalMiB: 15360, utilizationPercent: NaN },
+    ]);
+    expect(parseNvidiaSmi('')).toEqual([]);
+  });
+});
+
+describe('logs', () => {
+  it('keep only allow-listed fields and never free text from study data', () => {
+    const lines: string[] = [];
+    const log = jsonLogger('info', (l) => lines.push(l), { runnerId: 'r1' });
+    log.log('debug', 'hidden');
+    log.log('info', 'job.failed', { jobId: 'j1', code: 'NO_CT_SERIES', sopInstanceUid: '1.2.3', path: '/data/PATIENT', message: 'Doe^John', timings: { phase1: 12, who: 'x' } });
+    expect(lines).toHaveLength(1);
+    const o = JSON.parse(lines[0]!);
+    expect(o).toMatchObject({ level: 'info', event: 'job.failed', runnerId: 'r1', jobId: 'j1', code: 'NO_CT_SERIES', timings: { phase1: 12 } });
+    expect(lines[0]).not.toMatch(/1\.2\.3|PATIENT|Doe|who/);
+    expect(redact({ jobId: 'x'.repeat(500) }).jobId).toHaveLength(120);
+  });
+});
+
+describe('error classification', () => {
+  it('does not retry what a retry cannot fix, and keeps paths out of messages', () => {
+    const noCt = classifyError(new DicomError('NO_CT_SERIES', 'no axial CT series in /tmp/x/study'));
+    expect([noCt.code, noCt.retryable]).toEqual(['NO_CT_SERIES', false]);
+    expect(noCt.message).not.toContain('/tmp');
+    const decode = classifyError(new DicomError('DECODE_FAILED', '/tmp/x/000001.dcm: bad JPEG'));
+    expect([decode.code, decode.retryable, decode.message.includes('/tmp')]).toEqual(['DECODE_FAILED', false, false]);
+    expect(classifyError(new PreprocessError('INVALID_VOLUME', 'x'))).toMatchObject({ code: 'PREPROCESS_FAILED', retryable: false });
+    expect(classifyError(new InferenceError('RUN_FAILED', 'CUDA out of memory'))).toMatchObject({ code: 'INFERENCE_FAILED', retryable: true });
+    expect(classifyError(new InferenceError('MODEL_CHECKSUM', 'x'))).toMatchObject({ code: 'MODEL_UNAVAILABLE', retryable: true });
+    const internal = classifyError(new TypeError('cannot read /data/Doe^John'));
+    expect(internal).toMatchObject({ code: 'INTERNAL', retryable: true });
+    expect(internal.message).not.toMatch(/Doe|\/data/);
+    const own = new RunnerError('TOO_FEW_SLICES', 'x');
+    expect(classifyError(own)).toBe(own);
+  });
+});
+
+describe('flags', () => {
+  it('parses flags and the key from the environment; refuses bad values', () => {
+    const o = parseRunnerArgs(['--api', 'http://127.0.0.1:1', '--concurrency', '2', '--model-dir', 'a', '--model-dir', 'b', '--health-port', '0'], { EMBOLUS_RUNNER_KEY: 'k' });
+    expect(o).toMatchObject({ key: 'k', concurrency: 2, modelDirs: ['a', 'b'], healthPort: 0, kinds: ['analysis', 'training', 'evaluation'], leaseSeconds: 60 });
+    expect(() => parseRunnerArgs(['--api', 'http://x'], {})).toThrow(UsageError);
+    expect(() => parseRunnerArgs(['--api', 'not a url', '--key', 'k'], {})).toThrow(/URL/);
+    expect(() => parseRunnerArgs(['--api', 'http://x', '--key', 'k', '--kinds', 'analysis,cooking'], {})).toThrow(/kinds/);
+    expect(() => parseRunnerArgs(['--api', 'http://x', '--key', 'k', '--lease-seconds', '2'], {})).toThrow(/lease/);
+  });
+
+  it('keeps dataset paths under the data root', () => {
+    expect(underRoot('/data', 'sets/a')).toBe('/data/sets/a');
+    expect(() => underRoot('/data', '../etc')).toThrow(RunnerError);
+    expect(() => underRoot('/data', '/etc/passwd')).toThrow(/outside/);
+  });
+});
+
+describe('API client', () => {
+  let server: Server;
+  let url: string;
+  const hits: Record<string, number> = {};
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const k = req.url ?? '';
+      hits[k] = (hits[k] ?? 0) + 1;
+      if (k === '/flaky' && hits[k]! < 3) return res.writeHead(503).end();
+      if (k === '/flaky') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      if (k === '/lost') return res.writeHead(409, { 'content-type': 'application/json' }).end('{"error":{"code":"LEASE_LOST","message":"x","details":{}}}');
+      if (k === '/denied') return res.writeHead(401).end();
+      if (k === '/v1/runner/jobs/claim') return res.writeHead(204).end();
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"NOT_FOUND","message":"x","details":{}}}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => server.close());
+
+  it('retries transient failures and maps the others to typed errors', async () => {
+    const c = new ApiClient(url, 'key', { baseMs: 5, maxMs: 20 });
+    expect(await c.json({ method: 'GET', path: '/flaky' })).toEqual({ ok: true });
+    expect(hits['/flaky']).toBe(3);
+    await expect(c.request({ method: 'GET', path: '/lost' })).rejects.toMatchObject({ code: 'LEASE_LOST' });
+    await expect(c.request({ method: 'GET', path: '/denied' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(c.request({ method: 'GET', path: '/nope' })).rejects.toMatchObject({ code: 'API_ERROR', retryable: false, details: { apiCode: 'NOT_FOUND' } });
+    expect(await c.claim(['analysis'], 30)).toBeNull();
+    const down = new ApiClient('http://127.0.0.1:1', 'key', { baseMs: 1, maxMs: 2 });
+    await expect(down.request({ method: 'GET', path: '/x', retries: 2 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE', retryable: true });
+  });
+
+  it('refuses a model version that is neither local nor downloadable', async () => {
+    const store = new ModelStore([], '/nonexistent-cache');
+    await store.init();
+    expect(() => store.get(null, new ApiClient(url, 'k'))).toThrow(/no model version/);
+    await expect(store.get('v9', new ApiClient(url, 'k'), { version: 'v9', sha256: 'a'.repeat(64), downloadable: false })).rejects.toMatchObject({ code: 'MODEL_UNAVAILABLE', retryable: true });
+  });
+});
