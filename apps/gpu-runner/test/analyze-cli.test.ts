@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auroc } from '@embolus/metrics';
-import { AnalysisResultSchema, STUDY_LABELS } from '@embolus/shared';
+import { AnalysisResultSchema, DISPLAY_NAMES, STUDY_LABELS } from '@embolus/shared';
 import { embolus } from './cli-helpers';
 
 let positive: string;
@@ -60,6 +60,12 @@ describe('embolus analyze with the demo model', () => {
     expect(r.stdout).toMatch(/NOT FOR CLINICAL USE/);
     expect(r.stdout).toMatch(/Negative exam for PE\s+\d\.\d{3}\s+0\.80/);
     expect(r.stdout).toMatch(/PE-positive/);
+    // Every label that consistency repair changed shows the model's own value beside it.
+    const result = AnalysisResultSchema.parse(JSON.parse((await embolus(['analyze', positive, '--json'])).stdout));
+    for (const l of result.consistency.changed) {
+      const line = r.stdout.split('\n').find((x) => x.startsWith(DISPLAY_NAMES[l]))!;
+      expect(line).toContain(`(model ${result.labels[l]!.rawProbability!.toFixed(3)}, repaired)`);
+    }
   }, 60_000);
 
   it('fails with a typed error for a folder without a CT series, and for a missing model', async () => {

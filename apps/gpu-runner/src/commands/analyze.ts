@@ -20,7 +20,9 @@ export function formatReport(r: AnalysisResult): string {
   for (const l of STUDY_LABELS) {
     const x = r.labels[l];
     if (!x) continue;
-    lines.push(`${DISPLAY_NAMES[l].padEnd(26)} ${x.probability.toFixed(3).padStart(11)}  ${x.threshold.toFixed(2).padStart(9)}  ${x.decision ? 'POSITIVE' : '-'}`);
+    // Where consistency repair moved a label, the model's own value is shown beside it.
+    const raw = x.rawProbability !== undefined && Math.abs(x.rawProbability - x.probability) > 5e-4 ? `   (model ${x.rawProbability.toFixed(3)}, repaired)` : '';
+    lines.push(`${DISPLAY_NAMES[l].padEnd(26)} ${x.probability.toFixed(3).padStart(11)}  ${x.threshold.toFixed(2).padStart(9)}  ${(x.decision ? 'POSITIVE' : '-').padEnd(8)}${raw}`.trimEnd());
   }
   const threshold = 0.15;
   const positive = r.windows.filter((w) => w.probability >= threshold);
