@@ -17,6 +17,7 @@ import torch  # noqa: E402
 
 from embolus_trainer.export import export_phase1  # noqa: E402
 from embolus_trainer.models import WindowNet  # noqa: E402
+from embolus_trainer.quantize import conv_input_scales, quantize_onnx  # noqa: E402
 
 
 def main():
@@ -32,7 +33,11 @@ def main():
     path = os.path.join(a.out, f'phase1-w{a.width}.onnx')
     if not os.path.exists(path):
         export_phase1(net, path)
-    res = dict(onnx=path, width=a.width, torch=torch.__version__, threads=torch.get_num_threads(), msPerWindow={})
+    # int8 QDQ variant of the same graph; random weights, so calibration on random windows (timing only).
+    qpath = os.path.join(a.out, f'phase1-w{a.width}.int8.onnx')
+    if not os.path.exists(qpath):
+        quantize_onnx(path, qpath, conv_input_scales(net, [torch.rand(2, 3, 10, 192, 192)]))
+    res = dict(onnx=path, int8=qpath, width=a.width, torch=torch.__version__, threads=torch.get_num_threads(), msPerWindow={})
     with torch.no_grad():
         for batch in (1, 8):
             x = torch.rand(batch, 3, 10, 192, 192)
