@@ -3,6 +3,7 @@ Shared training plumbing: device + torchrun/DDP setup, bf16 autocast on CUDA, se
 checkpoints, and logging (one JSON object per line on stdout for the runner, humans on stderr).
 """
 import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -67,11 +68,13 @@ def gather(obj) -> list:
     return out
 
 
+@functools.lru_cache(maxsize=None)  # autocast() asks on every training step
 def cpu_bf16_supported() -> bool:
     """True when oneDNN has native bf16 kernels here (AVX-512 BF16 or AMX); elsewhere bf16 on CPU is
     emulated and slower than fp32, so CPU autocast is skipped."""
     try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and 'avx512_bf16' in open('/proc/cpuinfo').read()
+        with open('/proc/cpuinfo') as f:
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and 'avx512_bf16' in f.read()
     except Exception:
         return False
 
