@@ -92,9 +92,10 @@ const CHRONIC_HU: [number, number] = [22, 60];
 
 /**
  * How visible emboli are. `clinical` (the full preset) draws the whole range, thin webs and
- * crescents included. `conspicuous` (the demo preset) draws the same morphologies larger: mostly
- * occlusive acute clots, longer emboli, thicker crescents and webs. A model trained for 15 minutes
- * on 2 CPU cores can learn those; the subtle ones need the paper's GPU budget.
+ * crescents included. `conspicuous` (the demo preset) draws the same morphologies larger: 3–5
+ * emboli, mostly occlusive acute clots 30–50 mm long, thicker crescents and webs, and only in
+ * arteries of at least 7 mm lumen (4–6 pixels at 192²). A model trained for 20 minutes on 2 CPU
+ * cores from scratch can learn those; the subtle ones need the paper's GPU budget.
  */
 export type EmbolusStyle = 'clinical' | 'conspicuous';
 
@@ -108,11 +109,13 @@ interface StyleParams {
   web: [number, number];
   webMin: number;
   counts: number[];
+  /** Smallest embolus radius drawn (mm); thinner ones are redrawn elsewhere. */
+  minRadius: number;
 }
 
 const STYLES: Record<EmbolusStyle, StyleParams> = {
-  clinical: { occlusive: 0.4, length: [12, 32], webLength: [8, 14], centralFraction: [0.5, 0.72], crescent: [0.45, 0.7], crescentMin: 2.5, web: [0.16, 0.24], webMin: 1.5, counts: [1, 1, 1, 2, 2, 2, 3, 3, 4] },
-  conspicuous: { occlusive: 0.7, length: [22, 40], webLength: [12, 18], centralFraction: [0.65, 0.8], crescent: [0.7, 0.85], crescentMin: 4, web: [0.3, 0.4], webMin: 2.5, counts: [2, 2, 3, 3, 4] },
+  clinical: { occlusive: 0.4, length: [12, 32], webLength: [8, 14], centralFraction: [0.5, 0.72], crescent: [0.45, 0.7], crescentMin: 2.5, web: [0.16, 0.24], webMin: 1.5, counts: [1, 1, 1, 2, 2, 2, 3, 3, 4], minRadius: 2.5 },
+  conspicuous: { occlusive: 0.85, length: [30, 50], webLength: [14, 20], centralFraction: [0.7, 0.82], crescent: [0.75, 0.9], crescentMin: 4, web: [0.35, 0.45], webMin: 3, counts: [3, 3, 4, 4, 5], minRadius: 3.5 },
 };
 
 function shape(rng: Rng, artery: Artery, chronic: boolean, window: PlacementWindow, st: StyleParams): Embolus | undefined {
@@ -143,7 +146,7 @@ function shape(rng: Rng, artery: Artery, chronic: boolean, window: PlacementWind
     uMax = half;
   }
   // Visible embolus size floor: central emboli narrower than ~2.5 mm radius vanish at 192².
-  if (radiusMm < 2.5) return undefined;
+  if (radiusMm < st.minRadius) return undefined;
   const zRange = embolusZRange(start, end, radiusMm, normal, uMin, uMax);
   if (zRange[0] < window.zLo || zRange[1] > window.zHi) return undefined;
   const [lo, hi] = chronic ? CHRONIC_HU : ACUTE_HU;

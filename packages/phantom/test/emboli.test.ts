@@ -92,12 +92,14 @@ describe('emboli styles', () => {
       const occlusive = es.filter((e) => e.morphology === 'occlusive').length / es.length;
       const bandShare = es.filter((e) => e.morphology === 'eccentric' || e.morphology === 'web').map((e) => (e.uMax - e.uMin) / (2 * e.lumenRadiusMm));
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-      return { count: es.length, length: mean(es.map((e) => e.lengthMm)), occlusive, band: mean(bandShare) };
+      return { count: es.length, length: mean(es.map((e) => e.lengthMm)), occlusive, band: mean(bandShare), thinnest: Math.min(...es.map((e) => e.radiusMm)) };
     };
     const demo = stats('demo'), full = stats('full');
     expect(demo.count).toBeGreaterThan(full.count);
     expect(demo.length).toBeGreaterThan(full.length);
     expect(demo.occlusive).toBeGreaterThan(full.occlusive);
+    expect(demo.thinnest).toBeGreaterThanOrEqual(3.5); // only arteries of at least 7 mm lumen
+    expect(full.thinnest).toBeGreaterThanOrEqual(2.5);
     if (demo.band > 0 && full.band > 0) expect(demo.band).toBeGreaterThan(full.band);
   });
 });

@@ -88,6 +88,47 @@ class WindowDataset(torch.utils.data.Dataset):
         return torch.from_numpy(np.array(self._open[uid][w])), torch.tensor(y)
 
 
+def half_res(a: np.ndarray) -> np.ndarray:
+    """2x2 in-plane mean of windows [..., S, S] (S even) -> float32 [..., S/2, S/2], same value scale."""
+    S = a.shape[-1]
+    return np.asarray(a, np.float32).reshape(*a.shape[:-2], S // 2, 2, S // 2, 2).mean(axis=(-1, -3))
+
+
+class HalfResWindows(torch.utils.data.Dataset):
+    """Every window of `items` from the train arrays at half in-plane size, held in RAM as uint8
+    (lite: ~6 MB per study) for the low-res epochs of progressive resizing."""
+
+    def __init__(self, cache: Cache, items: list, kind: str = 'train'):
+        by_study = {}
+        for uid, w, _ in items:
+            by_study.setdefault(uid, []).append(w)
+        rows = {}
+        for uid, ws in by_study.items():
+            arr = np.load(cache.path(uid, kind), mmap_mode='r')
+            pooled = np.rint(half_res(arr[ws])).astype(np.uint8)
+            rows.update({(uid, w): pooled[i] for i, w in enumerate(ws)})
+        self.x = torch.from_numpy(np.stack([rows[(uid, w)] for uid, w, _ in items]))
+        self.y = torch.tensor([y for _, _, y in items], dtype=torch.float32)
+
+    def __len__(self):
+        return len(self.y)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+def epoch_indices(labels: np.ndarray, n: int, positive_fraction: float, gen: torch.Generator) -> list:
+    """The windows of one epoch: a random permutation (first n; n = 0: all), or, with
+    positive_fraction p > 0, n draws with replacement in which p of the windows are positive."""
+    N = len(labels)
+    n = n if 0 < n else N
+    pos = labels > 0
+    if positive_fraction <= 0 or pos.all() or not pos.any():
+        return torch.randperm(N, generator=gen)[:n].tolist()
+    w = np.where(pos, positive_fraction / pos.sum(), (1 - positive_fraction) / (~pos).sum())
+    return torch.multinomial(torch.from_numpy(w), n, replacement=True, generator=gen).tolist()
+
+
 def augment(x: torch.Tensor, out: int, rotate_deg: float, crop: bool, gen: torch.Generator) -> torch.Tensor:
     """Random rotation + random out x out crop of float windows [B,C,D,T,T] (same for all slices of a window)."""
     B, C, D, T, _ = x.shape

@@ -72,11 +72,16 @@ def gather(obj) -> list:
 def cpu_bf16_supported() -> bool:
     """True when oneDNN has native bf16 kernels here (AVX-512 BF16 or AMX); elsewhere bf16 on CPU is
     emulated and slower than fp32, so CPU autocast is skipped."""
+    # torch 1.13 has no torch.ops.mkldnn._is_mkldnn_bf16_supported (asking it raised, so CPU autocast
+    # silently never ran): oneDNN being built in plus the CPU flag is the same question.
+    if not torch.backends.mkldnn.is_available():
+        return False
     try:
         with open('/proc/cpuinfo') as f:
-            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and 'avx512_bf16' in f.read()
-    except Exception:
+            flags = f.read()
+    except OSError:
         return False
+    return 'avx512_bf16' in flags or 'amx_bf16' in flags
 
 
 def autocast(env: Env, enabled: bool, cpu: bool = False):

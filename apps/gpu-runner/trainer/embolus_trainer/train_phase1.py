@@ -18,21 +18,28 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
-from torch.utils.data import DataLoader, DistributedSampler, Subset
+from torch.utils.data import DataLoader, Subset
 
 from . import engine
 from .config import Config, override, preset, load_json
-from .data import Cache, WindowDataset, augment
+from .data import Cache, HalfResWindows, WindowDataset, augment, epoch_indices, half_res
 from .extract import study_outputs
 from .losses import auroc
 from .models import WindowNet
 
 
-def validate(model, cache: Cache, env, cfg: Config):
-    """(val BCE, val window AUROC) over serve192 windows of the val split (studies sharded by rank)."""
+def finite_gradients(model: torch.nn.Module) -> bool:
+    """True when every gradient is finite (under DDP they are already all-reduced, so ranks agree)."""
+    return all(bool(torch.isfinite(p.grad).all()) for p in model.parameters() if p.grad is not None)
+
+
+def validate(model, cache: Cache, env, cfg: Config, low_res: bool = False):
+    """(val BCE, val window AUROC) over serve192 windows of the val split (studies sharded by rank);
+    low_res: at half in-plane size, as the low-res epochs train."""
     ys, zs = [], []
     for s in cache.split('val')[env.rank::env.world]:
         arr = np.load(cache.path(s['study'], 'serve'), mmap_mode='r')
+        arr = half_res(arr) if low_res else arr
         _, z = study_outputs(model, arr, env, cache.scale, cfg.phase1.eval_batch_size, cfg.phase1.amp)
         ys.append(np.asarray(cache.labels(s['study'])['windows'], np.float32))
         zs.append(z)
@@ -66,45 +73,64 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
         start, best, history = ck['epoch'] + 1, ck['best'], ck['history']
         engine.log(f'phase1: resuming from {last} at epoch {start}')
     net = DDP(model, device_ids=[env.local_rank] if env.device.type == 'cuda' else None) if env.world > 1 else model
-    train_set = WindowDataset(cache, cache.window_items('train'), 'train')
+    items = cache.window_items('train')
+    train_set = WindowDataset(cache, items, 'train')
+    labels = np.asarray([y for _, _, y in items])
+    low_set = HalfResWindows(cache, items) if start < p.low_res_epochs else None
     engine.log(f'phase1: width {p.width} (D={cfg.feature_dim}), {len(train_set)} train windows, '
                f'{sum(s["windows"] for s in cache.split("val"))} val windows, device {env.device}, world {env.world}')
     for epoch in range(start, p.epochs):
         t0 = time.time()
         engine.seed_all(p.seed * 1000 + epoch)
         g = torch.Generator().manual_seed(p.seed * 1000 + epoch)
-        subset = train_set
-        if 0 < p.windows_per_epoch < len(train_set):
-            subset = Subset(train_set, torch.randperm(len(train_set), generator=g)[:p.windows_per_epoch].tolist())
-        sampler = DistributedSampler(subset, num_replicas=env.world, rank=env.rank, shuffle=True, seed=p.seed)
-        sampler.set_epoch(epoch)
-        loader = DataLoader(subset, batch_size=p.batch_size, sampler=sampler, num_workers=p.num_workers,
+        # Progressive resizing: low-res epochs see every window at half size (train 224 -> 112,
+        # crop 96, validated at 96), then full-size epochs adapt the filters to the serving scale.
+        low = epoch < p.low_res_epochs
+        n = (p.low_res_windows_per_epoch or p.windows_per_epoch) if low else p.windows_per_epoch
+        idx = epoch_indices(labels, n, p.positive_fraction, g)
+        idx = idx[:len(idx) - len(idx) % env.world][env.rank::env.world]  # equal step counts: DDP all-reduces every step
+        subset = Subset(low_set if low else train_set, idx)
+        loader = DataLoader(subset, batch_size=p.batch_size, shuffle=False, num_workers=0 if low else p.num_workers,
                             pin_memory=env.device.type == 'cuda')
+        size = cache.serve_size // 2 if low else cache.serve_size
         aug = torch.Generator().manual_seed((p.seed * 1000 + epoch) * 64 + env.rank)
         net.train()
-        tot, n = torch.zeros((), dtype=torch.float64), 0
+        tot, n, skipped = torch.zeros((), dtype=torch.float64), 0, 0
         for xb, yb in loader:
             x = xb.to(env.device, non_blocking=True).float().div_(cache.scale)
-            x = augment(x, cache.serve_size, p.rotate_deg, p.crop, aug)
+            x = augment(x, size, p.rotate_deg, p.crop, aug)
             if env.device.type == 'cuda':
                 x = x.contiguous(memory_format=torch.channels_last_3d)
             y = yb.to(env.device)
+            buffers = [b.detach().clone() for b in model.buffers()]  # BatchNorm running stats (small)
             with engine.autocast(env, p.amp, cpu=p.amp_cpu):
                 z = net(x)
             loss = F.binary_cross_entropy_with_logits(z.float(), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if not finite_gradients(model):
+                # torch 1.13's CPU bf16 kernels now and then return a non-finite gradient: one such
+                # Adam step poisons every weight, so the batch is dropped (BatchNorm statistics that its
+                # forward pass updated included) and counted instead.
+                with torch.no_grad():
+                    for b, saved in zip(model.buffers(), buffers):
+                        b.copy_(saved)
+                skipped += 1
+                continue
             opt.step()
             tot += loss.detach().double().cpu() * len(y)
             n += len(y)
         tot_all = engine.gather((tot.item(), n))
         train_loss = sum(a for a, _ in tot_all) / max(1, sum(b for _, b in tot_all))
-        val_loss, val_auc = validate(model, cache, env, cfg)
-        key = [val_auc if math.isfinite(val_auc) else -1.0, -val_loss if math.isfinite(val_loss) else -1e9]
+        if not low:
+            low_set = None  # frees the in-RAM half-size copy
+        val_loss, val_auc = validate(model, cache, env, cfg, low_res=low)
+        # Serving runs at full size, so any full-size epoch beats every low-res one.
+        key = [0 if low else 1, val_auc if math.isfinite(val_auc) else -1.0, -val_loss if math.isfinite(val_loss) else -1e9]
         improved = best is None or key > best
-        row = dict(phase='phase1', epoch=epoch, loss=round(train_loss, 6), val_loss=round(val_loss, 6),
+        row = dict(phase='phase1', epoch=epoch, size=size, loss=round(train_loss, 6), val_loss=round(val_loss, 6),
                    val_auroc=round(val_auc, 6) if math.isfinite(val_auc) else val_auc,
-                   windows=sum(b for _, b in tot_all), seconds=round(time.time() - t0, 2), best=improved)
+                   windows=sum(b for _, b in tot_all), skipped_steps=skipped, seconds=round(time.time() - t0, 2), best=improved)
         history.append(row)
         if improved:
             best = key

@@ -9,7 +9,7 @@ def test_presets_roundtrip():
     for name in ('paper', 'lite', 'tiny'):
         cfg = preset(name)
         assert Config.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
-    assert preset('paper').feature_dim == 512 and preset('lite').feature_dim == 64
+    assert preset('paper').feature_dim == 512 and preset('lite').feature_dim == 128
     p = preset('paper')
     assert (p.phase1.batch_size, p.phase1.epochs, p.phase1.lr) == (16, 20, 4e-4)
     assert (p.phase2.batch_size, p.phase2.epochs, p.phase2.lr, p.phase2.lr_gamma, p.phase2.lr_every) == (64, 200, 5e-4, 0.9, 20)
@@ -40,5 +40,7 @@ def test_validation_and_override():
         Config.from_dict({'phase2': {'kernel_size': 4}})
     with pytest.raises(ValueError):
         Config.from_dict({'phase1': {'width': 8, 'pretrained': 'k.pth'}})
-    c = override(preset('lite'), 'phase1', epochs=3, batch_size=None)
-    assert c.phase1.epochs == 3 and c.phase1.batch_size == preset('lite').phase1.batch_size
+    with pytest.raises(ValueError, match='low_res_epochs'):
+        override(preset('lite'), 'phase1', epochs=3)  # fewer epochs than its half-size ones
+    c = override(preset('lite'), 'phase1', epochs=7, batch_size=None)
+    assert c.phase1.epochs == 7 and c.phase1.batch_size == preset('lite').phase1.batch_size

@@ -51,7 +51,7 @@ def test_cam_is_exact_grad_cam():
 
 
 def test_sequence_net_shapes():
-    for name, d in (('paper', 512), ('lite', 64)):
+    for name, d in (('paper', 512), ('lite', 128)):
         cfg = preset(name)
         net = build_model(cfg).eval()
         assert net.blocks[0].conv1.in_channels == 3 * d
@@ -103,3 +103,12 @@ def test_cpu_bf16_autocast_trains_in_fp32_weights():
     assert torch.isfinite(loss) and m.fc.weight.grad is not None and m.fc.weight.dtype == torch.float32
     with engine.autocast(env, False, cpu=False):
         assert m(x).dtype == torch.float32
+
+
+def test_cpu_bf16_detection_follows_the_cpu_flags():
+    # It once asked torch for an operator that torch 1.13 lacks, so CPU autocast never ran.
+    from embolus_trainer import engine
+    with open('/proc/cpuinfo') as f:
+        flags = f.read()
+    native = ('avx512_bf16' in flags or 'amx_bf16' in flags) and torch.backends.mkldnn.is_available()
+    assert engine.cpu_bf16_supported() == native

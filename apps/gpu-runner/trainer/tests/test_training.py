@@ -94,5 +94,44 @@ def test_ddp_two_processes_on_cpu(synth_cache, tmp_path):
     p1 = [r for r in rows if r['phase'] == 'phase1']
     n_train = sum(json.loads(line)['windows'] for line in open(os.path.join(synth_cache, 'index.jsonl'))
                   if json.loads(line)['split'] == 'train')
-    assert p1[0]['windows'] == 2 * ((n_train + 1) // 2)  # both ranks' shards (DistributedSampler pads to even)
+    assert p1[0]['windows'] == n_train - n_train % 2  # both ranks' shards, trimmed to equal step counts
     assert (tmp_path / 'm' / 'manifest.json').exists()
+
+
+def test_phase1_drops_a_batch_with_non_finite_gradients(synth_cache, tmp_path, monkeypatch):
+    real, calls = train_phase1.augment, []
+
+    def poisoned(x, *a, **kw):
+        y = real(x, *a, **kw)
+        calls.append(1)
+        return y * float('nan') if len(calls) == 1 else y  # only the first batch
+    monkeypatch.setattr(train_phase1, 'augment', poisoned)
+    cfg = override(preset('tiny'), 'phase1', epochs=1, windows_per_epoch=12)
+    train_phase1.train(cfg, synth_cache, str(tmp_path))
+    ck = engine.load_checkpoint(tmp_path / 'last.pt')
+    assert ck['history'][0]['skipped_steps'] == 1 and len(calls) == 3
+    assert all(torch.isfinite(v).all() for v in ck['model'].values() if v.is_floating_point())
+    assert ck['history'][0]['windows'] == 8  # the 4 windows of the dropped batch are not counted
+
+
+def test_progressive_resizing_trains_half_size_then_keeps_a_full_size_epoch(synth_cache, tmp_path):
+    cfg = override(preset('tiny'), 'phase1', epochs=3, low_res_epochs=2, windows_per_epoch=8,
+                   low_res_windows_per_epoch=12, positive_fraction=0.5)
+    train_phase1.train(cfg, synth_cache, str(tmp_path))
+    ck = engine.load_checkpoint(tmp_path / 'best.pt')
+    h = ck['history']
+    full = engine.load_checkpoint(tmp_path / 'last.pt')['config']['phase1']['crop']
+    assert [r['size'] for r in h] == [h[0]['size'], h[0]['size'], 2 * h[0]['size']] and full
+    assert [r['windows'] for r in h] == [12, 12, 8]
+    assert ck['epoch'] == 2  # best.pt is always a full-size epoch once one exists
+
+
+def test_epoch_indices_balance_positives():
+    import numpy as np
+    from embolus_trainer.data import epoch_indices
+    y = np.array([1] * 10 + [0] * 90, np.float32)
+    idx = epoch_indices(y, 4000, 0.5, torch.Generator().manual_seed(0))
+    share = y[idx].mean()
+    assert len(idx) == 4000 and 0.47 < share < 0.53
+    plain = epoch_indices(y, 0, 0.0, torch.Generator().manual_seed(0))
+    assert sorted(plain) == list(range(100))
