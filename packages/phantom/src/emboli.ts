@@ -145,7 +145,7 @@ function shape(rng: Rng, artery: Artery, chronic: boolean, window: PlacementWind
     uMin = -half;
     uMax = half;
   }
-  // Visible embolus size floor: central emboli narrower than ~2.5 mm radius vanish at 192².
+  // Visible embolus size floor: narrower than ~2.5 mm radius vanishes at 192² (the demo style asks for more).
   if (radiusMm < st.minRadius) return undefined;
   const zRange = embolusZRange(start, end, radiusMm, normal, uMin, uMax);
   if (zRange[0] < window.zLo || zRange[1] > window.zHi) return undefined;

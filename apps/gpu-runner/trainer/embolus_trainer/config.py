@@ -78,8 +78,11 @@ class Config:
             raise ValueError('phase1: width >= 1, batch_size >= 1, eval_batch_size >= 2')
         if p2.kernel_size % 2 == 0 or p2.lr_unit not in ('epoch', 'step') or p2.seq_len < 1:
             raise ValueError("phase2: odd kernel_size, lr_unit 'epoch'|'step', seq_len >= 1")
-        if not 0 <= p1.positive_fraction < 1 or not 0 <= p1.low_res_epochs <= p1.epochs:
-            raise ValueError('phase1: 0 <= positive_fraction < 1, 0 <= low_res_epochs <= epochs')
+        if not 0 <= p1.positive_fraction < 1:
+            raise ValueError(f'phase1.positive_fraction must be in [0, 1), got {p1.positive_fraction}')
+        if not 0 <= p1.low_res_epochs <= p1.epochs:
+            raise ValueError(f'phase1.low_res_epochs ({p1.low_res_epochs}) must be between 0 and epochs ({p1.epochs}); '
+                             'give more epochs (the ones after the low-res epochs train at full size) or fewer low_res_epochs')
         if p1.pretrained and p1.width != 64:
             raise ValueError('phase1.pretrained (Kinetics r3d_18) needs width 64')
 

@@ -99,15 +99,18 @@ class HalfResWindows(torch.utils.data.Dataset):
     (lite: ~6 MB per study) for the low-res epochs of progressive resizing."""
 
     def __init__(self, cache: Cache, items: list, kind: str = 'train'):
-        by_study = {}
-        for uid, w, _ in items:
-            by_study.setdefault(uid, []).append(w)
-        rows = {}
-        for uid, ws in by_study.items():
-            arr = np.load(cache.path(uid, kind), mmap_mode='r')
-            pooled = np.rint(half_res(arr[ws])).astype(np.uint8)
-            rows.update({(uid, w): pooled[i] for i, w in enumerate(ws)})
-        self.x = torch.from_numpy(np.stack([rows[(uid, w)] for uid, w, _ in items]))
+        rows_of = {}  # uid -> ([row in items], [window index])
+        for row, (uid, w, _) in enumerate(items):
+            rows, ws = rows_of.setdefault(uid, ([], []))
+            rows.append(row)
+            ws.append(w)
+        x = None
+        for uid, (rows, ws) in rows_of.items():
+            pooled = np.rint(half_res(np.load(cache.path(uid, kind), mmap_mode='r')[ws])).astype(np.uint8)
+            if x is None:
+                x = np.empty((len(items), *pooled.shape[1:]), np.uint8)
+            x[rows] = pooled
+        self.x = torch.from_numpy(x)
         self.y = torch.tensor([y for _, _, y in items], dtype=torch.float32)
 
     def __len__(self):

@@ -2,6 +2,8 @@
 Phase 1: the window model (3-D ResNet-18) on single windows of 10 slices, BCE on the window label.
 Train on train224 with a random rotation (+-15 deg) and a random 192 crop; validate on serve192;
 keep the epoch with the best validation window AUROC (<out>/best.pt, ties/undefined -> lower val loss).
+With low_res_epochs > 0 (progressive resizing, the lite recipe) the first epochs train and validate
+at half in-plane size, and best.pt is always a full-size epoch once one exists.
 Every epoch writes <out>/last.pt; running again resumes from it (the epoch's shuffle, subset and
 augmentation are seeded by (seed, epoch), so a resumed run equals an uninterrupted one).
 
@@ -30,7 +32,8 @@ from .models import WindowNet
 
 def finite_gradients(model: torch.nn.Module) -> bool:
     """True when every gradient is finite (under DDP they are already all-reduced, so ranks agree)."""
-    return all(bool(torch.isfinite(p.grad).all()) for p in model.parameters() if p.grad is not None)
+    flags = [torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None]
+    return bool(torch.stack(flags).all()) if flags else True  # one device sync, not one per tensor
 
 
 def validate(model, cache: Cache, env, cfg: Config, low_res: bool = False):
@@ -86,8 +89,8 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
         # Progressive resizing: low-res epochs see every window at half size (train 224 -> 112,
         # crop 96, validated at 96), then full-size epochs adapt the filters to the serving scale.
         low = epoch < p.low_res_epochs
-        n = (p.low_res_windows_per_epoch or p.windows_per_epoch) if low else p.windows_per_epoch
-        idx = epoch_indices(labels, n, p.positive_fraction, g)
+        draws = (p.low_res_windows_per_epoch or p.windows_per_epoch) if low else p.windows_per_epoch
+        idx = epoch_indices(labels, draws, p.positive_fraction, g)
         idx = idx[:len(idx) - len(idx) % env.world][env.rank::env.world]  # equal step counts: DDP all-reduces every step
         subset = Subset(low_set if low else train_set, idx)
         loader = DataLoader(subset, batch_size=p.batch_size, shuffle=False, num_workers=0 if low else p.num_workers,

@@ -76,3 +76,19 @@ def test_cache_reading(synth_cache, tmp_path):
 def test_sequence_dataset_needs_features(synth_cache):
     with pytest.raises(FileNotFoundError):
         SequenceDataset(Cache(synth_cache), 'train', 'no-such-run')
+
+
+def test_half_res_windows_hold_each_window_2x2_averaged_in_item_order(synth_cache):
+    import random
+    from embolus_trainer.data import HalfResWindows
+    cache = Cache(synth_cache)
+    items = cache.window_items('train')
+    random.Random(0).shuffle(items)  # rows must follow items, not the studies' order
+    ds = HalfResWindows(cache, items)
+    for i in (0, len(items) // 2, len(items) - 1):
+        uid, w, y = items[i]
+        arr = np.load(cache.path(uid, 'train'))
+        x, label = ds[i]
+        assert x.dtype == torch.uint8 and x.shape[-1] == cache.train_size // 2 and float(label) == y
+        ref = F.avg_pool3d(torch.from_numpy(arr[w]).float()[None], (1, 2, 2))[0]  # independent of half_res
+        assert torch.equal(x, torch.round(ref).to(torch.uint8))
