@@ -51,6 +51,13 @@ export interface StudyOptions {
   storage?: PixelStorage;
   /** Standard deviation of image noise in HU (0 disables noise, which tests use for exact HU). */
   noiseHu?: number;
+  /**
+   * Renders the embolus-free twin of a positive study: every draw (anatomy, protocol, noise) as
+   * the positive study with this seed makes, the emboli left out, labelled negative, with its own
+   * UIDs. Only for `kind: 'positive'` (or a drawn positive). Pairs of twins differ only in the clot
+   * voxels, which shows a window model what a clot is rather than where emboli tend to sit.
+   */
+  embolusFree?: boolean;
 }
 
 /** The resolved acquisition: every option made concrete. */

@@ -129,7 +129,12 @@ export function generateStudy(options: StudyOptions): PhantomStudy {
   }
   const motion = qa.motion ? drawMotion(rngFor(options.seed, 'motion'), protocol.slices, ps) : new Map<number, SliceMotion>();
 
-  const key = JSON.stringify({ v: 1, seed: options.seed, kind, protocol });
+  // The twin: drawn as the positive study (so pixels match outside the clots), reported negative.
+  const twin = options.embolusFree === true;
+  if (twin && kind !== 'positive') throw new PhantomError('INVALID_OPTIONS', `embolusFree needs a positive study, this seed draws a ${kind} one`, { details: { seed: options.seed, kind } });
+  if (twin) emboli = [];
+  const reported: StudyKind = twin ? 'negative' : kind;
+  const key = JSON.stringify(twin ? { v: 1, seed: options.seed, kind, protocol, embolusFree: true } : { v: 1, seed: options.seed, kind, protocol });
   const uids = studyUids(key);
   const patientId = `PHANTOM-${options.patientNumber ?? options.seed}`;
   const couchTopY = centre[1] + size.b + 1;
@@ -170,13 +175,13 @@ export function generateStudy(options: StudyOptions): PhantomStudy {
     files.push({ sopInstanceUid, instanceNumber, z, bytes });
     sliceLabels.push({ sopInstanceUid, pe_present_on_image: slabHasEmbolus(emboli, z, protocol.sliceThicknessMm) ? 1 : 0 });
   }
-  if (kind === 'positive' && !sliceLabels.some((l) => l.pe_present_on_image === 1)) {
+  if (reported === 'positive' && !sliceLabels.some((l) => l.pe_present_on_image === 1)) {
     throw new PhantomError('PLACEMENT_FAILED', 'the emboli touch no slice of the scan', { details: { seed: options.seed } });
   }
 
   const truth = buildTruth({
-    kind,
-    chronicity: kind === 'positive' ? chronicityOf(emboli) : null,
+    kind: reported,
+    chronicity: reported === 'positive' ? chronicityOf(emboli) : null,
     anatomy,
     grid,
     sliceZ,
@@ -191,10 +196,10 @@ export function generateStudy(options: StudyOptions): PhantomStudy {
     studyInstanceUid: uids.study,
     seriesInstanceUid: uids.series,
     patientId,
-    kind,
+    kind: reported,
     protocol,
     files,
-    labels: studyLabels(kind, emboli, rvLvRatio, qa),
+    labels: studyLabels(reported, emboli, rvLvRatio, qa),
     sliceLabels,
     truth,
   };

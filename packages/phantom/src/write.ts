@@ -57,7 +57,13 @@ export interface DatasetOptions {
   /** Also write `<out>/train.csv` in the RSNA-STR PE layout. */
   rsnaLayout?: boolean;
   /** Scan options shared by every study (each study still draws what is unset from its own seed). */
-  study?: Omit<StudyOptions, 'seed' | 'kind' | 'positiveRate' | 'indeterminateRate' | 'patientNumber'>;
+  study?: Omit<StudyOptions, 'seed' | 'kind' | 'positiveRate' | 'indeterminateRate' | 'patientNumber' | 'embolusFree'>;
+  /**
+   * Also write each positive study's embolus-free twin (`StudyOptions.embolusFree`) right after
+   * it, as an extra negative study of the same pseudonym; its manifest line names the positive
+   * study in `twinOf`. `studies` counts the drawn studies, twins come on top.
+   */
+  twins?: boolean;
   /** Called after each study is written. */
   onProgress?: (done: number, total: number, study: DatasetStudySummary) => void;
 }
@@ -76,6 +82,8 @@ export interface DatasetStudySummary {
   rvLvRatio: number;
   emboli: Pick<Embolus, 'artery' | 'location' | 'chronic' | 'morphology' | 'centre' | 'radiusMm' | 'lengthMm' | 'hu' | 'zRange'>[];
   protocol: ScanProtocol;
+  /** For an embolus-free twin: the StudyInstanceUID of its positive study. */
+  twinOf?: string;
   ms: number;
 }
 
@@ -121,31 +129,38 @@ export async function writeDataset(o: DatasetOptions): Promise<DatasetSummary> {
   const summary: DatasetSummary = { out: o.out, studies: [], counts: { negative: 0, positive: 0, indeterminate: 0 }, slices: 0, manifest: path.join(o.out, 'phantom-manifest.json') };
   try {
     if (csv) await csv.write(RSNA_COLUMNS.join(',') + '\n');
+    const total = o.studies + (o.twins ? kinds.filter((k) => k === 'positive').length : 0);
     for (let i = 0; i < o.studies; i++) {
-      const t0 = performance.now();
       const seed = deriveSeed(o.seed, `study-${i}`);
-      const study = generateStudy({ ...o.study, seed, kind: kinds[i]!, patientNumber: i + 1 });
-      await writeStudy(o.out, study);
-      if (csv) await csv.write(rsnaRows(study).join('\n') + '\n');
-      const line: DatasetStudySummary = {
-        index: i,
-        seed,
-        patientId: study.patientId,
-        studyInstanceUid: study.studyInstanceUid,
-        seriesInstanceUid: study.seriesInstanceUid,
-        kind: study.kind,
-        slices: study.files.length,
-        positiveSlices: study.sliceLabels.filter((s) => s.pe_present_on_image === 1).length,
-        labels: study.labels,
-        rvLvRatio: study.truth.rvLvRatio,
-        emboli: study.truth.emboli.map(({ artery, location, chronic, morphology, centre, radiusMm, lengthMm, hu, zRange }) => ({ artery, location, chronic, morphology, centre, radiusMm, lengthMm, hu, zRange })),
-        protocol: study.protocol,
-        ms: Math.round(performance.now() - t0),
-      };
-      summary.studies.push(line);
-      summary.counts[study.kind]++;
-      summary.slices += study.files.length;
-      o.onProgress?.(i + 1, o.studies, line);
+      const variants = o.twins && kinds[i] === 'positive' ? [false, true] : [false];
+      let positiveUid: string | undefined;
+      for (const embolusFree of variants) {
+        const t0 = performance.now();
+        const study = generateStudy({ ...o.study, seed, kind: kinds[i]!, patientNumber: i + 1, ...(embolusFree ? { embolusFree } : {}) });
+        await writeStudy(o.out, study);
+        if (csv) await csv.write(rsnaRows(study).join('\n') + '\n');
+        const line: DatasetStudySummary = {
+          index: i,
+          seed,
+          patientId: study.patientId,
+          studyInstanceUid: study.studyInstanceUid,
+          seriesInstanceUid: study.seriesInstanceUid,
+          kind: study.kind,
+          slices: study.files.length,
+          positiveSlices: study.sliceLabels.filter((s) => s.pe_present_on_image === 1).length,
+          labels: study.labels,
+          rvLvRatio: study.truth.rvLvRatio,
+          emboli: study.truth.emboli.map(({ artery, location, chronic, morphology, centre, radiusMm, lengthMm, hu, zRange }) => ({ artery, location, chronic, morphology, centre, radiusMm, lengthMm, hu, zRange })),
+          protocol: study.protocol,
+          ...(embolusFree ? { twinOf: positiveUid } : {}),
+          ms: Math.round(performance.now() - t0),
+        };
+        positiveUid = study.studyInstanceUid;
+        summary.studies.push(line);
+        summary.counts[study.kind]++;
+        summary.slices += study.files.length;
+        o.onProgress?.(summary.studies.length, total, line);
+      }
     }
   } finally {
     await csv?.close();

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { assembleVolume, chooseSeries, groupBySeries, planSeries, readDicomInfo } from '@embolus/dicom';
 import { generateStudy, writeDataset, type PhantomStudy } from '@embolus/phantom';
 import { compose, fillPadding, fromDicomVolume, lungMask, preprocess } from '../src/index';
-import { buildCache, readNpy } from '../src/node/index';
+import { buildCache, readNpy, splitOf } from '../src/node/index';
 
 async function volumeOf(study: PhantomStudy) {
   const byName = new Map(study.files.map((f) => [f.sopInstanceUid, f.bytes]));
@@ -83,6 +83,12 @@ describe('training cache from an RSNA-layout phantom data set', () => {
         expect(labels.study.negative_exam_for_pe).toBe(truth.labels.negative_exam_for_pe);
         expect(existsSync(path.join(dir, 'meta.json'))).toBe(true);
       }
+      // splitWith: a study takes the split of the UID it is mapped to (twins stay together).
+      const moved = data.studies[1]!.studyInstanceUid;
+      const own = splitOf(moved, [0.5, 0.5, 0]);
+      const key = ['1.2.3', '1.2.4', '1.2.5', '1.2.6', '1.2.7', '1.2.8'].find((k) => splitOf(k, [0.5, 0.5, 0]) !== own)!;
+      const grouped = await buildCache(data.out, path.join(root, 'cache-grouped'), { split: [0.5, 0.5, 0], limit: 2, splitWith: new Map([[moved, key]]) });
+      expect(grouped.index.find((l) => l.study === moved)!.split).toBe(splitOf(key, [0.5, 0.5, 0]));
       // A study whose files are unreadable is recorded in errors.jsonl; the others are cached.
       const broken = data.studies[0]!;
       const seriesDir = path.join(data.out, broken.studyInstanceUid, broken.seriesInstanceUid);

@@ -55,10 +55,10 @@ async function demo(argv: string[]): Promise<number> {
     options: {
       work: { type: 'string', default: 'data/demo' },
       out: { type: 'string', default: DEMO_MODEL_DIR },
-      studies: { type: 'string', default: '240' },
+      studies: { type: 'string', default: '160' },
       'test-studies': { type: 'string', default: '120' },
       seed: { type: 'string', default: '7' },
-      config: { type: 'string', default: 'lite' },
+      config: { type: 'string', default: 'demo' },
       'epochs-phase1': { type: 'string' },
       'epochs-phase2': { type: 'string' },
     },
@@ -75,17 +75,24 @@ async function demo(argv: string[]): Promise<number> {
 
   stage('1/5 phantoms for training');
   let bar = progressBar('phantoms');
-  const train = await writeDataset({ out: path.join(work, 'phantoms-train'), studies: int('studies', values.studies), seed, rsnaLayout: true, study: { preset: 'demo' }, onProgress: (d, t) => bar(d, t) });
+  // Every positive training phantom comes with its embolus-free twin (same patient and scan, no
+  // clot): 160 drawn studies + ~80 twins. Twins share a split, and pairs.json tells the trainer
+  // (the 'demo' config samples 3/4 of each phase-1 batch as twin pairs).
+  const train = await writeDataset({ out: path.join(work, 'phantoms-train'), studies: int('studies', values.studies), seed, twins: true, rsnaLayout: true, study: { preset: 'demo' }, onProgress: (d, t) => bar(d, t) });
   stage('2/5 training cache (TypeScript preprocessing)');
   bar = progressBar('cache');
-  await buildCache(train.out, path.join(work, 'cache'), { split: [0.8, 0.15, 0.05], onProgress: (p) => bar(p.done, p.total) });
+  const twins = train.studies.flatMap((s) => (s.twinOf ? [[s.twinOf, s.studyInstanceUid] as const] : []));
+  const cache = path.join(work, 'cache');
+  const built = await buildCache(train.out, cache, { split: [0.8, 0.15, 0.05], splitWith: new Map(twins.map(([p, t]) => [t, p])), onProgress: (p) => bar(p.done, p.total) });
+  const cached = new Set(built.index.map((l) => l.study));
+  await writeFile(path.join(cache, 'pairs.json'), JSON.stringify({ note: 'phantom twins: [positive study, its embolus-free twin]', pairs: twins.filter((p) => p.every((u) => cached.has(u))) }));
   stage('3/5 trainer: phase 1 → features → phase 2 → export');
   const modelWork = path.join(work, 'model');
   const extra = [
     ...(values['epochs-phase1'] ? ['--epochs-phase1', values['epochs-phase1']] : []),
     ...(values['epochs-phase2'] ? ['--epochs-phase2', values['epochs-phase2']] : []),
   ];
-  await runTrainerModule('pipeline', ['--cache', path.join(work, 'cache'), '--out', modelWork, '--config', values.config!, ...extra], logEpoch);
+  await runTrainerModule('pipeline', ['--cache', cache, '--out', modelWork, '--config', values.config!, ...extra], logEpoch);
   stage('4/5 held-out phantoms');
   bar = progressBar('phantoms');
   const test = await writeDataset({ out: path.join(work, 'phantoms-test'), studies: int('test-studies', values['test-studies']), seed: seed + 1000, rsnaLayout: true, study: { preset: 'demo' }, onProgress: (d, t) => bar(d, t) });

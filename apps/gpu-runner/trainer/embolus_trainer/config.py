@@ -6,7 +6,9 @@ Presets (`preset(name)`): 'paper' (Ma et al.: r3d_18 width 64, D=512, batch 16, 
 TCN 128 channels, batch 64, 200 epochs, lr 5e-4 x0.9 every 20 epochs), 'lite' (the CPU demo: width 16,
 D=128, batch 16, lr 1e-3, half the windows positive; 5 epochs x 7,000 windows at half in-plane size
 (~28 ms per window fwd+bwd in bf16 on 2 AVX-512-BF16 cores, 52 in fp32) then 1 epoch x 2,400 windows at
-full size (~125 ms per window): ~24 min on this machine) and 'tiny' (tests).
+full size (~125 ms per window): ~24 min on this machine), 'demo' (lite + twin sampling: 3/4 of each
+phase-1 batch are phantom twin pairs from <cache>/pairs.json, which `embolus train demo` writes; see
+the trainer README) and 'tiny' (tests).
 
 Why the lite recipe differs from the paper's: from scratch (no Kinetics weights offline), a small
 r3d_18 first learns the z-level where emboli sit and only after ~15,000 windows starts on the clot
@@ -23,10 +25,12 @@ class Phase1Config:
     batch_size: int = 16         # per process (DDP: global batch = batch_size * world size)
     epochs: int = 20
     lr: float = 4e-4
+    lr_min_fraction: float = 1.0  # 1 = constant lr (the paper); f < 1 = cosine from lr to f * lr over all phase-1 windows
     rotate_deg: float = 15.0     # train augmentation: rotation in [-rotate_deg, +rotate_deg] ...
     crop: bool = True            # ... and a random serveSize crop of the trainSize window
     windows_per_epoch: int = 0   # 0 = every train window each epoch; N > 0 = a fresh random N each epoch
     positive_fraction: float = 0.0  # 0 = windows as the data has them; p > 0 = drawn (with replacement) so p are positive
+    twin_fraction: float = 0.0   # share of each batch drawn as phantom twin pairs (<cache>/pairs.json; see data.epoch_batches)
     low_res_epochs: int = 0      # progressive resizing: the first N epochs at half in-plane size (see train_phase1)
     low_res_windows_per_epoch: int = 0  # windows per low-res epoch (0 = windows_per_epoch)
     eval_batch_size: int = 16    # >= 2 (torch 1.13 CPU Conv3d at batch 1 is pathologically slow)
@@ -80,6 +84,10 @@ class Config:
             raise ValueError("phase2: odd kernel_size, lr_unit 'epoch'|'step', seq_len >= 1")
         if not 0 <= p1.positive_fraction < 1:
             raise ValueError(f'phase1.positive_fraction must be in [0, 1), got {p1.positive_fraction}')
+        if not 0 < p1.lr_min_fraction <= 1:
+            raise ValueError(f'phase1.lr_min_fraction must be in (0, 1], got {p1.lr_min_fraction}')
+        if not 0 <= p1.twin_fraction <= 1:
+            raise ValueError(f'phase1.twin_fraction must be in [0, 1], got {p1.twin_fraction}')
         if not 0 <= p1.low_res_epochs <= p1.epochs:
             raise ValueError(f'phase1.low_res_epochs ({p1.low_res_epochs}) must be between 0 and epochs ({p1.epochs}); '
                              'give more epochs (the ones after the low-res epochs train at full size) or fewer low_res_epochs')
@@ -109,10 +117,14 @@ def preset(name: str) -> Config:
                                            windows_per_epoch=2400, positive_fraction=0.5, lr=1e-3, eval_batch_size=8,
                                            amp_cpu=True),
                       Phase2Config(epochs=100))
+    if name == 'demo':
+        # lite + twin sampling: 3/4 of each batch are phantom twin pairs (pairs.json), see the module docstring.
+        c = preset('lite')
+        return Config('demo', replace(c.phase1, twin_fraction=0.75), c.phase2)
     if name == 'tiny':
         return Config('tiny', Phase1Config(width=2, batch_size=4, epochs=2, eval_batch_size=4, num_workers=0),
                       Phase2Config(channels=8, mlp_hidden=8, batch_size=4, epochs=3, lr_every=2))
-    raise ValueError(f"unknown preset {name!r}: 'paper', 'lite' or 'tiny'")
+    raise ValueError(f"unknown preset {name!r}: 'paper', 'lite', 'demo' or 'tiny'")
 
 
 def override(cfg: Config, phase: str, **kw) -> Config:

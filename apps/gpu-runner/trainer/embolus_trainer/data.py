@@ -57,6 +57,15 @@ class Cache:
         size = self.train_size if kind == 'train' else self.serve_size
         return os.path.join(self.root, 'studies', uid, f'{kind}{size}.npy')
 
+    def pairs(self) -> list:
+        """[(positive study, its embolus-free twin)] from <root>/pairs.json ([] when absent): phantom
+        twins that differ only in the clot voxels (written by `embolus train demo`)."""
+        f = os.path.join(self.root, 'pairs.json')
+        if not os.path.exists(f):
+            return []
+        with open(f) as fh:
+            return [tuple(p) for p in json.load(fh)['pairs']]
+
     def labels(self, uid: str) -> dict:
         with open(os.path.join(self.root, 'studies', uid, 'labels.json')) as f:
             return json.load(f)
@@ -130,6 +139,54 @@ def epoch_indices(labels: np.ndarray, n: int, positive_fraction: float, gen: tor
         return torch.randperm(N, generator=gen)[:n].tolist()
     w = np.where(pos, positive_fraction / pos.sum(), (1 - positive_fraction) / (~pos).sum())
     return torch.multinomial(torch.from_numpy(w), n, replacement=True, generator=gen).tolist()
+
+
+def twin_rows(cache: Cache, items: list) -> np.ndarray:
+    """[P,2] rows of `items`: (a positive window, the same window of its study's embolus-free twin),
+    for every positive window of every pair in cache.pairs() whose two studies are both in `items`."""
+    row = {(uid, w): i for i, (uid, w, _) in enumerate(items)}
+    out = []
+    for pos, twin in cache.pairs():
+        w = 0
+        while (pos, w) in row and (twin, w) in row:
+            if items[row[(pos, w)]][2] > 0:
+                out.append((row[(pos, w)], row[(twin, w)]))
+            w += 1
+    return np.asarray(out, np.int64).reshape(-1, 2)
+
+
+def epoch_batches(labels: np.ndarray, twins: np.ndarray, n: int, batch: int, positive_fraction: float,
+                  twin_fraction: float, gen: torch.Generator) -> tuple:
+    """The batches of one epoch (n windows; 0 = as many as there are) and k, the twin pairs in each.
+    k = round(batch * twin_fraction / 2) = 0: `epoch_indices` cut into batches. k > 0 (twin sampling):
+    n // batch batches of [k positive rows, their twins' rows, batch - 2k rows drawn as
+    `epoch_indices` draws them]; pairs are drawn with replacement from `twins` ([P,2], `twin_rows`)."""
+    n = n if n > 0 else len(labels)
+    k = min(int(round(batch * twin_fraction / 2)), batch // 2)
+    if k == 0:
+        idx = epoch_indices(labels, n, positive_fraction, gen)
+        return [idx[i:i + batch] for i in range(0, len(idx), batch)], 0
+    if len(twins) == 0:
+        raise ValueError('phase1.twin_fraction > 0 needs twin pairs in the train split (<cache>/pairs.json, which '
+                         '`embolus train demo` writes); for other data use twin_fraction 0 (the lite or paper preset)')
+    nb, m = max(1, n // batch), batch - 2 * k
+    pick = torch.randint(0, len(twins), (nb, k), generator=gen).numpy()
+    singles = epoch_indices(labels, nb * m, positive_fraction, gen) if m else []
+    return [[int(i) for i in twins[pick[b], 0]] + [int(i) for i in twins[pick[b], 1]] + list(singles[b * m:(b + 1) * m])
+            for b in range(nb)], k
+
+
+def augment_twins(x: torch.Tensor, k: int, out: int, rotate_deg: float, crop: bool, gen: torch.Generator) -> torch.Tensor:
+    """`augment` for a twin-sampled batch: rows i and k+i (i < k) get the same rotation and crop, so
+    the pair still differs only in the clot; the other rows are augmented independently."""
+    if k == 0:
+        return augment(x, out, rotate_deg, crop, gen)
+    C = x.shape[1]
+    pairs = augment(torch.cat([x[:k], x[k:2 * k]], 1), out, rotate_deg, crop, gen)
+    parts = [pairs[:, :C], pairs[:, C:]]
+    if x.shape[0] > 2 * k:
+        parts.append(augment(x[2 * k:], out, rotate_deg, crop, gen))
+    return torch.cat(parts, 0)
 
 
 def augment(x: torch.Tensor, out: int, rotate_deg: float, crop: bool, gen: torch.Generator) -> torch.Tensor:

@@ -56,7 +56,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--cache', required=True)
     ap.add_argument('--out', required=True)
-    ap.add_argument('--config', default='lite', help="'paper', 'lite', 'tiny' or a config .json")
+    ap.add_argument('--config', default='lite', help="'paper', 'lite', 'demo', 'tiny' or a config .json")
     ap.add_argument('--epochs-phase1', type=int)
     ap.add_argument('--epochs-phase2', type=int)
     ap.add_argument('--batch-phase1', type=int)

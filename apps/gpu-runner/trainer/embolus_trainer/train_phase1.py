@@ -4,6 +4,8 @@ Train on train224 with a random rotation (+-15 deg) and a random 192 crop; valid
 keep the epoch with the best validation window AUROC (<out>/best.pt, ties/undefined -> lower val loss).
 With low_res_epochs > 0 (progressive resizing, the lite recipe) the first epochs train and validate
 at half in-plane size, and best.pt is always a full-size epoch once one exists.
+With twin_fraction > 0 (the demo config) each batch starts with pairs of a positive window and the
+same window of its phantom's embolus-free twin (<cache>/pairs.json), rotated and cropped alike.
 Every epoch writes <out>/last.pt; running again resumes from it (the epoch's shuffle, subset and
 augmentation are seeded by (seed, epoch), so a resumed run equals an uninterrupted one).
 
@@ -20,11 +22,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import DataLoader
 
 from . import engine
 from .config import Config, override, preset, load_json
-from .data import Cache, HalfResWindows, WindowDataset, augment, epoch_indices, half_res
+from .data import Cache, HalfResWindows, WindowDataset, augment_twins, epoch_batches, half_res, twin_rows
 from .extract import study_outputs
 from .losses import auroc
 from .models import WindowNet
@@ -34,6 +36,25 @@ def finite_gradients(model: torch.nn.Module) -> bool:
     """True when every gradient is finite (under DDP they are already all-reduced, so ranks agree)."""
     flags = [torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None]
     return bool(torch.stack(flags).all()) if flags else True  # one device sync, not one per tensor
+
+
+def _rank_rows(n: int, k: int, env) -> list:
+    """Positions of one global batch [k pos | k twins | singles] that this rank takes: k/world pairs
+    (pos and twin together) and an equal share of the singles, so every rank has the same layout."""
+    kr, per = k // env.world, (n - 2 * k) // env.world
+    pos = list(range(env.rank * kr, (env.rank + 1) * kr))
+    return pos + [k + i for i in pos] + [2 * k + env.rank * per + i for i in range(per)]
+
+
+def lr_at(p, epoch: int, done: int, n_windows: int) -> float:
+    """Learning rate after `done` windows of `epoch`: p.lr, or with lr_min_fraction f < 1 a cosine from
+    p.lr down to f * p.lr over every window that the run's epochs plan (0 = all n_windows)."""
+    if p.lr_min_fraction >= 1:
+        return p.lr
+    plan = [((p.low_res_windows_per_epoch or p.windows_per_epoch) if e < p.low_res_epochs else p.windows_per_epoch) or n_windows
+            for e in range(p.epochs)]
+    t = min(1.0, (sum(plan[:epoch]) + done) / max(1, sum(plan)))
+    return p.lr * (p.lr_min_fraction + (1 - p.lr_min_fraction) * 0.5 * (1 + math.cos(math.pi * t)))
 
 
 def validate(model, cache: Cache, env, cfg: Config, low_res: bool = False):
@@ -80,8 +101,10 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
     train_set = WindowDataset(cache, items, 'train')
     labels = np.asarray([y for _, _, y in items])
     low_set = HalfResWindows(cache, items) if start < p.low_res_epochs else None
+    twins = twin_rows(cache, items) if p.twin_fraction > 0 else np.zeros((0, 2), np.int64)
     engine.log(f'phase1: width {p.width} (D={cfg.feature_dim}), {len(train_set)} train windows, '
-               f'{sum(s["windows"] for s in cache.split("val"))} val windows, device {env.device}, world {env.world}')
+               f'{sum(s["windows"] for s in cache.split("val"))} val windows, {len(twins)} twin pairs, '
+               f'device {env.device}, world {env.world}')
     for epoch in range(start, p.epochs):
         t0 = time.time()
         engine.seed_all(p.seed * 1000 + epoch)
@@ -90,18 +113,24 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
         # crop 96, validated at 96), then full-size epochs adapt the filters to the serving scale.
         low = epoch < p.low_res_epochs
         draws = (p.low_res_windows_per_epoch or p.windows_per_epoch) if low else p.windows_per_epoch
-        idx = epoch_indices(labels, draws, p.positive_fraction, g)
-        idx = idx[:len(idx) - len(idx) % env.world][env.rank::env.world]  # equal step counts: DDP all-reduces every step
-        subset = Subset(low_set if low else train_set, idx)
-        loader = DataLoader(subset, batch_size=p.batch_size, shuffle=False, num_workers=0 if low else p.num_workers,
+        # Batches of [k twin pairs | the rest drawn as positive_fraction asks] (k = 0 without twins).
+        batches, k = epoch_batches(labels, twins, draws, p.batch_size * env.world,
+                                   p.positive_fraction, p.twin_fraction, g)
+        batches = [r for r in ([b[i] for i in _rank_rows(len(b), k, env)] for b in batches) if r]  # each rank: its share
+        loader = DataLoader(low_set if low else train_set, batch_sampler=batches, num_workers=0 if low else p.num_workers,
                             pin_memory=env.device.type == 'cuda')
         size = cache.serve_size // 2 if low else cache.serve_size
         aug = torch.Generator().manual_seed((p.seed * 1000 + epoch) * 64 + env.rank)
         net.train()
-        tot, n, skipped = torch.zeros((), dtype=torch.float64), 0, 0
+        tot, n, skipped, drawn = torch.zeros((), dtype=torch.float64), 0, 0, 0
+        lr = lr_at(p, epoch, 0, len(labels))
         for xb, yb in loader:
+            lr = lr_at(p, epoch, drawn, len(labels))
+            for group in opt.param_groups:
+                group['lr'] = lr
+            drawn += len(yb) * env.world
             x = xb.to(env.device, non_blocking=True).float().div_(cache.scale)
-            x = augment(x, size, p.rotate_deg, p.crop, aug)
+            x = augment_twins(x, k // env.world, size, p.rotate_deg, p.crop, aug)
             if env.device.type == 'cuda':
                 x = x.contiguous(memory_format=torch.channels_last_3d)
             y = yb.to(env.device)
@@ -133,7 +162,7 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
         improved = best is None or key > best
         row = dict(phase='phase1', epoch=epoch, size=size, loss=round(train_loss, 6), val_loss=round(val_loss, 6),
                    val_auroc=round(val_auc, 6) if math.isfinite(val_auc) else val_auc,
-                   windows=sum(b for _, b in tot_all), skipped_steps=skipped, seconds=round(time.time() - t0, 2), best=improved)
+                   windows=sum(b for _, b in tot_all), skipped_steps=skipped, lr=lr, seconds=round(time.time() - t0, 2), best=improved)
         history.append(row)
         if improved:
             best = key
@@ -152,7 +181,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--cache', required=True)
     ap.add_argument('--out', required=True)
-    ap.add_argument('--config', default='lite', help="preset name ('paper', 'lite', 'tiny') or a config .json")
+    ap.add_argument('--config', default='lite', help="preset name ('paper', 'lite', 'demo', 'tiny') or a config .json")
     ap.add_argument('--epochs', type=int)
     ap.add_argument('--batch-size', type=int)
     ap.add_argument('--windows-per-epoch', type=int)

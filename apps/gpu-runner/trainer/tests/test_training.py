@@ -99,13 +99,13 @@ def test_ddp_two_processes_on_cpu(synth_cache, tmp_path):
 
 
 def test_phase1_drops_a_batch_with_non_finite_gradients(synth_cache, tmp_path, monkeypatch):
-    real, calls = train_phase1.augment, []
+    real, calls = train_phase1.augment_twins, []
 
     def poisoned(x, *a, **kw):
         y = real(x, *a, **kw)
         calls.append(1)
         return y * float('nan') if len(calls) == 1 else y  # only the first batch
-    monkeypatch.setattr(train_phase1, 'augment', poisoned)
+    monkeypatch.setattr(train_phase1, 'augment_twins', poisoned)
     cfg = override(preset('tiny'), 'phase1', epochs=1, windows_per_epoch=12)
     train_phase1.train(cfg, synth_cache, str(tmp_path))
     ck = engine.load_checkpoint(tmp_path / 'last.pt')

@@ -93,7 +93,13 @@ async function cacheStudy(s: RsnaStudy, outDir: string, split: Split): Promise<C
 export async function buildCache(
   layoutDir: string,
   outDir: string,
-  options: { split: [number, number, number]; onProgress?: (p: CacheProgress) => void; limit?: number },
+  options: {
+    split: [number, number, number];
+    onProgress?: (p: CacheProgress) => void;
+    limit?: number;
+    /** Study UID → the UID whose split it shares (keeps a phantom and its embolus-free twin together). */
+    splitWith?: ReadonlyMap<string, string>;
+  },
 ): Promise<{ written: number; skipped: number; failed: number; index: CacheIndexLine[] }> {
   const studies = (await readRsnaLayout(layoutDir)).slice(0, options.limit);
   await mkdir(path.join(outDir, 'studies'), { recursive: true });
@@ -118,7 +124,7 @@ export async function buildCache(
       skipped++;
     } else {
       try {
-        const line = await cacheStudy(s, outDir, splitOf(s.studyInstanceUid, options.split));
+        const line = await cacheStudy(s, outDir, splitOf(options.splitWith?.get(s.studyInstanceUid) ?? s.studyInstanceUid, options.split));
         await appendFile(indexFile, JSON.stringify(line) + '\n');
         index.set(line.study, line);
         written++;

@@ -1,0 +1,101 @@
+"""Twin sampling: phantom pairs that differ only in the clot, drawn together and augmented alike."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from embolus_trainer import engine, train_phase1
+from embolus_trainer.config import override, preset
+from embolus_trainer.data import Cache, augment, augment_twins, epoch_batches, twin_rows
+
+
+def test_epoch_batches_put_each_pair_side_by_side():
+    y = np.array([1, 1, 0, 0, 0, 0, 1, 0], np.float32)
+    twins = np.array([[0, 2], [1, 3]])
+    batches, k = epoch_batches(y, twins, 40, 8, 0.5, 0.5, torch.Generator().manual_seed(0))
+    assert k == 2 and len(batches) == 5 and all(len(b) == 8 for b in batches)
+    pairs = {(0, 2), (1, 3)}
+    for b in batches:
+        assert {(b[i], b[k + i]) for i in range(k)} <= pairs
+    # Without twins the plain sampler is used; asking for twins without pairs says what to do.
+    plain, k0 = epoch_batches(y, np.zeros((0, 2), np.int64), 0, 3, 0.0, 0.0, torch.Generator().manual_seed(0))
+    assert k0 == 0 and sorted(sum(plain, [])) == list(range(8)) and [len(b) for b in plain] == [3, 3, 2]
+    with pytest.raises(ValueError, match='pairs.json'):
+        epoch_batches(y, np.zeros((0, 2), np.int64), 8, 8, 0.5, 0.5, torch.Generator())
+
+
+def test_augment_twins_gives_a_pair_the_same_rotation_and_crop():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(6, 3, 2, 40, 40, generator=g)
+    x[2:4] = x[0:2]                     # rows 2, 3 are twins of rows 0, 1 (k = 2)
+    x[2, :, :, 18:22, 18:22] = 0        # ... and row 2 has a "clot"
+    y = augment_twins(x, 2, 32, 15.0, True, torch.Generator().manual_seed(1))
+    assert y.shape == (6, 3, 2, 32, 32)
+    assert torch.equal(y[1], y[3])      # identical inputs stay identical
+    d = (y[0] - y[2]).abs().amax(dim=(0, 1))
+    assert d.max() > 0.1 and (d > 1e-6).sum() < 60   # they differ only around the clot
+    z = augment(x[:4], 32, 15.0, True, torch.Generator().manual_seed(1))
+    assert not torch.equal(z[1], z[3])  # independent augmentation would break the pair
+
+
+def _twin_cache(synth_cache, tmp_path):
+    root = tmp_path / 'cache'
+    shutil.copytree(synth_cache, root)
+    c = Cache(str(root))
+    train = c.split('train')
+    pos = [s for s in train if s['positiveWindows'] > 0]
+    neg = [s for s in train if s['positiveWindows'] == 0]
+    # Stand-in twins (the synthetic cache has none): each positive study with a negative study.
+    (root / 'pairs.json').write_text(json.dumps({'pairs': [[p['study'], n['study']] for p, n in zip(pos, neg)]}))
+    return str(root), c
+
+
+def test_twin_rows_pair_the_positive_windows_of_each_pair(synth_cache, tmp_path):
+    root, _ = _twin_cache(synth_cache, tmp_path)
+    c = Cache(root)
+    items = c.window_items('train')
+    rows = twin_rows(c, items)
+    assert len(rows) > 0
+    for a, b in rows:
+        (ua, wa, ya), (ub, wb, yb) = items[a], items[b]
+        assert (ua, ub) in c.pairs() and wa == wb and ya == 1 and yb == 0
+
+
+def test_phase1_trains_with_twin_sampling(synth_cache, tmp_path):
+    root, _ = _twin_cache(synth_cache, tmp_path)
+    cfg = override(preset('tiny'), 'phase1', epochs=2, windows_per_epoch=8, twin_fraction=0.5, positive_fraction=0.5)
+    train_phase1.train(cfg, root, str(tmp_path / 'p1'))
+    h = engine.load_checkpoint(tmp_path / 'p1' / 'last.pt')['history']
+    assert [r['windows'] for r in h] == [8, 8]
+    with pytest.raises(ValueError, match='twin_fraction'):
+        train_phase1.train(cfg, synth_cache, str(tmp_path / 'no-pairs'))  # no pairs.json
+
+
+def test_demo_preset_is_lite_with_twin_sampling():
+    lite, demo = preset('lite'), preset('demo')
+    assert demo.phase1.twin_fraction == 0.75 and lite.phase1.twin_fraction == 0.0
+    assert {**demo.to_dict()['phase1'], 'twin_fraction': 0.0} == lite.to_dict()['phase1']
+    with pytest.raises(ValueError, match='twin_fraction'):
+        override(lite, 'phase1', twin_fraction=1.5)
+
+
+def test_cosine_lr_falls_from_lr_to_its_floor_over_the_planned_windows():
+    from embolus_trainer.train_phase1 import lr_at
+    p = override(preset('lite'), 'phase1', lr_min_fraction=0.1).phase1   # 5 x 7000 half size + 1 x 2400
+    total = 5 * 7000 + 2400
+    steps = [lr_at(p, e, d, 3000) for e in range(6) for d in range(0, 7000 if e < 5 else 2400, 400)]
+    assert steps[0] == p.lr and all(a >= b for a, b in zip(steps, steps[1:]))
+    assert abs(lr_at(p, 5, 2400, 3000) - 0.1 * p.lr) < 1e-12
+    assert abs(lr_at(p, 2, total // 2 - 14000, 3000) - 0.55 * p.lr) < 1e-12   # halfway: the midpoint
+    assert lr_at(preset('lite').phase1, 3, 100, 3000) == preset('lite').phase1.lr  # f = 1: constant
+    with pytest.raises(ValueError, match='lr_min_fraction'):
+        override(preset('lite'), 'phase1', lr_min_fraction=0)
+
+
+def test_phase1_logs_the_decayed_lr(synth_cache, tmp_path):
+    cfg = override(preset('tiny'), 'phase1', epochs=2, windows_per_epoch=8, lr_min_fraction=0.5)
+    train_phase1.train(cfg, synth_cache, str(tmp_path))
+    h = engine.load_checkpoint(tmp_path / 'last.pt')['history']
+    assert cfg.phase1.lr > h[0]['lr'] > h[1]['lr'] >= 0.5 * cfg.phase1.lr
