@@ -94,8 +94,9 @@ const CHRONIC_HU: [number, number] = [22, 60];
  * How visible emboli are. `clinical` (the full preset) draws the whole range, thin webs and
  * crescents included. `conspicuous` (the demo preset) draws the same morphologies larger: 3–5
  * emboli, mostly occlusive acute clots 30–50 mm long, thicker crescents and webs, and only in
- * arteries of at least 7 mm lumen (4–6 pixels at 192²). A model trained for 20 minutes on 2 CPU
- * cores from scratch can learn those; the subtle ones need the paper's GPU budget.
+ * arteries of at least 7 mm lumen (4–6 pixels at 192²). A model trained for 25 minutes on 2 CPU
+ * cores from scratch learns those when its batches pair them with embolus-free twins (the trainer's
+ * `demo` config); the subtle ones need the paper's GPU budget.
  */
 export type EmbolusStyle = 'clinical' | 'conspicuous';
 

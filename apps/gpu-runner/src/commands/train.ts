@@ -4,6 +4,7 @@
  * `embolus train <module> [args…]`: runs one trainer module (phase1, extract, phase2, export,
  * evaluate, pipeline) with progress, e.g. `embolus train pipeline --cache c --out m --config paper`.
  */
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -49,6 +50,20 @@ function evaluationMarkdown(e: DemoEvaluation, trainedOn: string): string {
   ].join('\n');
 }
 
+/**
+ * The cache resumes from its index, so studies of an earlier demo run with other options (another
+ * seed, count or phantom set) would silently join this one's training data: refuse instead.
+ */
+async function refuseForeignCache(cache: string, studies: ReadonlySet<string>): Promise<void> {
+  const index = path.join(cache, 'index.jsonl');
+  if (!existsSync(index)) return;
+  const lines = (await readFile(index, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+  const foreign = lines.filter((l) => !studies.has((JSON.parse(l) as { study: string }).study)).length;
+  if (foreign > 0) {
+    throw new UsageError(`${cache} holds ${foreign} studies that are not in this phantom set (an earlier run with other options); delete ${path.dirname(cache)} or pass another --work`);
+  }
+}
+
 async function demo(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -79,10 +94,11 @@ async function demo(argv: string[]): Promise<number> {
   // clot): 160 drawn studies + ~80 twins. Twins share a split, and pairs.json tells the trainer
   // (the 'demo' config samples 3/4 of each phase-1 batch as twin pairs).
   const train = await writeDataset({ out: path.join(work, 'phantoms-train'), studies: int('studies', values.studies), seed, twins: true, rsnaLayout: true, study: { preset: 'demo' }, onProgress: (d, t) => bar(d, t) });
+  const cache = path.join(work, 'cache');
+  await refuseForeignCache(cache, new Set(train.studies.map((s) => s.studyInstanceUid)));
   stage('2/5 training cache (TypeScript preprocessing)');
   bar = progressBar('cache');
   const twins = train.studies.flatMap((s) => (s.twinOf ? [[s.twinOf, s.studyInstanceUid] as const] : []));
-  const cache = path.join(work, 'cache');
   const built = await buildCache(train.out, cache, { split: [0.8, 0.15, 0.05], splitWith: new Map(twins.map(([p, t]) => [t, p])), onProgress: (p) => bar(p.done, p.total) });
   const cached = new Set(built.index.map((l) => l.study));
   await writeFile(path.join(cache, 'pairs.json'), JSON.stringify({ note: 'phantom twins: [positive study, its embolus-free twin]', pairs: twins.filter((p) => p.every((u) => cached.has(u))) }));

@@ -64,7 +64,10 @@ class Cache:
         if not os.path.exists(f):
             return []
         with open(f) as fh:
-            return [tuple(p) for p in json.load(fh)['pairs']]
+            pairs = json.load(fh).get('pairs')
+        if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 and all(isinstance(u, str) for u in p) for p in pairs):
+            raise ValueError(f'{f}: expected {{"pairs": [[positive study UID, twin study UID], ...]}}')
+        return [tuple(p) for p in pairs]
 
     def labels(self, uid: str) -> dict:
         with open(os.path.join(self.root, 'studies', uid, 'labels.json')) as f:
@@ -145,13 +148,16 @@ def twin_rows(cache: Cache, items: list) -> np.ndarray:
     """[P,2] rows of `items`: (a positive window, the same window of its study's embolus-free twin),
     for every positive window of every pair in cache.pairs() whose two studies are both in `items`."""
     row = {(uid, w): i for i, (uid, w, _) in enumerate(items)}
+    windows = {}
+    for uid, _, _ in items:
+        windows[uid] = windows.get(uid, 0) + 1
     out = []
     for pos, twin in cache.pairs():
-        w = 0
-        while (pos, w) in row and (twin, w) in row:
-            if items[row[(pos, w)]][2] > 0:
-                out.append((row[(pos, w)], row[(twin, w)]))
-            w += 1
+        if pos not in windows or twin not in windows:
+            continue
+        if windows[pos] != windows[twin]:  # twins share the scan, so their lung crops and windows match
+            raise ValueError(f'{cache.root}/pairs.json: {pos} has {windows[pos]} windows, its twin {twin} {windows[twin]}: not one scan')
+        out += [(row[(pos, w)], row[(twin, w)]) for w in range(windows[pos]) if items[row[(pos, w)]][2] > 0]
     return np.asarray(out, np.int64).reshape(-1, 2)
 
 

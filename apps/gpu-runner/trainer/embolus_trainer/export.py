@@ -105,10 +105,10 @@ def export(model_dir: str, cache_root: str, metrics: dict = None) -> str:
     best2 = next(h for h in reversed(ck2['history']) if h['best'])
     S, D, L = cache.serve_size, cfg.feature_dim, cfg.phase2.seq_len
     h1, h2 = engine.sha256(p1), engine.sha256(p2)
-    splits = _split_summary(cache)
+    splits, pairs = _split_summary(cache), cache.pairs()
     trained_on = ('%s embolus-cache at %s: ' % ('SYNTHETIC' if cache.meta.get('synthetic') else 'CTPA', os.path.abspath(cache_root))
                   + ', '.join(f"{k} {v['studies']} studies / {v['windows']} windows" for k, v in sorted(splits.items()))
-                  + (f'; {len(cache.pairs())} positive phantoms among them come with their embolus-free twins' if cache.pairs() else ''))
+                  + (f'; {len(pairs)} positive phantoms among them come with their embolus-free twins' if pairs else ''))
     # Field names follow packages/inference/src/manifest.ts (ModelManifestSchema); extra keys pass through.
     manifest = dict(
         name=f'embolus-{cfg.name}', version=f'{cfg.name}-{h1[:8]}{h2[:8]}', format='embolus-model',

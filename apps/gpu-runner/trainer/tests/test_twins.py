@@ -41,15 +41,23 @@ def test_augment_twins_gives_a_pair_the_same_rotation_and_crop():
 
 
 def _twin_cache(synth_cache, tmp_path):
+    """A copy of the synthetic cache in which each positive train study gets a stand-in twin: the same
+    arrays (the synthetic cache has no clot to remove), every window labelled negative."""
     root = tmp_path / 'cache'
     shutil.copytree(synth_cache, root)
     c = Cache(str(root))
-    train = c.split('train')
-    pos = [s for s in train if s['positiveWindows'] > 0]
-    neg = [s for s in train if s['positiveWindows'] == 0]
-    # Stand-in twins (the synthetic cache has none): each positive study with a negative study.
-    (root / 'pairs.json').write_text(json.dumps({'pairs': [[p['study'], n['study']] for p, n in zip(pos, neg)]}))
-    return str(root), c
+    pairs = []
+    with open(root / 'index.jsonl', 'a') as index:
+        for s in [s for s in c.split('train') if s['positiveWindows'] > 0]:
+            twin = s['study'] + '.1'
+            shutil.copytree(root / 'studies' / s['study'], root / 'studies' / twin)
+            lab = c.labels(s['study'])
+            lab = dict(study={k: int(k == 'negative_exam_for_pe') for k in lab['study']}, windows=[0] * len(lab['windows']))
+            (root / 'studies' / twin / 'labels.json').write_text(json.dumps(lab))
+            index.write(json.dumps({**s, 'study': twin, 'positiveWindows': 0, 'labels': lab['study']}) + '\n')
+            pairs.append([s['study'], twin])
+    (root / 'pairs.json').write_text(json.dumps({'pairs': pairs}))
+    return str(root), Cache(str(root))
 
 
 def test_twin_rows_pair_the_positive_windows_of_each_pair(synth_cache, tmp_path):
@@ -57,7 +65,7 @@ def test_twin_rows_pair_the_positive_windows_of_each_pair(synth_cache, tmp_path)
     c = Cache(root)
     items = c.window_items('train')
     rows = twin_rows(c, items)
-    assert len(rows) > 0
+    assert len(rows) == sum(s['positiveWindows'] for s in c.split('train'))  # every positive window, once
     for a, b in rows:
         (ua, wa, ya), (ub, wb, yb) = items[a], items[b]
         assert (ua, ub) in c.pairs() and wa == wb and ya == 1 and yb == 0
@@ -99,3 +107,24 @@ def test_phase1_logs_the_decayed_lr(synth_cache, tmp_path):
     train_phase1.train(cfg, synth_cache, str(tmp_path))
     h = engine.load_checkpoint(tmp_path / 'last.pt')['history']
     assert cfg.phase1.lr > h[0]['lr'] > h[1]['lr'] >= 0.5 * cfg.phase1.lr
+
+
+def test_pairs_json_must_hold_uid_pairs_and_twins_must_share_their_window_count(synth_cache, tmp_path):
+    root, c = _twin_cache(synth_cache, tmp_path)
+    (tmp_path / 'cache' / 'pairs.json').write_text(json.dumps({'pairs': [['only-one-uid']]}))
+    with pytest.raises(ValueError, match='pairs.json: expected'):
+        Cache(root).pairs()
+    train = c.split('train')
+    a, b = next((x, y) for x in train for y in train if x['windows'] != y['windows'])  # not twins
+    (tmp_path / 'cache' / 'pairs.json').write_text(json.dumps({'pairs': [[a['study'], b['study']]]}))
+    with pytest.raises(ValueError, match='not one scan'):
+        twin_rows(Cache(root), Cache(root).window_items('train'))
+
+
+def test_each_ddp_rank_takes_whole_pairs_and_an_equal_share_of_the_rest():
+    from types import SimpleNamespace
+    from embolus_trainer.train_phase1 import _rank_rows
+    n, k = 16, 6                        # [6 positives | their 6 twins | 4 singles]
+    shares = [_rank_rows(n, k, SimpleNamespace(rank=r, world=2)) for r in range(2)]
+    assert shares[0] == [0, 1, 2, 6, 7, 8, 12, 13] and shares[1] == [3, 4, 5, 9, 10, 11, 14, 15]
+    assert _rank_rows(n, k, SimpleNamespace(rank=0, world=1)) == list(range(16))

@@ -1,0 +1,27 @@
+/** `embolus train demo` refuses a work folder whose cache holds another phantom set's studies. */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { embolus } from './cli-helpers';
+
+describe('embolus train demo', () => {
+  it('stops before caching when the cache holds studies of an earlier, different run', async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'embolus-train-demo-'));
+    try {
+      await mkdir(path.join(work, 'cache'), { recursive: true });
+      const foreign = { study: '2.25.1234', split: 'train', windows: 3, positiveWindows: 0, labels: {} };
+      await writeFile(path.join(work, 'cache', 'index.jsonl'), JSON.stringify(foreign) + '\n');
+      const r = await embolus(['train', 'demo', '--work', work, '--studies', '2', '--test-studies', '1', '--out', path.join(work, 'out')]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/error USAGE: .*cache holds 1 studies that are not in this phantom set.*delete/);
+      // Phantoms were written, nothing was cached or trained.
+      expect(existsSync(path.join(work, 'phantoms-train', 'phantom-manifest.json'))).toBe(true);
+      expect((await readFile(path.join(work, 'cache', 'index.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(1);
+      expect(existsSync(path.join(work, 'model'))).toBe(false);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
