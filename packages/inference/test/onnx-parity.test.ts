@@ -15,6 +15,7 @@ import { FIXTURES, maxAbsDiff, readNpy } from './fixtures/npy';
 const TOL = 1e-4;
 const meta = JSON.parse(readFileSync(path.join(FIXTURES, 'fixtures.json'), 'utf8')) as {
   featureDim: number; sequenceLength: number; windowSlices: number; inputSize: number; phase1Batch: number; cases: number[];
+  phase1Variants: string[];
 };
 const options: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: 2 };
 
@@ -25,13 +26,14 @@ function phase1Input(n: number): Float32Array {
   return out;
 }
 
-describe('phase 1 ONNX vs PyTorch', () => {
+// phase1: plain; phase1_pool2: the demo config's 2x2 input pool inside the graph.
+describe.each(meta.phase1Variants)('phase 1 ONNX vs PyTorch (%s)', (variant) => {
   let session: ort.InferenceSession;
   let out: ort.InferenceSession.OnnxValueMapType;
   const { phase1Batch: N, windowSlices: D, inputSize: S } = meta;
 
   beforeAll(async () => {
-    session = await ort.InferenceSession.create(path.join(FIXTURES, 'phase1.onnx'), options);
+    session = await ort.InferenceSession.create(path.join(FIXTURES, `${variant}.onnx`), options);
     const x = phase1Input(N * 3 * D * S * S);
     out = await session.run({ input: new ort.Tensor('float32', x, [N, 3, D, S, S]) });
   }, 60_000);
@@ -49,7 +51,7 @@ describe('phase 1 ONNX vs PyTorch', () => {
 
   for (const name of ['feature', 'logit', 'cam'] as const) {
     it(`${name} within ${TOL}`, () => {
-      const want = readNpy(`phase1_${name}.npy`);
+      const want = readNpy(`${variant}_${name}.npy`);
       const got = out[name]!;
       expect(got.dims.map(Number)).toEqual(want.shape);
       expect(maxAbsDiff(got.data as Float32Array, want.data)).toBeLessThanOrEqual(TOL);

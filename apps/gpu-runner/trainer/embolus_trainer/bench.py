@@ -36,7 +36,7 @@ def bench(name: str, steps: int, batch: int = 8) -> dict:
     env, cfg = engine.setup(), preset(name)
     torch.manual_seed(0)
     dev, cuda = env.device, env.device.type == 'cuda'
-    net = WindowNet(cfg.phase1.width).to(dev)
+    net = WindowNet.from_config(cfg.phase1).to(dev)
     if cuda:
         net.to(memory_format=torch.channels_last_3d)
     opt = torch.optim.Adam(net.parameters(), lr=4e-4)

@@ -6,14 +6,18 @@ Presets (`preset(name)`): 'paper' (Ma et al.: r3d_18 width 64, D=512, batch 16, 
 TCN 128 channels, batch 64, 200 epochs, lr 5e-4 x0.9 every 20 epochs), 'lite' (the CPU demo: width 16,
 D=128, batch 16, lr 1e-3, half the windows positive; 5 epochs x 7,000 windows at half in-plane size
 (~28 ms per window fwd+bwd in bf16 on 2 AVX-512-BF16 cores, 52 in fp32) then 1 epoch x 2,400 windows at
-full size (~125 ms per window): ~24 min on this machine), 'demo' (lite + twin sampling: 3/4 of each
-phase-1 batch are phantom twin pairs from <cache>/pairs.json, which `embolus train demo` writes; see
-the trainer README) and 'tiny' (tests).
+full size (~125 ms per window): ~24 min on this machine), 'demo' (what `npm run train:demo` trains:
+lite + twin sampling — 3/4 of each phase-1 batch are phantom twin pairs from <cache>/pairs.json, which
+`embolus train demo` writes — + input_pool 2: the net averages 2x2 in-plane pixels first, so all
+DEMO_EPOCHS epochs x 7,000 windows train at half size and features and serving cost a quarter of
+full size — + a cosine lr from 1e-3 to 1e-4; see the trainer README) and 'tiny' (tests).
 
 Why the lite recipe differs from the paper's: from scratch (no Kinetics weights offline), a small
 r3d_18 first learns the z-level where emboli sit and only after ~15,000 windows starts on the clot
 itself; at full size on 2 cores that is more than the 45-minute demo budget. Half-size epochs cost a
-quarter as much (progressive resizing), and balanced sampling doubles the positives seen.
+quarter as much (progressive resizing), and balanced sampling doubles the positives seen. The demo
+goes one step further: its one full-size epoch cost as much as two half-size ones and lost accuracy
+(val window AUROC 0.83 -> 0.80), so it never leaves half size.
 """
 from dataclasses import dataclass, field, fields, asdict, replace, is_dataclass
 import json
@@ -31,6 +35,7 @@ class Phase1Config:
     windows_per_epoch: int = 0   # 0 = every train window each epoch; N > 0 = a fresh random N each epoch
     positive_fraction: float = 0.0  # 0 = windows as the data has them; p > 0 = drawn (with replacement) so p are positive
     twin_fraction: float = 0.0   # share of each batch drawn as phantom twin pairs (<cache>/pairs.json; see data.epoch_batches)
+    input_pool: int = 1          # 2 = the network averages 2x2 in-plane first and trains on half-size windows (models.WindowNet)
     low_res_epochs: int = 0      # progressive resizing: the first N epochs at half in-plane size (see train_phase1)
     low_res_windows_per_epoch: int = 0  # windows per low-res epoch (0 = windows_per_epoch)
     eval_batch_size: int = 16    # >= 2 (torch 1.13 CPU Conv3d at batch 1 is pathologically slow)
@@ -91,8 +96,16 @@ class Config:
         if not 0 <= p1.low_res_epochs <= p1.epochs:
             raise ValueError(f'phase1.low_res_epochs ({p1.low_res_epochs}) must be between 0 and epochs ({p1.epochs}); '
                              'give more epochs (the ones after the low-res epochs train at full size) or fewer low_res_epochs')
+        if p1.input_pool not in (1, 2):
+            raise ValueError(f'phase1.input_pool must be 1 or 2, got {p1.input_pool}')
+        if p1.input_pool == 2 and p1.low_res_epochs:
+            raise ValueError('phase1.input_pool 2 trains every epoch on half-size windows already; '
+                             'low_res_epochs (progressive resizing) must be 0 with it')
         if p1.pretrained and p1.width != 64:
             raise ValueError('phase1.pretrained (Kinetics r3d_18) needs width 64')
+
+
+DEMO_EPOCHS = 9  # fits `npm run train:demo` in 45 minutes on the 2-core machine (see the trainer README)
 
 
 def _build(cls, d, where):
@@ -118,9 +131,11 @@ def preset(name: str) -> Config:
                                            amp_cpu=True),
                       Phase2Config(epochs=100))
     if name == 'demo':
-        # lite + twin sampling: 3/4 of each batch are phantom twin pairs (pairs.json), see the module docstring.
+        # lite + twin sampling (3/4 of each batch are phantom twin pairs, pairs.json) + a 2x2 input pool
+        # (every epoch at half size; features and serving at a quarter of the full-size cost) + cosine lr.
         c = preset('lite')
-        return Config('demo', replace(c.phase1, twin_fraction=0.75), c.phase2)
+        return Config('demo', replace(c.phase1, twin_fraction=0.75, input_pool=2, low_res_epochs=0, low_res_windows_per_epoch=0,
+                                      epochs=DEMO_EPOCHS, windows_per_epoch=7000, lr_min_fraction=0.1), c.phase2)
     if name == 'tiny':
         return Config('tiny', Phase1Config(width=2, batch_size=4, epochs=2, eval_batch_size=4, num_workers=0),
                       Phase2Config(channels=8, mlp_hidden=8, batch_size=4, epochs=3, lr_every=2))

@@ -92,7 +92,7 @@ def export(model_dir: str, cache_root: str, metrics: dict = None) -> str:
     ck1 = engine.load_checkpoint(os.path.join(model_dir, 'phase1', 'best.pt'))
     ck2 = engine.load_checkpoint(os.path.join(model_dir, 'phase2', 'best.pt'))
     cfg = Config.from_dict(ck2['config'])
-    net1 = WindowNet(cfg.phase1.width)
+    net1 = WindowNet.from_config(cfg.phase1)
     net1.load_state_dict(ck1['model'])
     net2 = build_model(cfg)
     net2.load_state_dict(ck2['model'])

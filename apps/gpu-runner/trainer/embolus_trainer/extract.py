@@ -44,7 +44,7 @@ def study_outputs(model: WindowNet, arr: np.ndarray, env: engine.Env, scale: flo
 def load_phase1(checkpoint: str, env: engine.Env):
     ck = engine.load_checkpoint(checkpoint)
     cfg = Config.from_dict(ck['config'])
-    model = WindowNet(cfg.phase1.width)
+    model = WindowNet.from_config(cfg.phase1)
     model.load_state_dict(ck['model'])
     model.to(env.device)
     if env.device.type == 'cuda':

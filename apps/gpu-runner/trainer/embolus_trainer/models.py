@@ -4,12 +4,13 @@ The two networks of Ma et al. (Sci Rep 2022).
 Phase 1, `WindowNet`: a 3-D ResNet-18 (torchvision `r3d_18`, block structure [2,2,2,2] of
 BasicBlock + Conv3DSimple) on one window [N,3,10,S,S]; the Kinetics fc is replaced by one logit.
 `width` is the stem/layer1 channel count: 64 is torchvision's r3d_18 itself (channels 64,128,256,512);
-`lite` uses width 8 (8,16,32,64). No projection is added: the feature dimension is D = 8 * width
-(512 paper, 64 lite), recorded in every checkpoint and in manifest.json. Features are the global
+`lite` and `demo` use width 16 (16,32,64,128). No projection is added: the feature dimension is
+D = 8 * width (512 paper, 128 lite and demo), recorded in every checkpoint and in manifest.json. Features are the global
 average pool of layer4, so the Grad-CAM of the logit is exact in closed form:
     cam = ReLU(sum_k alpha_k A_k),  alpha_k = mean of dlogit/dA_k = fc.weight[k] / (d*h*w)
 (layer4 output A [N,C,d,h,w]; Selvaraju et al.'s definition, bias excluded). tests/test_models.py
-checks it against autograd.
+checks it against autograd. With `input_pool` 2 (demo) the net first averages 2x2 in-plane pixels,
+so a served 192 window gives a 6x6 CAM instead of 12x12 (upsampled to the slices either way).
 
 Phase 2, `SequenceNet`: TCN (weight-normed Conv1d, kernel 3, dilation 2^i, ReLU, dropout, residual
 1x1 conv when widths differ) with NON-causal 'same' padding ((k-1)*dilation/2 each side). The
@@ -54,20 +55,34 @@ def _r3d18_trunk(width: int) -> nn.ModuleDict:
 
 
 class WindowNet(nn.Module):
-    """Phase 1. forward(x [N,3,10,S,S] in [0,1]) -> logit [N]; `outputs` gives (feature, logit, cam)."""
+    """Phase 1. forward(x [N,3,10,S,S] in [0,1]) -> logit [N]; `outputs` gives (feature, logit, cam).
 
-    def __init__(self, width: int = 64):
+    input_pool p > 1: the network first averages p x p in-plane pixels (no weights), so it sees a
+    served 192 window at 192/p. That is the CPU demo's budget: a quarter of the compute in training,
+    feature extraction and serving alike, with the serving graph still taking 192. Training feeds
+    windows already pooled (`forward(x, pooled=True)`), the same numbers `half_res` gives."""
+
+    def __init__(self, width: int = 64, input_pool: int = 1):
         super().__init__()
         t = _r3d18_trunk(width)
         self.stem, self.layer1, self.layer2, self.layer3, self.layer4 = (t[k] for k in t)
         self.feature_dim = 8 * width
+        self.input_pool = input_pool
         self.fc = nn.Linear(self.feature_dim, 1)
 
-    def trunk(self, x: torch.Tensor) -> torch.Tensor:
+    @classmethod
+    def from_config(cls, p1) -> 'WindowNet':
+        """The phase-1 network a Phase1Config describes (width, input_pool)."""
+        return cls(p1.width, p1.input_pool)
+
+    def trunk(self, x: torch.Tensor, pooled: bool = False) -> torch.Tensor:
+        if self.input_pool > 1 and not pooled:
+            p = self.input_pool
+            x = F.avg_pool3d(x, (1, p, p))
         return self.layer4(self.layer3(self.layer2(self.layer1(self.stem(x)))))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.trunk(x).mean(dim=(2, 3, 4)))[:, 0]
+    def forward(self, x: torch.Tensor, pooled: bool = False) -> torch.Tensor:
+        return self.fc(self.trunk(x, pooled).mean(dim=(2, 3, 4)))[:, 0]
 
     def outputs(self, x: torch.Tensor):
         a = self.trunk(x)                                   # [N,C,d,h,w]

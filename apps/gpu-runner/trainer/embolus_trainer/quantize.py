@@ -111,7 +111,7 @@ def main():
     torch.set_num_threads(2)
     if a.checkpoint:
         ck = torch.load(a.checkpoint, map_location='cpu')
-        net = WindowNet(Config.from_dict(ck['config']).phase1.width)
+        net = WindowNet.from_config(Config.from_dict(ck['config']).phase1)
         net.load_state_dict(ck['model'])
     else:
         torch.manual_seed(0)

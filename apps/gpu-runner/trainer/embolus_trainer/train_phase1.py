@@ -3,7 +3,9 @@ Phase 1: the window model (3-D ResNet-18) on single windows of 10 slices, BCE on
 Train on train224 with a random rotation (+-15 deg) and a random 192 crop; validate on serve192;
 keep the epoch with the best validation window AUROC (<out>/best.pt, ties/undefined -> lower val loss).
 With low_res_epochs > 0 (progressive resizing, the lite recipe) the first epochs train and validate
-at half in-plane size, and best.pt is always a full-size epoch once one exists.
+at half in-plane size, and best.pt is always a full-size epoch once one exists. With input_pool 2
+(the demo config) the net itself pools 2x2 first: every epoch trains on the half-size windows and
+validation runs the served 192 windows through that pool.
 With twin_fraction > 0 (the demo config) each batch starts with pairs of a positive window and the
 same window of its phantom's embolus-free twin (<cache>/pairs.json), rotated and cropped alike.
 Every epoch writes <out>/last.pt; running again resumes from it (the epoch's shuffle, subset and
@@ -80,7 +82,7 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
     env, p = engine.setup(), cfg.phase1
     cache = Cache(cache_root)
     engine.seed_all(p.seed)
-    model = WindowNet(p.width)
+    model = WindowNet.from_config(p)
     if p.pretrained:
         model.load_kinetics(p.pretrained)
     model.to(env.device)
@@ -100,7 +102,8 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
     items = cache.window_items('train')
     train_set = WindowDataset(cache, items, 'train')
     labels = np.asarray([y for _, _, y in items])
-    low_set = HalfResWindows(cache, items) if start < p.low_res_epochs else None
+    half_data = lambda e: e < p.low_res_epochs or p.input_pool == 2  # epochs that train on half-size windows
+    low_set = HalfResWindows(cache, items) if start < p.epochs and half_data(start) else None
     twins = twin_rows(cache, items) if p.twin_fraction > 0 else np.zeros((0, 2), np.int64)
     engine.log(f'phase1: width {p.width} (D={cfg.feature_dim}), {len(train_set)} train windows, '
                f'{sum(s["windows"] for s in cache.split("val"))} val windows, {len(twins)} twin pairs, '
@@ -111,15 +114,18 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
         g = torch.Generator().manual_seed(p.seed * 1000 + epoch)
         # Progressive resizing: low-res epochs see every window at half size (train 224 -> 112,
         # crop 96, validated at 96), then full-size epochs adapt the filters to the serving scale.
+        # input_pool 2: every epoch trains on those half-size windows, which the net's own 2x2 pool
+        # makes of served 192 windows (validated and served at 192 through the pool).
         low = epoch < p.low_res_epochs
         draws = (p.low_res_windows_per_epoch or p.windows_per_epoch) if low else p.windows_per_epoch
         # Batches of [k twin pairs | the rest drawn as positive_fraction asks] (k = 0 without twins).
         batches, k = epoch_batches(labels, twins, draws, p.batch_size * env.world,
                                    p.positive_fraction, p.twin_fraction, g)
         batches = [r for r in ([b[i] for i in _rank_rows(len(b), k, env)] for b in batches) if r]  # each rank: its share
-        loader = DataLoader(low_set if low else train_set, batch_sampler=batches, num_workers=0 if low else p.num_workers,
+        half = half_data(epoch)
+        loader = DataLoader(low_set if half else train_set, batch_sampler=batches, num_workers=0 if half else p.num_workers,
                             pin_memory=env.device.type == 'cuda')
-        size = cache.serve_size // 2 if low else cache.serve_size
+        size = cache.serve_size // 2 if half else cache.serve_size
         aug = torch.Generator().manual_seed((p.seed * 1000 + epoch) * 64 + env.rank)
         net.train()
         tot, n, skipped, drawn = torch.zeros((), dtype=torch.float64), 0, 0, 0
@@ -136,7 +142,7 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
             y = yb.to(env.device)
             buffers = [b.detach().clone() for b in model.buffers()]  # BatchNorm running stats (small)
             with engine.autocast(env, p.amp, cpu=p.amp_cpu):
-                z = net(x)
+                z = net(x, True) if p.input_pool > 1 else net(x)  # x is already pooled
             loss = F.binary_cross_entropy_with_logits(z.float(), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -154,7 +160,7 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
             n += len(y)
         tot_all = engine.gather((tot.item(), n))
         train_loss = sum(a for a, _ in tot_all) / max(1, sum(b for _, b in tot_all))
-        if not low:
+        if not half:
             low_set = None  # frees the in-RAM half-size copy
         val_loss, val_auc = validate(model, cache, env, cfg, low_res=low)
         # Serving runs at full size, so any full-size epoch beats every low-res one.

@@ -42,5 +42,9 @@ def test_validation_and_override():
         Config.from_dict({'phase1': {'width': 8, 'pretrained': 'k.pth'}})
     with pytest.raises(ValueError, match='low_res_epochs'):
         override(preset('lite'), 'phase1', epochs=3)  # fewer epochs than its half-size ones
+    with pytest.raises(ValueError, match='input_pool'):
+        override(preset('tiny'), 'phase1', input_pool=3)
+    with pytest.raises(ValueError, match='low_res_epochs'):
+        override(preset('lite'), 'phase1', input_pool=2)  # progressive resizing and the input pool exclude each other
     c = override(preset('lite'), 'phase1', epochs=7, batch_size=None)
     assert c.phase1.epochs == 7 and c.phase1.batch_size == preset('lite').phase1.batch_size

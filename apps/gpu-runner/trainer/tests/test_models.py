@@ -112,3 +112,24 @@ def test_cpu_bf16_detection_follows_the_cpu_flags():
         flags = f.read()
     native = ('avx512_bf16' in flags or 'amx_bf16' in flags) and torch.backends.mkldnn.is_available()
     assert engine.cpu_bf16_supported() == native
+
+
+def test_input_pool_averages_2x2_inside_the_net_and_adds_no_weights():
+    import numpy as np
+    from embolus_trainer.data import half_res
+    torch.manual_seed(0)
+    net = WindowNet(2, input_pool=2).eval()
+    plain = WindowNet(2).eval()
+    assert net.state_dict().keys() == plain.state_dict().keys()  # checkpoints stay interchangeable
+    plain.load_state_dict(net.state_dict())
+    x = torch.rand(2, 3, 10, 48, 48)
+    pooled = torch.nn.functional.avg_pool3d(x, (1, 2, 2))
+    with torch.no_grad():
+        z, z_pre = net(x), net(torch.from_numpy(half_res(x.numpy())), pooled=True)
+        f, logit, cam = net.outputs(x)
+        f_ref, logit_ref, cam_ref = plain.outputs(pooled)
+        z_unpooled = plain(x)
+    assert torch.allclose(z, z_pre, atol=1e-6) and torch.allclose(logit, logit_ref, atol=1e-6)
+    assert torch.allclose(f, f_ref, atol=1e-6) and cam.shape == cam_ref.shape == (2, 2, 2, 2)
+    assert not torch.allclose(z, z_unpooled, atol=1e-3)  # the pool does change what the net sees
+    assert np.isclose(WindowNet.from_config(preset('demo').phase1).input_pool, 2)

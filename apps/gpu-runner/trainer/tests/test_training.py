@@ -135,3 +135,40 @@ def test_epoch_indices_balance_positives():
     assert len(idx) == 4000 and 0.47 < share < 0.53
     plain = epoch_indices(y, 0, 0.0, torch.Generator().manual_seed(0))
     assert sorted(plain) == list(range(100))
+
+
+def test_input_pool_trains_every_epoch_at_half_size_and_validates_through_the_pool(synth_cache, tmp_path, monkeypatch):
+    import numpy as np
+    from embolus_trainer.data import Cache, half_res
+    from embolus_trainer.extract import load_phase1, study_outputs
+    from embolus_trainer.losses import auroc
+    from embolus_trainer.models import WindowNet
+    seen, real = set(), WindowNet.from_config
+
+    def spy(p1):  # the in-plane size that reaches the first convolution, in training and validation
+        net = real(p1)
+        net.stem.register_forward_pre_hook(lambda m, inp: seen.add(inp[0].shape[-1]))
+        return net
+    monkeypatch.setattr(WindowNet, 'from_config', staticmethod(spy))
+    cfg = override(preset('tiny'), 'phase1', epochs=2, windows_per_epoch=8, input_pool=2)
+    train_phase1.train(cfg, synth_cache, str(tmp_path))
+    cache, env = Cache(synth_cache), engine.setup()
+    assert seen == {cache.serve_size // 2}  # half-size windows are not pooled a second time
+    h = engine.load_checkpoint(tmp_path / 'last.pt')['history']
+    assert [r['size'] for r in h] == [cache.serve_size // 2] * 2 and [r['windows'] for r in h] == [8, 8]
+    # Validation ran the served windows through the net's own pool: the same as half_res + pooled=True.
+    model, _ = load_phase1(str(tmp_path / 'last.pt'), env)
+    assert model.input_pool == 2
+    ys, zs = [], []
+    with torch.no_grad():
+        for s in cache.split('val'):
+            x = torch.from_numpy(half_res(np.load(cache.path(s['study'], 'serve')))).div_(cache.scale)
+            zs.append(model(x, pooled=True).numpy())
+            ys.append(np.asarray(cache.labels(s['study'])['windows'], np.float32))
+            _, z_served = study_outputs(model, np.load(cache.path(s['study'], 'serve')), env, cache.scale, 4, False)
+            np.testing.assert_allclose(z_served, zs[-1], atol=1e-5)
+    y, z = np.concatenate(ys), np.concatenate(zs)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(z).double(), torch.from_numpy(y).double()).item()
+    assert abs(loss - h[-1]['val_loss']) < 1e-5
+    if np.isfinite(h[-1]['val_auroc']):
+        assert abs(auroc(y, z) - h[-1]['val_auroc']) < 1e-5

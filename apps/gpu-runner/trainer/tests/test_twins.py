@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from embolus_trainer import engine, train_phase1
-from embolus_trainer.config import override, preset
+from embolus_trainer.config import DEMO_EPOCHS, override, preset
 from embolus_trainer.data import Cache, augment, augment_twins, epoch_batches, twin_rows
 
 
@@ -81,10 +81,16 @@ def test_phase1_trains_with_twin_sampling(synth_cache, tmp_path):
         train_phase1.train(cfg, synth_cache, str(tmp_path / 'no-pairs'))  # no pairs.json
 
 
-def test_demo_preset_is_lite_with_twin_sampling():
+def test_demo_preset_is_lite_with_twin_sampling_and_the_input_pool():
     lite, demo = preset('lite'), preset('demo')
     assert demo.phase1.twin_fraction == 0.75 and lite.phase1.twin_fraction == 0.0
-    assert {**demo.to_dict()['phase1'], 'twin_fraction': 0.0} == lite.to_dict()['phase1']
+    assert demo.phase1.input_pool == 2 and lite.phase1.input_pool == 1
+    assert demo.phase1.low_res_epochs == 0 and demo.phase1.epochs == DEMO_EPOCHS and demo.phase1.windows_per_epoch == 7000
+    assert demo.phase1.lr_min_fraction == 0.1 and lite.phase1.lr_min_fraction == 1.0
+    same = {k for k in lite.to_dict()['phase1']} - {'twin_fraction', 'input_pool', 'low_res_epochs', 'low_res_windows_per_epoch',
+                                                     'epochs', 'windows_per_epoch', 'lr_min_fraction'}
+    assert {k: demo.to_dict()['phase1'][k] for k in same} == {k: lite.to_dict()['phase1'][k] for k in same}
+    assert demo.phase2 == lite.phase2
     with pytest.raises(ValueError, match='twin_fraction'):
         override(lite, 'phase1', twin_fraction=1.5)
 
