@@ -60,7 +60,8 @@ class WindowNet(nn.Module):
     input_pool p > 1: the network first averages p x p in-plane pixels (no weights), so it sees a
     served 192 window at 192/p. That is the CPU demo's budget: a quarter of the compute in training,
     feature extraction and serving alike, with the serving graph still taking 192. Training feeds
-    windows already pooled (`forward(x, pooled=True)`), the same numbers `half_res` gives."""
+    windows already pooled (`forward(x, pooled=True)`): `half_res` of the cache's train windows,
+    kept as uint8 (a rounding step of 1/255 below what the pool computes from served windows)."""
 
     def __init__(self, width: int = 64, input_pool: int = 1):
         super().__init__()

@@ -142,7 +142,7 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
             y = yb.to(env.device)
             buffers = [b.detach().clone() for b in model.buffers()]  # BatchNorm running stats (small)
             with engine.autocast(env, p.amp, cpu=p.amp_cpu):
-                z = net(x, True) if p.input_pool > 1 else net(x)  # x is already pooled
+                z = net(x, pooled=p.input_pool > 1)  # with the input pool, x is already half size
             loss = F.binary_cross_entropy_with_logits(z.float(), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
