@@ -36,9 +36,9 @@ describe('embolus preprocess', () => {
 });
 
 describe('embolus cache', () => {
-  it('builds the cache with progress, then resumes without redoing work', async () => {
+  it('builds the cache with progress in worker threads, then resumes without redoing work', async () => {
     const out = path.join(root, 'cache');
-    const first = await embolus(['cache', data, '--out', out, '--split', '1:0:0']);
+    const first = await embolus(['cache', data, '--out', out, '--split', '1:0:0', '--workers', '2']);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/cache \[#+\] 2\/2 100%/);
     expect(first.stderr).toMatch(/2 written, 0 already there, 0 failed/);
@@ -46,7 +46,14 @@ describe('embolus cache', () => {
     expect(again.stderr).toMatch(/0 written, 2 already there, 0 failed/);
     const index = (await readFile(path.join(out, 'index.jsonl'), 'utf8')).trim().split('\n');
     expect(index).toHaveLength(2);
-  }, 120_000);
+    // One worker thread or two: the same index, in the layout's order.
+    const serial = await embolus(['cache', data, '--out', path.join(root, 'cache-1'), '--split', '1:0:0', '--workers', '1']);
+    expect(serial.code, serial.stderr).toBe(0);
+    expect(await readFile(path.join(root, 'cache-1', 'index.jsonl'), 'utf8')).toBe(await readFile(path.join(out, 'index.jsonl'), 'utf8'));
+    const bad = await embolus(['cache', data, '--out', path.join(root, 'c3'), '--workers', '0']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error USAGE: --workers takes a positive integer/m);
+  }, 180_000);
 
   it('refuses a folder without train.csv with a typed error', async () => {
     const r = await embolus(['cache', root, '--out', path.join(root, 'c2')]);

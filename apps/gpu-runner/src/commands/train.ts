@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '@embolus/inference';
 import { writeDataset } from '@embolus/phantom';
-import { buildCache } from '@embolus/preprocess/node';
+import { buildCache, defaultCacheWorkers } from '@embolus/preprocess/node';
 import { ALL_LABELS, DISPLAY_NAMES } from '@embolus/shared';
 import { UsageError } from '../cli';
 import { evaluateOnPhantoms, type DemoEvaluation } from '../demo-evaluation';
@@ -99,7 +99,7 @@ async function demo(argv: string[]): Promise<number> {
   stage('2/5 training cache (TypeScript preprocessing)');
   bar = progressBar('cache');
   const twins = train.studies.flatMap((s) => (s.twinOf ? [[s.twinOf, s.studyInstanceUid] as const] : []));
-  const built = await buildCache(train.out, cache, { split: [0.8, 0.15, 0.05], splitWith: new Map(twins.map(([p, t]) => [t, p])), onProgress: (p) => bar(p.done, p.total) });
+  const built = await buildCache(train.out, cache, { split: [0.8, 0.15, 0.05], splitWith: new Map(twins.map(([p, t]) => [t, p])), workers: defaultCacheWorkers(), onProgress: (p) => bar(p.done, p.total) });
   const cached = new Set(built.index.map((l) => l.study));
   await writeFile(path.join(cache, 'pairs.json'), JSON.stringify({ note: 'phantom twins: [positive study, its embolus-free twin]', pairs: twins.filter((p) => p.every((u) => cached.has(u))) }));
   stage('3/5 trainer: phase 1 → features → phase 2 → export');

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadModel } from '@embolus/inference';
-import { buildCache } from '@embolus/preprocess/node';
+import { buildCache, defaultCacheWorkers } from '@embolus/preprocess/node';
 import { ALL_LABELS } from '@embolus/shared';
 import { z } from 'zod';
 import { runTrainerModule } from '../trainer-process';
@@ -51,7 +51,7 @@ export async function runTraining(ctx: JobContext, o: TrainingOptions): Promise<
   const { dir, ratios } = await datasetStudies(o.dataRoot, p.dataset);
   const cache = p.dataset.cache ? underRoot(o.dataRoot, p.dataset.cache) : path.join(work, 'cache');
   if (!p.dataset.cache) {
-    const built = await buildCache(dir, cache, { split: ratios, onProgress: (x) => ctx.progress('cache', { done: x.done, total: x.total }) });
+    const built = await buildCache(dir, cache, { split: ratios, workers: defaultCacheWorkers(), onProgress: (x) => ctx.progress('cache', { done: x.done, total: x.total }) });
     if (built.failed > 0 && built.index.length === 0) throw new RunnerError('DATASET_INVALID', 'no study of the dataset could be cached');
   }
   lap('cache', t);

@@ -8,7 +8,8 @@ D=128, batch 16, lr 1e-3, half the windows positive; 5 epochs x 7,000 windows at
 (~28 ms per window fwd+bwd in bf16 on 2 AVX-512-BF16 cores, 52 in fp32) then 1 epoch x 2,400 windows at
 full size (~125 ms per window): ~24 min on this machine), 'demo' (what `npm run train:demo` trains:
 lite + twin sampling — 3/4 of each phase-1 batch are phantom twin pairs from <cache>/pairs.json, which
-`embolus train demo` writes — + input_pool 2: the net averages 2x2 in-plane pixels first, so all
+`embolus train demo` writes — with a clot-map loss on the layer4 cells where a pair differs
+(twin_mask_weight; a training-only head, the served model is unchanged) + input_pool 2: the net averages 2x2 in-plane pixels first, so all
 DEMO_EPOCHS epochs x 7,000 windows train at half size and features and serving cost a quarter of
 full size — + a cosine lr from 1e-3 to 1e-4; see the trainer README) and 'tiny' (tests).
 
@@ -35,6 +36,7 @@ class Phase1Config:
     windows_per_epoch: int = 0   # 0 = every train window each epoch; N > 0 = a fresh random N each epoch
     positive_fraction: float = 0.0  # 0 = windows as the data has them; p > 0 = drawn (with replacement) so p are positive
     twin_fraction: float = 0.0   # share of each batch drawn as phantom twin pairs (<cache>/pairs.json; see data.epoch_batches)
+    twin_mask_weight: float = 0.0  # > 0: plus this x a clot-map loss where twin pairs differ (data.twin_clot_target)
     input_pool: int = 1          # 2 = the network averages 2x2 in-plane first and trains on half-size windows (models.WindowNet)
     low_res_epochs: int = 0      # progressive resizing: the first N epochs at half in-plane size (see train_phase1)
     low_res_windows_per_epoch: int = 0  # windows per low-res epoch (0 = windows_per_epoch)
@@ -96,6 +98,9 @@ class Config:
         if not 0 <= p1.low_res_epochs <= p1.epochs:
             raise ValueError(f'phase1.low_res_epochs ({p1.low_res_epochs}) must be between 0 and epochs ({p1.epochs}); '
                              'give more epochs (the ones after the low-res epochs train at full size) or fewer low_res_epochs')
+        if p1.twin_mask_weight < 0 or (p1.twin_mask_weight > 0 and p1.twin_fraction == 0):
+            raise ValueError(f'phase1.twin_mask_weight ({p1.twin_mask_weight}) must be >= 0, and > 0 only with twin_fraction > 0 '
+                             '(its targets are where a twin pair differs)')
         if p1.input_pool not in (1, 2):
             raise ValueError(f'phase1.input_pool must be 1 or 2, got {p1.input_pool}')
         if p1.input_pool == 2 and p1.low_res_epochs:
@@ -131,11 +136,12 @@ def preset(name: str) -> Config:
                                            amp_cpu=True),
                       Phase2Config(epochs=100))
     if name == 'demo':
-        # lite + twin sampling (3/4 of each batch are phantom twin pairs, pairs.json) + a 2x2 input pool
-        # (every epoch at half size; features and serving at a quarter of the full-size cost) + cosine lr.
+        # lite + twin sampling (3/4 of each batch are phantom twin pairs, pairs.json) with a clot-map loss
+        # where the pairs differ + a 2x2 input pool (every epoch at half size; features and serving at a
+        # quarter of the full-size cost) + cosine lr.
         c = preset('lite')
-        return Config('demo', replace(c.phase1, twin_fraction=0.75, input_pool=2, low_res_epochs=0, low_res_windows_per_epoch=0,
-                                      epochs=DEMO_EPOCHS, windows_per_epoch=7000, lr_min_fraction=0.1), c.phase2)
+        return Config('demo', replace(c.phase1, twin_fraction=0.75, twin_mask_weight=1.0, input_pool=2, low_res_epochs=0,
+                                      low_res_windows_per_epoch=0, epochs=DEMO_EPOCHS, windows_per_epoch=7000, lr_min_fraction=0.1), c.phase2)
     if name == 'tiny':
         return Config('tiny', Phase1Config(width=2, batch_size=4, epochs=2, eval_batch_size=4, num_workers=0),
                       Phase2Config(channels=8, mlp_hidden=8, batch_size=4, epochs=3, lr_every=2))

@@ -63,18 +63,21 @@ class WindowNet(nn.Module):
     windows already pooled (`forward(x, pooled=True)`): `half_res` of the cache's train windows,
     kept as uint8 (a rounding step of 1/255 below what the pool computes from served windows)."""
 
-    def __init__(self, width: int = 64, input_pool: int = 1):
+    def __init__(self, width: int = 64, input_pool: int = 1, clot_map: bool = False):
         super().__init__()
         t = _r3d18_trunk(width)
         self.stem, self.layer1, self.layer2, self.layer3, self.layer4 = (t[k] for k in t)
         self.feature_dim = 8 * width
         self.input_pool = input_pool
         self.fc = nn.Linear(self.feature_dim, 1)
+        # Training-only head (twin_mask_weight > 0): a clot logit per layer4 cell, supervised where
+        # twin pairs differ. Neither `outputs` nor the ONNX graph uses it.
+        self.clot_head = nn.Conv3d(self.feature_dim, 1, 1) if clot_map else None
 
     @classmethod
     def from_config(cls, p1) -> 'WindowNet':
-        """The phase-1 network a Phase1Config describes (width, input_pool)."""
-        return cls(p1.width, p1.input_pool)
+        """The phase-1 network a Phase1Config describes (width, input_pool, the clot-map head)."""
+        return cls(p1.width, p1.input_pool, clot_map=p1.twin_mask_weight > 0)
 
     def trunk(self, x: torch.Tensor, pooled: bool = False) -> torch.Tensor:
         if self.input_pool > 1 and not pooled:
@@ -82,8 +85,15 @@ class WindowNet(nn.Module):
             x = F.avg_pool3d(x, (1, p, p))
         return self.layer4(self.layer3(self.layer2(self.layer1(self.stem(x)))))
 
-    def forward(self, x: torch.Tensor, pooled: bool = False) -> torch.Tensor:
-        return self.fc(self.trunk(x, pooled).mean(dim=(2, 3, 4)))[:, 0]
+    def forward(self, x: torch.Tensor, pooled: bool = False, clot_map: bool = False):
+        """logit [N]; with clot_map, (logit [N], clot logits [N,d,h,w] on the layer4 grid)."""
+        a = self.trunk(x, pooled)
+        logit = self.fc(a.mean(dim=(2, 3, 4)))[:, 0]
+        if not clot_map:
+            return logit
+        if self.clot_head is None:
+            raise ValueError('this WindowNet has no clot-map head (phase1.twin_mask_weight is 0)')
+        return logit, self.clot_head(a)[:, 0]
 
     def outputs(self, x: torch.Tensor):
         a = self.trunk(x)                                   # [N,C,d,h,w]

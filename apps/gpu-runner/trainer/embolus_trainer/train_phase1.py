@@ -28,7 +28,7 @@ from torch.utils.data import DataLoader
 
 from . import engine
 from .config import Config, override, preset, load_json
-from .data import Cache, HalfResWindows, WindowDataset, augment_twins, epoch_batches, half_res, twin_rows
+from .data import Cache, HalfResWindows, WindowDataset, augment_twins, epoch_batches, half_res, twin_clot_target, twin_rows
 from .extract import study_outputs
 from .losses import auroc
 from .models import WindowNet
@@ -108,6 +108,7 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
     engine.log(f'phase1: width {p.width} (D={cfg.feature_dim}), {len(train_set)} train windows, '
                f'{sum(s["windows"] for s in cache.split("val"))} val windows, {len(twins)} twin pairs, '
                f'device {env.device}, world {env.world}')
+    mask_loss = p.twin_mask_weight > 0
     for epoch in range(start, p.epochs):
         t0 = time.time()
         engine.seed_all(p.seed * 1000 + epoch)
@@ -122,6 +123,7 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
         batches, k = epoch_batches(labels, twins, draws, p.batch_size * env.world,
                                    p.positive_fraction, p.twin_fraction, g)
         batches = [r for r in ([b[i] for i in _rank_rows(len(b), k, env)] for b in batches) if r]  # each rank: its share
+        kr = k // env.world  # twin pairs in this rank's share of each batch
         half = half_data(epoch)
         loader = DataLoader(low_set if half else train_set, batch_sampler=batches, num_workers=0 if half else p.num_workers,
                             pin_memory=env.device.type == 'cuda')
@@ -129,6 +131,7 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
         aug = torch.Generator().manual_seed((p.seed * 1000 + epoch) * 64 + env.rank)
         net.train()
         tot, n, skipped, drawn = torch.zeros((), dtype=torch.float64), 0, 0, 0
+        tot_cells = torch.zeros((), dtype=torch.float64)  # the clot-map loss (twin_mask_weight > 0), logged apart
         lr = lr_at(p, epoch, 0, len(labels))
         for xb, yb in loader:
             lr = lr_at(p, epoch, drawn, len(labels))
@@ -136,14 +139,22 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
                 group['lr'] = lr
             drawn += len(yb) * env.world
             x = xb.to(env.device, non_blocking=True).float().div_(cache.scale)
-            x = augment_twins(x, k // env.world, size, p.rotate_deg, p.crop, aug)
+            x = augment_twins(x, kr, size, p.rotate_deg, p.crop, aug)
             if env.device.type == 'cuda':
                 x = x.contiguous(memory_format=torch.channels_last_3d)
             y = yb.to(env.device)
             buffers = [b.detach().clone() for b in model.buffers()]  # BatchNorm running stats (small)
             with engine.autocast(env, p.amp, cpu=p.amp_cpu):
-                z = net(x, pooled=p.input_pool > 1)  # with the input pool, x is already half size
-            loss = F.binary_cross_entropy_with_logits(z.float(), y)
+                out = net(x, pooled=p.input_pool > 1, clot_map=mask_loss)  # with the input pool, x is already half size
+            z, cells = out if mask_loss else (out, None)
+            bce = F.binary_cross_entropy_with_logits(z.float(), y)
+            cell_loss = torch.zeros((), device=env.device)
+            if cells is not None and kr:
+                # Where a twin pair differs is where the clot is: the layer4 features learn to
+                # localise it (a training-only head; the served model is unchanged).
+                target = twin_clot_target(x, kr, cells.shape[1:])
+                cell_loss = F.binary_cross_entropy_with_logits(cells[:2 * kr].float(), target)
+            loss = bce + p.twin_mask_weight * cell_loss
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if not finite_gradients(model):
@@ -156,9 +167,11 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
                 skipped += 1
                 continue
             opt.step()
-            tot += loss.detach().double().cpu() * len(y)
+            tot += bce.detach().double().cpu() * len(y)  # the logged loss is the window BCE alone
+            tot_cells += cell_loss.detach().double().cpu() * len(y)
             n += len(y)
         tot_all = engine.gather((tot.item(), n))
+        cells_all = engine.gather(tot_cells.item())
         train_loss = sum(a for a, _ in tot_all) / max(1, sum(b for _, b in tot_all))
         if not half:
             low_set = None  # frees the in-RAM half-size copy
@@ -168,7 +181,8 @@ def train(cfg: Config, cache_root: str, out: str, resume: bool = True) -> str:
         improved = best is None or key > best
         row = dict(phase='phase1', epoch=epoch, size=size, loss=round(train_loss, 6), val_loss=round(val_loss, 6),
                    val_auroc=round(val_auc, 6) if math.isfinite(val_auc) else val_auc,
-                   windows=sum(b for _, b in tot_all), skipped_steps=skipped, lr=lr, seconds=round(time.time() - t0, 2), best=improved)
+                   windows=sum(b for _, b in tot_all), skipped_steps=skipped,
+                   **(dict(clot_map_loss=round(sum(cells_all) / max(1, sum(b for _, b in tot_all)), 6)) if mask_loss else {}), lr=lr, seconds=round(time.time() - t0, 2), best=improved)
         history.append(row)
         if improved:
             best = key

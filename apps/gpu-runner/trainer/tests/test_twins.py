@@ -8,7 +8,8 @@ import torch
 
 from embolus_trainer import engine, train_phase1
 from embolus_trainer.config import DEMO_EPOCHS, override, preset
-from embolus_trainer.data import Cache, augment, augment_twins, epoch_batches, twin_rows
+from embolus_trainer.data import Cache, augment, augment_twins, epoch_batches, twin_clot_target, twin_rows
+from embolus_trainer.models import WindowNet
 
 
 def test_epoch_batches_put_each_pair_side_by_side():
@@ -81,13 +82,56 @@ def test_phase1_trains_with_twin_sampling(synth_cache, tmp_path):
         train_phase1.train(cfg, synth_cache, str(tmp_path / 'no-pairs'))  # no pairs.json
 
 
+def test_twin_clot_target_marks_the_cells_where_a_pair_differs():
+    x = torch.rand(5, 3, 4, 24, 24, generator=torch.Generator().manual_seed(0))
+    x[2:4] = x[0:2]                            # rows 2, 3 twin rows 0, 1 (k = 2); row 4 is a single
+    x[0, 1, 2:4, 3:6, 14:18] += 0.3            # a "clot" in row 0: slices 2-3, rows 3-5, columns 14-17
+    x[1, 0, 0, 0, 0] += 0.05                   # a difference below the threshold in row 1
+    t = twin_clot_target(x, 2, (2, 3, 3))      # cells of 2 slices x 8 x 8 pixels
+    assert t.shape == (4, 2, 3, 3)
+    expect = torch.zeros(2, 3, 3)
+    expect[1, 0, 1] = expect[1, 0, 2] = 1      # slices 2-3 -> cell 1; rows 3-5 -> cell 0; columns 14-17 -> cells 1, 2
+    assert torch.equal(t[0], expect)
+    assert not t[1:].any()                     # row 1 differs too little; twin rows are clot-free
+
+
+def test_phase1_learns_a_clot_map_from_twins_and_serves_without_it(synth_cache, tmp_path, monkeypatch):
+    root, _ = _twin_cache(synth_cache, tmp_path)
+    cfg = override(preset('tiny'), 'phase1', epochs=1, windows_per_epoch=8, twin_fraction=0.5, positive_fraction=0.5,
+                   twin_mask_weight=1.0)
+    targets = []
+    real = train_phase1.twin_clot_target
+    monkeypatch.setattr(train_phase1, 'twin_clot_target', lambda x, k, grid: targets.append((x.shape[0], k, tuple(grid))) or real(x, k, grid))
+    train_phase1.train(cfg, root, str(tmp_path / 'p1'))
+    assert targets and all(n == 4 and k == 1 and len(g) == 3 for n, k, g in targets)  # batch 4: one pair + 2 singles
+    ck = engine.load_checkpoint(tmp_path / 'p1' / 'last.pt')
+    assert ck['history'][0]['clot_map_loss'] > 0
+    head = {k: v for k, v in ck['model'].items() if k.startswith('clot_head.')}
+    fresh = WindowNet.from_config(cfg.phase1)
+    assert set(head) == {'clot_head.weight', 'clot_head.bias'}
+    assert not torch.equal(head['clot_head.weight'], fresh.clot_head.weight.detach())  # it was trained
+    # The served outputs ignore the head: dropping it changes nothing.
+    net = WindowNet.from_config(cfg.phase1)
+    net.load_state_dict(ck['model'])
+    plain = WindowNet(cfg.phase1.width, cfg.phase1.input_pool)
+    plain.load_state_dict({k: v for k, v in ck['model'].items() if not k.startswith('clot_head.')})
+    x = torch.rand(2, 3, 10, 32, 32)
+    for a, b in zip(net.eval().outputs(x), plain.eval().outputs(x)):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match='twin_mask_weight'):
+        override(preset('tiny'), 'phase1', twin_mask_weight=1.0)   # no twins, no targets
+    with pytest.raises(ValueError, match='clot-map head'):
+        plain(x, clot_map=True)
+
+
 def test_demo_preset_is_lite_with_twin_sampling_and_the_input_pool():
     lite, demo = preset('lite'), preset('demo')
     assert demo.phase1.twin_fraction == 0.75 and lite.phase1.twin_fraction == 0.0
     assert demo.phase1.input_pool == 2 and lite.phase1.input_pool == 1
     assert demo.phase1.low_res_epochs == 0 and demo.phase1.epochs == DEMO_EPOCHS and demo.phase1.windows_per_epoch == 7000
     assert demo.phase1.lr_min_fraction == 0.1 and lite.phase1.lr_min_fraction == 1.0
-    same = {k for k in lite.to_dict()['phase1']} - {'twin_fraction', 'input_pool', 'low_res_epochs', 'low_res_windows_per_epoch',
+    assert demo.phase1.twin_mask_weight == 1.0 and lite.phase1.twin_mask_weight == 0.0
+    same = {k for k in lite.to_dict()['phase1']} - {'twin_fraction', 'twin_mask_weight', 'input_pool', 'low_res_epochs', 'low_res_windows_per_epoch',
                                                      'epochs', 'windows_per_epoch', 'lr_min_fraction'}
     assert {k: demo.to_dict()['phase1'][k] for k in same} == {k: lite.to_dict()['phase1'][k] for k in same}
     assert demo.phase2 == lite.phase2

@@ -2,4 +2,4 @@ export { encodeNpy, decodeNpy, writeNpy, readNpy, quantizeUint8, type NpyArray }
 export { readRsnaLayout, RSNA_COLUMNS, type RsnaStudy } from './rsna-layout';
 export { parseSplit, splitOf, type Split } from './split';
 export { preprocessFolder } from './preprocess-folder';
-export { buildCache, CACHE_SETTINGS, type CacheIndexLine, type CacheProgress } from './cache';
+export { buildCache, defaultCacheWorkers, CACHE_SETTINGS, type CacheIndexLine, type CacheProgress } from './cache';
