@@ -26,9 +26,12 @@ export function runTrainerModule(
   signal?: AbortSignal,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
+    // The trainer runs in the caller's folder, so relative paths in args mean what the user typed;
+    // PYTHONPATH finds the embolus_trainer package.
+    const pythonPath = [TRAINER_DIR, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
     const child = spawn(pythonExecutable(), ['-m', `embolus_trainer.${module}`, ...args], {
-      cwd: TRAINER_DIR,
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      cwd: process.cwd(),
+      env: { ...process.env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const kill = () => child.kill('SIGTERM');

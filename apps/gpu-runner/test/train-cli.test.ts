@@ -1,4 +1,7 @@
-/** `embolus train demo` refuses a work folder whose cache holds another phantom set's studies. */
+/**
+ * `embolus train demo` refuses a work folder whose cache holds another phantom set's studies;
+ * `embolus train <module>` reads paths relative to the folder it is run in.
+ */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +25,22 @@ describe('embolus train demo', () => {
       expect(existsSync(path.join(work, 'model'))).toBe(false);
     } finally {
       await rm(work, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('embolus train <module>', () => {
+  it('resolves relative paths against the folder it runs in', async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'embolus-train-module-'));
+    try {
+      // A config with a typo: the trainer must find the file (relative to cwd) to reject its key.
+      await writeFile(path.join(cwd, 'typo.json'), JSON.stringify({ name: 'x', phase1: { widht: 8 } }));
+      const r = await embolus(['train', 'phase1', '--cache', 'no-cache', '--out', 'out', '--config', 'typo.json'], { cwd });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/unknown key\(s\) \['widht'\]/);
+      expect(r.stderr).toMatch(/error TRAINER_FAILED: trainer module train_phase1 exited with 1/);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
     }
   }, 60_000);
 });
