@@ -27,4 +27,4 @@ export { ResultRepo, type ResultRow, type Artifact, type Model, type StudySummar
 export { ModelRepo, type Deployment, type StudyPrediction, type ModelChange } from './repos/models';
 export { LabelRepo, type GroundTruth, type CohortRow, type DriftRow } from './repos/labels';
 export { WebhookRepo, type WebhookInfo, type DeliveryRow, type DeliveryAttempt, type DueDelivery } from './repos/webhooks';
-export { AuditRepo, RateLimitRepo, type AuditEntry, type AuditRecord } from './repos/audit';
+export { AuditRepo, auditPage, RateLimitRepo, type AuditEntry, type AuditPage, type AuditRecord, type PruneOutcome } from './repos/audit';

@@ -7,7 +7,7 @@
  * only DICOM identifiers kept are (pseudonymous) UIDs.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** A customer organisation. Every other row belongs to exactly one tenant. */
 export const tenants = sqliteTable('tenants', {
@@ -281,6 +281,25 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_tenant_at').on(t.tenantId, t.at), index('audit_study').on(t.studyId)],
 );
 
+/**
+ * The study ids a worklist page showed, stored once per distinct page (migration 0003). A
+ * `study.list` audit record names its page by `hash` instead of repeating the ids, so repeated
+ * reads of the same page add one small row each. `last_at` is refreshed at most hourly and lets
+ * pruning drop pages no retained record can reference.
+ */
+export const auditPages = sqliteTable(
+  'audit_pages',
+  {
+    tenantId: text('tenant_id').notNull(),
+    /** First 128 bits of SHA-256 over the ids, hex. */
+    hash: text('hash').notNull(),
+    /** JSON array of study ids, in page order. */
+    studyIds: text('study_ids').notNull(),
+    lastAt: integer('last_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.hash] })],
+);
+
 /** Fixed-window request counters, for rate limits shared between Worker isolates. */
 export const rateLimits = sqliteTable('rate_limits', {
   bucket: text('bucket').primaryKey(),
@@ -303,6 +322,7 @@ export const schema = {
   webhooks,
   webhookDeliveries,
   auditLog,
+  auditPages,
   rateLimits,
 };
 

@@ -10,6 +10,7 @@ import { createStore, MemoryBlobStore } from '../src/index';
 import { FolderBlobStore, openSqlite, type SqliteHandle } from '../src/node';
 import { blobContract } from './contract/blob.contract';
 import { TestClock } from './contract/fixtures';
+import { storeAuditContract } from './contract/store-audit.contract';
 import { storeCoreContract } from './contract/store-core.contract';
 import { storeJobsContract } from './contract/store-jobs.contract';
 import { storeModelsContract } from './contract/store-models.contract';
@@ -33,5 +34,6 @@ function open(name: string) {
 storeCoreContract('better-sqlite3', open('core'));
 storeJobsContract('better-sqlite3', open('jobs'));
 storeModelsContract('better-sqlite3', open('models'));
+storeAuditContract('better-sqlite3', open('audit'));
 blobContract('folder', async () => new FolderBlobStore(path.join(dir, 'blobs')));
 blobContract('memory', async () => new MemoryBlobStore());

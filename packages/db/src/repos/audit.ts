@@ -1,10 +1,12 @@
 /**
- * The audit log: append-only records of who read or changed which study's data.
+ * The audit log: append-only records of who read or changed which study's data, kept for a
+ * retention period. Records hold ids and counts, never bodies: a worklist page's study ids are
+ * stored once per distinct page (`audit_pages`) and a record names the page by its hash.
  */
-import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { SqlDriver } from '../driver';
-import type { Clock } from '../ids';
-import { auditLog, rateLimits } from '../schema';
+import { sha256Hex, type Clock } from '../ids';
+import { auditLog, auditPages, rateLimits } from '../schema';
 
 /** One audit entry to write. `detail` must not hold patient-identifying values. */
 export interface AuditEntry {
@@ -14,7 +16,36 @@ export interface AuditEntry {
   action: string;
   studyId?: string | null;
   detail?: Record<string, unknown> | null;
+  /**
+   * The study ids a list read showed (see {@link auditPage}). Stored once per distinct page;
+   * the record's detail gets `page` (the hash) and reads back with `studyIds` again.
+   */
+  page?: AuditPage;
 }
+
+/** A list of study ids and its hash, as {@link auditPage} builds it. */
+export interface AuditPage {
+  hash: string;
+  studyIds: readonly string[];
+}
+
+/** Names a page of study ids by the first 128 bits of SHA-256 over them (hex). */
+export async function auditPage(studyIds: readonly string[]): Promise<AuditPage> {
+  return { hash: (await sha256Hex(studyIds.join(','))).slice(0, 32), studyIds };
+}
+
+/** What one pruning pass deleted. */
+export interface PruneOutcome {
+  auditRecords: number;
+  auditPages: number;
+  rateLimitWindows: number;
+}
+
+/** A page's `last_at` is refreshed at most this often, so repeated reads do not rewrite it. */
+const PAGE_REFRESH_MS = 3_600_000;
+/** Rate-limit windows are minutes long; a bucket untouched for a day is dead. */
+const RATE_LIMIT_KEEP_MS = 86_400_000;
+const PRUNE_BATCH = 1000;
 
 /** An audit record as read back. */
 export interface AuditRecord {
@@ -38,15 +69,19 @@ const defer: (f: () => void) => void = typeof setImmediate === 'function' ? (f) 
  * multi-row INSERT (one commit), and each write resolves only once its row is committed.
  */
 export class AuditRepo {
-  private pending: { row: Row; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private pending: { row: Row; page: { tenantId: string; page: AuditPage } | null; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** Pages this process stored or refreshed recently (tenant|hash → when), bounded. */
+  private readonly pagesSeen = new Map<string, number>();
 
   constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
 
   /** Appends one record; resolves when it is committed, rejects when it could not be. */
   write(e: AuditEntry): Promise<void> {
-    const row: Row = [e.tenantId, e.keyId, e.role, e.action, e.studyId ?? null, e.detail ? JSON.stringify(e.detail) : null, this.clock.now()];
+    const detail = e.page ? { ...(e.detail ?? {}), page: e.page.hash } : e.detail;
+    const row: Row = [e.tenantId, e.keyId, e.role, e.action, e.studyId ?? null, detail ? JSON.stringify(detail) : null, this.clock.now()];
+    const page = e.page ? { tenantId: e.tenantId, page: e.page } : null;
     return new Promise((resolve, reject) => {
-      if (this.pending.push({ row, resolve, reject }) === 1) defer(() => void this.flush());
+      if (this.pending.push({ row, page, resolve, reject }) === 1) defer(() => void this.flush());
     });
   }
 
@@ -58,12 +93,63 @@ export class AuditRepo {
       const chunk = batch.slice(i, i + size);
       const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
       try {
+        // Pages first: a page without a record is harmless (pruned later), the reverse is not.
+        await this.storePages(chunk.flatMap((p) => (p.page ? [p.page] : [])));
         await this.d.execute(`INSERT INTO audit_log (tenant_id, key_id, role, action, study_id, detail, at) VALUES ${values}`, chunk.flatMap((p) => p.row));
         for (const p of chunk) p.resolve();
       } catch (err) {
         for (const p of chunk) p.reject(err);
       }
     }
+  }
+
+  /**
+   * Stores each distinct page once, or refreshes its `last_at` when older than an hour. Pages
+   * this process handled in the last 10 minutes are skipped: their row exists and is young
+   * enough that pruning (retention ≥ 1 day, plus an hour) cannot have removed it.
+   */
+  private async storePages(pages: { tenantId: string; page: AuditPage }[]): Promise<void> {
+    const now = this.clock.now();
+    for (const { tenantId, page } of pages) {
+      const key = `${tenantId}|${page.hash}`;
+      const seen = this.pagesSeen.get(key);
+      if (seen !== undefined && now - seen < 600_000) continue;
+      await this.d.execute(
+        `INSERT INTO audit_pages (tenant_id, hash, study_ids, last_at) VALUES (?, ?, ?, ?)
+          ON CONFLICT (tenant_id, hash) DO UPDATE SET last_at = excluded.last_at WHERE audit_pages.last_at < excluded.last_at - ${PAGE_REFRESH_MS}`,
+        [tenantId, page.hash, JSON.stringify(page.studyIds), now],
+      );
+      this.pagesSeen.delete(key);
+      this.pagesSeen.set(key, now);
+      if (this.pagesSeen.size > 10_000) this.pagesSeen.delete(this.pagesSeen.keys().next().value as string);
+    }
+  }
+
+  /**
+   * Deletes records older than `retentionMs`, tenant by tenant in batches (each batch a short
+   * write, so other writers are not held up), then pages no retained record can name and dead
+   * rate-limit windows. Safe to run from several processes at once.
+   */
+  async prune(retentionMs: number): Promise<PruneOutcome> {
+    const now = this.clock.now();
+    const cutoff = now - retentionMs;
+    const out: PruneOutcome = { auditRecords: 0, auditPages: 0, rateLimitWindows: 0 };
+    const tenants = await this.d.select('SELECT id FROM tenants', []);
+    for (const t of tenants) {
+      for (;;) {
+        const deleted = await this.d.select(
+          'DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE tenant_id = ? AND at < ? LIMIT ?) RETURNING id',
+          [t['id'] as string, cutoff, PRUNE_BATCH],
+        );
+        out.auditRecords += deleted.length;
+        if (deleted.length < PRUNE_BATCH) break;
+      }
+    }
+    // A retained record (at ≥ cutoff) refreshed its page's last_at to within an hour of `at`.
+    out.auditPages = (await this.d.select('DELETE FROM audit_pages WHERE last_at < ? RETURNING hash', [cutoff - PAGE_REFRESH_MS])).length;
+    out.rateLimitWindows = (await this.d.select('DELETE FROM rate_limits WHERE window_start < ? RETURNING bucket', [now - RATE_LIMIT_KEEP_MS])).length;
+    this.pagesSeen.clear();
+    return out;
   }
 
   /** The tenant's records, newest first; `before` is an id cursor. */
@@ -73,7 +159,22 @@ export class AuditRepo {
     if (q.action) where.push(eq(auditLog.action, q.action));
     if (q.before !== undefined) where.push(lt(auditLog.id, q.before));
     const rows = await this.d.db.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.id)).limit(q.limit);
-    return rows.map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null }));
+    const records = rows.map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null }));
+    // Pages are expanded again, so a list record reads back with the study ids it showed.
+    const hashes = [...new Set(records.flatMap((r) => (typeof r.detail?.['page'] === 'string' ? [r.detail['page']] : [])))];
+    const pages = new Map<string, unknown>();
+    for (let i = 0; i < hashes.length; i += 90) {
+      const found = await this.d.db
+        .select({ hash: auditPages.hash, studyIds: auditPages.studyIds })
+        .from(auditPages)
+        .where(and(eq(auditPages.tenantId, tenantId), inArray(auditPages.hash, hashes.slice(i, i + 90))));
+      for (const p of found) pages.set(p.hash, JSON.parse(p.studyIds));
+    }
+    for (const r of records) {
+      const ids = r.detail && typeof r.detail['page'] === 'string' ? pages.get(r.detail['page']) : undefined;
+      if (r.detail && ids) r.detail = { ...r.detail, studyIds: ids };
+    }
+    return records;
   }
 }
 

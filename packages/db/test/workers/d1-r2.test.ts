@@ -6,6 +6,7 @@ import { applyD1Migrations, env } from 'cloudflare:test';
 import { createStore, d1Driver, R2BlobStore } from '../../src/index';
 import { blobContract } from '../contract/blob.contract';
 import { TestClock } from '../contract/fixtures';
+import { storeAuditContract } from '../contract/store-audit.contract';
 import { storeCoreContract } from '../contract/store-core.contract';
 import { storeJobsContract } from '../contract/store-jobs.contract';
 import { storeModelsContract } from '../contract/store-models.contract';
@@ -19,4 +20,5 @@ async function open() {
 storeCoreContract('d1 (workerd)', open);
 storeJobsContract('d1 (workerd)', open);
 storeModelsContract('d1 (workerd)', open);
+storeAuditContract('d1 (workerd)', open);
 blobContract('r2 (workerd)', async () => new R2BlobStore(env.BUCKET));
