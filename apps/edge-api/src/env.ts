@@ -52,6 +52,13 @@ export const EnvSchema = z.object({
   EMBOLUS_MAX_RESULT_BYTES: int(1 * MiB, 1),
   EMBOLUS_MAX_ARTIFACT_BYTES: int(64 * MiB, 1),
   EMBOLUS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Audit records older than this many days are deleted (hourly on Node, by the cron on Workers). */
+  EMBOLUS_AUDIT_RETENTION_DAYS: int(365, 1),
+  /**
+   * Crash leftovers (`*.tmp` files, blobs without rows) are cleaned at start and by `fsck` only
+   * when older than this, so a file another process is still writing is never touched.
+   */
+  EMBOLUS_LEFTOVER_GRACE_SECONDS: int(3600, 60),
 });
 
 /** The parsed configuration. */
@@ -76,6 +83,8 @@ export interface Config {
   maxResultBytes: number;
   maxArtifactBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  auditRetentionMs: number;
+  leftoverGraceMs: number;
 }
 
 /**
@@ -110,5 +119,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     maxResultBytes: e.EMBOLUS_MAX_RESULT_BYTES,
     maxArtifactBytes: e.EMBOLUS_MAX_ARTIFACT_BYTES,
     logLevel: e.EMBOLUS_LOG_LEVEL,
+    auditRetentionMs: e.EMBOLUS_AUDIT_RETENTION_DAYS * 86_400_000,
+    leftoverGraceMs: e.EMBOLUS_LEFTOVER_GRACE_SECONDS * 1000,
   };
 }

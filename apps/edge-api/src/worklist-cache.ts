@@ -5,11 +5,13 @@
  * Worklist reads far outnumber study changes, and this page is what every reader polls.
  */
 
-/** One cached page: the JSON body and the study ids it shows (for the audit record). */
+import type { AuditPage } from '@embolus/db';
+
+/** One cached page: the JSON body and the study ids it shows, hashed once for the audit record. */
 export interface WorklistPage {
   version: number;
   body: string;
-  studyIds: string[];
+  audit: AuditPage;
 }
 
 /** Least-recently-used pages, keyed by tenant and normalized query. */

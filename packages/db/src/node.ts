@@ -16,6 +16,9 @@ import type { AnyDb, BatchStatement, SqlDriver } from './driver';
 import { DbError } from './errors';
 import { schema } from './schema';
 
+export { fsck, formatFsckReport, type BadRow, type FsckReport } from './fsck';
+export { cleanLeftovers, listBlobFiles, type BlobFile, type LeftoverReport } from './leftovers';
+
 /** The committed drizzle-kit migrations. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../drizzle', import.meta.url));
 

@@ -5,21 +5,27 @@
  *   embolus-api keys list --data <dir> --tenant <name>
  *   embolus-api keys revoke --data <dir> --tenant <name> --id <key id>
  *   embolus-api tenants create|list --data <dir> [--name <name>] [--pseudonym-regex <re>]
+ *   embolus-api fsck --data <dir> [--repair] [--json]
  *
- * Exit codes: 0 success, 1 usage error, 2 a typed failure printed as `error CODE: message`.
+ * Exit codes: 0 success, 1 usage error, 2 a typed failure printed as `error CODE: message`,
+ * 3 fsck found problems (without --repair) or problems remain (after --repair).
  * Only the requested value (a new key) goes to stdout; everything else to stderr.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStore, ROLES, type Role } from '@embolus/db';
-import { openSqlite } from '@embolus/db/node';
+import { formatFsckReport, fsck, openSqlite } from '@embolus/db/node';
 import { isEmbolusError } from '@embolus/shared';
+import { parseConfig } from '../env';
 import { compilePseudonym } from '../upload/inspect';
 import { isClusterWorker, runPrimary } from './cluster';
 import { startServer } from './serve';
 
 class UsageError extends Error {}
+
+/** Exit code of `fsck` when problems were found (or remain after --repair). */
+export const FSCK_PROBLEMS = 3;
 
 const USAGE = `usage:
   embolus-api serve --port <p> --data <dir> [--host <ip>] [--workers <n>]
@@ -28,6 +34,11 @@ const USAGE = `usage:
   embolus-api keys revoke --data <dir> --tenant <name> --id <key-id>
   embolus-api tenants create --data <dir> --name <name> [--pseudonym-regex <re>]
   embolus-api tenants list --data <dir>
+  embolus-api fsck --data <dir> [--repair] [--json]
+      checks the SQLite file (integrity_check), crash leftovers (*.tmp, blobs without rows) and
+      every row's blob (missing, SHA-256 differs); --repair deletes old *.tmp, moves orphan and
+      corrupt blobs to <dir>/quarantine/, removes rows whose blob is lost (saved to rows.jsonl,
+      audited). Exit 0 clean, 3 problems found or remaining.
 
 Embolus is research software: not for clinical use.`;
 
@@ -46,6 +57,8 @@ function args(argv: string[]) {
       label: { type: 'string' },
       id: { type: 'string' },
       'pseudonym-regex': { type: 'string' },
+      repair: { type: 'boolean' },
+      json: { type: 'boolean' },
     },
   });
 }
@@ -79,7 +92,8 @@ export async function main(argv: string[]): Promise<number> {
       if (workers > 1 && !isClusterWorker()) return await runPrimary({ dataDir, port, host: v.host ?? '127.0.0.1', workers, argv });
       // A stray rejection in a background task is logged, never fatal: the server keeps serving.
       process.on('unhandledRejection', (e) => process.stderr.write(`${JSON.stringify({ level: 'error', event: 'unhandled_rejection', error: (e as Error)?.message })}\n`));
-      const server = await startServer({ dataDir, port, ...(v.host ? { host: v.host } : {}) });
+      // In a cluster the primary cleans crash leftovers once (cluster.ts).
+      const server = await startServer({ dataDir, port, ...(v.host ? { host: v.host } : {}), cleanLeftovers: !isClusterWorker() });
       if (!isClusterWorker()) process.stderr.write(`embolus-api listening on http://${v.host ?? '127.0.0.1'}:${server.port} (data: ${dataDir}); not for clinical use\n`);
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().then(resolve);
@@ -128,6 +142,11 @@ export async function main(argv: string[]): Promise<number> {
         for (const t of await store.tenants.list()) process.stdout.write(`${t.id}\t${t.name}\t${t.pseudonymRegex ?? ''}\n`);
         return 0;
       });
+    }
+    if (cmd === 'fsck') {
+      const report = await fsck({ dataDir: need(v.data, 'data'), repair: v.repair === true, graceMs: parseConfig(process.env).leftoverGraceMs });
+      process.stdout.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : formatFsckReport(report));
+      return report.problems === 0 ? 0 : FSCK_PROBLEMS;
     }
     throw new UsageError(cmd ? `unknown command '${[cmd, sub].filter(Boolean).join(' ')}'` : 'no command');
   } catch (e) {

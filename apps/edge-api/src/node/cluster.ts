@@ -8,7 +8,8 @@
  */
 import cluster from 'node:cluster';
 import path from 'node:path';
-import { openSqlite } from '@embolus/db/node';
+import { cleanLeftovers, openSqlite } from '@embolus/db/node';
+import { parseConfig } from '../env';
 
 /** Runs the primary: migrates once, forks `workers` servers, restarts any that die, stops on SIGINT/SIGTERM. */
 export async function runPrimary(options: { dataDir: string; port: number; host: string; workers: number; argv: string[] }): Promise<number> {
@@ -29,6 +30,9 @@ export async function runPrimary(options: { dataDir: string; port: number; host:
     cluster.fork(env);
   });
   for (let i = 0; i < options.workers; i++) cluster.fork(env);
+  // Crash leftovers are cleaned once, here, not by every worker; the grace period keeps files
+  // the workers are writing meanwhile out of reach.
+  void cleanPrimaryLeftovers(options.dataDir);
   await new Promise<void>((resolve) => {
     const stop = () => {
       stopping = true;
@@ -44,6 +48,20 @@ export async function runPrimary(options: { dataDir: string; port: number; host:
     process.once('SIGTERM', stop);
   });
   return 0;
+}
+
+async function cleanPrimaryLeftovers(dataDir: string): Promise<void> {
+  const h = openSqlite(path.join(dataDir, 'embolus.sqlite'), { migrate: false });
+  try {
+    const r = await cleanLeftovers({ sqlite: h.sqlite, blobRoot: path.join(dataDir, 'blobs'), dataDir, graceMs: parseConfig(process.env).leftoverGraceMs, repair: true });
+    if (r.tmpDeleted + r.orphansQuarantined > 0) {
+      process.stderr.write(`${JSON.stringify({ level: 'warn', event: 'leftovers.cleaned', tmpDeleted: r.tmpDeleted, orphansQuarantined: r.orphansQuarantined, young: r.young })}\n`);
+    }
+  } catch (e) {
+    process.stderr.write(`${JSON.stringify({ level: 'error', event: 'leftovers.clean_failed', code: (e as { code?: string }).code ?? 'INTERNAL' })}\n`);
+  } finally {
+    h.close();
+  }
 }
 
 /** True in a process forked by {@link runPrimary}. */

@@ -1,14 +1,15 @@
 /**
  * Node assembly: a data folder holding the SQLite file (`embolus.sqlite`, migrations applied on
- * open) and the blob folder (`blobs/`), plus a webhook dispatcher on a timer.
+ * open) and the blob folder (`blobs/`), plus timers: the webhook dispatcher and audit pruning.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createStore, systemClock, type Clock } from '@embolus/db';
-import { FolderBlobStore, openSqlite, type SqliteHandle } from '@embolus/db/node';
+import { cleanLeftovers, FolderBlobStore, openSqlite, type LeftoverReport, type SqliteHandle } from '@embolus/db/node';
 import type { AppDeps } from '../deps';
 import { parseConfig } from '../env';
 import { consoleLogger, type Logger } from '../log';
+import { PRUNE_INTERVAL_MS, pruneAudit } from '../maintenance';
 import { MemoryRateLimiter, StoreRateLimiter } from '../middleware/rate-limit';
 import { dispatchWebhooks } from '../webhooks/dispatch';
 
@@ -18,6 +19,15 @@ export interface NodeRuntime {
   sqlite: SqliteHandle;
   /** Starts the webhook dispatcher timer (the CLI's `serve` does; tests drive it by hand). */
   startDispatcher(intervalMs?: number): void;
+  /** Prunes the audit log now and every `intervalMs` (default hourly); the CLI's `serve` does. */
+  startMaintenance(intervalMs?: number): void;
+  /** One pruning pass (what the timer runs). */
+  runMaintenance(): Promise<void>;
+  /**
+   * Deletes `*.tmp` files and quarantines blobs without rows, both only when older than
+   * `EMBOLUS_LEFTOVER_GRACE_SECONDS` (see `@embolus/db/node` leftovers); `serve` runs it at start.
+   */
+  cleanLeftovers(): Promise<LeftoverReport>;
   close(): Promise<void>;
 }
 
@@ -34,6 +44,8 @@ export function openNodeRuntime(
   const logger =
     options.logger ?? consoleLogger(config.logLevel, { out: (l) => void process.stdout.write(l), err: (l) => void process.stderr.write(l) });
   let timer: ReturnType<typeof setInterval> | undefined;
+  let pruneTimer: ReturnType<typeof setInterval> | undefined;
+  let pruning: Promise<void> = Promise.resolve();
   let running: Promise<unknown> = Promise.resolve();
   let again = false;
   // One dispatch at a time; a kick during a dispatch schedules exactly one more.
@@ -57,6 +69,15 @@ export function openNodeRuntime(
     fetch: options.fetch ?? fetch,
     onResultStored: () => kick(),
   };
+  // One pruning pass at a time in this process; other processes may prune concurrently (idempotent deletes).
+  const runMaintenance = (): Promise<void> =>
+    (pruning = pruning.then(async () => {
+      try {
+        await pruneAudit(deps);
+      } catch (e) {
+        logger.log('error', 'audit.prune_failed', { code: (e as { code?: string }).code ?? 'INTERNAL' });
+      }
+    }));
   return {
     deps,
     sqlite,
@@ -64,9 +85,24 @@ export function openNodeRuntime(
       timer ??= setInterval(kick, intervalMs);
       timer.unref();
     },
+    startMaintenance(intervalMs = PRUNE_INTERVAL_MS) {
+      if (pruneTimer) return;
+      void runMaintenance();
+      pruneTimer = setInterval(() => void runMaintenance(), intervalMs);
+      pruneTimer.unref();
+    },
+    runMaintenance,
+    async cleanLeftovers() {
+      const report = await cleanLeftovers({ sqlite: sqlite.sqlite, blobRoot: path.join(dataDir, 'blobs'), dataDir, graceMs: config.leftoverGraceMs, repair: true, now: clock.now() });
+      const { tmpDeleted, orphansQuarantined, young } = report;
+      if (tmpDeleted + orphansQuarantined > 0) logger.log('warn', 'leftovers.cleaned', { tmpDeleted, orphansQuarantined, young });
+      return report;
+    },
     async close() {
       if (timer) clearInterval(timer);
+      if (pruneTimer) clearInterval(pruneTimer);
       await running.catch(() => undefined);
+      await pruning;
       sqlite.close();
     },
   };

@@ -2,6 +2,7 @@
  * The HTTP server on Node (@hono/node-server), loopback by default.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import type { LeftoverReport } from '@embolus/db/node';
 import { createApp } from '../app';
 import { openNodeRuntime, type NodeRuntime } from './deps';
 
@@ -9,13 +10,30 @@ import { openNodeRuntime, type NodeRuntime } from './deps';
 export interface RunningServer {
   port: number;
   runtime: NodeRuntime;
+  /** The start-up cleanup of crash leftovers (null when not asked for); runs after listening. */
+  leftovers: Promise<LeftoverReport | null>;
   close(): Promise<void>;
 }
 
-/** Serves the API from `dataDir` on `host:port` (port 0: any free port). */
-export async function startServer(options: { dataDir: string; port: number; host?: string; env?: Record<string, string | undefined>; dispatcher?: boolean }): Promise<RunningServer> {
+/**
+ * Serves the API from `dataDir` on `host:port` (port 0: any free port). `dispatcher` (default
+ * on) starts the webhook and audit-pruning timers; `cleanLeftovers` (default on) cleans crash
+ * leftovers older than the grace period once listening (`serve --workers N` does it once, in
+ * the primary).
+ */
+export async function startServer(options: {
+  dataDir: string;
+  port: number;
+  host?: string;
+  env?: Record<string, string | undefined>;
+  dispatcher?: boolean;
+  cleanLeftovers?: boolean;
+}): Promise<RunningServer> {
   const runtime = openNodeRuntime(options.dataDir, options.env ? { env: options.env } : {});
-  if (options.dispatcher !== false) runtime.startDispatcher();
+  if (options.dispatcher !== false) {
+    runtime.startDispatcher();
+    runtime.startMaintenance();
+  }
   const app = createApp(runtime.deps);
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host ?? '127.0.0.1' }, () => resolve(s));
@@ -28,10 +46,20 @@ export async function startServer(options: { dataDir: string; port: number; host
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
+  // After listening: a large blob folder must not delay start-up, and only old files are touched.
+  const leftovers =
+    options.cleanLeftovers === false
+      ? Promise.resolve(null)
+      : runtime.cleanLeftovers().catch((e) => {
+          runtime.deps.logger.log('error', 'leftovers.clean_failed', { code: (e as { code?: string }).code ?? 'INTERNAL' });
+          return null;
+        });
   return {
     port,
     runtime,
+    leftovers,
     async close() {
+      await leftovers;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.close();
     },

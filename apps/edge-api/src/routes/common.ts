@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the resource routers.
  */
-import type { Job, Study } from '@embolus/db';
+import type { AuditPage, Job, Study } from '@embolus/db';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../deps';
@@ -40,9 +40,9 @@ export function errors(...statuses: number[]): Record<number, { description: str
 }
 
 /** Writes an audit record for the current principal. Reads of study data are never served unaudited. */
-export async function audit(c: Context<AppEnv>, action: string, studyId: string | null, detail?: Record<string, unknown>): Promise<void> {
+export async function audit(c: Context<AppEnv>, action: string, studyId: string | null, detail?: Record<string, unknown>, page?: AuditPage): Promise<void> {
   const p = c.get('principal');
-  await c.get('deps').store.audit.write({ tenantId: p.tenantId, keyId: p.keyId, role: p.role, action, studyId, detail: detail ?? null });
+  await c.get('deps').store.audit.write({ tenantId: p.tenantId, keyId: p.keyId, role: p.role, action, studyId, detail: detail ?? null, ...(page ? { page } : {}) });
 }
 
 /** The study of the principal's tenant, or 404 (also for other tenants' studies). */

@@ -3,7 +3,7 @@
  */
 import { AnalysisResultSchema } from '@embolus/shared';
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Study } from '@embolus/db';
+import { auditPage, type Study } from '@embolus/db';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { ApiError } from '../errors';
 import { Decision, IdParam, Instant, isoOf, JobSchema, LabelValues, Priority, PRIORITY_VALUE, StudyDetail, StudyStatus, WorklistItem } from '../schemas';
@@ -96,10 +96,11 @@ studies.openapi(
         offset: q.offset,
       });
       const body = JSON.stringify({ items: rows.map(worklistItem), nextOffset: rows.length === q.limit ? q.offset + q.limit : null });
-      page = { version, body, studyIds: rows.map((r) => r.id) };
+      page = { version, body, audit: await auditPage(rows.map((r) => r.id)) };
       worklistCache?.set(key, page);
     }
-    await audit(c, 'study.list', null, { count: page.studyIds.length, studyIds: page.studyIds });
+    // The ids are stored once per distinct page; the record names the page (see AuditRepo).
+    await audit(c, 'study.list', null, { count: page.audit.studyIds.length }, page.audit);
     // The body is already serialized (and possibly cached), so it bypasses the typed c.json().
     return c.body(page.body, 200, { 'content-type': 'application/json' }) as never;
   },
