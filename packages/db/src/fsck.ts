@@ -83,8 +83,7 @@ export async function fsck(options: { dataDir: string; repair: boolean; graceMs:
   const sqlite = new Database(file, { fileMustExist: true });
   try {
     sqlite.pragma('busy_timeout = 5000');
-    const messages = (sqlite.pragma('integrity_check(100)') as { integrity_check: string }[]).map((r) => r.integrity_check);
-    const integrity = { ok: messages.length === 1 && messages[0] === 'ok', messages: messages.length === 1 && messages[0] === 'ok' ? [] : messages };
+    const integrity = integrityCheck(sqlite);
     const quarantine = quarantineFolder(dataDir, now);
     const report: FsckReport = {
       dataDir,
@@ -133,6 +132,19 @@ export async function fsck(options: { dataDir: string; repair: boolean; graceMs:
     return report;
   } finally {
     sqlite.close();
+  }
+}
+
+/** `PRAGMA integrity_check`; a file too damaged to run it counts as failed, with SQLite's code. */
+function integrityCheck(sqlite: Database.Database): FsckReport['integrity'] {
+  try {
+    const messages = (sqlite.pragma('integrity_check(100)') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    const ok = messages.length === 1 && messages[0] === 'ok';
+    return { ok, messages: ok ? [] : messages };
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) return { ok: false, messages: [code] };
+    throw e;
   }
 }
 
