@@ -117,7 +117,7 @@ export async function fsck(options: { dataDir: string; repair: boolean; graceMs:
       if (!options.repair) continue;
       await mkdir(quarantine, { recursive: true });
       // The corrupt bytes go to quarantine whatever their age: they are damaged, not in flight.
-      if (sha !== null) await quarantineBlob(blobRoot, quarantine, row.blob_key, 0, now);
+      if (sha !== null) await quarantineBlob(blobRoot, quarantine, row.blob_key, null, now);
       const { table: _t, ...columns } = row;
       await appendFile(path.join(quarantine, 'rows.jsonl'), `${JSON.stringify({ table: row.table, problem: bad.problem, row: columns })}\n`);
       if (removeRow(sqlite, row, bad.problem, now)) {

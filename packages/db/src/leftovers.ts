@@ -76,11 +76,12 @@ export function quarantineFolder(dataDir: string, now: number): string {
 }
 
 /**
- * Moves the blob `rel` into `<quarantine>/blobs/<rel>`. If the file was rewritten after it was
- * judged an orphan (its mtime is now within the grace period: another process put it again and
- * is about to commit its row), it is moved back. Returns whether it stayed in quarantine.
+ * Moves the blob `rel` into `<quarantine>/blobs/<rel>`. With a `graceMs`, a file rewritten after
+ * it was judged an orphan (its mtime is now within the grace period: another process put it
+ * again and is about to commit its row) is moved back; `null` moves unconditionally (corrupt
+ * bytes). Returns whether it stayed in quarantine.
  */
-export async function quarantineBlob(blobRoot: string, quarantine: string, rel: string, graceMs: number, now: number): Promise<boolean> {
+export async function quarantineBlob(blobRoot: string, quarantine: string, rel: string, graceMs: number | null, now: number): Promise<boolean> {
   const from = path.join(blobRoot, ...rel.split('/'));
   const to = path.join(quarantine, 'blobs', ...rel.split('/'));
   await mkdir(path.dirname(to), { recursive: true });
@@ -90,6 +91,7 @@ export async function quarantineBlob(blobRoot: string, quarantine: string, rel: 
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw e;
   }
+  if (graceMs === null) return true;
   const moved = await stat(to);
   if (now - moved.mtimeMs >= graceMs) return true;
   // Rewritten in between: give it back unless a newer copy already sits at the key (blob keys
