@@ -52,7 +52,7 @@ export const EnvSchema = z.object({
   EMBOLUS_MAX_RESULT_BYTES: int(1 * MiB, 1),
   EMBOLUS_MAX_ARTIFACT_BYTES: int(64 * MiB, 1),
   EMBOLUS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  /** Audit records older than this many days are deleted (hourly on Node, by the cron on Workers). */
+  /** Audit records older than this many days are deleted (hourly on Node, every five minutes by the cron on Workers). */
   EMBOLUS_AUDIT_RETENTION_DAYS: int(365, 1),
   /**
    * Crash leftovers (`*.tmp` files, blobs without rows) are cleaned at start and by `fsck` only

@@ -1,14 +1,14 @@
 /**
  * The Cloudflare Workers entry: D1 (binding DB) and R2 (binding BUCKET), configured by
  * wrangler.toml. The app is built once per isolate; webhook deliveries go out in `waitUntil`
- * after a result is stored, and a cron trigger retries the rest; an hourly one prunes the audit log.
+ * after a result is stored, and a cron trigger retries the rest; another, every five minutes, prunes the audit log.
  */
 import { createStore, d1Driver, R2BlobStore, systemClock, type D1DatabaseLike, type R2BucketLike } from '@embolus/db';
 import { createApp } from './app';
 import type { AppDeps } from './deps';
 import { parseConfig } from './env';
 import { consoleLogger } from './log';
-import { PRUNE_CRON, pruneAudit } from './maintenance';
+import { PRUNE_CRON, pruneAudit, WORKERS_PRUNE } from './maintenance';
 import { MemoryRateLimiter, StoreRateLimiter } from './middleware/rate-limit';
 import { dispatchWebhooks } from './webhooks/dispatch';
 
@@ -55,7 +55,7 @@ export default {
   },
   scheduled(event: { cron?: string }, env: WorkerEnv, ctx: ExecutionContextLike): void {
     const { deps } = workerRuntime(env);
-    // The hourly trigger prunes the audit log; the every-minute one retries webhook deliveries.
-    ctx.waitUntil(event.cron === PRUNE_CRON ? pruneAudit(deps) : dispatchWebhooks(deps));
+    // The five-minute trigger prunes the audit log; the every-minute one retries webhook deliveries.
+    ctx.waitUntil(event.cron === PRUNE_CRON ? pruneAudit(deps, WORKERS_PRUNE) : dispatchWebhooks(deps));
   },
 };

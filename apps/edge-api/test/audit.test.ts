@@ -1,7 +1,7 @@
 /**
  * Audit growth: each audited read writes a compact record (ids, not bodies) under a fixed byte
  * budget, and records past the retention are pruned on Node (the serve process's timer) and on
- * Workers (the hourly cron trigger).
+ * Workers (a cron trigger every five minutes, in bounded passes).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,7 +85,7 @@ describe('audit retention', () => {
     }
   });
 
-  it('the Workers hourly cron prunes (and wrangler.toml declares that cron)', async () => {
+  it('the Workers prune cron prunes (and wrangler.toml declares that cron)', async () => {
     expect(readFileSync(path.join(import.meta.dirname, '..', 'wrangler.toml'), 'utf8')).toContain(`"${PRUNE_CRON}"`);
     const h = openSqlite(':memory:');
     // A D1 binding over better-sqlite3, as far as pruning uses it (prepare → bind → all).
