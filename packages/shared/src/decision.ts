@@ -67,7 +67,7 @@ export interface DecisionSet {
   exam: ExamDecision;
   /**
    * Why the exam is PE-positive or PE-negative: the exam-level rule as applied, with the values it
-   * compared, e.g. "negative exam 0 < 0.8 and window #5 0.988 ≥ 0.15".
+   * compared, e.g. "negative exam 0.000 < 0.8 and window #5 0.988 ≥ 0.15".
    */
   examReason: string;
   /** The reported decision of every study label. */
@@ -116,6 +116,8 @@ function assertValid(input: DecisionInput): void {
   });
 }
 
+/** A probability as the report prints it (3 decimals), and a threshold without trailing zeros. */
+const prob = (x: number): string => x.toFixed(3);
 const num = (x: number): string => String(Number(x.toFixed(3)));
 const signed = (x: number): string => (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(2);
 
@@ -141,7 +143,7 @@ export function decide(input: DecisionInput): DecisionSet {
   const labels = Object.fromEntries(STUDY_LABELS.map((l) => [l, passes(l)])) as Record<StudyLabel, boolean>;
   const overrides: DecisionOverride[] = [];
   const name = (l: StudyLabel): string => DISPLAY_NAMES[l];
-  const describe = (l: StudyLabel): string => `${num(study[l])} ${passes(l) ? '≥' : '<'} ${num(thresholds[l])}`;
+  const describe = (l: StudyLabel): string => `${prob(study[l])} ${passes(l) ? '≥' : '<'} ${num(thresholds[l])}`;
 
   /** Sets `l` to `decision`, recording an override when that differs from its threshold. */
   const set = (l: StudyLabel, decision: boolean, rule: DecisionRule, message: () => string): void => {
@@ -173,7 +175,7 @@ export function decide(input: DecisionInput): DecisionSet {
   const top = input.windows.reduce((b, p, i) => (p > (input.windows[b] ?? -1) ? i : b), 0);
   const negativeExam = passes('negative_exam_for_pe');
   const anyWindow = windowPasses.some(Boolean);
-  const windowText = input.windows.length === 0 ? 'no windows' : anyWindow ? `window #${top} ${num(input.windows[top]!)} ≥ ${num(tw)}` : `no window reached ${num(tw)} (highest ${num(input.windows[top]!)})`;
+  const windowText = input.windows.length === 0 ? 'no windows' : anyWindow ? `window #${top} ${prob(input.windows[top]!)} ≥ ${num(tw)}` : `no window reached ${num(tw)} (highest ${prob(input.windows[top]!)})`;
   const positive = !negativeExam && anyWindow;
   const examReason = positive ? `negative exam ${describe('negative_exam_for_pe')} and ${windowText}` : negativeExam ? `negative exam ${describe('negative_exam_for_pe')}` : windowText;
   const because = `the exam is PE-${positive ? 'positive' : 'negative'} (${examReason})`;

@@ -64,7 +64,7 @@ describe('decide: the exam-level rule', () => {
   it('is PE-positive when negative exam is below its threshold and a window reaches the window threshold', () => {
     const d = decide(positive());
     expect(d.exam).toBe('positive');
-    expect(d.examReason).toBe('negative exam 0.01 < 0.8 and window #1 0.9 ≥ 0.15');
+    expect(d.examReason).toBe('negative exam 0.010 < 0.8 and window #1 0.900 ≥ 0.15');
     expect(reported(d)).toEqual(['central_pe', 'leftsided_pe', 'rv_lv_ratio_lt_1']);
     expect(d.windows).toEqual([false, true, true]);
     expect(d.overrides).toEqual([]);
@@ -73,7 +73,7 @@ describe('decide: the exam-level rule', () => {
   it('is PE-negative when negative exam reaches its threshold, whatever the windows say; the windows are not reported', () => {
     const d = decide(negative({ central_pe: 0.3 }, [0.1, 0.6, 0.2]));
     expect(d.exam).toBe('negative');
-    expect(d.examReason).toBe('negative exam 0.99 ≥ 0.8');
+    expect(d.examReason).toBe('negative exam 0.990 ≥ 0.8');
     expect(d.windows).toEqual([false, false, false]);
     expect(d.overrides).toEqual([
       {
@@ -81,7 +81,7 @@ describe('decide: the exam-level rule', () => {
         rule: 'negative_no_pe_labels',
         thresholdDecision: true,
         decision: false,
-        message: 'Central PE not reported (0.3 ≥ 0.05): the exam is PE-negative (negative exam 0.99 ≥ 0.8).',
+        message: 'Central PE not reported (0.300 ≥ 0.05): the exam is PE-negative (negative exam 0.990 ≥ 0.8).',
       },
       {
         label: IMAGE_LABEL,
@@ -89,7 +89,7 @@ describe('decide: the exam-level rule', () => {
         rule: 'negative_no_pe_windows',
         thresholdDecision: true,
         decision: false,
-        message: 'Windows #1, #2 not reported as PE-positive (≥ 0.15): the exam is PE-negative (negative exam 0.99 ≥ 0.8).',
+        message: 'Windows #1, #2 not reported as PE-positive (≥ 0.15): the exam is PE-negative (negative exam 0.990 ≥ 0.8).',
       },
     ]);
   });
@@ -97,8 +97,8 @@ describe('decide: the exam-level rule', () => {
   it('is PE-negative when no window reaches the window threshold, and with no windows at all', () => {
     const d = decide(positive({}, [0.1, 0.14]));
     expect(d.exam).not.toBe('positive');
-    expect(d.examReason).toBe('no window reached 0.15 (highest 0.14)');
-    expect(d.overrides.find((o) => o.label === 'central_pe')?.message).toBe('Central PE not reported (0.9 ≥ 0.05): the exam is PE-negative (no window reached 0.15 (highest 0.14)).');
+    expect(d.examReason).toBe('no window reached 0.15 (highest 0.140)');
+    expect(d.overrides.find((o) => o.label === 'central_pe')?.message).toBe('Central PE not reported (0.900 ≥ 0.05): the exam is PE-negative (no window reached 0.15 (highest 0.140)).');
     expect(decide(positive({}, [])).examReason).toBe('no windows');
     expect(decide(positive({}, [])).exam).not.toBe('positive');
   });
@@ -137,7 +137,7 @@ describe('decide: a PE-positive exam', () => {
     expect(d.labels.rv_lv_ratio_gte_1).toBe(true);
     expect(d.overrides).toHaveLength(1);
     expect(d.overrides[0]).toMatchObject({ label: 'rv_lv_ratio_gte_1', rule: 'positive_rv_lv_exactly_one', thresholdDecision: false, decision: true });
-    expect(d.overrides[0]!.message).toMatch(/^RV\/LV ratio ≥ 1 reported although below its threshold \(0\.1 < 0\.15\): a PE-positive exam has exactly one RV\/LV label, and RV\/LV ratio ≥ 1 is the most probable relative to its threshold \(logit margin −0\.46 vs −1\.21\)\.$/);
+    expect(d.overrides[0]!.message).toMatch(/^RV\/LV ratio ≥ 1 reported although below its threshold \(0\.100 < 0\.15\): a PE-positive exam has exactly one RV\/LV label, and RV\/LV ratio ≥ 1 is the most probable relative to its threshold \(logit margin −0\.46 vs −1\.21\)\.$/);
   });
 
   it('reports the most probable location when none passes', () => {
@@ -145,7 +145,7 @@ describe('decide: a PE-positive exam', () => {
     expect(reported(d)).toEqual(['rightsided_pe', 'rv_lv_ratio_lt_1']);
     expect(d.overrides).toHaveLength(1);
     expect(d.overrides[0]).toMatchObject({ label: 'rightsided_pe', rule: 'positive_needs_location', thresholdDecision: false, decision: true });
-    expect(d.overrides[0]!.message).toMatch(/^Right-sided PE reported although below its threshold \(0\.12 < 0\.15\): a PE-positive exam has at least one location \(central, left or right\), and Right-sided PE is the most probable/);
+    expect(d.overrides[0]!.message).toMatch(/^Right-sided PE reported although below its threshold \(0\.120 < 0\.15\): a PE-positive exam has at least one location \(central, left or right\), and Right-sided PE is the most probable/);
   });
 
   it('keeps every location that passes (more than one is allowed)', () => {
@@ -170,7 +170,7 @@ describe('decide: a PE-positive exam', () => {
         rule: 'positive_not_negative_or_indeterminate',
         thresholdDecision: true,
         decision: false,
-        message: 'Indeterminate not reported (0.07 ≥ 0.05): the exam is PE-positive (negative exam 0.01 < 0.8 and window #1 0.9 ≥ 0.15).',
+        message: 'Indeterminate not reported (0.070 ≥ 0.05): the exam is PE-positive (negative exam 0.010 < 0.8 and window #1 0.900 ≥ 0.15).',
       },
     ]);
   });
@@ -200,7 +200,7 @@ describe('decide: a PE-negative exam', () => {
     expect(d.exam).toBe('negative');
     expect(d.overrides).toHaveLength(1);
     expect(d.overrides[0]).toMatchObject({ label: 'negative_exam_for_pe', rule: 'negative_exactly_one_of_negative_indeterminate', thresholdDecision: false, decision: true });
-    expect(d.overrides[0]!.message).toMatch(/^Negative exam for PE reported although below its threshold \(0\.6 < 0\.8\): a PE-negative exam is either negative or indeterminate, and Negative exam for PE is the most probable relative to its threshold/);
+    expect(d.overrides[0]!.message).toMatch(/^Negative exam for PE reported although below its threshold \(0\.600 < 0\.8\): a PE-negative exam is either negative or indeterminate, and Negative exam for PE is the most probable relative to its threshold/);
     expect(decide(negative({ negative_exam_for_pe: 0.3, indeterminate: 0.04 }, [0.05])).exam).toBe('indeterminate');
   });
 
