@@ -3,12 +3,14 @@
  * study-level decision.
  */
 import type { StudySummary } from '@embolus/db';
-import type { AnalysisResult } from '@embolus/shared';
+import { decisionsOf, type AnalysisResult } from '@embolus/shared';
 
 /**
- * Urgency 0 for central PE with RV/LV ≥ 1 (both decided positive), otherwise 1. The PE
- * probability is 1 − P(negative exam); the decision is indeterminate, negative or positive, in
- * that order of precedence. `probabilities` (what cohort AUROC, drift and model comparison read)
+ * The decision is the result's exam decision (positive, negative or indeterminate) from the
+ * decision procedure (`decide` in @embolus/shared, which obeys the RSNA label rules); a result
+ * stored before it carried one is decided again by the same procedure. Urgency 0 for central PE
+ * with RV/LV ≥ 1 (both reported, so only in a PE-positive exam), otherwise 1. The PE probability
+ * is 1 − P(negative exam). `probabilities` (what cohort AUROC, drift and model comparison read)
  * are the model's raw outputs where the result has them: consistency repair moves violating labels
  * to just across 0.5, which ties studies and flattens AUROC.
  */
@@ -18,8 +20,7 @@ export function summarize(r: AnalysisResult): StudySummary {
   const negative = r.labels.negative_exam_for_pe;
   const windowMax = r.windows.reduce((m, w) => Math.max(m, w.probability), 0);
   const peProbability = negative ? 1 - negative.probability : windowMax;
-  const anyPe = Object.entries(r.labels).some(([l, v]) => l !== 'negative_exam_for_pe' && l !== 'indeterminate' && l !== 'rv_lv_ratio_lt_1' && v?.decision);
-  const decision = r.labels.indeterminate?.decision ? 'indeterminate' : negative ? (negative.decision ? 'negative' : 'positive') : anyPe ? 'positive' : 'negative';
-  const urgent = Boolean(r.labels.central_pe?.decision && r.labels.rv_lv_ratio_gte_1?.decision);
-  return { urgency: urgent ? 0 : 1, peProbability: Math.min(1, Math.max(0, peProbability)), decision, probabilities };
+  const d = decisionsOf(r);
+  const urgent = d.labels.central_pe && d.labels.rv_lv_ratio_gte_1;
+  return { urgency: urgent ? 0 : 1, peProbability: Math.min(1, Math.max(0, peProbability)), decision: d.exam, probabilities };
 }

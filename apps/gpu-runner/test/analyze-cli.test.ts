@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auroc } from '@embolus/metrics';
-import { AnalysisResultSchema, DISPLAY_NAMES, STUDY_LABELS } from '@embolus/shared';
+import { AnalysisResultSchema, DISPLAY_NAMES, STUDY_LABELS, check, type StudyLabel } from '@embolus/shared';
 import { embolus } from './cli-helpers';
+import { absolutePaths } from './portable';
 
 let positive: string;
 let negative: string;
@@ -39,6 +40,14 @@ describe('embolus analyze with the demo model', () => {
     for (const l of STUDY_LABELS) expect(result.attention[l]).toHaveLength(result.windows.length);
     expect(result.model.notForClinicalUse).toBe(true);
     expect(result.model.trainedOn).toMatch(/SYNTHETIC/);
+    // No machine path anywhere in the result (the model's trainedOn used to carry one).
+    expect(absolutePaths(result)).toEqual([]);
+    // The decisions obey the RSNA rules (as 0/1 values), the exam decision agrees with them, and
+    // the window threshold is the manifest's.
+    const asPrediction = { study: Object.fromEntries(STUDY_LABELS.map((l) => [l, result.labels[l]!.decision ? 1 : 0])) as Record<StudyLabel, number>, images: result.windows.map((w) => (w.decision ? 1 : 0)) };
+    expect(check(asPrediction)).toEqual([]);
+    expect(result.exam!.decision).toBe('positive');
+    expect(result.exam!.windowThreshold).toBe(0.15);
     expect(result.timings.phase1).toBeGreaterThan(0);
     // The demo model ranks windows with emboli above windows without, over three unseen phantoms
     // (window truth: any of its source slices has an embolus). Raw values: consistency repair
@@ -59,13 +68,19 @@ describe('embolus analyze with the demo model', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/NOT FOR CLINICAL USE/);
     expect(r.stdout).toMatch(/Negative exam for PE\s+\d\.\d{3}\s+0\.80/);
-    expect(r.stdout).toMatch(/PE-positive/);
-    // Every label that consistency repair changed shows the model's own value beside it.
+    expect(r.stdout).toMatch(/PE-positive \(≥ 0\.15\)/);
+    expect(r.stdout).toMatch(/^exam: (PE-POSITIVE|NEGATIVE for PE|INDETERMINATE) \(/m);
+    // Each label shows the model's own value (decisions are made on it) and its reported decision;
+    // where consistency repair moved it, the repaired value is beside it; every override is explained.
     const result = AnalysisResultSchema.parse(JSON.parse((await embolus(['analyze', positive, '--json'])).stdout));
-    for (const l of result.consistency.changed) {
-      const line = r.stdout.split('\n').find((x) => x.startsWith(DISPLAY_NAMES[l]))!;
-      expect(line).toContain(`(model ${result.labels[l]!.rawProbability!.toFixed(3)}, repaired)`);
+    for (const l of STUDY_LABELS) {
+      const x = result.labels[l]!;
+      const line = r.stdout.split('\n').find((y) => y.startsWith(DISPLAY_NAMES[l]))!;
+      expect(line).toContain(x.rawProbability!.toFixed(3));
+      expect(line).toContain(x.decision ? 'POSITIVE' : ' -');
+      if (result.consistency.changed.includes(l)) expect(line).toContain(`(repaired ${x.probability.toFixed(3)})`);
     }
+    for (const o of result.exam!.overrides) expect(r.stdout).toContain(o.message);
   }, 60_000);
 
   it('fails with a typed error for a folder without a CT series, and for a missing model', async () => {

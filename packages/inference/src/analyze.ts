@@ -1,10 +1,11 @@
 /**
- * Analysing a study end to end: series → preprocessing → phase 1 → phase 2 → consistency repair
- * → thresholds, as the typed result that the CLI prints, the runner uploads and the API serves.
+ * Analysing a study end to end: series → preprocessing → phase 1 → phase 2 → decisions (the
+ * manifest's thresholds through `decide`, which obeys the RSNA rules) and consistency repair of
+ * the probabilities, as the typed result that the CLI prints, the runner uploads and the API serves.
  */
 import { preprocessFolder } from '@embolus/preprocess/node';
 import { PAPER_CHANNELS, sliceProbabilities, type PreprocessMeta, type PreprocessResult } from '@embolus/preprocess';
-import { AnalysisResultSchema, DEFAULT_THRESHOLDS, STUDY_LABELS, check, repair, type AnalysisResult, type StudyLabel } from '@embolus/shared';
+import { AnalysisResultSchema, DEFAULT_THRESHOLDS, IMAGE_LABEL, STUDY_LABELS, check, decide, repair, type AnalysisResult, type StudyLabel } from '@embolus/shared';
 import { camToVolume, type CamVolume } from './cam';
 import type { LoadedModel } from './model';
 import { runPhase1 } from './phase1';
@@ -46,8 +47,11 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
   const repaired = violations.length ? repair(prediction) : undefined;
   const final = repaired?.prediction ?? prediction;
   const thresholds = { ...DEFAULT_THRESHOLDS, ...m.thresholds };
+  // Decisions are made on the raw probabilities (the thresholds were chosen on them); repair's
+  // values sit at 0.5, above most thresholds, and would decide nothing.
+  const decided = decide({ study: raw, windows: windowProbs, thresholds });
   const labels = Object.fromEntries(
-    STUDY_LABELS.map((l) => [l, { probability: round(final.study[l]), rawProbability: round(raw[l]), threshold: thresholds[l], decision: final.study[l] >= thresholds[l] }]),
+    STUDY_LABELS.map((l) => [l, { probability: round(final.study[l]), rawProbability: round(raw[l]), threshold: thresholds[l], decision: decided.labels[l] }]),
   ) as AnalysisResult['labels'];
   const slices = sliceProbabilities(t.windows, final.images);
   const cam = options.cam === false ? undefined : camToVolume(p1.cam, p1.camShape, W, t.shape[2], t.shape[3]);
@@ -56,9 +60,10 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
     schemaVersion: 1,
     ...(meta.series ? { seriesInstanceUid: meta.series.seriesInstanceUid } : {}),
     labels,
-    windows: t.windows.map((w, i) => ({ index: w.index, probability: round(final.images[i] ?? 0), rawProbability: round(windowProbs[i] ?? 0), slices: w.slices })),
+    windows: t.windows.map((w, i) => ({ index: w.index, probability: round(final.images[i] ?? 0), rawProbability: round(windowProbs[i] ?? 0), decision: decided.windows[i] ?? false, slices: w.slices })),
     slices: [...slices].map(([sopInstanceUid, p]) => ({ sopInstanceUid, probability: round(p) })),
     attention: Object.fromEntries(STUDY_LABELS.map((l) => [l, p2.attention[l].map(round)])) as AnalysisResult['attention'],
+    exam: { decision: decided.exam, reason: decided.examReason, windowThreshold: thresholds[IMAGE_LABEL], overrides: decided.overrides },
     consistency: {
       violations: violations.map((v) => ({ rule: v.rule, message: v.message, labels: v.labels })),
       repaired: repaired !== undefined,

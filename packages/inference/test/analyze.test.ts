@@ -17,13 +17,13 @@ let modelDir: string;
 let studyDir: string;
 let model: LoadedModel;
 
-async function makeModelDir(dir: string): Promise<void> {
+async function makeModelDir(dir: string, thresholdOverrides: Record<string, number> = {}): Promise<void> {
   const files: Record<string, { path: string; sha256: string }> = {};
   for (const f of ['phase1', 'phase2']) {
     await copyFile(path.join(FIXTURES, `${f}.onnx`), path.join(dir, `${f}.onnx`));
     files[f] = { path: `${f}.onnx`, sha256: createHash('sha256').update(await readFile(path.join(dir, `${f}.onnx`))).digest('hex') };
   }
-  const thresholds = { pe_present_on_image: 0.15, negative_exam_for_pe: 0.8, indeterminate: 0.05, chronic_pe: 0.05, acute_and_chronic_pe: 0.05, central_pe: 0.05, leftsided_pe: 0.15, rightsided_pe: 0.15, rv_lv_ratio_gte_1: 0.15, rv_lv_ratio_lt_1: 0.15 };
+  const thresholds = { pe_present_on_image: 0.15, negative_exam_for_pe: 0.8, indeterminate: 0.05, chronic_pe: 0.05, acute_and_chronic_pe: 0.05, central_pe: 0.05, leftsided_pe: 0.15, rightsided_pe: 0.15, rv_lv_ratio_gte_1: 0.15, rv_lv_ratio_lt_1: 0.15, ...thresholdOverrides };
   await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ version: 'fixture-1', trainedOn: 'nothing (random tiny weights)', notForClinicalUse: true, files, featureDim: 16, sequenceLength: 40, windowSlices: 10, inputSize: 192, thresholds }));
 }
 
@@ -72,9 +72,11 @@ describe('analyzeFolder', () => {
     const W = r.windows.length;
     expect(W).toBeGreaterThan(0);
     expect(Object.keys(r.labels).sort()).toEqual([...STUDY_LABELS].sort());
+    // Every decision is its threshold's on the raw probability, unless an override says why not.
+    const overridden = new Set(r.exam!.overrides.map((o) => o.label));
     for (const l of STUDY_LABELS) {
       const x = r.labels[l]!;
-      expect(x.decision).toBe(x.probability >= x.threshold);
+      expect(x.decision === x.rawProbability! >= x.threshold).toBe(!overridden.has(l));
       const att = r.attention[l]!;
       expect(att).toHaveLength(W);
       expect(att.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 4);
@@ -82,12 +84,35 @@ describe('analyzeFolder', () => {
     // After repair the final probabilities obey the RSNA rules.
     const final = { study: Object.fromEntries(STUDY_LABELS.map((l) => [l, r.labels[l]!.probability])) as Record<(typeof STUDY_LABELS)[number], number>, images: r.windows.map((w) => w.probability) };
     expect(check(final)).toEqual([]);
+    // So do the decisions (as 0/1), and the exam decision matches them.
+    const decisions = { study: Object.fromEntries(STUDY_LABELS.map((l) => [l, r.labels[l]!.decision ? 1 : 0])) as Record<(typeof STUDY_LABELS)[number], number>, images: r.windows.map((w) => (w.decision ? 1 : 0)) };
+    expect(check(decisions)).toEqual([]);
+    expect(r.exam!.decision === 'positive').toBe(r.windows.some((w) => w.decision));
+    expect(r.exam!.windowThreshold).toBe(0.15);
     expect(r.consistency.repaired).toBe(r.consistency.violations.length > 0);
     expect(r.slices!.length).toBeGreaterThan(0);
     expect(a.cam!.shape).toEqual([W * 10, 192, 192]);
     expect(a.cam!.max).toBeGreaterThanOrEqual(0);
     expect(r.model).toMatchObject({ version: 'fixture-1', notForClinicalUse: true, sha256: model.sha256 });
     expect(Object.keys(r.timings)).toEqual(expect.arrayContaining(['loadSeries', 'resampleIsotropic', 'phase1', 'phase2']));
+  }, 60_000);
+
+  it('takes the window threshold from the manifest', async () => {
+    const dir = path.join(root, 'window-threshold');
+    await (await import('node:fs/promises')).mkdir(dir);
+    // Above every raw window probability: no window can be PE-positive, so neither can the exam.
+    const base = await analyzeFolder(model, studyDir, { cam: false });
+    const above = Math.min(1, Math.max(...base.result.windows.map((w) => w.rawProbability!)) + 1e-6);
+    await makeModelDir(dir, { pe_present_on_image: above, negative_exam_for_pe: 1 });
+    const m = await loadModel(dir, { executionProvider: 'cpu' });
+    try {
+      const r = (await analyzeFolder(m, studyDir, { cam: false })).result;
+      expect(r.exam!.windowThreshold).toBe(above);
+      expect(r.windows.some((w) => w.decision)).toBe(false);
+      expect(r.exam!.decision).not.toBe('positive');
+    } finally {
+      await m.release();
+    }
   }, 60_000);
 
   it('gives the same result twice (deterministic end to end)', async () => {

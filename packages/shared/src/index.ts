@@ -1,4 +1,6 @@
 export * from './labels';
 export * from './errors';
 export * from './consistency';
+export * from './decision';
 export * from './result';
+export * from './result-decisions';

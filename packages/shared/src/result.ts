@@ -3,7 +3,8 @@
  * `GET /v1/studies/{id}` returns. One schema so partners parse one format.
  */
 import { z } from 'zod';
-import { STUDY_LABELS } from './labels';
+import { DECISION_RULES } from './decision';
+import { ALL_LABELS, STUDY_LABELS } from './labels';
 
 const probability = z.number().min(0).max(1);
 const studyLabel = z.enum(STUDY_LABELS);
@@ -17,7 +18,30 @@ export const LabelResultSchema = z.object({
   probability,
   rawProbability: probability.optional(),
   threshold: probability,
+  /** The reported decision: the threshold's, unless a rule of the decision procedure overrode it. */
   decision: z.boolean(),
+});
+
+/**
+ * The decision procedure's outcome (decision.ts `decide`): the exam-level decision, why, the window
+ * threshold in force (the manifest's `pe_present_on_image`), and every label whose reported
+ * decision differs from its threshold's, with the rule and why. Optional only so that results
+ * stored before it existed still parse; `embolus analyze` and the runner always write it.
+ */
+export const ExamResultSchema = z.object({
+  decision: z.enum(['positive', 'negative', 'indeterminate']),
+  reason: z.string(),
+  windowThreshold: probability,
+  overrides: z.array(
+    z.object({
+      label: z.enum(ALL_LABELS),
+      windows: z.array(z.number().int().min(0)).optional(),
+      rule: z.enum(DECISION_RULES),
+      thresholdDecision: z.boolean(),
+      decision: z.boolean(),
+      message: z.string(),
+    }),
+  ),
 });
 
 /** A source slice a window covers, with the share of the window it fills. */
@@ -29,12 +53,17 @@ export const AnalysisResultSchema = z.object({
   studyInstanceUid: z.string().optional(),
   seriesInstanceUid: z.string().optional(),
   labels: z.record(studyLabel, LabelResultSchema),
-  /** Per window of 10 resampled slices: PE probability and the source slices it covers. */
-  windows: z.array(z.object({ index: z.number().int().min(0), probability, rawProbability: probability.optional(), slices: z.array(WindowSliceSchema) })),
+  /**
+   * Per window of 10 resampled slices: PE probability, the source slices it covers, and `decision`:
+   * PE reported on this window (never in a PE-negative exam).
+   */
+  windows: z.array(z.object({ index: z.number().int().min(0), probability, rawProbability: probability.optional(), decision: z.boolean().optional(), slices: z.array(WindowSliceSchema) })),
   /** Per source slice: PE probability (the max over windows covering it). */
   slices: z.array(z.object({ sopInstanceUid: z.string(), probability })).optional(),
   /** Attention of each study label's head over windows (sums to 1). */
   attention: z.record(studyLabel, z.array(z.number())),
+  exam: ExamResultSchema.optional(),
+  /** RSNA consistency repair of the probabilities at 0.5 (for log-loss scoring; decisions are in `exam`). */
   consistency: z.object({
     violations: z.array(z.object({ rule: z.string(), message: z.string(), labels: z.array(studyLabel) })),
     repaired: z.boolean(),
@@ -55,3 +84,4 @@ export const AnalysisResultSchema = z.object({
 
 export type AnalysisResult = z.infer<typeof AnalysisResultSchema>;
 export type LabelResult = z.infer<typeof LabelResultSchema>;
+export type ExamResult = z.infer<typeof ExamResultSchema>;

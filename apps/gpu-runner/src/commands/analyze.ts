@@ -7,30 +7,45 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { analyzeFolder, loadModel } from '@embolus/inference';
 import { writeNpy } from '@embolus/preprocess/node';
-import { DISPLAY_NAMES, STUDY_LABELS, type AnalysisResult } from '@embolus/shared';
+import { DISPLAY_NAMES, STUDY_LABELS, decisionsOf, type AnalysisResult } from '@embolus/shared';
 import { UsageError } from '../cli';
 
 /** The model shipped in the repository (trained on synthetic phantoms; not for clinical use). */
 export const DEMO_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../models/demo');
 
-/** The human-readable report of a result (from `embolus analyze` or from the API). */
+const EXAM_LINE = { positive: 'PE-POSITIVE', negative: 'NEGATIVE for PE', indeterminate: 'INDETERMINATE' } as const;
+
+/**
+ * The human-readable report of a result (from `embolus analyze` or from the API). Decisions come
+ * from the result (`decisionsOf`: the decision procedure's, never thresholds re-applied here), the
+ * window threshold included; probabilities are the model's own, which the decisions are made on.
+ */
 export function formatReport(r: AnalysisResult): string {
+  const d = decisionsOf(r);
   const lines = ['EMBOLUS — research software, NOT FOR CLINICAL USE', `model ${r.model.version} (${r.model.trainedOn})`, ''];
+  lines.push(`exam: ${EXAM_LINE[d.exam]} (${d.reason})`, '');
   lines.push('label                      probability  threshold  decision');
+  const overridden = new Set(d.overrides.map((o) => o.label));
   for (const l of STUDY_LABELS) {
     const x = r.labels[l];
     if (!x) continue;
-    // Where consistency repair moved a label, the model's own value is shown beside it.
-    const raw = x.rawProbability !== undefined && Math.abs(x.rawProbability - x.probability) > 5e-4 ? `   (model ${x.rawProbability.toFixed(3)}, repaired)` : '';
-    lines.push(`${DISPLAY_NAMES[l].padEnd(26)} ${x.probability.toFixed(3).padStart(11)}  ${x.threshold.toFixed(2).padStart(9)}  ${(x.decision ? 'POSITIVE' : '-').padEnd(8)}${raw}`.trimEnd());
+    const p = x.rawProbability ?? x.probability;
+    // Where consistency repair moved a label, the repaired value is shown beside it.
+    const repaired = Math.abs(p - x.probability) > 5e-4 ? `   (repaired ${x.probability.toFixed(3)})` : '';
+    const decision = `${d.labels[l] ? 'POSITIVE' : '-'}${overridden.has(l) ? ' *' : ''}`;
+    lines.push(`${DISPLAY_NAMES[l].padEnd(26)} ${p.toFixed(3).padStart(11)}  ${x.threshold.toFixed(2).padStart(9)}  ${decision.padEnd(10)}${repaired}`.trimEnd());
   }
-  const threshold = 0.15;
-  const positive = r.windows.filter((w) => w.probability >= threshold);
-  lines.push('', `windows: ${r.windows.length}; PE-positive (≥ ${threshold}): ${positive.length ? positive.map((w) => `#${w.index} (${w.probability.toFixed(2)})`).join(', ') : 'none'}`);
+  if (d.overrides.length) {
+    lines.push('* decided by an RSNA label rule, not by its threshold alone:');
+    for (const o of d.overrides) lines.push(`  - ${o.message}`);
+  }
+  const positive = r.windows.filter((_, i) => d.windows[i]);
+  lines.push('', `windows: ${r.windows.length}; PE-positive (≥ ${d.windowThreshold}): ${positive.length ? positive.map((w) => `#${w.index} (${(w.rawProbability ?? w.probability).toFixed(2)})`).join(', ') : 'none'}`);
   if (r.consistency.violations.length) {
-    lines.push(`consistency: ${r.consistency.violations.length} rule(s) broken, repaired by changing ${r.consistency.changed.join(', ') || 'image-level values'}`);
+    lines.push(`consistency repair of the probabilities (at 0.5, for scoring): ${r.consistency.violations.length} rule(s) broken, repaired by changing ${r.consistency.changed.join(', ') || 'image-level values'}`);
     for (const v of r.consistency.violations) lines.push(`  - ${v.message}`);
-  } else lines.push('consistency: all RSNA label rules hold');
+  } else lines.push('consistency: the probabilities obey all RSNA label rules at 0.5');
+  if (!d.stored) lines.push(`note: this result predates stored decisions; they were recomputed with the default window threshold ${d.windowThreshold}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   lines.push(`time: ${Object.entries(r.timings).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
   return lines.join('\n');

@@ -51,6 +51,19 @@ function evaluationMarkdown(e: DemoEvaluation, trainedOn: string): string {
 }
 
 /**
+ * The demo model's training data, described portably: what and how much, never where it lay on
+ * the machine that trained it (every result quotes it).
+ */
+export function demoTrainedOn(o: { studies: number; seed: number; twins: number; splits: Record<string, { studies: number; windows: number }> }): string {
+  const total = Object.values(o.splits).reduce((n, v) => n + v.studies, 0);
+  const split = Object.entries(o.splits)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} ${v.studies} studies / ${v.windows} windows`)
+    .join(', ');
+  return `SYNTHETIC phantoms: ${o.studies} drawn (demo preset, seed ${o.seed}) plus an embolus-free twin of each of the ${o.twins} positive ones (${total} studies); split ${split}`;
+}
+
+/**
  * The cache resumes from its index, so studies of an earlier demo run with other options (another
  * seed, count or phantom set) would silently join this one's training data: refuse instead.
  */
@@ -120,7 +133,8 @@ async function demo(argv: string[]): Promise<number> {
   bar = progressBar('evaluate');
   const evaluation = await evaluateOnPhantoms(model, test, (d, t) => bar(d, t));
   await model.release();
-  const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as Record<string, unknown> & { trainingData?: { splits?: Record<string, { studies: number; windows: number }> } };
+  manifest.trainedOn = demoTrainedOn({ studies: int('studies', values.studies), seed, twins: twins.length, splits: manifest.trainingData?.splits ?? {} });
   manifest.heldOutEvaluation = evaluation;
   await writeFile(path.join(out, 'manifest.json'), JSON.stringify(manifest, null, 1));
   await writeFile(path.join(out, 'evaluation.json'), JSON.stringify(evaluation, null, 2));

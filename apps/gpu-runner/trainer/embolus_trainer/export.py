@@ -16,6 +16,7 @@ import datetime
 import inspect
 import json
 import os
+import re
 
 import onnx
 import torch
@@ -86,8 +87,38 @@ def _split_summary(cache: Cache) -> dict:
     return out
 
 
-def export(model_dir: str, cache_root: str, metrics: dict = None) -> str:
-    """Writes <model_dir>/{phase1.onnx, phase2.onnx, manifest.json} from phase1/best.pt and phase2/best.pt."""
+# An absolute path (POSIX, two segments or more; or a Windows drive) at the start of a value or after
+# a separator. Artifacts travel (every result quotes trainedOn), so they must not name the machine
+# that trained them. Relative repository paths (e.g. 'apps/gpu-runner/...') stay allowed.
+_ABSOLUTE_PATH = re.compile(r'(?:^|[\s"\'(=:,;])(?:~?/[\w.@+-]+){2,}|\b[A-Za-z]:[\\/]\w')
+
+
+def absolute_paths(value, where='') -> list:
+    """The dotted keys of every string in a JSON-like value that holds an absolute path."""
+    if isinstance(value, str):
+        return [where or '.'] if _ABSOLUTE_PATH.search(value) else []
+    if isinstance(value, dict):
+        return [k for key, v in value.items() for k in absolute_paths(v, f'{where}.{key}' if where else str(key))]
+    if isinstance(value, (list, tuple)):
+        return [k for i, v in enumerate(value) for k in absolute_paths(v, f'{where}[{i}]')]
+    return []
+
+
+def describe_training_data(cache: Cache, splits: dict, pairs: list) -> str:
+    """A portable description of the training data: what it is and how much, never where it lay."""
+    kind = 'SYNTHETIC phantoms' if cache.meta.get('synthetic') else 'CTPA studies'
+    total = sum(v['studies'] for v in splits.values())
+    return (f'{total} {kind} in an embolus-cache: '
+            + ', '.join(f"{k} {v['studies']} studies / {v['windows']} windows" for k, v in sorted(splits.items()))
+            + (f'; {len(pairs)} positive phantoms among them come with their embolus-free twins' if pairs else ''))
+
+
+def export(model_dir: str, cache_root: str, metrics: dict = None, trained_on: str = None) -> str:
+    """Writes <model_dir>/{phase1.onnx, phase2.onnx, manifest.json} from phase1/best.pt and phase2/best.pt.
+
+    trained_on: the manifest's description of the training data (default: describe_training_data).
+    Raises ValueError, before writing the manifest, if any of its values holds an absolute path.
+    """
     cache = Cache(cache_root)
     ck1 = engine.load_checkpoint(os.path.join(model_dir, 'phase1', 'best.pt'))
     ck2 = engine.load_checkpoint(os.path.join(model_dir, 'phase2', 'best.pt'))
@@ -106,9 +137,7 @@ def export(model_dir: str, cache_root: str, metrics: dict = None) -> str:
     S, D, L = cache.serve_size, cfg.feature_dim, cfg.phase2.seq_len
     h1, h2 = engine.sha256(p1), engine.sha256(p2)
     splits, pairs = _split_summary(cache), cache.pairs()
-    trained_on = ('%s embolus-cache at %s: ' % ('SYNTHETIC' if cache.meta.get('synthetic') else 'CTPA', os.path.abspath(cache_root))
-                  + ', '.join(f"{k} {v['studies']} studies / {v['windows']} windows" for k, v in sorted(splits.items()))
-                  + (f'; {len(pairs)} positive phantoms among them come with their embolus-free twins' if pairs else ''))
+    trained_on = trained_on or describe_training_data(cache, splits, pairs)
     # Field names follow packages/inference/src/manifest.ts (ModelManifestSchema); extra keys pass through.
     manifest = dict(
         name=f'embolus-{cfg.name}', version=f'{cfg.name}-{h1[:8]}{h2[:8]}', format='embolus-model',
@@ -126,10 +155,13 @@ def export(model_dir: str, cache_root: str, metrics: dict = None) -> str:
                 phase2=dict(inputs={'x': ['B', 'L', 3 * D], 'mask': ['B', 'L']},
                             outputs={'window_logit': ['B', 'L'], 'study_logit': ['B', 9], 'attention': ['B', 9, 'L']})),
         opset=17, torch=torch.__version__, config=cfg.to_dict(),
-        trainingData=dict(cache=os.path.abspath(cache_root), cacheMeta=cache.meta, splits=splits,
+        trainingData=dict(cacheMeta=cache.meta, splits=splits,
                           featuresRun=ck2.get('run'), phase1Best=best1, phase2Best=best2,
                           phase1CheckpointSha256=engine.sha256(os.path.join(model_dir, 'phase1', 'best.pt'))),
         metrics=metrics or {})
+    leaks = absolute_paths(manifest)
+    if leaks:
+        raise ValueError('the manifest would hold an absolute path (a machine path) in: ' + ', '.join(leaks))
     path = os.path.join(model_dir, 'manifest.json')
     with open(path, 'w') as f:
         json.dump(engine.finite(manifest), f, indent=1, allow_nan=False)
@@ -141,11 +173,12 @@ def main():
     ap.add_argument('--model', required=True, help='model dir holding phase1/best.pt and phase2/best.pt')
     ap.add_argument('--cache', required=True)
     ap.add_argument('--metrics', help='a metrics.json to embed (default: <model>/metrics.json if present)')
+    ap.add_argument('--trained-on', help='the description of the training data (default: counts from the cache; no paths)')
     a = ap.parse_args()
     mpath = a.metrics or os.path.join(a.model, 'metrics.json')
     metrics = json.load(open(mpath)) if os.path.exists(mpath) else None
     engine.setup()
-    print(export(a.model, a.cache, metrics))
+    print(export(a.model, a.cache, metrics, a.trained_on))
 
 
 if __name__ == '__main__':

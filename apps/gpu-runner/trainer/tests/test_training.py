@@ -5,7 +5,7 @@ import os
 import onnx
 import torch
 
-from embolus_trainer import engine, extract, pipeline, train_phase1, train_phase2
+from embolus_trainer import engine, export, extract, pipeline, train_phase1, train_phase2
 from embolus_trainer.config import override, preset
 
 
@@ -58,6 +58,10 @@ def test_pipeline_end_to_end(synth_cache, tmp_path, capsys):
     m = json.loads((out / 'manifest.json').read_text())
     assert m['featureDim'] == 16 and m['sequenceLength'] == 40 and m['notForClinicalUse'] is True
     assert m['thresholds']['negative_exam_for_pe'] == 0.8 and m['thresholds']['pe_present_on_image'] == 0.15
+    # Portable: the cache and model lie under an absolute tmp path that must not reach the manifest.
+    text = (out / 'manifest.json').read_text()
+    assert str(tmp_path) not in text and synth_cache not in text and export.absolute_paths(m) == []
+    assert m['trainedOn'].startswith('12 SYNTHETIC phantoms in an embolus-cache: ')
     for key in ('phase1', 'phase2'):
         f = out / m['files'][key]['path']
         assert engine.sha256(str(f)) == m['files'][key]['sha256']
@@ -172,3 +176,10 @@ def test_input_pool_trains_every_epoch_at_half_size_and_validates_through_the_po
     assert abs(loss - h[-1]['val_loss']) < 1e-5
     if np.isfinite(h[-1]['val_auroc']):
         assert abs(auroc(y, z) - h[-1]['val_auroc']) < 1e-5
+
+
+def test_absolute_paths_finds_machine_paths_and_allows_relative_ones():
+    assert export.absolute_paths({'a': 'cache at /work/main/data/cache: 8 studies', 'b': ['x', '/home/u/m']}) == ['a', 'b[1]']
+    assert export.absolute_paths({'w': 'C:\\data\\cache', 't': '~/data/cache'}) == ['w', 't']
+    assert export.absolute_paths({'r': 'apps/gpu-runner/trainer/x.py, packages/inference/src/sequence.ts',
+                                  's': 'float32 = uint8 / 255', 'v': 'RV/LV ratio; 3050 / 625 windows', 'n': 3}) == []
