@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { deflateRawSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inflateRawBounded, inflateRawChunks, InflateLimitError } from '@embolus/dicom';
+import { INFLATE_MAX_SLICE_BYTES, INFLATE_STEP_OUTPUT_BYTES, inflateRawBounded, inflateRawChunks, InflateLimitError } from '@embolus/dicom';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ctImage, part10 } from '../../../packages/dicom/test/dicom-writer';
@@ -45,9 +45,11 @@ describe('bounded inflation', () => {
       seen += chunk.length;
       if (seen > 64 * MiB) break;
     }
-    // ~1 GiB in the stream; each chunk comes from one 8 KiB slice (deflate's ratio is ≤ 1032:1).
+    // ~1 GiB in the stream, handed out in steps of about INFLATE_STEP_OUTPUT_BYTES (1 KiB slices
+    // of a bomb); no step can pass 1032 × INFLATE_MAX_SLICE_BYTES (deflate's largest ratio).
     expect(bombInflatedSize()).toBeGreaterThan(900 * MiB);
-    expect(largest).toBeLessThanOrEqual(8 * 1032 * 1024 + 64 * 1024);
+    expect(largest).toBeLessThanOrEqual(2 * INFLATE_STEP_OUTPUT_BYTES);
+    expect(1032 * INFLATE_MAX_SLICE_BYTES).toBeLessThanOrEqual(17 * MiB);
     expect(seen).toBeLessThan(64 * MiB + largest + 1);
     expect(() => inflateRawBounded(bomb, 16 * MiB)).toThrow(InflateLimitError);
     const small = deflateRawSync(new TextEncoder().encode('hello, inflated world'));

@@ -141,16 +141,18 @@ export function crc32(data: Uint8Array): number {
   return (crc32Update(0xffffffff, data) ^ 0xffffffff) >>> 0;
 }
 
-/** Work (bytes inflated or checksummed) between two pauses for the event loop (~10-20 ms here). */
-export const YIELD_EVERY_BYTES = 2 * 1024 * 1024;
+/** Work (bytes inflated or checksummed) between two pauses for the event loop: a few ms. */
+export const YIELD_EVERY_BYTES = 1024 * 1024;
 
 /**
  * Lets other requests run: a macrotask, so I/O callbacks get their turn (a resolved promise
- * would not). setTimeout exists on Node and on Workers. Time-based slicing is not used because
- * Workers freeze the clock while code runs.
+ * would not). setImmediate where the runtime has it (Node; no 1 ms timer clamp), setTimeout
+ * otherwise (Workers). Time-based slicing is not used because Workers freeze the clock while
+ * code runs.
  */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  return new Promise((resolve) => (typeof g.setImmediate === 'function' ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 /**
