@@ -101,7 +101,8 @@ describe('bounded inflation', () => {
         await yieldToEventLoop();
       });
       expect(out.length, entry.name).toBe(32 * MiB);
-      expect(pauses, entry.name).toBeGreaterThanOrEqual((32 * MiB) / YIELD_EVERY_BYTES - 1);
+      // One pause per YIELD_EVERY_BYTES of work, give or take a step: at least one per two.
+      expect(pauses, entry.name).toBeGreaterThanOrEqual((32 * MiB) / (2 * YIELD_EVERY_BYTES));
       // With the default pause, a timer due before extraction starts runs before it ends.
       let fired = false;
       setTimeout(() => (fired = true), 0);
