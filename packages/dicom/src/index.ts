@@ -1,5 +1,6 @@
 export { DicomError, type DicomErrorCode } from './errors';
-export { parseDicomBytes, DEFAULT_PARSE_LIMITS, type ParsedDicom, type ParseLimits } from './parse';
+export { parseDicomBytes, sequenceDepth, DEFAULT_PARSE_LIMITS, MAX_SEQUENCE_DEPTH, type ParsedDicom, type ParseLimits } from './parse';
+export { inflateRawChunks, inflateRawBounded, InflateLimitError, INFLATE_MAX_SLICE_BYTES, INFLATE_STEP_OUTPUT_BYTES } from './inflate';
 export { readInstanceInfo, type InstanceInfo, type PixelModule, type FramePlane, type ModalityLut, type Padding, type Vec3 } from './instance-info';
 export { decodeStoredPixels, toModalityValues, DEFAULT_DECODE_LIMITS, type DecodeLimits, type StoredPixels, type ModalityPixels } from './pixels';
 export { decodeDicom, readDicomInfo, type DecodeOptions, type DecodedImage } from './decode';

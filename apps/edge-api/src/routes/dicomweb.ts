@@ -11,7 +11,7 @@ import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { mediaType, readBody } from '../middleware/body';
 import { ingestInstance, tenantPseudonym, type IngestOutcome } from '../upload/ingest';
-import { inspectInstance } from '../upload/inspect';
+import { inspectInstance, maxInflatedBytes } from '../upload/inspect';
 import { headerParams, MultipartError, parseMultipart } from '../upload/multipart';
 import { audit, errors, router } from './common';
 
@@ -98,7 +98,7 @@ dicomweb.openapi(
       if (part.contentType && part.contentType !== 'application/dicom') {
         out = { status: 'refused', code: 'UNSUPPORTED_MEDIA_TYPE', message: `part ${part.index} is ${part.contentType}, not application/dicom`, details: {} };
       } else {
-        const inspected = inspectInstance(part.body, { pseudonym, maxInflatedBytes: deps.config.maxInstanceBytes * 4, source: `part ${part.index}` });
+        const inspected = inspectInstance(part.body, { pseudonym, maxInflatedBytes: maxInflatedBytes(deps.config), source: `part ${part.index}` });
         if (!inspected.ok) {
           out = { status: 'refused', ...inspected.refusal };
         } else {

@@ -1,6 +1,7 @@
 /**
  * Batch uploads: a zip archive or a multipart body, one outcome per file. Files are handled one
- * at a time, so memory holds the request body plus one inflated entry.
+ * at a time, so memory holds the request body plus one inflated entry; extraction pauses for
+ * the event loop as it goes (see zip.ts), so other requests keep being answered.
  */
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -58,7 +59,7 @@ export async function ingestZip(deps: AppDeps, target: Omit<IngestTarget, 'sourc
     }
     let bytes: Uint8Array;
     try {
-      bytes = extractEntry(body, entry, Math.min(config.maxInstanceBytes, config.maxZipInflatedBytes - inflated));
+      bytes = await extractEntry(body, entry, Math.min(config.maxInstanceBytes, config.maxZipInflatedBytes - inflated));
     } catch (e) {
       if (!(e instanceof ZipReadError)) throw e;
       const code = e.problem === 'ENTRY_TOO_LARGE' ? 'INSTANCE_TOO_LARGE' : e.problem;

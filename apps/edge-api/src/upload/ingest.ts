@@ -5,7 +5,7 @@
  */
 import { sha256Hex, type Principal } from '@embolus/db';
 import type { AppDeps } from '../deps';
-import { compilePseudonym, inspectInstance, type Refusal } from './inspect';
+import { compilePseudonym, inspectInstance, maxInflatedBytes, type Refusal } from './inspect';
 
 /** The outcome for one instance. */
 export type IngestOutcome =
@@ -48,7 +48,7 @@ export async function ingestInstance(deps: AppDeps, target: IngestTarget, bytes:
   }
   const inspected = inspectInstance(bytes, {
     pseudonym: target.pseudonym,
-    maxInflatedBytes: config.maxInstanceBytes * 4,
+    maxInflatedBytes: maxInflatedBytes(config),
     source: target.source,
     ...(target.expectedSopUid !== undefined ? { expectedSopUid: target.expectedSopUid } : {}),
   });

@@ -10,6 +10,15 @@ import { CONFIDENTIALITY_PROFILE, formatTag, PATIENT_IDENTITY_REMOVED } from './
 /** CT Image, Enhanced CT Image, Legacy Converted Enhanced CT Image storage. */
 export const CT_SOP_CLASSES = new Set(['1.2.840.10008.5.1.4.1.1.2', '1.2.840.10008.5.1.4.1.1.2.1', '1.2.840.10008.5.1.4.1.1.2.2']);
 
+/**
+ * Largest dataset a Deflated Explicit VR Little Endian instance may inflate to: the instance
+ * limit itself. The inflated dataset is held whole while it is checked, as an uncompressed
+ * upload is, so the same bound applies (it was 4x, which let one 1 MB bomb claim 256 MiB).
+ */
+export function maxInflatedBytes(config: { maxInstanceBytes: number }): number {
+  return config.maxInstanceBytes;
+}
+
 /** Why an instance was refused. */
 export type RefusalCode = 'NOT_DICOM' | 'NOT_CT' | 'NO_PIXEL_DATA' | 'MISSING_SOP_UID' | 'SOP_UID_MISMATCH' | 'NOT_ANONYMIZED';
 
@@ -60,10 +69,16 @@ function hasValue(ds: DataSet, el: Element): boolean {
 /**
  * The identifying attributes that hold values, at any depth of nested sequences.
  * PatientID is allowed when `pseudonym` matches it in full.
+ *
+ * Every item the parser produced is visited, with an explicit stack rather than recursion, so
+ * no nesting can stop the walk early or overflow it. (The parser itself refuses datasets nested
+ * deeper than MAX_SEQUENCE_DEPTH of @embolus/dicom as MALFORMED, see its comment; this walk does
+ * not rely on that.)
  */
 export function identifyingValues(root: DataSet, pseudonym: RegExp | null): Finding[] {
   const found = new Map<string, Finding>();
-  const walk = (ds: DataSet, depth: number): void => {
+  const stack: DataSet[] = [root];
+  for (let ds = stack.pop(); ds; ds = stack.pop()) {
     for (const [tag, el] of Object.entries(ds.elements)) {
       const attr = BY_TAG.get(tag);
       if (attr && !found.has(attr.tag) && hasValue(ds, el)) {
@@ -72,10 +87,9 @@ export function identifyingValues(root: DataSet, pseudonym: RegExp | null): Find
         if (!allowed) found.set(attr.tag, { keyword: attr.keyword, tag: formatTag(attr.tag) });
       }
       // Identifying values hide in sequences too (e.g. a PersonName in a content item).
-      if (el.items && depth < 16) for (const item of el.items) if (item.dataSet) walk(item.dataSet, depth + 1);
+      for (const item of el.items ?? []) if (item.dataSet) stack.push(item.dataSet);
     }
-  };
-  walk(root, 0);
+  }
   return [...found.values()].sort((a, b) => a.tag.localeCompare(b.tag));
 }
 
@@ -118,6 +132,12 @@ function descriptorsOf(ds: DataSet, info: InstanceInfo): Record<string, unknown>
   };
 }
 
+function pickLimits(details: Readonly<Record<string, unknown>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of ['maxSequenceDepth', 'limit'] as const) if (typeof details[k] === 'number') out[k] = details[k];
+  return out;
+}
+
 /**
  * Parses and checks one instance.
  * @param expectedSopUid the SOP Instance UID named in the URL, if any
@@ -132,7 +152,9 @@ export function inspectInstance(
     ({ parsed, info } = readDicomInfo(bytes, { source: options.source, parseLimits: { maxInflatedBytes: options.maxInflatedBytes } }));
   } catch (e) {
     const code = e instanceof DicomError ? e.code : 'MALFORMED';
-    return { ok: false, refusal: { code: 'NOT_DICOM', message: `not a readable DICOM instance (${code})`, details: { dicomCode: code } } };
+    // Limits are not patient data; parser messages are not echoed (they may quote bytes).
+    const limits = e instanceof DicomError ? pickLimits(e.details) : {};
+    return { ok: false, refusal: { code: 'NOT_DICOM', message: `not a readable DICOM instance (${code})`, details: { dicomCode: code, ...limits } } };
   }
   const ds = parsed.dataSet;
   const sopInstanceUid = info.sopInstanceUid ?? text(ds, 'x00020003');

@@ -4,8 +4,13 @@
  * encryption, overlapping entries (the "non-recursive zip bomb" trick) and nested archives (they
  * are just not DICOM), and never touches a file system: entry names are labels only, and unsafe
  * ones are refused outright.
+ *
+ * Extraction is bounded and cooperative: output comes in chunks of at most a few MiB (the
+ * inflater is fed small slices) and stops the moment it passes the entry's declared size, and
+ * the work pauses for the event loop every {@link YIELD_EVERY_BYTES}, so one large but legal
+ * archive cannot stall every other request for seconds.
  */
-import { Inflate } from 'fflate';
+import { inflateRawChunks } from '@embolus/dicom';
 
 /** Why an archive or one entry cannot be read. */
 export type ZipProblem = 'ZIP_MALFORMED' | 'ZIP_UNSUPPORTED' | 'TOO_MANY_ENTRIES' | 'ENTRY_TOO_LARGE' | 'ENTRY_CORRUPT' | 'ENTRY_ENCRYPTED' | 'UNSAFE_PATH';
@@ -111,8 +116,7 @@ export function unsafeName(name: string): string | null {
 
 let CRC_TABLE: Uint32Array | undefined;
 
-/** CRC-32 (IEEE), as zip stores it. */
-export function crc32(data: Uint8Array): number {
+function crcTable(): Uint32Array {
   if (!CRC_TABLE) {
     CRC_TABLE = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -121,43 +125,80 @@ export function crc32(data: Uint8Array): number {
       CRC_TABLE[n] = c >>> 0;
     }
   }
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = (CRC_TABLE[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return CRC_TABLE;
+}
+
+/** Folds `data` into a running CRC-32 state (start from 0xffffffff, finish with `^ 0xffffffff`). */
+function crc32Update(state: number, data: Uint8Array): number {
+  const table = crcTable();
+  let c = state;
+  for (let i = 0; i < data.length; i++) c = (table[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  return c;
+}
+
+/** CRC-32 (IEEE), as zip stores it. */
+export function crc32(data: Uint8Array): number {
+  return (crc32Update(0xffffffff, data) ^ 0xffffffff) >>> 0;
+}
+
+/** Work (bytes inflated or checksummed) between two pauses for the event loop: a few ms. */
+export const YIELD_EVERY_BYTES = 1024 * 1024;
+
+/**
+ * Lets other requests run: a macrotask, so I/O callbacks get their turn (a resolved promise
+ * would not). setImmediate where the runtime has it (Node; no 1 ms timer clamp), setTimeout
+ * otherwise (Workers). Time-based slicing is not used because Workers freeze the clock while
+ * code runs.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  return new Promise((resolve) => (typeof g.setImmediate === 'function' ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 /**
- * Extracts one entry, holding at most `maxBytes` of output whatever its header declares.
+ * Extracts one entry, holding at most its declared size (itself at most `maxBytes`) whatever
+ * the compressed stream holds: inflation stops at the first chunk past it.
+ * @param pause awaited every {@link YIELD_EVERY_BYTES} of work
  * @throws ZipReadError ENTRY_TOO_LARGE, ENTRY_ENCRYPTED, ZIP_UNSUPPORTED (method), ENTRY_CORRUPT.
  */
-export function extractEntry(b: Uint8Array, e: ZipEntry, maxBytes: number): Uint8Array {
+export async function extractEntry(b: Uint8Array, e: ZipEntry, maxBytes: number, pause: () => Promise<void> = yieldToEventLoop): Promise<Uint8Array> {
   if (e.flags & 0x1) throw new ZipReadError('ENTRY_ENCRYPTED', 'entry is encrypted');
   if (e.uncompressedSize > maxBytes) throw new ZipReadError('ENTRY_TOO_LARGE', `entry is larger than ${maxBytes} bytes`);
+  if (e.method !== 0 && e.method !== 8) throw new ZipReadError('ZIP_UNSUPPORTED', `compression method ${e.method} is not supported (stored and deflate are)`);
   const raw = b.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
+  let crc = 0xffffffff;
+  let work = 0;
+  // Checksums in pieces, pausing between them: a single inflated chunk can be several MiB.
+  const checksum = async (data: Uint8Array): Promise<void> => {
+    for (let at = 0; at < data.length; at += YIELD_EVERY_BYTES) {
+      const piece = data.subarray(at, at + YIELD_EVERY_BYTES);
+      crc = crc32Update(crc, piece);
+      work += piece.length;
+      if (work >= YIELD_EVERY_BYTES) (work = 0), await pause();
+    }
+  };
   let out: Uint8Array;
+  let total = 0;
   if (e.method === 0) {
     out = raw;
-  } else if (e.method === 8) {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    const inflater = new Inflate((chunk) => {
-      total += chunk.length;
-      // The declared size bounds the output too: more is a lie, and a lie is refused.
-      if (total > maxBytes || total > e.uncompressedSize) throw new ZipReadError('ENTRY_TOO_LARGE', 'entry inflates past its declared size');
-      chunks.push(chunk);
-    });
+    await checksum(raw);
+    total = raw.length;
+  } else {
+    // The declared size bounds the output (more is a lie, and a lie is refused), so the whole
+    // entry is one allocation of at most `maxBytes`, filled chunk by chunk.
+    out = new Uint8Array(e.uncompressedSize);
     try {
-      inflater.push(raw, true);
+      for (const chunk of inflateRawChunks(raw)) {
+        if (total + chunk.length > e.uncompressedSize) throw new ZipReadError('ENTRY_TOO_LARGE', 'entry inflates past its declared size');
+        out.set(chunk, total);
+        total += chunk.length;
+        await checksum(chunk);
+      }
     } catch (err) {
       if (err instanceof ZipReadError) throw err;
       throw new ZipReadError('ENTRY_CORRUPT', 'entry does not inflate');
     }
-    out = new Uint8Array(total);
-    let at = 0;
-    for (const c of chunks) out.set(c, at), (at += c.length);
-  } else {
-    throw new ZipReadError('ZIP_UNSUPPORTED', `compression method ${e.method} is not supported (stored and deflate are)`);
   }
-  if (out.length !== e.uncompressedSize || crc32(out) !== e.crc32) throw new ZipReadError('ENTRY_CORRUPT', 'entry size or CRC-32 does not match its header');
+  if (total !== e.uncompressedSize || ((crc ^ 0xffffffff) >>> 0) !== e.crc32) throw new ZipReadError('ENTRY_CORRUPT', 'entry size or CRC-32 does not match its header');
   return out;
 }

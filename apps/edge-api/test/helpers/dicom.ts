@@ -2,7 +2,7 @@
  * Synthetic CT instances for tests, written with the DICOM package's test writer. No patient
  * attributes unless a test adds them on purpose (with made-up values).
  */
-import { ctImage, part10, type El } from '../../../../packages/dicom/test/dicom-writer';
+import { ctImage, part10, rawDataset, type El } from '../../../../packages/dicom/test/dicom-writer';
 
 export type { El };
 
@@ -61,4 +61,28 @@ export function multipart(files: { name?: string; bytes: Uint8Array; contentType
   chunks.push(enc.encode(`--${boundary}--\r\n`));
   const contentType = kind === 'form-data' ? `multipart/form-data; boundary=${boundary}` : `multipart/related; type="application/dicom"; boundary=${boundary}`;
   return { body: concat(chunks), contentType };
+}
+
+const u32le = (n: number): Uint8Array => new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24]);
+const ITEM = new Uint8Array([0xfe, 0xff, 0x00, 0xe0]);
+const ITEM_END = new Uint8Array([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]);
+const SEQ_END = new Uint8Array([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+/** (0040,A730) ContentSequence, explicit VR SQ, before its 4-byte length. */
+const SQ_HEAD = new Uint8Array([0x40, 0x00, 0x30, 0xa7, 0x53, 0x51, 0, 0]);
+
+/**
+ * A ContentSequence element nested `depth` sequences deep around `leaf` (so the leaf's elements
+ * sit at depth `depth`), built inside out without recursion: the test writer recurses per level
+ * and cannot go 1,000 deep. Undefined lengths (with delimiters) or explicit lengths.
+ */
+export function nestedSequence(depth: number, leaf: El[], undefinedLength = false): El {
+  const undef = u32le(0xffffffff);
+  const wrapItem = (body: Uint8Array) => (undefinedLength ? concat([ITEM, undef, body, ITEM_END]) : concat([ITEM, u32le(body.length), body]));
+  let items = wrapItem(rawDataset(leaf));
+  for (let level = 1; level < depth; level++) {
+    const sq = undefinedLength ? concat([SQ_HEAD, undef, items, SEQ_END]) : concat([SQ_HEAD, u32le(items.length), items]);
+    items = wrapItem(sq);
+  }
+  // The test writer gives the outermost element an explicit length around these item bytes.
+  return { tag: 0x0040a730, vr: 'SQ', value: items };
 }

@@ -15,6 +15,8 @@ export interface RawEntry {
   crc?: number;
   /** Reuse the data (local header) of an earlier entry: the overlapping-entries bomb. */
   sameDataAs?: number;
+  /** Already deflated bytes to store as the entry's data (with `deflate: true`); `data` then only feeds the CRC. */
+  compressed?: Uint8Array;
 }
 
 export function buildZip(entries: RawEntry[]): Uint8Array {
@@ -25,7 +27,7 @@ export function buildZip(entries: RawEntry[]): Uint8Array {
   let offset = 0;
   for (const [i, e] of entries.entries()) {
     const name = enc.encode(e.name);
-    const body = e.deflate ? deflateSync(e.data) : e.data;
+    const body = e.deflate ? (e.compressed ?? deflateSync(e.data)) : e.data;
     const crc = e.crc ?? crc32(e.data);
     const size = e.declaredSize ?? e.data.length;
     const method = e.deflate ? 8 : 0;
