@@ -99,6 +99,9 @@ describe('API client', () => {
       hits[k] = (hits[k] ?? 0) + 1;
       if (k === '/flaky' && hits[k]! < 3) return res.writeHead(503).end();
       if (k === '/flaky') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      if (k === '/outage' && hits[k]! <= 8) return res.writeHead(hits[k]! % 2 ? 503 : 502).end();
+      if (k === '/outage') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      if (k === '/broken') return res.writeHead(500).end();
       if (k === '/lost') return res.writeHead(409, { 'content-type': 'application/json' }).end('{"error":{"code":"LEASE_LOST","message":"x","details":{}}}');
       if (k === '/denied') return res.writeHead(401).end();
       if (k === '/v1/runner/jobs/claim') return res.writeHead(204).end();
@@ -119,6 +122,28 @@ describe('API client', () => {
     expect(await c.claim(['analysis'], 30)).toBeNull();
     const down = new ApiClient('http://127.0.0.1:1', 'key', { baseMs: 1, maxMs: 2 });
     await expect(down.request({ method: 'GET', path: '/x', retries: 2 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE', retryable: true });
+  });
+
+  it('scoped to a job, waits out an unreachable API until the lease ends, but not a 500', async () => {
+    const c = new ApiClient(url, 'key', { baseMs: 5, maxMs: 20 });
+    // Eight 502/503 answers: more than `retries`, fewer than the deadline allows.
+    await expect(c.request({ method: 'GET', path: '/outage', retries: 2 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE', retryable: true });
+    hits['/outage'] = 0;
+    const job = c.forJob({ deadline: () => Date.now() + 10_000 });
+    expect(await job.json({ method: 'GET', path: '/outage', retries: 2 })).toEqual({ ok: true });
+    expect(hits['/outage']).toBe(9);
+    // A 500 is the API answering badly: the bounded count, then API_ERROR (a counted failure).
+    await expect(job.request({ method: 'GET', path: '/broken', retries: 2 })).rejects.toMatchObject({ code: 'API_ERROR', retryable: true, details: { status: 500 } });
+    expect(hits['/broken']).toBe(3);
+    // Nothing listens: retried until the deadline, then API_UNAVAILABLE.
+    const down = new ApiClient('http://127.0.0.1:1', 'key', { baseMs: 5, maxMs: 20 });
+    const t0 = Date.now();
+    await expect(down.forJob({ deadline: () => t0 + 300 }).request({ method: 'GET', path: '/x', retries: 0 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    // A cancelled job stops waiting and throws the reason it was cancelled with.
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new RunnerError('LEASE_LOST', 'x')), 50);
+    await expect(down.forJob({ deadline: () => Date.now() + 60_000, signal: ac.signal }).request({ method: 'GET', path: '/x' })).rejects.toMatchObject({ code: 'LEASE_LOST' });
   });
 
   it('refuses a model version that is neither local nor downloadable', async () => {

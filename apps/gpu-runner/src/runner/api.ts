@@ -3,6 +3,12 @@
  * errors, 5xx, 429) are retried with backoff inside a call up to `retries` times; the API's
  * runner calls are idempotent under a lease (complete replays, artifacts replace), so a retry
  * after a lost response is safe.
+ *
+ * A client scoped to a job (`forJob`) keeps retrying while the API is *unreachable* (no response,
+ * 502, 503, 504, 429) until the job's lease would end, whatever `retries` says: an outage is the
+ * infrastructure's fault and must not fail the job (failing would spend one of its attempts).
+ * A 500 is the API answering badly, possibly for this request every time, so it keeps the
+ * bounded count and then fails (counted), which bounds a job that always breaks the API.
  */
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff';
 import { RunnerError } from './errors';
@@ -20,6 +26,17 @@ export interface DeployedModel {
   sha256: string;
   downloadable: boolean;
 }
+
+/** Where a job-scoped client's retries end. */
+export interface JobScope {
+  /** Epoch ms until which an unreachable API is retried (the end of the job's lease). */
+  deadline(): number;
+  /** Cancels the job: waits between retries end, and the call throws the abort reason. */
+  signal?: AbortSignal;
+}
+
+/** Statuses that mean the API (or what fronts it) is not there right now, rather than answering badly. */
+const UNREACHABLE_STATUS = new Set([429, 502, 503, 504]);
 
 /** Options of one request. */
 interface Call {
@@ -41,12 +58,28 @@ export class ApiClient {
     private readonly key: string,
     private readonly backoff: BackoffPolicy = { baseMs: 250, maxMs: 5_000 },
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly scope?: JobScope,
   ) {}
+
+  /** The same client for one job: an unreachable API is retried until `scope.deadline()`. */
+  forJob(scope: JobScope): ApiClient {
+    return new ApiClient(this.baseUrl, this.key, this.backoff, this.fetchImpl, scope);
+  }
+
+  /** Whether to retry after `failures` failed tries and a wait of `delayMs`. */
+  private mayRetry(failures: number, retries: number, delayMs: number, unreachable: boolean): boolean {
+    if (failures < retries) return true;
+    return unreachable && this.scope !== undefined && Date.now() + delayMs < this.scope.deadline();
+  }
 
   /** Sends one request; resolves with the response of a 2xx, throws a RunnerError otherwise. */
   async request(c: Call): Promise<Response> {
     const retries = c.retries ?? 4;
+    const signal = c.signal ?? this.scope?.signal;
+    const cancelled = (cause?: unknown) =>
+      signal?.reason instanceof RunnerError ? signal.reason : new RunnerError('SHUTDOWN', 'the request was cancelled', { cause, retryable: true });
     for (let failures = 0; ; failures++) {
+      const delay = backoffDelay(failures + 1, this.backoff);
       let res: Response;
       try {
         const headers: Record<string, string> = { authorization: `Bearer ${this.key}` };
@@ -59,18 +92,21 @@ export class ApiClient {
           headers['content-type'] = c.contentType ?? 'application/octet-stream';
           body = c.body as unknown as RequestInit['body'];
         }
-        res = await this.fetchImpl(new URL(c.path, this.baseUrl), { method: c.method, headers, ...(body !== undefined ? { body } : {}), ...(c.signal ? { signal: c.signal } : {}) });
+        res = await this.fetchImpl(new URL(c.path, this.baseUrl), { method: c.method, headers, ...(body !== undefined ? { body } : {}), ...(signal ? { signal } : {}) });
       } catch (e) {
-        if (c.signal?.aborted) throw new RunnerError('SHUTDOWN', 'the request was cancelled', { cause: e, retryable: true });
-        if (failures >= retries) throw new RunnerError('API_UNAVAILABLE', `cannot reach the API (${(e as Error).name})`, { cause: e, retryable: true });
-        await sleep(backoffDelay(failures + 1, this.backoff), c.signal);
+        if (signal?.aborted) throw cancelled(e);
+        if (!this.mayRetry(failures, retries, delay, true)) throw new RunnerError('API_UNAVAILABLE', `cannot reach the API (${(e as Error).name})`, { cause: e, retryable: true });
+        await sleep(delay, signal);
+        if (signal?.aborted) throw cancelled();
         continue;
       }
       if (res.ok) return res;
-      const transient = res.status >= 500 || res.status === 429;
-      if (transient && failures < retries) {
+      const unreachable = UNREACHABLE_STATUS.has(res.status);
+      const transient = unreachable || res.status >= 500;
+      if (transient && this.mayRetry(failures, retries, delay, unreachable)) {
         await res.body?.cancel();
-        await sleep(backoffDelay(failures + 1, this.backoff), c.signal);
+        await sleep(delay, signal);
+        if (signal?.aborted) throw cancelled();
         continue;
       }
       const err = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
@@ -78,7 +114,9 @@ export class ApiClient {
       const message = `${c.method} ${c.path.replace(/\/instances\/[^/]+$/, '/instances/…')}: ${res.status} ${code}`;
       if (res.status === 401 || res.status === 403) throw new RunnerError('UNAUTHORIZED', `${message}: the runner key is missing, revoked or not a runner key`);
       if (code === 'LEASE_LOST') throw new RunnerError('LEASE_LOST', message, { details: { status: res.status } });
-      throw new RunnerError(transient ? 'API_UNAVAILABLE' : 'API_ERROR', message, { retryable: transient, details: { status: res.status, apiCode: code } });
+      // Unreachable: an infrastructure failure (the job is released, its attempt not spent).
+      // A 500: the API answered badly; retryable, but counted, so it cannot loop forever.
+      throw new RunnerError(unreachable ? 'API_UNAVAILABLE' : 'API_ERROR', message, { retryable: transient, details: { status: res.status, apiCode: code } });
     }
   }
 
