@@ -10,7 +10,6 @@ import type { Socket } from 'node:net';
 import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deidentifyCopy } from './helpers/deidentify';
 import { startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api, type RunnerProcess } from './helpers/stack';
 
 const tmp = tempDir('e2e-outage');
@@ -88,7 +87,7 @@ async function outageProxy(target: string, triggers: ((req: IncomingMessage) => 
 
 beforeAll(async () => {
   const ds = await writeDataset({ out: path.join(tmp.dir, 'phantoms'), studies: 1, seed: 14, study: { preset: 'demo' } });
-  studyDir = deidentifyCopy(path.join(ds.out, ds.studies[0]!.studyInstanceUid), path.join(tmp.dir, 'study'));
+  studyDir = path.join(ds.out, ds.studies[0]!.studyInstanceUid);
   api = await startApi(path.join(tmp.dir, 'api'));
 });
 
