@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { generateStudy } from '../src/index';
 import { SMALL } from './helpers';
 
-const PYTHON = '/usr/bin/python3';
+// The repository's one Python setting (see apps/gpu-runner/src/trainer-process.ts).
+const PYTHON = process.env.EMBOLUS_PYTHON?.trim() || 'python3';
 const probe = spawnSync(PYTHON, ['-c', 'import pydicom, numpy'], { encoding: 'utf8' });
 const available = probe.status === 0;
 if (!available) console.warn(`skipping the pydicom test: ${PYTHON} cannot import pydicom and numpy (apt-get install python3-pydicom)`);
