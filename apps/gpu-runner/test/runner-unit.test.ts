@@ -4,6 +4,9 @@
  * error mapping against a local HTTP server, and the model store's refusal of unknown versions.
  */
 import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DicomError } from '@embolus/dicom';
 import { InferenceError } from '@embolus/inference';
 import { PreprocessError } from '@embolus/preprocess';
@@ -17,6 +20,7 @@ import { classifyError, RunnerError } from '../src/runner/errors';
 import { parseNvidiaSmi } from '../src/runner/health';
 import { jsonLogger, redact } from '../src/runner/log';
 import { ModelStore } from '../src/runner/models';
+import { Runner } from '../src/runner/runner';
 
 describe('backoff', () => {
   it('doubles up to the cap, with jitter in the upper half', () => {
@@ -138,8 +142,14 @@ describe('API client', () => {
     // Nothing listens: retried until the deadline, then API_UNAVAILABLE.
     const down = new ApiClient('http://127.0.0.1:1', 'key', { baseMs: 5, maxMs: 20 });
     const t0 = Date.now();
-    await expect(down.forJob({ deadline: () => t0 + 300 }).request({ method: 'GET', path: '/x', retries: 0 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    await expect(down.forJob({ deadline: () => t0 + 1000 }).request({ method: 'GET', path: '/x', retries: 0 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
+    // The last try falls just before the deadline (within 200 ms of it), not after.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(800);
+    expect(Date.now() - t0).toBeLessThan(1100);
+    // A call never waits longer than maxWaitMs, even while the lease holds.
+    const t1 = Date.now();
+    await expect(down.forJob({ deadline: () => t1 + 60_000, maxWaitMs: 600 }).request({ method: 'GET', path: '/x', retries: 0 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
+    expect(Date.now() - t1).toBeLessThan(700);
     // A cancelled job stops waiting and throws the reason it was cancelled with.
     const ac = new AbortController();
     setTimeout(() => ac.abort(new RunnerError('LEASE_LOST', 'x')), 50);
@@ -152,4 +162,55 @@ describe('API client', () => {
     expect(() => store.get(null, new ApiClient(url, 'k'))).toThrow(/no model version/);
     await expect(store.get('v9', new ApiClient(url, 'k'), { version: 'v9', sha256: 'a'.repeat(64), downloadable: false })).rejects.toMatchObject({ code: 'MODEL_UNAVAILABLE', retryable: true });
   });
+});
+
+describe('a job whose API stays unreachable for its whole lease', () => {
+  it('is released (its attempt not spent), not failed', async () => {
+    // A fake API: one analysis job to claim; heartbeats and the instance list answer 503
+    // (a storage outage), so the lease is never extended and the job's wait ends with it.
+    const calls: string[] = [];
+    const api = createServer((req, res) => {
+      const route = `${req.method} ${(req.url ?? '').replace(/\/jobs\/j1\//, '/jobs/:id/')}`;
+      calls.push(route);
+      req.resume();
+      const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (route === 'POST /v1/runner/jobs/claim') {
+        if (calls.filter((c) => c === route).length > 1) return res.writeHead(204).end();
+        return json(200, { job: { id: 'j1', kind: 'analysis', studyId: 's1', payload: {}, attempts: 1, maxAttempts: 3 }, leaseToken: 't', leaseExpiresAt: new Date(Date.now() + 8000).toISOString() });
+      }
+      if (route === 'POST /v1/runner/jobs/:id/release' || route === 'POST /v1/runner/jobs/:id/fail') return json(200, {});
+      return json(503, { error: { code: 'STORAGE_UNAVAILABLE', message: 'storage failed', details: {} } });
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    const work = await mkdtemp(path.join(tmpdir(), 'embolus-runner-release-'));
+    const runner = new Runner({
+      api: `http://127.0.0.1:${(api.address() as { port: number }).port}`,
+      key: 'k',
+      concurrency: 1,
+      kinds: ['analysis'],
+      leaseSeconds: 8,
+      pollMs: 50,
+      graceMs: 0,
+      modelDirs: [],
+      workDir: work,
+      dataRoot: work,
+      minSlices: 10,
+      cam: false,
+      logger: jsonLogger('error', () => undefined),
+    });
+    try {
+      await runner.start();
+      const end = Date.now() + 20_000;
+      while (runner.counters.released + runner.counters.failed === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(runner.counters).toMatchObject({ claimed: 1, released: 1, failed: 0 });
+      expect(calls).toContain('POST /v1/runner/jobs/:id/release');
+      expect(calls).not.toContain('POST /v1/runner/jobs/:id/fail');
+      // The instance list was retried past its count (4) until the lease ran out.
+      expect(calls.filter((c) => c === 'GET /v1/runner/jobs/:id/instances').length).toBeGreaterThan(5);
+    } finally {
+      await runner.stop(0);
+      api.close();
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -33,7 +33,14 @@ export interface JobScope {
   deadline(): number;
   /** Cancels the job: waits between retries end, and the call throws the abort reason. */
   signal?: AbortSignal;
+  /** The longest one call waits for the API, even while heartbeats keep the lease (default 10 min). */
+  maxWaitMs?: number;
 }
+
+/** Default {@link JobScope.maxWaitMs}: a route that stays unavailable while others answer is not waited on forever. */
+const MAX_OUTAGE_WAIT_MS = 10 * 60_000;
+/** Too little time left before the deadline for another wait and try. */
+const MIN_LAST_WAIT_MS = 200;
 
 /** Statuses that mean the API (or what fronts it) is not there right now, rather than answering badly. */
 const UNREACHABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -66,20 +73,27 @@ export class ApiClient {
     return new ApiClient(this.baseUrl, this.key, this.backoff, this.fetchImpl, scope);
   }
 
-  /** Whether to retry after `failures` failed tries and a wait of `delayMs`. */
-  private mayRetry(failures: number, retries: number, delayMs: number, unreachable: boolean): boolean {
-    if (failures < retries) return true;
-    return unreachable && this.scope !== undefined && Date.now() + delayMs < this.scope.deadline();
+  /**
+   * The wait before the next try after `failures` failed tries of a call begun at `startedAt`, or
+   * null to give up. Past the `retries` count a job-scoped call goes on while the API is
+   * unreachable, its last wait shortened so that the last try falls just before the deadline.
+   */
+  private nextWait(failures: number, retries: number, unreachable: boolean, startedAt: number): number | null {
+    const delay = backoffDelay(failures + 1, this.backoff);
+    if (failures < retries) return delay;
+    if (!unreachable || this.scope === undefined) return null;
+    const left = Math.min(this.scope.deadline(), startedAt + (this.scope.maxWaitMs ?? MAX_OUTAGE_WAIT_MS)) - Date.now();
+    return left >= MIN_LAST_WAIT_MS ? Math.min(delay, left - MIN_LAST_WAIT_MS / 2) : null;
   }
 
   /** Sends one request; resolves with the response of a 2xx, throws a RunnerError otherwise. */
   async request(c: Call): Promise<Response> {
     const retries = c.retries ?? 4;
+    const startedAt = Date.now();
     const signal = c.signal ?? this.scope?.signal;
     const cancelled = (cause?: unknown) =>
       signal?.reason instanceof RunnerError ? signal.reason : new RunnerError('SHUTDOWN', 'the request was cancelled', { cause, retryable: true });
     for (let failures = 0; ; failures++) {
-      const delay = backoffDelay(failures + 1, this.backoff);
       let res: Response;
       try {
         const headers: Record<string, string> = { authorization: `Bearer ${this.key}` };
@@ -95,17 +109,19 @@ export class ApiClient {
         res = await this.fetchImpl(new URL(c.path, this.baseUrl), { method: c.method, headers, ...(body !== undefined ? { body } : {}), ...(signal ? { signal } : {}) });
       } catch (e) {
         if (signal?.aborted) throw cancelled(e);
-        if (!this.mayRetry(failures, retries, delay, true)) throw new RunnerError('API_UNAVAILABLE', `cannot reach the API (${(e as Error).name})`, { cause: e, retryable: true });
-        await sleep(delay, signal);
+        const wait = this.nextWait(failures, retries, true, startedAt);
+        if (wait === null) throw new RunnerError('API_UNAVAILABLE', `cannot reach the API (${(e as Error).name})`, { cause: e, retryable: true });
+        await sleep(wait, signal);
         if (signal?.aborted) throw cancelled();
         continue;
       }
       if (res.ok) return res;
       const unreachable = UNREACHABLE_STATUS.has(res.status);
       const transient = unreachable || res.status >= 500;
-      if (transient && this.mayRetry(failures, retries, delay, unreachable)) {
+      const wait = transient ? this.nextWait(failures, retries, unreachable, startedAt) : null;
+      if (wait !== null) {
         await res.body?.cancel();
-        await sleep(delay, signal);
+        await sleep(wait, signal);
         if (signal?.aborted) throw cancelled();
         continue;
       }
