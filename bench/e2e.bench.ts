@@ -10,12 +10,11 @@
  * Prints medians and writes bench/results/e2e.json. The machine may be shared: the load average
  * is recorded with the numbers.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import type { AnalysisResult } from '@embolus/shared';
-import { deidentifyCopy } from '../test/helpers/deidentify';
 import { ROOT, startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api } from '../test/helpers/stack';
 
 const RUNS = Number(process.env.EMBOLUS_BENCH_RUNS ?? 3);
@@ -25,9 +24,9 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 async function phantoms(name: string, studies: number, study: Parameters<typeof writeDataset>[0]['study'], seed: number): Promise<string[]> {
   const dir = path.join(tmpdir(), `embolus-bench-e2e-${name}`);
-  const clean = `${dir}-deidentified`;
   const ds = await writeDataset({ out: dir, studies, seed, positiveRate: 0.5, study });
-  return ds.studies.map((s, i) => (existsSync(path.join(clean, String(i))) ? path.join(clean, String(i)) : deidentifyCopy(path.join(ds.out, s.studyInstanceUid), path.join(clean, String(i)))));
+  // Phantoms are anonymized as written: the API accepts them as they are.
+  return ds.studies.map((s) => path.join(ds.out, s.studyInstanceUid));
 }
 
 async function result(api: Api, key: string, studyId: string, timeoutMs = 600_000): Promise<AnalysisResult> {

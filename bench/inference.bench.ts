@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { pythonExecutable } from '../apps/gpu-runner/src/trainer-process';
 
 const RUNS = 3;
 const here = import.meta.dirname;
@@ -19,7 +20,7 @@ const out = path.join(os.tmpdir(), 'embolus-bench-inference');
 const width = Number(process.env.EMBOLUS_BENCH_WIDTH ?? 64);
 
 const torchJson = JSON.parse(
-  execFileSync(process.env.EMBOLUS_PYTHON ?? '/usr/bin/python3', [path.join(here, 'inference_torch.py'), '--out', out, '--width', String(width), '--runs', String(RUNS)], {
+  execFileSync(pythonExecutable(), [path.join(here, 'inference_torch.py'), '--out', out, '--width', String(width), '--runs', String(RUNS)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   }),

@@ -3,7 +3,7 @@ PyTorch side of `npm run bench:inference`: exports the paper-config phase-1 netw
 weights, seed 0) to ONNX and times the same graph in PyTorch eager (feature, logit and CAM) at
 batch 1 and 8 on CPU with 2 threads. Prints one JSON object on stdout.
 
-    /usr/bin/python3 bench/inference_torch.py --out /tmp/embolus-bench-inference [--width 64] [--runs 3]
+    python3 bench/inference_torch.py --out /tmp/embolus-bench-inference [--width 64] [--runs 3]
 """
 import argparse
 import json

@@ -3,7 +3,7 @@
  * phase1.onnx replaced by the quantised graph (manifest sha256 updated), runs it through the
  * serving path on held-out phantoms, and prints both evaluations side by side.
  *
- *   /usr/bin/python3 -m embolus_trainer.quantize --checkpoint data/demo/model/phase1/best.pt \
+ *   ${EMBOLUS_PYTHON:-python3} -m embolus_trainer.quantize --checkpoint data/demo/model/phase1/best.pt \
  *       --onnx models/demo/phase1.onnx --out /tmp/phase1.int8.onnx --cache data/demo/cache   (in apps/gpu-runner/trainer)
  *   npx tsx scripts/evaluate-int8.ts --model models/demo --int8 /tmp/phase1.int8.onnx --phantoms data/demo/phantoms-test
  *

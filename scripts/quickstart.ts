@@ -2,8 +2,7 @@
  * `npm run quickstart` (after `npm install`): the main job on the embedded default, end to end on
  * this machine, with nothing to configure and nothing from the network.
  *
- *  1. a synthetic CTPA study with emboli (a phantom; its pseudonym blanked, as a hospital
- *     de-identifies before upload),
+ *  1. a synthetic CTPA study with emboli (a phantom, anonymized as written, so the API accepts it),
  *  2. the API on Node over `data/quickstart/api` (SQLite file + blob folder),
  *  3. upload instance by instance over HTTP, submit,
  *  4. one `embolus runner` process with the demo model: series → preprocessing → two-phase model,
@@ -17,7 +16,6 @@ import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { AnalysisResultSchema, type AnalysisResult } from '@embolus/shared';
 import { formatReport } from '../apps/gpu-runner/src/commands/analyze';
-import { deidentifyCopy } from '../test/helpers/deidentify';
 import { ROOT, startApi, startRunner, stopRunner, uploadStudy, waitFor } from '../test/helpers/stack';
 
 const work = path.join(ROOT, 'data', 'quickstart');
@@ -29,7 +27,8 @@ async function main(): Promise<void> {
   say('1/5 phantom: one synthetic CTPA study with emboli (demo preset)');
   const ds = await writeDataset({ out: path.join(work, 'phantom'), studies: 1, seed: 3, positiveRate: 1, indeterminateRate: 0, study: { preset: 'demo' } });
   const study = ds.studies[0]!;
-  const upload = deidentifyCopy(path.join(ds.out, study.studyInstanceUid), path.join(work, 'upload'));
+  // Phantoms are anonymized as written (no PatientName, PatientID or StudyID): uploaded as they are.
+  const upload = path.join(ds.out, study.studyInstanceUid);
 
   say(`2/5 API on Node, embedded storage in ${path.relative(process.cwd(), path.join(work, 'api'))} (SQLite + folder)`);
   const api = await startApi(path.join(work, 'api'));

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { AnalysisResultSchema, type AnalysisResult } from '@embolus/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deidentifyCopy } from './helpers/deidentify';
 import { DEMO_MODEL, dicomFiles, embolus, startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api, type RunnerProcess } from './helpers/stack';
 
 const tmp = tempDir('e2e-analysis');
@@ -19,8 +18,8 @@ let studyDir: string;
 
 beforeAll(async () => {
   const ds = await writeDataset({ out: path.join(tmp.dir, 'phantoms'), studies: 1, seed: 11, positiveRate: 1, study: { preset: 'demo' } });
-  // The files a hospital would upload: de-identified copies (and `embolus analyze` reads the same).
-  studyDir = deidentifyCopy(path.join(ds.out, ds.studies[0]!.studyInstanceUid), path.join(tmp.dir, 'study', ds.studies[0]!.studyInstanceUid));
+  // Phantoms are anonymized as written: the API takes these files, and `embolus analyze` reads the same.
+  studyDir = path.join(ds.out, ds.studies[0]!.studyInstanceUid);
   api = await startApi(path.join(tmp.dir, 'api'));
   clinician = await api.key('clinician');
   runner = startRunner(api, await api.key('runner'), path.join(tmp.dir, 'runner'), ['--health-port', '0', '--lease-seconds', '30']);

@@ -6,7 +6,6 @@
 import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deidentifyCopy } from './helpers/deidentify';
 import { startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api, type RunnerProcess } from './helpers/stack';
 
 const tmp = tempDir('e2e-crash');
@@ -16,7 +15,7 @@ let studyDir: string;
 
 beforeAll(async () => {
   const ds = await writeDataset({ out: path.join(tmp.dir, 'phantoms'), studies: 1, seed: 12, study: { preset: 'demo' } });
-  studyDir = deidentifyCopy(path.join(ds.out, ds.studies[0]!.studyInstanceUid), path.join(tmp.dir, 'study'));
+  studyDir = path.join(ds.out, ds.studies[0]!.studyInstanceUid);
   api = await startApi(path.join(tmp.dir, 'api'));
 });
 

@@ -40,7 +40,6 @@ describe('the runner image’s startup command', () => {
           EMBOLUS_DATA_ROOT: tmp.dir,
           EMBOLUS_HEALTH_PORT: '0',
           EMBOLUS_HEALTH_HOST: '127.0.0.1',
-          EMBOLUS_PYTHON: '/usr/bin/python3',
           EMBOLUS_API_URL: api.url,
           EMBOLUS_RUNNER_KEY: await api.key('runner'),
         },

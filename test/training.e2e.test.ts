@@ -9,7 +9,6 @@ import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { ALL_LABELS, AnalysisResultSchema } from '@embolus/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deidentifyCopy } from './helpers/deidentify';
 import { startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api, type RunnerProcess } from './helpers/stack';
 
 const tmp = tempDir('e2e-training');
@@ -22,7 +21,7 @@ let studies: string[];
 beforeAll(async () => {
   // Seed 25 splits 8 studies 2:1:1 into 3 train, 4 validation (2 negative exams, 2 positive), 1 test.
   const ds = await writeDataset({ out: path.join(tmp.dir, 'data', 'dataset'), studies: 8, seed: 25, rsnaLayout: true, study: { preset: 'demo' } });
-  studies = ds.studies.slice(0, 2).map((s, i) => deidentifyCopy(path.join(ds.out, s.studyInstanceUid), path.join(tmp.dir, `upload-${i}`)));
+  studies = ds.studies.slice(0, 2).map((s) => path.join(ds.out, s.studyInstanceUid));
   api = await startApi(path.join(tmp.dir, 'api'));
   admin = await api.key('admin');
   clinician = await api.key('clinician');

@@ -9,9 +9,14 @@ import { EmbolusError } from '@embolus/shared';
 
 export const TRAINER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../trainer');
 
-/** Debian's interpreter has python3-torch; a GPU image may point EMBOLUS_PYTHON elsewhere. */
-export function pythonExecutable(): string {
-  return process.env.EMBOLUS_PYTHON ?? '/usr/bin/python3';
+/**
+ * The Python interpreter for the trainer and the Python tools: the one setting `EMBOLUS_PYTHON`
+ * (a command on PATH or a path), default `python3` on PATH. It needs torch, torchvision, onnx and
+ * numpy (Debian: python3-torch python3-torchvision python3-onnx python3-numpy); a GPU image or a
+ * virtual environment points it elsewhere.
+ */
+export function pythonExecutable(env: NodeJS.ProcessEnv = process.env): string {
+  return env.EMBOLUS_PYTHON?.trim() || 'python3';
 }
 
 /**

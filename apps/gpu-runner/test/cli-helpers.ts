@@ -7,9 +7,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const BIN = path.resolve(here, '../bin/embolus.mjs');
 export const SHARED_DATA = process.env.EMBOLUS_SHARED_DATA ?? path.resolve(here, '../../../../shared/data');
 
-export function embolus(args: string[], opts: { cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function embolus(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: opts.cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: opts.cwd, maxBuffer: 64 << 20, ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

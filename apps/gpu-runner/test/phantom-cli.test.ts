@@ -6,6 +6,7 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readDicomInfo } from '@embolus/dicom';
 import { scanFolder } from '@embolus/dicom/node';
 import { embolus } from './cli-helpers';
 
@@ -46,7 +47,7 @@ describe('embolus phantom', () => {
     expect(scan.plans[0]!.slices).toHaveLength(32);
   });
 
-  it('gives the same files for the same seed', async () => {
+  it('gives the same files for the same seed, anonymized unless --identified', async () => {
     const a = await mkdtemp(path.join(tmpdir(), 'embolus-phantom-a-'));
     const b = await mkdtemp(path.join(tmpdir(), 'embolus-phantom-b-'));
     const args = ['--studies', '1', '--seed', '3', '--quiet', ...SMALL];
@@ -59,6 +60,16 @@ describe('embolus phantom', () => {
     expect((await readdir(path.join(b, dir))).sort()).toEqual(files);
     const first = path.join(dir, files[0]!);
     expect(Buffer.compare(await readFile(path.join(a, first)), await readFile(path.join(b, first)))).toBe(0);
+    // Anonymized as written; --identified writes the pseudonym and a StudyID into the same file.
+    const c = await mkdtemp(path.join(tmpdir(), 'embolus-phantom-c-'));
+    expect((await embolus(['phantom', '--out', c, ...args, '--identified'])).code).toBe(0);
+    const header = async (root: string) => readDicomInfo(new Uint8Array(await readFile(path.join(root, first)))).parsed.dataSet;
+    const plain = await header(a);
+    const named = await header(c);
+    for (const tag of ['x00100010', 'x00100020', 'x00200010']) expect(plain.elements[tag]?.length, tag).toBe(0);
+    expect(named.string('x00100020')).toMatch(/^PHANTOM-\d+$/);
+    expect(named.string('x00100010')).toBe(named.string('x00100020'));
+    expect(named.string('x00200010')).toBe('1');
   });
 
   it('exits 1 with a usage line for missing or bad arguments', async () => {

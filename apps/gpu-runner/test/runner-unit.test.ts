@@ -4,6 +4,9 @@
  * error mapping against a local HTTP server, and the model store's refusal of unknown versions.
  */
 import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DicomError } from '@embolus/dicom';
 import { InferenceError } from '@embolus/inference';
 import { PreprocessError } from '@embolus/preprocess';
@@ -17,6 +20,7 @@ import { classifyError, RunnerError } from '../src/runner/errors';
 import { parseNvidiaSmi } from '../src/runner/health';
 import { jsonLogger, redact } from '../src/runner/log';
 import { ModelStore } from '../src/runner/models';
+import { Runner } from '../src/runner/runner';
 
 describe('backoff', () => {
   it('doubles up to the cap, with jitter in the upper half', () => {
@@ -99,6 +103,9 @@ describe('API client', () => {
       hits[k] = (hits[k] ?? 0) + 1;
       if (k === '/flaky' && hits[k]! < 3) return res.writeHead(503).end();
       if (k === '/flaky') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      if (k === '/outage' && hits[k]! <= 8) return res.writeHead(hits[k]! % 2 ? 503 : 502).end();
+      if (k === '/outage') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      if (k === '/broken') return res.writeHead(500).end();
       if (k === '/lost') return res.writeHead(409, { 'content-type': 'application/json' }).end('{"error":{"code":"LEASE_LOST","message":"x","details":{}}}');
       if (k === '/denied') return res.writeHead(401).end();
       if (k === '/v1/runner/jobs/claim') return res.writeHead(204).end();
@@ -121,10 +128,89 @@ describe('API client', () => {
     await expect(down.request({ method: 'GET', path: '/x', retries: 2 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE', retryable: true });
   });
 
+  it('scoped to a job, waits out an unreachable API until the lease ends, but not a 500', async () => {
+    const c = new ApiClient(url, 'key', { baseMs: 5, maxMs: 20 });
+    // Eight 502/503 answers: more than `retries`, fewer than the deadline allows.
+    await expect(c.request({ method: 'GET', path: '/outage', retries: 2 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE', retryable: true });
+    hits['/outage'] = 0;
+    const job = c.forJob({ deadline: () => Date.now() + 10_000 });
+    expect(await job.json({ method: 'GET', path: '/outage', retries: 2 })).toEqual({ ok: true });
+    expect(hits['/outage']).toBe(9);
+    // A 500 is the API answering badly: the bounded count, then API_ERROR (a counted failure).
+    await expect(job.request({ method: 'GET', path: '/broken', retries: 2 })).rejects.toMatchObject({ code: 'API_ERROR', retryable: true, details: { status: 500 } });
+    expect(hits['/broken']).toBe(3);
+    // Nothing listens: retried until the deadline, then API_UNAVAILABLE.
+    const down = new ApiClient('http://127.0.0.1:1', 'key', { baseMs: 5, maxMs: 20 });
+    const t0 = Date.now();
+    await expect(down.forJob({ deadline: () => t0 + 1000 }).request({ method: 'GET', path: '/x', retries: 0 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
+    // The last try falls just before the deadline (within 200 ms of it), not after.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(800);
+    expect(Date.now() - t0).toBeLessThan(1100);
+    // A call never waits longer than maxWaitMs, even while the lease holds.
+    const t1 = Date.now();
+    await expect(down.forJob({ deadline: () => t1 + 60_000, maxWaitMs: 600 }).request({ method: 'GET', path: '/x', retries: 0 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
+    expect(Date.now() - t1).toBeLessThan(700);
+    // A cancelled job stops waiting and throws the reason it was cancelled with.
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new RunnerError('LEASE_LOST', 'x')), 50);
+    await expect(down.forJob({ deadline: () => Date.now() + 60_000, signal: ac.signal }).request({ method: 'GET', path: '/x' })).rejects.toMatchObject({ code: 'LEASE_LOST' });
+  });
+
   it('refuses a model version that is neither local nor downloadable', async () => {
     const store = new ModelStore([], '/nonexistent-cache');
     await store.init();
     expect(() => store.get(null, new ApiClient(url, 'k'))).toThrow(/no model version/);
     await expect(store.get('v9', new ApiClient(url, 'k'), { version: 'v9', sha256: 'a'.repeat(64), downloadable: false })).rejects.toMatchObject({ code: 'MODEL_UNAVAILABLE', retryable: true });
   });
+});
+
+describe('a job whose API stays unreachable for its whole lease', () => {
+  it('is released (its attempt not spent), not failed', async () => {
+    // A fake API: one analysis job to claim; heartbeats and the instance list answer 503
+    // (a storage outage), so the lease is never extended and the job's wait ends with it.
+    const calls: string[] = [];
+    const api = createServer((req, res) => {
+      const route = `${req.method} ${(req.url ?? '').replace(/\/jobs\/j1\//, '/jobs/:id/')}`;
+      calls.push(route);
+      req.resume();
+      const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (route === 'POST /v1/runner/jobs/claim') {
+        if (calls.filter((c) => c === route).length > 1) return res.writeHead(204).end();
+        return json(200, { job: { id: 'j1', kind: 'analysis', studyId: 's1', payload: {}, attempts: 1, maxAttempts: 3 }, leaseToken: 't', leaseExpiresAt: new Date(Date.now() + 8000).toISOString() });
+      }
+      if (route === 'POST /v1/runner/jobs/:id/release' || route === 'POST /v1/runner/jobs/:id/fail') return json(200, {});
+      return json(503, { error: { code: 'STORAGE_UNAVAILABLE', message: 'storage failed', details: {} } });
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    const work = await mkdtemp(path.join(tmpdir(), 'embolus-runner-release-'));
+    const runner = new Runner({
+      api: `http://127.0.0.1:${(api.address() as { port: number }).port}`,
+      key: 'k',
+      concurrency: 1,
+      kinds: ['analysis'],
+      leaseSeconds: 8,
+      pollMs: 50,
+      graceMs: 0,
+      modelDirs: [],
+      workDir: work,
+      dataRoot: work,
+      minSlices: 10,
+      cam: false,
+      logger: jsonLogger('error', () => undefined),
+    });
+    try {
+      await runner.start();
+      const end = Date.now() + 20_000;
+      while (runner.counters.released + runner.counters.failed === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(runner.counters).toMatchObject({ claimed: 1, released: 1, failed: 0 });
+      expect(calls).toContain('POST /v1/runner/jobs/:id/release');
+      expect(calls).not.toContain('POST /v1/runner/jobs/:id/fail');
+      // The instance list was retried past its count (4) until the lease ran out.
+      expect(calls.filter((c) => c === 'GET /v1/runner/jobs/:id/instances').length).toBeGreaterThan(5);
+    } finally {
+      await runner.stop(0);
+      api.close();
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -1,12 +1,14 @@
 /**
  * `embolus train demo` refuses a work folder whose cache holds another phantom set's studies;
- * `embolus train <module>` reads paths relative to the folder it is run in.
+ * `embolus train <module>` reads paths relative to the folder it is run in, with the interpreter
+ * EMBOLUS_PYTHON names (default python3 on PATH).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pythonExecutable } from '../src/trainer-process';
 import { embolus } from './cli-helpers';
 
 describe('embolus train demo', () => {
@@ -39,6 +41,25 @@ describe('embolus train <module>', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/unknown key\(s\) \['widht'\]/);
       expect(r.stderr).toMatch(/error TRAINER_FAILED: trainer module train_phase1 exited with 1/);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('starts the interpreter EMBOLUS_PYTHON names, python3 on PATH by default', async () => {
+    expect(pythonExecutable({})).toBe('python3');
+    expect(pythonExecutable({ EMBOLUS_PYTHON: ' ' })).toBe('python3');
+    expect(pythonExecutable({ EMBOLUS_PYTHON: '/opt/venv/bin/python' })).toBe('/opt/venv/bin/python');
+    const cwd = await mkdtemp(path.join(tmpdir(), 'embolus-train-python-'));
+    try {
+      // A stand-in interpreter that records how it was called and fails with its own code.
+      const fake = path.join(cwd, 'fake-python');
+      await writeFile(fake, `#!/bin/sh\necho "$@" > '${path.join(cwd, 'args')}'\nexit 3\n`);
+      await chmod(fake, 0o755);
+      const r = await embolus(['train', 'phase1', '--cache', 'c', '--out', 'o'], { cwd, env: { EMBOLUS_PYTHON: fake } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/error TRAINER_FAILED: trainer module train_phase1 exited with 3/);
+      expect((await readFile(path.join(cwd, 'args'), 'utf8')).trim()).toBe('-m embolus_trainer.train_phase1 --cache c --out o');
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }

@@ -1,11 +1,11 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Generate reference-decode fixtures for the TypeScript DICOM decoder tests.
 
 Run from the repository root (/work/main) with Debian's Python (NOT the pyenv
 ``python3`` on PATH), which has python3-pydicom 2.3.1, python3-gdcm and
 python3-numpy installed as Debian packages:
 
-    /usr/bin/python3 packages/dicom/scripts/make_reference_fixtures.py
+    python3 packages/dicom/scripts/make_reference_fixtures.py
 
 Optional arguments: ``--data-root DIR`` (default /work/shared/data),
 ``--out FILE`` (default packages/dicom/test/fixtures/reference.json next to

@@ -1,7 +1,10 @@
 /**
  * Writes one CT slice as a DICOM Part 10 file with dcmjs: CT Image Storage, Explicit VR Little
- * Endian, MONOCHROME2, 16 bits allocated. The patient module carries only a pseudonym and says
- * the identity was removed; the descriptions say the images are synthetic.
+ * Endian, MONOCHROME2, 16 bits allocated. The patient module says the identity was removed and,
+ * by default, leaves PatientName, PatientID and StudyID empty (zero-length, as the PS3.15 Basic
+ * Profile's Z action does), so the files pass the API's anonymization check as they are. The
+ * identified variant writes a pseudonym there (and StudyID 1), for tests of that check.
+ * The descriptions say the images are synthetic.
  */
 import { createRequire } from 'node:module';
 import type { PixelStorage } from './options';
@@ -34,8 +37,10 @@ export interface SeriesHeader {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   frameOfReferenceUid: string;
-  /** PatientName and PatientID, e.g. `PHANTOM-12`. */
+  /** The study's pseudonym, e.g. `PHANTOM-12`. */
   pseudonym: string;
+  /** Writes the pseudonym as PatientName and PatientID and a StudyID (refused by the API); default: all empty. */
+  identified: boolean;
   rows: number;
   cols: number;
   pixelSpacingMm: number;
@@ -83,8 +88,8 @@ function seriesAttributes(h: SeriesHeader): Record<string, unknown> {
     StudyDescription: 'SYNTHETIC CT PULMONARY ANGIOGRAM',
     SeriesDescription: SYNTHETIC_DESCRIPTION,
     ManufacturerModelName: 'embolus-phantom',
-    PatientName: h.pseudonym,
-    PatientID: h.pseudonym,
+    PatientName: h.identified ? h.pseudonym : '',
+    PatientID: h.identified ? h.pseudonym : '',
     PatientBirthDate: '',
     PatientSex: '',
     PatientIdentityRemoved: 'YES',
@@ -98,7 +103,7 @@ function seriesAttributes(h: SeriesHeader): Record<string, unknown> {
     PatientPosition: 'HFS',
     StudyInstanceUID: h.studyInstanceUid,
     SeriesInstanceUID: h.seriesInstanceUid,
-    StudyID: '1',
+    StudyID: h.identified ? '1' : '',
     SeriesNumber: 2,
     AcquisitionNumber: 1,
     ImageOrientationPatient: [1, 0, 0, 0, 1, 0],

@@ -25,8 +25,14 @@ export type Preset = 'full' | 'demo';
 export interface StudyOptions {
   /** Non-negative integer; the same seed and options give byte-identical files. */
   seed: number;
-  /** Number in the pseudonym `PHANTOM-<n>` (PatientName and PatientID); defaults to the seed. */
+  /** Number in the pseudonym `PHANTOM-<n>` (the manifest's `patientId`); defaults to the seed. */
   patientNumber?: number;
+  /**
+   * Writes the pseudonym as PatientName and PatientID, and StudyID 1: values the API refuses as
+   * not anonymized, for tests of that refusal. Default false: those attributes are empty and the
+   * files are accepted as they are.
+   */
+  identified?: boolean;
   /** Forces the study kind; otherwise drawn with `positiveRate` and `indeterminateRate`. */
   kind?: StudyKind;
   /** Probability of a positive study when `kind` is unset (default 0.5). */

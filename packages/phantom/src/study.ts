@@ -29,7 +29,7 @@ export interface PhantomFile {
 export interface PhantomStudy {
   studyInstanceUid: string;
   seriesInstanceUid: string;
-  /** The pseudonym written as PatientName and PatientID. */
+  /** The study's pseudonym (written as PatientName and PatientID only with `identified`). */
   patientId: string;
   kind: StudyKind;
   protocol: ScanProtocol;
@@ -145,6 +145,7 @@ export function generateStudy(options: StudyOptions): PhantomStudy {
     seriesInstanceUid: uids.series,
     frameOfReferenceUid: uids.frameOfReference,
     pseudonym: patientId,
+    identified: options.identified === true,
     rows: n,
     cols: n,
     pixelSpacingMm: ps,

@@ -36,9 +36,26 @@ describe.each(['signed', 'unsigned'] as const)('DICOM output, %s storage', (stor
     expect(plane.sliceThickness).toBe(2.5);
     expect(plane.imagePositionPatient).toEqual(study.truth.origin);
     const ds = parsed.dataSet;
+    // Anonymized as written: PatientName, PatientID and StudyID present but empty.
+    for (const tag of ['x00100010', 'x00100020', 'x00200010']) {
+      expect(ds.elements[tag], tag).toBeDefined();
+      expect(ds.elements[tag]!.length, tag).toBe(0);
+    }
+    expect(ds.string('x00120062')).toBe('YES');
+  });
+
+  it('writes the pseudonym and a StudyID only in the identified variant; pixels and UIDs are the same', () => {
+    const identified = generateStudy({ ...SMALL, matrix: 160, seed: 21, kind: 'positive', storage, noiseHu: 0, identified: true });
+    const ds = readDicomInfo(identified.files[0]!.bytes).parsed.dataSet;
     expect(ds.string('x00100010')).toBe(study.patientId);
     expect(ds.string('x00100020')).toMatch(/^PHANTOM-\d+$/);
-    expect(ds.string('x00120062')).toBe('YES');
+    expect(ds.string('x00200010')).toBe('1');
+    expect(identified.files.map((f) => f.sopInstanceUid)).toEqual(study.files.map((f) => f.sopInstanceUid));
+    const pixels = (bytes: Uint8Array) => {
+      const p = readDicomInfo(bytes).parsed.dataSet.elements['x7fe00010']!;
+      return Buffer.from(bytes.subarray(p.dataOffset, p.dataOffset + p.length));
+    };
+    expect(pixels(identified.files[3]!.bytes).equals(pixels(study.files[3]!.bytes))).toBe(true);
   });
 
   it('plans as one axial series ordered like files, sliceLabels and truth', async () => {

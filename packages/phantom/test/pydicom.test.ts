@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { generateStudy } from '../src/index';
 import { SMALL } from './helpers';
 
-const PYTHON = '/usr/bin/python3';
+// The repository's one Python setting (see apps/gpu-runner/src/trainer-process.ts).
+const PYTHON = process.env.EMBOLUS_PYTHON?.trim() || 'python3';
 const probe = spawnSync(PYTHON, ['-c', 'import pydicom, numpy'], { encoding: 'utf8' });
 const available = probe.status === 0;
 if (!available) console.warn(`skipping the pydicom test: ${PYTHON} cannot import pydicom and numpy (apt-get install python3-pydicom)`);
@@ -31,7 +32,9 @@ print(json.dumps({
 describe('pydicom', () => {
   it.skipIf(!available)('reads a generated file: header and HU agree with the generator', async () => {
     for (const storage of ['signed', 'unsigned'] as const) {
-      const study = generateStudy({ ...SMALL, seed: 3, storage });
+      // One of each variant: anonymized (default, PatientID empty) and identified (the pseudonym).
+      const identified = storage === 'signed';
+      const study = generateStudy({ ...SMALL, seed: 3, storage, identified });
       const file = study.files[24]!;
       const dir = await mkdtemp(path.join(tmpdir(), 'phantom-pydicom-'));
       const target = path.join(dir, `${file.sopInstanceUid}.dcm`);
@@ -47,7 +50,7 @@ describe('pydicom', () => {
         cols: 96,
         bits: 16,
         signed: storage === 'signed' ? 1 : 0,
-        patientId: study.patientId,
+        patientId: identified ? study.patientId : '',
         removed: 'YES',
       });
       expect(info.description).toMatch(/SYNTHETIC/);

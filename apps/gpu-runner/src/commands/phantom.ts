@@ -4,7 +4,10 @@
  *   embolus phantom --out <dir> --studies N --seed S [--positive-rate p] [--indeterminate-rate q]
  *                   [--rsna-layout] [--preset full|demo] [--matrix M] [--slices K | --z-extent mm]
  *                   [--slice-thickness mm] [--slice-spacing mm] [--storage signed|unsigned]
- *                   [--noise hu] [--json] [--quiet]
+ *                   [--noise hu] [--identified] [--json] [--quiet]
+ *
+ * The files are anonymized as written (PatientName, PatientID and StudyID empty), so the API
+ * accepts them; --identified writes a pseudonym there instead, which the API refuses (for tests).
  *
  * Files go to `<out>/<StudyUID>/<SeriesUID>/<SOPUID>.dcm`, the ground truth to
  * `<out>/phantom-manifest.json`, and with --rsna-layout the labels to `<out>/train.csv`.
@@ -17,7 +20,7 @@ import { UsageError } from '../cli';
 const USAGE =
   'usage: embolus phantom --out <dir> --studies N --seed S [--positive-rate p] [--indeterminate-rate q] [--rsna-layout]\n' +
   '       [--preset full|demo] [--matrix M] [--slices K | --z-extent mm] [--slice-thickness mm] [--slice-spacing mm]\n' +
-  '       [--storage signed|unsigned] [--noise hu] [--json] [--quiet]';
+  '       [--storage signed|unsigned] [--noise hu] [--identified] [--json] [--quiet]';
 
 const OPTIONS = {
   out: { type: 'string' },
@@ -34,6 +37,7 @@ const OPTIONS = {
   'slice-spacing': { type: 'string' },
   storage: { type: 'string' },
   noise: { type: 'string' },
+  identified: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   quiet: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -86,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
     sliceSpacingMm: num(values, 'slice-spacing'),
     storage: choice<PixelStorage>(values, 'storage', ['signed', 'unsigned']),
     noiseHu: num(values, 'noise'),
+    identified: values.identified === true ? true : undefined,
   };
   for (const key of Object.keys(study) as (keyof typeof study)[]) if (study[key] === undefined) delete study[key];
 

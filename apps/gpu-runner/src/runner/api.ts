@@ -3,6 +3,12 @@
  * errors, 5xx, 429) are retried with backoff inside a call up to `retries` times; the API's
  * runner calls are idempotent under a lease (complete replays, artifacts replace), so a retry
  * after a lost response is safe.
+ *
+ * A client scoped to a job (`forJob`) keeps retrying while the API is *unreachable* (no response,
+ * 502, 503, 504, 429) until the job's lease would end, whatever `retries` says: an outage is the
+ * infrastructure's fault and must not fail the job (failing would spend one of its attempts).
+ * A 500 is the API answering badly, possibly for this request every time, so it keeps the
+ * bounded count and then fails (counted), which bounds a job that always breaks the API.
  */
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff';
 import { RunnerError } from './errors';
@@ -20,6 +26,24 @@ export interface DeployedModel {
   sha256: string;
   downloadable: boolean;
 }
+
+/** Where a job-scoped client's retries end. */
+export interface JobScope {
+  /** Epoch ms until which an unreachable API is retried (the end of the job's lease). */
+  deadline(): number;
+  /** Cancels the job: waits between retries end, and the call throws the abort reason. */
+  signal?: AbortSignal;
+  /** The longest one call waits for the API, even while heartbeats keep the lease (default 10 min). */
+  maxWaitMs?: number;
+}
+
+/** Default {@link JobScope.maxWaitMs}: a route that stays unavailable while others answer is not waited on forever. */
+const MAX_OUTAGE_WAIT_MS = 10 * 60_000;
+/** Too little time left before the deadline for another wait and try. */
+const MIN_LAST_WAIT_MS = 200;
+
+/** Statuses that mean the API (or what fronts it) is not there right now, rather than answering badly. */
+const UNREACHABLE_STATUS = new Set([429, 502, 503, 504]);
 
 /** Options of one request. */
 interface Call {
@@ -41,11 +65,34 @@ export class ApiClient {
     private readonly key: string,
     private readonly backoff: BackoffPolicy = { baseMs: 250, maxMs: 5_000 },
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly scope?: JobScope,
   ) {}
+
+  /** The same client for one job: an unreachable API is retried until `scope.deadline()`. */
+  forJob(scope: JobScope): ApiClient {
+    return new ApiClient(this.baseUrl, this.key, this.backoff, this.fetchImpl, scope);
+  }
+
+  /**
+   * The wait before the next try after `failures` failed tries of a call begun at `startedAt`, or
+   * null to give up. Past the `retries` count a job-scoped call goes on while the API is
+   * unreachable, its last wait shortened so that the last try falls just before the deadline.
+   */
+  private nextWait(failures: number, retries: number, unreachable: boolean, startedAt: number): number | null {
+    const delay = backoffDelay(failures + 1, this.backoff);
+    if (failures < retries) return delay;
+    if (!unreachable || this.scope === undefined) return null;
+    const left = Math.min(this.scope.deadline(), startedAt + (this.scope.maxWaitMs ?? MAX_OUTAGE_WAIT_MS)) - Date.now();
+    return left >= MIN_LAST_WAIT_MS ? Math.min(delay, left - MIN_LAST_WAIT_MS / 2) : null;
+  }
 
   /** Sends one request; resolves with the response of a 2xx, throws a RunnerError otherwise. */
   async request(c: Call): Promise<Response> {
     const retries = c.retries ?? 4;
+    const startedAt = Date.now();
+    const signal = c.signal ?? this.scope?.signal;
+    const cancelled = (cause?: unknown) =>
+      signal?.reason instanceof RunnerError ? signal.reason : new RunnerError('SHUTDOWN', 'the request was cancelled', { cause, retryable: true });
     for (let failures = 0; ; failures++) {
       let res: Response;
       try {
@@ -59,18 +106,23 @@ export class ApiClient {
           headers['content-type'] = c.contentType ?? 'application/octet-stream';
           body = c.body as unknown as RequestInit['body'];
         }
-        res = await this.fetchImpl(new URL(c.path, this.baseUrl), { method: c.method, headers, ...(body !== undefined ? { body } : {}), ...(c.signal ? { signal: c.signal } : {}) });
+        res = await this.fetchImpl(new URL(c.path, this.baseUrl), { method: c.method, headers, ...(body !== undefined ? { body } : {}), ...(signal ? { signal } : {}) });
       } catch (e) {
-        if (c.signal?.aborted) throw new RunnerError('SHUTDOWN', 'the request was cancelled', { cause: e, retryable: true });
-        if (failures >= retries) throw new RunnerError('API_UNAVAILABLE', `cannot reach the API (${(e as Error).name})`, { cause: e, retryable: true });
-        await sleep(backoffDelay(failures + 1, this.backoff), c.signal);
+        if (signal?.aborted) throw cancelled(e);
+        const wait = this.nextWait(failures, retries, true, startedAt);
+        if (wait === null) throw new RunnerError('API_UNAVAILABLE', `cannot reach the API (${(e as Error).name})`, { cause: e, retryable: true });
+        await sleep(wait, signal);
+        if (signal?.aborted) throw cancelled();
         continue;
       }
       if (res.ok) return res;
-      const transient = res.status >= 500 || res.status === 429;
-      if (transient && failures < retries) {
+      const unreachable = UNREACHABLE_STATUS.has(res.status);
+      const transient = unreachable || res.status >= 500;
+      const wait = transient ? this.nextWait(failures, retries, unreachable, startedAt) : null;
+      if (wait !== null) {
         await res.body?.cancel();
-        await sleep(backoffDelay(failures + 1, this.backoff), c.signal);
+        await sleep(wait, signal);
+        if (signal?.aborted) throw cancelled();
         continue;
       }
       const err = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
@@ -78,7 +130,9 @@ export class ApiClient {
       const message = `${c.method} ${c.path.replace(/\/instances\/[^/]+$/, '/instances/…')}: ${res.status} ${code}`;
       if (res.status === 401 || res.status === 403) throw new RunnerError('UNAUTHORIZED', `${message}: the runner key is missing, revoked or not a runner key`);
       if (code === 'LEASE_LOST') throw new RunnerError('LEASE_LOST', message, { details: { status: res.status } });
-      throw new RunnerError(transient ? 'API_UNAVAILABLE' : 'API_ERROR', message, { retryable: transient, details: { status: res.status, apiCode: code } });
+      // Unreachable: an infrastructure failure (the job is released, its attempt not spent).
+      // A 500: the API answered badly; retryable, but counted, so it cannot loop forever.
+      throw new RunnerError(unreachable ? 'API_UNAVAILABLE' : 'API_ERROR', message, { retryable: transient, details: { status: res.status, apiCode: code } });
     }
   }
 

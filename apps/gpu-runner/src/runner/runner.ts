@@ -105,6 +105,7 @@ export class Runner {
     const signal = this.stopping.signal;
     while (!signal.aborted) {
       let claim: ClaimedJob | null;
+      const sentAt = Date.now();
       try {
         claim = await this.api.claim(this.o.kinds, this.o.leaseSeconds, signal);
         this.apiState.consecutiveFailures = 0;
@@ -132,13 +133,13 @@ export class Runner {
         await sleep(this.o.pollMs / 2 + Math.random() * this.o.pollMs, signal);
         continue;
       }
-      await this.process(claim);
+      await this.process(claim, sentAt);
     }
   }
 
-  private async process(claim: ClaimedJob): Promise<void> {
+  private async process(claim: ClaimedJob, claimSentAt: number): Promise<void> {
     const { job } = claim;
-    const keeper = new LeaseKeeper(claim, this.api, this.o.leaseSeconds, this.o.logger);
+    const keeper = new LeaseKeeper(claim, this.api, this.o.leaseSeconds, this.o.logger, claimSentAt);
     this.active.set(job.id, { kind: job.kind, keeper, startedAt: new Date().toISOString() });
     this.state = 'working';
     this.counters.claimed++;
@@ -156,36 +157,40 @@ export class Runner {
       else body = { result: await runEvaluation(ctx, { dataRoot: o.dataRoot, models: this.models }) };
       ctx.check();
       await keeper.stop();
-      const done = await this.api.complete(job.id, claim.leaseToken, body);
+      const done = await keeper.reportApi.complete(job.id, claim.leaseToken, body);
       this.counters.completed++;
       this.log('info', 'job.completed', { jobId: job.id, kind: job.kind, ms: Math.round(performance.now() - t0), status: done.replay ? 'replay' : 'stored' });
     } catch (e) {
       await keeper.stop();
-      await this.report(claim, classifyError(e), Math.round(performance.now() - t0));
+      await this.report(claim, keeper.reportApi, classifyError(e), Math.round(performance.now() - t0));
     } finally {
       this.active.delete(job.id);
       if (this.active.size === 0 && this.state === 'working') this.state = 'idle';
     }
   }
 
-  /** Tells the API how the job ended badly: released (shutdown), nothing (lease lost), or failed. */
-  private async report(claim: ClaimedJob, err: RunnerError, ms: number): Promise<void> {
+  /**
+   * Tells the API how the job ended badly: nothing (lease lost), released (shutdown, or the API
+   * stayed unreachable for the whole lease: neither is the job's fault, so the attempt is not
+   * spent), or failed (the job's own failure, counted).
+   */
+  private async report(claim: ClaimedJob, api: ApiClient, err: RunnerError, ms: number): Promise<void> {
     const { job } = claim;
     try {
       if (err.code === 'LEASE_LOST') {
         this.counters.leaseLost++;
         this.log('warn', 'job.abandoned', { jobId: job.id, code: err.code, ms });
-      } else if (err.code === 'SHUTDOWN') {
-        await this.api.release(job.id, claim.leaseToken);
+      } else if (err.code === 'SHUTDOWN' || err.code === 'API_UNAVAILABLE') {
+        await api.release(job.id, claim.leaseToken);
         this.counters.released++;
-        this.log('info', 'job.released', { jobId: job.id, kind: job.kind, ms });
+        this.log('info', 'job.released', { jobId: job.id, kind: job.kind, code: err.code, ms });
       } else {
-        await this.api.fail(job.id, claim.leaseToken, { code: err.code, message: err.message.slice(0, 1000) }, err.retryable);
+        await api.fail(job.id, claim.leaseToken, { code: err.code, message: err.message.slice(0, 1000) }, err.retryable);
         this.counters.failed++;
         this.log(err.retryable ? 'warn' : 'info', 'job.failed', { jobId: job.id, kind: job.kind, code: err.code, retryable: err.retryable, ms });
       }
     } catch (e) {
-      // The lease will expire and the API requeue the job; nothing else to do here.
+      // The lease will expire (or has: an outage as long as the lease) and the API requeue the job; nothing else to do here.
       this.log('error', 'job.report_failed', { jobId: job.id, code: classifyError(e).code, reason: err.code });
     }
   }

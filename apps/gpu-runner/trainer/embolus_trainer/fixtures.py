@@ -2,7 +2,7 @@
 Writes the TypeScript parity fixtures (packages/inference/test/fixtures/, < 2 MB): tiny-width ONNX
 exports of both phases with PyTorch reference outputs, and phase-2 sequence-builder cases.
 
-    cd apps/gpu-runner/trainer && /usr/bin/python3 -m embolus_trainer.fixtures [--out DIR]
+    cd apps/gpu-runner/trainer && python3 -m embolus_trainer.fixtures [--out DIR]
 
 phase1.onnx (width 2, D=16) and phase1_pool2.onnx (the same with the demo config's 2x2 input pool)
 are run on a [2,3,10,192,192] input that both sides generate:

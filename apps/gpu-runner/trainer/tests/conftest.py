@@ -1,10 +1,7 @@
-import os
-import sys
-
 import pytest
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# embolus_trainer is importable through pyproject.toml's `pythonpath`.
 torch.set_num_threads(2)
 
 from embolus_trainer.synth import make_cache  # noqa: E402
