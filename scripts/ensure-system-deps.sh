@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the system packages the tests need are there before `npm test` runs them: the Python
 # modules of the trainer tests and reference decoders (torch, torchvision, onnx, numpy, pytest,
-# pydicom), imported by the interpreter EMBOLUS_PYTHON names (default: python3 on PATH).
+# pydicom), imported by the interpreter EMBOLUS_PYTHON names (default: /usr/bin/python3 if present).
 #
 #  - all present: one line, exit 0;
 #  - missing, on Debian/Ubuntu as root: installs the Debian packages with apt-get, checks again;
@@ -11,7 +11,9 @@
 # Uses shell builtins, `id`, `apt-get` and the interpreter only, so it runs on a bare machine.
 set -euo pipefail
 
-PY="${EMBOLUS_PYTHON:-python3}"
+# Default: Debian's interpreter where it exists (apt installs into it; a pyenv or venv python3
+# earlier on PATH would not see the packages), else python3 on PATH. Same rule as the runner's.
+if [ -n "${EMBOLUS_PYTHON:-}" ]; then PY="$EMBOLUS_PYTHON"; elif [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 MODE="${EMBOLUS_SYSTEM_DEPS:-install}"
 # Python module : Debian package.
 REQUIRED=(torch:python3-torch torchvision:python3-torchvision onnx:python3-onnx numpy:python3-numpy pytest:python3-pytest pydicom:python3-pydicom)

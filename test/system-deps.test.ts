@@ -57,7 +57,8 @@ function run(m: Machine, env: Record<string, string> = {}) {
       ].join('\n'),
     );
   }
-  const r = spawnSync('/bin/bash', [SCRIPT], { env: { PATH: dir, ...env }, encoding: 'utf8' });
+  // EMBOLUS_PYTHON=python3 selects the stand-in on PATH over the default /usr/bin/python3.
+  const r = spawnSync('/bin/bash', [SCRIPT], { env: { PATH: dir, EMBOLUS_PYTHON: 'python3', ...env }, encoding: 'utf8' });
   const apt = readFileSync(state('apt.log'), 'utf8').trim().split('\n').filter(Boolean);
   return { code: r.status, stderr: r.stderr, apt, stillMissing: readFileSync(state('missing'), 'utf8').trim().split('\n').filter(Boolean) };
 }

@@ -3,6 +3,7 @@
  * line per epoch or stage, stderr human logs. Both are streamed to the caller.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbolusError } from '@embolus/shared';
@@ -11,12 +12,17 @@ export const TRAINER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 /**
  * The Python interpreter for the trainer and the Python tools: the one setting `EMBOLUS_PYTHON`
- * (a command on PATH or a path), default `python3` on PATH. It needs torch, torchvision, onnx and
+ * (a command on PATH or a path). The default is Debian's `/usr/bin/python3` where it exists, since that
+ * is the interpreter apt installs python3-torch & co. for (a pyenv or venv `python3` earlier on PATH
+ * would not see them), else `python3` on PATH. It needs torch, torchvision, onnx and
  * numpy (Debian: python3-torch python3-torchvision python3-onnx python3-numpy); a GPU image or a
  * virtual environment points it elsewhere.
  */
+/** Debian's interpreter, the one its python3-* packages install into. */
+export const DEBIAN_PYTHON = '/usr/bin/python3';
+
 export function pythonExecutable(env: NodeJS.ProcessEnv = process.env): string {
-  return env.EMBOLUS_PYTHON?.trim() || 'python3';
+  return env.EMBOLUS_PYTHON?.trim() || (existsSync(DEBIAN_PYTHON) ? DEBIAN_PYTHON : 'python3');
 }
 
 /**

@@ -8,7 +8,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pythonExecutable } from '../src/trainer-process';
+import { DEBIAN_PYTHON, pythonExecutable } from '../src/trainer-process';
 import { embolus } from './cli-helpers';
 
 describe('embolus train demo', () => {
@@ -46,9 +46,10 @@ describe('embolus train <module>', () => {
     }
   }, 60_000);
 
-  it('starts the interpreter EMBOLUS_PYTHON names, python3 on PATH by default', async () => {
-    expect(pythonExecutable({})).toBe('python3');
-    expect(pythonExecutable({ EMBOLUS_PYTHON: ' ' })).toBe('python3');
+  it("starts the interpreter EMBOLUS_PYTHON names, Debian's python3 by default", async () => {
+    const byDefault = existsSync(DEBIAN_PYTHON) ? DEBIAN_PYTHON : 'python3';
+    expect(pythonExecutable({})).toBe(byDefault);
+    expect(pythonExecutable({ EMBOLUS_PYTHON: ' ' })).toBe(byDefault);
     expect(pythonExecutable({ EMBOLUS_PYTHON: '/opt/venv/bin/python' })).toBe('/opt/venv/bin/python');
     const cwd = await mkdtemp(path.join(tmpdir(), 'embolus-train-python-'));
     try {

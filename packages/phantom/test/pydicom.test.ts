@@ -3,6 +3,7 @@
  * the same header and HU. Skipped, with the reason printed, where pydicom is not installed.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,8 @@ import { generateStudy } from '../src/index';
 import { SMALL } from './helpers';
 
 // The repository's one Python setting (see apps/gpu-runner/src/trainer-process.ts).
-const PYTHON = process.env.EMBOLUS_PYTHON?.trim() || 'python3';
+// The same default as the trainer's: Debian's interpreter, where apt installs pydicom.
+const PYTHON = process.env.EMBOLUS_PYTHON?.trim() || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const probe = spawnSync(PYTHON, ['-c', 'import pydicom, numpy'], { encoding: 'utf8' });
 const available = probe.status === 0;
 if (!available) console.warn(`skipping the pydicom test: ${PYTHON} cannot import pydicom and numpy (apt-get install python3-pydicom)`);
