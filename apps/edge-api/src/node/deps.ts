@@ -11,6 +11,8 @@ import { parseConfig } from '../env';
 import { consoleLogger, type Logger } from '../log';
 import { MemoryRateLimiter, StoreRateLimiter } from '../middleware/rate-limit';
 import { dispatchWebhooks } from '../webhooks/dispatch';
+import type { HostResolver } from '../webhooks/target';
+import { nodeResolver, socketAddress } from './resolve';
 
 /** Node dependencies and how to stop them. */
 export interface NodeRuntime {
@@ -24,7 +26,7 @@ export interface NodeRuntime {
 /** Opens `dataDir` (created if missing) and builds the app's dependencies. */
 export function openNodeRuntime(
   dataDir: string,
-  options: { env?: Record<string, string | undefined>; clock?: Clock; fetch?: typeof fetch; logger?: Logger } = {},
+  options: { env?: Record<string, string | undefined>; clock?: Clock; fetch?: typeof fetch; logger?: Logger; resolveHost?: HostResolver } = {},
 ): NodeRuntime {
   mkdirSync(dataDir, { recursive: true });
   const config = parseConfig(options.env ?? process.env);
@@ -55,6 +57,8 @@ export function openNodeRuntime(
     logger,
     rateLimiter: config.rateLimitStore === 'database' ? new StoreRateLimiter(store) : new MemoryRateLimiter(clock),
     fetch: options.fetch ?? fetch,
+    resolveHost: options.resolveHost ?? nodeResolver,
+    clientAddress: socketAddress,
     onResultStored: () => kick(),
   };
   return {
