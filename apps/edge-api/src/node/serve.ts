@@ -1,6 +1,8 @@
 /**
- * The HTTP server on Node (@hono/node-server), loopback by default.
+ * The HTTP server on Node (@hono/node-server), loopback by default, with bounds on slow or
+ * numerous clients: a header timeout, a body idle timeout and a connection cap.
  */
+import { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../app';
 import { openNodeRuntime, type NodeRuntime } from './deps';
@@ -17,15 +19,23 @@ export async function startServer(options: { dataDir: string; port: number; host
   const runtime = openNodeRuntime(options.dataDir, options.env ? { env: options.env } : {});
   if (options.dispatcher !== false) runtime.startDispatcher();
   const app = createApp(runtime.deps);
+  const { headersTimeoutMs, bodyIdleTimeoutMs, maxConnections } = runtime.deps.config;
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host ?? '127.0.0.1' }, () => resolve(s));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: options.port,
+        hostname: options.host ?? '127.0.0.1',
+        serverOptions: {
+          // Headers must arrive within headersTimeoutMs in total; Node checks at this interval.
+          headersTimeout: headersTimeoutMs,
+          connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
+        },
+      },
+      () => resolve(s),
+    );
   });
-  // Idle keep-alive connections stay open longer than the usual proxy and client idle timeouts
-  // (60 s), so the server is never the side that closes a connection a client is reusing.
-  if ('keepAliveTimeout' in server) {
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-  }
+  if (server instanceof Server) limitSlowClients(server, { headersTimeoutMs, bodyIdleTimeoutMs, maxConnections });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
@@ -36,4 +46,34 @@ export async function startServer(options: { dataDir: string; port: number; host
       await runtime.close();
     },
   };
+}
+
+/**
+ * Bounds what slow clients can hold: a connection that sends nothing for `headersTimeoutMs`
+ * before its headers, or pauses longer than `bodyIdleTimeoutMs` while its body is read, is
+ * closed; at most `maxConnections` are open at once (more are refused at accept). The idle timer
+ * runs only while the request is being received, so a handler busy with a large upload, or a
+ * download to a slow reader, is not cut off; idle keep-alive connections keep Node's own timer.
+ */
+export function limitSlowClients(server: Server, limits: { headersTimeoutMs: number; bodyIdleTimeoutMs: number; maxConnections: number }): void {
+  server.maxConnections = limits.maxConnections;
+  // Idle keep-alive connections stay open longer than the usual proxy and client idle timeouts
+  // (60 s), so the server is never the side that closes a connection a client is reusing.
+  server.keepAliveTimeout = 65_000;
+  // A socket timeout with no 'timeout' listener makes Node destroy the socket.
+  server.on('connection', (socket) => socket.setTimeout(limits.headersTimeoutMs));
+  server.on('request', (req, res) => {
+    // Node marks even a GET incomplete until its (empty) body is read, so look at the headers.
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (!hasBody || req.complete) {
+      req.socket.setTimeout(0);
+      return;
+    }
+    req.socket.setTimeout(limits.bodyIdleTimeoutMs);
+    // Body received: stop the idle timer, unless the response already finished and Node has set
+    // its keep-alive timer on the socket.
+    req.once('end', () => {
+      if (!res.writableFinished) req.socket.setTimeout(0);
+    });
+  });
 }
