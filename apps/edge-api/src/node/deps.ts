@@ -12,6 +12,7 @@ import { consoleLogger, type Logger } from '../log';
 import { MemoryRateLimiter, StoreRateLimiter } from '../middleware/rate-limit';
 import { dispatchWebhooks } from '../webhooks/dispatch';
 import type { HostResolver } from '../webhooks/target';
+import { pinnedFetch } from './pinned-fetch';
 import { nodeResolver, socketAddress } from './resolve';
 
 /** Node dependencies and how to stop them. */
@@ -56,7 +57,8 @@ export function openNodeRuntime(
     clock,
     logger,
     rateLimiter: config.rateLimitStore === 'database' ? new StoreRateLimiter(store) : new MemoryRateLimiter(clock),
-    fetch: options.fetch ?? fetch,
+    // Deliveries connect only where the connection's own DNS answer is checked (rebinding).
+    fetch: options.fetch ?? pinnedFetch(config.webhookAllowInternal),
     resolveHost: options.resolveHost ?? nodeResolver,
     clientAddress: socketAddress,
     onResultStored: () => kick(),

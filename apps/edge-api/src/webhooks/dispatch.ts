@@ -79,7 +79,13 @@ export async function dispatchWebhooks(deps: AppDeps, limit = 25): Promise<{ att
         if (status >= 300 && status < 400) error = `HTTP ${status}: redirect not followed`;
         else if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } catch (e) {
-        error = e instanceof TargetRefused ? `target refused: ${e.reason}` : e instanceof Error && e.name === 'TimeoutError' ? 'timeout' : 'network error';
+        // INTERNAL_ADDRESS from a fetch: Node's connection-time check (src/node/pinned-fetch.ts).
+        const code = (e as { code?: unknown }).code;
+        error =
+          e instanceof TargetRefused ? `target refused: ${e.reason}`
+          : code === 'INTERNAL_ADDRESS' ? 'target refused: INTERNAL_ADDRESS'
+          : e instanceof Error && e.name === 'TimeoutError' ? 'timeout'
+          : 'network error';
       }
       try {
         const row = await store.webhooks.recordAttempt(delivery.id, { at: clock.now(), status, error, ms: clock.now() - started }, {

@@ -80,7 +80,8 @@ export function isPublicAddress(address: string): boolean {
   return v6.range() === 'unicast' && (v6.parts[0] as number) >> 13 === 0b001;
 }
 
-function allowed(address: string, allow: TargetAllowList): boolean {
+/** True when `address` lies in one of the operator's allowed CIDRs. */
+export function isAllowedAddress(address: string, allow: TargetAllowList): boolean {
   if (allow.cidrs.length === 0 || !ipaddr.isValid(address)) return false;
   const a = unwrap(ipaddr.parse(address));
   return allow.cidrs.some(([net, bits]) => net.kind() === a.kind() && a.match(net, bits));
@@ -111,7 +112,7 @@ export async function checkTarget(url: URL, options: { resolve?: HostResolver | 
     if (addresses.length === 0) return { ok: false, reason: 'UNRESOLVED', message: 'the webhook host does not resolve' };
   }
   for (const a of addresses) {
-    if (!isPublicAddress(a) && !allowed(a, options.allow)) {
+    if (!isPublicAddress(a) && !isAllowedAddress(a, options.allow)) {
       return { ok: false, reason: 'INTERNAL_ADDRESS', message: 'the webhook host is or resolves to an internal address (private, loopback, link-local, shared, reserved or multicast)' };
     }
   }
