@@ -3,6 +3,7 @@
  * `[vars]` of wrangler.toml on Workers). Every limit has a default; nothing else reads env.
  */
 import { z } from 'zod';
+import { parseCidr, type Cidr } from './ip-ranges';
 import { parseTargetAllowList, type TargetAllowList } from './webhooks/target';
 
 const MiB = 1024 * 1024;
@@ -76,6 +77,18 @@ export const EnvSchema = z.object({
   EMBOLUS_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(2).default(1),
   /** Failed authentications per client address per minute before 429; 0 disables. */
   EMBOLUS_AUTH_FAILURES_PER_MINUTE: int(30),
+  /**
+   * Node: reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For names the
+   * client address. Empty (the default): the socket's peer is the client.
+   */
+  EMBOLUS_TRUSTED_PROXIES: list.transform((entries, ctx) => {
+    const cidrs = entries.map((e) => parseCidr(e));
+    if (cidrs.some((x) => x === null)) {
+      ctx.addIssue({ code: 'custom', message: 'each entry must be a CIDR or an IP address' });
+      return z.NEVER;
+    }
+    return cidrs as Cidr[];
+  }),
   /** Base of absolute URLs the API returns (STOW-RS RetrieveURL); unset: path-only URLs. */
   EMBOLUS_PUBLIC_BASE_URL: z
     .string()
@@ -84,7 +97,9 @@ export const EnvSchema = z.object({
     .transform((v) => v.replace(/\/+$/, ''))
     .optional(),
   /** Browser origins allowed by CORS (exact, comma-separated). Empty (the default): none. */
-  EMBOLUS_CORS_ORIGINS: list.refine((l) => l.every((o) => ORIGIN.test(o)), 'each entry must be an origin such as https://app.example.org'),
+  EMBOLUS_CORS_ORIGINS: list
+    .refine((l) => l.every((o) => ORIGIN.test(o)), 'each entry must be an origin such as https://app.example.org')
+    .transform((l) => l.map((o) => o.toLowerCase())),
   /** Node server: time to receive a request's headers, and the longest pause while a body is read, ms. */
   EMBOLUS_HEADERS_TIMEOUT_MS: int(30_000, 1),
   EMBOLUS_BODY_IDLE_TIMEOUT_MS: int(30_000, 1),
@@ -116,6 +131,7 @@ export interface Config {
   webhookAllowInternal: TargetAllowList;
   authCacheMs: number;
   authFailuresPerMinute: number;
+  trustedProxies: Cidr[];
   /** Without a trailing slash; undefined: URLs are returned as paths. */
   publicBaseUrl: string | undefined;
   corsOrigins: string[];
@@ -158,6 +174,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     webhookAllowInternal: e.EMBOLUS_WEBHOOK_ALLOW_INTERNAL,
     authCacheMs: e.EMBOLUS_AUTH_CACHE_SECONDS * 1000,
     authFailuresPerMinute: e.EMBOLUS_AUTH_FAILURES_PER_MINUTE,
+    trustedProxies: e.EMBOLUS_TRUSTED_PROXIES,
     publicBaseUrl: e.EMBOLUS_PUBLIC_BASE_URL,
     corsOrigins: e.EMBOLUS_CORS_ORIGINS,
     headersTimeoutMs: e.EMBOLUS_HEADERS_TIMEOUT_MS,

@@ -13,7 +13,8 @@ import { MemoryRateLimiter, StoreRateLimiter } from '../middleware/rate-limit';
 import { dispatchWebhooks } from '../webhooks/dispatch';
 import type { HostResolver } from '../webhooks/target';
 import { pinnedFetch } from './pinned-fetch';
-import { nodeResolver, socketAddress } from './resolve';
+import { nodeClientAddress } from './client-address';
+import { nodeResolver } from './resolve';
 
 /** Node dependencies and how to stop them. */
 export interface NodeRuntime {
@@ -60,7 +61,7 @@ export function openNodeRuntime(
     // Deliveries connect only where the connection's own DNS answer is checked (rebinding).
     fetch: options.fetch ?? pinnedFetch(config.webhookAllowInternal),
     resolveHost: options.resolveHost ?? nodeResolver,
-    clientAddress: socketAddress,
+    clientAddress: nodeClientAddress(config.trustedProxies),
     onResultStored: () => kick(),
   };
   return {

@@ -5,20 +5,20 @@
  * names reserved for internal use. Names are resolved and *every* address is checked, at
  * registration and again before each delivery (a name may be re-pointed after registration).
  *
- * Ranges come from ipaddr.js (the classifier Express's proxy-addr uses; RFC 6890 special-purpose
- * registries, both families), not from hand-written parsing: the URL parser already normalises
- * `127.1`, `0x7f.1` and `2130706433` to dotted quads, and ipaddr.js handles every IPv6 spelling.
- * The policy is an allow-list of what is public: IPv4 `unicast` and IPv6 `unicast` inside
- * 2000::/3 (global unicast); anything ipaddr.js puts in a special range is internal.
+ * Ranges come from ipaddr.js (src/ip-ranges.ts): the URL parser already normalises `127.1`,
+ * `0x7f.1` and `2130706433` to dotted quads, and ipaddr.js reads every IPv6 spelling. Only
+ * global unicast counts as public; anything in a special range is internal.
  */
-import ipaddr from 'ipaddr.js';
+import { inCidrs, isIpLiteral, isPublicAddress, parseCidr, type Cidr } from '../ip-ranges';
+
+export { isPublicAddress };
 
 /** Resolves a host name to its addresses (A and AAAA). Throws or returns [] when it cannot. */
 export type HostResolver = (hostname: string) => Promise<string[]>;
 
 /** Internal targets an operator allowed explicitly (`EMBOLUS_WEBHOOK_ALLOW_INTERNAL`). */
 export interface TargetAllowList {
-  cidrs: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+  cidrs: Cidr[];
   /** Exact host names, lower-case, trusted without checks (the operator's own DNS). */
   hosts: ReadonlySet<string>;
 }
@@ -45,46 +45,18 @@ export function parseTargetAllowList(entries: string[]): TargetAllowList | strin
   const out: TargetAllowList = { cidrs: [], hosts: new Set() };
   const hosts = out.hosts as Set<string>;
   for (const entry of entries) {
-    const e = entry.toLowerCase();
-    if (e.includes('/')) {
-      try {
-        out.cidrs.push(ipaddr.parseCIDR(e));
-      } catch {
-        return 'an entry is neither a CIDR (10.0.0.0/8, fd00::/8) nor a host name';
-      }
-    } else if (ipaddr.isValid(e)) {
-      const a = ipaddr.parse(e);
-      out.cidrs.push([a, a.kind() === 'ipv4' ? 32 : 128]);
-    } else if (HOST_NAME.test(e.replace(/\.$/, ''))) {
-      hosts.add(e.replace(/\.$/, ''));
-    } else {
-      return 'an entry is neither a CIDR (10.0.0.0/8, fd00::/8) nor a host name';
-    }
+    const e = entry.toLowerCase().replace(/\.$/, '');
+    const cidr = parseCidr(e);
+    if (cidr) out.cidrs.push(cidr);
+    else if (!e.includes('/') && HOST_NAME.test(e)) hosts.add(e);
+    else return 'an entry is neither a CIDR (10.0.0.0/8, fd00::/8) nor a host name';
   }
   return out;
 }
 
-/** IPv4-mapped IPv6 (`::ffff:a.b.c.d`) as the IPv4 address it carries; others unchanged. */
-function unwrap(a: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
-  return a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress() ? (a as ipaddr.IPv6).toIPv4Address() : a;
-}
-
-/** True when `address` (an IP literal) is on the public internet. Unparseable: false. */
-export function isPublicAddress(address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
-  const a = unwrap(ipaddr.parse(address));
-  if (a.kind() === 'ipv4') return a.range() === 'unicast';
-  // Global unicast only: this also refuses IPv4-compatible ::a.b.c.d (::/96), NAT64
-  // (64:ff9b::/96, `rfc6052`), 6to4, Teredo and SIIT (`rfc6145`), which can carry internal IPv4s.
-  const v6 = a as ipaddr.IPv6;
-  return v6.range() === 'unicast' && (v6.parts[0] as number) >> 13 === 0b001;
-}
-
 /** True when `address` lies in one of the operator's allowed CIDRs. */
 export function isAllowedAddress(address: string, allow: TargetAllowList): boolean {
-  if (allow.cidrs.length === 0 || !ipaddr.isValid(address)) return false;
-  const a = unwrap(ipaddr.parse(address));
-  return allow.cidrs.some(([net, bits]) => net.kind() === a.kind() && a.match(net, bits));
+  return inCidrs(address, allow.cidrs);
 }
 
 /** True for names reserved for internal use (single labels, `localhost`, `*.internal`…). */
@@ -103,7 +75,7 @@ export async function checkTarget(url: URL, options: { resolve?: HostResolver | 
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
   if (options.allow.hosts.has(host)) return { ok: true, addresses: [] };
   let addresses: string[];
-  if (ipaddr.isValid(host)) {
+  if (isIpLiteral(host)) {
     addresses = [host];
   } else {
     if (isInternalName(host)) return { ok: false, reason: 'INTERNAL_NAME', message: 'the webhook host is a name reserved for internal networks' };
