@@ -10,16 +10,9 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { isPublicAddress, isAllowedAddress, type TargetAllowList } from '../webhooks/target';
+import { isAllowedAddress, isPublicAddress, WebhookTargetError, type TargetAllowList } from '../webhooks/target';
 
-/** The error a refused connection fails with (its `code` is what the delivery log shows). */
-export class PinnedTargetError extends Error {
-  readonly code = 'INTERNAL_ADDRESS';
-  constructor() {
-    super('the webhook host resolved to an internal address when connecting');
-    this.name = 'PinnedTargetError';
-  }
-}
+const refused = () => new WebhookTargetError('INTERNAL_ADDRESS', 'the webhook host resolved to an internal address when connecting');
 
 /** A lookup that fails when any address is internal and not allowed. */
 export function checkedLookup(allow: TargetAllowList, lookup: typeof dnsLookup = dnsLookup): LookupFunction {
@@ -27,7 +20,7 @@ export function checkedLookup(allow: TargetAllowList, lookup: typeof dnsLookup =
     lookup(hostname, { ...(options as LookupOptions), all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
       if (addresses.length === 0 || addresses.some((a) => !isPublicAddress(a.address) && !isAllowedAddress(a.address, allow))) {
-        return callback(Object.assign(new PinnedTargetError(), { errno: 0, syscall: 'lookup' }) as NodeJS.ErrnoException, '', 0);
+        return callback(refused() as NodeJS.ErrnoException, '', 0);
       }
       if ((options as LookupOptions).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
       const first = addresses[0] as LookupAddress;
@@ -47,11 +40,11 @@ export function pinnedFetch(allow: TargetAllowList, resolve: typeof dnsLookup = 
     return new Promise<Response>((resolve, reject) => {
       const req = client.request(url, { method: init.method ?? 'GET', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, agent: false, signal: init.signal ?? undefined }, (res) => {
         res.resume();
-        res.on('end', () => resolve(new Response(null, { status: res.statusCode && res.statusCode >= 200 ? res.statusCode : 502 })));
+        res.on('end', () => resolve(new Response(null, { status: res.statusCode ?? 502 })));
         res.on('error', reject);
       });
       // A timeout surfaces as the signal's reason (a TimeoutError), as with fetch().
-      req.on('error', (e) => reject(init.signal?.aborted ? init.signal.reason : e instanceof PinnedTargetError || (e as { cause?: unknown }).cause instanceof PinnedTargetError ? new PinnedTargetError() : e));
+      req.on('error', (e) => reject(init.signal?.aborted ? init.signal.reason : e instanceof WebhookTargetError ? refused() : e));
       req.end(body);
     });
   }) as typeof fetch;

@@ -5,7 +5,7 @@
  */
 import { toHex } from '@embolus/db';
 import type { AppDeps } from '../deps';
-import { checkTarget } from './target';
+import { checkTarget, WebhookTargetError } from './target';
 
 /** The signature header: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
 export const SIGNATURE_HEADER = 'Embolus-Signature';
@@ -33,12 +33,6 @@ export async function verifySignature(secret: string, header: string, body: stri
   return crypto.subtle.verify('HMAC', await hmacKey(secret), mac, new TextEncoder().encode(`${t}.${body}`));
 }
 
-class TargetRefused extends Error {
-  constructor(readonly reason: string) {
-    super(`target refused: ${reason}`);
-  }
-}
-
 /** Sends due deliveries once. Never throws: failures are recorded on the deliveries and logged. */
 export async function dispatchWebhooks(deps: AppDeps, limit = 25): Promise<{ attempted: number; delivered: number }> {
   const { store, config, clock, logger } = deps;
@@ -58,7 +52,7 @@ export async function dispatchWebhooks(deps: AppDeps, limit = 25): Promise<{ att
       try {
         // Checked again at every attempt: the name may point elsewhere since registration.
         const target = await checkTarget(new URL(url), { resolve: deps.resolveHost, allow: config.webhookAllowInternal, timeoutMs: config.webhookTimeoutMs });
-        if (!target.ok) throw new TargetRefused(target.reason);
+        if (!target.ok) throw new WebhookTargetError(target.reason, target.message);
         const body = delivery.payload;
         const res = await deps.fetch(url, {
           method: 'POST',
@@ -79,13 +73,9 @@ export async function dispatchWebhooks(deps: AppDeps, limit = 25): Promise<{ att
         if (status >= 300 && status < 400) error = `HTTP ${status}: redirect not followed`;
         else if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } catch (e) {
-        // INTERNAL_ADDRESS from a fetch: Node's connection-time check (src/node/pinned-fetch.ts).
-        const code = (e as { code?: unknown }).code;
-        error =
-          e instanceof TargetRefused ? `target refused: ${e.reason}`
-          : code === 'INTERNAL_ADDRESS' ? 'target refused: INTERNAL_ADDRESS'
-          : e instanceof Error && e.name === 'TimeoutError' ? 'timeout'
-          : 'network error';
+        // Also thrown by Node's fetch when its own connection resolves inside (node/pinned-fetch.ts).
+        if (e instanceof WebhookTargetError) error = `target refused: ${e.code}`;
+        else error = e instanceof Error && e.name === 'TimeoutError' ? 'timeout' : 'network error';
       }
       try {
         const row = await store.webhooks.recordAttempt(delivery.id, { at: clock.now(), status, error, ms: clock.now() - started }, {

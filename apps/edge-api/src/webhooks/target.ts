@@ -9,6 +9,7 @@
  * `0x7f.1` and `2130706433` to dotted quads, and ipaddr.js reads every IPv6 spelling. Only
  * global unicast counts as public; anything in a special range is internal.
  */
+import { EmbolusError } from '@embolus/shared';
 import { inCidrs, isIpLiteral, isPublicAddress, parseCidr, type Cidr } from '../ip-ranges';
 
 export { isPublicAddress };
@@ -25,6 +26,19 @@ export interface TargetAllowList {
 
 /** Why a target was refused. */
 export type TargetRefusal = 'INTERNAL_NAME' | 'INTERNAL_ADDRESS' | 'UNRESOLVED';
+
+/**
+ * A delivery refused because of its target (before sending, or when Node's connection resolved
+ * an internal address). Recorded in the delivery log as `target refused: <code>`.
+ */
+export class WebhookTargetError extends EmbolusError {
+  declare readonly code: TargetRefusal;
+
+  constructor(code: TargetRefusal, message: string) {
+    super(code, message);
+    this.name = 'WebhookTargetError';
+  }
+}
 
 /** The outcome of {@link checkTarget}. Messages name the problem, never the host or address. */
 export type TargetCheck = { ok: true; addresses: string[] } | { ok: false; reason: TargetRefusal; message: string };
