@@ -4,10 +4,12 @@
  * keep-alive connections are not, and connections past the cap are refused. Timeouts are set to
  * a few hundred milliseconds here (30 s by default).
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/node/serve';
 
@@ -104,5 +106,37 @@ describe('connection cap', () => {
     expect(res.status).toBe(200);
     b.socket.destroy();
     await capped.close();
+  });
+
+  it('holds per process in `serve --workers 2`: excess connections are closed, not passed around', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'embolus-limits-cluster-'));
+    dirs.push(dir);
+    const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/embolus-api.mjs');
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data', dir, '--workers', '2'], { env: { ...process.env, EMBOLUS_MAX_CONNECTIONS: '1', EMBOLUS_LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const conns: ReturnType<typeof connect>[] = [];
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          const m = /listening on http:\/\/[^:]+:(\d+)/.exec(err);
+          if (m) resolve(Number(m[1]));
+        });
+        child.on('exit', () => reject(new Error(err)));
+      });
+      for (let i = 0; i < 4; i++) conns.push(connect(port));
+      await sleep(800);
+      const states = await Promise.all(conns.map((c) => within(c.closed, 1)));
+      // At most one connection per listening worker stays; the rest are closed (with
+      // server.maxConnections they would bounce between the workers, open and unserved).
+      const open = states.filter((x) => x === 'open').length;
+      expect(open).toBeGreaterThanOrEqual(1);
+      expect(open).toBeLessThanOrEqual(2);
+    } finally {
+      // Open connections would keep the workers from stopping.
+      for (const c of conns) c.socket.destroy();
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    }
   });
 });

@@ -51,17 +51,28 @@ export async function startServer(options: { dataDir: string; port: number; host
 /**
  * Bounds what slow clients can hold: a connection that sends nothing for `headersTimeoutMs`
  * before its headers, or pauses longer than `bodyIdleTimeoutMs` while its body is read, is
- * closed; at most `maxConnections` are open at once (more are refused at accept). The idle timer
+ * closed; at most `maxConnections` are open at once per process (more are closed at once). The idle timer
  * runs only while the request is being received, so a handler busy with a large upload, or a
  * download to a slow reader, is not cut off; idle keep-alive connections keep Node's own timer.
  */
 export function limitSlowClients(server: Server, limits: { headersTimeoutMs: number; bodyIdleTimeoutMs: number; maxConnections: number }): void {
-  server.maxConnections = limits.maxConnections;
   // Idle keep-alive connections stay open longer than the usual proxy and client idle timeouts
   // (60 s), so the server is never the side that closes a connection a client is reusing.
   server.keepAliveTimeout = 65_000;
-  // A socket timeout with no 'timeout' listener makes Node destroy the socket.
-  server.on('connection', (socket) => socket.setTimeout(limits.headersTimeoutMs));
+  // Counted here rather than with server.maxConnections: in a cluster worker a connection that
+  // maxConnections refuses goes back to the primary, which hands it to the next worker, and so
+  // on, held open and unserved. Closing it here ends it.
+  let open = 0;
+  server.on('connection', (socket) => {
+    open++;
+    socket.once('close', () => open--);
+    if (open > limits.maxConnections) {
+      socket.destroy();
+      return;
+    }
+    // A socket timeout with no 'timeout' listener makes Node destroy the socket.
+    socket.setTimeout(limits.headersTimeoutMs);
+  });
   server.on('request', (req, res) => {
     // Node marks even a GET incomplete until its (empty) body is read, so look at the headers.
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
