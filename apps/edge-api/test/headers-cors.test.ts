@@ -48,6 +48,14 @@ describe('response headers', () => {
       ['stow', await h.request('POST', '/dicomweb/studies', { key: partner, body: m.body as never, headers: { 'content-type': m.contentType } })],
     ];
     for (const [what, res] of answers) expectSecurityHeaders(res, what);
+    // Downloads keep their own, single Cache-Control.
+    const s = ctStudy(1).slices[0] as { sop: string; bytes: Uint8Array };
+    const { id } = (await (await h.request('POST', '/v1/studies', { key: partner })).json()) as { id: string };
+    expect((await h.request('PUT', `/v1/studies/${id}/instances/${s.sop}`, { key: partner, body: s.bytes as never, headers: { 'content-type': 'application/dicom' } })).status).toBe(201);
+    const download = await h.request('GET', `/v1/studies/${id}/instances/${s.sop}`, { key: partner });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('cache-control')).toBe('private, no-store');
+    expect(download.headers.get('x-frame-options')).toBe('DENY');
   });
 });
 
