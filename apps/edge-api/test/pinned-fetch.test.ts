@@ -52,15 +52,18 @@ describe('pinned webhook fetch', () => {
     expect(hits).toEqual([]);
   });
 
-  it('connects when the operator allows the range, sends the body and headers, follows no redirect', async () => {
+  it('connects when the operator allows the range or the name, sends the body and headers, follows no redirect', async () => {
     hits.length = 0;
     mode = 'ok';
     const res = await post(pinnedFetch(allowLoopback, rebound));
     expect(res.status).toBe(204);
     expect(hits).toMatchObject([{ url: '/hook', body: '{"a":1}', headers: { 'content-type': 'application/json', host: `rebind.attacker.test:${port}` } }]);
+    // An allow-listed name is trusted wherever it points (the operator's own DNS).
+    expect((await post(pinnedFetch(parseTargetAllowList(['rebind.attacker.test']) as TargetAllowList, rebound))).status).toBe(204);
     mode = 'redirect';
     expect((await post(pinnedFetch(allowLoopback, rebound))).status).toBe(302);
-    expect(hits.length).toBe(2);
+    // Three requests, none to the redirect's location.
+    expect(hits.map((h) => h.url)).toEqual(['/hook', '/hook', '/hook']);
     mode = 'ok';
   });
 

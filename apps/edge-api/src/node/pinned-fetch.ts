@@ -14,12 +14,13 @@ import { isAllowedAddress, isPublicAddress, WebhookTargetError, type TargetAllow
 
 const refused = () => new WebhookTargetError('INTERNAL_ADDRESS', 'the webhook host resolved to an internal address when connecting');
 
-/** A lookup that fails when any address is internal and not allowed. */
+/** A lookup that fails when any address is internal and not allowed (allow-listed names pass). */
 export function checkedLookup(allow: TargetAllowList, lookup: typeof dnsLookup = dnsLookup): LookupFunction {
   return (hostname, options, callback) => {
+    const trusted = allow.hosts.has(hostname.toLowerCase().replace(/\.$/, ''));
     lookup(hostname, { ...(options as LookupOptions), all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
-      if (addresses.length === 0 || addresses.some((a) => !isPublicAddress(a.address) && !isAllowedAddress(a.address, allow))) {
+      if (addresses.length === 0 || (!trusted && addresses.some((a) => !isPublicAddress(a.address) && !isAllowedAddress(a.address, allow)))) {
         return callback(refused() as NodeJS.ErrnoException, '', 0);
       }
       if ((options as LookupOptions).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
