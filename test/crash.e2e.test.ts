@@ -16,7 +16,8 @@ let studyDir: string;
 beforeAll(async () => {
   const ds = await writeDataset({ out: path.join(tmp.dir, 'phantoms'), studies: 1, seed: 12, study: { preset: 'demo' } });
   studyDir = path.join(ds.out, ds.studies[0]!.studyInstanceUid);
-  api = await startApi(path.join(tmp.dir, 'api'));
+  // No DNS here: the webhook host is trusted by name, as an on-premises operator would list it.
+  api = await startApi(path.join(tmp.dir, 'api'), { EMBOLUS_WEBHOOK_ALLOW_INTERNAL: 'hooks.example.com' });
 });
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import type { AppDeps, AppEnv } from './deps';
 import { ApiError, toErrorResponse } from './errors';
 import { authenticate, KeyCache } from './middleware/auth';
 import { mediaType } from './middleware/body';
+import { corsPolicy, securityHeaders } from './middleware/headers';
 import { requestContext } from './middleware/context';
 import { rateLimit } from './middleware/rate-limit';
 import { adminRoutes } from './routes/admin';
@@ -33,13 +34,9 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
   const keys = new KeyCache();
 
   app.use('*', requestContext(deps));
-  app.use('*', async (c, next) => {
-    // Before next(): a header set after the handler makes Hono clone the finished response,
-    // which forces @hono/node-server off its fast path.
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('X-Embolus-Notice', 'research software, not for clinical use');
-    await next();
-  });
+  app.use('*', securityHeaders());
+  // Before authentication: preflights carry no key.
+  app.use('*', corsPolicy(deps.config.corsOrigins));
   const auth = authenticate(keys);
   const limit = rateLimit();
   for (const prefix of ['/v1/*', '/dicomweb/*']) {

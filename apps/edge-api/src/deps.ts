@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import type { Config } from './env';
 import type { Logger } from './log';
 import type { RateLimiter } from './middleware/rate-limit';
+import type { HostResolver } from './webhooks/target';
 import type { WorklistCache } from './worklist-cache';
 
 /** The app's dependencies. */
@@ -19,6 +20,16 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   /** Used for webhook deliveries; tests pass a fake. */
   fetch: typeof fetch;
+  /**
+   * Resolves webhook host names (node:dns on Node; tests pass a table). Absent (Workers):
+   * names are checked by rule only, see src/webhooks/target.ts.
+   */
+  resolveHost?: HostResolver;
+  /**
+   * The client's network address, for limits on failed authentication: the socket's peer on
+   * Node, CF-Connecting-IP on Workers. Undefined: one shared bucket.
+   */
+  clientAddress?: (c: Context) => string | undefined;
   /** Called after a job completes so pending webhook deliveries go out promptly. */
   onResultStored?: (c: Context) => void;
   /** Serialized worklist pages; createApp makes one when absent. */

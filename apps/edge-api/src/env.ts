@@ -3,6 +3,8 @@
  * `[vars]` of wrangler.toml on Workers). Every limit has a default; nothing else reads env.
  */
 import { z } from 'zod';
+import { parseCidr, type Cidr } from './ip-ranges';
+import { parseTargetAllowList, type TargetAllowList } from './webhooks/target';
 
 const MiB = 1024 * 1024;
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
@@ -18,6 +20,15 @@ const bool = (def: boolean) =>
  * uploads above it must be split; instance-by-instance PUTs are never near it.
  */
 export const WORKERS_REQUEST_LIMIT_BYTES = 100 * 1000 * 1000;
+
+/** A comma-separated list (blank entries dropped). */
+const list = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** An origin as browsers send it: scheme, host and optional port, nothing else. */
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-f:.]+\](:\d{1,5})?$/i;
 
 /** Environment variables, all optional strings. */
 export const EnvSchema = z.object({
@@ -45,10 +56,55 @@ export const EnvSchema = z.object({
   EMBOLUS_WEBHOOK_BACKOFF_BASE_SECONDS: int(30, 0),
   EMBOLUS_WEBHOOK_BACKOFF_MAX_SECONDS: int(6 * 3600, 0),
   EMBOLUS_WEBHOOK_TIMEOUT_MS: int(10_000, 1),
-  /** Allow `http://` webhook URLs (local testing only). */
+  /** Allow `http://` webhook URLs (local testing only; internal targets stay refused). */
   EMBOLUS_WEBHOOK_ALLOW_HTTP: bool(false),
-  /** How long a verified key is cached in memory; revocations take at most this long. */
-  EMBOLUS_AUTH_CACHE_SECONDS: int(30, 0),
+  /**
+   * Internal webhook targets an on-premises site allows: CIDRs (`10.20.0.0/16`, `fd12::/48`)
+   * and exact host names (`hooks.corp.internal`), comma-separated. Empty (the default): none.
+   */
+  EMBOLUS_WEBHOOK_ALLOW_INTERNAL: list.transform((entries, ctx) => {
+    const parsed = parseTargetAllowList(entries);
+    if (typeof parsed === 'string') {
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }
+    return parsed;
+  }),
+  /**
+   * How long a verified key is cached in memory, seconds. At most 2: a revocation (API or CLI,
+   * any process) takes effect within this time everywhere.
+   */
+  EMBOLUS_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(2).default(1),
+  /** Failed authentications per client address per minute before 429; 0 disables. */
+  EMBOLUS_AUTH_FAILURES_PER_MINUTE: int(30),
+  /**
+   * Node: reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For names the
+   * client address. Empty (the default): the socket's peer is the client.
+   */
+  EMBOLUS_TRUSTED_PROXIES: list.transform((entries, ctx) => {
+    const cidrs = entries.map((e) => parseCidr(e));
+    if (cidrs.some((x) => x === null)) {
+      ctx.addIssue({ code: 'custom', message: 'each entry must be a CIDR or an IP address' });
+      return z.NEVER;
+    }
+    return cidrs as Cidr[];
+  }),
+  /** Base of absolute URLs the API returns (STOW-RS RetrieveURL); unset: path-only URLs. */
+  EMBOLUS_PUBLIC_BASE_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:$/.test(new URL(v).protocol) && !new URL(v).search && !new URL(v).hash && !new URL(v).username, 'must be an http(s) URL without query, fragment or credentials')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
+  /** Browser origins allowed by CORS (exact, comma-separated). Empty (the default): none. */
+  EMBOLUS_CORS_ORIGINS: list
+    .refine((l) => l.every((o) => ORIGIN.test(o)), 'each entry must be an origin such as https://app.example.org')
+    .transform((l) => l.map((o) => o.toLowerCase())),
+  /** Node server: time to receive a request's headers, and the longest pause while a body is read, ms. */
+  EMBOLUS_HEADERS_TIMEOUT_MS: int(30_000, 1),
+  EMBOLUS_BODY_IDLE_TIMEOUT_MS: int(30_000, 1),
+  /** Node server: most open connections per process. */
+  EMBOLUS_MAX_CONNECTIONS: int(1024, 1),
   EMBOLUS_MAX_RESULT_BYTES: int(1 * MiB, 1),
   EMBOLUS_MAX_ARTIFACT_BYTES: int(64 * MiB, 1),
   EMBOLUS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -79,7 +135,16 @@ export interface Config {
   webhookBackoff: { baseMs: number; maxMs: number };
   webhookTimeoutMs: number;
   webhookAllowHttp: boolean;
+  webhookAllowInternal: TargetAllowList;
   authCacheMs: number;
+  authFailuresPerMinute: number;
+  trustedProxies: Cidr[];
+  /** Without a trailing slash; undefined: URLs are returned as paths. */
+  publicBaseUrl: string | undefined;
+  corsOrigins: string[];
+  headersTimeoutMs: number;
+  bodyIdleTimeoutMs: number;
+  maxConnections: number;
   maxResultBytes: number;
   maxArtifactBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -115,7 +180,15 @@ export function parseConfig(env: Record<string, unknown>): Config {
     webhookBackoff: { baseMs: e.EMBOLUS_WEBHOOK_BACKOFF_BASE_SECONDS * 1000, maxMs: e.EMBOLUS_WEBHOOK_BACKOFF_MAX_SECONDS * 1000 },
     webhookTimeoutMs: e.EMBOLUS_WEBHOOK_TIMEOUT_MS,
     webhookAllowHttp: e.EMBOLUS_WEBHOOK_ALLOW_HTTP,
+    webhookAllowInternal: e.EMBOLUS_WEBHOOK_ALLOW_INTERNAL,
     authCacheMs: e.EMBOLUS_AUTH_CACHE_SECONDS * 1000,
+    authFailuresPerMinute: e.EMBOLUS_AUTH_FAILURES_PER_MINUTE,
+    trustedProxies: e.EMBOLUS_TRUSTED_PROXIES,
+    publicBaseUrl: e.EMBOLUS_PUBLIC_BASE_URL,
+    corsOrigins: e.EMBOLUS_CORS_ORIGINS,
+    headersTimeoutMs: e.EMBOLUS_HEADERS_TIMEOUT_MS,
+    bodyIdleTimeoutMs: e.EMBOLUS_BODY_IDLE_TIMEOUT_MS,
+    maxConnections: e.EMBOLUS_MAX_CONNECTIONS,
     maxResultBytes: e.EMBOLUS_MAX_RESULT_BYTES,
     maxArtifactBytes: e.EMBOLUS_MAX_ARTIFACT_BYTES,
     logLevel: e.EMBOLUS_LOG_LEVEL,

@@ -42,6 +42,10 @@ export function workerRuntime(env: WorkerEnv): { deps: AppDeps; app: ReturnType<
     logger,
     rateLimiter: config.rateLimitStore === 'database' ? new StoreRateLimiter(store) : new MemoryRateLimiter(systemClock),
     fetch: (input, init) => fetch(input, init),
+    // No resolver: Workers have no DNS API, and their fetch() leaves from Cloudflare's network,
+    // which has no route into the operator's private networks; literals and names are checked.
+    // Cloudflare sets CF-Connecting-IP itself (a client cannot forge it through Cloudflare).
+    clientAddress: (c) => c.req.header('cf-connecting-ip'),
     onResultStored: (c) => c.executionCtx.waitUntil(dispatchWebhooks(deps)),
   };
   const entry = { deps, app: createApp(deps) };

@@ -108,6 +108,8 @@ describe('webhooks on Node', () => {
     const sent: string[] = [];
     const rt = openNodeRuntime(dir, {
       env: { EMBOLUS_LOG_LEVEL: 'silent' },
+      // No DNS here: the partner's name resolves to a public address.
+      resolveHost: async () => ['93.184.215.14'],
       fetch: (async (url: string | URL | Request) => {
         sent.push(String(url));
         return new Response(null, { status: 200 });

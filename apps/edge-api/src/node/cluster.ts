@@ -3,7 +3,7 @@
  * WAL mode and one blob folder. SQLite serializes writers across processes; every multi-row
  * change is one transaction and every claim one statement, so correctness does not depend on a
  * single process. Per-process state is made safe: rate limits move to the database, the key
- * cache only delays revocations (as in one process), worklist pages are checked against the
+ * cache delays revocations by at most 2 s (EMBOLUS_AUTH_CACHE_SECONDS), worklist pages are checked against the
  * database version, and webhook deliveries are leased.
  */
 import cluster from 'node:cluster';

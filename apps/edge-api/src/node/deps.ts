@@ -12,6 +12,10 @@ import { consoleLogger, type Logger } from '../log';
 import { PRUNE_INTERVAL_MS, pruneAudit } from '../maintenance';
 import { MemoryRateLimiter, StoreRateLimiter } from '../middleware/rate-limit';
 import { dispatchWebhooks } from '../webhooks/dispatch';
+import type { HostResolver } from '../webhooks/target';
+import { pinnedFetch } from './pinned-fetch';
+import { nodeClientAddress } from './client-address';
+import { nodeResolver } from './resolve';
 
 /** Node dependencies and how to stop them. */
 export interface NodeRuntime {
@@ -34,7 +38,7 @@ export interface NodeRuntime {
 /** Opens `dataDir` (created if missing) and builds the app's dependencies. */
 export function openNodeRuntime(
   dataDir: string,
-  options: { env?: Record<string, string | undefined>; clock?: Clock; fetch?: typeof fetch; logger?: Logger } = {},
+  options: { env?: Record<string, string | undefined>; clock?: Clock; fetch?: typeof fetch; logger?: Logger; resolveHost?: HostResolver } = {},
 ): NodeRuntime {
   mkdirSync(dataDir, { recursive: true });
   const config = parseConfig(options.env ?? process.env);
@@ -66,7 +70,10 @@ export function openNodeRuntime(
     clock,
     logger,
     rateLimiter: config.rateLimitStore === 'database' ? new StoreRateLimiter(store) : new MemoryRateLimiter(clock),
-    fetch: options.fetch ?? fetch,
+    // Deliveries connect only where the connection's own DNS answer is checked (rebinding).
+    fetch: options.fetch ?? pinnedFetch(config.webhookAllowInternal),
+    resolveHost: options.resolveHost ?? nodeResolver,
+    clientAddress: nodeClientAddress(config.trustedProxies),
     onResultStored: () => kick(),
   };
   // One pruning pass at a time in this process; other processes may prune concurrently (idempotent deletes).

@@ -1,6 +1,8 @@
 /**
- * The HTTP server on Node (@hono/node-server), loopback by default.
+ * The HTTP server on Node (@hono/node-server), loopback by default, with bounds on slow or
+ * numerous clients: a header timeout, a body idle timeout and a connection cap.
  */
+import { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import type { LeftoverReport } from '@embolus/db/node';
 import { createApp } from '../app';
@@ -35,15 +37,23 @@ export async function startServer(options: {
     runtime.startMaintenance();
   }
   const app = createApp(runtime.deps);
+  const { headersTimeoutMs, bodyIdleTimeoutMs, maxConnections } = runtime.deps.config;
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host ?? '127.0.0.1' }, () => resolve(s));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: options.port,
+        hostname: options.host ?? '127.0.0.1',
+        serverOptions: {
+          // Headers must arrive within headersTimeoutMs in total; Node checks at this interval.
+          headersTimeout: headersTimeoutMs,
+          connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
+        },
+      },
+      () => resolve(s),
+    );
   });
-  // Idle keep-alive connections stay open longer than the usual proxy and client idle timeouts
-  // (60 s), so the server is never the side that closes a connection a client is reusing.
-  if ('keepAliveTimeout' in server) {
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-  }
+  if (server instanceof Server) limitSlowClients(server, { headersTimeoutMs, bodyIdleTimeoutMs, maxConnections });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   // After listening: a large blob folder must not delay start-up, and only old files are touched.
@@ -64,4 +74,45 @@ export async function startServer(options: {
       await runtime.close();
     },
   };
+}
+
+/**
+ * Bounds what slow clients can hold: a connection that sends nothing for `headersTimeoutMs`
+ * before its headers, or pauses longer than `bodyIdleTimeoutMs` while its body is read, is
+ * closed; at most `maxConnections` are open at once per process (more are closed at once). The idle timer
+ * runs only while the request is being received, so a handler busy with a large upload, or a
+ * download to a slow reader, is not cut off; idle keep-alive connections keep Node's own timer.
+ */
+export function limitSlowClients(server: Server, limits: { headersTimeoutMs: number; bodyIdleTimeoutMs: number; maxConnections: number }): void {
+  // Idle keep-alive connections stay open longer than the usual proxy and client idle timeouts
+  // (60 s), so the server is never the side that closes a connection a client is reusing.
+  server.keepAliveTimeout = 65_000;
+  // Counted here rather than with server.maxConnections: in a cluster worker a connection that
+  // maxConnections refuses goes back to the primary, which hands it to the next worker, and so
+  // on, held open and unserved. Closing it here ends it.
+  let open = 0;
+  server.on('connection', (socket) => {
+    open++;
+    socket.once('close', () => open--);
+    if (open > limits.maxConnections) {
+      socket.destroy();
+      return;
+    }
+    // A socket timeout with no 'timeout' listener makes Node destroy the socket.
+    socket.setTimeout(limits.headersTimeoutMs);
+  });
+  server.on('request', (req, res) => {
+    // Node marks even a GET incomplete until its (empty) body is read, so look at the headers.
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (!hasBody || req.complete) {
+      req.socket.setTimeout(0);
+      return;
+    }
+    req.socket.setTimeout(limits.bodyIdleTimeoutMs);
+    // Body received: stop the idle timer, unless the response already finished and Node has set
+    // its keep-alive timer on the socket.
+    req.once('end', () => {
+      if (!res.writableFinished) req.socket.setTimeout(0);
+    });
+  });
 }

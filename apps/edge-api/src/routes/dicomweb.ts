@@ -88,15 +88,18 @@ dicomweb.openapi(
       if (!(e instanceof MultipartError)) throw e;
       throw new ApiError('BAD_REQUEST', `the multipart body cannot be read: ${e.message}`);
     }
+    if (parts.length === 0) throw new ApiError('BAD_REQUEST', 'the STOW-RS request has no parts: send at least one application/dicom part', { details: { parts: 0 } });
     const pseudonym = await tenantPseudonym(deps, principal.tenantId);
     const studyByUid = new Map<string, string>();
     const referenced: DicomJson[] = [];
     const failed: DicomJson[] = [];
-    const origin = new URL(c.req.url).origin;
+    // RetrieveURLs come from configuration, never from the request's Host header (which a client
+    // or a proxy sets to anything); without a configured base they are paths.
+    const origin = deps.config.publicBaseUrl ?? '';
     for (const part of parts) {
       let out: IngestOutcome & { studyId?: string };
       if (part.contentType && part.contentType !== 'application/dicom') {
-        out = { status: 'refused', code: 'UNSUPPORTED_MEDIA_TYPE', message: `part ${part.index} is ${part.contentType}, not application/dicom`, details: {} };
+        out = { status: 'refused', code: 'UNSUPPORTED_MEDIA_TYPE', message: `part ${part.index} is not application/dicom`, details: {} };
       } else {
         const inspected = inspectInstance(part.body, { pseudonym, maxInflatedBytes: maxInflatedBytes(deps.config), source: `part ${part.index}` });
         if (!inspected.ok) {

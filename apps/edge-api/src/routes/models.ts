@@ -94,7 +94,10 @@ models.openapi(
     const { store } = c.get('deps');
     const tenantId = c.get('principal').tenantId;
     const q = c.req.valid('query');
-    for (const v of [q.a, q.b]) if (!(await store.models.get(tenantId, v))) throw new ApiError('NOT_FOUND', `no model version '${v}'`);
+    for (const [parameter, v] of [['a', q.a], ['b', q.b]] as const) {
+      // The parameter is named, its value never echoed.
+      if (!(await store.models.get(tenantId, v))) throw new ApiError('NOT_FOUND', `no model version named by query parameter '${parameter}'`, { details: { parameter } });
+    }
     const [pa, pb, truth] = await Promise.all([store.models.predictions(tenantId, q.a), store.models.predictions(tenantId, q.b), store.models.truth(tenantId)]);
     const out = compareVersions(pa, pb, truth, q.level);
     await audit(c, 'models.compare', null, { a: q.a, b: q.b, studies: out.studies });

@@ -7,6 +7,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { IdParam, isoOf, Page } from '../schemas';
+import { checkTarget } from '../webhooks/target';
 import { audit, errors, router } from './common';
 
 export const webhooks = router();
@@ -52,16 +53,6 @@ function deliveryView(d: DeliveryRow) {
   };
 }
 
-/** True for hosts a webhook must not target (loopback, private and link-local literals). */
-export function isPrivateHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1' || h === '::' || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe80')) return true;
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(h);
-  if (!m) return false;
-  const [a, b] = [Number(m[1]), Number(m[2])];
-  return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
-}
-
 webhooks.openapi(
   createRoute({
     method: 'post',
@@ -72,12 +63,13 @@ webhooks.openapi(
     responses: { 201: { description: 'Registered', content: json(WebhookSchema.extend({ secret: z.string() })) }, ...errors() },
   }),
   async (c) => {
-    const { store, config } = c.get('deps');
+    const { store, config, resolveHost } = c.get('deps');
     const body = c.req.valid('json');
     const url = new URL(body.url);
     if (url.protocol !== 'https:' && !(config.webhookAllowHttp && url.protocol === 'http:')) throw new ApiError('VALIDATION_FAILED', 'webhook URLs must use https');
     if (url.username || url.password) throw new ApiError('VALIDATION_FAILED', 'webhook URLs must not carry credentials');
-    if (!config.webhookAllowHttp && isPrivateHost(url.hostname)) throw new ApiError('VALIDATION_FAILED', 'webhook URLs must not target private or loopback addresses');
+    const target = await checkTarget(url, { resolve: resolveHost, allow: config.webhookAllowInternal, timeoutMs: config.webhookTimeoutMs });
+    if (!target.ok) throw new ApiError('VALIDATION_FAILED', target.message, { details: { parameter: 'url', reason: target.reason } });
     const { webhook, secret } = await store.webhooks.create(c.get('principal').tenantId, { url: url.toString(), events: [...new Set(body.events)] });
     await audit(c, 'webhook.create', null, { webhookId: webhook.id });
     return c.json({ ...view(webhook), secret }, 201);

@@ -5,6 +5,7 @@
  */
 import { toHex } from '@embolus/db';
 import type { AppDeps } from '../deps';
+import { checkTarget, WebhookTargetError } from './target';
 
 /** The signature header: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
 export const SIGNATURE_HEADER = 'Embolus-Signature';
@@ -49,6 +50,9 @@ export async function dispatchWebhooks(deps: AppDeps, limit = 25): Promise<{ att
       let status: number | null = null;
       let error: string | null = null;
       try {
+        // Checked again at every attempt: the name may point elsewhere since registration.
+        const target = await checkTarget(new URL(url), { resolve: deps.resolveHost, allow: config.webhookAllowInternal, timeoutMs: config.webhookTimeoutMs });
+        if (!target.ok) throw new WebhookTargetError(target.reason, target.message);
         const body = delivery.payload;
         const res = await deps.fetch(url, {
           method: 'POST',
@@ -65,9 +69,13 @@ export async function dispatchWebhooks(deps: AppDeps, limit = 25): Promise<{ att
         });
         status = res.status;
         await res.body?.cancel().catch(() => undefined);
-        if (status < 200 || status >= 300) error = `HTTP ${status}`;
+        // Redirects are never followed (they could lead anywhere, internal hosts included).
+        if (status >= 300 && status < 400) error = `HTTP ${status}: redirect not followed`;
+        else if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } catch (e) {
-        error = e instanceof Error && e.name === 'TimeoutError' ? 'timeout' : 'network error';
+        // Also thrown by Node's fetch when its own connection resolves inside (node/pinned-fetch.ts).
+        if (e instanceof WebhookTargetError) error = `target refused: ${e.code}`;
+        else error = e instanceof Error && e.name === 'TimeoutError' ? 'timeout' : 'network error';
       }
       try {
         const row = await store.webhooks.recordAttempt(delivery.id, { at: clock.now(), status, error, ms: clock.now() - started }, {

@@ -36,6 +36,12 @@ export interface Harness {
   blobs: MemoryBlobStore;
   /** Webhook requests, and the status the fake endpoint answers. */
   hooks: { sent: SentHook[]; status: number };
+  /**
+   * The fake DNS of webhook target checks: names mapped to addresses. Names not listed resolve
+   * to a public address (93.184.215.14) when they end in `.example` or `.example.com`, and do
+   * not resolve otherwise. The client address of a request is its `x-test-client-address`.
+   */
+  dns: Map<string, string[]>;
   key(tenant: string, role: Role): Promise<string>;
   request(method: string, path: string, opts?: { key?: string; json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> }): Promise<Response>;
   close(): void;
@@ -54,8 +60,15 @@ export function harness(env: Record<string, string> = {}): Harness {
     hooks.sent.push({ url: String(input), headers, body: String(init?.body ?? '') });
     return new Response([204, 205, 304].includes(hooks.status) ? null : 'ok', { status: hooks.status });
   }) as typeof fetch;
+  const dns = new Map<string, string[]>();
+  const resolveHost = async (name: string): Promise<string[]> => {
+    const listed = dns.get(name);
+    if (listed) return listed;
+    if (/\.example(\.com)?$/.test(name)) return ['93.184.215.14'];
+    throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+  };
   const config = parseConfig({ EMBOLUS_RATE_LIMIT_PER_MINUTE: '100000', EMBOLUS_AUTH_CACHE_SECONDS: '0', ...env });
-  const deps: AppDeps = { store, blobs, config, clock, logger, rateLimiter: new MemoryRateLimiter(clock), fetch: fakeFetch };
+  const deps: AppDeps = { store, blobs, config, clock, logger, rateLimiter: new MemoryRateLimiter(clock), fetch: fakeFetch, resolveHost, clientAddress: (c) => c.req.header('x-test-client-address') };
   const app = createApp(deps);
   return {
     deps,
@@ -64,6 +77,7 @@ export function harness(env: Record<string, string> = {}): Harness {
     logger,
     blobs,
     hooks,
+    dns,
     async key(tenant, role) {
       const t = await store.tenants.ensure(tenant);
       return (await store.keys.create({ tenantId: t.id, role })).key;
