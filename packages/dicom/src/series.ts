@@ -37,6 +37,8 @@ export interface SeriesPlan {
   studyInstanceUid?: string;
   modality?: string;
   description?: string;
+  /** ImageType (0008,0008) of the first instance, e.g. ORIGINAL\\PRIMARY\\AXIAL or …\\LOCALIZER. */
+  imageType: string[];
   /** Slices sorted by ascending position along the normal (inferior → superior for axial). */
   slices: SliceRef[];
   rows: number;
@@ -164,6 +166,7 @@ export function planSeries(infos: readonly InstanceInfo[]): SeriesPlan {
 
   const plan: SeriesPlan = {
     seriesInstanceUid: first.seriesInstanceUid ?? NO_SERIES,
+    imageType: [...first.imageType],
     slices,
     rows: first.pixel.rows,
     cols: first.pixel.cols,

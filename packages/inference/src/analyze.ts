@@ -5,6 +5,7 @@
 import { preprocessFolder } from '@embolus/preprocess/node';
 import { PAPER_CHANNELS, sliceProbabilities, type PreprocessMeta, type PreprocessResult } from '@embolus/preprocess';
 import { AnalysisResultSchema, DEFAULT_THRESHOLDS, STUDY_LABELS, check, repair, type AnalysisResult, type StudyLabel } from '@embolus/shared';
+import { studyQuality } from './quality';
 import { camToVolume, type CamVolume } from './cam';
 import type { LoadedModel } from './model';
 import { runPhase1 } from './phase1';
@@ -46,8 +47,12 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
   const repaired = violations.length ? repair(prediction) : undefined;
   const final = repaired?.prediction ?? prediction;
   const thresholds = { ...DEFAULT_THRESHOLDS, ...m.thresholds };
+  const tq = performance.now();
+  const quality = studyQuality(meta, m.acquisition);
+  timings.qualityGates = Math.round((performance.now() - tq + (meta.timingsMs.qualityMeasures ?? 0)) * 10) / 10;
+  // A non-diagnostic study reports no decision: every label's decision is withheld (false).
   const labels = Object.fromEntries(
-    STUDY_LABELS.map((l) => [l, { probability: round(final.study[l]), rawProbability: round(raw[l]), threshold: thresholds[l], decision: final.study[l] >= thresholds[l] }]),
+    STUDY_LABELS.map((l) => [l, { probability: round(final.study[l]), rawProbability: round(raw[l]), threshold: thresholds[l], decision: quality.diagnostic && final.study[l] >= thresholds[l] }]),
   ) as AnalysisResult['labels'];
   const slices = sliceProbabilities(t.windows, final.images);
   const cam = options.cam === false ? undefined : camToVolume(p1.cam, p1.camShape, W, t.shape[2], t.shape[3]);
@@ -55,6 +60,7 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
   const result: AnalysisResult = {
     schemaVersion: 1,
     ...(meta.series ? { seriesInstanceUid: meta.series.seriesInstanceUid } : {}),
+    quality,
     labels,
     windows: t.windows.map((w, i) => ({ index: w.index, probability: round(final.images[i] ?? 0), rawProbability: round(windowProbs[i] ?? 0), slices: w.slices })),
     slices: [...slices].map(([sopInstanceUid, p]) => ({ sopInstanceUid, probability: round(p) })),

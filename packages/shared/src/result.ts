@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { STUDY_LABELS } from './labels';
+import { QualitySchema } from './quality';
 
 const probability = z.number().min(0).max(1);
 const studyLabel = z.enum(STUDY_LABELS);
@@ -28,6 +29,13 @@ export const AnalysisResultSchema = z.object({
   schemaVersion: z.literal(1),
   studyInstanceUid: z.string().optional(),
   seriesInstanceUid: z.string().optional(),
+  /**
+   * Study-quality gates (placed before the labels so that it is the first thing a reader of the
+   * JSON meets). When `quality.diagnostic` is false, `quality.reason` ("Non-diagnostic: …") must be
+   * shown before anything else and every label's `decision` is false (withheld); probabilities
+   * stay for research. Absent in results made before the gates existed.
+   */
+  quality: QualitySchema.optional(),
   labels: z.record(studyLabel, LabelResultSchema),
   /** Per window of 10 resampled slices: PE probability and the source slices it covers. */
   windows: z.array(z.object({ index: z.number().int().min(0), probability, rawProbability: probability.optional(), slices: z.array(WindowSliceSchema) })),
