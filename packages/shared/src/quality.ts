@@ -184,10 +184,11 @@ export function coverageCheck(cut: QualityMeasurements['lungCut'], maxCut: numbe
   if (!cut) return { code: 'lung_coverage', passed: maxCut === null, measured: null, limit: maxCut, message: 'lungs not found to measure coverage' };
   const worst = Math.max(cut.first, cut.last);
   const where = cut.first >= cut.last ? 'first (lowest)' : 'last (highest)';
-  const cutText = worst > 0 ? `lungs cut by the ${where} slice (${Math.round(worst * 100)}% of the largest lung cross-section)` : 'lungs covered from base to apex';
-  if (maxCut === null) return { code: 'lung_coverage', passed: true, measured: r3(worst), limit: null, message: `${cutText}; not required by this model` };
+  const share = `${Math.round(worst * 100)}% of the largest lung cross-section on the ${where} slice`;
+  if (maxCut === null) return { code: 'lung_coverage', passed: true, measured: r3(worst), limit: null, message: `lung coverage not required by this model (${share})` };
   const passed = worst <= maxCut;
-  return { code: 'lung_coverage', passed, measured: r3(worst), limit: maxCut, message: passed ? cutText : `incomplete lung coverage: ${cutText}` };
+  const limitText = `at most ${Math.round(maxCut * 100)}%`;
+  return { code: 'lung_coverage', passed, measured: r3(worst), limit: maxCut, message: passed ? `lungs covered (${share}, ${limitText})` : `incomplete lung coverage: lungs cut by the ${where} slice (${share}, ${limitText})` };
 }
 
 /** All checks for a study. */

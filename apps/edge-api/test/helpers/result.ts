@@ -3,7 +3,7 @@
  */
 import { STUDY_LABELS, type AnalysisResult } from '@embolus/shared';
 
-export function analysisResult(opts: { pNegative?: number; central?: boolean; rvlv?: boolean; studyInstanceUid?: string; artifacts?: Record<string, string> } = {}): AnalysisResult {
+export function analysisResult(opts: { pNegative?: number; central?: boolean; rvlv?: boolean; studyInstanceUid?: string; artifacts?: Record<string, string>; nonDiagnostic?: string } = {}): AnalysisResult {
   const pNeg = opts.pNegative ?? 0.2;
   const labels = Object.fromEntries(STUDY_LABELS.map((l) => [l, { probability: 0.1, threshold: 0.5, decision: false }])) as AnalysisResult['labels'];
   labels.negative_exam_for_pe = { probability: pNeg, threshold: 0.8, decision: pNeg >= 0.8 };
@@ -13,7 +13,11 @@ export function analysisResult(opts: { pNegative?: number; central?: boolean; rv
   return {
     schemaVersion: 1,
     ...(opts.studyInstanceUid ? { studyInstanceUid: opts.studyInstanceUid } : {}),
-    labels,
+    // A non-diagnostic result: a failed contrast check, every decision withheld.
+    ...(opts.nonDiagnostic
+      ? { quality: { diagnostic: false, reason: `Non-diagnostic: ${opts.nonDiagnostic}`, checks: [{ code: 'contrast_opacification', passed: false, measured: 44, limit: 250, message: opts.nonDiagnostic }] } }
+      : {}),
+    labels: opts.nonDiagnostic ? (Object.fromEntries(Object.entries(labels).map(([l, v]) => [l, { ...v, decision: false }])) as AnalysisResult['labels']) : labels,
     windows: [
       { index: 0, probability: 0.3, slices: [{ sopInstanceUid: '1.2.3', fraction: 1 }] },
       { index: 1, probability: 1 - pNeg, slices: [{ sopInstanceUid: '1.2.4', fraction: 1 }] },
