@@ -1,9 +1,9 @@
 /** The pure part of the study-quality gates: measurements and acquisition facts into checks. */
 import { describe, expect, it } from 'vitest';
-import { AcquisitionRangeSchema, DEFAULT_ACQUISITION, acquisitionChecks, contrastCheck, coverageCheck, qualityChecks, summarizeQuality, type SeriesFacts } from '../src/index';
+import { AcquisitionRangeSchema, DEFAULT_ACQUISITION, acquisitionChecks, contrastCheck, coverageCheck, qualityChecks, summarizeQuality, type QualityCheck, type SeriesFacts } from '../src/index';
 
 const ctpa: SeriesFacts = { sliceThicknessMm: 1, sliceSpacingMm: 1, slices: 300, imageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'], obliquityDeg: 0 };
-const byCode = (checks: { code: string }[], code: string) => checks.find((c) => c.code === code)!;
+const byCode = (checks: QualityCheck[], code: string): QualityCheck => checks.find((c) => c.code === code)!;
 
 describe('quality checks', () => {
   it('passes a diagnostic CTPA and says nothing is wrong', () => {
