@@ -148,11 +148,18 @@ function rangeCheck(code: QualityCode, what: string, v: number | undefined, rang
 const LOCALIZER = /^(LOCALIZER|SCOUT|TOPOGRAM|SURVIEW)$/;
 const DERIVED_VIEW = /^(REFORMATTED|MPR|CSA MPR|CSA MPR THICK|MIP|MINIP|PROJECTION IMAGE|CURVED|VOLUME RENDER|VR|3D)$/;
 
+/** Whether an ImageType marks a localizer or a reformatted / projected view (not original slices). */
+export function derivedView(imageType: readonly string[]): 'localizer' | 'reformatted' | undefined {
+  const types = imageType.map((t) => t.trim().toUpperCase());
+  return types.some((t) => LOCALIZER.test(t)) ? 'localizer' : types.some((t) => DERIVED_VIEW.test(t)) ? 'reformatted' : undefined;
+}
+
 /** Acquisition checks: thickness, spacing, slice count, series type, orientation. */
 export function acquisitionChecks(f: SeriesFacts, a: AcquisitionRange): QualityCheck[] {
   const types = f.imageType.map((t) => t.trim().toUpperCase());
-  const localizer = types.find((t) => LOCALIZER.test(t));
-  const derived = types.find((t) => DERIVED_VIEW.test(t));
+  const view = derivedView(types);
+  const localizer = view === 'localizer';
+  const derived = view === 'reformatted';
   const typeText = types.join('\\') || '(none)';
   const seriesType: QualityCheck = localizer
     ? { code: 'series_type', passed: false, measured: typeText, limit: 'ORIGINAL axial images', message: `the series is a localizer (ImageType ${typeText})` }
