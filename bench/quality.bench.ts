@@ -40,9 +40,11 @@ async function phantomVolume(seed: number, kind: StudyKind, extra: Record<string
 /** Median preprocessing and gate times (ms) on one loaded volume. */
 function cost(volume: Volume, facts: Parameters<typeof acquisitionChecks>[0]) {
   const pre: number[] = [], gates: number[] = [];
+  let hu: number | undefined;
   for (let r = 0; r < RUNS; r++) {
     const t0 = performance.now();
     const res = preprocess(volume);
+    hu = res.quality.pulmonaryArtery.hu;
     // preprocess() runs the measurements itself; take them out of its time and time them alone.
     pre.push(performance.now() - t0 - res.timings.qualityMeasures!);
     const t1 = performance.now();
@@ -52,14 +54,14 @@ function cost(volume: Volume, facts: Parameters<typeof acquisitionChecks>[0]) {
     acquisitionChecks(facts, DEFAULT_ACQUISITION);
     gates.push(performance.now() - t1);
   }
-  return { preprocessMs: median(pre), gatesMs: median(gates) };
+  return { preprocessMs: median(pre), gatesMs: median(gates), pulmonaryArteryHu: hu === undefined ? null : Math.round(hu) };
 }
 
 console.log(`node ${process.version}, ${os.cpus()[0]?.model}; medians of ${RUNS} runs per study`);
-const costs: Record<string, { preprocessMs: number; gatesMs: number; share: number }> = {};
-const addCost = (name: string, c: { preprocessMs: number; gatesMs: number }) => {
+const costs: Record<string, { preprocessMs: number; gatesMs: number; share: number; pulmonaryArteryHu: number | null }> = {};
+const addCost = (name: string, c: { preprocessMs: number; gatesMs: number; pulmonaryArteryHu: number | null }) => {
   costs[name] = { ...c, share: c.gatesMs / c.preprocessMs };
-  console.log(`  ${name.padEnd(40)} preprocess ${c.preprocessMs.toFixed(0).padStart(6)} ms   gates ${c.gatesMs.toFixed(1).padStart(6)} ms   (${((100 * c.gatesMs) / c.preprocessMs).toFixed(1)}%)`);
+  console.log(`  ${name.padEnd(40)} preprocess ${c.preprocessMs.toFixed(0).padStart(6)} ms   gates ${c.gatesMs.toFixed(1).padStart(6)} ms   (${((100 * c.gatesMs) / c.preprocessMs).toFixed(1)}%)   trunk ${c.pulmonaryArteryHu ?? '—'} HU`);
 };
 console.log('\ncost per study');
 {
