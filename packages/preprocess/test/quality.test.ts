@@ -84,8 +84,16 @@ async function singleSlice(file: string) {
 
 describe('contrast-enhanced real single slices', () => {
   // NEMA CT1: a slice at the pulmonary bifurcation (routine contrast-enhanced chest CT); the
-  // ROI lands in the trunk, left anterior of the ascending aorta. Same pixels in two encodings.
-  for (const f of ['dicomparser_encapsulation/CT1_UNC.implicit_little_endian.dcm', 'dicomparser_encapsulation/encapsulated__single-frame__CT1_UNC.not_fragmented_no_bot_jpeg_ls.80.dcm']) {
+  // ROI lands in the trunk, left anterior of the ascending aorta (about 209 HU). The same slice in
+  // the corpus's encodings: native, JPEG-LS, JPEG lossless, RLE, JPEG 2000.
+  const CT1 = [
+    'dicomparser_encapsulation/CT1_UNC.implicit_little_endian.dcm',
+    'dicomparser_encapsulation/encapsulated__single-frame__CT1_UNC.not_fragmented_no_bot_jpeg_ls.80.dcm',
+    'dwv/nema-ct1_jpll.dcm',
+    'fo_dicom/D_CLUNIE_CT1_RLE_FRAGS.dcm',
+    'orthanc_tests/TransferSyntaxes__1.2.840.10008.1.2.4.91.dcm',
+  ];
+  for (const f of CT1) {
     it(`measures the opacified pulmonary trunk on ${f.split('/').pop()}`, async () => {
       const { v, m } = await singleSlice(`${DATA}dicom-corpus/${f}`);
       expect(m.hu).toBeGreaterThan(150);
