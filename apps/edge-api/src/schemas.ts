@@ -29,7 +29,8 @@ export const Priority = z.enum(['routine', 'urgent', 'stat']);
 export const PRIORITY_VALUE: Record<z.infer<typeof Priority>, number> = { routine: 0, urgent: 50, stat: 100 };
 
 export const StudyStatus = z.enum(['receiving', 'queued', 'processing', 'complete', 'failed']);
-export const Decision = z.enum(['positive', 'negative', 'indeterminate']);
+/** `non_diagnostic`: the study failed a quality gate (decisions withheld); sorted as its own state. */
+export const Decision = z.enum(['positive', 'negative', 'indeterminate', 'non_diagnostic']);
 
 export const SeriesSchema = z
   .object({ seriesInstanceUid: z.string().nullable(), modality: z.string().nullable(), instanceCount: z.number().int(), bytes: z.number().int() })
@@ -39,6 +40,8 @@ export const StudyDetail = z
   .object({
     id: z.string(),
     status: StudyStatus,
+    /** "Non-diagnostic: <reason>" when the result failed a quality gate: show it before any label. */
+    nonDiagnostic: z.string().optional(),
     series: z.array(SeriesSchema),
     result: AnalysisResult.nullable(),
     /** Why a failed study could not be analysed (e.g. NO_CT_SERIES, TOO_FEW_SLICES, DECODE_FAILED). */
@@ -55,7 +58,7 @@ export const WorklistItem = z
     totalBytes: z.number().int(),
     priority: z.number().int(),
     urgent: z.boolean().openapi({ description: 'central PE and RV/LV ≥ 1 both decided positive' }),
-    peProbability: z.number().nullable(),
+    peProbability: z.number().nullable().openapi({ description: 'null without a result and for a non-diagnostic one (withheld)' }),
     decision: Decision.nullable(),
     createdAt: iso,
     submittedAt: iso.nullable(),

@@ -1,6 +1,6 @@
 /**
  * What the worklist and webhooks need from an analysis result: urgency, PE probability and the
- * study-level decision.
+ * study-level decision (or that the study is non-diagnostic, and why).
  */
 import type { StudySummary } from '@embolus/db';
 import { decisionsOf, type AnalysisResult } from '@embolus/shared';
@@ -14,13 +14,23 @@ import { decisionsOf, type AnalysisResult } from '@embolus/shared';
  * are the model's raw outputs where the result has them: consistency repair moves violating labels
  * to just across 0.5, which ties studies and flattens AUROC.
  */
-export function summarize(r: AnalysisResult): StudySummary {
+export function summarize(r: AnalysisResult): StudySummary & { reason?: string } {
   const probabilities: Record<string, number> = {};
   for (const [label, v] of Object.entries(r.labels)) if (v) probabilities[label] = v.rawProbability ?? v.probability;
   const negative = r.labels.negative_exam_for_pe;
+  // A study that failed a quality gate is its own state, never negative or positive.
+  if (r.quality?.diagnostic === false) {
+    return { urgency: 1, peProbability: Math.min(1, Math.max(0, negative ? 1 - negative.probability : 0)), decision: 'non_diagnostic', probabilities, reason: nonDiagnosticReason(r) };
+  }
   const windowMax = r.windows.reduce((m, w) => Math.max(m, w.probability), 0);
   const peProbability = negative ? 1 - negative.probability : windowMax;
   const d = decisionsOf(r);
   const urgent = d.labels.central_pe && d.labels.rv_lv_ratio_gte_1;
-  return { urgency: urgent ? 0 : 1, peProbability: Math.min(1, Math.max(0, peProbability)), decision: d.exam, probabilities };
+  return { urgency: urgent ? 0 : 1, peProbability: Math.min(1, Math.max(0, peProbability)), decision: d.exam === 'withheld' ? 'non_diagnostic' : d.exam, probabilities };
+}
+
+/** "Non-diagnostic: <reason>" for a result that failed a quality gate, otherwise undefined. */
+export function nonDiagnosticReason(r: AnalysisResult): string | undefined {
+  if (r.quality?.diagnostic !== false) return undefined;
+  return r.quality.reason ?? 'Non-diagnostic';
 }

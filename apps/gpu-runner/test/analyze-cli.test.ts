@@ -83,6 +83,24 @@ describe('embolus analyze with the demo model', () => {
     for (const o of result.exam!.overrides) expect(r.stdout).toContain(o.message);
   }, 60_000);
 
+  it('calls the real non-contrast chest CT non-diagnostic first, on the report and in the JSON, and withholds decisions', async () => {
+    const chest = new URL('../../../../shared/data/chest-ct/lungpetctdx_A0002_chest_noncon_8mm_B40f', import.meta.url).pathname;
+    const j = await embolus(['analyze', chest, '--json']);
+    expect(j.code, j.stderr).toBe(0);
+    const result = AnalysisResultSchema.parse(JSON.parse(j.stdout));
+    expect(Object.keys(JSON.parse(j.stdout)).indexOf('quality')).toBeLessThan(Object.keys(JSON.parse(j.stdout)).indexOf('labels'));
+    expect(result.quality!.diagnostic).toBe(false);
+    expect(result.quality!.reason).toMatch(/^Non-diagnostic: poor contrast opacification of the pulmonary arteries \(\d+(\.\d)? HU < 250 HU\)/);
+    for (const l of STUDY_LABELS) expect(result.labels[l]!.decision).toBe(false);
+    const r = await embolus(['analyze', chest]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(result.quality!.reason);
+    expect(r.stdout).not.toMatch(/POSITIVE/);
+    expect(lines.find((x) => x.startsWith(DISPLAY_NAMES.central_pe))).toMatch(/withheld$/);
+    expect(r.stdout).toMatch(/FAIL {2}contrast_opacification/);
+  }, 180_000);
+
   it('fails with a typed error for a folder without a CT series, and for a missing model', async () => {
     const r = await embolus(['analyze', tmpdir() + '/definitely-not-here']);
     expect(r.code).toBe(2);

@@ -23,7 +23,7 @@ export {
   type SubmitOutcome,
 } from './repos/studies';
 export { JobRepo, backoffDelay, type Backoff, type JobFailure, type LeaseOutcome } from './repos/jobs';
-export { ResultRepo, type ResultRow, type Artifact, type Model, type StudySummary, type ModelRegistration, type Completion, type ShadowCompletion } from './repos/results';
+export { ResultRepo, NON_DIAGNOSTIC_SORT, type ResultRow, type Artifact, type Model, type StudySummary, type ModelRegistration, type Completion, type ShadowCompletion } from './repos/results';
 export { ModelRepo, type Deployment, type StudyPrediction, type ModelChange } from './repos/models';
 export { LabelRepo, type GroundTruth, type CohortRow, type DriftRow } from './repos/labels';
 export { WebhookRepo, type WebhookInfo, type DeliveryRow, type DeliveryAttempt, type DueDelivery } from './repos/webhooks';

@@ -59,9 +59,13 @@ export const studies = sqliteTable(
     resultId: text('result_id'),
     /** 0: central PE with RV/LV ≥ 1; 1: any other result; 2: no result yet. */
     urgency: integer('urgency').notNull().default(2),
-    /** Study-level PE probability (1 − P(negative exam)); −1 without a result. */
+    /**
+     * Study-level PE probability (1 − P(negative exam)); −1 without a result; NON_DIAGNOSTIC_SORT
+     * (above every probability) for a non-diagnostic result, which has no PE probability to rank by.
+     */
     sortProbability: real('sort_probability').notNull().default(-1),
-    decision: text('decision', { enum: ['positive', 'negative', 'indeterminate'] }),
+    /** `non_diagnostic`: the study failed a quality gate; its decisions are withheld (its own worklist state). */
+    decision: text('decision', { enum: ['positive', 'negative', 'indeterminate', 'non_diagnostic'] }),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     submittedAt: integer('submitted_at'),

@@ -2,6 +2,7 @@
  * Series assembly: group instances by SeriesInstanceUID, order slices along the slice normal,
  * report geometry problems, and choose the series to analyse.
  */
+import { derivedView } from '@embolus/shared';
 import { DicomError } from './errors';
 import { angleDeg, axesOf, dot, median, sub, unit } from './geometry';
 import type { InstanceInfo, Vec3 } from './instance-info';
@@ -37,6 +38,8 @@ export interface SeriesPlan {
   studyInstanceUid?: string;
   modality?: string;
   description?: string;
+  /** ImageType (0008,0008) of the first instance, e.g. ORIGINAL\\PRIMARY\\AXIAL or …\\LOCALIZER. */
+  imageType: string[];
   /** Slices sorted by ascending position along the normal (inferior → superior for axial). */
   slices: SliceRef[];
   rows: number;
@@ -164,6 +167,7 @@ export function planSeries(infos: readonly InstanceInfo[]): SeriesPlan {
 
   const plan: SeriesPlan = {
     seriesInstanceUid: first.seriesInstanceUid ?? NO_SERIES,
+    imageType: [...first.imageType],
     slices,
     rows: first.pixel.rows,
     cols: first.pixel.cols,
@@ -192,7 +196,9 @@ export interface SeriesChoice {
 }
 
 /**
- * Chooses the series to analyse: axial CT first, then the most slices, then the thinnest.
+ * Chooses the series to analyse: axial CT first, original slices before localizers and
+ * reformats (an axial MPR or MIP may have more slices than the acquisition it was made from, and
+ * the quality gates would refuse it), then the most slices, then the thinnest.
  * Throws NO_CT_SERIES when no series qualifies.
  */
 export function chooseSeries(plans: readonly SeriesPlan[]): SeriesChoice {
@@ -211,7 +217,8 @@ export function chooseSeries(plans: readonly SeriesPlan[]): SeriesChoice {
     throw new DicomError('NO_CT_SERIES', `no axial CT series with at least 2 slices among ${plans.length} series`, { details: { rejected } });
   }
   const thickness = (p: SeriesPlan) => p.sliceThickness ?? p.sliceSpacing ?? Infinity;
-  const ranked = [...eligible].sort((a, b) => b.slices.length - a.slices.length || thickness(a) - thickness(b));
+  const derived = (p: SeriesPlan) => (derivedView(p.imageType) ? 1 : 0);
+  const ranked = [...eligible].sort((a, b) => derived(a) - derived(b) || b.slices.length - a.slices.length || thickness(a) - thickness(b));
   const chosen = ranked[0]!;
   const reason =
     ranked.length === 1

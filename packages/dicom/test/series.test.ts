@@ -77,6 +77,15 @@ describe('planSeries', () => {
 });
 
 describe('chooseSeries', () => {
+  it('prefers the original axial slices to an axial reformat with more slices', () => {
+    const original = planSeries([0, 1, 2].map((z) => slice(z, { series: '1.2.10' })));
+    const mpr = planSeries([0, 0.5, 1, 1.5, 2].map((z) => ({ ...slice(z, { series: '1.2.11', instance: 2000 + z * 2 }), imageType: ['DERIVED', 'SECONDARY', 'AXIAL', 'CSA MPR'] })));
+    expect(mpr.imageType).toEqual(['DERIVED', 'SECONDARY', 'AXIAL', 'CSA MPR']);
+    expect(chooseSeries([mpr, original]).chosen.seriesInstanceUid).toBe('1.2.10');
+    // Alone, the reformat is still chosen (and the quality gates refuse it).
+    expect(chooseSeries([mpr]).chosen.seriesInstanceUid).toBe('1.2.11');
+  });
+
   it('prefers axial CT, then most slices, then thinnest, and says why', () => {
     const a = planSeries([0, 1, 2].map((z) => slice(z, { series: 'A' })));
     const b = planSeries([0, 1, 2, 3].map((z) => slice(z, { series: 'B' })));

@@ -6,6 +6,7 @@
 import { preprocessFolder } from '@embolus/preprocess/node';
 import { PAPER_CHANNELS, sliceProbabilities, type PreprocessMeta, type PreprocessResult } from '@embolus/preprocess';
 import { AnalysisResultSchema, DEFAULT_THRESHOLDS, IMAGE_LABEL, STUDY_LABELS, check, decide, repair, type AnalysisResult, type StudyLabel } from '@embolus/shared';
+import { studyQuality } from './quality';
 import { camToVolume, type CamVolume } from './cam';
 import type { LoadedModel } from './model';
 import { runPhase1 } from './phase1';
@@ -47,11 +48,16 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
   const repaired = violations.length ? repair(prediction) : undefined;
   const final = repaired?.prediction ?? prediction;
   const thresholds = { ...DEFAULT_THRESHOLDS, ...m.thresholds };
+  const tq = performance.now();
+  const quality = studyQuality(meta, m.acquisition);
+  timings.qualityGates = Math.round((performance.now() - tq + (meta.timingsMs.qualityMeasures ?? 0)) * 10) / 10;
   // Decisions are made on the raw probabilities (the thresholds were chosen on them); repair's
-  // values sit at 0.5, above most thresholds, and would decide nothing.
+  // values sit at 0.5, above most thresholds, and would decide nothing. A non-diagnostic study
+  // reports no decision: every label and window decision is withheld (false) and the exam says so.
   const decided = decide({ study: raw, windows: windowProbs, thresholds });
+  const diagnostic = quality.diagnostic;
   const labels = Object.fromEntries(
-    STUDY_LABELS.map((l) => [l, { probability: round(final.study[l]), rawProbability: round(raw[l]), threshold: thresholds[l], decision: decided.labels[l] }]),
+    STUDY_LABELS.map((l) => [l, { probability: round(final.study[l]), rawProbability: round(raw[l]), threshold: thresholds[l], decision: diagnostic && decided.labels[l] }]),
   ) as AnalysisResult['labels'];
   const slices = sliceProbabilities(t.windows, final.images);
   const cam = options.cam === false ? undefined : camToVolume(p1.cam, p1.camShape, W, t.shape[2], t.shape[3]);
@@ -59,11 +65,14 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
   const result: AnalysisResult = {
     schemaVersion: 1,
     ...(meta.series ? { seriesInstanceUid: meta.series.seriesInstanceUid } : {}),
+    quality,
     labels,
-    windows: t.windows.map((w, i) => ({ index: w.index, probability: round(final.images[i] ?? 0), rawProbability: round(windowProbs[i] ?? 0), decision: decided.windows[i] ?? false, slices: w.slices })),
+    windows: t.windows.map((w, i) => ({ index: w.index, probability: round(final.images[i] ?? 0), rawProbability: round(windowProbs[i] ?? 0), decision: diagnostic && (decided.windows[i] ?? false), slices: w.slices })),
     slices: [...slices].map(([sopInstanceUid, p]) => ({ sopInstanceUid, probability: round(p) })),
     attention: Object.fromEntries(STUDY_LABELS.map((l) => [l, p2.attention[l].map(round)])) as AnalysisResult['attention'],
-    exam: { decision: decided.exam, reason: decided.examReason, windowThreshold: thresholds[IMAGE_LABEL], overrides: decided.overrides },
+    exam: diagnostic
+      ? { decision: decided.exam, reason: decided.examReason, windowThreshold: thresholds[IMAGE_LABEL], overrides: decided.overrides }
+      : { decision: 'withheld', reason: quality.reason ?? 'Non-diagnostic', windowThreshold: thresholds[IMAGE_LABEL], overrides: [] },
     consistency: {
       violations: violations.map((v) => ({ rule: v.rule, message: v.message, labels: v.labels })),
       repaired: repaired !== undefined,

@@ -3,7 +3,7 @@
  * it, its thresholds and metrics, and the sha256 of each ONNX file.
  */
 import { z } from 'zod';
-import { ALL_LABELS } from '@embolus/shared';
+import { ALL_LABELS, AcquisitionRangeSchema } from '@embolus/shared';
 
 const file = z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 
@@ -21,6 +21,12 @@ export const ModelManifestSchema = z
     windowSlices: z.number().int().positive().default(10),
     inputSize: z.number().int().positive().default(192),
     thresholds: z.record(z.enum(ALL_LABELS), z.number().min(0).max(1)),
+    /**
+     * The acquisitions the model supports (slice thickness and spacing, slice count, lung
+     * coverage, obliquity, contrast floor) for the study-quality gates; absent: a conservative
+     * CTPA default (DEFAULT_ACQUISITION in @embolus/shared).
+     */
+    acquisition: AcquisitionRangeSchema.optional(),
     config: z.record(z.string(), z.unknown()).default({}),
     trainingData: z.record(z.string(), z.unknown()).default({}),
     metrics: z.record(z.string(), z.unknown()).default({}),

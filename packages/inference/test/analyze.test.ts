@@ -17,14 +17,24 @@ let modelDir: string;
 let studyDir: string;
 let model: LoadedModel;
 
-async function makeModelDir(dir: string, thresholdOverrides: Record<string, number> = {}): Promise<void> {
+/** What the demo model declares: 0.5–3 mm slices, lung coverage measured but not required (slabs). */
+const SLAB_ACQUISITION = {
+  trainedOn: { sliceThicknessMm: [2, 2.5], sliceSpacingMm: [2, 2.5] },
+  sliceThicknessMm: { min: 0.5, max: 3 },
+  sliceSpacingMm: { min: 0.5, max: 3 },
+  minSlices: 40,
+  maxLungCutFraction: null,
+  maxObliquityDeg: 30,
+};
+
+async function makeModelDir(dir: string, thresholdOverrides: Record<string, number> = {}, extra: Record<string, unknown> = { acquisition: SLAB_ACQUISITION }): Promise<void> {
   const files: Record<string, { path: string; sha256: string }> = {};
   for (const f of ['phase1', 'phase2']) {
     await copyFile(path.join(FIXTURES, `${f}.onnx`), path.join(dir, `${f}.onnx`));
     files[f] = { path: `${f}.onnx`, sha256: createHash('sha256').update(await readFile(path.join(dir, `${f}.onnx`))).digest('hex') };
   }
   const thresholds = { pe_present_on_image: 0.15, negative_exam_for_pe: 0.8, indeterminate: 0.05, chronic_pe: 0.05, acute_and_chronic_pe: 0.05, central_pe: 0.05, leftsided_pe: 0.15, rightsided_pe: 0.15, rv_lv_ratio_gte_1: 0.15, rv_lv_ratio_lt_1: 0.15, ...thresholdOverrides };
-  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ version: 'fixture-1', trainedOn: 'nothing (random tiny weights)', notForClinicalUse: true, files, featureDim: 16, sequenceLength: 40, windowSlices: 10, inputSize: 192, thresholds }));
+  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ version: 'fixture-1', trainedOn: 'nothing (random tiny weights)', notForClinicalUse: true, files, featureDim: 16, sequenceLength: 40, windowSlices: 10, inputSize: 192, thresholds, ...extra }));
 }
 
 beforeAll(async () => {
@@ -94,7 +104,40 @@ describe('analyzeFolder', () => {
     expect(a.cam!.shape).toEqual([W * 10, 192, 192]);
     expect(a.cam!.max).toBeGreaterThanOrEqual(0);
     expect(r.model).toMatchObject({ version: 'fixture-1', notForClinicalUse: true, sha256: model.sha256 });
-    expect(Object.keys(r.timings)).toEqual(expect.arrayContaining(['loadSeries', 'resampleIsotropic', 'phase1', 'phase2']));
+    expect(Object.keys(r.timings)).toEqual(expect.arrayContaining(['loadSeries', 'resampleIsotropic', 'phase1', 'phase2', 'qualityGates']));
+    // An opacified phantom within the model's acquisition range: diagnostic, the trunk measured.
+    expect(r.quality).toMatchObject({ diagnostic: true });
+    const contrast = r.quality!.checks.find((c) => c.code === 'contrast_opacification')!;
+    expect(contrast.passed).toBe(true);
+    expect(contrast.measured).toBeGreaterThan(250);
+    // The quality section comes before the labels in the JSON a reader sees.
+    expect(Object.keys(r).indexOf('quality')).toBeLessThan(Object.keys(r).indexOf('labels'));
+  }, 60_000);
+
+  it('withholds every decision of a non-diagnostic study and keeps the probabilities', async () => {
+    // No acquisition range in the manifest: the conservative default requires whole-lung coverage,
+    // which a 15 cm phantom slab does not have.
+    const dir = path.join(root, 'strict');
+    await (await import('node:fs/promises')).mkdir(dir);
+    await makeModelDir(dir, {}, {});
+    const strict = await loadModel(dir, { executionProvider: 'cpu' });
+    try {
+      const r = (await analyzeFolder(strict, studyDir, { cam: false })).result;
+      expect(r.quality!.diagnostic).toBe(false);
+      expect(r.quality!.reason).toMatch(/^Non-diagnostic: incomplete lung coverage/);
+      expect(r.quality!.checks.find((c) => c.code === 'lung_coverage')).toMatchObject({ passed: false, limit: 0.1 });
+      // The exam says why there is no decision, and no window is called PE-positive.
+      expect(r.exam).toMatchObject({ decision: 'withheld', reason: r.quality!.reason, overrides: [] });
+      expect(r.windows.some((w) => w.decision)).toBe(false);
+      for (const l of STUDY_LABELS) {
+        expect(r.labels[l]!.decision).toBe(false);
+        expect(r.labels[l]!.probability).toBeGreaterThanOrEqual(0);
+      }
+      const a = await analyzeFolder(model, studyDir, { cam: false });
+      expect(STUDY_LABELS.map((l) => r.labels[l]!.probability)).toEqual(STUDY_LABELS.map((l) => a.result.labels[l]!.probability));
+    } finally {
+      await strict.release();
+    }
   }, 60_000);
 
   it('takes the window threshold from the manifest', async () => {

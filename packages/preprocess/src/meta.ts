@@ -2,12 +2,12 @@
  * The JSON record of a preprocessing run (meta.json): enough to map predictions back to source
  * slices and to draw the crop and windows on the original images.
  */
-import type { PreprocessResult } from './pipeline';
+import type { PreprocessResult, QualityMeasures } from './pipeline';
 import { PAPER_CHANNELS } from './windows';
 
 export interface PreprocessMeta {
   pipeline: { version: 1; spacingMm: number; windowSlices: number; channels: readonly (readonly [number, number])[]; sizes: number[] };
-  series?: { seriesInstanceUid: string; reason: string; slices: number };
+  series?: SeriesAcquisition;
   steps: PreprocessResult['record'];
   spacing: { input: number[]; output: number[] };
   cropBox?: unknown;
@@ -15,6 +15,20 @@ export interface PreprocessMeta {
   windows: { index: number; zStart: number; zEnd: number; slices: { sopInstanceUid: string; fraction: number }[] }[];
   warnings: string[];
   timingsMs: Record<string, number>;
+  /** Image measurements for the quality gates. */
+  quality?: QualityMeasures;
+}
+
+/** The chosen series and the acquisition facts the quality gates read. */
+export interface SeriesAcquisition {
+  seriesInstanceUid: string;
+  reason: string;
+  slices: number;
+  sliceThicknessMm?: number;
+  sliceSpacingMm?: number;
+  imageType?: string[];
+  /** Degrees between the slice normal and the head–foot axis. */
+  obliquityDeg?: number;
 }
 
 /** Builds meta.json content from a result. */
@@ -32,5 +46,6 @@ export function buildMeta(r: PreprocessResult, series?: PreprocessMeta['series']
     windows: t.windows,
     warnings: r.warnings,
     timingsMs: { ...extraTimings, ...r.timings },
+    quality: r.quality,
   };
 }

@@ -6,6 +6,7 @@ import type { Volume } from '@embolus/dicom';
 import { compose } from './compose';
 import { fillPadding, fromDicomVolume, orderBottomToTop } from './from-dicom';
 import { cropToLungBox, lungMask, type LungMaskConfig } from './lung-mask';
+import { lungAreas, measureLungCut, measurePulmonaryArtery, type ArteryMeasurement, type LungCut } from './quality';
 import { resampleIsotropic } from './resample';
 import type { PipelineVolume, StepRecord } from './volume';
 import { SERVE_WINDOWS, TRAIN_WINDOWS, makeWindows, type WindowConfig, type WindowTensor } from './windows';
@@ -29,6 +30,14 @@ export interface PreprocessResult {
   /** Lung volume in litres from the mask (before cropping). */
   lungLitres: number;
   timings: Record<string, number>;
+  /** Image measurements for the study-quality gates (on the cropped volume, which holds the mediastinum). */
+  quality: QualityMeasures;
+}
+
+/** What the quality gates measure in the image. */
+export interface QualityMeasures {
+  pulmonaryArtery: ArteryMeasurement;
+  lungCut?: LungCut;
 }
 
 /** Runs the steps up to the crop. */
@@ -47,8 +56,13 @@ export function preprocess(vol: Volume, options: Partial<PreprocessOptions> = {}
     timings[`windows${w.size}`] = Math.round((performance.now() - t0) * 10) / 10;
     return t;
   });
+  const t0 = performance.now();
+  const areas = cropped.lungMask ? lungAreas(cropped) : undefined;
+  const lungCut = measureLungCut(cropped, areas);
+  const quality: QualityMeasures = { pulmonaryArtery: measurePulmonaryArtery(cropped, {}, areas), ...(lungCut ? { lungCut } : {}) };
+  timings.qualityMeasures = Math.round((performance.now() - t0) * 10) / 10;
   const lungRec = cropped.record.find((r) => r.step === 'lungMask');
-  return { tensors, volume: cropped, record: cropped.record, warnings: cropped.warnings, lungLitres: Number(lungRec?.lungLitres ?? 0), timings };
+  return { tensors, volume: cropped, record: cropped.record, warnings: cropped.warnings, lungLitres: Number(lungRec?.lungLitres ?? 0), timings, quality };
 }
 
 export { SERVE_WINDOWS, TRAIN_WINDOWS };

@@ -4,3 +4,4 @@ export * from './consistency';
 export * from './decision';
 export * from './result';
 export * from './result-decisions';
+export * from './quality';

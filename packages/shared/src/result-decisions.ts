@@ -8,8 +8,9 @@ import type { AnalysisResult } from './result';
 
 /** The decisions a result reports. */
 export interface ResultDecisions {
-  exam: ExamDecision;
-  /** Why the exam is PE-positive or PE-negative. */
+  /** `withheld`: the study is non-diagnostic (a failed quality gate), and every decision is false. */
+  exam: ExamDecision | 'withheld';
+  /** Why the exam is PE-positive or PE-negative, or "Non-diagnostic: …" when withheld. */
   reason: string;
   windowThreshold: number;
   labels: Record<StudyLabel, boolean>;
@@ -21,12 +22,18 @@ export interface ResultDecisions {
 }
 
 /**
- * Reads the decisions of `r`. A result with an `exam` section (everything `analyzePreprocessed`
+ * Reads the decisions of `r`. A non-diagnostic result (failed quality gate) decides nothing. A result with an `exam` section (everything `analyzePreprocessed`
  * writes) is taken as it is. An older result without one is decided again with {@link decide}
  * on its raw probabilities (or stored ones where it has none) and its own label thresholds; it
  * carries no window threshold, so the default (the paper's, as in every shipped manifest) applies.
  */
 export function decisionsOf(r: AnalysisResult): ResultDecisions {
+  // A non-diagnostic study reports no decision, whatever its probabilities say.
+  if (r.quality?.diagnostic === false) {
+    const labels = Object.fromEntries(STUDY_LABELS.map((l) => [l, false])) as Record<StudyLabel, boolean>;
+    const windowThreshold = r.exam?.windowThreshold ?? DEFAULT_THRESHOLDS[IMAGE_LABEL];
+    return { exam: 'withheld', reason: r.quality.reason ?? 'Non-diagnostic', windowThreshold, labels, windows: r.windows.map(() => false), overrides: [], stored: true };
+  }
   if (r.exam) {
     const labels = Object.fromEntries(STUDY_LABELS.map((l) => [l, r.labels[l]?.decision ?? false])) as Record<StudyLabel, boolean>;
     const windows = r.windows.map((w) => w.decision ?? false);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DECISION_RULES } from './decision';
 import { ALL_LABELS, STUDY_LABELS } from './labels';
+import { QualitySchema } from './quality';
 
 const probability = z.number().min(0).max(1);
 const studyLabel = z.enum(STUDY_LABELS);
@@ -29,7 +30,8 @@ export const LabelResultSchema = z.object({
  * stored before it existed still parse; `embolus analyze` and the runner always write it.
  */
 export const ExamResultSchema = z.object({
-  decision: z.enum(['positive', 'negative', 'indeterminate']),
+  /** `withheld`: the study failed a quality gate (`quality.diagnostic` false; `reason` says why). */
+  decision: z.enum(['positive', 'negative', 'indeterminate', 'withheld']),
   reason: z.string(),
   windowThreshold: probability,
   overrides: z.array(
@@ -52,6 +54,13 @@ export const AnalysisResultSchema = z.object({
   schemaVersion: z.literal(1),
   studyInstanceUid: z.string().optional(),
   seriesInstanceUid: z.string().optional(),
+  /**
+   * Study-quality gates (placed before the labels so that it is the first thing a reader of the
+   * JSON meets). When `quality.diagnostic` is false, `quality.reason` ("Non-diagnostic: …") must be
+   * shown before anything else and every label's `decision` is false (withheld); probabilities
+   * stay for research. Absent in results made before the gates existed.
+   */
+  quality: QualitySchema.optional(),
   labels: z.record(studyLabel, LabelResultSchema),
   /**
    * Per window of 10 resampled slices: PE probability, the source slices it covers, and `decision`:

@@ -166,8 +166,11 @@ runner.openapi(
           {
             event: 'study.result',
             payload: (resultId: string) =>
-              `{"event":"study.result","studyId":${JSON.stringify(job.studyId)},"resultId":${JSON.stringify(resultId)},"decision":${JSON.stringify(summary.decision)},` +
-              `"urgent":${summary.urgency === 0},"peProbability":${summary.peProbability},"notForClinicalUse":true,"result":${stored}}`,
+              // A non-diagnostic result leads with its reason, and withholds the PE probability.
+              `{"event":"study.result","studyId":${JSON.stringify(job.studyId)},"resultId":${JSON.stringify(resultId)},` +
+              (summary.reason ? `"nonDiagnostic":${JSON.stringify(summary.reason)},` : '') +
+              `"decision":${JSON.stringify(summary.decision)},` +
+              `"urgent":${summary.urgency === 0},"peProbability":${summary.reason ? null : summary.peProbability},"notForClinicalUse":true,"result":${stored}}`,
           },
         ],
       };

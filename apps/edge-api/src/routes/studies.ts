@@ -7,6 +7,7 @@ import { auditPage, type Study } from '@embolus/db';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { ApiError } from '../errors';
 import { Decision, IdParam, Instant, isoOf, JobSchema, LabelValues, Priority, PRIORITY_VALUE, StudyDetail, StudyStatus, WorklistItem } from '../schemas';
+import { nonDiagnosticReason } from '../summary';
 import { audit, errors, jobView, router, studyOr404 } from './common';
 
 export const studies = router();
@@ -22,7 +23,7 @@ function worklistItem(s: Study) {
     totalBytes: s.totalBytes,
     priority: s.priority,
     urgent: s.urgency === 0,
-    peProbability: s.sortProbability >= 0 ? s.sortProbability : null,
+    peProbability: s.decision !== 'non_diagnostic' && s.sortProbability >= 0 ? s.sortProbability : null,
     decision: s.decision,
     createdAt: isoOf(s.createdAt),
     submittedAt: isoOf(s.submittedAt),
@@ -134,8 +135,10 @@ studies.openapi(
       if (e) failure = { code: e.code, message: e.message };
     }
     await audit(c, 'study.read', study.id, { hasResult: result !== null });
-    // `failure` only on failed studies: every other response keeps exactly { id, status, series, result }.
-    return c.json({ id: study.id, status: study.status, series, result, ...(failure ? { failure } : {}) }, 200);
+    // `failure` only on failed studies, `nonDiagnostic` (first, before the result) only on
+    // non-diagnostic ones: every other response keeps exactly { id, status, series, result }.
+    const reason = result ? nonDiagnosticReason(result) : undefined;
+    return c.json({ ...(reason ? { nonDiagnostic: reason } : {}), id: study.id, status: study.status, series, result, ...(failure ? { failure } : {}) }, 200);
   },
 );
 

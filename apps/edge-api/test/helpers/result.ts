@@ -4,7 +4,7 @@
  */
 import { DEFAULT_THRESHOLDS, STUDY_LABELS, decide, type AnalysisResult, type Label, type StudyLabel } from '@embolus/shared';
 
-export function analysisResult(opts: { pNegative?: number; central?: boolean; rvlv?: boolean; studyInstanceUid?: string; artifacts?: Record<string, string> } = {}): AnalysisResult {
+export function analysisResult(opts: { pNegative?: number; central?: boolean; rvlv?: boolean; studyInstanceUid?: string; artifacts?: Record<string, string>; nonDiagnostic?: string } = {}): AnalysisResult {
   const pNeg = opts.pNegative ?? 0.2;
   const study = Object.fromEntries(STUDY_LABELS.map((l) => [l, 0.1])) as Record<StudyLabel, number>;
   const thresholds = { ...(Object.fromEntries(STUDY_LABELS.map((l) => [l, 0.5])) as Record<StudyLabel, number>), pe_present_on_image: DEFAULT_THRESHOLDS.pe_present_on_image } as Record<Label, number>;
@@ -17,10 +17,16 @@ export function analysisResult(opts: { pNegative?: number; central?: boolean; rv
   return {
     schemaVersion: 1,
     ...(opts.studyInstanceUid ? { studyInstanceUid: opts.studyInstanceUid } : {}),
-    labels,
-    windows: windowProbabilities.map((probability, index) => ({ index, probability, decision: d.windows[index]!, slices: [{ sopInstanceUid: `1.2.${3 + index}`, fraction: 1 }] })),
+    // A non-diagnostic result: a failed contrast check, every decision withheld.
+    ...(opts.nonDiagnostic
+      ? { quality: { diagnostic: false, reason: `Non-diagnostic: ${opts.nonDiagnostic}`, checks: [{ code: 'contrast_opacification', passed: false, measured: 44, limit: 250, message: opts.nonDiagnostic }] } }
+      : {}),
+    labels: opts.nonDiagnostic ? (Object.fromEntries(Object.entries(labels).map(([l, v]) => [l, { ...v, decision: false }])) as AnalysisResult['labels']) : labels,
+    windows: windowProbabilities.map((probability, index) => ({ index, probability, decision: !opts.nonDiagnostic && d.windows[index]!, slices: [{ sopInstanceUid: `1.2.${3 + index}`, fraction: 1 }] })),
     attention,
-    exam: { decision: d.exam, reason: d.examReason, windowThreshold: thresholds.pe_present_on_image, overrides: d.overrides },
+    exam: opts.nonDiagnostic
+      ? { decision: 'withheld', reason: `Non-diagnostic: ${opts.nonDiagnostic}`, windowThreshold: thresholds.pe_present_on_image, overrides: [] }
+      : { decision: d.exam, reason: d.examReason, windowThreshold: thresholds.pe_present_on_image, overrides: d.overrides },
     consistency: { violations: [], repaired: false, changed: [] },
     model: { version: 'test-1', sha256: 'ab'.repeat(32), trainedOn: 'synthetic phantoms', notForClinicalUse: true },
     timings: { total: 12 },

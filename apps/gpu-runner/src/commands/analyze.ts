@@ -13,7 +13,7 @@ import { UsageError } from '../cli';
 /** The model shipped in the repository (trained on synthetic phantoms; not for clinical use). */
 export const DEMO_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../models/demo');
 
-const EXAM_LINE = { positive: 'PE-POSITIVE', negative: 'NEGATIVE for PE', indeterminate: 'INDETERMINATE' } as const;
+const EXAM_LINE = { positive: 'PE-POSITIVE', negative: 'NEGATIVE for PE', indeterminate: 'INDETERMINATE', withheld: 'NON-DIAGNOSTIC, no decision' } as const;
 
 /**
  * The human-readable report of a result (from `embolus analyze` or from the API). Decisions come
@@ -22,9 +22,14 @@ const EXAM_LINE = { positive: 'PE-POSITIVE', negative: 'NEGATIVE for PE', indete
  */
 export function formatReport(r: AnalysisResult): string {
   const d = decisionsOf(r);
-  const lines = ['EMBOLUS — research software, NOT FOR CLINICAL USE', `model ${r.model.version} (${r.model.trainedOn})`, ''];
+  const lines: string[] = [];
+  // A non-diagnostic study says so before anything else, and shows no decision.
+  const withheld = d.exam === 'withheld';
+  if (withheld) lines.push(d.reason, '');
+  lines.push('EMBOLUS — research software, NOT FOR CLINICAL USE', `model ${r.model.version} (${r.model.trainedOn})`, '');
+  lines.push(...qualityLines(r), '');
   lines.push(`exam: ${EXAM_LINE[d.exam]} (${d.reason})`, '');
-  lines.push('label                      probability  threshold  decision');
+  lines.push(`label                      probability  threshold  ${withheld ? 'decision (withheld: non-diagnostic)' : 'decision'}`);
   const overridden = new Set(d.overrides.map((o) => o.label));
   for (const l of STUDY_LABELS) {
     const x = r.labels[l];
@@ -32,7 +37,7 @@ export function formatReport(r: AnalysisResult): string {
     const p = x.rawProbability ?? x.probability;
     // Where consistency repair moved a label, the repaired value is shown beside it.
     const repaired = Math.abs(p - x.probability) > 5e-4 ? `   (repaired ${x.probability.toFixed(3)})` : '';
-    const decision = `${d.labels[l] ? 'POSITIVE' : '-'}${overridden.has(l) ? ' *' : ''}`;
+    const decision = withheld ? 'withheld' : `${d.labels[l] ? 'POSITIVE' : '-'}${overridden.has(l) ? ' *' : ''}`;
     lines.push(`${DISPLAY_NAMES[l].padEnd(26)} ${p.toFixed(3).padStart(11)}  ${x.threshold.toFixed(2).padStart(9)}  ${decision.padEnd(10)}${repaired}`.trimEnd());
   }
   if (d.overrides.length) {
@@ -40,7 +45,12 @@ export function formatReport(r: AnalysisResult): string {
     for (const o of d.overrides) lines.push(`  - ${o.message}`);
   }
   const positive = r.windows.filter((_, i) => d.windows[i]);
-  lines.push('', `windows: ${r.windows.length}; PE-positive (≥ ${d.windowThreshold}): ${positive.length ? positive.map((w) => `#${w.index} (${(w.rawProbability ?? w.probability).toFixed(2)})`).join(', ') : 'none'}`);
+  lines.push(
+    '',
+    withheld
+      ? `windows: ${r.windows.length}; PE-positive: withheld (non-diagnostic)`
+      : `windows: ${r.windows.length}; PE-positive (≥ ${d.windowThreshold}): ${positive.length ? positive.map((w) => `#${w.index} (${(w.rawProbability ?? w.probability).toFixed(2)})`).join(', ') : 'none'}`,
+  );
   if (r.consistency.violations.length) {
     lines.push(`consistency repair of the probabilities (at 0.5, for scoring): ${r.consistency.violations.length} rule(s) broken, repaired by changing ${r.consistency.changed.join(', ') || 'image-level values'}`);
     for (const v of r.consistency.violations) lines.push(`  - ${v.message}`);
@@ -49,6 +59,13 @@ export function formatReport(r: AnalysisResult): string {
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   lines.push(`time: ${Object.entries(r.timings).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
   return lines.join('\n');
+}
+
+/** The quality checks, one line each (results made before the gates have none). */
+function qualityLines(r: AnalysisResult): string[] {
+  if (!r.quality) return ['quality: not checked (result predates the study-quality gates)'];
+  const head = r.quality.diagnostic ? 'quality: diagnostic (all checks passed)' : 'quality: NON-DIAGNOSTIC';
+  return [head, ...r.quality.checks.map((c) => `  ${c.passed ? 'pass' : 'FAIL'}  ${c.code.padEnd(24)} ${c.message}`)];
 }
 
 /** Entry point of `embolus analyze`. */

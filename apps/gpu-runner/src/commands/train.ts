@@ -129,6 +129,9 @@ async function demo(argv: string[]): Promise<number> {
   const out = path.resolve(values.out!);
   await mkdir(out, { recursive: true });
   for (const f of ['phase1.onnx', 'phase2.onnx', 'manifest.json']) await copyFile(path.join(modelWork, f), path.join(out, f));
+  // What the demo recipe trained on, for the study-quality gates (before evaluation, which uses them).
+  const exported = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  await writeFile(path.join(out, 'manifest.json'), JSON.stringify({ ...exported, acquisition: DEMO_ACQUISITION }, null, 1));
   const model = await loadModel(out, { executionProvider: 'cpu' });
   bar = progressBar('evaluate');
   const evaluation = await evaluateOnPhantoms(model, test, (d, t) => bar(d, t));
@@ -143,6 +146,21 @@ async function demo(argv: string[]): Promise<number> {
   for (const l of ALL_LABELS) process.stderr.write(`  ${DISPLAY_NAMES[l].padEnd(24)} AUROC ${evaluation.aurocs[l].auroc?.toFixed(4) ?? 'n/a'}\n`);
   return 0;
 }
+
+/**
+ * The acquisition range of a model trained by the demo recipe (models/demo/manifest.json holds the
+ * same): demo-preset phantoms are contiguous 2 or 2.5 mm slices over 14–17 cm slabs.
+ */
+export const DEMO_ACQUISITION = {
+  trainedOn: { sliceThicknessMm: [2, 2.5], sliceSpacingMm: [2, 2.5], note: 'demo-preset phantoms: contiguous 2 or 2.5 mm slices, 14-17 cm slabs centred on the pulmonary arteries, 192 or 256 matrix' },
+  sliceThicknessMm: { min: 0.5, max: 3 },
+  sliceSpacingMm: { min: 0.5, max: 3 },
+  minSlices: 40,
+  maxLungCutFraction: null,
+  maxObliquityDeg: 30,
+  minPulmonaryArteryHu: 250,
+  why: 'Thinner slices than trained are supported because preprocessing resamples to 1 mm; thicker than 3 mm is not (the model never saw them). Lung coverage is measured but not required: the model was trained on slabs that never cover the whole lungs. 250 HU: see PULMONARY_ARTERY_MIN_HU in packages/shared/src/quality.ts.',
+};
 
 /** Entry point of `embolus train`. */
 export async function run(argv: string[]): Promise<number> {

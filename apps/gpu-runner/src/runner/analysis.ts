@@ -10,7 +10,7 @@ import path from 'node:path';
 import { loadStudyVolume } from '@embolus/dicom/node';
 import { analyzePreprocessed, type LoadedModel } from '@embolus/inference';
 import { buildMeta, PAPER_CHANNELS, preprocess } from '@embolus/preprocess';
-import { encodeNpy } from '@embolus/preprocess/node';
+import { encodeNpy, seriesAcquisition } from '@embolus/preprocess/node';
 import type { AnalysisResult } from '@embolus/shared';
 import { z } from 'zod';
 import { RunnerError } from './errors';
@@ -100,7 +100,7 @@ export async function runAnalysis(ctx: JobContext, o: AnalysisOptions): Promise<
       const tp = performance.now();
       const windows = [{ size: m.manifest.inputSize, windowSlices: m.manifest.windowSlices, channels: PAPER_CHANNELS }];
       const result = preprocess(loaded.volume, { windows });
-      const meta = buildMeta(result, { seriesInstanceUid: loaded.choice.chosen.seriesInstanceUid, reason: loaded.choice.reason, slices }, { loadSeries: loadMs });
+      const meta = buildMeta(result, seriesAcquisition(loaded.choice.chosen, loaded.choice.reason), { loadSeries: loadMs });
       const tm: Record<string, number> = { ...meta.timingsMs, preprocessTotal: loadMs + ms(tp) };
       ctx.check();
       ctx.progress('inference', { modelVersion: m.manifest.version });
@@ -125,7 +125,7 @@ export async function runAnalysis(ctx: JobContext, o: AnalysisOptions): Promise<
     timings.uploadArtifacts = ms(t);
     timings.runnerTotal = ms(t0);
     const result: AnalysisResult = { ...main.result, timings: { ...main.result.timings, ...timings }, artifacts };
-    ctx.log.log('info', 'job.analysed', { jobId: job.id, instances: fetched.count, bytes: fetched.bytes, windows: result.windows.length, modelVersion: result.model.version, shadow: shadow.length, timings: result.timings });
+    ctx.log.log('info', 'job.analysed', { jobId: job.id, instances: fetched.count, bytes: fetched.bytes, windows: result.windows.length, diagnostic: result.quality?.diagnostic ?? null, modelVersion: result.model.version, shadow: shadow.length, timings: result.timings });
     return { result, shadow };
   } finally {
     // Study data lives on the runner's disk only while the job runs.

@@ -13,6 +13,14 @@ export type ResultRow = typeof results.$inferSelect;
 export type Artifact = typeof artifacts.$inferSelect;
 export type Model = typeof models.$inferSelect;
 
+/**
+ * Worklist sort key of a non-diagnostic result (the `sort_probability` column), above every PE
+ * probability: a non-diagnostic CTPA leaves PE neither shown nor excluded, so it needs a reader's
+ * action (repeat or another test) before routine results, right after urgent PE. Its PE
+ * probability is withheld from the worklist (the result body keeps it for research).
+ */
+export const NON_DIAGNOSTIC_SORT = 2;
+
 /** The worklist summary of an analysis result, copied onto the study. */
 export interface StudySummary {
   urgency: number;
@@ -81,7 +89,7 @@ export class ResultRepo {
     if (c.summary && job.studyId) {
       const s = c.summary;
       statements.push(
-        run(sql`UPDATE studies SET status = 'complete', result_id = ${rid}, urgency = ${s.urgency}, sort_probability = ${s.peProbability},
+        run(sql`UPDATE studies SET status = 'complete', result_id = ${rid}, urgency = ${s.urgency}, sort_probability = ${s.decision === 'non_diagnostic' ? NON_DIAGNOSTIC_SORT : s.peProbability},
           decision = ${s.decision}, completed_at = ${now}, updated_at = ${now}
           WHERE id = ${job.studyId} AND tenant_id = ${tenantId} AND analysis_job_id = ${jobId} AND ${resultExists}`),
       );

@@ -3,7 +3,8 @@
  * what inference calls).
  */
 import { loadStudyVolume } from '@embolus/dicom/node';
-import { buildMeta, type PreprocessMeta } from '../meta';
+import type { SeriesPlan } from '@embolus/dicom';
+import { buildMeta, type PreprocessMeta, type SeriesAcquisition } from '../meta';
 import { preprocess, type PreprocessOptions, type PreprocessResult } from '../pipeline';
 
 /** Loads the series to analyse from `dir`, preprocesses it and returns the result with its meta. */
@@ -12,6 +13,20 @@ export async function preprocessFolder(dir: string, options: Partial<PreprocessO
   const { choice, volume } = await loadStudyVolume(dir);
   const loadMs = Math.round(performance.now() - t0);
   const result = preprocess(volume, options);
-  const meta = buildMeta(result, { seriesInstanceUid: choice.chosen.seriesInstanceUid, reason: choice.reason, slices: choice.chosen.slices.length }, { loadSeries: loadMs });
+  const meta = buildMeta(result, seriesAcquisition(choice.chosen, choice.reason), { loadSeries: loadMs });
   return { result, meta };
+}
+
+/** The acquisition facts of a planned series that the quality gates check. */
+export function seriesAcquisition(plan: SeriesPlan, reason: string): SeriesAcquisition {
+  const normal = plan.direction?.normal;
+  return {
+    seriesInstanceUid: plan.seriesInstanceUid,
+    reason,
+    slices: plan.slices.length,
+    ...(plan.sliceThickness !== undefined ? { sliceThicknessMm: plan.sliceThickness } : {}),
+    ...(plan.sliceSpacing !== undefined ? { sliceSpacingMm: plan.sliceSpacing } : {}),
+    imageType: plan.imageType,
+    ...(normal ? { obliquityDeg: (Math.acos(Math.min(1, Math.abs(normal[2]))) * 180) / Math.PI } : {}),
+  };
 }
