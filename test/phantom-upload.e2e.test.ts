@@ -39,8 +39,8 @@ describe('phantoms uploaded to the API', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       studyId = r.studyId;
     }
-    const detail = (await (await api.call('GET', `/v1/studies/${studyId}`, key)).json()) as { instanceCount: number };
-    expect(detail.instanceCount).toBe(study.files.length);
+    const stored = (await (await api.call('GET', `/v1/studies/${studyId}/instances`, key)).json()) as { items: { sopInstanceUid: string }[] };
+    expect(stored.items.map((i) => i.sopInstanceUid).sort()).toEqual(study.files.map((f) => f.sopInstanceUid).sort());
   });
 
   it('are refused in the identified variant, naming PatientName, PatientID and StudyID (not their values)', async () => {
