@@ -6,12 +6,16 @@ import { LABEL_NAMES, LABEL_ORDER, LABEL_SHORT } from '@/lib/labels';
 import { percent } from '@/lib/format';
 import type { AnalysisResult } from '@/lib/types';
 
-/** Probability → colour from a calm blue (0) through amber to red (1). */
+/**
+ * Probability → colour on a sequential pale-yellow → orange → dark-red ramp (like ColorBrewer
+ * YlOrRd): one direction of meaning, readable without telling hues apart.
+ */
 function heat(p: number): string {
   const x = Math.max(0, Math.min(1, p));
-  const hue = 210 - 210 * x;
-  const light = 92 - 45 * x;
-  return `hsl(${hue.toFixed(0)} 80% ${light.toFixed(0)}%)`;
+  const hue = 52 - 52 * x;
+  const sat = 85 + 10 * x;
+  const light = 95 - 60 * x;
+  return `hsl(${hue.toFixed(0)} ${sat.toFixed(0)}% ${light.toFixed(0)}%)`;
 }
 
 export function LabelBars({ result }: { result: AnalysisResult }) {
@@ -106,7 +110,7 @@ export function AttentionHeatmap({ attention, windowCount }: { attention: Analys
           ];
         })}
       </div>
-      <figcaption className="muted small">Each row scaled to its own maximum. Darker red: more attention.</figcaption>
+      <figcaption className="muted small">Each row scaled to its own maximum; darker: more attention. Columns are the windows of the strip above.</figcaption>
     </figure>
   );
 }

@@ -119,12 +119,17 @@ function Study() {
             <p className="muted">The image viewer with Grad-CAM overlays comes in the next release.</p>
           </section>
 
-          <section className="card" aria-labelledby="strip-h">
+          <section className="card card--wide" aria-labelledby="strip-h">
             <h2 id="strip-h">PE probability along z</h2>
             <WindowStrip windows={r.windows} />
+            <div className="legend" aria-hidden="true">
+              <span>0 %</span>
+              <span className="legend__ramp" />
+              <span>100 %</span>
+            </div>
           </section>
 
-          <section className="card" aria-labelledby="attn-h">
+          <section className="card card--wide" aria-labelledby="attn-h">
             <h2 id="attn-h">Attention</h2>
             <AttentionHeatmap attention={r.attention} windowCount={r.windows.length} />
           </section>
