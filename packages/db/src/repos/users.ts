@@ -2,7 +2,7 @@
  * Dashboard users and their sessions. Passwords arrive here already hashed (the API hashes
  * with scrypt); session tokens arrive in clear and only their SHA-256 is stored.
  */
-import { and, asc, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { SqlDriver } from '../driver';
 import { DbError } from '../errors';
 import { newId, randomToken, sha256Hex, type Clock } from '../ids';
@@ -134,10 +134,8 @@ export class SessionRepo {
 
   /** Deletes sessions that ended (expired or revoked) before `cutoff`. @returns how many. */
   async prune(cutoff: number): Promise<number> {
-    const rows = await this.d.db
-      .delete(sessions)
-      .where(or(lt(sessions.expiresAt, cutoff), lt(sessions.revokedAt, cutoff)))
-      .returning({ id: sessions.id });
+    // Plain SQL through the driver, like the audit pruning, so it runs wherever that does.
+    const rows = await this.d.select('DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ? RETURNING id', [cutoff, cutoff]);
     return rows.length;
   }
 }
