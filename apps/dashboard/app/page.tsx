@@ -82,7 +82,7 @@ function Row({ s }: { s: WorklistItem }) {
       </td>
       <td>
         <span className={`status status--${s.status}`}>{STATUS_NAMES[s.status]}</span>
-        <div className="sub">{s.instanceCount} images</div>
+        <div className="sub">{s.instanceCount === 1 ? "1 image" : `${s.instanceCount} images`}</div>
       </td>
       <td>
         <ProbabilityCell p={s.peProbability} />

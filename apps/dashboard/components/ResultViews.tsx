@@ -77,8 +77,10 @@ export function WindowStrip({ windows }: { windows: AnalysisResult['windows'] })
         className="strip__cells"
         role="img"
         aria-label={`PE probability of ${windows.length} windows along z: highest ${percent(max.probability)} at window ${max.index + 1}; ${above} at or above 50 %`}
-        style={{ gridTemplateColumns: `repeat(${windows.length}, minmax(2px, 1fr))` }}
+        style={{ gridTemplateColumns: `7.5rem repeat(${windows.length}, minmax(2px, 1fr))` }}
       >
+        {/* The same first column as the heatmap below, so window columns line up. */}
+        <div className="strip__label">P(PE)</div>
         {windows.map((w) => (
           <div key={w.index} className="strip__cell" style={{ background: heat(w.probability) }} title={`window ${w.index + 1}: ${percent(w.probability, 1)}`} />
         ))}

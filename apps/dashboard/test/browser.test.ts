@@ -101,6 +101,10 @@ beforeAll(async () => {
     if (res.status !== 201 && res.status !== 200) throw new Error(`upload ${res.status}: ${await res.text()}`);
   }
   expect((await admin('POST', `/v1/studies/${studyId}/submit`)).status).toBe(202);
+  // A second study still uploading (never submitted), so the worklist shows more than one state.
+  const pending = ((await (await admin('POST', '/v1/studies', { json: {} })).json()) as { id: string }).id;
+  const first = dicomFiles(upload)[0] as string;
+  expect((await admin('PUT', `/v1/studies/${pending}/instances/${path.basename(first, '.dcm')}`, { dicom: new Uint8Array(readFileSync(first)) })).status).toBe(201);
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -173,6 +177,11 @@ describe('the dashboard in chromium', () => {
     await page.keyboard.type(ADMIN.password);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Worklist' }).waitFor();
+    // Sign-out revokes the session: the worklist sends the browser back to sign-in.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+    await page.goto(`${url}/`);
+    await page.waitForURL(/\/sign-in/);
     await page.context().close();
   });
 
