@@ -7,7 +7,7 @@ import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { handleAuthError, Shell } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
-import { percent, shortId, STATUS_NAMES, when } from '@/lib/format';
+import { percent, shortId, stageText, STATUS_NAMES, when } from '@/lib/format';
 import type { StudyStatus, WorklistItem, WorklistPage } from '@/lib/types';
 
 const PAGE_SIZE = 25;
@@ -82,7 +82,7 @@ function Row({ s }: { s: WorklistItem }) {
       </td>
       <td>
         <span className={`status status--${s.status}`}>{STATUS_NAMES[s.status]}</span>
-        <div className="sub">{s.instanceCount === 1 ? "1 image" : `${s.instanceCount} images`}</div>
+        <div className="sub">{s.status === 'processing' && stageText(s.stage) ? stageText(s.stage) : s.instanceCount === 1 ? '1 image' : `${s.instanceCount} images`}</div>
       </td>
       <td>
         <ProbabilityCell p={s.peProbability} />

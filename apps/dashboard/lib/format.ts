@@ -27,3 +27,20 @@ export const STATUS_NAMES: Record<StudyStatus, string> = {
 export function shortId(id: string): string {
   return id.slice(0, 8);
 }
+
+/** The analysis stages a runner reports, in order, with what a clinician reads. */
+const STAGES: Record<string, string> = {
+  fetch: 'fetching images',
+  model: 'loading model',
+  series: 'assembling series',
+  preprocess: 'preprocessing',
+  inference: 'running the model',
+  upload: 'saving result',
+};
+const STAGE_ORDER = Object.keys(STAGES);
+
+/** `step 3 of 6: assembling series`, or null for an unknown stage. */
+export function stageText(stage: string | null): string | null {
+  if (!stage || !(stage in STAGES)) return null;
+  return `step ${STAGE_ORDER.indexOf(stage) + 1} of ${STAGE_ORDER.length}: ${STAGES[stage]}`;
+}

@@ -35,6 +35,8 @@ export interface WorklistItem {
   modelVersion: string | null;
   centralPe: boolean | null;
   rvLvGte1: boolean | null;
+  /** While processing: the runner's last reported stage. */
+  stage: string | null;
 }
 
 export interface WorklistPage {

@@ -67,6 +67,22 @@ describe('worklist rows for the dashboard', () => {
     expect((await list('?q=zzz')).items).toEqual([]);
   });
 
+  it('show the stage a runner reports while a study is processing, fresh on every read', async () => {
+    const id = ids['pending'] as string;
+    await h.request('POST', `/v1/studies/${id}/submit`, { key: clinician });
+    const c = (await (await h.request('POST', '/v1/runner/jobs/claim', { key: runner })).json()) as { job: { id: string }; leaseToken: string };
+    const stage = async () => (await list('')).items.find((i) => i.id === id) as Item & { stage: string | null; status: string };
+    expect(await stage()).toMatchObject({ status: 'processing', stage: null });
+    const beat = (s: string) => h.request('POST', `/v1/runner/jobs/${c.job.id}/heartbeat`, { key: runner, json: { leaseSeconds: 60, progress: { stage: s } }, headers: { 'embolus-lease-token': c.leaseToken } });
+    expect((await beat('preprocess')).status).toBe(200);
+    expect((await stage()).stage).toBe('preprocess');
+    expect((await beat('inference')).status).toBe(200);
+    expect((await stage()).stage).toBe('inference');
+    const done = await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key: runner, json: { result: analysisResult({ pNegative: 0.9 }) }, headers: { 'embolus-lease-token': c.leaseToken } });
+    expect(done.status).toBe(200);
+    expect(await stage()).toMatchObject({ status: 'complete', stage: null });
+  });
+
   it('page on the server with limit and offset in urgency order', async () => {
     const first = await list('?limit=2');
     expect(first.items.map((i) => i.id)).toEqual([ids['both'], ids['central']]);

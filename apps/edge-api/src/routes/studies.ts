@@ -3,7 +3,7 @@
  */
 import { AnalysisResultSchema } from '@embolus/shared';
 import { createRoute, z } from '@hono/zod-openapi';
-import { auditPage, resultFlags, type ResultFlags, type Study } from '@embolus/db';
+import { auditPage, jobStages, resultFlags, type ResultFlags, type Study } from '@embolus/db';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { ApiError } from '../errors';
 import { Decision, IdParam, Instant, isoOf, JobSchema, LabelValues, Priority, PRIORITY_VALUE, StudyDetail, StudyStatus, WorklistItem } from '../schemas';
@@ -13,7 +13,7 @@ export const studies = router();
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
-function worklistItem(s: Study, flags: ResultFlags | undefined) {
+function worklistItem(s: Study, flags: ResultFlags | undefined, stage: string | undefined) {
   return {
     id: s.id,
     status: s.status,
@@ -31,6 +31,7 @@ function worklistItem(s: Study, flags: ResultFlags | undefined) {
     modelVersion: flags?.modelVersion ?? null,
     centralPe: flags?.centralPe ?? null,
     rvLvGte1: flags?.rvLvGte1 ?? null,
+    stage: s.status === 'processing' ? (stage ?? null) : null,
   };
 }
 
@@ -104,9 +105,12 @@ studies.openapi(
         offset: q.offset,
       });
       const flags = await resultFlags(store.driver, tenantId, rows.flatMap((r) => (r.resultId ? [r.resultId] : [])));
-      const body = JSON.stringify({ items: rows.map((r) => worklistItem(r, r.resultId ? flags.get(r.resultId) : undefined)), nextOffset: rows.length === q.limit ? q.offset + q.limit : null });
+      const stages = await jobStages(store.driver, tenantId, rows.flatMap((r) => (r.status === 'processing' && r.analysisJobId ? [r.analysisJobId] : [])));
+      const body = JSON.stringify({ items: rows.map((r) => worklistItem(r, r.resultId ? flags.get(r.resultId) : undefined, r.analysisJobId ? stages.get(r.analysisJobId) : undefined)), nextOffset: rows.length === q.limit ? q.offset + q.limit : null });
       page = { version, body, audit: await auditPage(rows.map((r) => r.id)) };
-      worklistCache?.set(key, page);
+      // A processing study's stage changes with runner heartbeats, which do not bump the worklist
+      // version, so a page showing one is never cached (issue 16).
+      if (!rows.some((r) => r.status === 'processing')) worklistCache?.set(key, page);
     }
     // The ids are stored once per distinct page; the record names the page (see AuditRepo).
     await audit(c, 'study.list', null, { count: page.audit.studyIds.length }, page.audit);

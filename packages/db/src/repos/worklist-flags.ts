@@ -34,3 +34,22 @@ export async function resultFlags(d: SqlDriver, tenantId: string, resultIds: rea
   }
   return out;
 }
+
+/**
+ * The stage the runner last reported (`progress.stage` of the job: fetch, model, series,
+ * preprocess, inference, upload) for each of the tenant's jobs `jobIds`, by job id.
+ */
+export async function jobStages(d: SqlDriver, tenantId: string, jobIds: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const chunk = Math.max(1, Math.min(90, d.maxParameters - 1));
+  for (let i = 0; i < jobIds.length; i += chunk) {
+    const ids = jobIds.slice(i, i + chunk);
+    const rows = await d.select(
+      `SELECT id, json_extract(progress, '$.stage') AS stage FROM jobs
+        WHERE tenant_id = ? AND progress IS NOT NULL AND id IN (${ids.map(() => '?').join(', ')})`,
+      [tenantId, ...ids],
+    );
+    for (const row of rows) if (typeof row['stage'] === 'string') out.set(String(row['id']), row['stage']);
+  }
+  return out;
+}
