@@ -111,12 +111,12 @@ function Worklist() {
   const [updated, setUpdated] = useState<Date | null>(null);
   const inFlight = useRef<AbortController | null>(null);
 
-  const load = useCallback(async () => {
+  const load = useCallback(async (background = false) => {
     inFlight.current?.abort();
     const ctl = new AbortController();
     inFlight.current = ctl;
     try {
-      const p = await api<WorklistPage>(`/v1/studies?${query(filters, offset)}`, { signal: ctl.signal });
+      const p = await api<WorklistPage>(`/v1/studies?${query(filters, offset)}`, { signal: ctl.signal, background });
       setPage(p);
       setError(null);
       setUpdated(new Date());
@@ -130,7 +130,7 @@ function Worklist() {
     void load();
     // Polling keeps statuses and results current without a reload; paused in background tabs.
     const t = setInterval(() => {
-      if (!document.hidden) void load();
+      if (!document.hidden) void load(true);
     }, POLL_MS);
     return () => {
       clearInterval(t);

@@ -25,9 +25,11 @@ export function setSession(s: SessionInfo | null): void {
 }
 
 /** Calls the API; resolves to the JSON body, or throws ApiError. */
-export async function api<T>(path: string, init: { method?: string; json?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+export async function api<T>(path: string, init: { method?: string; json?: unknown; signal?: AbortSignal; background?: boolean } = {}): Promise<T> {
   const method = init.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
+  // Automatic refreshes say so: they do not keep the session from reaching its idle timeout.
+  if (init.background) headers['x-embolus-background'] = '1';
   if (init.json !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let res: Response;

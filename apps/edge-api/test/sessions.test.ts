@@ -174,6 +174,19 @@ describe('a session where a key is accepted', () => {
     expect((await auditActions()).filter((a) => a.action === 'auth.session_ended').map((a) => JSON.parse(a.detail ?? '{}').reason)).toEqual(['idle', 'expired']);
   });
 
+  it('are not kept alive by background refreshes (a worklist left open still idles out)', async () => {
+    const { cookie } = await signIn('doc@acme.test');
+    const poll = () => h.app.request('/v1/studies', { headers: { cookie, 'x-embolus-background': '1' } });
+    for (let m = 0; m < 30; m += 5) {
+      h.clock.advance(5 * 60_000);
+      expect((await poll()).status, `after ${m + 5} min`).toBe(200);
+    }
+    h.clock.advance(60_001);
+    const res = await poll();
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).details).toEqual({ reason: 'idle' });
+  });
+
   it('are deleted by the hourly pruning a day after they ended', async () => {
     const ids = async () => (await h.deps.store.driver.select('SELECT id FROM sessions', [])).map((r) => r['id']);
     h.clock.advance(37 * 3_600_000);

@@ -28,9 +28,11 @@ function Study() {
     }
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let first = true;
     const load = async () => {
       try {
-        const s = await api<StudyDetail>(`/v1/studies/${encodeURIComponent(id)}`);
+        const s = await api<StudyDetail>(`/v1/studies/${encodeURIComponent(id)}`, { background: !first });
+        first = false;
         if (!live) return;
         setStudy(s);
         setError(null);

@@ -15,6 +15,11 @@ import type { Context } from 'hono';
 export const SESSION_COOKIE = 'embolus_session';
 /** The header a cookie-authenticated mutation must carry. */
 export const CSRF_HEADER = 'x-csrf-token';
+/**
+ * Sent by the dashboard on its automatic refreshes (worklist polling): such a request is served
+ * but does not count as use, so a screen left open still reaches the idle timeout.
+ */
+export const BACKGROUND_HEADER = 'x-embolus-background';
 /** `lastSeenAt` is written at most this often, so reads are not all writes. */
 export const TOUCH_INTERVAL_MS = 60_000;
 

@@ -4,7 +4,7 @@
  */
 import type { SessionView } from '@embolus/db';
 import type { Context, MiddlewareHandler } from 'hono';
-import { CSRF_HEADER, csrfTokenOf, isHttps, sameOrigin, sameString, sessionCookie, sessionEnded, sessionTokenOf, TOUCH_INTERVAL_MS } from '../auth/sessions';
+import { BACKGROUND_HEADER, CSRF_HEADER, csrfTokenOf, isHttps, sameOrigin, sameString, sessionCookie, sessionEnded, sessionTokenOf, TOUCH_INTERVAL_MS } from '../auth/sessions';
 import type { AppEnv } from '../deps';
 import { ApiError } from '../errors';
 
@@ -53,7 +53,8 @@ export function sessionAuth(): MiddlewareHandler<AppEnv> {
         throw new ApiError('FORBIDDEN', `a cookie-authenticated change needs a same-origin request with the ${CSRF_HEADER} header`, { details: { csrf: true } });
       }
     }
-    if (now - view.lastSeenAt >= TOUCH_INTERVAL_MS) await store.sessions.touch(view.sessionId);
+    const background = c.req.header(BACKGROUND_HEADER) === '1';
+    if (!background && now - view.lastSeenAt >= TOUCH_INTERVAL_MS) await store.sessions.touch(view.sessionId);
     bySession.set(c, { view, token });
     c.set('principal', { keyId: `user:${view.userId}`, tenantId: view.tenantId, role: view.role });
     await next();
