@@ -113,6 +113,14 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  try {
+    await stopAll();
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}, 60_000);
+
+async function stopAll(): Promise<void> {
   await browser?.close();
   if (stack && stack.exitCode === null) {
     // Ctrl-C: SIGINT to the whole process group, as a terminal sends it.
@@ -124,8 +132,7 @@ afterAll(async () => {
     // Nothing of the group is left running (runner included).
     expect(() => process.kill(-(stack.pid as number), 0)).toThrow();
   }
-  rmSync(work, { recursive: true, force: true });
-}, 60_000);
+}
 
 /** A page in a fresh context (its own cookies); axe-core needs pages made from a context. */
 async function newPage(viewport: { width: number; height: number }): Promise<Page> {
