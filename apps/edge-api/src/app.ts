@@ -22,10 +22,14 @@ import { runner } from './routes/runner';
 import { runnerDeploy } from './routes/runner-deploy';
 import { studies } from './routes/studies';
 import { webhooks } from './routes/webhooks';
+// Dashboard accounts and sessions (issue 16).
+import { sessionAuth, usesSession } from './middleware/session';
+import { sessionRoutes } from './routes/session';
+import { users } from './routes/users';
 import { WorklistCache } from './worklist-cache';
 
 /** Paths served without a key. */
-const PUBLIC = new Set(['/v1/openapi.json', '/v1/health']);
+const PUBLIC = new Set(['/v1/openapi.json', '/v1/health', '/v1/auth/sign-in']);
 
 /** Builds the app over `deps`. */
 export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
@@ -38,9 +42,11 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
   // Before authentication: preflights carry no key.
   app.use('*', corsPolicy(deps.config.corsOrigins));
   const auth = authenticate(keys);
+  // A session cookie without an Authorization header authenticates by session (issue 16).
+  const session = sessionAuth();
   const limit = rateLimit();
   for (const prefix of ['/v1/*', '/dicomweb/*']) {
-    app.use(prefix, async (c, next) => (PUBLIC.has(c.req.path) ? next() : auth(c, next)));
+    app.use(prefix, async (c, next) => (PUBLIC.has(c.req.path) ? next() : usesSession(c) ? session(c, next) : auth(c, next)));
     app.use(prefix, async (c, next) => (PUBLIC.has(c.req.path) ? next() : limit(c, next)));
   }
   // JSON bodies are parsed whole by the validators, so bound them before they are read.
@@ -53,9 +59,10 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', async (c, next) => (mediaType(c).endsWith('json') ? jsonLimit(c, next) : next()));
 
   app.get('/v1/health', (c) => c.json({ status: 'ok', notForClinicalUse: true }));
-  for (const r of [studies, instances, artifacts, dicomweb, runner, runnerDeploy, jobs, metrics, models, webhooks, adminRoutes(keys)]) app.route('/', r);
+  for (const r of [studies, instances, artifacts, dicomweb, runner, runnerDeploy, jobs, metrics, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An Embolus API key' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'embolus_session', description: 'A dashboard session (POST /v1/auth/sign-in); changes also need X-CSRF-Token' });
   app.doc31('/v1/openapi.json', {
     openapi: '3.1.0',
     info: {
@@ -66,7 +73,7 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
         'Keys are sent as `Authorization: Bearer <key>`; errors are `{ "error": { "code", "message", "details" } }`. ' +
         'On Cloudflare Workers a request body is limited to 100 MB (Free and Pro plans): upload larger studies instance by instance.',
     },
-    security: [{ bearerAuth: [] }],
+    security: [{ bearerAuth: [] }, { sessionCookie: [] }],
     servers: [{ url: '/' }],
   });
 

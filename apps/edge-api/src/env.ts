@@ -115,6 +115,13 @@ export const EnvSchema = z.object({
    * when older than this, so a file another process is still writing is never touched.
    */
   EMBOLUS_LEFTOVER_GRACE_SECONDS: int(3600, 60),
+  // --- dashboard sessions (issue 16; see src/auth/sessions.ts) ---
+  /** A session ends this many hours after sign-in, used or not. */
+  EMBOLUS_SESSION_HOURS: int(12, 1),
+  /** A session ends after this many minutes without a request. */
+  EMBOLUS_SESSION_IDLE_MINUTES: int(30, 1),
+  /** Sign-in attempts per account per minute (per client address: three times this). */
+  EMBOLUS_SIGNIN_ATTEMPTS_PER_MINUTE: int(10, 1),
 });
 
 /** The parsed configuration. */
@@ -150,6 +157,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   auditRetentionMs: number;
   leftoverGraceMs: number;
+  /** Dashboard sessions (issue 16). */
+  session: { ttlMs: number; idleMs: number; signInPerMinute: number };
 }
 
 /**
@@ -194,5 +203,6 @@ export function parseConfig(env: Record<string, unknown>): Config {
     logLevel: e.EMBOLUS_LOG_LEVEL,
     auditRetentionMs: e.EMBOLUS_AUDIT_RETENTION_DAYS * 86_400_000,
     leftoverGraceMs: e.EMBOLUS_LEFTOVER_GRACE_SECONDS * 1000,
+    session: { ttlMs: e.EMBOLUS_SESSION_HOURS * 3_600_000, idleMs: e.EMBOLUS_SESSION_IDLE_MINUTES * 60_000, signInPerMinute: e.EMBOLUS_SIGNIN_ATTEMPTS_PER_MINUTE },
   };
 }

@@ -63,6 +63,10 @@ export const WorklistItem = z
     createdAt: iso,
     submittedAt: iso.nullable(),
     completedAt: iso.nullable(),
+    modelVersion: z.string().nullable(),
+    centralPe: z.boolean().nullable().openapi({ description: 'the result decided central PE (null without a result)' }),
+    rvLvGte1: z.boolean().nullable().openapi({ description: 'the result decided RV/LV ratio ≥ 1 (null without a result)' }),
+    stage: z.string().nullable().openapi({ description: 'while processing: the stage the runner last reported (fetch, model, series, preprocess, inference, upload)' }),
   })
   .openapi('WorklistItem');
 

@@ -13,7 +13,7 @@ describe('OpenAPI document', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, any>>; components: Record<string, any>; security: unknown };
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.security).toEqual([{ bearerAuth: [] }, { sessionCookie: [] }]);
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const p of [
       '/v1/studies',

@@ -39,7 +39,8 @@ beforeAll(async () => {
   const job = (await (await h.request('POST', '/v1/jobs', { key: k.admin, json: { kind: 'evaluation', payload: {} } })).json()) as { id: string };
   const keys = (await (await h.request('GET', '/v1/keys', { key: k.admin })).json()) as { items: { id: string }[] };
   await h.request('PATCH', '/v1/tenant', { key: k.admin, json: { pseudonymRegex: 'A-[0-9]+' } });
-  Object.assign(A, { study: id, sop: s.slices[0]?.sop, studyUid: s.study, job: c.job.id, liveJob: live.job.id, liveToken: live.leaseToken, hook: hook.id, evalJob: job.id, key: keys.items[0]?.id });
+  const aUser = await h.deps.store.users.create({ tenantId: (await h.deps.store.tenants.ensure('tenant-a')).id, email: 'admin@tenant-a.test', role: 'admin', passwordHash: 'scrypt$x' });
+  Object.assign(A, { userId: aUser.id, userEmail: aUser.email, study: id, sop: s.slices[0]?.sop, studyUid: s.study, job: c.job.id, liveJob: live.job.id, liveToken: live.leaseToken, hook: hook.id, evalJob: job.id, key: keys.items[0]?.id });
 });
 
 /** One attack per route: who (B's role), what, and the answer that proves isolation. */
@@ -114,10 +115,15 @@ const ATTACKS: Record<string, Attack> = {
   'DELETE /v1/keys/:id': { role: 'admin', method: 'DELETE', path: () => `/v1/keys/${A['key']}`, expect: 404 },
   'GET /v1/tenant': { role: 'admin', method: 'GET', path: () => '/v1/tenant', expect: async (res) => expect(await res.json()).toMatchObject({ name: 'tenant-b', pseudonymRegex: null }) },
   'PATCH /v1/tenant': { role: 'admin', method: 'PATCH', path: () => '/v1/tenant', body: json({ pseudonymRegex: 'B-[0-9]+' }), expect: 200 },
+  // Dashboard accounts (issue 16): a key is not a session, and B's admin lists only B's users.
+  'GET /v1/auth/session': { role: 'admin', method: 'GET', path: () => '/v1/auth/session', expect: 400 },
+  'POST /v1/auth/sign-out': { role: 'admin', method: 'POST', path: () => '/v1/auth/sign-out', expect: 400 },
+  'GET /v1/users': { role: 'admin', method: 'GET', path: () => '/v1/users', expect: noA() },
+  'POST /v1/users': { role: 'admin', method: 'POST', path: () => '/v1/users', body: json({ email: 'b@tenant-b.test', role: 'clinician', password: 'a long enough password' }), expect: 201 },
   'GET /v1/audit': { role: 'admin', method: 'GET', path: () => `/v1/audit?studyId=${A['study']}`, expect: async (res) => expect(await res.json()).toMatchObject({ items: [] }) },
 };
 
-const PUBLIC = ['GET /v1/openapi.json', 'GET /v1/health'];
+const PUBLIC = ['GET /v1/openapi.json', 'GET /v1/health', 'POST /v1/auth/sign-in'];
 
 describe('tenancy', () => {
   it('the attack table covers every registered route', () => {

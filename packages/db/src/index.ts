@@ -28,3 +28,5 @@ export { ModelRepo, type Deployment, type StudyPrediction, type ModelChange } fr
 export { LabelRepo, type GroundTruth, type CohortRow, type DriftRow } from './repos/labels';
 export { WebhookRepo, type WebhookInfo, type DeliveryRow, type DeliveryAttempt, type DueDelivery } from './repos/webhooks';
 export { AuditRepo, auditPage, RateLimitRepo, type AuditEntry, type AuditPage, type AuditRecord, type PruneOutcome } from './repos/audit';
+export { UserRepo, SessionRepo, SESSION_TOKEN_PATTERN, normalizeEmail, type UserInfo, type SessionView } from './repos/users';
+export { resultFlags, jobStages, type ResultFlags } from './repos/worklist-flags';

@@ -304,6 +304,46 @@ export const auditPages = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.hash] })],
 );
 
+/**
+ * People who sign in to the dashboard (migration 0004). An email is unique across tenants, so
+ * sign-in needs only email and password; the role is one of the human roles. Only a scrypt hash
+ * of the password is stored (format `scrypt$N$r$p$salt$hash`, see the API's auth/password.ts).
+ */
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    /** Lower-cased, trimmed. */
+    email: text('email').notNull().unique(),
+    role: text('role', { enum: ['clinician', 'quality', 'admin'] }).notNull(),
+    passwordHash: text('password_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    disabledAt: integer('disabled_at'),
+  },
+  (t) => [index('users_tenant').on(t.tenantId)],
+);
+
+/**
+ * Dashboard sessions (migration 0004): an opaque random token sent as an httpOnly cookie; only
+ * its SHA-256 is stored. A session ends at `expires_at`, after the idle timeout since
+ * `last_seen_at`, or when revoked (sign-out).
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    userId: text('user_id').notNull().references(() => users.id),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    createdAt: integer('created_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('sessions_user').on(t.userId), index('sessions_expires').on(t.expiresAt)],
+);
+
 /** Fixed-window request counters, for rate limits shared between Worker isolates. */
 export const rateLimits = sqliteTable('rate_limits', {
   bucket: text('bucket').primaryKey(),
@@ -328,6 +368,8 @@ export const schema = {
   auditLog,
   auditPages,
   rateLimits,
+  users,
+  sessions,
 };
 
 export type Role = (typeof apiKeys.$inferSelect)['role'];
@@ -336,3 +378,6 @@ export type StudyStatus = (typeof studies.$inferSelect)['status'];
 export type JobKind = (typeof jobs.$inferSelect)['kind'];
 export type JobStatus = (typeof jobs.$inferSelect)['status'];
 export type Decision = NonNullable<(typeof studies.$inferSelect)['decision']>;
+export type UserRole = (typeof users.$inferSelect)['role'];
+/** The roles a person (a dashboard user) can have; runners and partners use keys. */
+export const USER_ROLES = ['clinician', 'quality', 'admin'] as const satisfies readonly UserRole[];

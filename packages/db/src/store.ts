@@ -10,6 +10,7 @@ import { LabelRepo } from './repos/labels';
 import { ModelRepo } from './repos/models';
 import { ResultRepo } from './repos/results';
 import { StudyRepo } from './repos/studies';
+import { SessionRepo, UserRepo } from './repos/users';
 import { WebhookRepo } from './repos/webhooks';
 
 /** Every repository, sharing one driver and one clock. */
@@ -26,6 +27,8 @@ export interface Store {
   readonly webhooks: WebhookRepo;
   readonly audit: AuditRepo;
   readonly rateLimits: RateLimitRepo;
+  readonly users: UserRepo;
+  readonly sessions: SessionRepo;
 }
 
 /** Builds the repositories over `driver`; `clock` is injectable for lease and backoff tests. */
@@ -43,5 +46,7 @@ export function createStore(driver: SqlDriver, clock: Clock = systemClock): Stor
     webhooks: new WebhookRepo(driver, clock),
     audit: new AuditRepo(driver, clock),
     rateLimits: new RateLimitRepo(driver, clock),
+    users: new UserRepo(driver, clock),
+    sessions: new SessionRepo(driver, clock),
   };
 }

@@ -14,6 +14,7 @@ import { storeAuditContract } from './contract/store-audit.contract';
 import { storeCoreContract } from './contract/store-core.contract';
 import { storeJobsContract } from './contract/store-jobs.contract';
 import { storeModelsContract } from './contract/store-models.contract';
+import { storeUsersContract } from './contract/store-users.contract';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'embolus-db-'));
 const handles: SqliteHandle[] = [];
@@ -34,6 +35,7 @@ function open(name: string) {
 storeCoreContract('better-sqlite3', open('core'));
 storeJobsContract('better-sqlite3', open('jobs'));
 storeModelsContract('better-sqlite3', open('models'));
+storeUsersContract('better-sqlite3', open('users'));
 storeAuditContract('better-sqlite3', open('audit'));
 blobContract('folder', async () => new FolderBlobStore(path.join(dir, 'blobs')));
 blobContract('memory', async () => new MemoryBlobStore());

@@ -5,6 +5,7 @@
  *   embolus-api keys list --data <dir> --tenant <name>
  *   embolus-api keys revoke --data <dir> --tenant <name> --id <key id>
  *   embolus-api tenants create|list --data <dir> [--name <name>] [--pseudonym-regex <re>]
+ *   embolus-api users create --data <dir> --tenant <name> --email <e> --role <clinician|quality|admin>
  *   embolus-api fsck --data <dir> [--repair] [--json]
  *
  * Exit codes: 0 success, 1 usage error, 2 a typed failure printed as `error CODE: message`,
@@ -21,6 +22,7 @@ import { parseConfig } from '../env';
 import { compilePseudonym } from '../upload/inspect';
 import { isClusterWorker, runPrimary } from './cluster';
 import { startServer } from './serve';
+import { createUser, isUserRole } from './users-cli';
 
 class UsageError extends Error {}
 
@@ -34,6 +36,8 @@ const USAGE = `usage:
   embolus-api keys revoke --data <dir> --tenant <name> --id <key-id>
   embolus-api tenants create --data <dir> --name <name> [--pseudonym-regex <re>]
   embolus-api tenants list --data <dir>
+  embolus-api users create --data <dir> --tenant <name> --email <email> --role <clinician|quality|admin>
+      a dashboard account; the password is EMBOLUS_USER_PASSWORD, or generated and printed once
   embolus-api fsck --data <dir> [--repair] [--json]
       checks the SQLite file (integrity_check), crash leftovers (*.tmp, blobs without rows) and
       every row's blob (missing, SHA-256 differs); --repair deletes old *.tmp, moves orphan and
@@ -57,6 +61,7 @@ function args(argv: string[]) {
       label: { type: 'string' },
       id: { type: 'string' },
       'pseudonym-regex': { type: 'string' },
+      email: { type: 'string' },
       repair: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -140,6 +145,18 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'tenants' && sub === 'list') {
       return await withStore(need(v.data, 'data'), async (store) => {
         for (const t of await store.tenants.list()) process.stdout.write(`${t.id}\t${t.name}\t${t.pseudonymRegex ?? ''}\n`);
+        return 0;
+      });
+    }
+    if (cmd === 'users' && sub === 'create') {
+      const role = need(v.role, 'role');
+      if (!isUserRole(role)) throw new UsageError('--role must be one of clinician, quality, admin');
+      const email = need(v.email, 'email');
+      if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new UsageError('--email must be an email address');
+      return await withStore(need(v.data, 'data'), async (store) => {
+        const u = await createUser(store, { tenant: need(v.tenant, 'tenant'), email, role, password: process.env['EMBOLUS_USER_PASSWORD'] });
+        if (u.generatedPassword) process.stdout.write(`${u.generatedPassword}\n`);
+        process.stderr.write(`created ${u.role} user ${u.email} (id ${u.userId}) in tenant ${u.tenantName}${u.generatedPassword ? '; the generated password above is shown once' : ''}\n`);
         return 0;
       });
     }

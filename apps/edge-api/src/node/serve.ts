@@ -6,6 +6,7 @@ import { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import type { LeftoverReport } from '@embolus/db/node';
 import { createApp } from '../app';
+import { hasDashboard, withDashboard } from './dashboard';
 import { openNodeRuntime, type NodeRuntime } from './deps';
 
 /** A running server. */
@@ -30,13 +31,16 @@ export async function startServer(options: {
   env?: Record<string, string | undefined>;
   dispatcher?: boolean;
   cleanLeftovers?: boolean;
+  /** A built dashboard (static export) to serve beside the API from the same origin (issue 16). */
+  dashboardDir?: string;
 }): Promise<RunningServer> {
   const runtime = openNodeRuntime(options.dataDir, options.env ? { env: options.env } : {});
   if (options.dispatcher !== false) {
     runtime.startDispatcher();
     runtime.startMaintenance();
   }
-  const app = createApp(runtime.deps);
+  const api = createApp(runtime.deps);
+  const app = options.dashboardDir && hasDashboard(options.dashboardDir) ? withDashboard(api, options.dashboardDir) : api;
   const { headersTimeoutMs, bodyIdleTimeoutMs, maxConnections } = runtime.deps.config;
   const server: ServerType = await new Promise((resolve) => {
     const s = serve(

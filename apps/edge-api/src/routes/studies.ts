@@ -3,7 +3,7 @@
  */
 import { AnalysisResultSchema } from '@embolus/shared';
 import { createRoute, z } from '@hono/zod-openapi';
-import { auditPage, type Study } from '@embolus/db';
+import { auditPage, jobStages, resultFlags, type ResultFlags, type Study } from '@embolus/db';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { ApiError } from '../errors';
 import { Decision, IdParam, Instant, isoOf, JobSchema, LabelValues, Priority, PRIORITY_VALUE, StudyDetail, StudyStatus, WorklistItem } from '../schemas';
@@ -14,7 +14,7 @@ export const studies = router();
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
-function worklistItem(s: Study) {
+function worklistItem(s: Study, flags: ResultFlags | undefined, stage: string | undefined) {
   return {
     id: s.id,
     status: s.status,
@@ -28,6 +28,11 @@ function worklistItem(s: Study) {
     createdAt: isoOf(s.createdAt),
     submittedAt: isoOf(s.submittedAt),
     completedAt: isoOf(s.completedAt),
+    // Dashboard worklist columns (issue 16): the result's model version and its two flags.
+    modelVersion: flags?.modelVersion ?? null,
+    centralPe: flags?.centralPe ?? null,
+    rvLvGte1: flags?.rvLvGte1 ?? null,
+    stage: s.status === 'processing' ? (stage ?? null) : null,
   };
 }
 
@@ -70,6 +75,8 @@ studies.openapi(
         decision: csv(Decision.options).openapi({ description: 'comma-separated decisions', example: 'positive' }),
         from: Instant.optional().openapi({ description: 'created at or after (ISO-8601)' }),
         to: Instant.optional().openapi({ description: 'created before (ISO-8601)' }),
+        urgent: z.enum(['true', 'false']).optional().openapi({ description: 'true: only central PE with RV/LV ≥ 1' }),
+        q: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9.-]+$/, 'letters, digits, dots and dashes').optional().openapi({ description: 'a prefix of the study id or Study Instance UID' }),
         limit: z.coerce.number().int().min(1).max(200).default(50),
         offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
       }),
@@ -93,12 +100,18 @@ studies.openapi(
         ...(q.decision ? { decision: q.decision } : {}),
         ...(q.from !== undefined ? { from: q.from } : {}),
         ...(q.to !== undefined ? { to: q.to } : {}),
+        ...(q.urgent === 'true' ? { urgentOnly: true } : {}),
+        ...(q.q ? { search: q.q } : {}),
         limit: q.limit,
         offset: q.offset,
       });
-      const body = JSON.stringify({ items: rows.map(worklistItem), nextOffset: rows.length === q.limit ? q.offset + q.limit : null });
+      const flags = await resultFlags(store.driver, tenantId, rows.flatMap((r) => (r.resultId ? [r.resultId] : [])));
+      const stages = await jobStages(store.driver, tenantId, rows.flatMap((r) => (r.status === 'processing' && r.analysisJobId ? [r.analysisJobId] : [])));
+      const body = JSON.stringify({ items: rows.map((r) => worklistItem(r, r.resultId ? flags.get(r.resultId) : undefined, r.analysisJobId ? stages.get(r.analysisJobId) : undefined)), nextOffset: rows.length === q.limit ? q.offset + q.limit : null });
       page = { version, body, audit: await auditPage(rows.map((r) => r.id)) };
-      worklistCache?.set(key, page);
+      // A processing study's stage changes with runner heartbeats, which do not bump the worklist
+      // version, so a page showing one is never cached (issue 16).
+      if (!rows.some((r) => r.status === 'processing')) worklistCache?.set(key, page);
     }
     // The ids are stored once per distinct page; the record names the page (see AuditRepo).
     await audit(c, 'study.list', null, { count: page.audit.studyIds.length }, page.audit);

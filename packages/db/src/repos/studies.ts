@@ -26,6 +26,10 @@ export interface WorklistQuery {
   decision?: Decision[];
   from?: number;
   to?: number;
+  /** Only central PE with RV/LV ≥ 1 (urgency 0). */
+  urgentOnly?: boolean;
+  /** A prefix of the study id or of its Study Instance UID (dashboard search). */
+  search?: string;
   limit: number;
   offset: number;
 }
@@ -155,6 +159,13 @@ export class StudyRepo {
     if (q.decision?.length) list('decision', q.decision);
     if (q.from !== undefined) where.push('created_at >= ?'), params.push(q.from);
     if (q.to !== undefined) where.push('created_at < ?'), params.push(q.to);
+    if (q.urgentOnly) where.push('urgency = 0');
+    if (q.search) {
+      // A prefix match: LIKE with the wildcards in the search escaped.
+      const like = `${q.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      where.push(`(id LIKE ? ESCAPE '\\' OR study_instance_uid LIKE ? ESCAPE '\\')`);
+      params.push(like, like);
+    }
     params.push(q.limit, q.offset);
     const rows = await this.d.select(
       `SELECT ${STUDY_COLUMNS} FROM studies WHERE ${where.join(' AND ')}

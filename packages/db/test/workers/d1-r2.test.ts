@@ -10,6 +10,7 @@ import { storeAuditContract } from '../contract/store-audit.contract';
 import { storeCoreContract } from '../contract/store-core.contract';
 import { storeJobsContract } from '../contract/store-jobs.contract';
 import { storeModelsContract } from '../contract/store-models.contract';
+import { storeUsersContract } from '../contract/store-users.contract';
 
 async function open() {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
@@ -20,5 +21,6 @@ async function open() {
 storeCoreContract('d1 (workerd)', open);
 storeJobsContract('d1 (workerd)', open);
 storeModelsContract('d1 (workerd)', open);
+storeUsersContract('d1 (workerd)', open);
 storeAuditContract('d1 (workerd)', open);
 blobContract('r2 (workerd)', async () => new R2BlobStore(env.BUCKET));
