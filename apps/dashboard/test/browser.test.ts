@@ -14,7 +14,6 @@ import AxeBuilder from '@axe-core/playwright';
 import { writeDataset } from '@embolus/phantom';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deidentifyCopy } from '../../../test/helpers/deidentify';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-artifacts');
@@ -91,9 +90,9 @@ beforeAll(async () => {
   const other = await session(OTHER.email, OTHER.password);
   otherStudyId = ((await (await other('POST', '/v1/studies', { json: {} })).json()) as { id: string }).id;
 
-  // One phantom study with emboli, de-identified as a hospital would, uploaded and submitted by the admin.
+  // One phantom study with emboli (the generator's default output is anonymized), uploaded and submitted by the admin.
   const ds = await writeDataset({ out: path.join(work, 'phantom'), studies: 1, seed: 3, positiveRate: 1, indeterminateRate: 0, study: { preset: 'demo' } });
-  const upload = deidentifyCopy(path.join(ds.out, ds.studies[0]!.studyInstanceUid), path.join(work, 'upload'));
+  const upload = path.join(ds.out, ds.studies[0]!.studyInstanceUid);
   const admin = await session(ADMIN.email, ADMIN.password);
   studyId = ((await (await admin('POST', '/v1/studies', { json: {} })).json()) as { id: string }).id;
   for (const f of dicomFiles(upload)) {
