@@ -13,6 +13,7 @@ import { TestClock } from './contract/fixtures';
 import { storeAuditContract } from './contract/store-audit.contract';
 import { storeCoreContract } from './contract/store-core.contract';
 import { storeJobsContract } from './contract/store-jobs.contract';
+import { storePlatformContract } from './contract/store-platform.contract';
 import { storeModelsContract } from './contract/store-models.contract';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'embolus-db-'));
@@ -35,5 +36,6 @@ storeCoreContract('better-sqlite3', open('core'));
 storeJobsContract('better-sqlite3', open('jobs'));
 storeModelsContract('better-sqlite3', open('models'));
 storeAuditContract('better-sqlite3', open('audit'));
+storePlatformContract('better-sqlite3', open('platform'));
 blobContract('folder', async () => new FolderBlobStore(path.join(dir, 'blobs')));
 blobContract('memory', async () => new MemoryBlobStore());
