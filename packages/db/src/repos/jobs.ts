@@ -137,14 +137,17 @@ export class JobRepo {
   }
 
   /**
-   * The job `id` of any tenant, when `token` holds its live lease and `owner` (the key id) made
-   * that claim: what a platform runner may touch. `not_found` when no such job exists.
+   * The job `id` of any tenant when its latest claim is `token`, made by `owner` (the key id),
+   * and that lease is live or ended in the job finishing (so a repeated complete can be answered
+   * as a replay): what a platform runner may address. The lease-holding calls still check the
+   * live lease themselves. `not_found` when no such job exists, `lease_lost` otherwise.
    */
   async heldBy(id: string, token: string, owner: string): Promise<LeaseOutcome<Job>> {
     const [row] = await this.d.db.select().from(jobs).where(eq(jobs.id, id));
     if (!row) return { kind: 'not_found' };
-    const live = row.leaseToken === token && row.leaseOwner === owner && row.status === 'leased' && (row.leaseExpiresAt ?? 0) > this.clock.now();
-    return live ? { kind: 'ok', value: row } : { kind: 'lease_lost', job: row };
+    const live = row.status === 'leased' && (row.leaseExpiresAt ?? 0) > this.clock.now();
+    const finished = row.status === 'done' || row.status === 'failed';
+    return row.leaseToken === token && row.leaseOwner === owner && (live || finished) ? { kind: 'ok', value: row } : { kind: 'lease_lost', job: row };
   }
 
   /** Marks jobs whose last allowed lease expired as failed (and their studies); all tenants for null. */

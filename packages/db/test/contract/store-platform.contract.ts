@@ -118,7 +118,7 @@ export function storePlatformContract(name: string, open: () => Promise<StoreUnd
       expect(got.filter((j) => j !== null).map((j) => j?.id).sort()).toEqual([...ids].sort());
     });
 
-    it('admits only the claimer’s live lease (heldBy)', async () => {
+    it('admits only the claimer’s live or finished lease (heldBy)', async () => {
       await drain();
       const t = await tenant(store);
       const { jobId } = await submittedStudy(store, t);
@@ -129,6 +129,12 @@ export function storePlatformContract(name: string, open: () => Promise<StoreUnd
       expect((await store.jobs.heldBy(jobId, 'not-the-token', 'platform')).kind).toBe('lease_lost');
       expect((await store.jobs.heldBy('no-such-job', token, 'platform')).kind).toBe('not_found');
       clock.advance(LEASE);
+      expect((await store.jobs.heldBy(jobId, token, 'platform')).kind).toBe('lease_lost');
+      // A claim that ended in the job finishing still addresses it (a repeated complete is a replay).
+      const second = (await store.jobs.claimAcrossTenants('platform', { leaseMs: LEASE })) as Job;
+      expect(second.id).toBe(jobId);
+      await store.jobs.fail(t, jobId, second.leaseToken as string, { code: 'X', message: 'x', retryable: false }, { baseMs: 1, maxMs: 1 });
+      expect(await store.jobs.heldBy(jobId, second.leaseToken as string, 'platform')).toMatchObject({ kind: 'ok', value: { status: 'failed' } });
       expect((await store.jobs.heldBy(jobId, token, 'platform')).kind).toBe('lease_lost');
     });
 
