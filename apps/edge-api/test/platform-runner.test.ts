@@ -2,7 +2,13 @@
  * Platform runners (role platform-runner): one key that claims jobs of every tenant,
  * round-robin by tenant, and sees only what the jobs it holds need.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createStore, PLATFORM_TENANT } from '@embolus/db';
+import { openSqlite } from '@embolus/db/node';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/node/cli';
 import { ctStudy } from './helpers/dicom';
 import { errorOf, harness } from './helpers/harness';
 import { analysisResult } from './helpers/result';
@@ -185,5 +191,35 @@ describe('what a platform runner sees', () => {
   it('is never created by a tenant admin', async () => {
     const res = await h.request('POST', '/v1/keys', { key: k['aAdmin'] as string, json: { role: 'platform-runner' } });
     expect(res.status).toBe(400);
+  });
+});
+
+describe('embolus-api keys create --role platform-runner', () => {
+  it('creates the key in the @platform tenant, and refuses it for a tenant (and other roles there)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'embolus-platform-cli-'));
+    const out: string[] = [];
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((t) => (out.push(String(t)), true));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['keys', 'create', '--data', dir, '--role', 'platform-runner', '--label', 'gpu pool'])).toBe(0);
+      expect(await main(['keys', 'create', '--data', dir, '--role', 'platform-runner', '--tenant', 'hospital'])).toBe(1);
+      expect(await main(['keys', 'create', '--data', dir, '--role', 'clinician', '--tenant', PLATFORM_TENANT])).toBe(1);
+      expect(await main(['tenants', 'create', '--data', dir, '--name', '@mine'])).toBe(2);
+      const key = out.join('').trim();
+      const db = openSqlite(path.join(dir, 'embolus.sqlite'));
+      try {
+        const store = createStore(db.driver);
+        const p = await store.keys.authenticate(key);
+        expect(p?.role).toBe('platform-runner');
+        expect((await store.tenants.get(p?.tenantId as string))?.name).toBe(PLATFORM_TENANT);
+        expect((await store.tenants.list()).map((t) => t.name)).toEqual([PLATFORM_TENANT]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
