@@ -102,7 +102,9 @@ export class JobRepo {
     await this.expireExhausted(tenantId, now);
     const kinds = input.kinds?.length ? input.kinds : (['analysis', 'training', 'evaluation'] as const);
     const kindList = sql.join(kinds.map((k) => sql`${k}`), sql`, `);
-    const eligible = sql`((status = 'queued' AND available_at <= ${now}) OR (status = 'leased' AND lease_expires_at <= ${now} AND attempts < max_attempts))`;
+    // `status IN (…)` is implied by the rest, but lets the jobs_queue index skip a tenant's
+    // finished jobs (without it every claim walks the tenant's whole history).
+    const eligible = sql`(status IN ('queued', 'leased') AND ((status = 'queued' AND available_at <= ${now}) OR (status = 'leased' AND lease_expires_at <= ${now} AND attempts < max_attempts)))`;
     // Across tenants: the tenant whose last claim is oldest among those with an eligible job.
     // EXISTS stops at the tenant's first eligible row (jobs_queue index), so the cost grows with
     // the number of tenants, not with the size of any one backlog.
@@ -153,7 +155,9 @@ export class JobRepo {
   /** Marks jobs whose last allowed lease expired as failed (and their studies); all tenants for null. */
   private async expireExhausted(tenantId: string | null, now: number): Promise<void> {
     const error = JSON.stringify({ code: 'LEASE_EXPIRED', message: 'the lease expired on the last allowed attempt', at: now });
-    const scope = tenantId === null ? sql`1 = 1` : sql`${jobs.tenantId} = ${tenantId}`;
+    // All tenants as `IN (tenants)`, so the jobs_queue index (tenant, status) is used per tenant
+    // instead of a scan of every job ever run.
+    const scope = tenantId === null ? sql`${jobs.tenantId} IN (SELECT id FROM tenants)` : sql`${jobs.tenantId} = ${tenantId}`;
     const failed = await this.d.db
       .update(jobs)
       .set({ status: 'failed', lastError: error, completedAt: now, updatedAt: now })
