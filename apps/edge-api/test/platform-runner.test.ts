@@ -135,8 +135,9 @@ describe('what a platform runner sees', () => {
     expect(await done.json()).toMatchObject({ replay: false });
     const again = await h.request('POST', `/v1/runner/jobs/${held.job.id}/complete`, { key: k['platform'] as string, json: { result: analysisResult({ artifacts: { cam: 'cam.bin' } }) }, headers: lease(held) });
     expect(await again.json()).toMatchObject({ replay: true });
-    // Finished: its instances are closed to it again.
+    // Finished: its instances and its tenant's models are closed to it again.
     expect((await h.request('GET', `/v1/runner/jobs/${held.job.id}/instances`, { key: k['platform'] as string, headers: lease(held) })).status).toBe(409);
+    expect((await h.request('GET', `/v1/runner/models?job=${held.job.id}`, { key: k['platform'] as string, headers: lease(held) })).status).toBe(409);
     const study = (await (await h.request('GET', `/v1/studies/${a.id}`, { key: k['aClinician'] as string })).json()) as { status: string };
     expect(study.status).toBe('complete');
     const audit = (await (await h.request('GET', `/v1/audit?studyId=${a.id}`, { key: k['aAdmin'] as string })).json()) as { items: { action: string; role: string }[] };

@@ -32,8 +32,9 @@ export function platformRunnerScope(): MiddlewareHandler<AppEnv> {
     const path = c.req.path;
     const m = JOB_ROUTE.exec(path);
     let jobId: string | undefined;
+    const models = !m && (path === '/v1/runner/models' || path.startsWith('/v1/runner/models/'));
     if (m) jobId = decodeURIComponent(m[1] as string);
-    else if (path === '/v1/runner/models' || path.startsWith('/v1/runner/models/')) {
+    else if (models) {
       jobId = c.req.query('job');
       if (!jobId) throw new ApiError('FORBIDDEN', 'a platform runner reads models only for a job it holds: add ?job=<id> and the Embolus-Lease-Token header');
     } else {
@@ -45,8 +46,12 @@ export function platformRunnerScope(): MiddlewareHandler<AppEnv> {
     const held = await c.get('deps').store.jobs.heldBy(jobId, token, p.keyId);
     if (held.kind === 'not_found') throw new ApiError('NOT_FOUND', 'no such job');
     // No details: the job belongs to another claim, possibly of another tenant's runner.
-    if (held.kind === 'lease_lost') throw new ApiError('LEASE_LOST', 'the lease on this job is not held (expired, reclaimed or finished)');
-    c.set('principal', actingIn(p, held.value.tenantId));
+    const lost = () => new ApiError('LEASE_LOST', 'the lease on this job is not held (expired, reclaimed or finished)');
+    if (held.kind === 'lease_lost') throw lost();
+    const job = held.value;
+    // Model files only while the lease is live (a finished claim may only repeat `complete`).
+    if (models && !(job.status === 'leased' && (job.leaseExpiresAt ?? 0) > c.get('deps').clock.now())) throw lost();
+    c.set('principal', actingIn(p, job.tenantId));
     await next();
   };
 }
