@@ -106,8 +106,8 @@ export class JobRepo {
     // finished jobs (without it every claim walks the tenant's whole history).
     const eligible = sql`(status IN ('queued', 'leased') AND ((status = 'queued' AND available_at <= ${now}) OR (status = 'leased' AND lease_expires_at <= ${now} AND attempts < max_attempts)))`;
     // Across tenants: the tenant whose last claim is oldest among those with an eligible job.
-    // EXISTS stops at the tenant's first eligible row (jobs_queue index), so the cost grows with
-    // the number of tenants, not with the size of any one backlog.
+    // EXISTS is one jobs_queue probe per tenant; then the chosen tenant's order, as in `claim`
+    // (bench/platform-claim.bench.ts: the same median cost as a one-tenant claim).
     const tenant =
       tenantId ??
       sql`(SELECT t.id FROM tenants t WHERE EXISTS (SELECT 1 FROM jobs WHERE tenant_id = t.id AND kind IN (${kindList}) AND ${eligible})
