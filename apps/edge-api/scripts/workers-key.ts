@@ -1,17 +1,22 @@
 /**
  * Creates an API key in the Workers D1 database (local by default) and prints it on stdout:
  *   npx tsx scripts/workers-key.ts --tenant <name> --role <role> [--remote]
- * The tenant is created when missing. Only the key's SHA-256 is stored, as on Node.
+ *   npx tsx scripts/workers-key.ts --role platform-runner [--remote]     (tenant @platform)
+ * The tenant is created when missing. Only the key's SHA-256 is stored, as on Node. The rules
+ * of KeyRepo.create hold: platform-runner keys only in @platform, no other role there.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { newId, randomToken, ROLES, sha256Hex } from '@embolus/db';
+import { newId, PLATFORM_TENANT, randomToken, ROLES, sha256Hex } from '@embolus/db';
 
 const { values } = parseArgs({ options: { tenant: { type: 'string' }, role: { type: 'string' }, label: { type: 'string' }, remote: { type: 'boolean', default: false } } });
-if (!values.tenant || !values.role || !(ROLES as readonly string[]).includes(values.role)) {
-  process.stderr.write(`usage: workers-key --tenant <name> --role <${ROLES.join('|')}> [--label <text>] [--remote]\n`);
+if (values.role === 'platform-runner') values.tenant ??= PLATFORM_TENANT;
+const platformMismatch = (values.role === 'platform-runner') !== (values.tenant === PLATFORM_TENANT) || (values.tenant?.startsWith('@') && values.tenant !== PLATFORM_TENANT);
+if (!values.tenant || !values.role || !(ROLES as readonly string[]).includes(values.role) || platformMismatch) {
+  process.stderr.write(`usage: workers-key --tenant <name> --role <${ROLES.filter((r) => r !== 'platform-runner').join('|')}> [--label <text>] [--remote]\n`);
+  process.stderr.write(`       workers-key --role platform-runner [--label <text>] [--remote]   (tenant ${PLATFORM_TENANT}, which holds no other role)\n`);
   process.exit(1);
 }
 /** SQL string literal (single quotes doubled). */

@@ -4,11 +4,11 @@
  * error mapping against a local HTTP server, and the model store's refusal of unknown versions.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DicomError } from '@embolus/dicom';
-import { InferenceError } from '@embolus/inference';
+import { InferenceError, loadModel } from '@embolus/inference';
 import { PreprocessError } from '@embolus/preprocess';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRunnerArgs } from '../src/commands/runner';
@@ -159,8 +159,43 @@ describe('API client', () => {
   it('refuses a model version that is neither local nor downloadable', async () => {
     const store = new ModelStore([], '/nonexistent-cache');
     await store.init();
-    expect(() => store.get(null, new ApiClient(url, 'k'))).toThrow(/no model version/);
-    await expect(store.get('v9', new ApiClient(url, 'k'), { version: 'v9', sha256: 'a'.repeat(64), downloadable: false })).rejects.toMatchObject({ code: 'MODEL_UNAVAILABLE', retryable: true });
+    const job = { id: 'j1', lease: 't' };
+    expect(() => store.get(null, new ApiClient(url, 'k'), job)).toThrow(/no model version/);
+    await expect(store.get('v9', new ApiClient(url, 'k'), job, { version: 'v9', sha256: 'a'.repeat(64), downloadable: false })).rejects.toMatchObject({ code: 'MODEL_UNAVAILABLE', retryable: true });
+  });
+
+  it('downloads through the held job and never serves one tenant’s version to another under the same name', { timeout: 60_000 }, async () => {
+    // A platform runner serves tenants whose registries may both hold a "v1": the cache is by
+    // version and registered sha256, so B's "v1" is not A's loaded session.
+    const demo = path.resolve(import.meta.dirname, '../../../models/demo');
+    const ref = await loadModel(demo);
+    const sha = ref.sha256;
+    await ref.release();
+    const seen: { url: string; lease: string | undefined }[] = [];
+    const files = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', lease: req.headers['embolus-lease-token'] as string | undefined });
+      const name = /\/files\/([a-z0-9.]+)\?/.exec(req.url ?? '')?.[1] ?? '';
+      readFile(path.join(demo, name)).then((b) => res.writeHead(200).end(b), () => res.writeHead(404).end());
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    const cache = await mkdtemp(path.join(tmpdir(), 'embolus-models-'));
+    const store = new ModelStore([], cache);
+    try {
+      await store.init();
+      const api = new ApiClient(`http://127.0.0.1:${(files.address() as { port: number }).port}`, 'k');
+      const a = await store.get('v1', api, { id: 'job-a', lease: 'lease-a' }, { version: 'v1', sha256: sha, downloadable: true });
+      expect(a.sha256).toBe(sha);
+      const other = { version: 'v1', sha256: 'b'.repeat(64), downloadable: true };
+      await expect(store.get('v1', api, { id: 'job-b', lease: 'lease-b' }, other)).rejects.toMatchObject({ code: 'MODEL_UNAVAILABLE' });
+      expect(seen.map((s) => `${s.url} ${s.lease}`)).toEqual([
+        ...['manifest.json', 'phase1.onnx', 'phase2.onnx'].map((f) => `/v1/runner/models/v1/files/${f}?job=job-a lease-a`),
+        ...['manifest.json', 'phase1.onnx', 'phase2.onnx'].map((f) => `/v1/runner/models/v1/files/${f}?job=job-b lease-b`),
+      ]);
+    } finally {
+      await store.close();
+      files.close();
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 });
 

@@ -10,18 +10,35 @@ import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** A customer organisation. Every other row belongs to exactly one tenant. */
-export const tenants = sqliteTable('tenants', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull().unique(),
-  /** Optional regex (ECMAScript source) a pseudonymous PatientID must match in full. */
-  pseudonymRegex: text('pseudonym_regex'),
-  /**
-   * Bumped by triggers (migration 0001) on every insert or update of the tenant's studies, so a
-   * cached worklist page can be checked for freshness with one primary-key read.
-   */
-  worklistVersion: integer('worklist_version').notNull().default(0),
-  createdAt: integer('created_at').notNull(),
-});
+export const tenants = sqliteTable(
+  'tenants',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull().unique(),
+    /** Optional regex (ECMAScript source) a pseudonymous PatientID must match in full. */
+    pseudonymRegex: text('pseudonym_regex'),
+    /**
+     * Bumped by triggers (migration 0001) on every insert or update of the tenant's studies, so a
+     * cached worklist page can be checked for freshness with one primary-key read.
+     */
+    worklistVersion: integer('worklist_version').notNull().default(0),
+    /**
+     * Order of the tenant's latest job claim among all tenants (0: never). A trigger (migration
+     * 0004) sets it to one more than the largest in the same statement as the claim, so platform
+     * runners serve the tenant whose last claim is oldest: round-robin by tenant. A counter, not
+     * a time, so claims in the same millisecond still rotate.
+     */
+    claimSeq: integer('claim_seq').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('tenants_claim_seq').on(t.claimSeq)],
+);
+
+/**
+ * The reserved tenant that holds `platform-runner` keys, and only those. It has no studies;
+ * its keys claim jobs of every tenant (JobRepo.claimAcrossTenants).
+ */
+export const PLATFORM_TENANT = '@platform';
 
 /** API keys. Only the SHA-256 of the key is stored; `prefix` is the public part shown in lists. */
 export const apiKeys = sqliteTable(
@@ -29,7 +46,7 @@ export const apiKeys = sqliteTable(
   {
     id: text('id').primaryKey(),
     tenantId: text('tenant_id').notNull().references(() => tenants.id),
-    role: text('role', { enum: ['clinician', 'partner', 'quality', 'admin', 'runner'] }).notNull(),
+    role: text('role', { enum: ['clinician', 'partner', 'quality', 'admin', 'runner', 'platform-runner'] }).notNull(),
     keyHash: text('key_hash').notNull().unique(),
     prefix: text('prefix').notNull(),
     label: text('label'),
@@ -373,7 +390,10 @@ export const schema = {
 };
 
 export type Role = (typeof apiKeys.$inferSelect)['role'];
-export const ROLES = ['clinician', 'partner', 'quality', 'admin', 'runner'] as const satisfies readonly Role[];
+/** Every role. `platform-runner` keys exist only in the PLATFORM_TENANT. */
+export const ROLES = ['clinician', 'partner', 'quality', 'admin', 'runner', 'platform-runner'] as const satisfies readonly Role[];
+/** The roles a tenant's own keys may have (what a tenant admin may create). */
+export const TENANT_ROLES = ['clinician', 'partner', 'quality', 'admin', 'runner'] as const satisfies readonly Role[];
 export type StudyStatus = (typeof studies.$inferSelect)['status'];
 export type JobKind = (typeof jobs.$inferSelect)['kind'];
 export type JobStatus = (typeof jobs.$inferSelect)['status'];

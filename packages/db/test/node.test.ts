@@ -13,6 +13,7 @@ import { TestClock } from './contract/fixtures';
 import { storeAuditContract } from './contract/store-audit.contract';
 import { storeCoreContract } from './contract/store-core.contract';
 import { storeJobsContract } from './contract/store-jobs.contract';
+import { storePlatformContract } from './contract/store-platform.contract';
 import { storeModelsContract } from './contract/store-models.contract';
 import { storeUsersContract } from './contract/store-users.contract';
 
@@ -37,5 +38,6 @@ storeJobsContract('better-sqlite3', open('jobs'));
 storeModelsContract('better-sqlite3', open('models'));
 storeUsersContract('better-sqlite3', open('users'));
 storeAuditContract('better-sqlite3', open('audit'));
+storePlatformContract('better-sqlite3', open('platform'));
 blobContract('folder', async () => new FolderBlobStore(path.join(dir, 'blobs')));
 blobContract('memory', async () => new MemoryBlobStore());

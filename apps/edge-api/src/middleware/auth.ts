@@ -124,6 +124,6 @@ export const ROLES_FOR = {
   models: ['clinician', 'partner', 'quality', 'admin'],
   webhooks: ['partner', 'admin'],
   jobs: ['quality', 'admin'],
-  runner: ['runner'],
+  runner: ['runner', 'platform-runner'],
   admin: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;

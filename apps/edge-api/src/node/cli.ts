@@ -2,6 +2,7 @@
  * The `embolus-api` command:
  *   embolus-api serve --port <p> --data <dir> [--host 127.0.0.1] [--workers <n>]
  *   embolus-api keys create --data <dir> --tenant <name> --role <role> [--label <text>]
+ *   embolus-api keys create --data <dir> --role platform-runner [--label <text>]   (tenant @platform)
  *   embolus-api keys list --data <dir> --tenant <name>
  *   embolus-api keys revoke --data <dir> --tenant <name> --id <key id>
  *   embolus-api tenants create|list --data <dir> [--name <name>] [--pseudonym-regex <re>]
@@ -15,7 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createStore, ROLES, type Role } from '@embolus/db';
+import { createStore, PLATFORM_TENANT, ROLES, type Role } from '@embolus/db';
 import { formatFsckReport, fsck, openSqlite } from '@embolus/db/node';
 import { isEmbolusError } from '@embolus/shared';
 import { parseConfig } from '../env';
@@ -31,7 +32,10 @@ export const FSCK_PROBLEMS = 3;
 
 const USAGE = `usage:
   embolus-api serve --port <p> --data <dir> [--host <ip>] [--workers <n>]
-  embolus-api keys create --data <dir> --tenant <name> --role <${ROLES.join('|')}> [--label <text>]
+  embolus-api keys create --data <dir> --tenant <name> --role <${ROLES.filter((r) => r !== 'platform-runner').join('|')}> [--label <text>]
+  embolus-api keys create --data <dir> --role platform-runner [--label <text>]
+      a runner key that claims jobs of every tenant, round-robin by tenant; it belongs to the
+      reserved tenant ${PLATFORM_TENANT} (list or revoke it with --tenant ${PLATFORM_TENANT})
   embolus-api keys list --data <dir> --tenant <name>
   embolus-api keys revoke --data <dir> --tenant <name> --id <key-id>
   embolus-api tenants create --data <dir> --name <name> [--pseudonym-regex <re>]
@@ -112,8 +116,11 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'keys' && sub === 'create') {
       const role = need(v.role, 'role');
       if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      const platform = role === 'platform-runner';
+      if (platform && v.tenant !== undefined && v.tenant !== PLATFORM_TENANT) throw new UsageError(`--role platform-runner keys belong to no tenant of their own: omit --tenant (or give ${PLATFORM_TENANT})`);
+      if (!platform && v.tenant === PLATFORM_TENANT) throw new UsageError(`the ${PLATFORM_TENANT} tenant holds only platform-runner keys`);
       return await withStore(need(v.data, 'data'), async (store) => {
-        const tenant = await store.tenants.ensure(need(v.tenant, 'tenant'));
+        const tenant = platform ? await store.tenants.ensurePlatform() : await store.tenants.ensure(need(v.tenant, 'tenant'));
         const { key, info } = await store.keys.create({ tenantId: tenant.id, role: role as Role, label: v.label ?? null });
         process.stdout.write(`${key}\n`);
         process.stderr.write(`created ${info.role} key ${info.prefix}… (id ${info.id}) for tenant ${tenant.name}\n`);

@@ -1,7 +1,7 @@
 /**
  * Tenant administration (admin role): API keys, the pseudonym pattern, the audit log.
  */
-import { ROLES } from '@embolus/db';
+import { ROLES, TENANT_ROLES } from '@embolus/db';
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR, type KeyCache } from '../middleware/auth';
@@ -27,7 +27,8 @@ export function adminRoutes(keys: KeyCache) {
       path: '/v1/keys',
       tags: ['admin'],
       summary: 'Create an API key for this tenant (shown once)',
-      request: { body: { required: true, content: json(z.object({ role: z.enum(ROLES), label: z.string().max(100).optional() })) } },
+      // Never platform-runner: that role reaches every tenant's jobs (created with the CLI only).
+      request: { body: { required: true, content: json(z.object({ role: z.enum(TENANT_ROLES), label: z.string().max(100).optional() })) } },
       responses: { 201: { description: 'Created', content: json(KeySchema.extend({ key: z.string() })) }, ...errors() },
     }),
     async (c) => {

@@ -5,16 +5,20 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
-import { requireRole } from '../middleware/auth';
+import { requireRole, ROLES_FOR } from '../middleware/auth';
+import { platformRunnerScope } from '../middleware/platform-runner';
 import { IdParam, isoOf, JobSchema } from '../schemas';
 import { audit, errors, jobView, router, sendBlob } from './common';
 import { MODEL_FILES, unwrap } from './runner';
 
 export const runnerDeploy = router();
-runnerDeploy.use('/v1/runner/*', requireRole('runner'));
+runnerDeploy.use('/v1/runner/*', requireRole(...ROLES_FOR.runner), platformRunnerScope());
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 const LeaseHeader = z.object({ 'embolus-lease-token': z.string().min(1).max(128).openapi({ param: { name: 'embolus-lease-token', in: 'header' } }) });
+
+// Needed by platform runners (with the lease header), ignored for a tenant's own runners.
+const JobQuery = z.object({ job: z.string().min(1).max(64).optional().openapi({ param: { name: 'job', in: 'query', description: 'Platform runners: the job held, whose tenant’s models are meant' } }) });
 
 const DeployedModel = z.object({ version: z.string(), sha256: z.string(), downloadable: z.boolean(), activatedAt: z.string().nullable() }).openapi('DeployedModel');
 
@@ -24,6 +28,7 @@ runnerDeploy.openapi(
     path: '/v1/runner/models',
     tags: ['runner'],
     summary: 'The versions analysis jobs run: the active one (null: the runner’s default) and the shadow ones',
+    request: { query: JobQuery },
     responses: {
       200: {
         description: 'The deployment, and every registered version (jobs may name any of them)',
@@ -52,6 +57,7 @@ runnerDeploy.openapi(
         version: z.string().min(1).max(64).openapi({ param: { name: 'version', in: 'path' } }),
         name: z.enum(MODEL_FILES).openapi({ param: { name: 'name', in: 'path' } }),
       }),
+      query: JobQuery,
     },
     responses: { 200: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...errors(404) },
   }),
@@ -90,7 +96,7 @@ runnerDeploy.openapi(
     method: 'get',
     path: '/v1/runner/queue',
     tags: ['runner'],
-    summary: 'Jobs of the runner’s tenant per kind and status',
+    summary: 'Jobs of the runner’s tenant per kind and status (platform runners: all tenants together)',
     responses: {
       200: {
         description: 'Counts',
@@ -99,5 +105,9 @@ runnerDeploy.openapi(
       ...errors(),
     },
   }),
-  async (c) => c.json({ items: await c.get('deps').store.jobs.counts(c.get('principal').tenantId) }, 200),
+  async (c) => {
+    const p = c.get('principal');
+    // A platform runner sees the sum over all tenants, never one tenant's numbers.
+    return c.json({ items: await c.get('deps').store.jobs.counts(p.role === 'platform-runner' ? null : p.tenantId) }, 200);
+  },
 );

@@ -9,7 +9,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../deps';
 import { ApiError } from '../errors';
-import { requireRole } from '../middleware/auth';
+import { requireRole, ROLES_FOR } from '../middleware/auth';
+import { actingIn, platformRunnerScope } from '../middleware/platform-runner';
 import { readBody } from '../middleware/body';
 import { AnalysisResult, IdParam, isoOf, JobSchema, SopParams } from '../schemas';
 import { summarize } from '../summary';
@@ -17,7 +18,7 @@ import { ArtifactName } from './artifacts';
 import { audit, errors, jobView, router, sendBlob } from './common';
 
 export const runner = router();
-runner.use('/v1/runner/*', requireRole('runner'));
+runner.use('/v1/runner/*', requireRole(...ROLES_FOR.runner), platformRunnerScope());
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 const LeaseHeader = z.object({ 'embolus-lease-token': z.string().min(1).max(128).openapi({ param: { name: 'embolus-lease-token', in: 'header', description: 'The lease token from the claim (Embolus-Lease-Token)' } }) });
@@ -49,7 +50,7 @@ runner.openapi(
     method: 'post',
     path: '/v1/runner/jobs/claim',
     tags: ['runner'],
-    summary: 'Lease the next job: analysis first, then by priority, then oldest',
+    summary: 'Lease the next job: analysis first, then by priority, then oldest (platform runners: round-robin by tenant first)',
     request: {
       body: {
         required: false,
@@ -63,8 +64,11 @@ runner.openapi(
     const body = c.req.valid('json') as { leaseSeconds?: number; kinds?: Job['kind'][] };
     const p = c.get('principal');
     const leaseMs = Math.min(config.maxLeaseMs, (body.leaseSeconds ?? config.leaseMs / 1000) * 1000);
-    const job = await store.jobs.claim(p.tenantId, p.keyId, { leaseMs, ...(body.kinds ? { kinds: body.kinds } : {}) });
+    const opts = { leaseMs, ...(body.kinds ? { kinds: body.kinds } : {}) };
+    // A platform runner claims from every tenant, round-robin by tenant; then acts in the job's.
+    const job = p.role === 'platform-runner' ? await store.jobs.claimAcrossTenants(p.keyId, opts) : await store.jobs.claim(p.tenantId, p.keyId, opts);
     if (!job) return c.body(null, 204);
+    c.set('principal', actingIn(p, job.tenantId));
     await audit(c, 'job.claim', job.studyId, { jobId: job.id, kind: job.kind, attempt: job.attempts });
     return c.json({ job: jobView(job), leaseToken: job.leaseToken as string, leaseExpiresAt: isoOf(job.leaseExpiresAt as number) }, 200);
   },

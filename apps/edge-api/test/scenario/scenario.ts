@@ -1,7 +1,8 @@
 /**
  * The end-to-end scenario, run unchanged against the Node server (real HTTP) and inside workerd
  * (D1 + R2): create → upload (PUT, zip, STOW-RS) → submit → claim → read instances → upload an
- * artifact → complete → read the result and the worklist.
+ * artifact → complete → read the result and the worklist; a platform runner serving two tenants
+ * in turn.
  */
 import { AnalysisResultSchema } from '@embolus/shared';
 import { zipSync } from 'fflate';
@@ -13,7 +14,8 @@ import { buildZip } from '../helpers/zip';
 /** How the scenario reaches a running API. */
 export interface ScenarioTarget {
   fetch(path: string, init?: RequestInit): Promise<Response>;
-  key(tenant: string, role: 'clinician' | 'partner' | 'quality' | 'admin' | 'runner'): Promise<string>;
+  /** A key of `tenant` (`@platform` for role platform-runner). */
+  key(tenant: string, role: 'clinician' | 'partner' | 'quality' | 'admin' | 'runner' | 'platform-runner'): Promise<string>;
 }
 
 const auth = (key: string, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${key}`, ...extra });
@@ -136,6 +138,49 @@ export function scenarioSuite(name: string, open: () => Promise<ScenarioTarget>)
       const body = (await res.json()) as Record<string, { Value: Record<string, { Value: unknown[] }>[] }>;
       expect(body['00081198']?.Value[0]?.['00081197']?.Value[0]).toBe(0xc000);
       expect(body['00081199']?.Value).toHaveLength(1);
+    });
+
+    it('a platform runner serves two tenants in turn and reads only its job’s study', async () => {
+      const [x, y] = [`scenario-${uid()}`, `scenario-${uid()}`];
+      const platform = await api.key('@platform', 'platform-runner');
+      const submit = async (tenant: string): Promise<string> => {
+        const clinician = await api.key(tenant, 'clinician');
+        const { id } = await json(await api.fetch('/v1/studies', { method: 'POST', headers: auth(clinician) }), 201);
+        const slice = ctStudy(1).slices[0] as { sop: string; bytes: Uint8Array };
+        await json(await api.fetch(`/v1/studies/${id}/instances/${slice.sop}`, { method: 'PUT', headers: auth(clinician, { 'content-type': 'application/dicom' }), body: slice.bytes }), 201);
+        return (await json(await api.fetch(`/v1/studies/${id}/submit`, { method: 'POST', headers: auth(clinician) }), 202)).job.id as string;
+      };
+      const xJobs = [await submit(x), await submit(x), await submit(x)];
+      // Claims one of ours, handing back any other test's leftover job (its attempt not counted).
+      const mine = [...xJobs];
+      const claim = async (): Promise<{ job: { id: string }; leaseToken: string }> => {
+        for (let i = 0; i < 20; i++) {
+          const c = await json(await api.fetch('/v1/runner/jobs/claim', { method: 'POST', headers: auth(platform) }), 200);
+          if (mine.includes(c.job.id)) return c as { job: { id: string }; leaseToken: string };
+          await json(await api.fetch(`/v1/runner/jobs/${c.job.id}/release`, { method: 'POST', headers: auth(platform, { 'embolus-lease-token': c.leaseToken }) }), 200);
+        }
+        throw new Error('no job of this test was claimed');
+      };
+      const order = [(await claim()).job.id];
+      const yJob = await submit(y);
+      mine.push(yJob);
+      const c = await claim();
+      order.push(c.job.id);
+      // Y waited behind X's backlog, but X was served last: Y comes next.
+      expect(order).toEqual([xJobs[0], yJob]);
+      const lease = { 'embolus-lease-token': c.leaseToken };
+      const list = await json(await api.fetch(`/v1/runner/jobs/${c.job.id}/instances`, { headers: auth(platform, lease) }), 200);
+      expect((await api.fetch(list.items[0].url, { headers: auth(platform, lease) })).status).toBe(200);
+      expect((await api.fetch(`/v1/studies/${list.studyId}`, { headers: auth(platform) })).status).toBe(403);
+      expect((await api.fetch('/v1/studies', { headers: auth(platform) })).status).toBe(403);
+      const body = JSON.stringify({ result: analysisResult() });
+      await json(await api.fetch(`/v1/runner/jobs/${c.job.id}/complete`, { method: 'POST', headers: auth(platform, { ...lease, 'content-type': 'application/json' }), body }), 200);
+      for (let next = await claim(); ; next = await claim()) {
+        await json(await api.fetch(`/v1/runner/jobs/${next.job.id}/complete`, { method: 'POST', headers: auth(platform, { 'embolus-lease-token': next.leaseToken, 'content-type': 'application/json' }), body }), 200);
+        order.push(next.job.id);
+        if (order.length === 4) break;
+      }
+      expect(order.slice(2).sort()).toEqual(xJobs.slice(1).sort());
     });
 
     it('fails a job without retry, then analyses the resubmitted study', async () => {

@@ -77,12 +77,13 @@ export async function runAnalysis(ctx: JobContext, o: AnalysisOptions): Promise<
 
     ctx.progress('model');
     t = performance.now();
-    const deployment = await ctx.api.deployment();
+    const held = { id: ctx.claim.job.id, lease: ctx.claim.leaseToken };
+    const deployment = await ctx.api.deployment(held);
     const version = parsed.data.modelVersion ?? deployment.active?.version ?? null;
     const deployed = deployment.registered.find((m) => m.version === version);
-    const model = await o.models.get(version, ctx.api, deployed);
+    const model = await o.models.get(version, ctx.api, held, deployed);
     const shadows: LoadedModel[] = [];
-    for (const s of deployment.shadow) if (s.version !== model.manifest.version) shadows.push(await o.models.get(s.version, ctx.api, s));
+    for (const s of deployment.shadow) if (s.version !== model.manifest.version) shadows.push(await o.models.get(s.version, ctx.api, held, s));
     timings.modelLoad = ms(t);
 
     ctx.check();

@@ -21,6 +21,12 @@ export interface ClaimedJob {
 }
 
 /** A model version the API deploys. */
+/** A held job: model reads are scoped to it (its tenant's versions), with its lease token. */
+export interface JobRef {
+  id: string;
+  lease: string;
+}
+
 export interface DeployedModel {
   version: string;
   sha256: string;
@@ -176,8 +182,12 @@ export class ApiClient {
     return this.json({ method: 'PUT', path: `/v1/runner/jobs/${id}/artifacts/${encodeURIComponent(name)}`, lease, body, contentType });
   }
 
-  deployment(): Promise<{ active: DeployedModel | null; shadow: DeployedModel[]; registered: DeployedModel[] }> {
-    return this.json({ method: 'GET', path: '/v1/runner/models' });
+  /**
+   * The model deployment for `job` (the job's tenant: a platform runner's key serves many;
+   * a tenant's own runner gets its tenant's either way).
+   */
+  deployment(job: JobRef): Promise<{ active: DeployedModel | null; shadow: DeployedModel[]; registered: DeployedModel[] }> {
+    return this.json({ method: 'GET', path: `/v1/runner/models?job=${encodeURIComponent(job.id)}`, lease: job.lease });
   }
 
   queue(): Promise<{ items: { kind: string; status: string; count: number }[] }> {

@@ -3,12 +3,14 @@
  * is the default when the API has no active version), plus versions registered by training jobs,
  * downloaded from the API into a cache folder and checked against their manifest's sha256s.
  * Loaded sessions are kept (a few at most) because loading costs far more than one study.
+ * Downloaded versions are cached and loaded by version *and* registered sha256: a platform
+ * runner serves many tenants, and two tenants may register different weights under one name.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadModel, type LoadedModel, type LoadOptions } from '@embolus/inference';
-import type { ApiClient, DeployedModel } from './api';
+import type { ApiClient, DeployedModel, JobRef } from './api';
 import { RunnerError } from './errors';
 
 const FILES = ['manifest.json', 'phase1.onnx', 'phase2.onnx'] as const;
@@ -50,28 +52,31 @@ export class ModelStore {
 
   /**
    * The loaded model `version` (null: the default). `deployed` says whether the API can serve
-   * the files and which manifest sha256 they must have.
+   * the files and which manifest sha256 they must have; `job` is the held job they are read for.
    */
-  get(version: string | null, api: ApiClient, deployed?: DeployedModel): Promise<LoadedModel> {
+  get(version: string | null, api: ApiClient, job: JobRef, deployed?: DeployedModel): Promise<LoadedModel> {
     const v = version ?? this.defaultVersion;
     if (!v) throw new RunnerError('MODEL_UNAVAILABLE', 'no model version was named and this runner has no --model-dir', { retryable: true });
-    let p = this.loaded.get(v);
+    // Local folders are the operator's choice for a name; downloads are told apart by content.
+    const key = this.local.has(v) || !deployed ? v : `${v}@${deployed.sha256}`;
+    let p = this.loaded.get(key);
     if (!p) {
-      p = this.open(v, api, deployed);
-      this.loaded.set(v, p);
-      p.catch(() => this.loaded.delete(v));
+      p = this.open(v, api, job, deployed);
+      this.loaded.set(key, p);
+      p.catch(() => this.loaded.delete(key));
       void this.evict();
     }
     return p;
   }
 
-  private async open(version: string, api: ApiClient, deployed?: DeployedModel): Promise<LoadedModel> {
+  private async open(version: string, api: ApiClient, job: JobRef, deployed?: DeployedModel): Promise<LoadedModel> {
     let dir = this.local.get(version);
     if (!dir) {
-      dir = path.join(this.cacheDir, version.replace(/[^A-Za-z0-9._-]/g, '_'));
+      const name = deployed ? `${version}_${deployed.sha256.slice(0, 16)}` : version;
+      dir = path.join(this.cacheDir, name.replace(/[^A-Za-z0-9._-]/g, '_'));
       if (!existsSync(path.join(dir, 'manifest.json'))) {
         if (!deployed?.downloadable) throw new RunnerError('MODEL_UNAVAILABLE', `model version ${version} is not on this runner and the API has no files for it`, { retryable: true, details: { modelVersion: version } });
-        await this.download(version, dir, api);
+        await this.download(version, dir, api, job);
       }
     }
     const model = await loadModel(dir, this.load);
@@ -84,10 +89,11 @@ export class ModelStore {
   }
 
   /** Downloads into a temporary folder renamed into place, so a crash never leaves half a model. */
-  private async download(version: string, dir: string, api: ApiClient): Promise<void> {
+  private async download(version: string, dir: string, api: ApiClient, job: JobRef): Promise<void> {
     const tmp = `${dir}.part-${process.pid}`;
     await mkdir(tmp, { recursive: true });
-    for (const f of FILES) await writeFile(path.join(tmp, f), await api.bytes(`/v1/runner/models/${encodeURIComponent(version)}/files/${f}`));
+    const query = `?job=${encodeURIComponent(job.id)}`;
+    for (const f of FILES) await writeFile(path.join(tmp, f), await api.bytes(`/v1/runner/models/${encodeURIComponent(version)}/files/${f}${query}`, job.lease));
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
   }

@@ -5,7 +5,7 @@ import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { SqlDriver } from '../driver';
 import { DbError } from '../errors';
 import { newId, randomToken, sha256Hex, type Clock } from '../ids';
-import { apiKeys, tenants, type Role } from '../schema';
+import { apiKeys, PLATFORM_TENANT, tenants, type Role } from '../schema';
 
 export type Tenant = typeof tenants.$inferSelect;
 /** A key as listed: never the key itself, never its hash. */
@@ -30,9 +30,17 @@ function isUniqueViolation(e: unknown): boolean {
 export class TenantRepo {
   constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
 
-  /** Creates a tenant. @throws DbError CONFLICT when the name is taken. */
+  /**
+   * Creates a tenant. Names starting with `@` are reserved (see `ensurePlatform`).
+   * @throws DbError CONFLICT when the name is taken, INVALID_STATE for a reserved name.
+   */
   async create(input: { name: string; pseudonymRegex?: string | null }): Promise<Tenant> {
-    const row = { id: newId(), name: input.name, pseudonymRegex: input.pseudonymRegex ?? null, worklistVersion: 0, createdAt: this.clock.now() };
+    if (input.name.startsWith('@')) throw new DbError('INVALID_STATE', 'tenant names starting with @ are reserved', { details: { table: 'tenants' } });
+    return this.insert(input);
+  }
+
+  private async insert(input: { name: string; pseudonymRegex?: string | null }): Promise<Tenant> {
+    const row = { id: newId(), name: input.name, pseudonymRegex: input.pseudonymRegex ?? null, worklistVersion: 0, claimSeq: 0, createdAt: this.clock.now() };
     try {
       await this.d.db.insert(tenants).values(row);
     } catch (e) {
@@ -52,12 +60,17 @@ export class TenantRepo {
     return row ?? null;
   }
 
-  /** The tenant named `name`, created when absent. */
+  /** The tenant that holds platform-runner keys (PLATFORM_TENANT), created when absent. */
+  ensurePlatform(): Promise<Tenant> {
+    return this.ensure(PLATFORM_TENANT);
+  }
+
+  /** The tenant named `name`, created when absent (PLATFORM_TENANT included). */
   async ensure(name: string): Promise<Tenant> {
     const existing = await this.byName(name);
     if (existing) return existing;
     try {
-      return await this.create({ name });
+      return await (name === PLATFORM_TENANT ? this.insert({ name }) : this.create({ name }));
     } catch (e) {
       // Lost a race with another creator: the row exists now.
       const again = await this.byName(name);
@@ -82,8 +95,18 @@ export class TenantRepo {
 export class KeyRepo {
   constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
 
-  /** Creates a key and returns it in clear, once. */
+  /**
+   * Creates a key and returns it in clear, once. A `platform-runner` key belongs to the
+   * PLATFORM_TENANT, which holds no other role: a tenant's admin can never mint a key that
+   * reaches other tenants' jobs, and no key of the platform tenant can upload or read studies.
+   * @throws DbError NOT_FOUND for an unknown tenant, INVALID_STATE when role and tenant do not match.
+   */
   async create(input: { tenantId: string; role: Role; label?: string | null }): Promise<{ key: string; info: ApiKeyInfo }> {
+    const [tenant] = await this.d.db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, input.tenantId));
+    if (!tenant) throw new DbError('NOT_FOUND', 'no such tenant', { details: { table: 'tenants' } });
+    if ((input.role === 'platform-runner') !== (tenant.name === PLATFORM_TENANT)) {
+      throw new DbError('INVALID_STATE', `platform-runner keys, and only they, belong to the ${PLATFORM_TENANT} tenant`, { details: { table: 'api_keys', role: input.role } });
+    }
     const key = `emb_${randomToken(24)}`;
     const info: ApiKeyInfo = {
       id: newId(),

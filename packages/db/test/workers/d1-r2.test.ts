@@ -9,6 +9,7 @@ import { TestClock } from '../contract/fixtures';
 import { storeAuditContract } from '../contract/store-audit.contract';
 import { storeCoreContract } from '../contract/store-core.contract';
 import { storeJobsContract } from '../contract/store-jobs.contract';
+import { storePlatformContract } from '../contract/store-platform.contract';
 import { storeModelsContract } from '../contract/store-models.contract';
 import { storeUsersContract } from '../contract/store-users.contract';
 
@@ -23,4 +24,5 @@ storeJobsContract('d1 (workerd)', open);
 storeModelsContract('d1 (workerd)', open);
 storeUsersContract('d1 (workerd)', open);
 storeAuditContract('d1 (workerd)', open);
+storePlatformContract('d1 (workerd)', open);
 blobContract('r2 (workerd)', async () => new R2BlobStore(env.BUCKET));
