@@ -59,6 +59,13 @@ export const EnvSchema = z.object({
    * when older than this, so a file another process is still writing is never touched.
    */
   EMBOLUS_LEFTOVER_GRACE_SECONDS: int(3600, 60),
+  /** DICOM listener: a study is submitted when no instance arrived for this long, ms. */
+  EMBOLUS_DICOM_QUIET_MS: int(10_000, 50),
+  /** DICOM result deliveries (PACS, STOW-RS): attempts, backoff (ms) and per-attempt timeout. */
+  EMBOLUS_DICOM_DELIVERY_MAX_ATTEMPTS: int(8, 1),
+  EMBOLUS_DICOM_DELIVERY_BACKOFF_BASE_MS: int(30_000, 0),
+  EMBOLUS_DICOM_DELIVERY_BACKOFF_MAX_MS: int(6 * 3600_000, 0),
+  EMBOLUS_DICOM_DELIVERY_TIMEOUT_MS: int(60_000, 1),
 });
 
 /** The parsed configuration. */
@@ -85,6 +92,10 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   auditRetentionMs: number;
   leftoverGraceMs: number;
+  dicomQuietMs: number;
+  dicomDeliveryMaxAttempts: number;
+  dicomDeliveryBackoff: { baseMs: number; maxMs: number };
+  dicomDeliveryTimeoutMs: number;
 }
 
 /**
@@ -121,5 +132,9 @@ export function parseConfig(env: Record<string, unknown>): Config {
     logLevel: e.EMBOLUS_LOG_LEVEL,
     auditRetentionMs: e.EMBOLUS_AUDIT_RETENTION_DAYS * 86_400_000,
     leftoverGraceMs: e.EMBOLUS_LEFTOVER_GRACE_SECONDS * 1000,
+    dicomQuietMs: e.EMBOLUS_DICOM_QUIET_MS,
+    dicomDeliveryMaxAttempts: e.EMBOLUS_DICOM_DELIVERY_MAX_ATTEMPTS,
+    dicomDeliveryBackoff: { baseMs: e.EMBOLUS_DICOM_DELIVERY_BACKOFF_BASE_MS, maxMs: e.EMBOLUS_DICOM_DELIVERY_BACKOFF_MAX_MS },
+    dicomDeliveryTimeoutMs: e.EMBOLUS_DICOM_DELIVERY_TIMEOUT_MS,
   };
 }

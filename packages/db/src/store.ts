@@ -4,6 +4,7 @@
 import type { SqlDriver } from './driver';
 import { systemClock, type Clock } from './ids';
 import { AuditRepo, RateLimitRepo } from './repos/audit';
+import { DicomRepo } from './repos/dicom';
 import { KeyRepo, TenantRepo } from './repos/auth';
 import { JobRepo } from './repos/jobs';
 import { LabelRepo } from './repos/labels';
@@ -26,6 +27,7 @@ export interface Store {
   readonly webhooks: WebhookRepo;
   readonly audit: AuditRepo;
   readonly rateLimits: RateLimitRepo;
+  readonly dicom: DicomRepo;
 }
 
 /** Builds the repositories over `driver`; `clock` is injectable for lease and backoff tests. */
@@ -43,5 +45,6 @@ export function createStore(driver: SqlDriver, clock: Clock = systemClock): Stor
     webhooks: new WebhookRepo(driver, clock),
     audit: new AuditRepo(driver, clock),
     rateLimits: new RateLimitRepo(driver, clock),
+    dicom: new DicomRepo(driver, clock),
   };
 }

@@ -21,6 +21,11 @@ export interface NodeRuntime {
   startDispatcher(intervalMs?: number): void;
   /** Prunes the audit log now and every `intervalMs` (default hourly); the CLI's `serve` does. */
   startMaintenance(intervalMs?: number): void;
+  /**
+   * Starts the DICOM result worker: writes the SR and key images of new analysis results and
+   * sends them to the tenant's destinations (the listener's processes run it).
+   */
+  startDicomOutput(intervalMs?: number): void;
   /** One pruning pass (what the timer runs). */
   runMaintenance(): Promise<void>;
   /**
@@ -92,6 +97,10 @@ export function openNodeRuntime(
       pruneTimer.unref();
     },
     runMaintenance,
+    startDicomOutput(intervalMs = 2_000) {
+      // Filled in by the DICOM output step (SR and key images); until then nothing to run.
+      void intervalMs;
+    },
     async cleanLeftovers() {
       const report = await cleanLeftovers({ sqlite: sqlite.sqlite, blobRoot: path.join(dataDir, 'blobs'), dataDir, graceMs: config.leftoverGraceMs, repair: true, now: clock.now() });
       const { tmpDeleted, orphansQuarantined, young } = report;

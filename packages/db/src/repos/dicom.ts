@@ -1,0 +1,194 @@
+/**
+ * DICOM network integration: calling AE titles allowed per tenant, result destinations (PACS
+ * over DIMSE, DICOMweb STOW-RS) and the delivery log of results sent to them. Deliveries are
+ * leased like webhook deliveries, so two dispatchers never send the same one at once.
+ */
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { run, type SqlDriver } from '../driver';
+import { DbError } from '../errors';
+import { newId, type Clock } from '../ids';
+import { dicomAeTitles, dicomDeliveries, dicomDestinations } from '../schema';
+import { backoffDelay, type Backoff } from './jobs';
+
+export type DicomDestination = typeof dicomDestinations.$inferSelect;
+export type DicomDeliveryRow = typeof dicomDeliveries.$inferSelect;
+
+/** One attempt in a DICOM delivery's log (errors are codes and DIMSE statuses, never values). */
+export interface DicomDeliveryAttempt {
+  at: number;
+  ok: boolean;
+  error: string | null;
+  ms: number;
+}
+
+/** A new destination. DIMSE needs host, port and called AE; STOW-RS needs a URL. */
+export type NewDicomDestination =
+  | { name: string; kind: 'dimse'; host: string; port: number; calledAe: string; callingAe?: string | null }
+  | { name: string; kind: 'stow-rs'; url: string };
+
+/** AE titles: 1–16 characters of the default repertoire, no backslash, not all spaces (PS3.5 6.2). */
+export const AE_TITLE_PATTERN = /^(?! *$)[\x20-\x5b\x5d-\x7e]{1,16}$/;
+
+/** Normalizes an AE title as compared on the wire: leading and trailing spaces are not significant. */
+export function normalizeAeTitle(ae: string): string {
+  return ae.trim();
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  const msg = e instanceof Error ? `${e.message} ${String((e as { cause?: unknown }).cause ?? '')}` : String(e);
+  return /UNIQUE constraint failed/i.test(msg);
+}
+
+/** DICOM integration repository. */
+export class DicomRepo {
+  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+
+  /**
+   * Replaces the tenant's allowed calling AE titles.
+   * @throws DbError INVALID_INPUT for a malformed title, CONFLICT when another tenant holds one.
+   */
+  async setAeTitles(tenantId: string, titles: readonly string[]): Promise<string[]> {
+    const wanted = [...new Set(titles.map(normalizeAeTitle))];
+    for (const [i, t] of wanted.entries()) {
+      if (!AE_TITLE_PATTERN.test(t)) throw new DbError('INVALID_INPUT', 'an AE title must be 1–16 printable characters without backslash', { details: { index: i } });
+    }
+    for (const t of wanted) {
+      const [owner] = await this.d.db.select().from(dicomAeTitles).where(eq(dicomAeTitles.aeTitle, t));
+      if (owner && owner.tenantId !== tenantId) throw new DbError('CONFLICT', 'an AE title is mapped to another tenant', { details: { table: 'dicom_ae_titles', aeTitle: t } });
+    }
+    const now = this.clock.now();
+    await this.d.batch([
+      run(sql`DELETE FROM dicom_ae_titles WHERE tenant_id = ${tenantId}`),
+      ...wanted.map((aeTitle) => run(sql`INSERT INTO dicom_ae_titles (ae_title, tenant_id, created_at) VALUES (${aeTitle}, ${tenantId}, ${now})`)),
+    ]);
+    return wanted;
+  }
+
+  /** The tenant's allowed calling AE titles. */
+  async aeTitles(tenantId: string): Promise<string[]> {
+    const rows = await this.d.db.select().from(dicomAeTitles).where(eq(dicomAeTitles.tenantId, tenantId)).orderBy(asc(dicomAeTitles.aeTitle));
+    return rows.map((r) => r.aeTitle);
+  }
+
+  /** The tenant a calling AE title belongs to, or null (the association is then rejected). */
+  async tenantForAe(aeTitle: string): Promise<string | null> {
+    const [row] = await this.d.db.select().from(dicomAeTitles).where(eq(dicomAeTitles.aeTitle, normalizeAeTitle(aeTitle)));
+    return row?.tenantId ?? null;
+  }
+
+  /** Adds a destination. @throws DbError CONFLICT when the tenant has one with this name. */
+  async createDestination(tenantId: string, input: NewDicomDestination): Promise<DicomDestination> {
+    const row: DicomDestination = {
+      id: newId(),
+      tenantId,
+      name: input.name,
+      kind: input.kind,
+      host: input.kind === 'dimse' ? input.host : null,
+      port: input.kind === 'dimse' ? input.port : null,
+      calledAe: input.kind === 'dimse' ? input.calledAe : null,
+      callingAe: input.kind === 'dimse' ? (input.callingAe ?? null) : null,
+      url: input.kind === 'stow-rs' ? input.url : null,
+      active: true,
+      createdAt: this.clock.now(),
+    };
+    try {
+      await this.d.db.insert(dicomDestinations).values(row);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DbError('CONFLICT', 'a destination with this name exists', { cause: e, details: { table: 'dicom_destinations' } });
+      throw e;
+    }
+    return row;
+  }
+
+  async destinations(tenantId: string): Promise<DicomDestination[]> {
+    return this.d.db.select().from(dicomDestinations).where(eq(dicomDestinations.tenantId, tenantId)).orderBy(asc(dicomDestinations.name));
+  }
+
+  async destination(id: string): Promise<DicomDestination | null> {
+    const [row] = await this.d.db.select().from(dicomDestinations).where(eq(dicomDestinations.id, id));
+    return row ?? null;
+  }
+
+  /** Stops sending to a destination; its pending deliveries fail at their next attempt. */
+  async deactivateDestination(tenantId: string, id: string): Promise<boolean> {
+    const rows = await this.d.db
+      .update(dicomDestinations)
+      .set({ active: false })
+      .where(and(eq(dicomDestinations.id, id), eq(dicomDestinations.tenantId, tenantId)))
+      .returning({ id: dicomDestinations.id });
+    return rows.length > 0;
+  }
+
+  /**
+   * Queues the job's DICOM objects (artifact names) for every active destination of the tenant.
+   * Idempotent per (job, destination). @returns the number of deliveries queued now.
+   */
+  async enqueue(tenantId: string, input: { studyId: string; jobId: string; artifacts: string[] }): Promise<number> {
+    const now = this.clock.now();
+    let n = 0;
+    for (const dest of await this.destinations(tenantId)) {
+      if (!dest.active) continue;
+      const rows = await this.d.db
+        .insert(dicomDeliveries)
+        .values({ id: newId(), tenantId, destinationId: dest.id, studyId: input.studyId, jobId: input.jobId, artifacts: JSON.stringify(input.artifacts), status: 'pending', nextAttemptAt: now, createdAt: now })
+        .onConflictDoNothing()
+        .returning({ id: dicomDeliveries.id });
+      n += rows.length;
+    }
+    return n;
+  }
+
+  /** Leases up to `limit` due deliveries (all tenants); an expired lease is due again. */
+  async claimDue(limit: number, leaseMs: number): Promise<{ delivery: DicomDeliveryRow; destination: DicomDestination }[]> {
+    const now = this.clock.now();
+    const due = sql`((status = 'pending' AND next_attempt_at <= ${now}) OR (status = 'sending' AND lease_expires_at <= ${now}))`;
+    const claimed = await this.d.db
+      .update(dicomDeliveries)
+      .set({ status: 'sending', leaseExpiresAt: now + leaseMs })
+      .where(sql`${dicomDeliveries.id} IN (SELECT id FROM dicom_deliveries WHERE ${due} ORDER BY next_attempt_at LIMIT ${limit}) AND ${due}`)
+      .returning();
+    const out = [];
+    for (const delivery of claimed) {
+      const destination = await this.destination(delivery.destinationId);
+      if (destination) out.push({ delivery, destination });
+    }
+    return out;
+  }
+
+  /**
+   * Records one attempt: success ends the delivery; otherwise it is retried after a backoff
+   * until `maxAttempts` (then failed, the objects stay downloadable), or fails at once when the
+   * destination was deactivated.
+   */
+  async recordAttempt(id: string, attempt: DicomDeliveryAttempt, policy: { maxAttempts: number; backoff: Backoff }): Promise<DicomDeliveryRow | null> {
+    const [current] = await this.d.db.select().from(dicomDeliveries).where(eq(dicomDeliveries.id, id));
+    if (!current) return null;
+    const dest = await this.destination(current.destinationId);
+    const attempts = current.attempts + 1;
+    const log = [...(JSON.parse(current.log) as DicomDeliveryAttempt[]), attempt].slice(-50);
+    const giveUp = !attempt.ok && (attempts >= policy.maxAttempts || !dest?.active);
+    const [row] = await this.d.db
+      .update(dicomDeliveries)
+      .set({
+        status: attempt.ok ? 'delivered' : giveUp ? 'failed' : 'pending',
+        attempts,
+        nextAttemptAt: attempt.ok || giveUp ? current.nextAttemptAt : attempt.at + backoffDelay(attempts, policy.backoff),
+        leaseExpiresAt: null,
+        lastError: attempt.error,
+        log: JSON.stringify(log),
+        deliveredAt: attempt.ok ? attempt.at : null,
+      })
+      .where(and(eq(dicomDeliveries.id, id), eq(dicomDeliveries.attempts, current.attempts)))
+      .returning();
+    return row ?? null;
+  }
+
+  /** The deliveries of a study, newest first. */
+  async deliveriesForStudy(tenantId: string, studyId: string): Promise<DicomDeliveryRow[]> {
+    return this.d.db
+      .select()
+      .from(dicomDeliveries)
+      .where(and(eq(dicomDeliveries.tenantId, tenantId), eq(dicomDeliveries.studyId, studyId)))
+      .orderBy(desc(dicomDeliveries.createdAt));
+  }
+}
