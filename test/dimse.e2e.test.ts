@@ -1,0 +1,132 @@
+/**
+ * The DICOM listener against real DCMTK peers: echoscu, storescu of a phantom study (stored,
+ * submitted after the quiet period and analysed by a runner), an unknown calling AE rejected at
+ * association, refused instances (non-CT, PHI, malformed) answered with a failure status while
+ * the association goes on, and a peer that drops mid-instance leaving nothing half-stored.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { writeDataset } from '@embolus/phantom';
+import { startDicomListener, type DicomListener } from '@embolus/edge-api/dimse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cuttingRelay, dcmtk, modifiedCopy, storeResponses } from './helpers/dcmtk';
+import { dicomFiles, startApi, startRunner, stopRunner, tempDir, waitFor, type Api, type RunnerProcess } from './helpers/stack';
+
+const tmp = tempDir('e2e-dimse');
+let api: Api;
+let runner: RunnerProcess;
+let listener: DicomListener;
+let clinician: string;
+let files: string[];
+let secondStudy: string[];
+const submitted: { studyId: string; jobId: string | null }[] = [];
+
+beforeAll(async () => {
+  const ds = await writeDataset({ out: path.join(tmp.dir, 'phantoms'), studies: 2, seed: 21, positiveRate: 1, study: { preset: 'demo' } });
+  files = dicomFiles(path.join(ds.out, ds.studies[0]!.studyInstanceUid));
+  secondStudy = dicomFiles(path.join(ds.out, ds.studies[1]!.studyInstanceUid));
+  api = await startApi(path.join(tmp.dir, 'api'));
+  clinician = await api.key('clinician');
+  const deps = api.server.runtime.deps;
+  const tenant = await deps.store.tenants.ensure('hospital');
+  await deps.store.dicom.setAeTitles(tenant.id, ['MODALITY1', 'PACS1']);
+  listener = await startDicomListener({ deps, port: 0, aeTitle: 'EMBOLUS', quietMs: 1500, onSubmitted: (e) => submitted.push(e) });
+  runner = startRunner(api, await api.key('runner'), path.join(tmp.dir, 'runner'), ['--lease-seconds', '30']);
+  await runner.waitForLog((l) => l.event === 'runner.started');
+});
+
+afterAll(async () => {
+  if (runner) await stopRunner(runner, 'SIGKILL');
+  await listener?.close();
+  await api?.close();
+  tmp.cleanup();
+});
+
+const port = () => String(listener.port);
+
+describe('DICOM listener with DCMTK', () => {
+  it('answers C-ECHO from an allowed AE and rejects unknown calling and called AE titles at association', async () => {
+    const ok = await dcmtk('echoscu', ['-v', '-aet', 'MODALITY1', '-aec', 'EMBOLUS', '127.0.0.1', port()]);
+    expect(ok.code, ok.out).toBe(0);
+    expect(ok.out).toContain('Received Echo Response (Success)');
+    const unknown = await dcmtk('echoscu', ['-aet', 'STRANGER', '-aec', 'EMBOLUS', '127.0.0.1', port()]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.out).toContain('Calling AE Title Not Recognized');
+    const wrongCalled = await dcmtk('echoscu', ['-aet', 'MODALITY1', '-aec', 'OTHER', '127.0.0.1', port()]);
+    expect(wrongCalled.code).not.toBe(0);
+    expect(wrongCalled.out).toContain('Called AE Title Not Recognized');
+  });
+
+  it('stores a phantom study sent by storescu, refuses non-CT, PHI and malformed instances in the same association, and analyses the study', async () => {
+    const src = files[0]!;
+    const mr = await modifiedCopy(src, path.join(tmp.dir, 'mr.dcm'), ['-m', '(0008,0016)=1.2.840.10008.5.1.4.1.1.4', '-m', '(0008,0060)=MR', '-m', '(0008,0018)=2.25.1001']);
+    const phi = await modifiedCopy(src, path.join(tmp.dir, 'phi.dcm'), ['-i', '(0010,0010)=DOE^JOHN', '-m', '(0008,0018)=2.25.1002']);
+    // 70 nested sequences: past the parser's 64-level limit, so refused as malformed (DCMTK reads it).
+    const deep = await modifiedCopy(src, path.join(tmp.dir, 'deep.dcm'), ['-i', `${'(0040,0275)[0].'.repeat(70)}(0040,0007)=x`, '-m', '(0008,0018)=2.25.1003']);
+    const sent = await dcmtk('storescu', ['-v', '-nh', '-aet', 'MODALITY1', '-aec', 'EMBOLUS', '127.0.0.1', port(), mr, ...files.slice(0, 10), phi, deep, ...files.slice(10)]);
+    const responses = storeResponses(sent.out);
+    expect(responses).toHaveLength(files.length + 3);
+    expect(responses[0]).toBe('Refused: SOPClassNotSupported');
+    expect(responses[11]).toBe('Error: CannotUnderstand');
+    expect(responses[12]).toBe('Error: CannotUnderstand');
+    expect(responses.filter((r) => r === 'Success')).toHaveLength(files.length);
+    // Error Comment carries the reason code (PHI: the tag name, never the value).
+    const detail = await dcmtk('storescu', ['-d', '-aet', 'MODALITY1', '-aec', 'EMBOLUS', '127.0.0.1', port(), phi]);
+    const comment = /\(0000,0902\) LO \[([^\]]*)\]/.exec(detail.out)?.[1];
+    expect(comment).toMatch(/^NOT_ANONYMIZED: .*PatientName/);
+    expect(comment).not.toContain('DOE');
+    const deepDetail = await dcmtk('storescu', ['-d', '-aet', 'MODALITY1', '-aec', 'EMBOLUS', '127.0.0.1', port(), deep]);
+    expect(/\(0000,0902\) LO \[([^\]]*)\]/.exec(deepDetail.out)?.[1]).toMatch(/^NOT_DICOM: /);
+
+    const sub = await waitFor(async () => submitted.find((s) => s.jobId !== null), 30_000);
+    const study = await waitFor(async () => {
+      const d = (await (await api.call('GET', `/v1/studies/${sub.studyId}`, clinician)).json()) as { status: string; series: { instanceCount: number }[] };
+      return d.status === 'complete' || d.status === 'failed' ? d : undefined;
+    });
+    expect(study.status).toBe('complete');
+    const list = (await (await api.call('GET', `/v1/studies/${sub.studyId}/instances`, clinician)).json()) as { items: { sopInstanceUid: string }[] };
+    expect(list.items).toHaveLength(files.length);
+    expect(list.items.map((i) => i.sopInstanceUid).filter((u) => u.startsWith('2.25.100'))).toEqual([]);
+  });
+
+  it('keeps the instances received before a peer drops mid-instance, stores nothing of the cut one, and takes the rest later', async () => {
+    const slow = await startDicomListener({ deps: api.server.runtime.deps, port: 0, aeTitle: 'EMBOLUS', quietMs: 600_000 });
+    try {
+      const { statSync } = await import('node:fs');
+      const size = statSync(secondStudy[0]!).size;
+      // Association (a few hundred bytes) + 3 whole instances + half of the 4th, then the socket closes.
+      const relay = await cuttingRelay(slow.port, Math.round(3.5 * size) + 2000);
+      const cut = await dcmtk('storescu', ['-v', '-aet', 'PACS1', '-aec', 'EMBOLUS', '127.0.0.1', String(relay.port), ...secondStudy]);
+      await relay.close();
+      expect(cut.code).not.toBe(0);
+      const ok = storeResponses(cut.out).filter((r) => r === 'Success').length;
+      expect(ok).toBeGreaterThanOrEqual(2);
+      expect(ok).toBeLessThan(secondStudy.length);
+      const store = api.server.runtime.deps.store;
+      const tenant = (await store.tenants.byName('hospital'))!;
+      const { dicomInfoUid } = await studyUidOf(secondStudy[0]!);
+      const study = await waitFor(async () => (await store.studies.receivingByUid(tenant.id, dicomInfoUid)) ?? undefined, 10_000);
+      // Let the listener notice the closed socket; then only whole instances are there.
+      await new Promise((r) => setTimeout(r, 500));
+      const stored = await store.studies.instances(tenant.id, study.id);
+      expect(stored).toHaveLength(ok);
+      const blobDir = path.join(tmp.dir, 'api', 'blobs', 'tenants', tenant.id, 'studies', study.id, 'instances');
+      const blobs = existsSync(blobDir) ? readdirSync(blobDir) : [];
+      expect(blobs.filter((b) => b.endsWith('.dcm'))).toHaveLength(ok);
+      expect(blobs.filter((b) => !b.endsWith('.dcm'))).toEqual([]);
+
+      const again = await dcmtk('storescu', ['-v', '-aet', 'PACS1', '-aec', 'EMBOLUS', '127.0.0.1', String(slow.port), ...secondStudy]);
+      expect(again.code, again.out).toBe(0);
+      expect(await store.studies.instances(tenant.id, study.id)).toHaveLength(secondStudy.length);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+async function studyUidOf(file: string): Promise<{ dicomInfoUid: string }> {
+  const r = await dcmtk('dcmdump', ['+P', '0020,000d', file]);
+  const m = /\[([0-9.]+)\]/.exec(r.out);
+  if (!m) throw new Error('no Study Instance UID');
+  return { dicomInfoUid: m[1]! };
+}
