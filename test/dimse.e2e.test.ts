@@ -4,12 +4,13 @@
  * association, refused instances (non-CT, PHI, malformed) answered with a failure status while
  * the association goes on, and a peer that drops mid-instance leaving nothing half-stored.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { startDicomListener, type DicomListener } from '@embolus/edge-api/dimse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cuttingRelay, dcmtk, modifiedCopy, storeResponses } from './helpers/dcmtk';
+import { cuttingRelay, dcmtk, freePort, modifiedCopy, storeResponses } from './helpers/dcmtk';
 import { dicomFiles, startApi, startRunner, stopRunner, tempDir, waitFor, type Api, type RunnerProcess } from './helpers/stack';
 
 const tmp = tempDir('e2e-dimse');
@@ -20,16 +21,22 @@ let clinician: string;
 let files: string[];
 let secondStudy: string[];
 const submitted: { studyId: string; jobId: string | null }[] = [];
+let pacsPort: number;
+let analysedStudy: string;
 
 beforeAll(async () => {
   const ds = await writeDataset({ out: path.join(tmp.dir, 'phantoms'), studies: 2, seed: 21, positiveRate: 1, study: { preset: 'demo' } });
   files = dicomFiles(path.join(ds.out, ds.studies[0]!.studyInstanceUid));
   secondStudy = dicomFiles(path.join(ds.out, ds.studies[1]!.studyInstanceUid));
-  api = await startApi(path.join(tmp.dir, 'api'));
+  api = await startApi(path.join(tmp.dir, 'api'), { EMBOLUS_DICOM_DELIVERY_BACKOFF_BASE_MS: '300', EMBOLUS_DICOM_DELIVERY_BACKOFF_MAX_MS: '1000', EMBOLUS_DICOM_DELIVERY_TIMEOUT_MS: '5000' });
   clinician = await api.key('clinician');
   const deps = api.server.runtime.deps;
   const tenant = await deps.store.tenants.ensure('hospital');
   await deps.store.dicom.setAeTitles(tenant.id, ['MODALITY1', 'PACS1']);
+  // The hospital PACS (storescp) is down at first: nothing listens on this port yet.
+  pacsPort = await freePort();
+  await deps.store.dicom.createDestination(tenant.id, { name: 'pacs', kind: 'dimse', host: '127.0.0.1', port: pacsPort, calledAe: 'STORESCP', callingAe: 'EMBOLUS' });
+  api.server.runtime.startDicomOutput(200);
   listener = await startDicomListener({ deps, port: 0, aeTitle: 'EMBOLUS', quietMs: 1500, onSubmitted: (e) => submitted.push(e) });
   runner = startRunner(api, await api.key('runner'), path.join(tmp.dir, 'runner'), ['--lease-seconds', '30']);
   await runner.waitForLog((l) => l.event === 'runner.started');
@@ -87,6 +94,50 @@ describe('DICOM listener with DCMTK', () => {
     const list = (await (await api.call('GET', `/v1/studies/${sub.studyId}/instances`, clinician)).json()) as { items: { sopInstanceUid: string }[] };
     expect(list.items).toHaveLength(files.length);
     expect(list.items.map((i) => i.sopInstanceUid).filter((u) => u.startsWith('2.25.100'))).toEqual([]);
+    analysedStudy = sub.studyId;
+  });
+
+  it('retries the delivery to a PACS that is down with backoff and a log, then delivers SR and key images into the same study once storescp listens', async () => {
+    const deps = api.server.runtime.deps;
+    const tenant = (await deps.store.tenants.byName('hospital'))!;
+    const failing = await waitFor(async () => {
+      const [d] = await deps.store.dicom.deliveriesForStudy(tenant.id, analysedStudy);
+      return d && d.attempts >= 2 ? d : undefined;
+    }, 30_000);
+    expect(failing.status).toBe('pending');
+    expect(failing.lastError).toMatch(/network error/);
+    const log = JSON.parse(failing.log) as { at: number; ok: boolean }[];
+    expect(log.every((a) => !a.ok)).toBe(true);
+    expect(log[1]!.at - log[0]!.at).toBeGreaterThanOrEqual(250);
+
+    const inbox = path.join(tmp.dir, 'pacs');
+    mkdirSync(inbox);
+    const scp = spawn('storescp', ['-aet', 'STORESCP', '-od', inbox, String(pacsPort)], { stdio: 'ignore' });
+    try {
+      const done = await waitFor(async () => {
+        const [d] = await deps.store.dicom.deliveriesForStudy(tenant.id, analysedStudy);
+        return d?.status === 'delivered' ? d : undefined;
+      }, 30_000);
+      expect(done.attempts).toBeGreaterThanOrEqual(3);
+      const received = readdirSync(inbox).map((f) => path.join(inbox, f));
+      const srFile = received.find((f) => path.basename(f).startsWith('SR'));
+      expect(srFile, received.join(',')).toBeDefined();
+      const dump = await dcmtk('dsrdump', ['+Pl', srFile!]);
+      expect(dump.code, dump.out).toBe(0);
+      expect(dump.out).toContain('NOT FOR CLINICAL USE');
+      const studyUid = (await studyUidOf(files[0]!)).dicomInfoUid;
+      expect(received.length).toBeGreaterThanOrEqual(2);
+      for (const f of received) expect((await studyUidOf(f)).dicomInfoUid).toBe(studyUid);
+      // The same SR is downloadable from the API.
+      const res = await api.call('GET', `/v1/studies/${analysedStudy}/artifacts/dicom-sr.dcm`, clinician);
+      expect(res.status).toBe(200);
+      const sopOf = async (f: string) => /\[([0-9.]+)\]/.exec((await dcmtk('dcmdump', ['+P', '0008,0018', f])).out)?.[1];
+      const downloaded = path.join(tmp.dir, 'downloaded-sr.dcm');
+      writeFileSync(downloaded, new Uint8Array(await res.arrayBuffer()));
+      expect(await sopOf(downloaded)).toBe(await sopOf(srFile!));
+    } finally {
+      scp.kill('SIGTERM');
+    }
   });
 
   it('keeps the instances received before a peer drops mid-instance, stores nothing of the cut one, and takes the rest later', async () => {

@@ -28,4 +28,4 @@ export { ModelRepo, type Deployment, type StudyPrediction, type ModelChange } fr
 export { LabelRepo, type GroundTruth, type CohortRow, type DriftRow } from './repos/labels';
 export { WebhookRepo, type WebhookInfo, type DeliveryRow, type DeliveryAttempt, type DueDelivery } from './repos/webhooks';
 export { AuditRepo, auditPage, RateLimitRepo, type AuditEntry, type AuditPage, type AuditRecord, type PruneOutcome } from './repos/audit';
-export { DicomRepo, AE_TITLE_PATTERN, normalizeAeTitle, type DicomDestination, type DicomDeliveryRow, type DicomDeliveryAttempt, type NewDicomDestination } from './repos/dicom';
+export { DicomRepo, DICOM_SR_ARTIFACT, AE_TITLE_PATTERN, normalizeAeTitle, type DicomDestination, type DicomDeliveryRow, type DicomDeliveryAttempt, type NewDicomDestination } from './repos/dicom';

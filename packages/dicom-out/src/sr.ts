@@ -139,6 +139,8 @@ export function writeSr(input: SrInput): Uint8Array {
   const keySeries = new Map<string, InstanceRef[]>();
   for (const k of input.keyImages) keySeries.set(k.seriesInstanceUid, [...(keySeries.get(k.seriesInstanceUid) ?? []), k.image]);
   const dataset: Record<string, unknown> = {
+    // Reasons and model descriptions may hold non-ASCII text (≥, dashes): UTF-8.
+    SpecificCharacterSet: 'ISO_IR 192',
     SOPClassUID: COMPREHENSIVE_SR_STORAGE,
     SOPInstanceUID: input.sopInstanceUid,
     InstanceCreationDate: date,

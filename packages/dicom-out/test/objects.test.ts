@@ -46,7 +46,7 @@ beforeAll(async () => {
     labels: Object.fromEntries(STUDY_LABELS.map((l, i) => [l, { probability: 0.05 + i * 0.1, threshold: 0.5, decision: 0.05 + i * 0.1 > 0.5 }])),
     windows,
     attention: Object.fromEntries(STUDY_LABELS.map((l) => [l, windows.map(() => 1 / windows.length)])),
-    exam: { decision: 'positive', reason: 'window 3 above the window threshold', windowThreshold: 0.5, overrides: [] },
+    exam: { decision: 'positive', reason: 'window 3 probability ≥ the window threshold — PE reported', windowThreshold: 0.5, overrides: [] },
     consistency: { violations: [], repaired: false, changed: [] },
     model: { version: 'demo-1.0.0', sha256: 'a'.repeat(64), trainedOn: 'synthetic phantoms', notForClinicalUse: true },
     timings: {},
@@ -87,6 +87,8 @@ describe('results as DICOM', () => {
     for (const label of ['Negative exam for PE', 'Central PE', 'Left-sided PE', 'RV/LV ratio >= 1', 'Chronic PE']) expect(dump.out).toContain(label);
     expect(dump.out).toContain('59282003');
     expect(dump.out).toContain('NOT FOR CLINICAL USE');
+    expect(dump.out).not.toMatch(/invalid character/);
+    expect(dump.out).toContain('≥ the window threshold — PE reported');
     expect(dump.out).toContain('demo-1.0.0');
     expect(dump.out).toContain('a'.repeat(64));
     expect(dump.out).toContain(objects[1]!.sopInstanceUid);
@@ -155,5 +157,18 @@ print(json.dumps(out))
       buildResultObjects({ result, instances, loadInstance: async () => new Uint8Array(readFileSync(files[0]!)), cam: encodeNpyFloat32(new Float32Array(7 * 4), [7, 2, 2]) }),
     ).rejects.toMatchObject({ code: 'CAM_MISMATCH' });
     expect(() => readNpyFloat32(new Uint8Array(20))).toThrow(expect.objectContaining({ code: 'CAM_MISMATCH' }));
+  });
+
+  it('reads the uint8 CAM the runner writes as well as float32', () => {
+    const f = encodeNpyFloat32(new Float32Array([0, 0.5, 1, 2, 3, 4, 5, 6]), [2, 2, 2]);
+    expect([...readNpyFloat32(f).data]).toEqual([0, 0.5, 1, 2, 3, 4, 5, 6]);
+    // Same header with '|u1' and one byte per value.
+    const header = `{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2, 2), }`.padEnd(117, ' ') + '\n';
+    const u8 = new Uint8Array(10 + header.length + 8);
+    u8.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+    new DataView(u8.buffer).setUint16(8, header.length, true);
+    for (let i = 0; i < header.length; i++) u8[10 + i] = header.charCodeAt(i);
+    u8.set([0, 1, 2, 3, 250, 251, 254, 255], 10 + header.length);
+    expect(readNpyFloat32(u8)).toEqual({ data: Float32Array.from([0, 1, 2, 3, 250, 251, 254, 255]), shape: [2, 2, 2] });
   });
 });

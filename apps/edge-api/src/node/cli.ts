@@ -97,6 +97,8 @@ export async function main(argv: string[]): Promise<number> {
       if (v['dicom-port'] !== undefined && workers > 1) throw new UsageError('--dicom-port needs --workers 1 (one listener per data folder)');
       const server = await startServer({ dataDir, port, ...(v.host ? { host: v.host } : {}), cleanLeftovers: !isClusterWorker() });
       if (!isClusterWorker()) process.stderr.write(`embolus-api listening on http://${v.host ?? '127.0.0.1'}:${server.port} (data: ${dataDir}); not for clinical use\n`);
+      // One process writes the DICOM objects of results (SR, key images) and delivers them.
+      if (!isClusterWorker() && v['dicom-port'] === undefined) server.runtime.startDicomOutput();
       const dicom = v['dicom-port'] !== undefined ? await startDicomFromArgs(server.runtime, { port: v['dicom-port'], ae: v.ae, host: v.host }) : null;
       await new Promise<void>((resolve) => {
         const stop = () => void (dicom ? dicom.close() : Promise.resolve()).then(() => server.close()).then(resolve);

@@ -12,6 +12,14 @@ import { consoleLogger, type Logger } from '../log';
 import { PRUNE_INTERVAL_MS, pruneAudit } from '../maintenance';
 import { MemoryRateLimiter, StoreRateLimiter } from '../middleware/rate-limit';
 import { dispatchWebhooks } from '../webhooks/dispatch';
+import { deliverDicom } from '../dimse/deliver';
+import { produceDicomObjects, type OutputTimings } from '../dimse/outputs';
+
+/** Observers of the DICOM result worker (the bench times stages with these). */
+export interface DicomOutputHooks {
+  onObjects?: (t: OutputTimings) => void;
+  onDelivered?: (e: { studyId: string; at: number }) => void;
+}
 
 /** Node dependencies and how to stop them. */
 export interface NodeRuntime {
@@ -25,7 +33,9 @@ export interface NodeRuntime {
    * Starts the DICOM result worker: writes the SR and key images of new analysis results and
    * sends them to the tenant's destinations (the listener's processes run it).
    */
-  startDicomOutput(intervalMs?: number): void;
+  startDicomOutput(intervalMs?: number, hooks?: DicomOutputHooks): void;
+  /** One pass of the DICOM result worker: write objects of new results, then send due deliveries. */
+  runDicomOutput(): Promise<void>;
   /** One pruning pass (what the timer runs). */
   runMaintenance(): Promise<void>;
   /**
@@ -53,8 +63,26 @@ export function openNodeRuntime(
   let pruning: Promise<void> = Promise.resolve();
   let running: Promise<unknown> = Promise.resolve();
   let again = false;
+  let dicomTimer: ReturnType<typeof setInterval> | undefined;
+  let dicomHooks: DicomOutputHooks = {};
+  let dicomRunning: Promise<unknown> = Promise.resolve();
+  let dicomAgain = false;
+  // Same pattern as webhooks: one pass at a time, a kick during a pass schedules one more.
+  const kickDicom = () => {
+    if (!dicomTimer || dicomAgain) return dicomRunning;
+    dicomAgain = true;
+    dicomRunning = dicomRunning
+      .then(async () => {
+        dicomAgain = false;
+        while ((await produceDicomObjects(deps, 4, dicomHooks.onObjects)) > 0);
+        await deliverDicom(deps, 8, dicomHooks.onDelivered);
+      })
+      .catch((e) => logger.log('error', 'dicom_out.pass_failed', { error: (e as Error).message }));
+    return dicomRunning;
+  };
   // One dispatch at a time; a kick during a dispatch schedules exactly one more.
   const kick = () => {
+    void kickDicom();
     if (again) return;
     again = true;
     running = running
@@ -97,9 +125,15 @@ export function openNodeRuntime(
       pruneTimer.unref();
     },
     runMaintenance,
-    startDicomOutput(intervalMs = 2_000) {
-      // Filled in by the DICOM output step (SR and key images); until then nothing to run.
-      void intervalMs;
+    startDicomOutput(intervalMs = 1_000, hooks = {}) {
+      dicomHooks = hooks;
+      dicomTimer ??= setInterval(() => void kickDicom(), intervalMs);
+      dicomTimer.unref();
+      void kickDicom();
+    },
+    async runDicomOutput() {
+      while ((await produceDicomObjects(deps, 4, dicomHooks.onObjects)) > 0);
+      await deliverDicom(deps, 8, dicomHooks.onDelivered);
     },
     async cleanLeftovers() {
       const report = await cleanLeftovers({ sqlite: sqlite.sqlite, blobRoot: path.join(dataDir, 'blobs'), dataDir, graceMs: config.leftoverGraceMs, repair: true, now: clock.now() });
@@ -110,6 +144,9 @@ export function openNodeRuntime(
     async close() {
       if (timer) clearInterval(timer);
       if (pruneTimer) clearInterval(pruneTimer);
+      if (dicomTimer) clearInterval(dicomTimer);
+      dicomTimer = undefined;
+      await dicomRunning.catch(() => undefined);
       await running.catch(() => undefined);
       await pruning;
       sqlite.close();

@@ -26,6 +26,9 @@ export type NewDicomDestination =
   | { name: string; kind: 'dimse'; host: string; port: number; calledAe: string; callingAe?: string | null }
   | { name: string; kind: 'stow-rs'; url: string };
 
+/** The artifact name of a result's SR; key images are `dicom-key-<n>.dcm`. */
+export const DICOM_SR_ARTIFACT = 'dicom-sr.dcm';
+
 /** AE titles: 1–16 characters of the default repertoire, no backslash, not all spaces (PS3.5 6.2). */
 export const AE_TITLE_PATTERN = /^(?! *$)[\x20-\x5b\x5d-\x7e]{1,16}$/;
 
@@ -181,6 +184,53 @@ export class DicomRepo {
       .where(and(eq(dicomDeliveries.id, id), eq(dicomDeliveries.attempts, current.attempts)))
       .returning();
     return row ?? null;
+  }
+
+  /**
+   * Analysis results that are their study's current result and have no DICOM objects yet
+   * (no `dicom-sr.dcm` artifact), oldest first; `skip` lists job ids to leave out (failed here).
+   */
+  async resultsWithoutObjects(limit: number, skip: readonly string[] = []): Promise<{ tenantId: string; studyId: string; jobId: string; resultId: string }[]> {
+    const rows = await this.d.db.all<{ tenant_id: string; study_id: string; job_id: string; id: string }>(sql`
+      SELECT r.tenant_id, r.study_id, r.job_id, r.id FROM results r JOIN studies s ON s.result_id = r.id
+      WHERE r.kind = 'analysis' AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.job_id = r.job_id AND a.name = ${DICOM_SR_ARTIFACT})
+      ${skip.length ? sql`AND r.job_id NOT IN (${sql.join(skip.map((j) => sql`${j}`), sql`, `)})` : sql``}
+      ORDER BY r.created_at LIMIT ${limit}`);
+    return rows.map((r) => ({ tenantId: r.tenant_id, studyId: r.study_id, jobId: r.job_id, resultId: r.id }));
+  }
+
+  /**
+   * Records a result's DICOM objects (blobs already stored) as artifacts of its job and queues
+   * them for every active destination, in one transaction. A second writer (another process)
+   * loses: its rows are not inserted and `stored` is false, so it deletes its blobs.
+   */
+  async storeObjects(
+    tenantId: string,
+    input: { studyId: string; jobId: string; objects: { name: string; size: number; sha256: string; blobKey: string }[] },
+  ): Promise<{ stored: boolean; deliveries: number }> {
+    const now = this.clock.now();
+    const names = input.objects.map((o) => o.name);
+    const sr = input.objects.find((o) => o.name === DICOM_SR_ARTIFACT);
+    if (!sr) throw new DbError('INVALID_STATE', 'the objects of a result must include the SR', { details: { table: 'artifacts' } });
+    const dests = (await this.destinations(tenantId)).filter((d) => d.active);
+    // The SR row goes first and only when absent; every later statement requires that this
+    // batch's SR row is the one stored, so a losing writer inserts nothing.
+    const ours = sql`EXISTS (SELECT 1 FROM artifacts WHERE job_id = ${input.jobId} AND name = ${DICOM_SR_ARTIFACT} AND blob_key = ${sr.blobKey})`;
+    await this.d.batch([
+      ...[sr, ...input.objects.filter((o) => o !== sr)].map((o) =>
+        run(sql`INSERT INTO artifacts (id, tenant_id, job_id, study_id, name, content_type, size, sha256, blob_key, created_at)
+          SELECT ${newId()}, ${tenantId}, ${input.jobId}, ${input.studyId}, ${o.name}, 'application/dicom', ${o.size}, ${o.sha256}, ${o.blobKey}, ${now}
+          WHERE ${o === sr ? sql`NOT EXISTS (SELECT 1 FROM artifacts WHERE job_id = ${input.jobId} AND name = ${DICOM_SR_ARTIFACT})` : ours}
+          ON CONFLICT (job_id, name) DO NOTHING`),
+      ),
+      ...dests.map((d) =>
+        run(sql`INSERT INTO dicom_deliveries (id, tenant_id, destination_id, study_id, job_id, artifacts, status, attempts, next_attempt_at, log, created_at)
+          SELECT ${newId()}, ${tenantId}, ${d.id}, ${input.studyId}, ${input.jobId}, ${JSON.stringify(names)}, 'pending', 0, ${now}, '[]', ${now}
+          WHERE ${ours} ON CONFLICT (job_id, destination_id) DO NOTHING`),
+      ),
+    ]);
+    const [row] = await this.d.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM artifacts WHERE job_id = ${input.jobId} AND name = ${DICOM_SR_ARTIFACT} AND blob_key = ${sr.blobKey}`);
+    return { stored: (row?.n ?? 0) > 0, deliveries: (row?.n ?? 0) > 0 ? dests.length : 0 };
   }
 
   /** The deliveries of a study, newest first. */
