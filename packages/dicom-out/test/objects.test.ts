@@ -34,7 +34,7 @@ beforeAll(async () => {
   files = dcmFiles(path.join(ds.out, study.studyInstanceUid)).sort();
   const seriesUid = path.basename(path.dirname(files[0]!));
   instances = files.map((f) => ({ sopInstanceUid: path.basename(f, '.dcm'), sopClassUid: '1.2.840.10008.5.1.4.1.1.2', seriesInstanceUid: seriesUid }));
-  const windows = [];
+  const windows: AnalysisResult['windows'] = [];
   for (let i = 0; i * 10 < files.length; i++) {
     const slices = instances.slice(i * 10, i * 10 + 10).map((s, _, a) => ({ sopInstanceUid: s.sopInstanceUid, fraction: 1 / a.length }));
     windows.push({ index: i, probability: i === 3 ? 0.91 : 0.1 + 0.01 * i, decision: i === 3, slices });
