@@ -35,6 +35,8 @@ type Association = InstanceType<typeof dimse.association.Association>;
 type CStoreRequest = InstanceType<typeof dimse.requests.CStoreRequest>;
 type PresentationContext = InstanceType<typeof dimse.association.PresentationContext>;
 
+/** The largest PDU we accept (see bench:dimse). */
+const MAX_PDU_BYTES = 65536;
 /** Storage SOP classes share this root (PS3.4 B.5). */
 const STORAGE_ROOT = '1.2.840.10008.5.1.4.1.1.';
 /** Transfer syntaxes accepted, best first: uncompressed explicit, implicit, then what @embolus/dicom decodes. */
@@ -156,6 +158,9 @@ function makeScp(shared: Shared) {
         }
         this.principal = { tenantId, keyId: `dicom-ae:${this.callingAe}`, role: 'partner' };
         this.pseudonym = await tenantPseudonym(deps, tenantId);
+        // 64 KiB PDUs: fewer PDUs to parse per slice than the common 16 KB (bench:dimse: ~90 vs
+        // ~75 MB per CPU-second); 1 MiB was slower (dcmjs-dimse re-buffers a PDU as it arrives).
+        association.setMaxPduLength(MAX_PDU_BYTES);
         for (const c of association.getPresentationContexts()) {
           const context = association.getPresentationContext(c.id);
           const abstract = context.getAbstractSyntaxUid();
