@@ -45,9 +45,16 @@ export async function dicomListen(v: Values): Promise<number> {
   const dataDir = path.resolve(need(str(v, 'data'), 'data'));
   const port = str(v, 'port');
   parsePort(port, 'port');
+  parseAe(str(v, 'ae'), 'ae');
   const runtime = openNodeRuntime(dataDir);
   runtime.startDispatcher();
-  const listener = await startDicomFromArgs(runtime, { port, ae: str(v, 'ae'), host: str(v, 'host') });
+  let listener: DicomListener;
+  try {
+    listener = await startDicomFromArgs(runtime, { port, ae: str(v, 'ae'), host: str(v, 'host') });
+  } catch (e) {
+    await runtime.close();
+    throw e;
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

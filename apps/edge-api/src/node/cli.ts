@@ -139,8 +139,11 @@ export async function main(argv: string[]): Promise<number> {
       const regex = v['pseudonym-regex'];
       if (regex !== undefined && typeof compilePseudonym(regex) === 'string') throw new UsageError(`--pseudonym-regex: ${String(compilePseudonym(regex))}`);
       return await withStore(need(v.data, 'data'), async (store) => {
+        const aes = v['dicom-ae'] !== undefined ? parseAeList(v['dicom-ae']) : null;
+        // Checked before the tenant exists, so a taken AE title leaves nothing half-created.
+        for (const ae of aes ?? []) if (await store.dicom.tenantForAe(ae)) throw new UsageError('--dicom-ae: an AE title is mapped to another tenant');
         const t = await store.tenants.create({ name: need(v.name, 'name'), pseudonymRegex: regex ?? null });
-        if (v['dicom-ae'] !== undefined) await store.dicom.setAeTitles(t.id, parseAeList(v['dicom-ae']));
+        if (aes) await store.dicom.setAeTitles(t.id, aes);
         process.stdout.write(`${t.id}\n`);
         return 0;
       });
