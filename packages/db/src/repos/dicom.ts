@@ -122,25 +122,6 @@ export class DicomRepo {
     return rows.length > 0;
   }
 
-  /**
-   * Queues the job's DICOM objects (artifact names) for every active destination of the tenant.
-   * Idempotent per (job, destination). @returns the number of deliveries queued now.
-   */
-  async enqueue(tenantId: string, input: { studyId: string; jobId: string; artifacts: string[] }): Promise<number> {
-    const now = this.clock.now();
-    let n = 0;
-    for (const dest of await this.destinations(tenantId)) {
-      if (!dest.active) continue;
-      const rows = await this.d.db
-        .insert(dicomDeliveries)
-        .values({ id: newId(), tenantId, destinationId: dest.id, studyId: input.studyId, jobId: input.jobId, artifacts: JSON.stringify(input.artifacts), status: 'pending', nextAttemptAt: now, createdAt: now })
-        .onConflictDoNothing()
-        .returning({ id: dicomDeliveries.id });
-      n += rows.length;
-    }
-    return n;
-  }
-
   /** Leases up to `limit` due deliveries (all tenants); an expired lease is due again. */
   async claimDue(limit: number, leaseMs: number): Promise<{ delivery: DicomDeliveryRow; destination: DicomDestination }[]> {
     const now = this.clock.now();
