@@ -64,6 +64,24 @@ describe('DICOM listener with DCMTK', () => {
     expect(wrongCalled.out).toContain('Called AE Title Not Recognized');
   });
 
+  it('rejects associations past the connection limit with a transient rejection', async () => {
+    const small = await startDicomListener({ deps: api.server.runtime.deps, port: 0, aeTitle: 'EMBOLUS', maxAssociations: 1 });
+    const { connect } = await import('node:net');
+    const idle = connect(small.port, '127.0.0.1');
+    await new Promise((r) => idle.once('connect', r));
+    try {
+      const r = await dcmtk('echoscu', ['-aet', 'MODALITY1', '-aec', 'EMBOLUS', '127.0.0.1', String(small.port)]);
+      expect(r.code).not.toBe(0);
+      expect(r.out).toMatch(/Rejected Transient/);
+      expect(r.out).toMatch(/Local Limit Exceeded/i);
+      idle.destroy();
+      await waitFor(async () => ((await dcmtk('echoscu', ['-aet', 'MODALITY1', '-aec', 'EMBOLUS', '127.0.0.1', String(small.port)])).code === 0 ? true : undefined), 5_000);
+    } finally {
+      idle.destroy();
+      await small.close();
+    }
+  });
+
   it('stores a phantom study sent by storescu, refuses non-CT, PHI and malformed instances in the same association, and analyses the study', async () => {
     const src = files[0]!;
     const mr = await modifiedCopy(src, path.join(tmp.dir, 'mr.dcm'), ['-m', '(0008,0016)=1.2.840.10008.5.1.4.1.1.4', '-m', '(0008,0060)=MR', '-m', '(0008,0018)=2.25.1001']);

@@ -61,6 +61,8 @@ export const EnvSchema = z.object({
   EMBOLUS_LEFTOVER_GRACE_SECONDS: int(3600, 60),
   /** DICOM listener: a study is submitted when no instance arrived for this long, ms. */
   EMBOLUS_DICOM_QUIET_MS: int(10_000, 50),
+  /** DICOM listener: most open connections; each may buffer one instance (EMBOLUS_MAX_INSTANCE_BYTES). */
+  EMBOLUS_DICOM_MAX_ASSOCIATIONS: int(16, 1),
   /** DICOM result deliveries (PACS, STOW-RS): attempts, backoff (ms) and per-attempt timeout. */
   EMBOLUS_DICOM_DELIVERY_MAX_ATTEMPTS: int(8, 1),
   EMBOLUS_DICOM_DELIVERY_BACKOFF_BASE_MS: int(30_000, 0),
@@ -93,6 +95,7 @@ export interface Config {
   auditRetentionMs: number;
   leftoverGraceMs: number;
   dicomQuietMs: number;
+  dicomMaxAssociations: number;
   dicomDeliveryMaxAttempts: number;
   dicomDeliveryBackoff: { baseMs: number; maxMs: number };
   dicomDeliveryTimeoutMs: number;
@@ -133,6 +136,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     auditRetentionMs: e.EMBOLUS_AUDIT_RETENTION_DAYS * 86_400_000,
     leftoverGraceMs: e.EMBOLUS_LEFTOVER_GRACE_SECONDS * 1000,
     dicomQuietMs: e.EMBOLUS_DICOM_QUIET_MS,
+    dicomMaxAssociations: e.EMBOLUS_DICOM_MAX_ASSOCIATIONS,
     dicomDeliveryMaxAttempts: e.EMBOLUS_DICOM_DELIVERY_MAX_ATTEMPTS,
     dicomDeliveryBackoff: { baseMs: e.EMBOLUS_DICOM_DELIVERY_BACKOFF_BASE_MS, maxMs: e.EMBOLUS_DICOM_DELIVERY_BACKOFF_MAX_MS },
     dicomDeliveryTimeoutMs: e.EMBOLUS_DICOM_DELIVERY_TIMEOUT_MS,

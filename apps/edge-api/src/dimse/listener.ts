@@ -57,6 +57,8 @@ export interface DicomListenerOptions extends ListenerEvents {
   aeTitle: string;
   /** Quiet period before a study is submitted (default: config `dicomQuietMs`). */
   quietMs?: number;
+  /** Most open connections (default: config `dicomMaxAssociations`). */
+  maxAssociations?: number;
 }
 
 /** A running listener. */
@@ -93,13 +95,22 @@ interface Shared {
   /** Study creation per (tenant, Study Instance UID), serialized so concurrent associations share one study. */
   studyLocks: Map<string, Promise<string>>;
   sockets: Set<net.Socket>;
+  maxAssociations: number;
 }
 
 /** Starts the listener on `host:port` (port 0: any free port). */
 export async function startDicomListener(options: DicomListenerOptions): Promise<DicomListener> {
   const { deps } = options;
   const submitter = new QuietSubmitter(deps, options.quietMs ?? deps.config.dicomQuietMs, options.onSubmitted);
-  const shared: Shared = { deps, aeTitle: options.aeTitle, submitter, events: options, studyLocks: new Map(), sockets: new Set() };
+  const shared: Shared = {
+    deps,
+    aeTitle: options.aeTitle,
+    submitter,
+    events: options,
+    studyLocks: new Map(),
+    sockets: new Set(),
+    maxAssociations: options.maxAssociations ?? deps.config.dicomMaxAssociations,
+  };
   const ScpClass = makeScp(shared);
   const server = net.createServer((socket) => {
     shared.sockets.add(socket);
@@ -147,6 +158,12 @@ function makeScp(shared: Shared) {
       this.callingAe = association.getCallingAeTitle().trim();
       const called = association.getCalledAeTitle().trim();
       void (async () => {
+        // Memory is bounded per connection (one instance buffered at a time), so the number of
+        // connections bounds the listener's memory: past the limit, a transient rejection.
+        if (shared.sockets.size > shared.maxAssociations) {
+          deps.logger.log('warn', 'dimse.association_rejected', { reason: 'limit' });
+          return this.sendAssociationReject(RejectResult.Transient, RejectSource.ServiceProviderPresentation, RejectReason.LocalLimitExceeded);
+        }
         if (called !== shared.aeTitle) {
           deps.logger.log('warn', 'dimse.association_rejected', { reason: 'called_ae' });
           return this.sendAssociationReject(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized);
