@@ -2,14 +2,18 @@
  * The DICOM parts of `embolus-api`: calling AE titles mapped to tenants (`tenants create|update
  * --dicom-ae`), result destinations (`destinations add|list|remove`), and usage errors.
  */
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createStore } from '@embolus/db';
 import { openSqlite } from '@embolus/db/node';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/node/cli';
 
+const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '../bin/embolus-api.mjs');
 const dir = mkdtempSync(path.join(tmpdir(), 'embolus-dicom-cli-'));
 let out: string[];
 let err: string[];
@@ -83,4 +87,25 @@ describe('embolus-api DICOM commands', () => {
     expect(await main(['dicom-listen', '--data', dir, '--port', '0'])).toBe(1);
     expect(err.join('')).toContain('--ae is required');
   });
+
+  it('serve --dicom-port answers C-ECHO from a mapped AE and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dir, '--dicom-port', '0', '--ae', 'EMBOLUS'], { env: { ...process.env, EMBOLUS_LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const port = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no listener line: ${stderr}`)), 20_000);
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+        const m = /DICOM listener on 127\.0\.0\.1:(\d+)/.exec(stderr);
+        if (m) (clearTimeout(t), resolve(m[1]!));
+      });
+    });
+    try {
+      const { stdout, stderr: e } = await promisify(execFile)('echoscu', ['-v', '-aet', 'MODALITY9', '-aec', 'EMBOLUS', '127.0.0.1', port]);
+      expect(`${stdout}${e}`).toContain('Received Echo Response (Success)');
+    } finally {
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  }, 40_000);
 });
