@@ -113,6 +113,12 @@ describe('DICOM listener with DCMTK', () => {
     expect(list.items).toHaveLength(files.length);
     expect(list.items.map((i) => i.sopInstanceUid).filter((u) => u.startsWith('2.25.100'))).toEqual([]);
     analysedStudy = sub.studyId;
+    // Writes over DIMSE are audited like STOW-RS: who (calling AE), how many, and the submit.
+    const auditRepo = api.server.runtime.deps.store.audit;
+    const tenantId = (await api.server.runtime.deps.store.tenants.byName('hospital'))!.id;
+    const writes = await auditRepo.list(tenantId, { studyId: sub.studyId, action: 'instance.write', limit: 10 });
+    expect(writes.map((w) => w.detail)).toEqual([{ via: 'dimse', callingAe: 'MODALITY1', stored: files.length, duplicate: 0, refused: 3 }]);
+    expect(await auditRepo.list(tenantId, { studyId: sub.studyId, action: 'study.submit', limit: 10 })).toHaveLength(1);
   });
 
   it('retries the delivery to a PACS that is down with backoff and a log, then delivers SR and key images into the same study once storescp listens', async () => {

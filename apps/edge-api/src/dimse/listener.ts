@@ -116,8 +116,9 @@ export async function startDicomListener(options: DicomListenerOptions): Promise
     shared.sockets.add(socket);
     socket.on('close', () => shared.sockets.delete(socket));
     socket.on('error', () => undefined);
-    const scp = new ScpClass(socket, { associationTimeout: 60_000, pduTimeout: 60_000 }) as unknown as InstanceType<typeof Scp> & { connected: boolean };
+    const scp = new ScpClass(socket, { associationTimeout: 60_000, pduTimeout: 60_000 }) as unknown as InstanceType<typeof Scp> & { connected: boolean; flushAudit(): Promise<void> };
     scp.connected = true;
+    socket.once('close', () => void scp.flushAudit());
     scp.on('networkError', () => socket.destroy());
   });
   await new Promise<void>((resolve, reject) => {
@@ -153,6 +154,24 @@ function makeScp(shared: Shared) {
     private pseudonym: RegExp | null = null;
     private collector: BoundedCollector | null = null;
     private callingAe = '';
+    /** Per association: what each study received, and refusals (audited when the connection closes). */
+    private counts = new Map<string, { stored: number; duplicate: number }>();
+    private refused = 0;
+
+    /** Writes one audit record per study this association wrote to (like STOW-RS's `instance.write`). */
+    async flushAudit(): Promise<void> {
+      const principal = this.principal;
+      if (!principal) return;
+      const entries = [...this.counts];
+      this.counts.clear();
+      try {
+        for (const [studyId, c] of entries) {
+          await deps.store.audit.write({ tenantId: principal.tenantId, keyId: null, role: null, action: 'instance.write', studyId, detail: { via: 'dimse', callingAe: this.callingAe, ...c, refused: this.refused } });
+        }
+      } catch (e) {
+        deps.logger.log('error', 'dimse.audit_failed', { code: (e as { code?: string }).code ?? 'INTERNAL' });
+      }
+    }
 
     override associationRequested(association: Association): void {
       this.callingAe = association.getCallingAeTitle().trim();
@@ -269,7 +288,12 @@ function makeScp(shared: Shared) {
         },
         bytes,
       );
-      if (outcome.status !== 'refused' && outcome.studyId) shared.submitter.touch(principal.tenantId, outcome.studyId);
+      if (outcome.status !== 'refused' && outcome.studyId) {
+        shared.submitter.touch(principal.tenantId, outcome.studyId);
+        const c = this.counts.get(outcome.studyId) ?? { stored: 0, duplicate: 0 };
+        c[outcome.status]++;
+        this.counts.set(outcome.studyId, c);
+      } else this.refused++;
       if (outcome.status === 'refused') deps.logger.log('warn', 'dimse.instance_refused', { code: outcome.code });
       return outcome;
     }
