@@ -7,7 +7,8 @@ import { z } from 'zod';
 
 /** What the SR shows of the quality gates. */
 export interface QualitySummary {
-  diagnostic: boolean;
+  /** null: the section exists but this reader could not make sense of it (the SR says so). */
+  diagnostic: boolean | null;
   /** One line per check, `name: pass|fail[ - message]`. */
   checks: string[];
   /** Non-diagnostic reasons. */
@@ -49,11 +50,14 @@ function checkLine(key: string | undefined, c: z.infer<typeof Check>): string {
 
 const reasonText = (r: z.infer<typeof Reason>) => (typeof r === 'string' ? r : [r.code, r.message].filter(Boolean).join(': ') || 'reason');
 
-/** The quality summary, or null when the result has none (or one this reader cannot use). */
+/**
+ * The quality summary, or null when the result has none. A section in a shape this reader does
+ * not know is not dropped silently: it comes back with `diagnostic: null` and a reason saying so.
+ */
 export function readQuality(quality: unknown): QualitySummary | null {
   if (quality === undefined || quality === null) return null;
   const q = Quality.safeParse(quality);
-  if (!q.success) return null;
+  if (!q.success) return { diagnostic: null, checks: [], reasons: ['the result has a quality section this SR writer cannot read; see the JSON result'] };
   const checks = q.data.checks === undefined ? [] : Array.isArray(q.data.checks) ? q.data.checks.map((c) => checkLine(undefined, c)) : Object.entries(q.data.checks).map(([k, c]) => checkLine(k, c));
   const reasons = [...(q.data.reasons ?? []), ...(q.data.nonDiagnosticReasons ?? [])].map(reasonText);
   return { diagnostic: q.data.diagnostic, checks, reasons };

@@ -89,7 +89,7 @@ function examCode(decision: string | undefined): Code {
 function qualityItems(q: QualitySummary): Item[] {
   return [
     container(PRIVATE_CODES.quality, [
-      codeItem(PRIVATE_CODES.diagnosticQuality, q.diagnostic ? CODES.yes : CODES.no),
+      ...(q.diagnostic === null ? [] : [codeItem(PRIVATE_CODES.diagnosticQuality, q.diagnostic ? CODES.yes : CODES.no)]),
       ...q.checks.map((c) => text(PRIVATE_CODES.qualityCheck, c)),
       ...q.reasons.map((r) => text(PRIVATE_CODES.nonDiagnosticReason, r)),
     ]),

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { writeDataset } from '@embolus/phantom';
 import { AnalysisResultSchema, STUDY_LABELS, type AnalysisResult } from '@embolus/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildResultObjects, NOT_FOR_DIAGNOSTIC_USE, readNpyFloat32, renderOverlay, type SourceInstance, type WrittenObject } from '../src';
+import { buildResultObjects, NOT_FOR_DIAGNOSTIC_USE, readNpyFloat32, readQuality, renderOverlay, type SourceInstance, type WrittenObject } from '../src';
 import { encodeNpyFloat32, run } from './helpers';
 
 const exec = promisify(execFile);
@@ -104,6 +104,17 @@ describe('results as DICOM', () => {
     expect(dump.out).toContain('Image quality assessment');
     expect(dump.out).toContain('contrast_bolus: fail - pulmonary trunk 140 HU < 200 HU');
     expect(dump.out).toContain('Non-diagnostic reason');
+  });
+
+  it('reads quality sections in other shapes, and says so when it cannot', () => {
+    expect(readQuality({ diagnostic: true, checks: { slice_thickness: { ok: true }, coverage: { status: 'fail', reason: 'apex missing' } } })).toEqual({
+      diagnostic: true,
+      checks: ['slice_thickness: pass', 'coverage: fail - apex missing'],
+      reasons: [],
+    });
+    expect(readQuality({ diagnostic: false, nonDiagnosticReasons: [{ code: 'MOTION', message: 'breathing artefact' }] })?.reasons).toEqual(['MOTION: breathing artefact']);
+    expect(readQuality({ verdict: 'maybe' })).toMatchObject({ diagnostic: null, reasons: [expect.stringContaining('cannot read')] });
+    expect(readQuality(undefined)).toBeNull();
   });
 
   it('passes dciodvfy without errors (SR and key image), and pydicom reads both in the analysed study', async () => {
