@@ -21,6 +21,7 @@ import { supportedTransferSyntaxes } from '@embolus/dicom';
 import type { Principal } from '@embolus/db';
 import type { AppDeps } from '../deps';
 import { ingestInstance, tenantPseudonym, type IngestOutcome } from '../upload/ingest';
+import { BoundedCollector, studyFor } from './filing';
 import { fileMetaBytes } from './part10';
 import { QuietSubmitter } from './quiet-submit';
 import { DIMSE_STATUS, errorComment, refusalStatus } from './status';
@@ -67,24 +68,6 @@ export interface DicomListener {
   aeTitle: string;
   submitter: QuietSubmitter;
   close(): Promise<void>;
-}
-
-/** Collects a C-STORE dataset up to `limit` bytes; past it, only counts. */
-class BoundedCollector extends Writable {
-  chunks: Buffer[] = [];
-  size = 0;
-  constructor(
-    private readonly limit: number,
-    readonly transferSyntaxUid: string,
-  ) {
-    super();
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.size += chunk.length;
-    if (this.size <= this.limit) this.chunks.push(chunk);
-    else this.chunks = [];
-    cb();
-  }
 }
 
 interface Shared {
@@ -287,7 +270,7 @@ function makeScp(shared: Shared) {
           pseudonym: this.pseudonym,
           source: 'C-STORE',
           expectedSopUid: request.getAffectedSopInstanceUid(),
-          studyId: (facts) => studyFor(shared, principal.tenantId, facts.studyInstanceUid ?? ''),
+          studyId: (facts) => studyFor(deps, shared.studyLocks, principal.tenantId, facts.studyInstanceUid ?? ''),
         },
         bytes,
       );
@@ -301,26 +284,4 @@ function makeScp(shared: Shared) {
       return outcome;
     }
   };
-}
-
-/** The tenant's receiving study for this Study Instance UID, created once even under concurrent associations. */
-function studyFor(shared: Shared, tenantId: string, studyInstanceUid: string): Promise<string> {
-  const key = `${tenantId}\n${studyInstanceUid}`;
-  const previous = shared.studyLocks.get(key) ?? Promise.resolve('');
-  const next = previous
-    .catch(() => '')
-    .then(async (known) => {
-      if (known) {
-        const s = await shared.deps.store.studies.get(tenantId, known);
-        if (s?.status === 'receiving') return known;
-      }
-      const existing = studyInstanceUid ? await shared.deps.store.studies.receivingByUid(tenantId, studyInstanceUid) : null;
-      return (existing ?? (await shared.deps.store.studies.create(tenantId, { studyInstanceUid: studyInstanceUid || null }))).id;
-    });
-  shared.studyLocks.set(key, next);
-  // Only in-flight creations are kept: the map does not grow with every study ever received.
-  void next.finally(() => {
-    if (shared.studyLocks.get(key) === next) shared.studyLocks.delete(key);
-  }).catch(() => undefined);
-  return next;
 }
