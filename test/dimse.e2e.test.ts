@@ -151,7 +151,12 @@ describe('DICOM listener with DCMTK', () => {
       expect(dump.out).toContain('NOT FOR CLINICAL USE');
       const studyUid = (await studyUidOf(files[0]!)).dicomInfoUid;
       expect(received.length).toBeGreaterThanOrEqual(2);
-      for (const f of received) expect((await studyUidOf(f)).dicomInfoUid).toBe(studyUid);
+      for (const f of received) {
+        expect((await studyUidOf(f)).dicomInfoUid).toBe(studyUid);
+        // As received by the PACS (after the DIMSE leg), still valid objects.
+        const v = await dcmtk('dciodvfy', [f]);
+        expect(v.out.split('\n').filter((l) => l.startsWith('Error')), v.out).toEqual([]);
+      }
       // The same SR is downloadable from the API.
       const res = await api.call('GET', `/v1/studies/${analysedStudy}/artifacts/dicom-sr.dcm`, clinician);
       expect(res.status).toBe(200);
