@@ -169,6 +169,39 @@ describe('DICOM listener with DCMTK', () => {
     }
   });
 
+  it('accepts the common transfer syntaxes and stores each instance as negotiated', async () => {
+    const listener2 = await startDicomListener({ deps: api.server.runtime.deps, port: 0, aeTitle: 'EMBOLUS', quietMs: 600_000 });
+    try {
+      const src = secondStudy[5]!;
+      // name, DCMTK encoder, storescu option proposing that syntax, expected stored syntax.
+      const variants: [string, string | null, string, string][] = [
+        ['implicit', null, '-xi', '1.2.840.10008.1.2'],
+        ['rle', 'dcmcrle', '-xr', '1.2.840.10008.1.2.5'],
+        ['jpeg-lossless', 'dcmcjpeg', '-xs', '1.2.840.10008.1.2.4.70'],
+        ['jpeg-ls', 'dcmcjpls', '-xt', '1.2.840.10008.1.2.4.80'],
+      ];
+      const store = api.server.runtime.deps.store;
+      const tenant = (await store.tenants.byName('hospital'))!;
+      for (const [i, [name, tool, propose, ts]] of variants.entries()) {
+        const uid = `2.25.2000${i}`;
+        // Its own study, so the other tests' studies are untouched.
+        const f = await modifiedCopy(src, path.join(tmp.dir, `${name}-base.dcm`), ['-m', `(0008,0018)=${uid}`, '-m', '(0020,000d)=2.25.3000']);
+        const out = path.join(tmp.dir, `${name}.dcm`);
+        if (tool) expect((await dcmtk(tool, [f, out])).code).toBe(0);
+        const sent = await dcmtk('storescu', ['-v', propose, '-aet', 'PACS1', '-aec', 'EMBOLUS', '127.0.0.1', String(listener2.port), tool ? out : f]);
+        expect(storeResponses(sent.out), sent.out).toEqual(['Success']);
+        const study = (await store.studies.receivingByUid(tenant.id, '2.25.3000'))!;
+        const row = (await store.studies.instance(tenant.id, study.id, uid))!;
+        const stored = path.join(tmp.dir, `${name}-stored.dcm`);
+        writeFileSync(stored, (await api.server.runtime.deps.blobs.get(row.blobKey))!);
+        const meta = await dcmtk('dcmdump', ['-Un', '+P', '0002,0010', stored]);
+        expect(meta.out, name).toContain(ts);
+      }
+    } finally {
+      await listener2.close();
+    }
+  });
+
   it('keeps the instances received before a peer drops mid-instance, stores nothing of the cut one, and takes the rest later', async () => {
     const slow = await startDicomListener({ deps: api.server.runtime.deps, port: 0, aeTitle: 'EMBOLUS', quietMs: 600_000 });
     try {

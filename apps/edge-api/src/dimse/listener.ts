@@ -202,6 +202,11 @@ function makeScp(shared: Shared) {
       });
     }
 
+    /** A-ABORT from the peer: whatever instance was in flight is dropped (never reached ingest). */
+    override abort(): void {
+      deps.logger.log('warn', 'dimse.aborted', {});
+    }
+
     override associationReleaseRequested(): void {
       this.sendAssociationReleaseResponse();
     }
