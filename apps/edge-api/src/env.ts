@@ -63,6 +63,11 @@ export const EnvSchema = z.object({
   EMBOLUS_DICOM_QUIET_MS: int(10_000, 50),
   /** DICOM listener: most open connections; each may buffer one instance (EMBOLUS_MAX_INSTANCE_BYTES). */
   EMBOLUS_DICOM_MAX_ASSOCIATIONS: int(16, 1),
+  /**
+   * Results older than this get no DICOM objects when the result worker starts: a destination
+   * added today must not receive years of old results.
+   */
+  EMBOLUS_DICOM_OUTPUT_MAX_AGE_HOURS: int(24, 1),
   /** DICOM result deliveries (PACS, STOW-RS): attempts, backoff (ms) and per-attempt timeout. */
   EMBOLUS_DICOM_DELIVERY_MAX_ATTEMPTS: int(8, 1),
   EMBOLUS_DICOM_DELIVERY_BACKOFF_BASE_MS: int(30_000, 0),
@@ -96,6 +101,7 @@ export interface Config {
   leftoverGraceMs: number;
   dicomQuietMs: number;
   dicomMaxAssociations: number;
+  dicomOutputMaxAgeMs: number;
   dicomDeliveryMaxAttempts: number;
   dicomDeliveryBackoff: { baseMs: number; maxMs: number };
   dicomDeliveryTimeoutMs: number;
@@ -137,6 +143,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     leftoverGraceMs: e.EMBOLUS_LEFTOVER_GRACE_SECONDS * 1000,
     dicomQuietMs: e.EMBOLUS_DICOM_QUIET_MS,
     dicomMaxAssociations: e.EMBOLUS_DICOM_MAX_ASSOCIATIONS,
+    dicomOutputMaxAgeMs: e.EMBOLUS_DICOM_OUTPUT_MAX_AGE_HOURS * 3_600_000,
     dicomDeliveryMaxAttempts: e.EMBOLUS_DICOM_DELIVERY_MAX_ATTEMPTS,
     dicomDeliveryBackoff: { baseMs: e.EMBOLUS_DICOM_DELIVERY_BACKOFF_BASE_MS, maxMs: e.EMBOLUS_DICOM_DELIVERY_BACKOFF_MAX_MS },
     dicomDeliveryTimeoutMs: e.EMBOLUS_DICOM_DELIVERY_TIMEOUT_MS,

@@ -75,6 +75,26 @@ describe('DicomRepo', () => {
     expect(JSON.parse(deliveries[0]!.artifacts)).toEqual([DICOM_SR_ARTIFACT, 'dicom-key-1.dcm']);
   });
 
+  it('lists current analysis results without objects, only those newer than the bound', async () => {
+    const { store, clock, tenant } = await fresh('pending');
+    const completed = async () => {
+      const { studyId, jobId } = await analysedJob(store, tenant.id);
+      const job = await store.jobs.claim(tenant.id, 'runner', { leaseMs: 60_000 });
+      const out = await store.results.complete(tenant.id, jobId, job?.leaseToken ?? '', { body: '{}', summary: { urgency: 1, peProbability: 0.1, decision: 'negative', probabilities: {} } });
+      expect(out.kind).toBe('ok');
+      return { studyId, jobId };
+    };
+    const old = await completed();
+    clock.advance(48 * 3_600_000);
+    const recent = await completed();
+    const since = clock.now() - 24 * 3_600_000;
+    expect((await store.dicom.resultsWithoutObjects(10, [], since)).map((r) => r.jobId)).toEqual([recent.jobId]);
+    expect((await store.dicom.resultsWithoutObjects(10, [], 0)).map((r) => r.jobId)).toEqual([old.jobId, recent.jobId]);
+    expect((await store.dicom.resultsWithoutObjects(10, [old.jobId], 0)).map((r) => r.jobId)).toEqual([recent.jobId]);
+    await store.dicom.storeObjects(tenant.id, { ...recent, objects: objects('p') });
+    expect(await store.dicom.resultsWithoutObjects(10, [], since)).toEqual([]);
+  });
+
   it('retries a failed delivery with exponential backoff, logs every attempt, and gives up after the last', async () => {
     const { store, clock, tenant } = await fresh('retry');
     await store.dicom.createDestination(tenant.id, { name: 'pacs', kind: 'dimse', host: '127.0.0.1', port: 104, calledAe: 'PACS' });

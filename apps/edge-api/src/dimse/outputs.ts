@@ -30,7 +30,7 @@ export async function produceDicomObjects(deps: AppDeps, limit = 4, onDone?: (t:
   const { store, blobs, logger } = deps;
   let pending;
   try {
-    pending = await store.dicom.resultsWithoutObjects(limit, [...failedJobs]);
+    pending = await store.dicom.resultsWithoutObjects(limit, [...failedJobs], deps.clock.now() - deps.config.dicomOutputMaxAgeMs);
   } catch (e) {
     logger.log('error', 'dicom_out.query_failed', { code: (e as { code?: string }).code ?? 'INTERNAL' });
     return 0;

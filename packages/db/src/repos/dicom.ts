@@ -169,12 +169,13 @@ export class DicomRepo {
 
   /**
    * Analysis results that are their study's current result and have no DICOM objects yet
-   * (no `dicom-sr.dcm` artifact), oldest first; `skip` lists job ids to leave out (failed here).
+   * (no `dicom-sr.dcm` artifact), created at or after `since`, oldest first; `skip` lists job
+   * ids to leave out (failed here).
    */
-  async resultsWithoutObjects(limit: number, skip: readonly string[] = []): Promise<{ tenantId: string; studyId: string; jobId: string; resultId: string }[]> {
+  async resultsWithoutObjects(limit: number, skip: readonly string[] = [], since = 0): Promise<{ tenantId: string; studyId: string; jobId: string; resultId: string }[]> {
     const rows = await this.d.db.all<{ tenant_id: string; study_id: string; job_id: string; id: string }>(sql`
       SELECT r.tenant_id, r.study_id, r.job_id, r.id FROM results r JOIN studies s ON s.result_id = r.id
-      WHERE r.kind = 'analysis' AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.job_id = r.job_id AND a.name = ${DICOM_SR_ARTIFACT})
+      WHERE r.kind = 'analysis' AND r.created_at >= ${since} AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.job_id = r.job_id AND a.name = ${DICOM_SR_ARTIFACT})
       ${skip.length ? sql`AND r.job_id NOT IN (${sql.join(skip.map((j) => sql`${j}`), sql`, `)})` : sql``}
       ORDER BY r.created_at LIMIT ${limit}`);
     return rows.map((r) => ({ tenantId: r.tenant_id, studyId: r.study_id, jobId: r.job_id, resultId: r.id }));
