@@ -122,6 +122,20 @@ export const EnvSchema = z.object({
   EMBOLUS_SESSION_IDLE_MINUTES: int(30, 1),
   /** Sign-in attempts per account per minute (per client address: three times this). */
   EMBOLUS_SIGNIN_ATTEMPTS_PER_MINUTE: int(10, 1),
+  /** DICOM listener: a study is submitted when no instance arrived for this long, ms. */
+  EMBOLUS_DICOM_QUIET_MS: int(10_000, 50),
+  /** DICOM listener: most open connections; each may buffer one instance (EMBOLUS_MAX_INSTANCE_BYTES). */
+  EMBOLUS_DICOM_MAX_ASSOCIATIONS: int(16, 1),
+  /**
+   * Results older than this get no DICOM objects when the result worker starts: a destination
+   * added today must not receive years of old results.
+   */
+  EMBOLUS_DICOM_OUTPUT_MAX_AGE_HOURS: int(24, 1),
+  /** DICOM result deliveries (PACS, STOW-RS): attempts, backoff (ms) and per-attempt timeout. */
+  EMBOLUS_DICOM_DELIVERY_MAX_ATTEMPTS: int(8, 1),
+  EMBOLUS_DICOM_DELIVERY_BACKOFF_BASE_MS: int(30_000, 0),
+  EMBOLUS_DICOM_DELIVERY_BACKOFF_MAX_MS: int(6 * 3600_000, 0),
+  EMBOLUS_DICOM_DELIVERY_TIMEOUT_MS: int(60_000, 1),
 });
 
 /** The parsed configuration. */
@@ -159,6 +173,12 @@ export interface Config {
   leftoverGraceMs: number;
   /** Dashboard sessions (issue 16). */
   session: { ttlMs: number; idleMs: number; signInPerMinute: number };
+  dicomQuietMs: number;
+  dicomMaxAssociations: number;
+  dicomOutputMaxAgeMs: number;
+  dicomDeliveryMaxAttempts: number;
+  dicomDeliveryBackoff: { baseMs: number; maxMs: number };
+  dicomDeliveryTimeoutMs: number;
 }
 
 /**
@@ -204,5 +224,11 @@ export function parseConfig(env: Record<string, unknown>): Config {
     auditRetentionMs: e.EMBOLUS_AUDIT_RETENTION_DAYS * 86_400_000,
     leftoverGraceMs: e.EMBOLUS_LEFTOVER_GRACE_SECONDS * 1000,
     session: { ttlMs: e.EMBOLUS_SESSION_HOURS * 3_600_000, idleMs: e.EMBOLUS_SESSION_IDLE_MINUTES * 60_000, signInPerMinute: e.EMBOLUS_SIGNIN_ATTEMPTS_PER_MINUTE },
+    dicomQuietMs: e.EMBOLUS_DICOM_QUIET_MS,
+    dicomMaxAssociations: e.EMBOLUS_DICOM_MAX_ASSOCIATIONS,
+    dicomOutputMaxAgeMs: e.EMBOLUS_DICOM_OUTPUT_MAX_AGE_HOURS * 3_600_000,
+    dicomDeliveryMaxAttempts: e.EMBOLUS_DICOM_DELIVERY_MAX_ATTEMPTS,
+    dicomDeliveryBackoff: { baseMs: e.EMBOLUS_DICOM_DELIVERY_BACKOFF_BASE_MS, maxMs: e.EMBOLUS_DICOM_DELIVERY_BACKOFF_MAX_MS },
+    dicomDeliveryTimeoutMs: e.EMBOLUS_DICOM_DELIVERY_TIMEOUT_MS,
   };
 }

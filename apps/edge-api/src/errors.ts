@@ -76,6 +76,7 @@ const DB_STATUS: Record<string, ContentfulStatusCode> = {
   BLOB_STORE_FAILED: 503,
   INVALID_BLOB_KEY: 500,
   CORRUPT_ROW: 500,
+  INVALID_INPUT: 400,
 };
 
 /** The JSON error body. */

@@ -13,7 +13,9 @@ export type DbErrorCode =
   /** The blob store failed (I/O, R2 error). */
   | 'BLOB_STORE_FAILED'
   /** A stored value no longer parses (corrupt JSON column). */
-  | 'CORRUPT_ROW';
+  | 'CORRUPT_ROW'
+  /** A value the caller gave is malformed (an AE title). */
+  | 'INVALID_INPUT';
 
 /** The typed error of the db package. `details` names tables, ids and keys, never patient values. */
 export class DbError extends EmbolusError {

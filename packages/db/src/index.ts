@@ -30,3 +30,4 @@ export { WebhookRepo, type WebhookInfo, type DeliveryRow, type DeliveryAttempt, 
 export { AuditRepo, auditPage, RateLimitRepo, type AuditEntry, type AuditPage, type AuditRecord, type PruneOutcome } from './repos/audit';
 export { UserRepo, SessionRepo, SESSION_TOKEN_PATTERN, normalizeEmail, type UserInfo, type SessionView } from './repos/users';
 export { resultFlags, jobStages, type ResultFlags } from './repos/worklist-flags';
+export { DicomRepo, DICOM_SR_ARTIFACT, AE_TITLE_PATTERN, normalizeAeTitle, type DicomDestination, type DicomDeliveryRow, type DicomDeliveryAttempt, type NewDicomDestination } from './repos/dicom';

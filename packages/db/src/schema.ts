@@ -368,6 +368,71 @@ export const rateLimits = sqliteTable('rate_limits', {
   count: integer('count').notNull(),
 });
 
+/**
+ * DICOM calling AE titles allowed to send to the listener, each mapped to one tenant
+ * (migration 0004). An AE title not listed here is rejected at association.
+ */
+export const dicomAeTitles = sqliteTable(
+  'dicom_ae_titles',
+  {
+    aeTitle: text('ae_title').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('dicom_ae_titles_tenant').on(t.tenantId)],
+);
+
+/**
+ * Where a tenant's DICOM results (SR and key images) are sent (migration 0004): a PACS over
+ * DIMSE C-STORE (`host`, `port`, `calledAe`, `callingAe`) or a DICOMweb STOW-RS endpoint (`url`).
+ */
+export const dicomDestinations = sqliteTable(
+  'dicom_destinations',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['dimse', 'stow-rs'] }).notNull(),
+    host: text('host'),
+    port: integer('port'),
+    calledAe: text('called_ae'),
+    callingAe: text('calling_ae'),
+    url: text('url'),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('dicom_destinations_tenant_name').on(t.tenantId, t.name)],
+);
+
+/** One result's DICOM objects to send to one destination, with its attempts (migration 0004). */
+export const dicomDeliveries = sqliteTable(
+  'dicom_deliveries',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    destinationId: text('destination_id').notNull().references(() => dicomDestinations.id),
+    studyId: text('study_id').notNull().references(() => studies.id),
+    /** The analysis job whose artifacts hold the SR and key images. */
+    jobId: text('job_id').notNull().references(() => jobs.id),
+    /** JSON array of artifact names to send. */
+    artifacts: text('artifacts').notNull(),
+    status: text('status', { enum: ['pending', 'sending', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    leaseExpiresAt: integer('lease_expires_at'),
+    lastError: text('last_error'),
+    /** JSON array of `{ at, ok, error, ms }`, one per attempt. */
+    log: text('log').notNull().default('[]'),
+    createdAt: integer('created_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [
+    index('dicom_deliveries_due').on(t.status, t.nextAttemptAt),
+    uniqueIndex('dicom_deliveries_job_destination').on(t.jobId, t.destinationId),
+    index('dicom_deliveries_study').on(t.studyId),
+  ],
+);
+
 /** Every table, for `drizzle(…, { schema })`. */
 export const schema = {
   tenants,
@@ -387,6 +452,9 @@ export const schema = {
   rateLimits,
   users,
   sessions,
+  dicomAeTitles,
+  dicomDestinations,
+  dicomDeliveries,
 };
 
 export type Role = (typeof apiKeys.$inferSelect)['role'];

@@ -4,6 +4,7 @@
 import type { SqlDriver } from './driver';
 import { systemClock, type Clock } from './ids';
 import { AuditRepo, RateLimitRepo } from './repos/audit';
+import { DicomRepo } from './repos/dicom';
 import { KeyRepo, TenantRepo } from './repos/auth';
 import { JobRepo } from './repos/jobs';
 import { LabelRepo } from './repos/labels';
@@ -29,6 +30,7 @@ export interface Store {
   readonly rateLimits: RateLimitRepo;
   readonly users: UserRepo;
   readonly sessions: SessionRepo;
+  readonly dicom: DicomRepo;
 }
 
 /** Builds the repositories over `driver`; `clock` is injectable for lease and backoff tests. */
@@ -48,5 +50,6 @@ export function createStore(driver: SqlDriver, clock: Clock = systemClock): Stor
     rateLimits: new RateLimitRepo(driver, clock),
     users: new UserRepo(driver, clock),
     sessions: new SessionRepo(driver, clock),
+    dicom: new DicomRepo(driver, clock),
   };
 }

@@ -5,15 +5,16 @@
  *   embolus-api keys create --data <dir> --role platform-runner [--label <text>]   (tenant @platform)
  *   embolus-api keys list --data <dir> --tenant <name>
  *   embolus-api keys revoke --data <dir> --tenant <name> --id <key id>
- *   embolus-api tenants create|list --data <dir> [--name <name>] [--pseudonym-regex <re>]
  *   embolus-api users create --data <dir> --tenant <name> --email <e> --role <clinician|quality|admin>
+ *   embolus-api tenants create|update|list --data <dir> [--name <name>] [--pseudonym-regex <re>] [--dicom-ae <AE>[,<AE>…]]
+ *   embolus-api dicom-listen --port <p> --ae <AE> --data <dir> [--host 127.0.0.1]
+ *   embolus-api destinations add|list|remove … (DICOM result destinations, see cli-dicom.ts)
  *   embolus-api fsck --data <dir> [--repair] [--json]
  *
  * Exit codes: 0 success, 1 usage error, 2 a typed failure printed as `error CODE: message`,
  * 3 fsck found problems (without --repair) or problems remain (after --repair).
  * Only the requested value (a new key) goes to stdout; everything else to stderr.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStore, PLATFORM_TENANT, ROLES, type Role } from '@embolus/db';
@@ -22,26 +23,33 @@ import { isEmbolusError } from '@embolus/shared';
 import { parseConfig } from '../env';
 import { compilePseudonym } from '../upload/inspect';
 import { isClusterWorker, runPrimary } from './cluster';
+import { need, UsageError, withStore } from './cli-common';
+import { destinationsCommand, dicomListen, parseAeList, startDicomFromArgs } from './cli-dicom';
 import { startServer } from './serve';
 import { createUser, isUserRole } from './users-cli';
-
-class UsageError extends Error {}
 
 /** Exit code of `fsck` when problems were found (or remain after --repair). */
 export const FSCK_PROBLEMS = 3;
 
 const USAGE = `usage:
-  embolus-api serve --port <p> --data <dir> [--host <ip>] [--workers <n>]
+  embolus-api serve --port <p> --data <dir> [--host <ip>] [--workers <n>] [--dicom-port <p> --ae <AE>]
+  embolus-api dicom-listen --port <p> --ae <AE> --data <dir> [--host <ip>]
+      DICOM listener (C-ECHO, C-STORE of CT); calling AE titles map to tenants (--dicom-ae);
+      studies are submitted after EMBOLUS_DICOM_QUIET_MS without a new instance
   embolus-api keys create --data <dir> --tenant <name> --role <${ROLES.filter((r) => r !== 'platform-runner').join('|')}> [--label <text>]
   embolus-api keys create --data <dir> --role platform-runner [--label <text>]
       a runner key that claims jobs of every tenant, round-robin by tenant; it belongs to the
       reserved tenant ${PLATFORM_TENANT} (list or revoke it with --tenant ${PLATFORM_TENANT})
   embolus-api keys list --data <dir> --tenant <name>
   embolus-api keys revoke --data <dir> --tenant <name> --id <key-id>
-  embolus-api tenants create --data <dir> --name <name> [--pseudonym-regex <re>]
+  embolus-api tenants create --data <dir> --name <name> [--pseudonym-regex <re>] [--dicom-ae <AE>[,<AE>…]]
+  embolus-api tenants update --data <dir> --name <name> [--pseudonym-regex <re>] [--dicom-ae <AE>[,<AE>…]]
   embolus-api tenants list --data <dir>
   embolus-api users create --data <dir> --tenant <name> --email <email> --role <clinician|quality|admin>
       a dashboard account; the password is EMBOLUS_USER_PASSWORD, or generated and printed once
+  embolus-api destinations add --data <dir> --tenant <name> --name <dest> (--dimse <host>:<port> --called-ae <AE> [--calling-ae <AE>] | --stow-url <url>)
+  embolus-api destinations list --data <dir> --tenant <name>
+  embolus-api destinations remove --data <dir> --tenant <name> --id <id>
   embolus-api fsck --data <dir> [--repair] [--json]
       checks the SQLite file (integrity_check), crash leftovers (*.tmp, blobs without rows) and
       every row's blob (missing, SHA-256 differs); --repair deletes old *.tmp, moves orphan and
@@ -66,25 +74,17 @@ function args(argv: string[]) {
       id: { type: 'string' },
       'pseudonym-regex': { type: 'string' },
       email: { type: 'string' },
+      'dicom-ae': { type: 'string' },
+      'dicom-port': { type: 'string' },
+      ae: { type: 'string' },
+      dimse: { type: 'string' },
+      'called-ae': { type: 'string' },
+      'calling-ae': { type: 'string' },
+      'stow-url': { type: 'string' },
       repair: { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
-}
-
-function need(v: string | undefined, flag: string): string {
-  if (!v) throw new UsageError(`--${flag} is required`);
-  return v;
-}
-
-async function withStore<T>(dataDir: string, f: (store: ReturnType<typeof createStore>) => Promise<T>): Promise<T> {
-  mkdirSync(path.resolve(dataDir), { recursive: true });
-  const h = openSqlite(path.join(path.resolve(dataDir), 'embolus.sqlite'));
-  try {
-    return await f(createStore(h.driver));
-  } finally {
-    h.close();
-  }
 }
 
 /** Runs the CLI and returns the exit code. */
@@ -102,10 +102,14 @@ export async function main(argv: string[]): Promise<number> {
       // A stray rejection in a background task is logged, never fatal: the server keeps serving.
       process.on('unhandledRejection', (e) => process.stderr.write(`${JSON.stringify({ level: 'error', event: 'unhandled_rejection', error: (e as Error)?.message })}\n`));
       // In a cluster the primary cleans crash leftovers once (cluster.ts).
+      if (v['dicom-port'] !== undefined && workers > 1) throw new UsageError('--dicom-port needs --workers 1 (one listener per data folder)');
       const server = await startServer({ dataDir, port, ...(v.host ? { host: v.host } : {}), cleanLeftovers: !isClusterWorker() });
       if (!isClusterWorker()) process.stderr.write(`embolus-api listening on http://${v.host ?? '127.0.0.1'}:${server.port} (data: ${dataDir}); not for clinical use\n`);
+      // One process writes the DICOM objects of results (SR, key images) and delivers them.
+      if (!isClusterWorker() && v['dicom-port'] === undefined) server.runtime.startDicomOutput();
+      const dicom = v['dicom-port'] !== undefined ? await startDicomFromArgs(server.runtime, { port: v['dicom-port'], ae: v.ae, host: v.host }) : null;
       await new Promise<void>((resolve) => {
-        const stop = () => void server.close().then(resolve);
+        const stop = () => void (dicom ? dicom.close() : Promise.resolve()).then(() => server.close()).then(resolve);
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
@@ -113,6 +117,8 @@ export async function main(argv: string[]): Promise<number> {
       if (isClusterWorker()) process.disconnect?.();
       return 0;
     }
+    if (cmd === 'dicom-listen') return await dicomListen(v);
+    if (cmd === 'destinations') return await destinationsCommand(sub, v);
     if (cmd === 'keys' && sub === 'create') {
       const role = need(v.role, 'role');
       if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
@@ -144,14 +150,31 @@ export async function main(argv: string[]): Promise<number> {
       const regex = v['pseudonym-regex'];
       if (regex !== undefined && typeof compilePseudonym(regex) === 'string') throw new UsageError(`--pseudonym-regex: ${String(compilePseudonym(regex))}`);
       return await withStore(need(v.data, 'data'), async (store) => {
+        const aes = v['dicom-ae'] !== undefined ? parseAeList(v['dicom-ae']) : null;
+        // Checked before the tenant exists, so a taken AE title leaves nothing half-created.
+        for (const ae of aes ?? []) if (await store.dicom.tenantForAe(ae)) throw new UsageError('--dicom-ae: an AE title is mapped to another tenant');
         const t = await store.tenants.create({ name: need(v.name, 'name'), pseudonymRegex: regex ?? null });
+        if (aes) await store.dicom.setAeTitles(t.id, aes);
         process.stdout.write(`${t.id}\n`);
+        return 0;
+      });
+    }
+    if (cmd === 'tenants' && sub === 'update') {
+      const regex = v['pseudonym-regex'];
+      if (regex !== undefined && typeof compilePseudonym(regex) === 'string') throw new UsageError(`--pseudonym-regex: ${String(compilePseudonym(regex))}`);
+      if (regex === undefined && v['dicom-ae'] === undefined) throw new UsageError('tenants update needs --pseudonym-regex or --dicom-ae');
+      return await withStore(need(v.data, 'data'), async (store) => {
+        const t = await store.tenants.byName(need(v.name, 'name'));
+        if (!t) throw new UsageError('no such tenant');
+        if (regex !== undefined) await store.tenants.setPseudonymRegex(t.id, regex === '' ? null : regex);
+        if (v['dicom-ae'] !== undefined) await store.dicom.setAeTitles(t.id, parseAeList(v['dicom-ae']));
+        process.stderr.write('updated\n');
         return 0;
       });
     }
     if (cmd === 'tenants' && sub === 'list') {
       return await withStore(need(v.data, 'data'), async (store) => {
-        for (const t of await store.tenants.list()) process.stdout.write(`${t.id}\t${t.name}\t${t.pseudonymRegex ?? ''}\n`);
+        for (const t of await store.tenants.list()) process.stdout.write(`${t.id}\t${t.name}\t${t.pseudonymRegex ?? ''}\t${(await store.dicom.aeTitles(t.id)).join(',')}\n`);
         return 0;
       });
     }

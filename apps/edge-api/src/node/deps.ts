@@ -16,6 +16,14 @@ import type { HostResolver } from '../webhooks/target';
 import { pinnedFetch } from './pinned-fetch';
 import { nodeClientAddress } from './client-address';
 import { nodeResolver } from './resolve';
+import { deliverDicom } from '../dimse/deliver';
+import { produceDicomObjects, type OutputTimings } from '../dimse/outputs';
+
+/** Observers of the DICOM result worker (the bench times stages with these). */
+export interface DicomOutputHooks {
+  onObjects?: (t: OutputTimings) => void;
+  onDelivered?: (e: { studyId: string; at: number }) => void;
+}
 
 /** Node dependencies and how to stop them. */
 export interface NodeRuntime {
@@ -25,6 +33,13 @@ export interface NodeRuntime {
   startDispatcher(intervalMs?: number): void;
   /** Prunes the audit log now and every `intervalMs` (default hourly); the CLI's `serve` does. */
   startMaintenance(intervalMs?: number): void;
+  /**
+   * Starts the DICOM result worker: writes the SR and key images of new analysis results and
+   * sends them to the tenant's destinations (the listener's processes run it).
+   */
+  startDicomOutput(intervalMs?: number, hooks?: DicomOutputHooks): void;
+  /** One pass of the DICOM result worker: write objects of new results, then send due deliveries. */
+  runDicomOutput(): Promise<void>;
   /** One pruning pass (what the timer runs). */
   runMaintenance(): Promise<void>;
   /**
@@ -52,8 +67,26 @@ export function openNodeRuntime(
   let pruning: Promise<void> = Promise.resolve();
   let running: Promise<unknown> = Promise.resolve();
   let again = false;
+  let dicomTimer: ReturnType<typeof setInterval> | undefined;
+  let dicomHooks: DicomOutputHooks = {};
+  let dicomRunning: Promise<unknown> = Promise.resolve();
+  let dicomAgain = false;
+  // Same pattern as webhooks: one pass at a time, a kick during a pass schedules one more.
+  const kickDicom = () => {
+    if (!dicomTimer || dicomAgain) return dicomRunning;
+    dicomAgain = true;
+    dicomRunning = dicomRunning
+      .then(async () => {
+        dicomAgain = false;
+        while ((await produceDicomObjects(deps, 4, dicomHooks.onObjects)) > 0);
+        await deliverDicom(deps, 8, dicomHooks.onDelivered);
+      })
+      .catch((e) => logger.log('error', 'dicom_out.pass_failed', { error: (e as Error).message }));
+    return dicomRunning;
+  };
   // One dispatch at a time; a kick during a dispatch schedules exactly one more.
   const kick = () => {
+    void kickDicom();
     if (again) return;
     again = true;
     running = running
@@ -99,6 +132,16 @@ export function openNodeRuntime(
       pruneTimer.unref();
     },
     runMaintenance,
+    startDicomOutput(intervalMs = 1_000, hooks = {}) {
+      dicomHooks = hooks;
+      dicomTimer ??= setInterval(() => void kickDicom(), intervalMs);
+      dicomTimer.unref();
+      void kickDicom();
+    },
+    async runDicomOutput() {
+      while ((await produceDicomObjects(deps, 4, dicomHooks.onObjects)) > 0);
+      await deliverDicom(deps, 8, dicomHooks.onDelivered);
+    },
     async cleanLeftovers() {
       const report = await cleanLeftovers({ sqlite: sqlite.sqlite, blobRoot: path.join(dataDir, 'blobs'), dataDir, graceMs: config.leftoverGraceMs, repair: true, now: clock.now() });
       const { tmpDeleted, orphansQuarantined, young } = report;
@@ -108,6 +151,9 @@ export function openNodeRuntime(
     async close() {
       if (timer) clearInterval(timer);
       if (pruneTimer) clearInterval(pruneTimer);
+      if (dicomTimer) clearInterval(dicomTimer);
+      dicomTimer = undefined;
+      await dicomRunning.catch(() => undefined);
       await running.catch(() => undefined);
       await pruning;
       sqlite.close();

@@ -5,17 +5,22 @@
  */
 import { sha256Hex, type Principal } from '@embolus/db';
 import type { AppDeps } from '../deps';
-import { compilePseudonym, inspectInstance, maxInflatedBytes, type Refusal } from './inspect';
+import { compilePseudonym, inspectInstance, maxInflatedBytes, type InstanceFacts, type Refusal } from './inspect';
 
 /** The outcome for one instance. */
 export type IngestOutcome =
-  | { status: 'stored' | 'duplicate'; sopInstanceUid: string; sopClassUid: string | null; seriesInstanceUid: string | null; size: number; sha256: string }
+  | { status: 'stored' | 'duplicate'; sopInstanceUid: string; sopClassUid: string | null; seriesInstanceUid: string | null; size: number; sha256: string; studyId?: string }
   | ({ status: 'refused' } & Refusal);
 
 /** Where an instance goes. */
 export interface IngestTarget {
   principal: Principal;
-  studyId: string;
+  /**
+   * The study, or how to find it from the accepted instance's facts (the DICOM listener files
+   * instances by Study Instance UID): called only after every check passed, so a refused
+   * instance never creates a study.
+   */
+  studyId: string | ((facts: InstanceFacts) => Promise<string>);
   /** From the URL of a single-instance PUT. */
   expectedSopUid?: string;
   /** The tenant's compiled pseudonym pattern (see {@link tenantPseudonym}). */
@@ -42,7 +47,7 @@ export async function ingestInstance(deps: AppDeps, target: IngestTarget, bytes:
   }
   const sha256 = await sha256Hex(bytes);
   // Retries of a PUT that already succeeded skip parsing and rewriting.
-  if (target.expectedSopUid !== undefined) {
+  if (target.expectedSopUid !== undefined && typeof target.studyId === 'string') {
     const existing = await store.studies.instance(tenantId, target.studyId, target.expectedSopUid);
     if (existing) return existingOutcome(existing, sha256);
   }
@@ -54,12 +59,13 @@ export async function ingestInstance(deps: AppDeps, target: IngestTarget, bytes:
   });
   if (!inspected.ok) return { status: 'refused', ...inspected.refusal };
   const f = inspected.facts;
-  const blobKey = `tenants/${tenantId}/studies/${target.studyId}/instances/${sha256}.dcm`;
+  const studyId = typeof target.studyId === 'string' ? target.studyId : await target.studyId(f);
+  const blobKey = `tenants/${tenantId}/studies/${studyId}/instances/${sha256}.dcm`;
   await blobs.put(blobKey, bytes, { contentType: 'application/dicom' });
   const outcome = await store.studies.addInstance(
     {
       tenantId,
-      studyId: target.studyId,
+      studyId,
       sopInstanceUid: f.sopInstanceUid,
       studyInstanceUid: f.studyInstanceUid,
       seriesInstanceUid: f.seriesInstanceUid,
@@ -75,7 +81,7 @@ export async function ingestInstance(deps: AppDeps, target: IngestTarget, bytes:
   );
   const ids = { sopInstanceUid: f.sopInstanceUid, sopClassUid: f.sopClassUid };
   if (outcome.kind === 'created' || outcome.kind === 'duplicate') {
-    return { status: outcome.kind === 'created' ? 'stored' : 'duplicate', ...ids, seriesInstanceUid: f.seriesInstanceUid, size: bytes.length, sha256 };
+    return { status: outcome.kind === 'created' ? 'stored' : 'duplicate', ...ids, seriesInstanceUid: f.seriesInstanceUid, size: bytes.length, sha256, studyId };
   }
   // No row references this blob: the same SOP UID with these bytes would have been a duplicate.
   await blobs.delete(blobKey).catch((e) => deps.logger.log('warn', 'blob.cleanup_failed', { code: (e as { code?: string }).code }));
