@@ -49,6 +49,7 @@ export const PRIVATE_CODES = {
   examDecisionReason: emb('EMB105', 'Exam decision reason'),
   negativeExam: emb('EMB106', 'Negative exam for pulmonary embolism'),
   indeterminateExam: emb('EMB107', 'Indeterminate exam for pulmonary embolism'),
+  nonDiagnosticExam: emb('EMB108', 'Non-diagnostic exam: no decision'),
   quality: emb('EMB200', 'Image quality assessment'),
   diagnosticQuality: emb('EMB201', 'Diagnostic image quality'),
   qualityCheck: emb('EMB202', 'Image quality check'),

@@ -17,7 +17,7 @@ export interface SourceInstance extends InstanceRef {
 
 /** What {@link buildResultObjects} needs. */
 export interface ResultObjectsInput {
-  result: AnalysisResult & { quality?: unknown };
+  result: AnalysisResult;
   /** Every stored instance of the study (the analysed series is picked by the result's UID). */
   instances: SourceInstance[];
   /** Reads one stored instance's bytes. */

@@ -41,7 +41,7 @@ export interface InstanceRef {
 /** What the SR is made from. */
 export interface SrInput {
   /** The analysis result; a `quality` section (added by the quality gates) is used when present. */
-  result: AnalysisResult & { quality?: unknown };
+  result: AnalysisResult;
   study: StudyAttributes;
   /** The analysed series and its instances (Current Requested Procedure Evidence). */
   sourceSeries: { seriesInstanceUid: string; instances: InstanceRef[] };
@@ -83,13 +83,14 @@ export const NOT_FOR_CLINICAL_USE_TEXT = 'NOT FOR CLINICAL USE. Research softwar
 function examCode(decision: string | undefined): Code {
   if (decision === 'positive') return CODES.pulmonaryEmbolism;
   if (decision === 'negative') return PRIVATE_CODES.negativeExam;
+  if (decision === 'withheld') return PRIVATE_CODES.nonDiagnosticExam;
   return PRIVATE_CODES.indeterminateExam;
 }
 
 function qualityItems(q: QualitySummary): Item[] {
   return [
     container(PRIVATE_CODES.quality, [
-      ...(q.diagnostic === null ? [] : [codeItem(PRIVATE_CODES.diagnosticQuality, q.diagnostic ? CODES.yes : CODES.no)]),
+      codeItem(PRIVATE_CODES.diagnosticQuality, q.diagnostic ? CODES.yes : CODES.no),
       ...q.checks.map((c) => text(PRIVATE_CODES.qualityCheck, c)),
       ...q.reasons.map((r) => text(PRIVATE_CODES.nonDiagnosticReason, r)),
     ]),
@@ -118,8 +119,11 @@ export function writeSr(input: SrInput): Uint8Array {
   if (labels.length === 0) throw new DicomOutError('INCOMPLETE_RESULT', 'the result has no study labels');
   const { date, time } = dicomDateTime(input.now);
   const quality = readQuality(result.quality);
+  // A non-diagnostic study says so before anything else, and reports no label decision.
+  const withheld = quality !== null && !quality.diagnostic;
   const content: Item[] = [
     text(CODES.comment, NOT_FOR_CLINICAL_USE_TEXT),
+    ...(withheld ? quality.reasons.map((r) => text(PRIVATE_CODES.nonDiagnosticReason, r)) : []),
     text(CODES.algorithmName, input.modelName),
     text(CODES.algorithmVersion, result.model.version),
     text(CODES.algorithmParameters, `model sha256=${result.model.sha256}; trained on: ${result.model.trainedOn}`),
@@ -130,7 +134,8 @@ export function writeSr(input: SrInput): Uint8Array {
       PRIVATE_CODES.labelResults,
       labels.map((l) => {
         const r = result.labels[l]!;
-        return container(LABEL_CODES[l]!, [num(PRIVATE_CODES.probability, r.probability), num(PRIVATE_CODES.threshold, r.threshold), codeItem(PRIVATE_CODES.decision, r.decision ? CODES.yes : CODES.no)]);
+        const decision = withheld ? [] : [codeItem(PRIVATE_CODES.decision, r.decision ? CODES.yes : CODES.no)];
+        return container(LABEL_CODES[l]!, [num(PRIVATE_CODES.probability, r.probability), num(PRIVATE_CODES.threshold, r.threshold), ...decision]);
       }),
     ),
     ...(quality ? qualityItems(quality) : []),

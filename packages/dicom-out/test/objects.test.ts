@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { writeDataset } from '@embolus/phantom';
-import { AnalysisResultSchema, STUDY_LABELS, type AnalysisResult } from '@embolus/shared';
+import { AnalysisResultSchema, STUDY_LABELS, contrastCheck, coverageCheck, summarizeQuality, type AnalysisResult } from '@embolus/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildResultObjects, NOT_FOR_DIAGNOSTIC_USE, readNpyFloat32, readQuality, renderOverlay, type SourceInstance, type WrittenObject } from '../src';
 import { encodeNpyFloat32, run } from './helpers';
@@ -56,7 +56,7 @@ beforeAll(async () => {
 
 afterAll(() => (process.env['KEEP_TMP'] ? console.log(tmp) : rmSync(tmp, { recursive: true, force: true })));
 
-async function build(r: AnalysisResult & { quality?: unknown }): Promise<WrittenObject[]> {
+async function build(r: AnalysisResult): Promise<WrittenObject[]> {
   const frames = result.windows.length * 10;
   const cam = new Float32Array(frames * 24 * 24);
   // A blob in the middle of window 3's frames.
@@ -98,22 +98,23 @@ describe('results as DICOM', () => {
     expect(dump.out).not.toContain('Image quality assessment');
   });
 
-  it('adds the quality gates and non-diagnostic reasons when the result has them', async () => {
-    const objects = await build({ ...result, quality: { diagnostic: false, checks: [{ id: 'contrast_bolus', passed: false, message: 'pulmonary trunk 140 HU < 200 HU' }], reasons: ['contrast_bolus'] } });
+  it('leads with the non-diagnostic reason, shows every gate and withholds the label decisions', async () => {
+    const quality = summarizeQuality([contrastCheck(140, 250), coverageCheck({ first: 0, last: 0.01 }, 0.1)]);
+    const objects = await build({ ...result, quality, exam: { ...result.exam!, decision: 'withheld', reason: quality.reason!, overrides: [] } });
     const dump = await run('dsrdump', ['-Ei', '-Ec', '+Pl', '+Pu', '+Pc', save(objects[0]!, 'sr-quality.dcm')]);
     expect(dump.out).toContain('Image quality assessment');
-    expect(dump.out).toContain('contrast_bolus: fail - pulmonary trunk 140 HU < 200 HU');
-    expect(dump.out).toContain('Non-diagnostic reason');
+    expect(dump.out).toMatch(/contrast_opacification: fail - .*140 HU < 250 HU/);
+    expect(dump.out).toContain('lung_coverage: pass');
+    expect(dump.out).toContain('Non-diagnostic exam: no decision');
+    // The reason comes before the first label result, and no label carries a decision.
+    expect(dump.out.indexOf('Non-diagnostic reason')).toBeGreaterThan(-1);
+    expect(dump.out.indexOf('Non-diagnostic reason')).toBeLessThan(dump.out.indexOf('Study label results'));
+    expect(dump.out).not.toContain('Decision at threshold');
   });
 
-  it('reads quality sections in other shapes, and says so when it cannot', () => {
-    expect(readQuality({ diagnostic: true, checks: { slice_thickness: { ok: true }, coverage: { status: 'fail', reason: 'apex missing' } } })).toEqual({
-      diagnostic: true,
-      checks: ['slice_thickness: pass', 'coverage: fail - apex missing'],
-      reasons: [],
-    });
-    expect(readQuality({ diagnostic: false, nonDiagnosticReasons: [{ code: 'MOTION', message: 'breathing artefact' }] })?.reasons).toEqual(['MOTION: breathing artefact']);
-    expect(readQuality({ verdict: 'maybe' })).toMatchObject({ diagnostic: null, reasons: [expect.stringContaining('cannot read')] });
+  it('reads the quality section into SR lines', () => {
+    const q = summarizeQuality([contrastCheck(320, 250)]);
+    expect(readQuality(q)).toEqual({ diagnostic: true, checks: [expect.stringMatching(/^contrast_opacification: pass - /)], reasons: [] });
     expect(readQuality(undefined)).toBeNull();
   });
 
