@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Makes sure the system packages the tests need are there before `npm test` runs them: the Python
 # modules of the trainer tests and reference decoders (torch, torchvision, onnx, numpy, pytest,
-# pydicom), imported by the interpreter EMBOLUS_PYTHON names (default: /usr/bin/python3 if present).
+# pydicom), imported by the interpreter EMBOLUS_PYTHON names (default: /usr/bin/python3 if present),
+# and the programs the browser and hospital-integration tests drive (Debian's chromium; DCMTK,
+# dicom3tools and Orthanc with its DICOMweb plugin as DICOM peers).
 #
 #  - all present: one line, exit 0;
 #  - missing, on Debian/Ubuntu as root: installs the Debian packages with apt-get, checks again;
 #  - otherwise: says exactly what to run, exit 1.
 #
 # EMBOLUS_SYSTEM_DEPS=check only checks (never installs); =skip skips the check.
-# Uses shell builtins, `id`, `apt-get` and the interpreter only, so it runs on a bare machine.
+# Uses shell builtins, `id`, `dpkg`, `apt-get` and the interpreter only, so it runs on a bare machine.
 set -euo pipefail
 
 # Default: Debian's interpreter where it exists (apt installs into it; a pyenv or venv python3
@@ -17,6 +19,8 @@ if [ -n "${EMBOLUS_PYTHON:-}" ]; then PY="$EMBOLUS_PYTHON"; elif [ -x /usr/bin/p
 MODE="${EMBOLUS_SYSTEM_DEPS:-install}"
 # Python module : Debian package.
 REQUIRED=(torch:python3-torch torchvision:python3-torchvision onnx:python3-onnx numpy:python3-numpy pytest:python3-pytest pydicom:python3-pydicom)
+# Programs, as Debian packages (checked with dpkg): the browser tests' chromium and the DICOM peers.
+PROGRAMS=(chromium dcmtk dicom3tools orthanc orthanc-dicomweb)
 
 # Prints the interpreter's kind (`system`: Debian's, where apt installs; `other`: a venv, pyenv,
 # conda…; `absent`), then one missing Debian package per line. find_spec does not import: fast.
@@ -38,11 +42,21 @@ probe() {
   if ! command -v "$PY" >/dev/null 2>&1 || ! out="$("$PY" -c "$PROBE" "${REQUIRED[@]}" 2>/dev/null)"; then
     MISSING=(python3)
     for line in "${REQUIRED[@]}"; do MISSING+=("${line#*:}"); done
+    for line in "${PROGRAMS[@]}"; do dpkg -s "$line" >/dev/null 2>&1 || MISSING+=("$line"); done
     return
   fi
   while IFS= read -r line; do
     if [ $first = 1 ]; then KIND="$line"; first=0; elif [ -n "$line" ]; then MISSING+=("$line"); fi
   done <<<"$out"
+  for line in "${PROGRAMS[@]}"; do
+    dpkg -s "$line" >/dev/null 2>&1 || MISSING+=("$line")
+  done
+}
+
+# The Debian orthanc package starts a system daemon on the default ports (4242, 8042); the tests
+# start their own Orthanc on free loopback ports with a temporary configuration, so stop it.
+stop_orthanc_daemon() {
+  (systemctl disable --now orthanc || service orthanc stop || true) >/dev/null 2>&1 || true
 }
 
 say() { printf '%s\n' "$*" >&2; }
@@ -55,7 +69,7 @@ case "$MODE" in install | check) ;; *) say "error: EMBOLUS_SYSTEM_DEPS must be i
 
 probe
 if [ ${#MISSING[@]} -eq 0 ]; then
-  say "system packages: ok ($PY has torch, torchvision, onnx, numpy, pytest, pydicom)"
+  say "system packages: ok ($PY has torch, torchvision, onnx, numpy, pytest, pydicom; ${PROGRAMS[*]} installed)"
   exit 0
 fi
 
@@ -69,6 +83,7 @@ if [ "$MODE" = install ] && [ "$KIND" != other ] && [ $has_apt = 1 ] && [ $is_ro
   say "system packages: installing ${MISSING[*]} with apt-get"
   tried=1
   if DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${MISSING[@]}"; then
+    stop_orthanc_daemon
     probe
     if [ ${#MISSING[@]} -eq 0 ]; then
       say "system packages: ok (installed)"

@@ -41,8 +41,10 @@ function run(m: Machine, env: Record<string, string> = {}) {
   writeFileSync(state('missing'), m.missing.map((p) => `${p}\n`).join(''));
   writeFileSync(state('apt.log'), '');
   // The probe's answer: the interpreter's kind, then the missing packages (what find_spec finds).
-  if (m.python !== false) stub(dir, 'python3', `echo ${m.kind ?? 'system'}\nwhile IFS= read -r l; do [ -n "$l" ] && echo "$l"; done < '${state('missing')}'\nexit 0`);
+  if (m.python !== false) stub(dir, 'python3', `echo ${m.kind ?? 'system'}\nwhile IFS= read -r l; do case "$l" in python3-*) echo "$l" ;; esac; done < '${state('missing')}'\nexit 0`);
   stub(dir, 'id', `echo ${m.uid ?? 0}`);
+  // dpkg -s PKG: installed unless listed as missing (the programs: chromium, dcmtk, orthanc…).
+  stub(dir, 'dpkg', `while IFS= read -r l; do [ "$l" = "$2" ] && exit 1; done < '${state('missing')}'\nexit 0`);
   if ((m.apt ?? 'works') !== 'absent') {
     stub(
       dir,
@@ -76,6 +78,13 @@ describe('ensure-system-deps.sh', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.apt[0]).toMatch(/^update/);
     expect(r.apt[1]).toBe('install -y -qq --no-install-recommends python3-onnx python3-pydicom');
+    expect(r.stillMissing).toEqual([]);
+  });
+
+  it('installs the programs the browser and DICOM tests drive (chromium, DCMTK, Orthanc) the same way', () => {
+    const r = run({ missing: ['chromium', 'orthanc-dicomweb', 'python3-torch'] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.apt.find((l) => l.startsWith('install'))?.split(' ').slice(-3).sort()).toEqual(['chromium', 'orthanc-dicomweb', 'python3-torch']);
     expect(r.stillMissing).toEqual([]);
   });
 
