@@ -111,9 +111,10 @@ export interface StoredPixels {
 }
 
 /**
- * Decodes the stored values of every frame, whatever the transfer syntax. Throws DicomError.
+ * Checks that an instance's pixel data can be decoded and returns a reader of each frame's raw
+ * samples (unsigned bit patterns, interleaved). Throws DicomError.
  */
-export async function decodeStoredPixels(parsed: ParsedDicom, info: InstanceInfo, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<StoredPixels> {
+function frameReader(parsed: ParsedDicom, info: InstanceInfo, limits: DecodeLimits): { pm: PixelModule; frameSamples: (f: number) => Promise<ArrayLike<number>> } {
   const source = info.source;
   const pm = info.pixel;
   if (!pm || !info.pixelDataTag) throw new DicomError('NO_PIXEL_DATA', `${source}: no Pixel Data element`, { details: { source } });
@@ -149,19 +150,26 @@ export async function decodeStoredPixels(parsed: ParsedDicom, info: InstanceInfo
       details: { source, frames: pm.frames, fragments: el.fragments?.length ?? 0 },
     });
   }
+  const codec = ts.codec;
+  const bigEndian = ts.bigEndian;
+  const frameSamples = async (f: number): Promise<ArrayLike<number>> =>
+    codec === 'native'
+      ? interleave(nativeFrameSamples(parsed, info, pm, f, bigEndian), pm)
+      : decodeFrame(codec, encapsulatedFrame(parsed, el, f, pm.frames, source), {
+          rows: pm.rows, cols: pm.cols, samplesPerPixel: pm.samplesPerPixel, bitsAllocated: pm.bitsAllocated,
+          bitsStored: pm.bitsStored, pixelRepresentation: pm.pixelRepresentation, photometric: pm.photometric,
+        });
+  return { pm, frameSamples };
+}
+
+/**
+ * Decodes the stored values of every frame, whatever the transfer syntax. Throws DicomError.
+ */
+export async function decodeStoredPixels(parsed: ParsedDicom, info: InstanceInfo, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<StoredPixels> {
+  const { pm, frameSamples } = frameReader(parsed, info, limits);
+  const perFrame = pm.rows * pm.cols * pm.samplesPerPixel;
   const stored = new Int32Array(perFrame * pm.frames);
-  for (let f = 0; f < pm.frames; f++) {
-    let samples: ArrayLike<number>;
-    if (ts.codec === 'native') {
-      samples = interleave(nativeFrameSamples(parsed, info, pm, f, ts.bigEndian), pm);
-    } else {
-      samples = await decodeFrame(ts.codec, encapsulatedFrame(parsed, el, f, pm.frames, source), {
-        rows: pm.rows, cols: pm.cols, samplesPerPixel: pm.samplesPerPixel, bitsAllocated: pm.bitsAllocated,
-        bitsStored: pm.bitsStored, pixelRepresentation: pm.pixelRepresentation, photometric: pm.photometric,
-      });
-    }
-    storeBits(samples, pm, stored, f * perFrame);
-  }
+  for (let f = 0; f < pm.frames; f++) storeBits(await frameSamples(f), pm, stored, f * perFrame);
   return { pixel: pm, stored };
 }
 
@@ -191,8 +199,7 @@ export interface ModalityPixels {
   paddingCount: number;
 }
 
-function isPaddingFn(info: InstanceInfo): ((v: number) => boolean) | undefined {
-  const p = info.padding;
+function isPaddingFn(p: InstanceInfo['padding']): ((v: number) => boolean) | undefined {
   if (!p) return undefined;
   if (p.rangeLimit === undefined) return (v) => v === p.value;
   const lo = Math.min(p.value, p.rangeLimit);
@@ -206,20 +213,24 @@ function lutApply(lut: ModalityLut & { kind: 'lut' }, v: number): number {
   return lut.data[i <= 0 ? 0 : i >= n ? n - 1 : i]!;
 }
 
+function checkGreyscale(pm: PixelModule, info: InstanceInfo): void {
+  if (pm.samplesPerPixel !== 1 || !/^MONOCHROME[12]$/.test(pm.photometric)) {
+    throw new DicomError('UNSUPPORTED_PHOTOMETRIC', `${info.source}: ${pm.photometric} with ${pm.samplesPerPixel} sample(s) per pixel has no modality values`, {
+      details: { source: info.source, photometric: pm.photometric },
+    });
+  }
+}
+
 /**
  * Applies the modality LUT of each frame. Greyscale only: colour photometrics throw
  * UNSUPPORTED_PHOTOMETRIC since they carry no Hounsfield units.
  */
 export function toModalityValues(stored: StoredPixels, info: InstanceInfo): ModalityPixels {
   const pm = stored.pixel;
-  if (pm.samplesPerPixel !== 1 || !/^MONOCHROME[12]$/.test(pm.photometric)) {
-    throw new DicomError('UNSUPPORTED_PHOTOMETRIC', `${info.source}: ${pm.photometric} with ${pm.samplesPerPixel} sample(s) per pixel has no modality values`, {
-      details: { source: info.source, photometric: pm.photometric },
-    });
-  }
+  checkGreyscale(pm, info);
   const perFrame = pm.rows * pm.cols;
   const values = new Float32Array(stored.stored.length);
-  const pad = isPaddingFn(info);
+  const pad = isPaddingFn(info.padding);
   let paddingCount = 0;
   const s = stored.stored;
   for (let f = 0; f < pm.frames; f++) {
@@ -241,4 +252,65 @@ export function toModalityValues(stored: StoredPixels, info: InstanceInfo): Moda
     }
   }
   return { values, paddingCount };
+}
+
+/**
+ * Stored values (masked to BitsStored, sign-extended) of one frame's samples through its modality
+ * LUT into `out` at `o`, NaN at padding; returns the padding count. The same arithmetic as
+ * `storeBits` followed by `toModalityValues`, in one pass without the intermediate arrays.
+ */
+function frameToModality(src: ArrayLike<number>, pm: PixelModule, lut: ModalityLut, padding: InstanceInfo['padding'], out: Float32Array, o: number): number {
+  const n = src.length;
+  const bits = pm.bitsStored;
+  const signed = pm.pixelRepresentation === 1;
+  const mask = bits >= 32 ? 0 : (1 << bits) - 1;
+  const shift = 32 - bits;
+  const pad = isPaddingFn(padding);
+  if (bits < 32 && lut.kind === 'rescale' && (!padding || padding.rangeLimit === undefined)) {
+    // The common CT case, kept free of calls: rescale, at most one padding value.
+    const { slope, intercept } = lut;
+    const p = padding ? padding.value : NaN;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const v = signed ? ((src[i]! & mask) << shift) >> shift : src[i]! & mask;
+      if (v === p) {
+        out[o + i] = NaN;
+        count++;
+      } else out[o + i] = v * slope + intercept;
+    }
+    return count;
+  }
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const v = bits >= 32 ? src[i]! | 0 : signed ? ((src[i]! & mask) << shift) >> shift : src[i]! & mask;
+    if (pad && pad(v)) {
+      out[o + i] = NaN;
+      count++;
+    } else out[o + i] = lut.kind === 'rescale' ? v * lut.slope + lut.intercept : lutApply(lut, v);
+  }
+  return count;
+}
+
+/**
+ * Decodes every frame and writes its modality values (HU for CT) straight into `out`, frame `f`
+ * at offset `offsets[f]` (negative: decoded, counted, not written): what `decodeStoredPixels` then
+ * `toModalityValues` give, without their intermediate arrays. For assembling volumes. Returns how many voxels were padding. Throws
+ * DicomError.
+ */
+export async function decodeModalityInto(parsed: ParsedDicom, info: InstanceInfo, out: Float32Array, offsets: readonly number[], limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<number> {
+  const { pm, frameSamples } = frameReader(parsed, info, limits);
+  checkGreyscale(pm, info);
+  const perFrame = pm.rows * pm.cols;
+  if (offsets.length !== pm.frames || offsets.some((o) => !(o < 0 || o + perFrame <= out.length))) {
+    throw new DicomError('DECODE_FAILED', `${info.source}: ${pm.frames} frame(s) do not fit the target at the offsets given`, { details: { source: info.source } });
+  }
+  let count = 0;
+  let scratch: Float32Array | undefined;
+  for (let f = 0; f < pm.frames; f++) {
+    const o = offsets[f]!;
+    // A negative offset decodes the frame (its padding still counts) and drops it.
+    const target = o >= 0 ? out : (scratch ??= new Float32Array(perFrame));
+    count += frameToModality(await frameSamples(f), pm, info.modalityLut[f] ?? { kind: 'rescale', slope: 1, intercept: 0 }, info.padding, target, Math.max(0, o));
+  }
+  return count;
 }

@@ -4,8 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeDicom } from '../decode';
 import { DicomError } from '../errors';
+import { decodeInstanceSlices } from '../volume';
 
 export interface DecodeTask {
   source: string;
@@ -16,17 +16,11 @@ export interface DecodeTask {
 
 const { buffer, rows, cols, tasks } = workerData as { buffer: SharedArrayBuffer; rows: number; cols: number; tasks: DecodeTask[] };
 const volume = new Float32Array(buffer);
-const sliceLen = rows * cols;
 let paddingCount = 0;
 try {
   for (const t of tasks) {
     const b = await readFile(t.source);
-    const img = await decodeDicom(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), { source: t.source });
-    if (img.pixel.rows !== rows || img.pixel.cols !== cols) {
-      throw new DicomError('INCONSISTENT_SERIES', `${t.source} is ${img.pixel.cols}x${img.pixel.rows}, the series is ${cols}x${rows}`, { details: { source: t.source } });
-    }
-    paddingCount += img.paddingCount;
-    t.zs.forEach((z, i) => volume.set(img.hu.subarray(t.frames[i]! * sliceLen, (t.frames[i]! + 1) * sliceLen), z * sliceLen));
+    paddingCount += await decodeInstanceSlices(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), t.source, t.frames, t.zs, rows, cols, volume);
   }
   parentPort!.postMessage({ ok: true, paddingCount });
 } catch (e) {
