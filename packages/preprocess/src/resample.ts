@@ -57,6 +57,14 @@ function resamplePlane(src: Float32Array, nx: number, ax: Axis, ay: Axis, out: F
   }
 }
 
+/** out = a + (b − a)·w, voxel by voxel (linear interpolation between two planes); a small function V8 optimizes on its own. */
+function lerpPlanes(a: Float32Array, b: Float32Array, w: number, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const x = a[i]!;
+    out[i] = x + (b[i]! - x) * w;
+  }
+}
+
 /** Resamples to `spacing` mm in every axis. Config in the factory, data in the call. */
 export function resampleIsotropic(spacing = 1): Step {
   return {
@@ -96,10 +104,7 @@ export function resampleIsotropic(spacing = 1): Step {
         const a = planeOf(k);
         const out = data.subarray(z * plane, (z + 1) * plane);
         if (w === 0 || k1 === k) out.set(a);
-        else {
-          const b = planeOf(k1);
-          for (let i = 0; i < plane; i++) out[i] = a[i]! + (b[i]! - a[i]!) * w;
-        }
+        else lerpPlanes(a, planeOf(k1), w, out);
         const weights = new Map<number, number>();
         for (const s of v.zSources[k] ?? []) weights.set(s.source, (weights.get(s.source) ?? 0) + s.weight * (1 - w));
         if (w > 0) for (const s of v.zSources[k1] ?? []) weights.set(s.source, (weights.get(s.source) ?? 0) + s.weight * w);

@@ -10,6 +10,12 @@ import { assembleVolume, finishVolume, slicesByInstance, type Volume } from '../
 import type { DecodeTask } from './decode-worker';
 import { readBytes } from './files';
 
+// Defined (true) by the CLI bundle's build (apps/gpu-runner/bin/bundle.mjs), which bundles the
+// worker beside the main file; from sources, a small boot file registers tsx first.
+declare const __EMBOLUS_BUNDLE__: boolean | undefined;
+const WORKER_URL =
+  typeof __EMBOLUS_BUNDLE__ !== 'undefined' && __EMBOLUS_BUNDLE__ ? new URL('./decode-worker.mjs', import.meta.url) : new URL('./decode-worker-boot.mjs', import.meta.url);
+
 /** Default worker count: the machine's cores, at most 4 (decoding is memory bound beyond that). */
 export function defaultDecodeWorkers(): number {
   return Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
@@ -32,7 +38,7 @@ export async function assembleVolumeParallel(plan: SeriesPlan, workers = default
     tasks.filter((t) => t.length).map(
       (t) =>
         new Promise<{ ok: boolean; paddingCount?: number; code?: DicomErrorCode; message?: string; details?: Record<string, unknown> }>((resolve, reject) => {
-          const w = new Worker(new URL('./decode-worker-boot.mjs', import.meta.url), { workerData: { buffer, rows: plan.rows, cols: plan.cols, tasks: t } });
+          const w = new Worker(WORKER_URL, { workerData: { buffer, rows: plan.rows, cols: plan.cols, tasks: t } });
           w.once('message', (m) => {
             resolve(m);
             void w.terminate();
