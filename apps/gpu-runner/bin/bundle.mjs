@@ -18,12 +18,12 @@ const hashFile = (rel) => createHash('sha1').update(readFileSync(path.join(ROOT,
 
 /**
  * The current bundle: its folder, its commands, and whether it still matches every source it was
- * built from (`fresh`); undefined when none was built.
+ * built from (`fresh`); undefined when none was built. `dist` is for tests.
  */
-export function currentBundle() {
+export function currentBundle(dist = DIST) {
   let cur;
   try {
-    cur = JSON.parse(readFileSync(CURRENT, 'utf8'));
+    cur = JSON.parse(readFileSync(path.join(dist, 'current.json'), 'utf8'));
   } catch {
     return undefined;
   }
@@ -34,7 +34,7 @@ export function currentBundle() {
   } catch {
     fresh = false;
   }
-  return { dir: path.join(DIST, cur.key), commands: cur.commands, fresh };
+  return { dir: path.join(dist, cur.key), commands: cur.commands, fresh };
 }
 
 /**
