@@ -254,6 +254,39 @@ export function toModalityValues(stored: StoredPixels, info: InstanceInfo): Moda
   return { values, paddingCount };
 }
 
+// The two loops of the common case, each small and branch-free apart from padding, so V8
+// optimizes them on their own (a loop with the sign test inside ran three times slower).
+function rescaleUnsigned(src: ArrayLike<number>, mask: number, slope: number, intercept: number, p: number, out: Float32Array, o: number): number {
+  let count = 0;
+  const n = src.length;
+  // Indexing a view from 0 keeps the offset addition out of the loop.
+  const dst = out.subarray(o, o + n);
+  for (let i = 0; i < n; i++) {
+    const v = src[i]! & mask;
+    if (v === p) {
+      dst[i] = NaN;
+      count++;
+    } else dst[i] = v * slope + intercept;
+  }
+  return count;
+}
+
+function rescaleSigned(src: ArrayLike<number>, shift: number, slope: number, intercept: number, p: number, out: Float32Array, o: number): number {
+  let count = 0;
+  const n = src.length;
+  // Indexing a view from 0 keeps the offset addition out of the loop.
+  const dst = out.subarray(o, o + n);
+  for (let i = 0; i < n; i++) {
+    // Masking to BitsStored is implied: the shifts drop the bits above it and sign-extend.
+    const v = (src[i]! << shift) >> shift;
+    if (v === p) {
+      dst[i] = NaN;
+      count++;
+    } else dst[i] = v * slope + intercept;
+  }
+  return count;
+}
+
 /**
  * Stored values (masked to BitsStored, sign-extended) of one frame's samples through its modality
  * LUT into `out` at `o`, NaN at padding; returns the padding count. The same arithmetic as
@@ -267,18 +300,9 @@ function frameToModality(src: ArrayLike<number>, pm: PixelModule, lut: ModalityL
   const shift = 32 - bits;
   const pad = isPaddingFn(padding);
   if (bits < 32 && lut.kind === 'rescale' && (!padding || padding.rangeLimit === undefined)) {
-    // The common CT case, kept free of calls: rescale, at most one padding value.
-    const { slope, intercept } = lut;
+    // The common CT case: rescale, at most one padding value (NaN never equals a stored value).
     const p = padding ? padding.value : NaN;
-    let count = 0;
-    for (let i = 0; i < n; i++) {
-      const v = signed ? ((src[i]! & mask) << shift) >> shift : src[i]! & mask;
-      if (v === p) {
-        out[o + i] = NaN;
-        count++;
-      } else out[o + i] = v * slope + intercept;
-    }
-    return count;
+    return signed ? rescaleSigned(src, shift, lut.slope, lut.intercept, p, out, o) : rescaleUnsigned(src, mask, lut.slope, lut.intercept, p, out, o);
   }
   let count = 0;
   for (let i = 0; i < n; i++) {

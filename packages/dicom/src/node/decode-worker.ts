@@ -2,7 +2,7 @@
  * Worker side of parallel series decoding: decodes the instances it is given and writes their
  * HU straight into the shared volume buffer.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DicomError } from '../errors';
 import { decodeInstanceSlices } from '../volume';
@@ -19,7 +19,8 @@ const volume = new Float32Array(buffer);
 let paddingCount = 0;
 try {
   for (const t of tasks) {
-    const b = await readFile(t.source);
+    // Synchronous: this thread has nothing else to do, and it saves an event-loop turn per file.
+    const b = readFileSync(t.source);
     paddingCount += await decodeInstanceSlices(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), t.source, t.frames, t.zs, rows, cols, volume);
   }
   parentPort!.postMessage({ ok: true, paddingCount });
