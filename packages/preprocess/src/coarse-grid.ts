@@ -21,17 +21,12 @@ export function meanPool(data: Float32Array, shape: Shape3, f: Shape3): { data: 
   const out: Shape3 = [Math.ceil(nz / fz), Math.ceil(ny / fy), Math.ceil(nx / fx)];
   const [, cny, cnx] = out;
   const sum = new Float32Array(out[0] * cny * cnx);
-  const fround = Math.fround;
-  for (let z = 0, i = 0; z < nz; z++) {
+  for (let z = 0; z < nz; z++) {
     const oz = Math.floor(z / fz) * cny;
     for (let y = 0; y < ny; y++) {
       const row = (oz + Math.floor(y / fy)) * cnx;
-      for (let cx = 0; cx < cnx; cx++) {
-        const w = extent(cx, fx, nx);
-        let s = sum[row + cx]!;
-        for (let k = 0; k < w; k++, i++) s = fround(s + data[i]!);
-        sum[row + cx] = s;
-      }
+      const src = (z * ny + y) * nx;
+      poolRow(sum.subarray(row, row + cnx), data.subarray(src, src + nx), fx);
     }
   }
   for (let cz = 0, j = 0; cz < out[0]; cz++) {
@@ -42,6 +37,29 @@ export function meanPool(data: Float32Array, shape: Shape3, f: Shape3): { data: 
     }
   }
   return { data: sum, shape: out };
+}
+
+/** Adds one source row into its row of block sums, `fx` voxels per block, in order, rounding to float32 after each add. */
+function poolRow(acc: Float32Array, src: Float32Array, fx: number): void {
+  const fround = Math.fround;
+  const whole = Math.floor(src.length / fx);
+  let i = 0;
+  let cx = 0;
+  if (fx === 2) {
+    // The 1 mm → 2 mm case, unrolled.
+    for (; cx < whole; cx++, i += 2) acc[cx] = fround(fround(acc[cx]! + src[i]!) + src[i + 1]!);
+  } else {
+    for (; cx < whole; cx++) {
+      let s = acc[cx]!;
+      for (let k = 0; k < fx; k++, i++) s = fround(s + src[i]!);
+      acc[cx] = s;
+    }
+  }
+  if (i < src.length) {
+    let s = acc[cx]!;
+    for (; i < src.length; i++) s = fround(s + src[i]!);
+    acc[cx] = s;
+  }
 }
 
 /** Nearest-neighbour upsampling of a coarse mask to `full`: each row is built once, repeats are copied. */
