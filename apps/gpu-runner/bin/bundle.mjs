@@ -73,8 +73,13 @@ export async function buildBundle() {
     const key = createHash('sha1').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
     const { BUNDLED_COMMANDS } = await import(path.join(tmp, 'bundled.mjs'));
     const dir = path.join(DIST, key);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
+    try {
+      renameSync(tmp, dir);
+    } catch (e) {
+      // Another process built the same sources first (same key, same files): use its folder,
+      // never replace it, since that process may be loading from it right now.
+      if (e?.code !== 'ENOTEMPTY' && e?.code !== 'EEXIST') throw e;
+    }
     const pointer = `${CURRENT}.${process.pid}`;
     writeFileSync(pointer, JSON.stringify({ format: FORMAT, key, commands: BUNDLED_COMMANDS, inputs }));
     renameSync(pointer, CURRENT);
