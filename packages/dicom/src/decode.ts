@@ -4,7 +4,8 @@
 import { asDicomError } from './errors';
 import { readInstanceInfo, type InstanceInfo } from './instance-info';
 import { DEFAULT_PARSE_LIMITS, parseDicomBytes, type ParseLimits, type ParsedDicom } from './parse';
-import { DEFAULT_DECODE_LIMITS, decodeModalityInto, decodeStoredPixels, toModalityValues, type DecodeLimits } from './pixels';
+import { decodeModalityInto } from './hu-into';
+import { DEFAULT_DECODE_LIMITS, decodeStoredPixels, toModalityValues, type DecodeLimits } from './pixels';
 import type { PixelModule } from './instance-info';
 
 /** Options of the decode entry points. */

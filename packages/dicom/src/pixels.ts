@@ -114,7 +114,7 @@ export interface StoredPixels {
  * Checks that an instance's pixel data can be decoded and returns a reader of each frame's raw
  * samples (unsigned bit patterns, interleaved). Throws DicomError.
  */
-function frameReader(parsed: ParsedDicom, info: InstanceInfo, limits: DecodeLimits): { pm: PixelModule; frameSamples: (f: number) => Promise<ArrayLike<number>> } {
+export function frameReader(parsed: ParsedDicom, info: InstanceInfo, limits: DecodeLimits): { pm: PixelModule; frameSamples: (f: number) => Promise<ArrayLike<number>> } {
   const source = info.source;
   const pm = info.pixel;
   if (!pm || !info.pixelDataTag) throw new DicomError('NO_PIXEL_DATA', `${source}: no Pixel Data element`, { details: { source } });
@@ -199,7 +199,8 @@ export interface ModalityPixels {
   paddingCount: number;
 }
 
-function isPaddingFn(p: InstanceInfo['padding']): ((v: number) => boolean) | undefined {
+/** Package-internal (also used by hu-into.ts): a test for padding stored values, if any. */
+export function isPaddingFn(p: InstanceInfo['padding']): ((v: number) => boolean) | undefined {
   if (!p) return undefined;
   if (p.rangeLimit === undefined) return (v) => v === p.value;
   const lo = Math.min(p.value, p.rangeLimit);
@@ -207,13 +208,15 @@ function isPaddingFn(p: InstanceInfo['padding']): ((v: number) => boolean) | und
   return (v) => v >= lo && v <= hi;
 }
 
-function lutApply(lut: ModalityLut & { kind: 'lut' }, v: number): number {
+/** Package-internal: one stored value through a LUT, clamped to its range. */
+export function lutApply(lut: ModalityLut & { kind: 'lut' }, v: number): number {
   const i = v - lut.firstMapped;
   const n = lut.data.length;
   return lut.data[i <= 0 ? 0 : i >= n ? n - 1 : i]!;
 }
 
-function checkGreyscale(pm: PixelModule, info: InstanceInfo): void {
+/** Package-internal: refuses colour data, which has no modality values. */
+export function checkGreyscale(pm: PixelModule, info: InstanceInfo): void {
   if (pm.samplesPerPixel !== 1 || !/^MONOCHROME[12]$/.test(pm.photometric)) {
     throw new DicomError('UNSUPPORTED_PHOTOMETRIC', `${info.source}: ${pm.photometric} with ${pm.samplesPerPixel} sample(s) per pixel has no modality values`, {
       details: { source: info.source, photometric: pm.photometric },
@@ -252,89 +255,4 @@ export function toModalityValues(stored: StoredPixels, info: InstanceInfo): Moda
     }
   }
   return { values, paddingCount };
-}
-
-// The two loops of the common case, each small and branch-free apart from padding, so V8
-// optimizes them on their own (a loop with the sign test inside ran three times slower).
-function rescaleUnsigned(src: ArrayLike<number>, mask: number, slope: number, intercept: number, p: number, out: Float32Array, o: number): number {
-  let count = 0;
-  const n = src.length;
-  // Indexing a view from 0 keeps the offset addition out of the loop.
-  const dst = out.subarray(o, o + n);
-  for (let i = 0; i < n; i++) {
-    const v = src[i]! & mask;
-    if (v === p) {
-      dst[i] = NaN;
-      count++;
-    } else dst[i] = v * slope + intercept;
-  }
-  return count;
-}
-
-function rescaleSigned(src: ArrayLike<number>, shift: number, slope: number, intercept: number, p: number, out: Float32Array, o: number): number {
-  let count = 0;
-  const n = src.length;
-  // Indexing a view from 0 keeps the offset addition out of the loop.
-  const dst = out.subarray(o, o + n);
-  for (let i = 0; i < n; i++) {
-    // Masking to BitsStored is implied: the shifts drop the bits above it and sign-extend.
-    const v = (src[i]! << shift) >> shift;
-    if (v === p) {
-      dst[i] = NaN;
-      count++;
-    } else dst[i] = v * slope + intercept;
-  }
-  return count;
-}
-
-/**
- * Stored values (masked to BitsStored, sign-extended) of one frame's samples through its modality
- * LUT into `out` at `o`, NaN at padding; returns the padding count. The same arithmetic as
- * `storeBits` followed by `toModalityValues`, in one pass without the intermediate arrays.
- */
-function frameToModality(src: ArrayLike<number>, pm: PixelModule, lut: ModalityLut, padding: InstanceInfo['padding'], out: Float32Array, o: number): number {
-  const n = src.length;
-  const bits = pm.bitsStored;
-  const signed = pm.pixelRepresentation === 1;
-  const mask = bits >= 32 ? 0 : (1 << bits) - 1;
-  const shift = 32 - bits;
-  const pad = isPaddingFn(padding);
-  if (bits < 32 && lut.kind === 'rescale' && (!padding || padding.rangeLimit === undefined)) {
-    // The common CT case: rescale, at most one padding value (NaN never equals a stored value).
-    const p = padding ? padding.value : NaN;
-    return signed ? rescaleSigned(src, shift, lut.slope, lut.intercept, p, out, o) : rescaleUnsigned(src, mask, lut.slope, lut.intercept, p, out, o);
-  }
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    const v = bits >= 32 ? src[i]! | 0 : signed ? ((src[i]! & mask) << shift) >> shift : src[i]! & mask;
-    if (pad && pad(v)) {
-      out[o + i] = NaN;
-      count++;
-    } else out[o + i] = lut.kind === 'rescale' ? v * lut.slope + lut.intercept : lutApply(lut, v);
-  }
-  return count;
-}
-
-/**
- * Decodes every frame and writes its modality values (HU for CT) straight into `out`, frame `f`
- * at offset `offsets[f]` (negative: decoded, counted, not written): what `decodeStoredPixels` then
- * `toModalityValues` give, without their intermediate arrays. For assembling volumes. Returns how many voxels were padding. Throws
- * DicomError.
- */
-export async function decodeModalityInto(parsed: ParsedDicom, info: InstanceInfo, out: Float32Array, offsets: readonly number[], limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<number> {
-  const { pm, frameSamples } = frameReader(parsed, info, limits);
-  checkGreyscale(pm, info);
-  const perFrame = pm.rows * pm.cols;
-  if (offsets.length !== pm.frames || offsets.some((o) => !(o < 0 || o + perFrame <= out.length))) {
-    throw new DicomError('DECODE_FAILED', `${info.source}: ${pm.frames} frame(s) do not fit the target at the offsets given`, { details: { source: info.source } });
-  }
-  let count = 0;
-  let scratch: Float32Array | undefined;
-  for (let f = 0; f < pm.frames; f++) {
-    const o = offsets[f]!;
-    // A negative offset decodes the frame (its padding still counts) and drops it.
-    const target = o >= 0 ? out : (scratch ??= new Float32Array(perFrame));
-    count += frameToModality(await frameSamples(f), pm, info.modalityLut[f] ?? { kind: 'rescale', slope: 1, intercept: 0 }, info.padding, target, Math.max(0, o));
-  }
-  return count;
 }
