@@ -7,7 +7,7 @@
  */
 import { isEmbolusError } from '@embolus/shared';
 
-type CommandModule = { run: (argv: string[]) => Promise<number> };
+export type CommandModule = { run: (argv: string[]) => Promise<number> };
 
 /** Subcommands by name; each is `src/commands/<name>.ts`, loaded only when used. */
 const COMMANDS: Record<string, { summary: string }> = {
@@ -22,7 +22,7 @@ const COMMANDS: Record<string, { summary: string }> = {
   eval: { summary: 'eval --predictions <csv> --labels <csv> [...]: AUROC, CIs, thresholds' },
 };
 
-async function load(name: string): Promise<CommandModule> {
+async function loadSource(name: string): Promise<CommandModule> {
   // A computed path keeps each command's dependencies out of start-up until it is used.
   const file = `./commands/${name}.ts`;
   return (await import(file)) as CommandModule;
@@ -47,8 +47,11 @@ export function formatError(e: unknown): string {
 /** Thrown by commands for bad arguments; exit code 1. */
 export class UsageError extends Error {}
 
-/** Runs the CLI and returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs the CLI and returns the exit code. `load` finds a command's module (the prebuilt bundle
+ * passes its own, see `bundled.ts`).
+ */
+export async function main(argv: string[], load: (name: string) => Promise<CommandModule> = loadSource): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stderr.write(usage() + '\n');

@@ -4,6 +4,7 @@
 import { asDicomError } from './errors';
 import { readInstanceInfo, type InstanceInfo } from './instance-info';
 import { DEFAULT_PARSE_LIMITS, parseDicomBytes, type ParseLimits, type ParsedDicom } from './parse';
+import { decodeModalityInto } from './hu-into';
 import { DEFAULT_DECODE_LIMITS, decodeStoredPixels, toModalityValues, type DecodeLimits } from './pixels';
 import type { PixelModule } from './instance-info';
 
@@ -54,6 +55,29 @@ export async function decodeDicom(bytes: Uint8Array, options: DecodeOptions = {}
     const stored = await decodeStoredPixels(parsed, info, options.decodeLimits ?? DEFAULT_DECODE_LIMITS);
     const { values, paddingCount } = toModalityValues(stored, info);
     return { info, pixel: stored.pixel, stored: stored.stored, hu: values, paddingCount };
+  } catch (e) {
+    throw asDicomError(e, 'DECODE_FAILED', source);
+  }
+}
+
+/**
+ * Decodes an instance's modality values (HU) straight into `out`, frame `f` at `offsetsOf(pixel)[f]`:
+ * the values `decodeDicom` gives in `hu`, without allocating them. `offsetsOf` sees the pixel
+ * module before anything is written, so a caller can refuse an instance that does not fit (by
+ * throwing a DicomError). Every failure is a DicomError.
+ */
+export async function decodeDicomInto(
+  bytes: Uint8Array,
+  out: Float32Array,
+  offsetsOf: (pixel: PixelModule) => number[],
+  options: DecodeOptions = {},
+): Promise<{ info: InstanceInfo; paddingCount: number }> {
+  const source = options.source ?? 'input';
+  const { parsed, info } = readDicomInfo(bytes, options);
+  try {
+    const offsets = info.pixel ? offsetsOf(info.pixel) : [];
+    const paddingCount = await decodeModalityInto(parsed, info, out, offsets, options.decodeLimits ?? DEFAULT_DECODE_LIMITS);
+    return { info, paddingCount };
   } catch (e) {
     throw asDicomError(e, 'DECODE_FAILED', source);
   }

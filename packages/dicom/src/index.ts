@@ -3,7 +3,8 @@ export { parseDicomBytes, sequenceDepth, DEFAULT_PARSE_LIMITS, MAX_SEQUENCE_DEPT
 export { inflateRawChunks, inflateRawBounded, InflateLimitError, INFLATE_MAX_SLICE_BYTES, INFLATE_STEP_OUTPUT_BYTES } from './inflate';
 export { readInstanceInfo, type InstanceInfo, type PixelModule, type FramePlane, type ModalityLut, type Padding, type Vec3 } from './instance-info';
 export { decodeStoredPixels, toModalityValues, DEFAULT_DECODE_LIMITS, type DecodeLimits, type StoredPixels, type ModalityPixels } from './pixels';
-export { decodeDicom, readDicomInfo, type DecodeOptions, type DecodedImage } from './decode';
+export { decodeModalityInto } from './hu-into';
+export { decodeDicom, decodeDicomInto, readDicomInfo, type DecodeOptions, type DecodedImage } from './decode';
 export { transferSyntaxInfo, supportedTransferSyntaxes, TS, type TransferSyntaxInfo, type CodecId } from './transfer-syntax';
 export { setWasmModuleProvider, WASM_CODECS, type WasmModuleProvider, type WasmCodecName } from './codecs/wasm';
 export { decodeRleFrame } from './codecs/rle';

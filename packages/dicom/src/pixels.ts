@@ -111,9 +111,10 @@ export interface StoredPixels {
 }
 
 /**
- * Decodes the stored values of every frame, whatever the transfer syntax. Throws DicomError.
+ * Checks that an instance's pixel data can be decoded and returns a reader of each frame's raw
+ * samples (unsigned bit patterns, interleaved). Throws DicomError.
  */
-export async function decodeStoredPixels(parsed: ParsedDicom, info: InstanceInfo, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<StoredPixels> {
+export function frameReader(parsed: ParsedDicom, info: InstanceInfo, limits: DecodeLimits): { pm: PixelModule; frameSamples: (f: number) => Promise<ArrayLike<number>> } {
   const source = info.source;
   const pm = info.pixel;
   if (!pm || !info.pixelDataTag) throw new DicomError('NO_PIXEL_DATA', `${source}: no Pixel Data element`, { details: { source } });
@@ -149,19 +150,26 @@ export async function decodeStoredPixels(parsed: ParsedDicom, info: InstanceInfo
       details: { source, frames: pm.frames, fragments: el.fragments?.length ?? 0 },
     });
   }
+  const codec = ts.codec;
+  const bigEndian = ts.bigEndian;
+  const frameSamples = async (f: number): Promise<ArrayLike<number>> =>
+    codec === 'native'
+      ? interleave(nativeFrameSamples(parsed, info, pm, f, bigEndian), pm)
+      : decodeFrame(codec, encapsulatedFrame(parsed, el, f, pm.frames, source), {
+          rows: pm.rows, cols: pm.cols, samplesPerPixel: pm.samplesPerPixel, bitsAllocated: pm.bitsAllocated,
+          bitsStored: pm.bitsStored, pixelRepresentation: pm.pixelRepresentation, photometric: pm.photometric,
+        });
+  return { pm, frameSamples };
+}
+
+/**
+ * Decodes the stored values of every frame, whatever the transfer syntax. Throws DicomError.
+ */
+export async function decodeStoredPixels(parsed: ParsedDicom, info: InstanceInfo, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<StoredPixels> {
+  const { pm, frameSamples } = frameReader(parsed, info, limits);
+  const perFrame = pm.rows * pm.cols * pm.samplesPerPixel;
   const stored = new Int32Array(perFrame * pm.frames);
-  for (let f = 0; f < pm.frames; f++) {
-    let samples: ArrayLike<number>;
-    if (ts.codec === 'native') {
-      samples = interleave(nativeFrameSamples(parsed, info, pm, f, ts.bigEndian), pm);
-    } else {
-      samples = await decodeFrame(ts.codec, encapsulatedFrame(parsed, el, f, pm.frames, source), {
-        rows: pm.rows, cols: pm.cols, samplesPerPixel: pm.samplesPerPixel, bitsAllocated: pm.bitsAllocated,
-        bitsStored: pm.bitsStored, pixelRepresentation: pm.pixelRepresentation, photometric: pm.photometric,
-      });
-    }
-    storeBits(samples, pm, stored, f * perFrame);
-  }
+  for (let f = 0; f < pm.frames; f++) storeBits(await frameSamples(f), pm, stored, f * perFrame);
   return { pixel: pm, stored };
 }
 
@@ -191,8 +199,8 @@ export interface ModalityPixels {
   paddingCount: number;
 }
 
-function isPaddingFn(info: InstanceInfo): ((v: number) => boolean) | undefined {
-  const p = info.padding;
+/** Package-internal (also used by hu-into.ts): a test for padding stored values, if any. */
+export function isPaddingFn(p: InstanceInfo['padding']): ((v: number) => boolean) | undefined {
   if (!p) return undefined;
   if (p.rangeLimit === undefined) return (v) => v === p.value;
   const lo = Math.min(p.value, p.rangeLimit);
@@ -200,10 +208,20 @@ function isPaddingFn(info: InstanceInfo): ((v: number) => boolean) | undefined {
   return (v) => v >= lo && v <= hi;
 }
 
-function lutApply(lut: ModalityLut & { kind: 'lut' }, v: number): number {
+/** Package-internal: one stored value through a LUT, clamped to its range. */
+export function lutApply(lut: ModalityLut & { kind: 'lut' }, v: number): number {
   const i = v - lut.firstMapped;
   const n = lut.data.length;
   return lut.data[i <= 0 ? 0 : i >= n ? n - 1 : i]!;
+}
+
+/** Package-internal: refuses colour data, which has no modality values. */
+export function checkGreyscale(pm: PixelModule, info: InstanceInfo): void {
+  if (pm.samplesPerPixel !== 1 || !/^MONOCHROME[12]$/.test(pm.photometric)) {
+    throw new DicomError('UNSUPPORTED_PHOTOMETRIC', `${info.source}: ${pm.photometric} with ${pm.samplesPerPixel} sample(s) per pixel has no modality values`, {
+      details: { source: info.source, photometric: pm.photometric },
+    });
+  }
 }
 
 /**
@@ -212,14 +230,10 @@ function lutApply(lut: ModalityLut & { kind: 'lut' }, v: number): number {
  */
 export function toModalityValues(stored: StoredPixels, info: InstanceInfo): ModalityPixels {
   const pm = stored.pixel;
-  if (pm.samplesPerPixel !== 1 || !/^MONOCHROME[12]$/.test(pm.photometric)) {
-    throw new DicomError('UNSUPPORTED_PHOTOMETRIC', `${info.source}: ${pm.photometric} with ${pm.samplesPerPixel} sample(s) per pixel has no modality values`, {
-      details: { source: info.source, photometric: pm.photometric },
-    });
-  }
+  checkGreyscale(pm, info);
   const perFrame = pm.rows * pm.cols;
   const values = new Float32Array(stored.stored.length);
-  const pad = isPaddingFn(info);
+  const pad = isPaddingFn(info.padding);
   let paddingCount = 0;
   const s = stored.stored;
   for (let f = 0; f < pm.frames; f++) {

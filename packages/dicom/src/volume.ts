@@ -1,7 +1,7 @@
 /**
  * Turning a planned series into a HU volume (z, y, x) with its geometry.
  */
-import { decodeDicom, type DecodeOptions } from './decode';
+import { decodeDicomInto, type DecodeOptions } from './decode';
 import { DicomError } from './errors';
 import type { Vec3 } from './instance-info';
 import type { SeriesPlan, SeriesWarning } from './series';
@@ -39,17 +39,40 @@ export async function assembleVolume(plan: SeriesPlan, read: (source: string) =>
   const data = new Float32Array(plan.slices.length * sliceLen);
   let paddingCount = 0;
   for (const [source, zs] of slicesByInstance(plan)) {
-    const img = await decodeDicom(await read(source), { ...options, source });
-    if (img.pixel.rows !== ny || img.pixel.cols !== nx) {
-      throw new DicomError('INCONSISTENT_SERIES', `${source} is ${img.pixel.cols}x${img.pixel.rows}, the series is ${nx}x${ny}`, { details: { source } });
-    }
-    paddingCount += img.paddingCount;
-    for (const z of zs) {
-      const frame = plan.slices[z]!.frame;
-      data.set(img.hu.subarray(frame * sliceLen, (frame + 1) * sliceLen), z * sliceLen);
-    }
+    paddingCount += await decodeInstanceSlices(await read(source), source, zs.map((z) => plan.slices[z]!.frame), zs, ny, nx, data, options);
   }
   return finishVolume(plan, data, paddingCount);
+}
+
+/**
+ * Decodes one instance into the volume `data` (slices of rows × cols): its frame `frames[i]` becomes
+ * slice `zs[i]`; frames the plan does not use are decoded and dropped. Returns the instance's
+ * padding count. Throws DicomError (INCONSISTENT_SERIES when its size differs from the series').
+ */
+export async function decodeInstanceSlices(
+  bytes: Uint8Array,
+  source: string,
+  frames: readonly number[],
+  zs: readonly number[],
+  rows: number,
+  cols: number,
+  data: Float32Array,
+  options: Omit<DecodeOptions, 'source'> = {},
+): Promise<number> {
+  const { paddingCount } = await decodeDicomInto(
+    bytes,
+    data,
+    (pixel) => {
+      if (pixel.rows !== rows || pixel.cols !== cols) {
+        throw new DicomError('INCONSISTENT_SERIES', `${source} is ${pixel.cols}x${pixel.rows}, the series is ${cols}x${rows}`, { details: { source } });
+      }
+      const offsets = new Array<number>(pixel.frames).fill(-1);
+      frames.forEach((f, i) => (offsets[f] = zs[i]! * rows * cols));
+      return offsets;
+    },
+    { ...options, source },
+  );
+  return paddingCount;
 }
 
 /** z indices of the plan grouped by instance: slices of one multi-frame instance share a decode. */

@@ -2,10 +2,13 @@
  * Series assembly on the real chest CT, the real tilted head CT, and synthetic headers with
  * exactly one problem each.
  */
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assembleVolume, chooseSeries, planSeries, readDicomInfo, type InstanceInfo } from '../src/index';
 import { listFiles, loadStudyVolume, readBytes, scanFolder } from '../src/node/files';
+import { assembleVolumeParallel } from '../src/node/parallel-volume';
 import { CHEST_CT, CORPUS } from './corpus-paths';
 import { ctImage, part10 } from './dicom-writer';
 
@@ -130,6 +133,19 @@ describe('real series', () => {
     expect(two.volume.data.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(Buffer.compare(Buffer.from(two.volume.data.buffer), Buffer.from(one.volume.data.buffer))).toBe(0);
     expect(two.volume.sopInstanceUids).toEqual(one.volume.sopInstanceUids);
+  });
+
+  it('fails a parallel load with a typed error when one instance cannot be read, without hanging', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'embolus-parallel-'));
+    try {
+      for (const f of await readdir(CHEST_CT)) await copyFile(path.join(CHEST_CT, f), path.join(dir, f));
+      const plan = chooseSeries((await scanFolder(dir)).plans).chosen;
+      // Gone after planning: every thread (this one and two workers) may be the one that meets it.
+      await rm(plan.slices[17]!.info.source);
+      await expect(assembleVolumeParallel(plan, 3)).rejects.toMatchObject({ code: 'DECODE_FAILED' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports tilt, irregular spacing and gaps on the GE gantry-tilt head series', async () => {

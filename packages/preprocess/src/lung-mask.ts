@@ -11,6 +11,7 @@
  * a warning is recorded.
  */
 import type { Step } from './compose';
+import { boxToFull, coveredVoxels, meanPool, upsampleMask, type Shape3 } from './coarse-grid';
 import { boundingBox, components3d, fillHolesPerSlice, floodFill3d, inPlaneBorder } from './morphology';
 import type { Box, PipelineVolume } from './volume';
 
@@ -30,54 +31,14 @@ export interface LungMaskConfig {
 
 export const DEFAULT_LUNG_MASK: LungMaskConfig = { airThresholdHu: -400, minComponentFraction: 0.1, maxComponents: 3, minLitres: 0.5, maxLitres: 10, resolutionMm: 2 };
 
-/** Mean-pools a volume by an integer factor per axis (partial blocks at the far edges included). */
-function downsample(v: PipelineVolume, f: [number, number, number]): { data: Float32Array; shape: [number, number, number] } {
-  const [nz, ny, nx] = v.shape;
-  const shape: [number, number, number] = [Math.ceil(nz / f[0]), Math.ceil(ny / f[1]), Math.ceil(nx / f[2])];
-  const sum = new Float32Array(shape[0] * shape[1] * shape[2]);
-  const cnt = new Uint16Array(sum.length);
-  const xs = new Int32Array(nx);
-  for (let x = 0; x < nx; x++) xs[x] = Math.floor(x / f[2]);
-  const d = v.data;
-  for (let z = 0, i = 0; z < nz; z++) {
-    const oz = Math.floor(z / f[0]) * shape[1];
-    for (let y = 0; y < ny; y++) {
-      const oy = (oz + Math.floor(y / f[1])) * shape[2];
-      for (let x = 0; x < nx; x++, i++) {
-        const j = oy + xs[x]!;
-        sum[j] = sum[j]! + d[i]!;
-        cnt[j] = cnt[j]! + 1;
-      }
-    }
-  }
-  for (let j = 0; j < sum.length; j++) sum[j]! /= cnt[j]!;
-  return { data: sum, shape };
-}
-
-/** Nearest-neighbour upsampling of a coarse mask back to the full grid. */
-function upsample(m: Uint8Array, coarse: [number, number, number], full: [number, number, number], f: [number, number, number]): Uint8Array {
-  const [nz, ny, nx] = full;
-  const out = new Uint8Array(nz * ny * nx);
-  const xs = new Int32Array(nx);
-  for (let x = 0; x < nx; x++) xs[x] = Math.floor(x / f[2]);
-  for (let z = 0, i = 0; z < nz; z++) {
-    const oz = Math.floor(z / f[0]) * coarse[1];
-    for (let y = 0; y < ny; y++) {
-      const oy = (oz + Math.floor(y / f[1])) * coarse[2];
-      for (let x = 0; x < nx; x++, i++) out[i] = m[oy + xs[x]!]!;
-    }
-  }
-  return out;
-}
-
 /** Segments the lungs; sets `lungMask` and records the volume in litres and which box to crop. */
 export function lungMask(config: Partial<LungMaskConfig> = {}): Step {
   const c = { ...DEFAULT_LUNG_MASK, ...config };
   return {
     name: 'lungMask',
     apply(v: PipelineVolume) {
-      const f = v.spacing.map((s) => Math.max(1, Math.round(c.resolutionMm / s))) as [number, number, number];
-      const coarse = f.every((k) => k === 1) ? { data: v.data, shape: v.shape } : downsample(v, f);
+      const f = v.spacing.map((s) => Math.max(1, Math.round(c.resolutionMm / s))) as Shape3;
+      const coarse = f.every((k) => k === 1) ? { data: v.data, shape: v.shape } : meanPool(v.data, v.shape, f);
       const shape = coarse.shape;
       const n = coarse.data.length;
       const air = new Uint8Array(n);
@@ -95,22 +56,21 @@ export function lungMask(config: Partial<LungMaskConfig> = {}): Step {
       const coarseMask = new Uint8Array(n);
       for (let i = 0; i < n; i++) coarseMask[i] = keepLabel[labels[i]!]!;
       fillHolesPerSlice(coarseMask, shape);
-      const mask = coarse.data === v.data ? coarseMask : upsample(coarseMask, shape, v.shape, f);
-      let count = 0;
-      for (let i = 0; i < mask.length; i++) count += mask[i]!;
+      const mask = coarse.data === v.data ? coarseMask : upsampleMask(coarseMask, shape, v.shape, f);
+      // Size and box of the full-resolution mask, from the coarse one (each coarse voxel is a block).
+      const count = coveredVoxels(coarseMask, shape, v.shape, f);
       const litres = (count * v.spacing[0] * v.spacing[1] * v.spacing[2]) / 1e6;
       const plausible = litres >= c.minLitres && litres <= c.maxLitres;
       const warnings = [...v.warnings];
-      let box = plausible ? boundingBox(mask, v.shape) : undefined;
+      const coarseBox = plausible ? boundingBox(coarseMask, shape) : undefined;
+      let box = coarseBox && boxToFull(coarseBox, v.shape, f);
       let source: 'lungs' | 'body' = 'lungs';
       if (!box) {
         // Fallback: everything that is not outside air is body.
         const body = new Uint8Array(n);
         for (let i = 0; i < n; i++) body[i] = outside[i] ? 0 : 1;
         const b = boundingBox(body, shape);
-        box = b
-          ? { start: b.start.map((s, i) => s * f[i]!) as [number, number, number], end: b.end.map((e, i) => Math.min(v.shape[i]!, e * f[i]!)) as [number, number, number] }
-          : { start: [0, 0, 0], end: [...v.shape] };
+        box = b ? boxToFull(b, v.shape, f) : { start: [0, 0, 0], end: [...v.shape] };
         source = 'body';
         warnings.push(`LUNG_MASK_IMPLAUSIBLE: lung mask of ${litres.toFixed(2)} L is outside ${c.minLitres}–${c.maxLitres} L; cropped to the body instead`);
       }

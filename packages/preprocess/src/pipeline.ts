@@ -4,7 +4,7 @@
  */
 import type { Volume } from '@embolus/dicom';
 import { compose } from './compose';
-import { fillPadding, fromDicomVolume, orderBottomToTop } from './from-dicom';
+import { fillPadding, fromConsumedDicomVolume, fromDicomVolume, orderBottomToTop } from './from-dicom';
 import { cropToLungBox, lungMask, type LungMaskConfig } from './lung-mask';
 import { lungAreas, measureLungCut, measurePulmonaryArtery, type ArteryMeasurement, type LungCut } from './quality';
 import { resampleIsotropic } from './resample';
@@ -47,8 +47,20 @@ export function volumeSteps(o: Pick<PreprocessOptions, 'spacingMm' | 'marginMm' 
 
 /** Preprocesses an assembled series volume into model input. */
 export function preprocess(vol: Volume, options: Partial<PreprocessOptions> = {}): PreprocessResult {
+  return run(fromDicomVolume(vol), options);
+}
+
+/**
+ * `preprocess` for a caller that drops `vol` afterwards: may overwrite `vol.data` (padding becomes
+ * air in place). Same result. Package-internal (the Node folder loader uses it).
+ */
+export function preprocessConsuming(vol: Volume, options: Partial<PreprocessOptions> = {}): PreprocessResult {
+  return run(fromConsumedDicomVolume(vol), options);
+}
+
+function run(input: PipelineVolume, options: Partial<PreprocessOptions>): PreprocessResult {
   const o = { ...DEFAULT_PREPROCESS, ...options };
-  const cropped = volumeSteps(o)(fromDicomVolume(vol));
+  const cropped = volumeSteps(o)(input);
   const timings: Record<string, number> = Object.fromEntries(cropped.record.map((r) => [r.step, r.ms]));
   const tensors = o.windows.map((w) => {
     const t0 = performance.now();

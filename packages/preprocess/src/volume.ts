@@ -1,6 +1,7 @@
 /**
  * The volume that flows through the pipeline: HU voxels plus the geometry that places them in
- * patient space, plus a record of what each step did. Steps never mutate their input.
+ * patient space, plus a record of what each step did. Steps never mutate their input
+ * (one exception: fillPadding fills data handed over with `fromConsumedDicomVolume` in place).
  */
 import type { Vec3 } from '@embolus/dicom';
 

@@ -61,7 +61,9 @@ export async function decodeIjgJpeg(frame: Uint8Array, spec: FrameSpec & { bitsS
     throw e;
   }
   if (!out) throw new DicomError('DECODE_FAILED', 'JPEG decoder returned no pixels');
-  if (spec.bitsAllocated <= 8) return out.slice();
-  const copy = out.slice();
-  return new Uint16Array(copy.buffer, copy.byteOffset, copy.byteLength >> 1);
+  // dcmjs-codecs already copies the pixels out of WASM memory (a fresh array, offset 0): no second
+  // copy unless a view would be misaligned.
+  if (spec.bitsAllocated <= 8) return out;
+  const aligned = out.byteOffset % 2 === 0 ? out : out.slice();
+  return new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >> 1);
 }

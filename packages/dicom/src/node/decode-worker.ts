@@ -1,33 +1,16 @@
 /**
- * Worker side of parallel series decoding: decodes the instances it is given and writes their
- * HU straight into the shared volume buffer.
+ * Worker side of parallel series decoding: claims instances from the shared counter and writes
+ * their HU straight into the shared volume buffer.
  */
-import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeDicom } from '../decode';
 import { DicomError } from '../errors';
+import { decodeClaimed, type DecodeTask } from './decode-tasks';
 
-export interface DecodeTask {
-  source: string;
-  /** z index in the volume of each frame, and the frame it comes from. */
-  zs: number[];
-  frames: number[];
-}
+export type { DecodeTask };
 
-const { buffer, rows, cols, tasks } = workerData as { buffer: SharedArrayBuffer; rows: number; cols: number; tasks: DecodeTask[] };
-const volume = new Float32Array(buffer);
-const sliceLen = rows * cols;
-let paddingCount = 0;
+const { buffer, counter, rows, cols, tasks } = workerData as { buffer: SharedArrayBuffer; counter: SharedArrayBuffer; rows: number; cols: number; tasks: DecodeTask[] };
 try {
-  for (const t of tasks) {
-    const b = await readFile(t.source);
-    const img = await decodeDicom(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), { source: t.source });
-    if (img.pixel.rows !== rows || img.pixel.cols !== cols) {
-      throw new DicomError('INCONSISTENT_SERIES', `${t.source} is ${img.pixel.cols}x${img.pixel.rows}, the series is ${cols}x${rows}`, { details: { source: t.source } });
-    }
-    paddingCount += img.paddingCount;
-    t.zs.forEach((z, i) => volume.set(img.hu.subarray(t.frames[i]! * sliceLen, (t.frames[i]! + 1) * sliceLen), z * sliceLen));
-  }
+  const paddingCount = await decodeClaimed(tasks, new Int32Array(counter), rows, cols, new Float32Array(buffer));
   parentPort!.postMessage({ ok: true, paddingCount });
 } catch (e) {
   const err = e instanceof DicomError ? e : new DicomError('DECODE_FAILED', e instanceof Error ? e.message : String(e));

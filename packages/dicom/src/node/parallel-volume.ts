@@ -7,40 +7,58 @@ import { Worker } from 'node:worker_threads';
 import { DicomError, type DicomErrorCode } from '../errors';
 import type { SeriesPlan } from '../series';
 import { assembleVolume, finishVolume, slicesByInstance, type Volume } from '../volume';
-import type { DecodeTask } from './decode-worker';
+import { decodeClaimed, type DecodeTask } from './decode-tasks';
 import { readBytes } from './files';
 
-/** Default worker count: the machine's cores, at most 4 (decoding is memory bound beyond that). */
+// Defined (true) by the CLI bundle's build (apps/gpu-runner/bin/bundle.mjs), which bundles the
+// worker beside the main file; from sources, a small boot file registers tsx first.
+declare const __EMBOLUS_BUNDLE__: boolean | undefined;
+const WORKER_URL =
+  typeof __EMBOLUS_BUNDLE__ !== 'undefined' && __EMBOLUS_BUNDLE__ ? new URL('./decode-worker.mjs', import.meta.url) : new URL('./decode-worker-boot.mjs', import.meta.url);
+
+/** Default number of decoding threads: the machine's cores, at most 4 (decoding is memory bound beyond that). */
 export function defaultDecodeWorkers(): number {
   return Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
 }
 
 /**
- * Decodes a planned series (sources are file paths) with `workers` threads. Small series, or
- * `workers` ≤ 1, decode on the calling thread.
+ * Decodes a planned series (sources are file paths) on `workers` threads: the calling thread and
+ * `workers` − 1 worker threads, each taking the next instance as it finishes one. Small series,
+ * or `workers` ≤ 1, decode on the calling thread alone.
  */
 export async function assembleVolumeParallel(plan: SeriesPlan, workers = defaultDecodeWorkers()): Promise<Volume> {
   const groups = [...slicesByInstance(plan)];
   if (workers <= 1 || groups.length < 16) return assembleVolume(plan, readBytes);
   const sliceLen = plan.rows * plan.cols;
   const buffer = new SharedArrayBuffer(plan.slices.length * sliceLen * 4);
-  const tasks: DecodeTask[][] = Array.from({ length: workers }, () => []);
-  // Contiguous blocks keep each worker's reads sequential on disk.
-  const per = Math.ceil(groups.length / workers);
-  groups.forEach(([source, zs], i) => tasks[Math.floor(i / per)]!.push({ source, zs, frames: zs.map((z) => plan.slices[z]!.frame) }));
-  const results = await Promise.all(
-    tasks.filter((t) => t.length).map(
-      (t) =>
-        new Promise<{ ok: boolean; paddingCount?: number; code?: DicomErrorCode; message?: string; details?: Record<string, unknown> }>((resolve, reject) => {
-          const w = new Worker(new URL('./decode-worker-boot.mjs', import.meta.url), { workerData: { buffer, rows: plan.rows, cols: plan.cols, tasks: t } });
-          w.once('message', (m) => {
-            resolve(m);
-            void w.terminate();
-          });
-          w.once('error', (e) => reject(new DicomError('DECODE_FAILED', `decode worker failed: ${e.message}`, { cause: e })));
-        }),
-    ),
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const tasks: DecodeTask[] = groups.map(([source, zs]) => ({ source, zs, frames: zs.map((z) => plan.slices[z]!.frame) }));
+  type Result = { ok: boolean; paddingCount?: number; code?: DicomErrorCode; message?: string; details?: Record<string, unknown> };
+  const threads = Array.from(
+    { length: workers - 1 },
+    () =>
+      new Promise<Result>((resolve) => {
+        const w = new Worker(WORKER_URL, { workerData: { buffer, counter: counter.buffer, rows: plan.rows, cols: plan.cols, tasks } });
+        w.once('message', (m: Result) => {
+          resolve(m);
+          void w.terminate();
+        });
+        w.once('error', (e) => {
+          // A thread that died takes no more instances; the others must not wait for its share.
+          Atomics.store(counter, 0, tasks.length);
+          resolve({ ok: false, code: 'DECODE_FAILED', message: `decode worker failed: ${e.message}` });
+        });
+      }),
   );
+  // The calling thread decodes too: it would otherwise wait, and it needs no start-up.
+  const own = await decodeClaimed(tasks, counter, plan.rows, plan.cols, new Float32Array(buffer)).then(
+    (paddingCount): Result => ({ ok: true, paddingCount }),
+    (e: unknown): Result => {
+      const err = e instanceof DicomError ? e : new DicomError('DECODE_FAILED', e instanceof Error ? e.message : String(e));
+      return { ok: false, code: err.code, message: err.message, details: err.details };
+    },
+  );
+  const results = [own, ...(await Promise.all(threads))];
   const failed = results.find((r) => !r.ok);
   if (failed) throw new DicomError(failed.code ?? 'DECODE_FAILED', failed.message ?? 'decode failed', { details: failed.details ?? {} });
   return finishVolume(plan, new Float32Array(buffer), results.reduce((n, r) => n + (r.paddingCount ?? 0), 0));

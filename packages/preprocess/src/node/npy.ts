@@ -3,13 +3,13 @@
  * format is a 10-byte preamble plus a Python-literal header, and no maintained npm package
  * handles it without a tensor library.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { PreprocessError } from '../errors';
 
 export type NpyArray = Float32Array | Uint8Array;
 
-/** Encodes a float32 or uint8 array of `shape` as .npy bytes (little endian, C order). */
-export function encodeNpy(data: NpyArray, shape: readonly number[]): Uint8Array {
+/** The .npy preamble and header of a float32 or uint8 array of `shape` (little endian, C order). */
+function npyHeader(data: NpyArray, shape: readonly number[]): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new PreprocessError('INVALID_CONFIG', `npy: shape [${shape.join(', ')}] holds ${count} values, data has ${data.length}`);
   const descr = data instanceof Float32Array ? '<f4' : '|u1';
@@ -18,11 +18,21 @@ export function encodeNpy(data: NpyArray, shape: readonly number[]): Uint8Array 
   // Pad so the data starts on a 64-byte boundary, as NumPy writes it.
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
+  const out = new Uint8Array(10 + header.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
   new DataView(out.buffer).setUint16(8, header.length, true);
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
+  return out;
+}
+
+const bytesOf = (data: NpyArray) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+
+/** Encodes a float32 or uint8 array of `shape` as .npy bytes (little endian, C order). */
+export function encodeNpy(data: NpyArray, shape: readonly number[]): Uint8Array {
+  const header = npyHeader(data, shape);
+  const out = new Uint8Array(header.length + data.byteLength);
+  out.set(header, 0);
+  out.set(bytesOf(data), header.length);
   return out;
 }
 
@@ -40,8 +50,17 @@ export function decodeNpy(bytes: Uint8Array): { data: NpyArray; shape: number[] 
   throw new PreprocessError('CACHE_IO', `unsupported .npy dtype ${descr}`);
 }
 
+/** Writes a .npy file: the header, then the array's own bytes (no copy of a model-input-sized tensor). */
 export async function writeNpy(file: string, data: NpyArray, shape: readonly number[]): Promise<void> {
-  await writeFile(file, encodeNpy(data, shape));
+  const header = npyHeader(data, shape);
+  const fh = await open(file, 'w');
+  try {
+    // writeFile on a handle writes all of it, from the current position.
+    await fh.writeFile(header);
+    await fh.writeFile(bytesOf(data));
+  } finally {
+    await fh.close();
+  }
 }
 
 export async function readNpy(file: string): Promise<{ data: NpyArray; shape: number[] }> {

@@ -5,14 +5,15 @@
 import { loadStudyVolume } from '@embolus/dicom/node';
 import type { SeriesPlan } from '@embolus/dicom';
 import { buildMeta, type PreprocessMeta, type SeriesAcquisition } from '../meta';
-import { preprocess, type PreprocessOptions, type PreprocessResult } from '../pipeline';
+import { preprocessConsuming, type PreprocessOptions, type PreprocessResult } from '../pipeline';
 
 /** Loads the series to analyse from `dir`, preprocesses it and returns the result with its meta. */
 export async function preprocessFolder(dir: string, options: Partial<PreprocessOptions> = {}): Promise<{ result: PreprocessResult; meta: PreprocessMeta }> {
   const t0 = performance.now();
   const { choice, volume } = await loadStudyVolume(dir);
   const loadMs = Math.round(performance.now() - t0);
-  const result = preprocess(volume, options);
+  // The volume was decoded here for this call alone: the pipeline may fill its padding in place.
+  const result = preprocessConsuming(volume, options);
   const meta = buildMeta(result, seriesAcquisition(choice.chosen, choice.reason), { loadSeries: loadMs });
   return { result, meta };
 }
