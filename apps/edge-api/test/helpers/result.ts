@@ -8,7 +8,8 @@ export function analysisResult(opts: { pNegative?: number; central?: boolean; rv
   const pNeg = opts.pNegative ?? 0.2;
   const study = Object.fromEntries(STUDY_LABELS.map((l) => [l, 0.1])) as Record<StudyLabel, number>;
   const thresholds = { ...(Object.fromEntries(STUDY_LABELS.map((l) => [l, 0.5])) as Record<StudyLabel, number>), pe_present_on_image: DEFAULT_THRESHOLDS.pe_present_on_image } as Record<Label, number>;
-  Object.assign(study, { negative_exam_for_pe: pNeg, central_pe: opts.central ? 0.9 : 0.01, rv_lv_ratio_gte_1: opts.rvlv ? 0.8 : 0.02, rv_lv_ratio_lt_1: opts.rvlv ? 0.02 : 0.8 });
+  // Left-sided PE passes its threshold, so a PE-positive exam without central PE has its location.
+  Object.assign(study, { negative_exam_for_pe: pNeg, leftsided_pe: 0.7, central_pe: opts.central ? 0.9 : 0.01, rv_lv_ratio_gte_1: opts.rvlv ? 0.8 : 0.02, rv_lv_ratio_lt_1: opts.rvlv ? 0.02 : 0.8 });
   Object.assign(thresholds, { negative_exam_for_pe: 0.8, central_pe: 0.05, rv_lv_ratio_gte_1: 0.15, rv_lv_ratio_lt_1: 0.15 });
   const windowProbabilities = [0.3, 1 - pNeg];
   const d = decide({ study, windows: windowProbabilities, thresholds });
