@@ -2,3 +2,4 @@ export * from './labels';
 export * from './errors';
 export * from './consistency';
 export * from './result';
+export * from './confidentiality-profile';
