@@ -1,0 +1,108 @@
+/**
+ * The slice of dcmjs this package uses, typed: read a Part 10 file into its tag dictionary
+ * (`GGGGEEEE` → `{ vr, Value }`, sequences as arrays of nested dictionaries) and write it back.
+ * dcmjs runs unchanged in browsers, Web Workers and Node.
+ */
+import dcmjs from 'dcmjs';
+
+/** One element of a dcmjs dictionary. */
+export interface DcmElement {
+  vr: string;
+  Value?: unknown[];
+  /** The bytes as read, kept by dcmjs for lossless round trips of unchanged values. */
+  _rawValue?: unknown;
+}
+
+/** A dataset (or a sequence item): upper-case `GGGGEEEE` → element. */
+export type DcmDataset = Record<string, DcmElement>;
+
+/** A parsed file: its File Meta Information and its dataset. */
+export interface DcmFile {
+  meta: DcmDataset;
+  dict: DcmDataset;
+}
+
+interface DcmjsData {
+  DicomMessage: { readFile(buffer: ArrayBuffer, options?: Record<string, unknown>): DcmFile };
+  DicomDict: new (meta: DcmDataset) => DcmFile & { write(options?: Record<string, unknown>): ArrayBuffer };
+}
+
+const data = (dcmjs as { data: DcmjsData }).data;
+
+/** Tags this package reads. */
+export const TAG = {
+  TransferSyntaxUID: '00020010',
+  SOPClassUID: '00080016',
+  SOPInstanceUID: '00080018',
+  Modality: '00080060',
+  PatientName: '00100010',
+  PatientID: '00100020',
+  PatientIdentityRemoved: '00120062',
+  DeidentificationMethod: '00120063',
+  DeidentificationMethodCodeSequence: '00120064',
+  SliceThickness: '00180050',
+  StudyInstanceUID: '0020000D',
+  SeriesInstanceUID: '0020000E',
+  SeriesNumber: '00200011',
+  InstanceNumber: '00200013',
+  ImagePositionPatient: '00200032',
+  Rows: '00280010',
+  Columns: '00280011',
+  BurnedInAnnotation: '00280301',
+  PixelData: '7FE00010',
+} as const;
+
+/**
+ * Parses a Part 10 file. `headerOnly` stops at PixelData without reading it (the scan needs
+ * only the header). `noCopy` keeps PixelData a view of `buffer`: it is written back unchanged.
+ * @throws whatever dcmjs throws on a file that is not DICOM or is truncated
+ */
+export function readPart10(buffer: ArrayBuffer, headerOnly: boolean): DcmFile {
+  return data.DicomMessage.readFile(buffer, {
+    ignoreErrors: false,
+    untilTag: headerOnly ? TAG.PixelData : null,
+    includeUntilTagValue: false,
+    noCopy: true,
+    forceStoreRaw: false,
+  });
+}
+
+/** Writes a Part 10 file from File Meta Information and a dataset. */
+export function writePart10(file: DcmFile): ArrayBuffer {
+  const out = new data.DicomDict(file.meta);
+  out.dict = file.dict;
+  return out.write();
+}
+
+/** The first value of an element as trimmed text, if it has one. */
+export function textOf(ds: DcmDataset, tag: string): string | undefined {
+  const v = ds[tag]?.Value?.[0];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'object') {
+    // Person names read as { Alphabetic, Ideographic, Phonetic }.
+    const s = Object.values(v as Record<string, unknown>).filter((x) => typeof x === 'string').join('=');
+    return s.trim() || undefined;
+  }
+  const s = String(v).replace(/\0/g, '').trim();
+  return s || undefined;
+}
+
+/** The first value of an element as a finite number, if it has one. */
+export function numberOf(ds: DcmDataset, tag: string): number | undefined {
+  const v = Number(ds[tag]?.Value?.[0]);
+  return ds[tag]?.Value?.length && Number.isFinite(v) ? v : undefined;
+}
+
+/** True when an element holds a value: a non-empty sequence or any non-blank value. */
+export function hasValue(el: DcmElement | undefined): boolean {
+  if (!el?.Value || el.Value.length === 0) return false;
+  if (el.vr === 'SQ') return true;
+  return el.Value.some((v) => {
+    if (v === null || v === undefined) return false;
+    if (typeof v === 'string') return v.replace(/[\0 ]/g, '').length > 0;
+    if (v instanceof ArrayBuffer) return v.byteLength > 0;
+    if (ArrayBuffer.isView(v)) return v.byteLength > 0;
+    if (typeof v === 'object') return Object.values(v as Record<string, unknown>).some((x) => typeof x === 'string' && x.trim().length > 0);
+    return true;
+  });
+}
