@@ -1,3 +1,4 @@
+/// <reference path="./dcmjs.d.ts" />
 /**
  * The slice of dcmjs this package uses, typed: read a Part 10 file into its tag dictionary
  * (`GGGGEEEE` → `{ vr, Value }`, sequences as arrays of nested dictionaries) and write it back.

@@ -1,10 +1,10 @@
 /**
  * Where files are parsed: in Web Workers (the page never freezes), or in the calling thread
- * (Node tests, or a browser without workers). Both answer the same {@link DicomProcessor}.
+ * (`localProcessor`, for Node and tests). Both answer the same {@link DicomProcessor}.
  */
 import { DeidError, type DeidErrorCode } from './errors';
 import type { DeidentifiedInstance, InstanceHeader, RemovedAttribute } from './deidentify';
-import { deidentifyFile, scanFile, type FileLike, type FileOptions } from './read-file';
+import type { FileLike, FileOptions } from './read-file';
 
 /** What a scan of one file returns. */
 export interface ScanResult {
@@ -18,11 +18,6 @@ export interface DicomProcessor {
   deidentify(file: FileLike, options?: FileOptions): Promise<DeidentifiedInstance>;
   /** Stops the workers; further calls reject. */
   close(): void;
-}
-
-/** The processor that works in the calling thread. */
-export function localProcessor(): DicomProcessor {
-  return { scan: scanFile, deidentify: deidentifyFile, close: () => {} };
 }
 
 /** A message to the worker (see `worker.ts`). */

@@ -5,8 +5,9 @@
 import { DeidError } from './errors';
 import { deidentifyBuffer, scanBuffer, type DeidentifiedInstance, type DeidOptions, type InstanceHeader, type RemovedAttribute } from './deidentify';
 
-/** The largest instance read, by default the API's EMBOLUS_MAX_INSTANCE_BYTES (64 MiB). */
-export const DEFAULT_MAX_INSTANCE_BYTES = 64 * 1024 * 1024;
+import { DEFAULT_MAX_INSTANCE_BYTES } from './limits';
+
+export { DEFAULT_MAX_INSTANCE_BYTES };
 
 /** How much of a file a scan reads first; headers of CT slices are a few KB. */
 export const SCAN_PREFIX_BYTES = 256 * 1024;
