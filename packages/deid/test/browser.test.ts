@@ -53,8 +53,8 @@ describe('the harness page in chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${api.base}/?key=${encodeURIComponent(api.key)}&auto=1`);
     await page.setInputFiles('#files', [...paths, notes]);
-    await page.waitForFunction(() => ['done', 'failed'].includes((window as unknown as { harness: { phase: string } }).harness.phase), null, { timeout: 60_000 });
-    const state = await page.evaluate(() => (window as unknown as { harness: { phase: string; error?: string; report?: { studies: { state: string; stored: number; studyId: string }[] } } }).harness);
+    await page.waitForFunction(() => ['done', 'failed'].includes((globalThis as unknown as { harness: { phase: string } }).harness.phase), null, { timeout: 60_000 });
+    const state = await page.evaluate(() => (globalThis as unknown as { harness: { phase: string; error?: string; report?: { studies: { state: string; stored: number; studyId: string }[] } } }).harness);
     expect(errors).toEqual([]);
     expect(state.phase, state.error).toBe('done');
     expect(state.report!.studies).toEqual([expect.objectContaining({ state: 'submitted', stored: 8 })]);

@@ -3,6 +3,7 @@ import { inspectInstance } from '@embolus/edge-api';
 import { CONFIDENTIALITY_PROFILE } from '@embolus/shared';
 import { describe, expect, it } from 'vitest';
 import { DeidError, deidentifyBuffer, deidentifyFile, resolveRules, scanFile } from '../src/index';
+import { appendablePixels, readPart10, writePart10, writeWithDcmjs } from '../src/dicom-io';
 import { editFile, IDENTITY, phantomFiles } from './helpers/phantom-files';
 
 const ab = (u8: Uint8Array): ArrayBuffer => u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength) as ArrayBuffer;
@@ -114,5 +115,20 @@ describe('deidentifyBuffer', () => {
     const full = await deidentifyFile(file);
     expect(scan.removed).toEqual(full.removed);
     expect(scan.header).toEqual(full.header);
+  });
+});
+
+describe('writePart10', () => {
+  it('writes the same bytes as dcmjs’s own writer, PixelData appended once', () => {
+    const { bytes } = phantomFiles({ slices: 8, matrix: 128, seed: 12 });
+    for (const b of bytes.slice(0, 3)) {
+      const a = readPart10(ab(b), false);
+      const c = readPart10(ab(b), false);
+      expect(appendablePixels(a)).not.toBeNull();
+      const fast = new Uint8Array(writePart10(a));
+      const reference = new Uint8Array(writeWithDcmjs(c));
+      expect(fast.byteLength).toBe(reference.byteLength);
+      expect(Buffer.compare(fast, reference)).toBe(0);
+    }
   });
 });

@@ -36,8 +36,10 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** Starts the API; `statics` maps URL paths to files served as-is. */
-export async function startApi(options: { env?: Record<string, string>; statics?: Record<string, string>; record?: boolean } = {}): Promise<TestApi> {
+/** Starts the API; `statics` maps URL paths to files served as-is; `routes` answers other paths first (null: not handled). */
+export async function startApi(
+  options: { env?: Record<string, string>; statics?: Record<string, string>; record?: boolean; routes?: (req: Request) => Promise<Response | null> } = {},
+): Promise<TestApi> {
   const dir = mkdtempSync(path.join(tmpdir(), 'embolus-deid-'));
   const sqlite = openSqlite(path.join(dir, 'embolus.sqlite'));
   const store = createStore(sqlite.driver, systemClock);
@@ -64,6 +66,10 @@ export async function startApi(options: { env?: Record<string, string>; statics?
       const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream';
       return new Response(readFileSync(file), { headers: { 'content-type': type } });
     }
+    const routed = await options.routes?.(req);
+    if (routed) return routed;
+    // Nothing to record or inject: the request goes to the API as it came (no extra copy).
+    if (options.record === false && faults.every((f) => f.times === 0) && !unauthorized.on) return app.fetch(req);
     const body = new Uint8Array(await req.arrayBuffer());
     if (options.record !== false) seen.push({ method: req.method, path: url.pathname, body, headers: Object.fromEntries(req.headers.entries()) });
     const fault = faults.find((f) => f.times > 0 && f.match(req.method, url.pathname));
