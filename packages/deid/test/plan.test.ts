@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localProcessor, scanFiles } from '../src/index';
+import { localProcessor, scanFiles, type DicomProcessor } from '../src/index';
 import { editFile, phantomFiles } from './helpers/phantom-files';
 
 const asFile = (b: Uint8Array, name: string) => new File([b], name);
@@ -48,4 +48,31 @@ describe('scanFiles and the plan', () => {
     expect(new Set(plan.refused.map((r) => r.code))).toEqual(new Set(['MIXED_PATIENTS']));
     expect(plan.refused[0]!.message).not.toContain('SOMEONE-ELSE');
   });
+
+  it('scans 10,000 files with a bounded number in flight, each refusal with its own reason', async () => {
+    const { bytes } = phantomFiles({ seed: 24, slices: 8 });
+    const local = localProcessor();
+    let inFlight = 0;
+    let most = 0;
+    const counting: DicomProcessor = {
+      ...local,
+      async scan(file, options) {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await local.scan(file, options);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const junk = Array.from({ length: 9992 }, (_, i) => asFile(new Uint8Array(200 + (i % 7)), `junk-${i}.bin`));
+    const files = [...junk.slice(0, 5000), ...bytes.map((b, i) => asFile(b, `ct-${i}.dcm`)), ...junk.slice(5000)];
+    const plan = await scanFiles(files, counting, { parallel: 8 });
+    expect(most).toBeLessThanOrEqual(8);
+    expect(plan.files).toBe(10_000);
+    expect(plan.studies[0]!.instances).toBe(8);
+    expect(plan.refused).toHaveLength(9992);
+    expect(plan.refused[0]).toMatchObject({ name: 'junk-0.bin', code: 'NOT_DICOM' });
+    expect(plan.refused[0]!.message).toContain('junk-0.bin');
+  }, 60_000);
 });
