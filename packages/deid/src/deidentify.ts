@@ -7,6 +7,7 @@
  */
 import { DeidError } from './errors';
 import { hasValue, numberOf, readPart10, TAG, textOf, writePart10, type DcmDataset, type DcmElement, type DcmFile } from './dicom-io';
+import { checkStructure } from './structure';
 import { formatTag, META_REMOVED, methodCodes, resolveRules, type ProfileOptions, type Rule } from './profile';
 
 /** CT Image, Enhanced CT Image and Legacy Converted Enhanced CT Image Storage (as the API). */
@@ -140,6 +141,7 @@ export function checkHeader(file: DcmFile, source: string): InstanceHeader {
 }
 
 function parse(buffer: ArrayBuffer, headerOnly: boolean, source: string): DcmFile {
+  checkStructure(buffer, source);
   try {
     return readPart10(buffer, headerOnly);
   } catch {

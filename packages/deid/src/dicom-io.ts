@@ -28,7 +28,10 @@ interface DcmjsData {
   DicomDict: new (meta: DcmDataset) => DcmFile & { write(options?: Record<string, unknown>): ArrayBuffer };
 }
 
-const data = (dcmjs as { data: DcmjsData }).data;
+const lib = dcmjs as { data: DcmjsData; log?: { setLevel?(level: string): void } };
+const data = lib.data;
+// dcmjs warns on every odd VR it meets (e.g. in malformed private blocks); refusals say enough.
+lib.log?.setLevel?.('error');
 
 /** Tags this package reads. */
 export const TAG = {
@@ -69,6 +72,7 @@ export function readPart10(buffer: ArrayBuffer, headerOnly: boolean): DcmFile {
 }
 
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+const DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1.99';
 
 /** PixelData's bytes when it is one native (not encapsulated) value. */
 function nativePixels(el: DcmElement | undefined): Uint8Array | null {
@@ -93,6 +97,11 @@ export function appendablePixels(file: DcmFile): Uint8Array | null {
  * without its buffer growth copying half a megabyte per slice several times.
  */
 export function writePart10(file: DcmFile): ArrayBuffer {
+  // dcmjs inflates a Deflated Explicit VR Little Endian dataset on reading and writes it back
+  // uncompressed: say so in the meta, or the file claims a compression it does not have.
+  if (textOf(file.meta, TAG.TransferSyntaxUID) === DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN) {
+    file.meta[TAG.TransferSyntaxUID] = { vr: 'UI', Value: [EXPLICIT_VR_LITTLE_ENDIAN] };
+  }
   const pixels = appendablePixels(file);
   if (!pixels) return writeWithDcmjs(file);
   const el = file.dict[TAG.PixelData]!;

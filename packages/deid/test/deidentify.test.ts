@@ -75,15 +75,19 @@ describe('deidentifyBuffer', () => {
     expect(latin1(kept.bytes)).toContain('054Y');
   });
 
-  it('walks deep sequences without recursion', () => {
-    const deep = editFile(original, (d) => {
-      let item: Record<string, unknown> = { '00100010': { vr: 'PN', Value: [{ Alphabetic: 'DEEPEST^NAMEQ' }] } };
-      for (let i = 0; i < 200; i++) item = { '00082218': { vr: 'SQ', Value: [item] } };
-      d['00082218'] = { vr: 'SQ', Value: [item] } as never;
-    });
-    const out = deidentifyBuffer(ab(deep));
+  it('cleans sequences nested 30 deep, and refuses deeper nesting fast', () => {
+    const nested = (depth: number) =>
+      editFile(original, (d) => {
+        let item: Record<string, unknown> = { '00100010': { vr: 'PN', Value: [{ Alphabetic: 'DEEPEST^NAMEQ' }] } };
+        for (let i = 1; i < depth; i++) item = { '00082218': { vr: 'SQ', Value: [item] } };
+        d['00082218'] = { vr: 'SQ', Value: [item] } as never;
+      });
+    const deep = nested(30);
     expect(latin1(deep)).toContain('DEEPEST^NAMEQ');
-    expect(latin1(out.bytes)).not.toContain('DEEPEST^NAMEQ');
+    expect(latin1(deidentifyBuffer(ab(deep)).bytes)).not.toContain('DEEPEST^NAMEQ');
+    const t = performance.now();
+    expect(() => deidentifyBuffer(ab(nested(200)))).toThrowError(expect.objectContaining({ code: 'NOT_DICOM', message: expect.stringContaining('nested deeper than 32') }));
+    expect(performance.now() - t).toBeLessThan(5000);
   });
 
   it('refuses burned-in annotation, non-CT and non-DICOM with typed codes', async () => {
