@@ -6,6 +6,7 @@ import type { UploadPlan } from './plan';
 import type { DicomProcessor } from './processor';
 import type { FileLike } from './read-file';
 import { scanFiles } from './scan';
+import { expandArchives } from './zip';
 import { uploadPlan, type UploadEvent, type UploadOptions, type UploadReport } from './upload';
 
 /** Options of {@link UploadController}: the upload's, without the per-call signal and listener. */
@@ -46,17 +47,22 @@ export class UploadController {
   }
 
   /**
-   * Reads every file's header (in the processor's workers) and groups them.
+   * Expands zip archives, reads every file's header (in the processor's workers) and groups
+   * them. Refusals index the expanded list; an archive's own refusals come last.
    * @throws DeidError CANCELLED when cancelled
    */
   async scan(files: readonly FileLike[]): Promise<UploadPlan> {
     const signal = this.begin();
     try {
-      return await scanFiles(files, this.options.processor, {
+      const limit = this.options.maxInstanceBytes ? { maxInstanceBytes: this.options.maxInstanceBytes } : {};
+      const expanded = await expandArchives(files, limit);
+      const plan = await scanFiles(expanded.files, this.options.processor, {
         signal,
-        ...(this.options.maxInstanceBytes ? { maxInstanceBytes: this.options.maxInstanceBytes } : {}),
+        ...limit,
         onProgress: (scanned, total) => this.emit({ type: 'scan', scanned, total }),
       });
+      const extra = expanded.refused.map((r, i) => ({ ...r, index: plan.files + i }));
+      return { ...plan, refused: [...plan.refused, ...extra], files: plan.files + extra.length };
     } finally {
       this.abort = null;
     }
