@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createStore, studies } from '@embolus/db';
 import { openSqlite } from '@embolus/db/node';
-import { ctSlice, uid } from '../apps/edge-api/test/helpers/dicom';
+import { ctSlice, uid } from '@embolus/testkit';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.resolve(here, '../apps/edge-api/bin/embolus-api.mjs');

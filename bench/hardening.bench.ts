@@ -23,8 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { createStore } from '@embolus/db';
 import { openSqlite } from '@embolus/db/node';
-import { deflatedDicomBomb, zipBomb } from '../apps/edge-api/test/helpers/bombs';
-import { buildZip } from '../apps/edge-api/test/helpers/zip';
+import { deflatedDicomBomb, zipBomb } from '@embolus/testkit/bombs';
+import { buildZip } from '@embolus/testkit';
 import { crc32 } from '../apps/edge-api/src/upload/zip';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarize } from '../src/summary';
 import { dispatchWebhooks } from '../src/webhooks/dispatch';
-import { ctStudy } from './helpers/dicom';
+import { ctStudy } from '@embolus/testkit';
 import { harness } from './helpers/harness';
 import { analysisResult } from './helpers/result';
 

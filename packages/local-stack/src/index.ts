@@ -1,7 +1,8 @@
 /**
  * The pieces of an end-to-end run on one machine: the API on Node (in this process, over a
  * temporary data folder), runner processes (`embolus runner`, so they can be killed), phantom
- * studies uploaded over HTTP, and `embolus analyze` for reference results.
+ * studies uploaded over HTTP, and `embolus analyze` for reference results. Used by the
+ * quickstart script, the end-to-end benchmarks and the e2e tests (never by product code).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -11,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import type { Role } from '@embolus/db';
 import { startServer, type RunningServer } from '@embolus/edge-api/node';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The repository root. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The `embolus` CLI (runner, analyze, phantom). */
 export const CLI = path.join(ROOT, 'apps/gpu-runner/bin/embolus.mjs');
 /** The demo model; its files may change between runs, so tests only compare runs of the same files. */
 export const DEMO_MODEL = path.join(ROOT, 'models/demo');
@@ -31,6 +34,7 @@ export interface Api {
   close(): Promise<void>;
 }
 
+/** Starts the API on Node over `dataDir` (no dispatcher, quiet logs, no rate limit) on `port` (0: any free one). */
 export async function startApi(dataDir: string, env: Record<string, string> = {}, port = 0): Promise<Api> {
   const server = await startServer({
     dataDir,
