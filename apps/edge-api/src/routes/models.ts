@@ -9,11 +9,9 @@ import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { compareVersions } from '../model-compare';
 import { isoOf } from '../schemas';
-import { audit, errors, router } from './common';
+import { audit, errors, json, router } from './common';
 
 export const models = router();
-
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 const ModelSchema = z
   .object({

@@ -15,12 +15,11 @@ import { readBody } from '../middleware/body';
 import { AnalysisResult, IdParam, isoOf, JobSchema, SopParams } from '../schemas';
 import { summarize } from '../summary';
 import { ArtifactName } from './artifacts';
-import { audit, errors, jobView, router, sendBlob } from './common';
+import { audit, errors, jobView, json, router, sendBlob } from './common';
 
 export const runner = router();
 runner.use('/v1/runner/*', requireRole(...ROLES_FOR.runner), platformRunnerScope());
 
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 const LeaseHeader = z.object({ 'embolus-lease-token': z.string().min(1).max(128).openapi({ param: { name: 'embolus-lease-token', in: 'header', description: 'The lease token from the claim (Embolus-Lease-Token)' } }) });
 
 /** A job whose lease the caller holds right now, or 404 / 409 LEASE_LOST. */

@@ -8,11 +8,9 @@ import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { ApiError } from '../errors';
 import { Decision, IdParam, Instant, isoOf, JobSchema, LabelValues, Priority, PRIORITY_VALUE, StudyDetail, StudyStatus, WorklistItem } from '../schemas';
 import { nonDiagnosticReason } from '../summary';
-import { audit, errors, jobView, router, studyOr404 } from './common';
+import { audit, errors, jobView, json, router, studyOr404 } from './common';
 
 export const studies = router();
-
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 function worklistItem(s: Study, flags: ResultFlags | undefined, stage: string | undefined) {
   return {
