@@ -5,3 +5,4 @@ export * from './decision';
 export * from './result';
 export * from './result-decisions';
 export * from './quality';
+export * from './backoff';
