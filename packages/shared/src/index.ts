@@ -6,3 +6,4 @@ export * from './result';
 export * from './result-decisions';
 export * from './quality';
 export * from './backoff';
+export * from './model-files';

@@ -3,13 +3,14 @@
  * files (uploaded by the training job that registered them), giving a lease back without
  * spending an attempt, and the queue depth for the runner's health page.
  */
+import { MODEL_FILES } from '@embolus/shared';
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { platformRunnerScope } from '../middleware/platform-runner';
 import { IdParam, isoOf, JobSchema } from '../schemas';
 import { audit, errors, jobView, json, router, sendBlob } from './common';
-import { MODEL_FILES, unwrap } from './runner';
+import { unwrap } from './runner';
 
 export const runnerDeploy = router();
 runnerDeploy.use('/v1/runner/*', requireRole(...ROLES_FOR.runner), platformRunnerScope());

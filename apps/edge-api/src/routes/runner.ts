@@ -4,7 +4,7 @@
  * lease token in the `Embolus-Lease-Token` header.
  */
 import { sha256Hex, type Job, type LeaseOutcome } from '@embolus/db';
-import { AnalysisResultSchema } from '@embolus/shared';
+import { AnalysisResultSchema, MODEL_FILES } from '@embolus/shared';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../deps';
@@ -38,9 +38,6 @@ export function unwrap<T>(out: LeaseOutcome<T>): T {
   if (out.kind === 'lease_lost') throw new ApiError('LEASE_LOST', 'the lease on this job is not held (expired, reclaimed or finished)', { details: { status: out.job.status } });
   return out.value;
 }
-
-/** The files of a model directory, uploaded by training jobs as artifacts and served to runners. */
-export const MODEL_FILES = ['manifest.json', 'phase1.onnx', 'phase2.onnx'] as const;
 
 const Claimed = z.object({ job: JobSchema, leaseToken: z.string(), leaseExpiresAt: z.string() }).openapi('ClaimedJob');
 
