@@ -7,3 +7,4 @@ export * from './result-decisions';
 export * from './quality';
 export * from './backoff';
 export * from './model-files';
+export * from './vec3';
