@@ -4,7 +4,7 @@
  * state, never among the negatives.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { summarize } from '../src/summary';
+import { summarize } from '@embolus/shared';
 import { dispatchWebhooks } from '../src/webhooks/dispatch';
 import { ctStudy } from '@embolus/testkit';
 import { harness } from './helpers/harness';

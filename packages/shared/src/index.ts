@@ -8,3 +8,4 @@ export * from './quality';
 export * from './backoff';
 export * from './model-files';
 export * from './vec3';
+export * from './summary';

@@ -4,10 +4,10 @@
  * two versions on the same studies with the paired DeLong test.
  */
 import type { Model } from '@embolus/db';
+import { compareVersions } from '@embolus/metrics';
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
-import { compareVersions } from '../model-compare';
 import { isoOf } from '../schemas';
 import { audit, errors, json, router } from './common';
 

@@ -4,7 +4,7 @@
  * lease token in the `Embolus-Lease-Token` header.
  */
 import { sha256Hex, type Job, type LeaseOutcome } from '@embolus/db';
-import { AnalysisResultSchema, MODEL_FILES } from '@embolus/shared';
+import { AnalysisResultSchema, MODEL_FILES, summarize } from '@embolus/shared';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../deps';
@@ -13,7 +13,6 @@ import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { actingIn, platformRunnerScope } from '../middleware/platform-runner';
 import { readBody } from '../middleware/body';
 import { AnalysisResult, IdParam, isoOf, JobSchema, SopParams } from '../schemas';
-import { summarize } from '../summary';
 import { ArtifactName } from './artifacts';
 import { audit, errors, jobView, json, router, sendBlob } from './common';
 
