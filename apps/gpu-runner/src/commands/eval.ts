@@ -26,7 +26,7 @@ import {
   type EvalDataset,
 } from '@embolus/metrics';
 import { ALL_LABELS, DEFAULT_THRESHOLDS, DISPLAY_NAMES, type Label } from '@embolus/shared';
-import { UsageError } from '../cli';
+import { UsageError } from '../usage-error';
 
 const USAGE =
   'usage: embolus eval --predictions <csv> --labels <csv> [--thresholds-from <val-predictions-csv> --val-labels <csv>] [--json] [--plots <dir>]';

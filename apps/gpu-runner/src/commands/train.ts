@@ -12,7 +12,7 @@ import { loadModel } from '@embolus/inference';
 import { writeDataset } from '@embolus/phantom';
 import { buildCache, defaultCacheWorkers } from '@embolus/preprocess/node';
 import { ALL_LABELS, DISPLAY_NAMES, MODEL_FILES } from '@embolus/shared';
-import { UsageError } from '../cli';
+import { UsageError } from '../usage-error';
 import { evaluateOnPhantoms, type DemoEvaluation } from '../demo-evaluation';
 import { progressBar } from '../progress';
 import { runTrainerModule } from '../trainer-process';
