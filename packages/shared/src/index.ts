@@ -9,3 +9,4 @@ export * from './backoff';
 export * from './model-files';
 export * from './vec3';
 export * from './summary';
+export * from './log';
