@@ -180,3 +180,34 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 1
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** The `embolus-api` CLI. */
+export const API_CLI = path.join(ROOT, 'apps/edge-api/bin/embolus-api.mjs');
+
+/**
+ * Starts `embolus-api serve` over `dataDir` as a process on a free loopback port (benchmarks
+ * measure it from outside); resolves once it prints where it listens, rejects if it exits first.
+ */
+export async function spawnApi(dataDir: string, o: { args?: string[]; env?: Record<string, string>; echoStderr?: boolean } = {}): Promise<{ child: ChildProcess; base: string; port: number }> {
+  const child = spawn(process.execPath, [API_CLI, 'serve', '--port', '0', '--data', dataDir, ...(o.args ?? [])], {
+    env: { ...process.env, EMBOLUS_RATE_LIMIT_PER_MINUTE: '0', EMBOLUS_LOG_LEVEL: 'warn', ...o.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      if (o.echoStderr) process.stderr.write(d);
+      err += d.toString();
+      const m = /listening on http:\/\/[^:\s]+:(\d+)/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', () => reject(new Error(`server exited: ${err}`)));
+  });
+  return { child, base: `http://127.0.0.1:${port}`, port };
+}
+
+/** The `p`-th percentile (nearest rank) of `xs`. */
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] as number;
+}
