@@ -8,18 +8,13 @@ import type { LabelScore } from '@embolus/metrics';
 import type { DatasetSummary } from '@embolus/phantom';
 import { readRsnaLayout } from '@embolus/preprocess/node';
 import type { Label } from '@embolus/shared';
-import { scoreCohort } from './runner/cohort';
+import { scoreCohort, type CohortMetrics } from './runner/cohort';
 
 /** One label's AUROC on the held-out phantoms. */
 export type LabelAuroc = LabelScore;
 
-/** The demo model's held-out evaluation (models/demo/EVALUATION.md). */
-export interface DemoEvaluation {
-  studies: number;
-  windows: number;
-  aurocs: Record<Label, LabelAuroc>;
-  msPerStudy: number;
-}
+/** The demo model's held-out evaluation (models/demo/EVALUATION.md): the cohort metrics, by label as `aurocs`. */
+export type DemoEvaluation = Omit<CohortMetrics, 'labels'> & { aurocs: Record<Label, LabelAuroc> };
 
 /** Runs `model` on every study of a phantom data set written by writeDataset. */
 export async function evaluateOnPhantoms(model: LoadedModel, dataset: DatasetSummary, onProgress?: (done: number, total: number) => void): Promise<DemoEvaluation> {
