@@ -10,7 +10,6 @@
  *
  * Run: npx tsx bench/api.bench.ts
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -18,10 +17,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createStore, studies } from '@embolus/db';
 import { openSqlite } from '@embolus/db/node';
-import { ctSlice, uid } from '../apps/edge-api/test/helpers/dicom';
+import { percentile, spawnApi } from '@embolus/local-stack';
+import { ctSlice, uid } from '@embolus/testkit';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = path.resolve(here, '../apps/edge-api/bin/embolus-api.mjs');
 const RUNS = 3;
 const SLICES = 256;
 const UPLOAD_CLIENTS = 8;
@@ -30,10 +29,6 @@ const READ_CLIENTS = 100;
 const READS_PER_CLIENT = 20;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
-}
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Creates the tenant's keys and 10,000 analysed studies straight in SQLite, before the server starts. */
@@ -71,23 +66,6 @@ async function seed(dataDir: string): Promise<{ clinician: string }> {
   return { clinician: key };
 }
 
-async function startServer(dataDir: string, workers: number): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir, '--workers', String(workers)], {
-    env: { ...process.env, EMBOLUS_RATE_LIMIT_PER_MINUTE: '0', EMBOLUS_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      if (process.env['EMBOLUS_BENCH_VERBOSE']) process.stderr.write(d);
-      err += d.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', () => reject(new Error(err)));
-  });
-  return { child, base: `http://127.0.0.1:${port}` };
-}
 
 /**
  * A lean keep-alive HTTP client: undici's fetch costs several times more CPU per request, and
@@ -159,7 +137,7 @@ async function worklistRun(base: string, key: string): Promise<{ latencies: numb
 
 /** Medians over RUNS of both benchmarks against a server with `workers` processes. */
 async function measure(dataDir: string, clinician: string, workers: number, makeStudy: () => { sop: string; bytes: Uint8Array }[]) {
-  const { child, base } = await startServer(dataDir, workers);
+  const { child, base } = await spawnApi(dataDir, { args: ['--workers', String(workers)], env: { EMBOLUS_LOG_LEVEL: 'info' }, echoStderr: Boolean(process.env['EMBOLUS_BENCH_VERBOSE']) });
   try {
     console.log(`server: ${workers} process(es) on ${base}`);
     // Warm-up: JIT, connections, SQLite pages.

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'fflate';
 import { decodeDicom } from '@embolus/dicom';
-import { ctImage, part10, type Encoding } from '../packages/dicom/test/dicom-writer';
+import { ctImage, part10, type Encoding } from '@embolus/testkit';
 
 const require = createRequire(import.meta.url);
 const SLICES = 300;

@@ -19,8 +19,8 @@ import path from 'node:path';
 import { startDicomListener } from '@embolus/edge-api/dimse';
 import { writeDataset } from '@embolus/phantom';
 import type { AnalysisResult } from '@embolus/shared';
-import { dcmtk, freePort } from '../test/helpers/dcmtk';
-import { dicomFiles, ROOT, startApi, startRunner, stopRunner, tempDir, waitFor } from '../test/helpers/stack';
+import { dcmtk, freePort } from '@embolus/testkit/dcmtk';
+import { dicomFiles, ROOT, startApi, startRunner, stopRunner, tempDir, waitFor } from '@embolus/local-stack';
 
 const RUNS = Number(process.env.EMBOLUS_BENCH_RUNS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

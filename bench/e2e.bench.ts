@@ -15,7 +15,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import type { AnalysisResult } from '@embolus/shared';
-import { ROOT, startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api } from '../test/helpers/stack';
+import { ROOT, startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api } from '@embolus/local-stack';
 
 const RUNS = Number(process.env.EMBOLUS_BENCH_RUNS ?? 3);
 const THROUGHPUT_STUDIES = Number(process.env.EMBOLUS_BENCH_STUDIES ?? 20);

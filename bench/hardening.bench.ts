@@ -14,7 +14,7 @@
  * Run: npx tsx bench/hardening.bench.ts   (npm run bench:hardening)
  * Sizes: HARDENING_ENTRIES (17), HARDENING_ENTRY_MIB (60), HARDENING_BOMBS (4), HARDENING_RUNS (3).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -23,12 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { createStore } from '@embolus/db';
 import { openSqlite } from '@embolus/db/node';
-import { deflatedDicomBomb, zipBomb } from '../apps/edge-api/test/helpers/bombs';
-import { buildZip } from '../apps/edge-api/test/helpers/zip';
-import { crc32 } from '../apps/edge-api/src/upload/zip';
+import { deflatedDicomBomb, zipBomb } from '@embolus/testkit/bombs';
+import { percentile, spawnApi } from '@embolus/local-stack';
+import { buildZip, crc32 } from '@embolus/testkit';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = path.resolve(here, '../apps/edge-api/bin/embolus-api.mjs');
 const MiB = 1024 * 1024;
 const envInt = (name: string, def: number) => {
   const v = Number(process.env[name]);
@@ -41,10 +40,6 @@ const RUNS = envInt('HARDENING_RUNS', 3);
 const PROBE_EVERY_MS = 20;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] as number;
-}
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -58,22 +53,6 @@ async function seed(dataDir: string): Promise<string> {
   return key;
 }
 
-async function startServer(dataDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir], {
-    env: { ...process.env, EMBOLUS_RATE_LIMIT_PER_MINUTE: '0', EMBOLUS_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', () => reject(new Error(err)));
-  });
-  return { child, base: `http://127.0.0.1:${port}` };
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 function send(base: string, method: string, p: string, headers: Record<string, string>, body?: Uint8Array): Promise<{ status: number; body: Buffer }> {
@@ -187,7 +166,7 @@ try {
   };
   console.log(`${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other work on the machine skews these numbers)`);
   console.log(`legal zip: ${ENTRIES} × ${ENTRY_MIB} MiB of zeros (${round(zip.length / 1e6, 2)} MB compressed); bombs: ${BOMBS} at once, ~1 MB each, ~1 GB inflated`);
-  server = await startServer(dataDir, env);
+  server = await spawnApi(dataDir, { env });
   const pid = server.child.pid as number;
   // Warm-up: JIT, connections, SQLite pages.
   await bombRun(pid, server.base, key, 'zip');

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { AnalysisResultSchema, type AnalysisResult } from '@embolus/shared';
 import { formatReport } from '../apps/gpu-runner/src/commands/analyze';
-import { ROOT, startApi, startRunner, stopRunner, uploadStudy, waitFor } from '../test/helpers/stack';
+import { ROOT, startApi, startRunner, stopRunner, uploadStudy, waitFor } from '@embolus/local-stack';
 
 const work = path.join(ROOT, 'data', 'quickstart');
 const say = (s: string) => process.stderr.write(`${s}\n`);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { AnalysisResultSchema, type AnalysisResult } from '@embolus/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_MODEL, dicomFiles, embolus, startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api, type RunnerProcess } from './helpers/stack';
+import { DEMO_MODEL, dicomFiles, embolus, startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api, type RunnerProcess } from '@embolus/local-stack';
 
 const tmp = tempDir('e2e-analysis');
 let api: Api;

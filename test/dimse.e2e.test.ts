@@ -10,8 +10,8 @@ import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { startDicomListener, type DicomListener } from '@embolus/edge-api/dimse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cuttingRelay, dcmtk, freePort, modifiedCopy, storeResponses } from './helpers/dcmtk';
-import { dicomFiles, startApi, startRunner, stopRunner, tempDir, waitFor, type Api, type RunnerProcess } from './helpers/stack';
+import { cuttingRelay, dcmtk, freePort, modifiedCopy, storeResponses } from '@embolus/testkit/dcmtk';
+import { dicomFiles, startApi, startRunner, stopRunner, tempDir, waitFor, type Api, type RunnerProcess } from '@embolus/local-stack';
 
 const tmp = tempDir('e2e-dimse');
 let api: Api;

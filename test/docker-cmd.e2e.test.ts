@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, startApi, tempDir } from './helpers/stack';
+import { ROOT, startApi, tempDir } from '@embolus/local-stack';
 
 const tmp = tempDir('e2e-docker');
 afterAll(() => tmp.cleanup());

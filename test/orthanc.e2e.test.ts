@@ -10,7 +10,7 @@ import { writeDataset } from '@embolus/phantom';
 import { startDicomListener, type DicomListener } from '@embolus/edge-api/dimse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrthanc, type Orthanc } from './helpers/orthanc';
-import { dicomFiles, startApi, startRunner, stopRunner, tempDir, waitFor, type Api, type RunnerProcess } from './helpers/stack';
+import { dicomFiles, startApi, startRunner, stopRunner, tempDir, waitFor, type Api, type RunnerProcess } from '@embolus/local-stack';
 
 const tmp = tempDir('e2e-orthanc');
 let api: Api;

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { generateStudy } from '@embolus/phantom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, tempDir, type Api } from './helpers/stack';
+import { startApi, tempDir, type Api } from '@embolus/local-stack';
 
 const tmp = tempDir('e2e-phantom-upload');
 let api: Api;

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api, type RunnerProcess } from './helpers/stack';
+import { startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api, type RunnerProcess } from '@embolus/local-stack';
 
 const tmp = tempDir('e2e-platform');
 let api: Api;

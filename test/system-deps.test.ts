@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, tempDir } from './helpers/stack';
+import { ROOT, tempDir } from '@embolus/local-stack';
 
 const SCRIPT = path.join(ROOT, 'scripts/ensure-system-deps.sh');
 const ALL = ['python3-torch', 'python3-torchvision', 'python3-onnx', 'python3-numpy', 'python3-pytest', 'python3-pydicom'];

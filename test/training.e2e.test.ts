@@ -9,7 +9,7 @@ import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { ALL_LABELS, AnalysisResultSchema } from '@embolus/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api, type RunnerProcess } from './helpers/stack';
+import { startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api, type RunnerProcess } from '@embolus/local-stack';
 
 const tmp = tempDir('e2e-training');
 let api: Api;

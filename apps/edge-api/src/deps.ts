@@ -6,7 +6,7 @@ import type { BlobStore, Clock, Principal, Store } from '@embolus/db';
 import type { Context } from 'hono';
 import type { Config } from './env';
 import type { Logger } from './log';
-import type { RateLimiter } from './middleware/rate-limit';
+import type { RateLimiter } from './rate-limiter';
 import type { HostResolver } from './webhooks/target';
 import type { WorklistCache } from './worklist-cache';
 

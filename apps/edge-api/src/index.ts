@@ -11,4 +11,4 @@ export { MemoryRateLimiter, StoreRateLimiter, type RateLimiter } from './middlew
 export { CONFIDENTIALITY_PROFILE, formatTag, type ProfileAttribute } from './upload/confidentiality-profile';
 export { inspectInstance, identifyingValues, compilePseudonym, CT_SOP_CLASSES } from './upload/inspect';
 export { dispatchWebhooks, sign, verifySignature, SIGNATURE_HEADER } from './webhooks/dispatch';
-export { summarize } from './summary';
+export { summarize } from '@embolus/shared';

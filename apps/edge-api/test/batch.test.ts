@@ -4,9 +4,8 @@
  */
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ctSlice, ctStudy, multipart, uid } from './helpers/dicom';
+import { ctSlice, ctStudy, multipart, uid, buildZip } from '@embolus/testkit';
 import { errorOf, harness, type Harness } from './helpers/harness';
-import { buildZip } from './helpers/zip';
 
 const h = harness();
 afterAll(() => h.close());

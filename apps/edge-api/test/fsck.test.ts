@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { openNodeRuntime } from '../src/node/deps';
 import { startServer } from '../src/node/serve';
-import { ctStudy } from './helpers/dicom';
+import { ctStudy } from '@embolus/testkit';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(root, 'bin/embolus-api.mjs');

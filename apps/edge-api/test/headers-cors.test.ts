@@ -4,7 +4,7 @@
  * origins, preflights answered without a key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipart, ctStudy } from './helpers/dicom';
+import { multipart, ctStudy } from '@embolus/testkit';
 import { harness, type Harness } from './helpers/harness';
 
 let h: Harness;

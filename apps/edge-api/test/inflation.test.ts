@@ -11,9 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { INFLATE_MAX_SLICE_BYTES, INFLATE_STEP_OUTPUT_BYTES, inflateRawBounded, inflateRawChunks, InflateLimitError } from '@embolus/dicom';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ctImage, part10 } from '../../../packages/dicom/test/dicom-writer';
-import { uid } from './helpers/dicom';
-import { bombInflatedSize, deflateBomb, deflatedDicomBomb, zipBomb } from './helpers/bombs';
+import { ctImage, part10, uid } from '@embolus/testkit';
+import { bombInflatedSize, deflateBomb, deflatedDicomBomb, zipBomb } from '@embolus/testkit/bombs';
 import { errorOf, harness, type Harness } from './helpers/harness';
 import { extractEntry, readZipDirectory, YIELD_EVERY_BYTES, yieldToEventLoop } from '../src/upload/zip';
 

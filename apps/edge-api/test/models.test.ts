@@ -5,7 +5,7 @@
  */
 import { STUDY_LABELS } from '@embolus/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctStudy } from './helpers/dicom';
+import { ctStudy } from '@embolus/testkit';
 import { errorOf, harness } from './helpers/harness';
 import { analysisResult } from './helpers/result';
 

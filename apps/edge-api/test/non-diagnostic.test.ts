@@ -4,9 +4,9 @@
  * state, never among the negatives.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { summarize } from '../src/summary';
+import { summarize } from '@embolus/shared';
 import { dispatchWebhooks } from '../src/webhooks/dispatch';
-import { ctStudy } from './helpers/dicom';
+import { ctStudy } from '@embolus/testkit';
 import { harness } from './helpers/harness';
 import { analysisResult } from './helpers/result';
 

@@ -7,7 +7,7 @@
 import { MAX_SEQUENCE_DEPTH } from '@embolus/dicom';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ctSlice, multipart, nestedSequence, uid, type El } from './helpers/dicom';
+import { ctSlice, multipart, nestedSequence, uid, type El } from '@embolus/testkit';
 import { errorOf, harness } from './helpers/harness';
 
 const h = harness();

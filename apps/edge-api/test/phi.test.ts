@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONFIDENTIALITY_PROFILE, formatTag } from '../src/upload/confidentiality-profile';
 import { compilePseudonym } from '../src/upload/inspect';
-import { ctSlice, uid, type El } from './helpers/dicom';
+import { ctSlice, uid, type El } from '@embolus/testkit';
 import { errorOf, harness } from './helpers/harness';
 
 const h = harness();

@@ -15,7 +15,7 @@ import { openNodeRuntime } from '../src/node/deps';
 import { pinnedFetch } from '../src/node/pinned-fetch';
 import { dispatchWebhooks } from '../src/webhooks/dispatch';
 import { EMPTY_ALLOW_LIST, parseTargetAllowList, type TargetAllowList } from '../src/webhooks/target';
-import { ctStudy } from './helpers/dicom';
+import { ctStudy } from '@embolus/testkit';
 import { analysisResult } from './helpers/result';
 
 const hits: { url: string; headers: http.IncomingHttpHeaders; body: string }[] = [];

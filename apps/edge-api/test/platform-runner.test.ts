@@ -9,7 +9,7 @@ import { createStore, PLATFORM_TENANT } from '@embolus/db';
 import { openSqlite } from '@embolus/db/node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/node/cli';
-import { ctStudy } from './helpers/dicom';
+import { ctStudy } from '@embolus/testkit';
 import { errorOf, harness } from './helpers/harness';
 import { analysisResult } from './helpers/result';
 

@@ -3,7 +3,7 @@
  * models, and the audit record every read writes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctSlice, ctStudy, uid } from './helpers/dicom';
+import { ctSlice, ctStudy, uid } from '@embolus/testkit';
 import { errorOf, harness } from './helpers/harness';
 import { analysisResult } from './helpers/result';
 

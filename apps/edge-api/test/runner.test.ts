@@ -3,7 +3,7 @@
  * retries with backoff, result validation, artifacts, training and evaluation jobs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctStudy } from './helpers/dicom';
+import { ctStudy } from '@embolus/testkit';
 import { errorOf, harness } from './helpers/harness';
 import { analysisResult } from './helpers/result';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/env';
 import { dispatchWebhooks } from '../src/webhooks/dispatch';
 import { checkTarget, isPublicAddress } from '../src/webhooks/target';
-import { ctStudy } from './helpers/dicom';
+import { ctStudy } from '@embolus/testkit';
 import { errorOf, harness, type Harness } from './helpers/harness';
 import { analysisResult } from './helpers/result';
 

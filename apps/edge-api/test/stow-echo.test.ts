@@ -4,7 +4,7 @@
  * values a client sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctStudy, multipart } from './helpers/dicom';
+import { ctStudy, multipart } from '@embolus/testkit';
 import { errorOf, harness, type Harness } from './helpers/harness';
 
 type Stow = Record<string, { vr: string; Value: unknown[] }>;

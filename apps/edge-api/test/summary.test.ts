@@ -2,8 +2,7 @@
  * What the worklist, webhooks and quality metrics read from a result.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_THRESHOLDS, STUDY_LABELS, decide, type AnalysisResult, type StudyLabel } from '@embolus/shared';
-import { summarize } from '../src/summary';
+import { DEFAULT_THRESHOLDS, STUDY_LABELS, decide, summarize, type AnalysisResult, type StudyLabel } from '@embolus/shared';
 import { analysisResult } from './helpers/result';
 
 describe('summarize', () => {

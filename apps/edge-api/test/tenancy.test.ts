@@ -4,7 +4,7 @@
  */
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctSlice, ctStudy, multipart, uid } from './helpers/dicom';
+import { ctSlice, ctStudy, multipart, uid } from '@embolus/testkit';
 import { harness } from './helpers/harness';
 import { analysisResult } from './helpers/result';
 

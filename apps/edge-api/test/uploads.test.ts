@@ -3,8 +3,7 @@
  * bodies. Every uploaded byte is either stored or refused with a reason.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ctImage, part10 } from '../../../packages/dicom/test/dicom-writer';
-import { ctSlice, ctStudy, uid } from './helpers/dicom';
+import { ctImage, part10, ctSlice, ctStudy, uid } from '@embolus/testkit';
 import { errorOf, harness, type Harness } from './helpers/harness';
 
 const h = harness();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
 import { openNodeRuntime } from '../src/node/deps';
 import { dispatchWebhooks, sign, verifySignature } from '../src/webhooks/dispatch';
-import { ctStudy } from './helpers/dicom';
+import { ctStudy } from '@embolus/testkit';
 import { harness, type Harness } from './helpers/harness';
 import { analysisResult } from './helpers/result';
 

@@ -3,7 +3,7 @@
  * central-PE and RV/LV ≥ 1 flags, the urgent filter and the prefix search, with server paging.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctStudy } from './helpers/dicom';
+import { ctStudy } from '@embolus/testkit';
 import { harness } from './helpers/harness';
 import { analysisResult } from './helpers/result';
 

@@ -6,6 +6,7 @@
  * `error CODE: message` on stderr (never a stack trace).
  */
 import { isEmbolusError } from '@embolus/shared';
+import { UsageError } from './usage-error';
 
 export type CommandModule = { run: (argv: string[]) => Promise<number> };
 
@@ -44,8 +45,7 @@ export function formatError(e: unknown): string {
   return `error INTERNAL: ${msg}`;
 }
 
-/** Thrown by commands for bad arguments; exit code 1. */
-export class UsageError extends Error {}
+export { UsageError };
 
 /**
  * Runs the CLI and returns the exit code. `load` finds a command's module (the prebuilt bundle

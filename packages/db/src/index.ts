@@ -22,7 +22,7 @@ export {
   type AddInstanceOutcome,
   type SubmitOutcome,
 } from './repos/studies';
-export { JobRepo, backoffDelay, type Backoff, type JobFailure, type LeaseOutcome } from './repos/jobs';
+export { JobRepo, type Backoff, type JobFailure, type LeaseOutcome } from './repos/jobs';
 export { ResultRepo, NON_DIAGNOSTIC_SORT, type ResultRow, type Artifact, type Model, type StudySummary, type ModelRegistration, type Completion, type ShadowCompletion } from './repos/results';
 export { ModelRepo, type Deployment, type StudyPrediction, type ModelChange } from './repos/models';
 export { LabelRepo, type GroundTruth, type CohortRow, type DriftRow } from './repos/labels';

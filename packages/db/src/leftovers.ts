@@ -10,9 +10,10 @@
  *   upload, but after an OS crash (WAL with synchronous=NORMAL can lose the last commits) it may
  *   be the only copy of an acknowledged one, so it is kept for the operator.
  */
-import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { walkFiles } from './walk-files';
 
 /** One file under the blob folder. */
 export interface BlobFile {
@@ -41,26 +42,11 @@ export interface LeftoverReport {
 /** Every file under `root` (missing root: none). Symlinks and other non-files are skipped. */
 export async function listBlobFiles(root: string): Promise<BlobFile[]> {
   const out: BlobFile[] = [];
-  const walk = async (dir: string, rel: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    for (const ent of entries) {
-      const r = rel ? `${rel}/${ent.name}` : ent.name;
-      const full = path.join(dir, ent.name);
-      if (ent.isDirectory()) await walk(full, r);
-      else if (ent.isFile()) {
-        const s = await lstat(full).catch(() => null);
-        // Gone between readdir and lstat: another process renamed or removed it; not ours.
-        if (s) out.push({ rel: r, tmp: ent.name.endsWith('.tmp'), mtimeMs: s.mtimeMs, size: s.size });
-      }
-    }
-  };
-  await walk(root, '');
+  for await (const f of walkFiles(root)) {
+    const s = await lstat(f.full).catch(() => null);
+    // Gone between readdir and lstat: another process renamed or removed it; not ours.
+    if (s) out.push({ rel: f.rel, tmp: f.name.endsWith('.tmp'), mtimeMs: s.mtimeMs, size: s.size });
+  }
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { assertBlobKey, assertBlobPrefix, type BlobHead, type BlobStore, type BlobStream } from './blob';
 import type { AnyDb, BatchStatement, SqlDriver } from './driver';
 import { DbError } from './errors';
+import { walkFiles } from './walk-files';
 import { schema } from './schema';
 
 export { fsck, formatFsckReport, type BadRow, type FsckReport } from './fsck';
@@ -148,23 +149,14 @@ export class FolderBlobStore implements BlobStore {
   async list(prefix: string): Promise<string[]> {
     assertBlobPrefix(prefix);
     const out: string[] = [];
-    const walk = async (dir: string, rel: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw new DbError('BLOB_STORE_FAILED', 'blob list failed', { cause: e, details: { op: 'list', prefix } });
-      }
-      for (const ent of entries) {
-        const key = rel ? `${rel}/${ent.name}` : ent.name;
-        if (ent.isDirectory()) await walk(path.join(dir, ent.name), key);
-        else if (ent.isFile() && !ent.name.endsWith('.tmp') && key.startsWith(prefix)) out.push(key);
-      }
+    const fail = (e: unknown): never => {
+      throw new DbError('BLOB_STORE_FAILED', 'blob list failed', { cause: e, details: { op: 'list', prefix } });
     };
     // Start at the deepest folder the prefix names instead of walking the whole store.
     const base = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
-    await walk(base ? path.join(this.root, base) : this.root, base);
+    for await (const f of walkFiles(base ? path.join(this.root, base) : this.root, base, fail)) {
+      if (!f.name.endsWith('.tmp') && f.rel.startsWith(prefix)) out.push(f.rel);
+    }
     return out.sort();
   }
 }

@@ -1,15 +1,7 @@
 /** Small vector helpers for patient-space geometry (mm, LPS). */
-import type { Vec3 } from './instance-info';
+import { cross, dot, norm, unit, type Vec3 } from '@embolus/shared';
 
-export const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-export const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-export const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-export const norm = (a: Vec3): number => Math.hypot(a[0], a[1], a[2]);
-export const scale = (a: Vec3, s: number): Vec3 => [a[0] * s, a[1] * s, a[2] * s];
-export function unit(a: Vec3): Vec3 {
-  const n = norm(a);
-  return n === 0 ? [0, 0, 0] : scale(a, 1 / n);
-}
+export { cross, dot, norm, scale, sub, unit } from '@embolus/shared';
 
 /** Row direction, column direction and slice normal (row × column) of an orientation. */
 export function axesOf(iop: readonly number[]): { row: Vec3; col: Vec3; normal: Vec3 } {

@@ -7,7 +7,9 @@ import { DicomError } from './errors';
 import type { ParsedDicom } from './parse';
 import { T, decimal, decimals, firstItem, items, requireUs, str, strs, tagName, us } from './tags';
 
-export type Vec3 = [number, number, number];
+import type { Vec3 } from '@embolus/shared';
+
+export type { Vec3 };
 
 /** Image Pixel module attributes. */
 export interface PixelModule {

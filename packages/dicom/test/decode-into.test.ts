@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DicomError, decodeDicom, decodeDicomInto, type PixelModule } from '../src/index';
 import { corpusFiles, readShared } from './corpus-paths';
-import { ctImage, part10, type El } from './dicom-writer';
+import { ctImage, part10, type El } from '@embolus/testkit';
 
 const px = (...v: number[]) => Uint16Array.from(v);
 const SENTINEL = 12345.5;

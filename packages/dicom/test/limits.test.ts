@@ -5,7 +5,7 @@
 import { constants, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DicomError, MAX_SEQUENCE_DEPTH, parseDicomBytes, sequenceDepth } from '../src/index';
-import { ctImage, part10, type El } from './dicom-writer';
+import { ctImage, part10, type El } from '@embolus/testkit';
 
 const pixels = new Uint16Array(4 * 4).fill(1000);
 const nest = (depth: number): El => {

@@ -4,7 +4,7 @@
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { DicomError, decodeDicom, decodeRleFrame, parseDicomBytes, readDicomInfo } from '../src/index';
-import { concat, ctImage, part10, rawDataset } from './dicom-writer';
+import { concat, ctImage, part10, rawDataset } from '@embolus/testkit';
 
 const px = (...v: number[]) => Uint16Array.from(v);
 

@@ -10,7 +10,7 @@ import { assembleVolume, chooseSeries, planSeries, readDicomInfo, type InstanceI
 import { listFiles, loadStudyVolume, readBytes, scanFolder } from '../src/node/files';
 import { assembleVolumeParallel } from '../src/node/parallel-volume';
 import { CHEST_CT, CORPUS } from './corpus-paths';
-import { ctImage, part10 } from './dicom-writer';
+import { ctImage, part10 } from '@embolus/testkit';
 
 /** Header facts of a synthetic slice at `z` (mm). */
 function slice(z: number, o: { series?: string; instance?: number; rows?: number; orientation?: number[]; x?: number; y?: number } = {}): InstanceInfo {

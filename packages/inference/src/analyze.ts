@@ -3,7 +3,8 @@
  * manifest's thresholds through `decide`, which obeys the RSNA rules) and consistency repair of
  * the probabilities, as the typed result that the CLI prints, the runner uploads and the API serves.
  */
-import { preprocessFolder } from '@embolus/preprocess/node';
+import { loadStudyVolume } from '@embolus/dicom/node';
+import { preprocessLoaded, type LoadedStudy } from '@embolus/preprocess/node';
 import { PAPER_CHANNELS, sliceProbabilities, type PreprocessMeta, type PreprocessResult } from '@embolus/preprocess';
 import { AnalysisResultSchema, DEFAULT_THRESHOLDS, IMAGE_LABEL, STUDY_LABELS, check, decide, repair, type AnalysisResult, type StudyLabel } from '@embolus/shared';
 import { studyQuality } from './quality';
@@ -85,10 +86,31 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
   return { result: AnalysisResultSchema.parse(result), ...(cam ? { cam } : {}), preprocess: meta };
 }
 
+/** Options of {@link analyzeLoaded}. */
+export interface AnalyzeLoadedOptions extends AnalyzeOptions {
+  /** The volume is this call's alone (preprocessing may fill its padding in place). */
+  consume?: boolean;
+  /** Called between preprocessing and inference (the runner checks its lease and reports progress). */
+  beforeInference?: () => void;
+}
+
+/**
+ * Preprocesses a loaded study for `model` (its input size, window length, the paper's channels)
+ * and runs it: the one load → preprocess → meta → model sequence, shared by `analyzeFolder` and
+ * the runner (which loads once for the active and shadow models).
+ */
+export async function analyzeLoaded(model: LoadedModel, study: LoadedStudy, options: AnalyzeLoadedOptions = {}): Promise<Analysis> {
+  const { consume, beforeInference, ...analyze } = options;
+  const t0 = performance.now();
+  const { result, meta } = preprocessLoaded(study, { windows: [{ size: model.manifest.inputSize, windowSlices: model.manifest.windowSlices, channels: PAPER_CHANNELS }] }, consume);
+  const timings: Record<string, number> = { ...meta.timingsMs, preprocessTotal: study.loadMs + Math.round(performance.now() - t0) };
+  beforeInference?.();
+  return analyzePreprocessed(model, result, meta, analyze, timings);
+}
+
 /** Finds the series in `dir`, preprocesses it and runs the model. */
 export async function analyzeFolder(model: LoadedModel, dir: string, options: AnalyzeOptions = {}): Promise<Analysis> {
   const t0 = performance.now();
-  const { result, meta } = await preprocessFolder(dir, { windows: [{ size: model.manifest.inputSize, windowSlices: model.manifest.windowSlices, channels: PAPER_CHANNELS }] });
-  const timings: Record<string, number> = { ...meta.timingsMs, preprocessTotal: Math.round(performance.now() - t0) };
-  return analyzePreprocessed(model, result, meta, options, timings);
+  const { choice, volume } = await loadStudyVolume(dir);
+  return analyzeLoaded(model, { choice, volume, loadMs: Math.round(performance.now() - t0) }, { ...options, consume: true });
 }

@@ -67,3 +67,5 @@ export { driftReport, type DriftSample, type DescriptorValues, type FeatureDrift
 export { parseEvalCsv, type EvalCsv, type EvalCsvKind, type EvalRow } from './eval-csv';
 export { joinEvalCsvs, type EvalDataset, type LabelColumn } from './eval-dataset';
 export { rocChartSvg, thresholdChartSvg, escapeXml, type RocChartInput, type ThresholdChartInput } from './svg-charts';
+export { scoreLabel, type LabelScore, type ScoreLabelOptions } from './label-score';
+export { compareVersions, type LabelComparison, type StudyPrediction } from './model-compare';

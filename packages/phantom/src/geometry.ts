@@ -3,22 +3,14 @@
  * +x towards the patient's left, +y posterior, +z superior (head), in millimetres.
  */
 
-/** A point or direction in patient space (mm). */
-export type Vec3 = [number, number, number];
+import { add, cross, dot, norm, scale, sub, unit as unitOrZero, type Vec3 } from '@embolus/shared';
 
-export const add = (a: Vec3, b: Vec3): Vec3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-export const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-export const scale = (a: Vec3, k: number): Vec3 => [a[0] * k, a[1] * k, a[2] * k];
-export const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-export const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-export const norm = (a: Vec3): number => Math.hypot(a[0], a[1], a[2]);
-export const lerp = (a: Vec3, b: Vec3, t: number): Vec3 => add(a, scale(sub(b, a), t));
+export { add, cross, dot, lerp, norm, scale, sub, type Vec3 } from '@embolus/shared';
 
-/** `a` scaled to unit length. */
+/** `a` scaled to unit length; a zero-length direction here is a generator bug, so it throws. */
 export function unit(a: Vec3): Vec3 {
-  const n = norm(a);
-  if (n === 0) throw new RangeError('zero-length vector');
-  return scale(a, 1 / n);
+  if (norm(a) === 0) throw new RangeError('zero-length vector');
+  return unitOrZero(a);
 }
 
 /** A unit vector perpendicular to the unit vector `e`. */

@@ -2,12 +2,11 @@
  * Entry into the pipeline from an assembled DICOM series, and the first two steps: order the
  * volume bottom to top, and turn padding into air.
  */
-import type { Vec3, Volume } from '@embolus/dicom';
+import type { Volume } from '@embolus/dicom';
+import { dot, sub, type Vec3 } from '@embolus/shared';
 import type { Step } from './compose';
 import type { PipelineVolume } from './volume';
 
-const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 
 function offsets(origins: Vec3[], origin: Vec3, x: Vec3, y: Vec3): [number, number][] {
   return origins.map((o) => [dot(sub(o, origin), x), dot(sub(o, origin), y)]);

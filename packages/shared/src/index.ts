@@ -6,3 +6,8 @@ export * from './result';
 export * from './result-decisions';
 export * from './quality';
 export * from './confidentiality-profile';
+export * from './backoff';
+export * from './model-files';
+export * from './vec3';
+export * from './summary';
+export * from './log';

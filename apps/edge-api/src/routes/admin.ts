@@ -7,9 +7,7 @@ import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR, type KeyCache } from '../middleware/auth';
 import { IdParam, isoOf } from '../schemas';
 import { compilePseudonym } from '../upload/inspect';
-import { audit, errors, router } from './common';
-
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
+import { audit, errors, json, router } from './common';
 
 const KeySchema = z
   .object({ id: z.string(), role: z.enum(ROLES), prefix: z.string(), label: z.string().nullable(), createdAt: z.string(), revokedAt: z.string().nullable() })

@@ -21,6 +21,9 @@ export function router(): OpenAPIHono<AppEnv> {
   });
 }
 
+/** An OpenAPI `content` block: a JSON body described by `schema`. */
+export const json = <T>(schema: T) => ({ 'application/json': { schema } });
+
 /** Documented error responses, by status. */
 export function errors(...statuses: number[]): Record<number, { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }> {
   const text: Record<number, string> = {

@@ -6,13 +6,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { IdParam, JobSchema, Page } from '../schemas';
-import { audit, errors, jobView, router } from './common';
+import { audit, errors, jobView, json, router } from './common';
 
 export const jobs = router();
 jobs.use('/v1/jobs', requireRole(...ROLES_FOR.jobs));
 jobs.use('/v1/jobs/*', requireRole(...ROLES_FOR.jobs));
-
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 jobs.openapi(
   createRoute({

@@ -9,12 +9,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { Instant, isoOf } from '../schemas';
-import { audit, errors, router } from './common';
+import { audit, errors, json, router } from './common';
 
 export const metrics = router();
 metrics.use('/v1/metrics/*', requireRole(...ROLES_FOR.metrics));
 
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 const DAY = 86_400_000;
 
 metrics.openapi(

@@ -4,16 +4,14 @@
  * two versions on the same studies with the paired DeLong test.
  */
 import type { Model } from '@embolus/db';
+import { compareVersions } from '@embolus/metrics';
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
-import { compareVersions } from '../model-compare';
 import { isoOf } from '../schemas';
-import { audit, errors, router } from './common';
+import { audit, errors, json, router } from './common';
 
 export const models = router();
-
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 const ModelSchema = z
   .object({

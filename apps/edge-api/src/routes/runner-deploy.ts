@@ -3,18 +3,18 @@
  * files (uploaded by the training job that registered them), giving a lease back without
  * spending an attempt, and the queue depth for the runner's health page.
  */
+import { MODEL_FILES } from '@embolus/shared';
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { platformRunnerScope } from '../middleware/platform-runner';
 import { IdParam, isoOf, JobSchema } from '../schemas';
-import { audit, errors, jobView, router, sendBlob } from './common';
-import { MODEL_FILES, unwrap } from './runner';
+import { audit, errors, jobView, json, router, sendBlob } from './common';
+import { unwrap } from './runner';
 
 export const runnerDeploy = router();
 runnerDeploy.use('/v1/runner/*', requireRole(...ROLES_FOR.runner), platformRunnerScope());
 
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 const LeaseHeader = z.object({ 'embolus-lease-token': z.string().min(1).max(128).openapi({ param: { name: 'embolus-lease-token', in: 'header' } }) });
 
 // Needed by platform runners (with the lease header), ignored for a tenant's own runners.

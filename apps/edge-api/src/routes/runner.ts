@@ -4,7 +4,6 @@
  * lease token in the `Embolus-Lease-Token` header.
  */
 import { sha256Hex, type Job, type LeaseOutcome } from '@embolus/db';
-import { AnalysisResultSchema } from '@embolus/shared';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../deps';
@@ -12,15 +11,14 @@ import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { actingIn, platformRunnerScope } from '../middleware/platform-runner';
 import { readBody } from '../middleware/body';
+import { buildCompletion } from '../results/completion';
 import { AnalysisResult, IdParam, isoOf, JobSchema, SopParams } from '../schemas';
-import { summarize } from '../summary';
 import { ArtifactName } from './artifacts';
-import { audit, errors, jobView, router, sendBlob } from './common';
+import { audit, errors, jobView, json, router, sendBlob } from './common';
 
 export const runner = router();
 runner.use('/v1/runner/*', requireRole(...ROLES_FOR.runner), platformRunnerScope());
 
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 const LeaseHeader = z.object({ 'embolus-lease-token': z.string().min(1).max(128).openapi({ param: { name: 'embolus-lease-token', in: 'header', description: 'The lease token from the claim (Embolus-Lease-Token)' } }) });
 
 /** A job whose lease the caller holds right now, or 404 / 409 LEASE_LOST. */
@@ -39,9 +37,6 @@ export function unwrap<T>(out: LeaseOutcome<T>): T {
   if (out.kind === 'lease_lost') throw new ApiError('LEASE_LOST', 'the lease on this job is not held (expired, reclaimed or finished)', { details: { status: out.job.status } });
   return out.value;
 }
-
-/** The files of a model directory, uploaded by training jobs as artifacts and served to runners. */
-export const MODEL_FILES = ['manifest.json', 'phase1.onnx', 'phase2.onnx'] as const;
 
 const Claimed = z.object({ job: JobSchema, leaseToken: z.string(), leaseExpiresAt: z.string() }).openapi('ClaimedJob');
 
@@ -105,11 +100,6 @@ runner.openapi(
   },
 );
 
-const TrainingResult = z.object({
-  model: z.object({ version: z.string().min(1).max(64), sha256: z.string().regex(/^[0-9a-f]{64}$/), trainedOn: z.string().max(200), card: z.record(z.string(), z.unknown()).optional() }).optional(),
-  metrics: z.record(z.string(), z.unknown()).optional(),
-});
-
 runner.openapi(
   createRoute({
     method: 'post',
@@ -135,58 +125,7 @@ runner.openapi(
     const job = await deps.store.jobs.get(p.tenantId, id);
     if (!job) throw new ApiError('NOT_FOUND', 'no such job');
     const { result: raw, shadow } = c.req.valid('json');
-    const body = JSON.stringify(raw ?? null);
-    if (body.length > deps.config.maxResultBytes) throw new ApiError('PAYLOAD_TOO_LARGE', `the result is larger than ${deps.config.maxResultBytes} bytes`);
-    let completion;
-    if (job.kind === 'analysis') {
-      const parsed = AnalysisResultSchema.safeParse(raw);
-      if (!parsed.success) {
-        throw new ApiError('INVALID_RESULT', 'the result does not match AnalysisResultSchema', {
-          details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
-        });
-      }
-      const r = parsed.data;
-      const study = job.studyId ? await deps.store.studies.get(p.tenantId, job.studyId) : null;
-      if (r.studyInstanceUid && study?.studyInstanceUid && r.studyInstanceUid !== study.studyInstanceUid) {
-        throw new ApiError('INVALID_RESULT', 'the result’s studyInstanceUid is not the study’s');
-      }
-      const names = new Set((await deps.store.results.artifacts(p.tenantId, id)).map((a) => a.name));
-      const missing = Object.values(r.artifacts ?? {}).filter((n) => !names.has(n));
-      if (missing.length) throw new ApiError('INVALID_RESULT', 'the result names artifacts that were not uploaded', { details: { missing } });
-      const summary = summarize(r);
-      const stored = JSON.stringify(r);
-      if (shadow?.some((x) => x.model.version === r.model.version)) throw new ApiError('INVALID_RESULT', 'a shadow result comes from the decision’s own model version');
-      completion = {
-        shadow: (shadow ?? []).map((x) => {
-          const s = summarize(x);
-          const model = { version: x.model.version, sha256: x.model.sha256, trainedOn: x.model.trainedOn };
-          return { modelVersion: x.model.version, model, probabilities: s.probabilities, peProbability: s.peProbability, body: JSON.stringify(x) };
-        }),
-        body: stored,
-        modelVersion: r.model.version,
-        summary,
-        model: { version: r.model.version, sha256: r.model.sha256, trainedOn: r.model.trainedOn },
-        events: [
-          {
-            event: 'study.result',
-            payload: (resultId: string) =>
-              // A non-diagnostic result leads with its reason, and withholds the PE probability.
-              `{"event":"study.result","studyId":${JSON.stringify(job.studyId)},"resultId":${JSON.stringify(resultId)},` +
-              (summary.reason ? `"nonDiagnostic":${JSON.stringify(summary.reason)},` : '') +
-              `"decision":${JSON.stringify(summary.decision)},` +
-              `"urgent":${summary.urgency === 0},"peProbability":${summary.reason ? null : summary.peProbability},"notForClinicalUse":true,"result":${stored}}`,
-          },
-        ],
-      };
-    } else {
-      const parsed = job.kind === 'training' ? TrainingResult.safeParse(raw) : z.record(z.string(), z.unknown()).safeParse(raw);
-      if (!parsed.success) throw new ApiError('INVALID_RESULT', `the ${job.kind} result does not match its schema`, { details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
-      const declared = job.kind === 'training' ? (parsed.data as z.infer<typeof TrainingResult>).model : undefined;
-      // A training job that uploaded the model files as artifacts makes the version downloadable by runners.
-      const names = new Set((await deps.store.results.artifacts(p.tenantId, id)).map((a) => a.name));
-      const model = declared ? { ...declared, filesInJob: MODEL_FILES.every((f) => names.has(f)) } : undefined;
-      completion = { body, ...(model ? { model, modelVersion: model.version } : {}) };
-    }
+    const completion = await buildCompletion(deps, p.tenantId, job, raw, shadow);
     const out = unwrap(await deps.store.results.complete(p.tenantId, id, token, completion));
     await audit(c, 'job.complete', job.studyId, { jobId: id, kind: job.kind, replay: out.replay });
     if (!out.replay) deps.onResultStored?.(c);

@@ -10,11 +10,9 @@ import { dummyHash, PASSWORD_MAX, verifyPassword } from '../auth/password';
 import type { AppEnv } from '../deps';
 import { ApiError } from '../errors';
 import { sessionOf } from '../middleware/session';
-import { errors, router } from './common';
+import { errors, json, router } from './common';
 
 export const sessionRoutes = router();
-
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 const UserRole = z.enum(['clinician', 'quality', 'admin']);
 const SessionInfo = z

@@ -1,18 +1,15 @@
 /**
  * Studies: create, the worklist, one study with its result, submit, and ground-truth labels.
  */
-import { AnalysisResultSchema } from '@embolus/shared';
+import { AnalysisResultSchema, nonDiagnosticReason } from '@embolus/shared';
 import { createRoute, z } from '@hono/zod-openapi';
 import { auditPage, jobStages, resultFlags, type ResultFlags, type Study } from '@embolus/db';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { ApiError } from '../errors';
 import { Decision, IdParam, Instant, isoOf, JobSchema, LabelValues, Priority, PRIORITY_VALUE, StudyDetail, StudyStatus, WorklistItem } from '../schemas';
-import { nonDiagnosticReason } from '../summary';
-import { audit, errors, jobView, router, studyOr404 } from './common';
+import { audit, errors, jobView, json, router, studyOr404 } from './common';
 
 export const studies = router();
-
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 function worklistItem(s: Study, flags: ResultFlags | undefined, stage: string | undefined) {
   return {

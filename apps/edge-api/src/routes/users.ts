@@ -6,11 +6,10 @@ import { USER_ROLES } from '@embolus/db';
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from '../auth/password';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { isoOf } from '../schemas';
-import { audit, errors, router } from './common';
+import { audit, errors, json, router } from './common';
 
 export const users = router();
 
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 const UserSchema = z
   .object({ id: z.string(), email: z.string(), role: z.enum(USER_ROLES), createdAt: z.string(), disabledAt: z.string().nullable() })
   .openapi('User');

@@ -8,13 +8,12 @@ import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { IdParam, isoOf, Page } from '../schemas';
 import { checkTarget } from '../webhooks/target';
-import { audit, errors, router } from './common';
+import { audit, errors, json, router } from './common';
 
 export const webhooks = router();
 webhooks.use('/v1/webhooks', requireRole(...ROLES_FOR.webhooks));
 webhooks.use('/v1/webhooks/*', requireRole(...ROLES_FOR.webhooks));
 
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 export const WEBHOOK_EVENTS = ['study.result'] as const;
 
 const WebhookSchema = z

@@ -5,7 +5,7 @@
  * fresh process keeps earlier tests' allocations out of the measure.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { deflatedDicomBomb, zipBomb } from './bombs';
+import { deflatedDicomBomb, zipBomb } from '@embolus/testkit/bombs';
 import { harness } from './harness';
 
 function statusKb(field: 'VmRSS' | 'VmHWM'): number {

@@ -7,9 +7,8 @@
 import { AnalysisResultSchema } from '@embolus/shared';
 import { zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ctSlice, ctStudy, multipart, uid } from '../helpers/dicom';
+import { ctSlice, ctStudy, multipart, uid, buildZip } from '@embolus/testkit';
 import { analysisResult } from '../helpers/result';
-import { buildZip } from '../helpers/zip';
 
 /** How the scenario reaches a running API. */
 export interface ScenarioTarget {

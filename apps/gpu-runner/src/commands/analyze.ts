@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { analyzeFolder, loadModel } from '@embolus/inference';
 import { writeNpy } from '@embolus/preprocess/node';
 import { DISPLAY_NAMES, STUDY_LABELS, decisionsOf, type AnalysisResult } from '@embolus/shared';
-import { UsageError } from '../cli';
+import { UsageError } from '../usage-error';
 
 /** The model shipped in the repository (trained on synthetic phantoms; not for clinical use). */
 export const DEMO_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../models/demo');

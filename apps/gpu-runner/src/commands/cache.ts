@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { buildCache, defaultCacheWorkers, parseSplit } from '@embolus/preprocess/node';
-import { UsageError } from '../cli';
+import { UsageError } from '../usage-error';
 import { progressBar } from '../progress';
 
 /** Entry point of `embolus cache`. */

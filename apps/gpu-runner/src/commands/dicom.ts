@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DicomError, decodeDicom, readDicomInfo, transferSyntaxInfo } from '@embolus/dicom';
 import { readBytes } from '@embolus/dicom/node';
-import { UsageError } from '../cli';
+import { UsageError } from '../usage-error';
 import { writeNpy } from '@embolus/preprocess/node';
 
 /** Key tags of an instance as printed by `dicom info` (no patient attributes). */

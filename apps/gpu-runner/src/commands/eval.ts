@@ -12,13 +12,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   MetricsError,
-  auroc,
-  delongCi,
   joinEvalCsvs,
   operatingPointAt,
   parseEvalCsv,
   rocChartSvg,
   rocCurve,
+  scoreLabel,
   selectThreshold,
   thresholdChartSvg,
   thresholdCurve,
@@ -27,7 +26,7 @@ import {
   type EvalDataset,
 } from '@embolus/metrics';
 import { ALL_LABELS, DEFAULT_THRESHOLDS, DISPLAY_NAMES, type Label } from '@embolus/shared';
-import { UsageError } from '../cli';
+import { UsageError } from '../usage-error';
 
 const USAGE =
   'usage: embolus eval --predictions <csv> --labels <csv> [--thresholds-from <val-predictions-csv> --val-labels <csv>] [--json] [--plots <dir>]';
@@ -124,26 +123,9 @@ function chooseThresholds(val: EvalDataset | undefined, warn: (m: string) => voi
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 function reportLabel(truth: number[], probability: number[], threshold: number): LabelReport {
-  const positives = truth.reduce((s, t) => s + t, 0);
-  let a: number | null = null;
-  let ci: [number, number] | null = null;
-  if (positives >= 2 && truth.length - positives >= 2) {
-    const r = delongCi(probability, truth);
-    a = r.auroc;
-    ci = [r.ci[0], r.ci[1]];
-  } else if (positives >= 1 && positives < truth.length) {
-    a = auroc(probability, truth);
-  }
+  const { n, positives, auroc, ci } = scoreLabel(probability, truth, { aurocFromOneEach: true });
   const op = operatingPointAt(probability, truth, threshold);
-  return {
-    n: truth.length,
-    positives,
-    auroc: a,
-    ci,
-    threshold,
-    sensitivity: finiteOrNull(op.sensitivity),
-    specificity: finiteOrNull(op.specificity),
-  };
+  return { n, positives, auroc, ci, threshold, sensitivity: finiteOrNull(op.sensitivity), specificity: finiteOrNull(op.specificity) };
 }
 
 async function writePlots(

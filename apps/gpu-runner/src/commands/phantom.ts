@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import { PhantomError, writeDataset, type DatasetOptions, type PixelStorage, type Preset } from '@embolus/phantom';
-import { UsageError } from '../cli';
+import { UsageError } from '../usage-error';
 
 const USAGE =
   'usage: embolus phantom --out <dir> --studies N --seed S [--positive-rate p] [--indeterminate-rate q] [--rsna-layout]\n' +

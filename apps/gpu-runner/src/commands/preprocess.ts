@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { preprocessFolder, writeNpy } from '@embolus/preprocess/node';
-import { UsageError } from '../cli';
+import { UsageError } from '../usage-error';
 
 /** Entry point of `embolus preprocess`. */
 export async function run(argv: string[]): Promise<number> {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ExecutionProvider } from '@embolus/inference';
-import { UsageError } from '../cli';
+import { UsageError } from '../usage-error';
 import { jsonLogger, type Level } from '../runner/log';
 import { Runner } from '../runner/runner';
 import { DEMO_MODEL_DIR } from './analyze';

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { DicomError, assembleVolume, chooseSeries, type SeriesChoice, type SeriesPlan, type Volume } from '@embolus/dicom';
 import { readBytes, scanFolder } from '@embolus/dicom/node';
-import { UsageError } from '../cli';
+import { UsageError } from '../usage-error';
 
 function summary(p: SeriesPlan) {
   return {

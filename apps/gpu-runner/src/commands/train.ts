@@ -11,8 +11,8 @@ import { parseArgs } from 'node:util';
 import { loadModel } from '@embolus/inference';
 import { writeDataset } from '@embolus/phantom';
 import { buildCache, defaultCacheWorkers } from '@embolus/preprocess/node';
-import { ALL_LABELS, DISPLAY_NAMES } from '@embolus/shared';
-import { UsageError } from '../cli';
+import { ALL_LABELS, DISPLAY_NAMES, MODEL_FILES } from '@embolus/shared';
+import { UsageError } from '../usage-error';
 import { evaluateOnPhantoms, type DemoEvaluation } from '../demo-evaluation';
 import { progressBar } from '../progress';
 import { runTrainerModule } from '../trainer-process';
@@ -128,7 +128,7 @@ async function demo(argv: string[]): Promise<number> {
   stage('5/5 evaluation through the serving path');
   const out = path.resolve(values.out!);
   await mkdir(out, { recursive: true });
-  for (const f of ['phase1.onnx', 'phase2.onnx', 'manifest.json']) await copyFile(path.join(modelWork, f), path.join(out, f));
+  for (const f of MODEL_FILES) await copyFile(path.join(modelWork, f), path.join(out, f));
   // What the demo recipe trained on, for the study-quality gates (before evaluation, which uses them).
   const exported = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as Record<string, unknown>;
   await writeFile(path.join(out, 'manifest.json'), JSON.stringify({ ...exported, acquisition: DEMO_ACQUISITION }, null, 1));

@@ -8,9 +8,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadStudyVolume } from '@embolus/dicom/node';
-import { analyzePreprocessed, type LoadedModel } from '@embolus/inference';
-import { buildMeta, PAPER_CHANNELS, preprocess } from '@embolus/preprocess';
-import { encodeNpy, seriesAcquisition } from '@embolus/preprocess/node';
+import { analyzeLoaded, type LoadedModel } from '@embolus/inference';
+import { encodeNpy } from '@embolus/preprocess/node';
 import type { AnalysisResult } from '@embolus/shared';
 import { z } from 'zod';
 import { RunnerError } from './errors';
@@ -89,24 +88,23 @@ export async function runAnalysis(ctx: JobContext, o: AnalysisOptions): Promise<
     ctx.check();
     ctx.progress('series');
     t = performance.now();
-    const loaded = await loadStudyVolume(dir);
-    const loadMs = ms(t);
+    const { choice, volume } = await loadStudyVolume(dir);
+    const loaded = { choice, volume, loadMs: ms(t) };
     const slices = loaded.choice.chosen.slices.length;
     if (slices < o.minSlices) throw new RunnerError('TOO_FEW_SLICES', `the chosen CT series has ${slices} slices; at least ${o.minSlices} are needed`, { details: { slices, minSlices: o.minSlices } });
 
     ctx.check();
     ctx.progress('preprocess');
-    // Exactly what analyzeFolder does (same options, same timings keys), so results match `embolus analyze`.
-    const run = async (m: LoadedModel, cam: boolean) => {
-      const tp = performance.now();
-      const windows = [{ size: m.manifest.inputSize, windowSlices: m.manifest.windowSlices, channels: PAPER_CHANNELS }];
-      const result = preprocess(loaded.volume, { windows });
-      const meta = buildMeta(result, seriesAcquisition(loaded.choice.chosen, loaded.choice.reason), { loadSeries: loadMs });
-      const tm: Record<string, number> = { ...meta.timingsMs, preprocessTotal: loadMs + ms(tp) };
-      ctx.check();
-      ctx.progress('inference', { modelVersion: m.manifest.version });
-      return analyzePreprocessed(m, result, meta, { cam }, tm);
-    };
+    // The sequence analyzeFolder runs (so results match `embolus analyze`), on a volume loaded once
+    // and left intact for the shadow models.
+    const run = (m: LoadedModel, cam: boolean) =>
+      analyzeLoaded(m, loaded, {
+        cam,
+        beforeInference: () => {
+          ctx.check();
+          ctx.progress('inference', { modelVersion: m.manifest.version });
+        },
+      });
     const main = await run(model, o.cam);
     const shadow = [];
     for (const s of shadows) shadow.push((await run(s, false)).result);

@@ -1,25 +1,17 @@
 /**
- * Exponential backoff with full jitter ("decorrelates" runners that lost the API at the same
- * moment, so they do not come back in lockstep).
+ * The runner's backoff: the shared jittered policy with the runner's default, and a sleep that an
+ * abort signal cuts short.
  */
+import { jitteredBackoff, type BackoffPolicy } from '@embolus/shared';
 
-/** Backoff settings, milliseconds. */
-export interface BackoffPolicy {
-  baseMs: number;
-  maxMs: number;
-}
+export type { BackoffPolicy } from '@embolus/shared';
 
 /** The default: 0.5 s doubling to 30 s. */
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000 };
 
-/**
- * Delay before retry number `failures` (1 = first retry): a uniform draw from
- * [cap/2, cap] where cap = min(max, base·2^(failures−1)). Half the cap is kept so the delay
- * still grows visibly; the other half is jitter.
- */
+/** Delay before retry number `failures` (1 = first retry), jittered: shared's `jitteredBackoff`. */
 export function backoffDelay(failures: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
-  const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, Math.min(failures - 1, 30)));
-  return Math.round(cap / 2 + random() * (cap / 2));
+  return jitteredBackoff(failures, policy, random);
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

@@ -1,23 +1,18 @@
 /**
  * Scoring a model on a labelled cohort in RSNA layout through the serving path (TypeScript
  * preprocessing + ONNX Runtime): per label AUROC with its DeLong 95% CI, the window-level AUROC,
- * and, when asked, the threshold each label gets on these (validation) studies.
+ * and, when asked, the threshold each label gets on these (validation) studies. The one loop for
+ * runner validation and evaluation jobs and the demo model's held-out evaluation; the per-label
+ * rule is @embolus/metrics' `scoreLabel`.
  */
 import { analyzeFolder, type LoadedModel } from '@embolus/inference';
-import { aurocCi, selectThreshold, type ThresholdRule } from '@embolus/metrics';
+import { scoreLabel, type LabelScore, type ThresholdRule } from '@embolus/metrics';
 import { windowLabelsFromSlices } from '@embolus/preprocess';
 import type { RsnaStudy } from '@embolus/preprocess/node';
 import { IMAGE_LABEL, STUDY_LABELS, type Label } from '@embolus/shared';
 
 /** One label's metrics. `auroc` is null with fewer than two positives or two negatives. */
-export interface LabelMetrics {
-  n: number;
-  positives: number;
-  auroc: number | null;
-  ci: [number, number] | null;
-  /** Chosen on this cohort by the rule (only when thresholds were asked for and both classes occur). */
-  threshold?: { value: number; sensitivity: number; specificity: number; rule: string };
-}
+export type LabelMetrics = LabelScore;
 
 /** Metrics of a cohort. */
 export interface CohortMetrics {
@@ -25,18 +20,6 @@ export interface CohortMetrics {
   windows: number;
   labels: Record<Label, LabelMetrics>;
   msPerStudy: number;
-}
-
-function metrics(scores: number[], truth: number[], rule: ThresholdRule | null): LabelMetrics {
-  const positives = truth.reduce((a, b) => a + b, 0);
-  if (positives < 2 || truth.length - positives < 2) return { n: truth.length, positives, auroc: null, ci: null };
-  const r = aurocCi(scores, truth);
-  const out: LabelMetrics = { n: truth.length, positives, auroc: r.auroc, ci: [r.ci[0], r.ci[1]] };
-  if (rule) {
-    const t = selectThreshold(scores, truth, rule);
-    out.threshold = { value: t.threshold, sensitivity: t.sensitivity, specificity: t.specificity, rule: typeof rule === 'string' ? rule : `sensitivity>=${rule.targetSensitivity}` };
-  }
-  return out;
 }
 
 /**
@@ -62,8 +45,8 @@ export async function scoreCohort(model: LoadedModel, studies: RsnaStudy[], opts
     });
     opts.onStudy?.(i + 1, studies.length);
   }
-  const rule = opts.thresholds ?? null;
-  const labels = { [IMAGE_LABEL]: metrics(win.s, win.t, rule) } as Record<Label, LabelMetrics>;
-  for (const l of STUDY_LABELS) labels[l] = metrics(perLabel[l]!.s, perLabel[l]!.t, rule);
+  const rule = opts.thresholds ? { thresholdRule: opts.thresholds } : {};
+  const labels = { [IMAGE_LABEL]: scoreLabel(win.s, win.t, rule) } as Record<Label, LabelMetrics>;
+  for (const l of STUDY_LABELS) labels[l] = scoreLabel(perLabel[l]!.s, perLabel[l]!.t, rule);
   return { studies: studies.length, windows: win.s.length, labels, msPerStudy: studies.length ? Math.round((performance.now() - t0) / studies.length) : 0 };
 }

@@ -9,11 +9,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { MODEL_FILES } from '@embolus/shared';
 import { loadModel, type LoadedModel, type LoadOptions } from '@embolus/inference';
 import type { ApiClient, DeployedModel, JobRef } from './api';
 import { RunnerError } from './errors';
-
-const FILES = ['manifest.json', 'phase1.onnx', 'phase2.onnx'] as const;
 
 /** Local model folders by version, the default version, a download cache and loaded sessions. */
 export class ModelStore {
@@ -93,7 +92,7 @@ export class ModelStore {
     const tmp = `${dir}.part-${process.pid}`;
     await mkdir(tmp, { recursive: true });
     const query = `?job=${encodeURIComponent(job.id)}`;
-    for (const f of FILES) await writeFile(path.join(tmp, f), await api.bytes(`/v1/runner/models/${encodeURIComponent(version)}/files/${f}${query}`, job.lease));
+    for (const f of MODEL_FILES) await writeFile(path.join(tmp, f), await api.bytes(`/v1/runner/models/${encodeURIComponent(version)}/files/${f}${query}`, job.lease));
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
   }

@@ -10,7 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadModel } from '@embolus/inference';
 import { buildCache, defaultCacheWorkers } from '@embolus/preprocess/node';
-import { ALL_LABELS } from '@embolus/shared';
+import { ALL_LABELS, MODEL_FILES } from '@embolus/shared';
 import { z } from 'zod';
 import { runTrainerModule } from '../trainer-process';
 import { scoreCohort } from './cohort';
@@ -34,7 +34,6 @@ export interface TrainingOptions {
   dataRoot: string;
 }
 
-const FILES = ['manifest.json', 'phase1.onnx', 'phase2.onnx'] as const;
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toFixed(5)) : undefined);
 
 /** Runs one training job; the work folder is per job, so a retried job resumes the trainer. */
@@ -108,7 +107,7 @@ export async function runTraining(ctx: JobContext, o: TrainingOptions): Promise<
   await writeFile(manifestPath, bytes);
 
   ctx.progress('upload', { epochs: epochs.slice(-20) });
-  for (const f of FILES) await ctx.api.putArtifact(ctx.claim.job.id, ctx.claim.leaseToken, f, f === 'manifest.json' ? bytes : await readFile(path.join(modelDir, f)), f.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+  for (const f of MODEL_FILES) await ctx.api.putArtifact(ctx.claim.job.id, ctx.claim.leaseToken, f, f === 'manifest.json' ? bytes : await readFile(path.join(modelDir, f)), f.endsWith('.json') ? 'application/json' : 'application/octet-stream');
   seconds.total = Math.round((performance.now() - t0) / 100) / 10;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const card = { config: p.config, thresholds: manifest.thresholds, validation: manifest.validation, trainer: trainerMetrics, epochs: epochs.slice(-50), seconds, notForClinicalUse: true };

@@ -8,7 +8,8 @@ import { run, type SqlDriver } from '../driver';
 import { DbError } from '../errors';
 import { newId, type Clock } from '../ids';
 import { dicomAeTitles, dicomDeliveries, dicomDestinations } from '../schema';
-import { backoffDelay, type Backoff } from './jobs';
+import { backoffCap } from '@embolus/shared';
+import type { Backoff } from './jobs';
 
 export type DicomDestination = typeof dicomDestinations.$inferSelect;
 export type DicomDeliveryRow = typeof dicomDeliveries.$inferSelect;
@@ -156,7 +157,7 @@ export class DicomRepo {
       .set({
         status: attempt.ok ? 'delivered' : giveUp ? 'failed' : 'pending',
         attempts,
-        nextAttemptAt: attempt.ok || giveUp ? current.nextAttemptAt : attempt.at + backoffDelay(attempts, policy.backoff),
+        nextAttemptAt: attempt.ok || giveUp ? current.nextAttemptAt : attempt.at + backoffCap(attempts, policy.backoff),
         leaseExpiresAt: null,
         lastError: attempt.error,
         log: JSON.stringify(log),

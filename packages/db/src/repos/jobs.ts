@@ -6,6 +6,7 @@
  * that claim wrote. A new claim after expiry writes a new token, so the previous holder's
  * heartbeat, complete and fail calls are refused from then on.
  */
+import { backoffCap, type BackoffPolicy } from '@embolus/shared';
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { run, type SqlDriver } from '../driver';
 import { DbError } from '../errors';
@@ -13,13 +14,8 @@ import { newId, randomToken, type Clock } from '../ids';
 import { jobs, studies, type JobKind, type JobStatus } from '../schema';
 import type { Job } from './studies';
 
-/** Retry policy of failed jobs. */
-export interface Backoff {
-  /** Delay after the first failure, ms. */
-  baseMs: number;
-  /** Longest delay, ms. */
-  maxMs: number;
-}
+/** Retry policy of failed jobs (and of deliveries). */
+export type Backoff = BackoffPolicy;
 
 /** A failure reported by a runner. */
 export interface JobFailure {
@@ -31,11 +27,6 @@ export interface JobFailure {
 
 /** Outcome of a call that needs the lease. */
 export type LeaseOutcome<T> = { kind: 'ok'; value: T } | { kind: 'not_found' } | { kind: 'lease_lost'; job: Job };
-
-/** The delay before attempt `attempts + 1`, after `attempts` failures. */
-export function backoffDelay(attempts: number, b: Backoff): number {
-  return Math.min(b.maxMs, b.baseMs * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
-}
 
 /** Jobs repository. */
 export class JobRepo {
@@ -204,7 +195,7 @@ export class JobRepo {
     // Unique to this call (time, attempt, a nonce), so the study update below can tell that
     // the job update took effect.
     const lastError = JSON.stringify({ code: failure.code, message: failure.message, at: now, attempt: current.attempts, ref: randomToken(6) });
-    const availableAt = now + backoffDelay(current.attempts, backoff);
+    const availableAt = now + backoffCap(current.attempts, backoff);
     await this.d.batch([
       run(sql`UPDATE jobs SET status = ${retry ? 'queued' : 'failed'}, available_at = ${retry ? availableAt : current.availableAt},
         completed_at = ${retry ? null : now}, last_error = ${lastError}, lease_expires_at = NULL, updated_at = ${now}

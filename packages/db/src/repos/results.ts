@@ -2,7 +2,7 @@
  * Job completion (result, study summary, model registration and webhook deliveries in one
  * transaction), artifacts and models.
  */
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { run, type BatchStatement, type SqlDriver } from '../driver';
 import { newId, type Clock } from '../ids';
 import { artifacts, jobs, models, results, type Decision } from '../schema';
@@ -186,10 +186,5 @@ export class ResultRepo {
   async artifact(tenantId: string, jobId: string, name: string): Promise<Artifact | null> {
     const [row] = await this.d.db.select().from(artifacts).where(and(eq(artifacts.jobId, jobId), eq(artifacts.tenantId, tenantId), eq(artifacts.name, name)));
     return row ?? null;
-  }
-
-  /** The tenant's models, newest first. */
-  async models(tenantId: string): Promise<Model[]> {
-    return this.d.db.select().from(models).where(eq(models.tenantId, tenantId)).orderBy(desc(models.createdAt), asc(models.version));
   }
 }

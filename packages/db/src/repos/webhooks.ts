@@ -7,7 +7,8 @@ import type { SqlDriver } from '../driver';
 import { DbError } from '../errors';
 import { newId, randomToken, type Clock } from '../ids';
 import { webhookDeliveries, webhooks } from '../schema';
-import { backoffDelay, type Backoff } from './jobs';
+import { backoffCap } from '@embolus/shared';
+import type { Backoff } from './jobs';
 
 export type WebhookRow = typeof webhooks.$inferSelect;
 /** A webhook as listed: the secret is only shown at creation. */
@@ -118,7 +119,7 @@ export class WebhookRepo {
       .set({
         status: ok ? 'delivered' : giveUp ? 'failed' : 'pending',
         attempts,
-        nextAttemptAt: ok || giveUp ? current.nextAttemptAt : attempt.at + backoffDelay(attempts, policy.backoff),
+        nextAttemptAt: ok || giveUp ? current.nextAttemptAt : attempt.at + backoffCap(attempts, policy.backoff),
         leaseExpiresAt: null,
         lastStatus: attempt.status,
         lastError: attempt.error,

@@ -144,7 +144,7 @@ export function storeJobsContract(name: string, open: () => Promise<StoreUnderTe
       expect(result).toMatchObject({ jobId, studyId, kind: 'analysis', modelVersion: 'v1', peProbability: 0.93 });
       expect(await store.studies.get(t, studyId)).toMatchObject({ status: 'complete', resultId: result?.id, urgency: 0, sortProbability: 0.93, decision: 'positive' });
       expect(await store.jobs.get(t, jobId)).toMatchObject({ status: 'done' });
-      expect((await store.results.models(t)).map((m) => [m.version, m.status])).toEqual([['v1', 'registered']]);
+      expect((await store.models.list(t)).map((m) => [m.version, m.status])).toEqual([['v1', 'registered']]);
       const deliveries = await store.webhooks.deliveries(t, subscribed.webhook.id, { limit: 10, offset: 0 });
       expect(deliveries).toHaveLength(1);
       expect(JSON.parse(deliveries[0]?.payload ?? '{}')).toEqual({ resultId: result?.id, studyId });

@@ -11,7 +11,7 @@
  * JPEG pixel decoding runs on Node (the runner); Workers only need header parsing.
  */
 import { DicomError } from '../errors';
-import type { FrameSpec, Samples } from './index';
+import type { FrameSpec, Samples } from './frame';
 
 interface CodecsModule {
   NativeCodecs: {

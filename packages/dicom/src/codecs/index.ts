@@ -12,20 +12,9 @@ import { j2kSize, jpegSize, type CodestreamSize } from './codestream-header';
 import { decodeRleFrame } from './rle';
 import { loadWasmCodec, resetWasmCodec, type WasmCodecName } from './wasm';
 import { decodeIjgJpeg } from './ijg-jpeg';
+import type { FrameSpec, Samples } from './frame';
 
-/** What the DICOM header says a frame must decode to. */
-export interface FrameSpec {
-  rows: number;
-  cols: number;
-  samplesPerPixel: number;
-  bitsAllocated: number;
-  bitsStored: number;
-  pixelRepresentation: number;
-  photometric: string;
-}
-
-/** Decoded samples of one frame (unsigned bit patterns). */
-export type Samples = Uint8Array | Uint16Array | Uint32Array;
+export type { FrameSpec, Samples } from './frame';
 
 function checkDeclared(size: CodestreamSize | undefined, spec: FrameSpec, codec: CodecId): void {
   if (!size) return;

@@ -1,8 +1,9 @@
 /**
  * Node-only helpers: finding and reading DICOM files on disk. Import from `@embolus/dicom/node`.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readBytes } from './read-bytes';
 import { readDicomInfo } from '../decode';
 import { DicomError } from '../errors';
 import type { InstanceInfo } from '../instance-info';
@@ -27,11 +28,7 @@ export async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Reads a file as a Uint8Array. */
-export async function readBytes(file: string): Promise<Uint8Array> {
-  const b = await readFile(file);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
+export { readBytes } from './read-bytes';
 
 /** The result of scanning a folder: series found, the choice, and files that were skipped. */
 export interface FolderScan {

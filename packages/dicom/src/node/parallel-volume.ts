@@ -8,7 +8,7 @@ import { DicomError, type DicomErrorCode } from '../errors';
 import type { SeriesPlan } from '../series';
 import { assembleVolume, finishVolume, slicesByInstance, type Volume } from '../volume';
 import { decodeClaimed, type DecodeTask } from './decode-tasks';
-import { readBytes } from './files';
+import { readBytes } from './read-bytes';
 
 // Defined (true) by the CLI bundle's build (apps/gpu-runner/bin/bundle.mjs), which bundles the
 // worker beside the main file; from sources, a small boot file registers tsx first.

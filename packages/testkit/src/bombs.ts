@@ -5,7 +5,7 @@
  * stream that inflates to ~1 GiB, in milliseconds instead of deflating a gigabyte.
  */
 import { constants, deflateRawSync } from 'node:zlib';
-import { part10 } from '../../../../packages/dicom/test/dicom-writer';
+import { part10 } from './dicom-writer';
 import { buildZip } from './zip';
 
 /** A raw-deflate stream of about `compressedBytes` that inflates to zeros, ~1,000x larger. */

@@ -1,8 +1,8 @@
 /**
- * Synthetic CT instances for tests, written with the DICOM package's test writer. No patient
+ * Synthetic CT instances for tests, written with the kit's DICOM writer. No patient
  * attributes unless a test adds them on purpose (with made-up values).
  */
-import { ctImage, part10, rawDataset, type El } from '../../../../packages/dicom/test/dicom-writer';
+import { concat, ctImage, part10, rawDataset, type El } from './dicom-writer';
 
 export type { El };
 
@@ -39,13 +39,6 @@ export function ctStudy(n: number, size = 16): { study: string; series: string; 
 }
 
 const enc = new TextEncoder();
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) out.set(p, at), (at += p.length);
-  return out;
-}
 
 /** A multipart body (form-data files, or multipart/related parts) and its content type. */
 export function multipart(files: { name?: string; bytes: Uint8Array; contentType?: string }[], kind: 'form-data' | 'related' = 'form-data'): { body: Uint8Array; contentType: string } {

@@ -1,7 +1,8 @@
 /**
  * The pieces of an end-to-end run on one machine: the API on Node (in this process, over a
  * temporary data folder), runner processes (`embolus runner`, so they can be killed), phantom
- * studies uploaded over HTTP, and `embolus analyze` for reference results.
+ * studies uploaded over HTTP, and `embolus analyze` for reference results. Used by the
+ * quickstart script, the end-to-end benchmarks and the e2e tests (never by product code).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -11,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import type { Role } from '@embolus/db';
 import { startServer, type RunningServer } from '@embolus/edge-api/node';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The repository root. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The `embolus` CLI (runner, analyze, phantom). */
 export const CLI = path.join(ROOT, 'apps/gpu-runner/bin/embolus.mjs');
 /** The demo model; its files may change between runs, so tests only compare runs of the same files. */
 export const DEMO_MODEL = path.join(ROOT, 'models/demo');
@@ -31,6 +34,7 @@ export interface Api {
   close(): Promise<void>;
 }
 
+/** Starts the API on Node over `dataDir` (no dispatcher, quiet logs, no rate limit) on `port` (0: any free one). */
 export async function startApi(dataDir: string, env: Record<string, string> = {}, port = 0): Promise<Api> {
   const server = await startServer({
     dataDir,
@@ -175,4 +179,35 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 1
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** The `embolus-api` CLI. */
+export const API_CLI = path.join(ROOT, 'apps/edge-api/bin/embolus-api.mjs');
+
+/**
+ * Starts `embolus-api serve` over `dataDir` as a process on a free loopback port (benchmarks
+ * measure it from outside); resolves once it prints where it listens, rejects if it exits first.
+ */
+export async function spawnApi(dataDir: string, o: { args?: string[]; env?: Record<string, string>; echoStderr?: boolean } = {}): Promise<{ child: ChildProcess; base: string; port: number }> {
+  const child = spawn(process.execPath, [API_CLI, 'serve', '--port', '0', '--data', dataDir, ...(o.args ?? [])], {
+    env: { ...process.env, EMBOLUS_RATE_LIMIT_PER_MINUTE: '0', EMBOLUS_LOG_LEVEL: 'warn', ...o.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      if (o.echoStderr) process.stderr.write(d);
+      err += d.toString();
+      const m = /listening on http:\/\/[^:\s]+:(\d+)/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', () => reject(new Error(`server exited: ${err}`)));
+  });
+  return { child, base: `http://127.0.0.1:${port}`, port };
+}
+
+/** The `p`-th percentile (nearest rank) of `xs`. */
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] as number;
 }

@@ -3,9 +3,15 @@
  * versions analysed (as the decision or in shadow) and that have ground truth for the label,
  * scored with DeLong's paired test (correlated AUROCs, two-sided).
  */
-import type { StudyPrediction } from '@embolus/db';
-import { delongTest, MetricsError } from '@embolus/metrics';
 import { STUDY_LABELS } from '@embolus/shared';
+import { delongTest } from './delong';
+import { MetricsError } from './errors';
+
+/** One version's raw per-label probabilities for one study. */
+export interface StudyPrediction {
+  studyId: string;
+  probabilities: Record<string, number>;
+}
 
 /** The comparison of one label. `test` is null when the label has too few cases or controls. */
 export interface LabelComparison {

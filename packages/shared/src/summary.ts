@@ -1,9 +1,26 @@
 /**
  * What the worklist and webhooks need from an analysis result: urgency, PE probability and the
- * study-level decision (or that the study is non-diagnostic, and why).
+ * study-level decision (or that the study is non-diagnostic, and why). A domain rule, kept here
+ * so the API's routes only store what it returns.
  */
-import type { StudySummary } from '@embolus/db';
-import { decisionsOf, type AnalysisResult } from '@embolus/shared';
+import type { ExamDecision } from './decision';
+import type { AnalysisResult } from './result';
+import { decisionsOf } from './result-decisions';
+
+/** The study-level decision a worklist shows: an exam decision, or non-diagnostic. */
+export type StudyDecision = ExamDecision | 'non_diagnostic';
+
+/** What a study row keeps of its result (ranked, filtered and scored from these). */
+export interface ResultSummary {
+  /** 0 = most urgent (central PE with RV/LV ≥ 1), 1 otherwise. */
+  urgency: number;
+  peProbability: number;
+  decision: StudyDecision;
+  /** Raw per-label probabilities (cohort AUROC, drift, model comparison). */
+  probabilities: Record<string, number>;
+  /** "Non-diagnostic: …" reason for a study that failed a quality gate. */
+  reason?: string;
+}
 
 /**
  * The decision is the result's exam decision (positive, negative or indeterminate) from the
@@ -14,7 +31,7 @@ import { decisionsOf, type AnalysisResult } from '@embolus/shared';
  * are the model's raw outputs where the result has them: consistency repair moves violating labels
  * to just across 0.5, which ties studies and flattens AUROC.
  */
-export function summarize(r: AnalysisResult): StudySummary & { reason?: string } {
+export function summarize(r: AnalysisResult): ResultSummary {
   const probabilities: Record<string, number> = {};
   for (const [label, v] of Object.entries(r.labels)) if (v) probabilities[label] = v.rawProbability ?? v.probability;
   const negative = r.labels.negative_exam_for_pe;

@@ -2,8 +2,14 @@
  * A hand-rolled zip writer for hostile archives: lying sizes, shared data (overlapping
  * entries), encryption flags, bad CRCs, traversal names. Legitimate archives come from fflate.
  */
-import { deflateSync } from 'fflate';
-import { crc32 } from '../../src/upload/zip';
+import { deflateSync, zipSync } from 'fflate';
+
+/** CRC-32 (IEEE) of `data`, read back from the local header of a stored fflate zip, so the kit
+ * checks the product's own CRC code against an independent implementation. */
+export function crc32(data: Uint8Array): number {
+  const z = zipSync({ x: data }, { level: 0 });
+  return new DataView(z.buffer, z.byteOffset).getUint32(14, true);
+}
 
 export interface RawEntry {
   name: string;
@@ -19,6 +25,7 @@ export interface RawEntry {
   compressed?: Uint8Array;
 }
 
+/** A zip archive of `entries`, written exactly as described (however hostile). */
 export function buildZip(entries: RawEntry[]): Uint8Array {
   const enc = new TextEncoder();
   const locals: Uint8Array[] = [];
