@@ -4,11 +4,13 @@
  * study's Patient and Study attributes, so a PACS files it into the analysed study, and
  * references the source slice (Source Image Sequence).
  *
- * The CAM comes from the runner in the model's input space (the lung crop, 192²); the runner
- * does not record the crop box in the result, so the map is stretched over the whole slice:
- * its placement is approximate (documented in the README).
+ * The CAM comes from the runner in the model's input space (the lung crop, 192²). With the
+ * result's `camGeometry` it is sampled at each source pixel's patient position (cam-placement.ts);
+ * results without it get the old behaviour, the map stretched over the whole slice (approximate,
+ * and the object says so in ImageComments).
  */
 import { decodeDicom } from '@embolus/dicom';
+import { camOnSlice, slicePlane, type PlacedCam } from './cam-placement';
 import { DicomOutError } from './errors';
 import { drawText, textWidth } from './font';
 import { studyModules, type StudyAttributes } from './source';
@@ -25,6 +27,8 @@ export interface KeyImageInput {
   source: { bytes: Uint8Array; sopInstanceUid: string; sopClassUid: string };
   /** A CAM map (rows × cols of the model input, any non-negative scale). */
   cam: { data: Float32Array; rows: number; cols: number };
+  /** The whole CAM volume with its patient geometry: when given (and the slice has its plane), it is placed exactly and `cam` is unused. */
+  placedCam?: PlacedCam;
   seriesInstanceUid: string;
   sopInstanceUid: string;
   seriesNumber: number;
@@ -94,8 +98,19 @@ export function renderOverlay(hu: Float32Array, rows: number, cols: number, cam:
   return rgb;
 }
 
+/** How the CAM was laid on the slice: by patient coordinates, or stretched over it (approximate). */
+export type CamPlacement = 'patient' | 'stretched';
+
+/** Words for a stretched overlay, in the key image and the SR. */
+export const STRETCHED_NOTE = 'Overlay placement approximate: the result has no CAM geometry, so the map is stretched over the slice.';
+
 /** Writes one key image as a Part 10 Secondary Capture file. */
 export async function writeKeyImage(input: KeyImageInput): Promise<Uint8Array> {
+  return (await writeKeyImageWithPlacement(input)).bytes;
+}
+
+/** {@link writeKeyImage}, also saying how the CAM was placed. */
+export async function writeKeyImageWithPlacement(input: KeyImageInput): Promise<{ bytes: Uint8Array; placement: CamPlacement }> {
   let decoded;
   try {
     decoded = await decodeDicom(input.source.bytes, { source: 'key image source' });
@@ -104,7 +119,11 @@ export async function writeKeyImage(input: KeyImageInput): Promise<Uint8Array> {
   }
   const { rows, cols, frames } = decoded.pixel;
   if (frames !== 1) throw new DicomOutError('SOURCE_UNREADABLE', 'key images are made from single-frame slices', { details: { frames } });
-  const rgb = renderOverlay(decoded.hu.subarray(0, rows * cols), rows, cols, input.cam, input.caption);
+  const plane = slicePlane(decoded.info.planes[0]);
+  const placement: CamPlacement = input.placedCam && plane ? 'patient' : 'stretched';
+  // A map at the slice's own matrix makes renderOverlay's stretch the identity.
+  const cam = placement === 'patient' ? { data: camOnSlice(input.placedCam!, plane!, rows, cols), rows, cols } : input.cam;
+  const rgb = renderOverlay(decoded.hu.subarray(0, rows * cols), rows, cols, cam, input.caption);
   const { date, time } = dicomDateTime(input.now);
   const dataset: Record<string, unknown> = {
     _vrMap: { PixelData: 'OB' },
@@ -130,7 +149,7 @@ export async function writeKeyImage(input: KeyImageInput): Promise<Uint8Array> {
     DerivationDescription: 'Grad-CAM overlay of a research PE model; not for diagnostic use',
     SourceImageSequence: [{ ReferencedSOPClassUID: input.source.sopClassUid, ReferencedSOPInstanceUID: input.source.sopInstanceUid }],
     BurnedInAnnotation: 'YES',
-    ImageComments: 'NOT FOR DIAGNOSTIC USE. Research software; not for clinical use.',
+    ImageComments: `NOT FOR DIAGNOSTIC USE. Research software; not for clinical use.${placement === 'stretched' ? ` ${STRETCHED_NOTE}` : ''}`,
     SamplesPerPixel: 3,
     PhotometricInterpretation: 'RGB',
     PlanarConfiguration: 0,
@@ -143,5 +162,5 @@ export async function writeKeyImage(input: KeyImageInput): Promise<Uint8Array> {
     LossyImageCompression: '00',
     PixelData: [rgb.buffer.slice(rgb.byteOffset, rgb.byteOffset + rgb.byteLength)],
   };
-  return writePart10(dataset, SECONDARY_CAPTURE_STORAGE, input.sopInstanceUid);
+  return { bytes: writePart10(dataset, SECONDARY_CAPTURE_STORAGE, input.sopInstanceUid), placement };
 }

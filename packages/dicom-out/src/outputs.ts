@@ -4,7 +4,7 @@
  */
 import type { AnalysisResult } from '@embolus/shared';
 import { DicomOutError } from './errors';
-import { SECONDARY_CAPTURE_STORAGE, writeKeyImage } from './key-image';
+import { SECONDARY_CAPTURE_STORAGE, STRETCHED_NOTE, writeKeyImageWithPlacement, type CamPlacement } from './key-image';
 import { readNpyFloat32 } from './npy';
 import { COMPREHENSIVE_SR_STORAGE, writeSr, type InstanceRef } from './sr';
 import { studyAttributesOf } from './source';
@@ -75,20 +75,23 @@ export async function buildResultObjects(input: ResultObjectsInput): Promise<Wri
   const keySeriesUid = newUid();
   const keyImages: { seriesInstanceUid: string; image: InstanceRef; source: InstanceRef }[] = [];
   const objects: WrittenObject[] = [];
+  const placements: CamPlacement[] = [];
   if (input.cam) {
     const cam = readNpyFloat32(input.cam);
     const framesPerWindow = result.windows.length > 0 ? cam.shape[0]! / result.windows.length : 0;
     if (!Number.isInteger(framesPerWindow) || framesPerWindow < 1) throw new DicomOutError('CAM_MISMATCH', 'the CAM frames do not divide into the result windows', { details: { frames: cam.shape[0], windows: result.windows.length } });
+    const placedCam = result.camGeometry ? { data: cam.data, shape: cam.shape, geometry: result.camGeometry } : undefined;
     for (const w of keyWindows(result, input.maxKeyImages ?? 3)) {
       const slice = [...w.slices].sort((a, b) => b.fraction - a.fraction).find((s) => bySop.has(s.sopInstanceUid));
       if (!slice) continue;
       const source = bySop.get(slice.sopInstanceUid)!;
       const sopInstanceUid = newUid();
       const caption = `EMBOLUS ${result.model.version} WINDOW ${w.index} P=${w.probability.toFixed(2)}`.toUpperCase().replace(/[^A-Z0-9 .:=/%-]/g, '-');
-      const bytes = await writeKeyImage({
+      const { bytes, placement } = await writeKeyImageWithPlacement({
         study,
         source: { bytes: await input.loadInstance(source.sopInstanceUid), sopInstanceUid: source.sopInstanceUid, sopClassUid: source.sopClassUid },
         cam: windowCam(cam, result.windows.indexOf(w), framesPerWindow),
+        ...(placedCam ? { placedCam } : {}),
         seriesInstanceUid: keySeriesUid,
         sopInstanceUid,
         seriesNumber: KEY_IMAGE_SERIES_NUMBER,
@@ -96,6 +99,7 @@ export async function buildResultObjects(input: ResultObjectsInput): Promise<Wri
         caption,
         now,
       });
+      placements.push(placement);
       const image = { sopClassUid: SECONDARY_CAPTURE_STORAGE, sopInstanceUid };
       keyImages.push({ seriesInstanceUid: keySeriesUid, image, source: { sopClassUid: source.sopClassUid, sopInstanceUid: source.sopInstanceUid } });
       objects.push({ kind: 'key-image', ...image, seriesInstanceUid: keySeriesUid, bytes });
@@ -113,6 +117,7 @@ export async function buildResultObjects(input: ResultObjectsInput): Promise<Wri
     seriesNumber: SR_SERIES_NUMBER,
     modelName,
     now,
+    ...(placements.includes('stretched') ? { keyImageNote: STRETCHED_NOTE } : {}),
   });
   return [{ kind: 'sr', sopClassUid: COMPREHENSIVE_SR_STORAGE, sopInstanceUid: srUid, seriesInstanceUid: srSeries, bytes: sr }, ...objects];
 }

@@ -53,6 +53,8 @@ export interface SrInput {
   /** The model's human-readable name (the result carries version and sha256). */
   modelName: string;
   now: Date;
+  /** A comment on the key images (e.g. that the overlay placement is approximate), before their references. */
+  keyImageNote?: string;
 }
 
 type Item = Record<string, unknown>;
@@ -139,6 +141,7 @@ export function writeSr(input: SrInput): Uint8Array {
       }),
     ),
     ...(quality ? qualityItems(quality) : []),
+    ...(input.keyImageNote && input.keyImages.length > 0 ? [text(CODES.comment, input.keyImageNote)] : []),
     ...input.keyImages.flatMap((k) => [image(PRIVATE_CODES.keyImage, k.image), image(PRIVATE_CODES.sourceImage, k.source)]),
   ];
   const keySeries = new Map<string, InstanceRef[]>();

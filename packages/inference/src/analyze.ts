@@ -8,7 +8,7 @@ import { preprocessLoaded, type LoadedStudy } from '@embolus/preprocess/node';
 import { PAPER_CHANNELS, sliceProbabilities, type PreprocessMeta, type PreprocessResult } from '@embolus/preprocess';
 import { AnalysisResultSchema, DEFAULT_THRESHOLDS, IMAGE_LABEL, STUDY_LABELS, check, decide, repair, type AnalysisResult, type StudyLabel } from '@embolus/shared';
 import { studyQuality } from './quality';
-import { camToVolume, type CamVolume } from './cam';
+import { camGeometry, camToVolume, type CamVolume } from './cam';
 import type { LoadedModel } from './model';
 import { runPhase1 } from './phase1';
 import { runPhase2 } from './phase2';
@@ -82,6 +82,7 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
     model: { version: m.version, sha256: model.sha256, trainedOn: m.trainedOn, notForClinicalUse: true },
     timings,
     warnings: meta.warnings,
+    ...(cam ? { camGeometry: camGeometry(pre.volume, cam.shape) } : {}),
   };
   return { result: AnalysisResultSchema.parse(result), ...(cam ? { cam } : {}), preprocess: meta };
 }

@@ -2,6 +2,7 @@
  * Grad-CAM maps from phase 1 ([W, d, h, w] at the last convolutional stage) upsampled to the
  * window's slices and the model's input size, as one uint8 volume over the cropped z range.
  */
+import type { CamGeometry } from '@embolus/shared';
 
 /** A CAM volume aligned with the preprocessed (cropped, 1 mm, resized) slices. */
 export interface CamVolume {
@@ -76,4 +77,37 @@ export function camToVolume(cam: Float32Array, camShape: readonly [number, numbe
     }
   }
   return { data: out, shape: [windows * windowSlices, size, size], max };
+}
+
+/** What {@link camGeometry} reads of the preprocessed (cropped, 1 mm) volume. */
+export interface CamSourceVolume {
+  /** [nz, ny, nx] */
+  shape: readonly [number, number, number];
+  /** [z, y, x] mm */
+  spacing: readonly [number, number, number];
+  /** Patient position (mm) of voxel (0, 0, 0). */
+  origin: readonly number[];
+  direction: { x: readonly number[]; y: readonly number[]; z: readonly number[] };
+}
+
+/**
+ * The affine from CAM voxel (col, row, frame) to patient mm, for a CAM volume of `shape`
+ * [frames, size, size] made by {@link camToVolume} over `volume`: frame k is the volume's slice k
+ * (windows are consecutive), and col/row undo the half-pixel-centred resize of nx/ny to size.
+ */
+export function camGeometry(volume: CamSourceVolume, shape: readonly [number, number, number]): CamGeometry {
+  const [, ny, nx] = volume.shape;
+  const [sz, sy, sx] = volume.spacing;
+  const [, rows, cols] = shape;
+  const fx = nx / cols;
+  const fy = ny / rows;
+  // Resized index i sits at source index (i + 0.5)·f − 0.5.
+  const ox = 0.5 * fx - 0.5;
+  const oy = 0.5 * fy - 0.5;
+  const { x: dx, y: dy, z: dz } = volume.direction;
+  const affine: number[] = [];
+  for (let a = 0; a < 3; a++) {
+    affine.push(fx * sx * dx[a]!, fy * sy * dy[a]!, sz * dz[a]!, volume.origin[a]! + ox * sx * dx[a]! + oy * sy * dy[a]!);
+  }
+  return { shape: [shape[0], shape[1], shape[2]], validFrames: Math.min(volume.shape[0], shape[0]), affine };
 }

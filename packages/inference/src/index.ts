@@ -4,6 +4,6 @@ export { loadModel, cudaProviderInstalled, type LoadedModel, type LoadOptions, t
 export { runPhase1, type Phase1Output } from './phase1';
 export { runPhase2, type Phase2Output } from './phase2';
 export { buildSequence, stackSequences, toWindows, rowsToWindows, resizeLinear, SEQUENCE_LENGTH, type Phase2Sequence } from './sequence';
-export { camToVolume, type CamVolume } from './cam';
+export { camToVolume, camGeometry, type CamVolume, type CamSourceVolume } from './cam';
 export { analyzeFolder, analyzeLoaded, analyzePreprocessed, type Analysis, type AnalyzeLoadedOptions, type AnalyzeOptions } from './analyze';
 export { studyQuality } from './quality';

@@ -114,6 +114,28 @@ describe('analyzeFolder', () => {
     expect(Object.keys(r).indexOf('quality')).toBeLessThan(Object.keys(r).indexOf('labels'));
   }, 60_000);
 
+  it('records the CAM geometry: the affine puts the CAM grid on the lung crop recorded by preprocessing', async () => {
+    const a = await analyzeFolder(model, studyDir);
+    const g = a.result.camGeometry!;
+    expect(g.shape).toEqual(a.cam!.shape);
+    const crop = a.preprocess.steps.find((s) => s.step === 'cropToLungBox')!;
+    const [nz, ny, nx] = crop.shapeOut;
+    expect(g.validFrames).toBe(nz);
+    const [, S] = g.shape;
+    const at = (col: number, row: number, frame: number) => [0, 1, 2].map((r) => g.affine[r * 4]! * col + g.affine[r * 4 + 1]! * row + g.affine[r * 4 + 2]! * frame + g.affine[r * 4 + 3]!);
+    // Crop voxel x sits at resized index (x + 0.5)·S/nx − 0.5 (half-pixel centres); the crop step
+    // recorded the patient position of its first and last voxel.
+    const box = crop['boxPatientMm'] as { first: number[]; last: number[] };
+    const first = at((0.5 * S) / nx - 0.5, (0.5 * S) / ny - 0.5, 0);
+    const last = at(((nx - 0.5) * S) / nx - 0.5, ((ny - 0.5) * S) / ny - 0.5, nz - 1);
+    for (let i = 0; i < 3; i++) {
+      expect(first[i]).toBeCloseTo(box.first[i]!, 3);
+      expect(last[i]).toBeCloseTo(box.last[i]!, 3);
+    }
+    // Without a CAM there is nothing to place.
+    expect((await analyzeFolder(model, studyDir, { cam: false })).result.camGeometry).toBeUndefined();
+  }, 60_000);
+
   it('withholds every decision of a non-diagnostic study and keeps the probabilities', async () => {
     // No acquisition range in the manifest: the conservative default requires whole-lung coverage,
     // which a 15 cm phantom slab does not have.

@@ -49,6 +49,23 @@ export const ExamResultSchema = z.object({
 /** A source slice a window covers, with the share of the window it fills. */
 export const WindowSliceSchema = z.object({ sopInstanceUid: z.string(), fraction: z.number().min(0).max(1) });
 
+/**
+ * Where the CAM volume artifact (`cam.npy`, [frames, rows, cols]) lies in patient space, so that a
+ * CAM voxel maps back to source pixels. The CAM is in the model's input space (the 1 mm volume
+ * cropped to the lung box, each slice resized to rows × cols), and one affine holds all of that.
+ */
+export const CamGeometrySchema = z.object({
+  /** [frames, rows, cols] of the CAM volume this geometry describes. */
+  shape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  /** Frames that hold image; frames from here on pad the last window and lie outside the volume. */
+  validFrames: z.number().int().min(0),
+  /**
+   * Row-major 3×4 affine: patient position (mm, DICOM LPS) of the centre of CAM voxel
+   * (col, row, frame) = A · [col, row, frame, 1].
+   */
+  affine: z.array(z.number().finite()).length(12),
+});
+
 /** The analysis result, schema version 1. */
 export const AnalysisResultSchema = z.object({
   schemaVersion: z.literal(1),
@@ -87,6 +104,8 @@ export const AnalysisResultSchema = z.object({
   /** Milliseconds per stage. */
   timings: z.record(z.string(), z.number()),
   warnings: z.array(z.string()),
+  /** Patient-space geometry of the CAM artifact. Absent in results made before it existed. */
+  camGeometry: CamGeometrySchema.optional(),
   /** Names of stored artifacts (attention heatmaps, CAM volumes), resolved by the API. */
   artifacts: z.record(z.string(), z.string()).optional(),
 });
@@ -94,3 +113,4 @@ export const AnalysisResultSchema = z.object({
 export type AnalysisResult = z.infer<typeof AnalysisResultSchema>;
 export type LabelResult = z.infer<typeof LabelResultSchema>;
 export type ExamResult = z.infer<typeof ExamResultSchema>;
+export type CamGeometry = z.infer<typeof CamGeometrySchema>;
