@@ -5,6 +5,7 @@
 import { LABEL_NAMES, LABEL_ORDER, LABEL_SHORT } from '@/lib/labels';
 import { percent } from '@/lib/format';
 import type { AnalysisResult } from '@/lib/types';
+import type { ResultDecisions } from '@embolus/shared/decisions';
 
 /**
  * Probability → colour on a sequential pale-yellow → orange → dark-red ramp (like ColorBrewer
@@ -18,8 +19,14 @@ function heat(p: number): string {
   return `hsl(${hue.toFixed(0)} ${sat.toFixed(0)}% ${light.toFixed(0)}%)`;
 }
 
-export function LabelBars({ result }: { result: AnalysisResult }) {
+/**
+ * Every label against its threshold with the REPORTED decision (from `decisionsOf`: the decision
+ * procedure's, never a threshold re-applied here). A rule that overrode a label's threshold is
+ * explained on the label's row; a non-diagnostic study shows every decision as withheld.
+ */
+export function LabelBars({ result, decisions }: { result: AnalysisResult; decisions: ResultDecisions }) {
   const changed = new Set(result.consistency.changed);
+  const withheld = decisions.exam === 'withheld';
   return (
     <table className="labels">
       <caption className="sr-only">The nine study labels: probability, threshold and decision</caption>
@@ -40,6 +47,8 @@ export function LabelBars({ result }: { result: AnalysisResult }) {
         {LABEL_ORDER.map((label) => {
           const r = result.labels[label];
           if (!r) return null;
+          const positive = !withheld && decisions.labels[label];
+          const overrides = decisions.overrides.filter((o) => o.label === label);
           return (
             <tr key={label} data-label={label}>
               <th scope="row">
@@ -49,16 +58,30 @@ export function LabelBars({ result }: { result: AnalysisResult }) {
                     repaired
                   </span>
                 )}
+                {overrides.length > 0 && <span className="tag tag--override">overridden</span>}
+                {overrides.map((o, i) => (
+                  <span key={i} className="override-note">
+                    {o.message}
+                  </span>
+                ))}
               </th>
               <td className="labels__bar-cell">
                 <div className="lbar" aria-hidden="true">
-                  <div className={`lbar__fill ${r.decision ? 'lbar__fill--pos' : ''}`} style={{ width: `${r.probability * 100}%` }} />
+                  <div className={`lbar__fill ${positive ? 'lbar__fill--pos' : ''} ${withheld ? 'lbar__fill--withheld' : ''}`} style={{ width: `${r.probability * 100}%` }} />
                   <div className="lbar__threshold" style={{ left: `${r.threshold * 100}%` }} />
                 </div>
               </td>
               <td className="num mono">{percent(r.probability, 1)}</td>
               <td className="num mono">{percent(r.threshold, 1)}</td>
-              <td>{r.decision ? <span className="badge badge--positive">Positive</span> : <span className="badge badge--negative">Negative</span>}</td>
+              <td>
+                {withheld ? (
+                  <span className="badge badge--withheld">Withheld</span>
+                ) : positive ? (
+                  <span className="badge badge--positive">Positive</span>
+                ) : (
+                  <span className="badge badge--negative">Negative</span>
+                )}
+              </td>
             </tr>
           );
         })}
