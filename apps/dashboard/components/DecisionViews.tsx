@@ -66,10 +66,12 @@ export function QualityChecks({ checks }: { checks: NonNullable<AnalysisResult['
 
 /** The banner of a study that failed a quality gate: first on the page, before any label. */
 export function NonDiagnosticBanner({ reason, checks }: { reason: string; checks: NonNullable<AnalysisResult['quality']>['checks'] }) {
-  const text = reason.startsWith('Non-diagnostic') ? reason : `Non-diagnostic: ${reason}`;
+  const detail = reason.replace(/^Non-diagnostic:?\s*/, '');
   return (
     <section className="nondiag" role="region" aria-labelledby="nondiag-h">
-      <h2 id="nondiag-h">{text}</h2>
+      <h2 id="nondiag-h">
+        <span className="nondiag__label">Non-diagnostic:</span> <span className="nondiag__reason">{detail}</span>
+      </h2>
       <p>This study is outside what the model was made for. No label decision is reported; the probabilities below are kept for research only.</p>
       {checks.length > 0 && <QualityChecks checks={checks} />}
     </section>

@@ -40,10 +40,10 @@ export function DropZone({ disabled, onFiles }: { disabled: boolean; onFiles: (f
         <span className="dropzone__title">Drop DICOM files, folders or zip archives here</span>
         <span className="dropzone__hint">or press to choose files</span>
       </button>
-      <p id="dropzone-help" className="muted small">
-        Files are read and de-identified on this computer. Nothing is sent until you press Upload.
-      </p>
-      <div className="dropzone__alt">
+      <div className="dropzone__foot">
+        <p id="dropzone-help" className="muted small">
+          Files are read and de-identified on this computer. Nothing is sent until you press Upload.
+        </p>
         <button type="button" className="button button--secondary" disabled={disabled} onClick={() => folderInput.current?.click()}>
           Choose a folder
         </button>
