@@ -28,6 +28,7 @@ export function LabelBars({ result, decisions }: { result: AnalysisResult; decis
   const changed = new Set(result.consistency.changed);
   const withheld = decisions.exam === 'withheld';
   return (
+    <>
     <table className="labels">
       <caption className="sr-only">The nine study labels: probability, threshold and decision</caption>
       <thead>
@@ -58,12 +59,11 @@ export function LabelBars({ result, decisions }: { result: AnalysisResult; decis
                     repaired
                   </span>
                 )}
-                {overrides.length > 0 && <span className="tag tag--override">overridden</span>}
-                {overrides.map((o, i) => (
-                  <span key={i} className="override-note">
-                    {o.message}
-                  </span>
-                ))}
+                {overrides.length > 0 && (
+                  <a className="tag tag--override" href={`#override-${label}`} aria-describedby={`override-${label}`}>
+                    overridden
+                  </a>
+                )}
               </th>
               <td className="labels__bar-cell">
                 <div className="lbar" aria-hidden="true">
@@ -87,6 +87,19 @@ export function LabelBars({ result, decisions }: { result: AnalysisResult; decis
         })}
       </tbody>
     </table>
+    {!withheld && decisions.overrides.length > 0 && (
+      <div className="overrides">
+        <h3>Rules that overrode a threshold</h3>
+        <ul>
+          {decisions.overrides.map((o, i) => (
+            <li key={i} id={o.label === 'pe_present_on_image' ? undefined : `override-${o.label}`}>
+              {o.message}
+            </li>
+          ))}
+        </ul>
+      </div>
+    )}
+    </>
   );
 }
 

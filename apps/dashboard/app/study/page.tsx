@@ -125,15 +125,7 @@ function Study() {
               {withheld ? 'Decisions are withheld: the study is non-diagnostic.' : 'Decisions follow the RSNA label rules; a rule that overrides a threshold says why.'}
             </p>
             <LabelBars result={r} decisions={withheld && decisions.exam !== 'withheld' ? { ...decisions, exam: 'withheld' } : decisions} />
-            {!withheld && decisions.overrides.some((o) => o.label === 'pe_present_on_image') && (
-              <ul className="overrides">
-                {decisions.overrides
-                  .filter((o) => o.label === 'pe_present_on_image')
-                  .map((o, i) => (
-                    <li key={i}>{o.message}</li>
-                  ))}
-              </ul>
-            )}
+
           </section>
 
           <section className="card viewer-slot" aria-labelledby="viewer-h">
@@ -155,6 +147,14 @@ function Study() {
             <h2 id="attn-h">Attention</h2>
             <AttentionHeatmap attention={r.attention} windowCount={r.windows.length} />
           </section>
+
+          {!withheld && r.quality && (
+            <section className="card card--wide" aria-labelledby="quality-h">
+              <h2 id="quality-h">Study quality</h2>
+              <p className="muted small">Every check passed: the study is within what the model was made for.</p>
+              <QualityChecks checks={r.quality.checks} />
+            </section>
+          )}
 
           <section className="card" aria-labelledby="cons-h">
             <h2 id="cons-h">Consistency and warnings</h2>
@@ -185,14 +185,6 @@ function Study() {
               <p className="muted">No warnings.</p>
             )}
           </section>
-
-          {!withheld && r.quality && (
-            <section className="card card--wide" aria-labelledby="quality-h">
-              <h2 id="quality-h">Study quality</h2>
-              <p className="muted small">Every check passed: the study is within what the model was made for.</p>
-              <QualityChecks checks={r.quality.checks} />
-            </section>
-          )}
 
           <section className="card" aria-labelledby="model-h">
             <h2 id="model-h">Model</h2>
