@@ -53,7 +53,7 @@ export function LabelBars({ result, decisions }: { result: AnalysisResult; decis
           return (
             <tr key={label} data-label={label}>
               <th scope="row">
-                {LABEL_NAMES[label]}
+                <span className="labels__name">{LABEL_NAMES[label]}</span>
                 {changed.has(label) && (
                   <span className="tag" title={r.rawProbability !== undefined ? `model output ${percent(r.rawProbability, 1)}` : undefined}>
                     repaired
