@@ -54,15 +54,19 @@ export function LabelBars({ result, decisions }: { result: AnalysisResult; decis
             <tr key={label} data-label={label}>
               <th scope="row">
                 <span className="labels__name">{LABEL_NAMES[label]}</span>
-                {changed.has(label) && (
-                  <span className="tag" title={r.rawProbability !== undefined ? `model output ${percent(r.rawProbability, 1)}` : undefined}>
-                    repaired
+                {(changed.has(label) || overrides.length > 0) && (
+                  <span className="labels__tags">
+                    {changed.has(label) && (
+                      <span className="tag" title={r.rawProbability !== undefined ? `model output ${percent(r.rawProbability, 1)}` : undefined}>
+                        repaired
+                      </span>
+                    )}{' '}
+                    {overrides.length > 0 && (
+                      <a className="tag tag--override" href={`#override-${label}`} aria-describedby={`override-${label}`}>
+                        overridden
+                      </a>
+                    )}
                   </span>
-                )}
-                {overrides.length > 0 && (
-                  <a className="tag tag--override" href={`#override-${label}`} aria-describedby={`override-${label}`}>
-                    overridden
-                  </a>
                 )}
               </th>
               <td className="labels__bar-cell">
