@@ -142,6 +142,58 @@ describe('the upload page in chromium', () => {
     await page.context().close();
   }, 300_000);
 
+  it('cancels, and after a reload resumes by skipping what the server already holds', async () => {
+    const study = generateStudy({ seed: 5, kind: 'negative', preset: 'demo' });
+    const dir = path.join(stack.work, 'to-resume');
+    mkdirSync(dir, { recursive: true });
+    const paths = study.files.map((f, i) => {
+      const p = path.join(dir, `IM${String(i).padStart(4, '0')}.dcm`);
+      writeFileSync(p, f.bytes);
+      return p;
+    });
+    const page = await newPage();
+    // Slow each PUT down (the real API still answers) so that Cancel lands mid-upload.
+    await page.route('**/instances/**', async (route) => {
+      if (route.request().method() === 'PUT') await new Promise((r) => setTimeout(r, 150));
+      await route.continue();
+    });
+    await page.goto(`${stack.url}/upload`);
+    await page.setInputFiles('#upload-files', paths);
+    await page.getByRole('heading', { name: new RegExp(`^1 study · ${paths.length} images`) }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    const status = page.getByRole('status').filter({ hasText: 'images ·' });
+    await expect.poll(async () => Number(/^(\d+) of/.exec(await status.innerText())?.[1] ?? 0), { timeout: 30_000, interval: 50 }).toBeGreaterThanOrEqual(8);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Upload cancelled' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Resume upload' }).isEnabled()).toBe(true);
+    await shot(page, '12-upload-cancelled');
+    const storedBefore = Number(/^(\d+) of/.exec(await status.innerText())?.[1]);
+    expect(storedBefore).toBeLessThan(paths.length);
+
+    // A reload loses the files but not the tab's memory of the study: the same files go again.
+    await page.unroute('**/instances/**');
+    await page.reload();
+    const puts: string[] = [];
+    page.on('request', (r) => r.method() === 'PUT' && puts.push(r.url()));
+    await page.setInputFiles('#upload-files', paths);
+    await page.getByRole('heading', { name: new RegExp(`^1 study · ${paths.length} images`) }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('link', { name: 'Open study 1 on the worklist' }).waitFor({ timeout: 60_000 });
+    const line = await status.innerText();
+    expect(line).toMatch(/already on the server, skipped/);
+    const skipped = Number(/(\d+) already on the server/.exec(line)?.[1]);
+    // Every instance counted before Cancel is stored; requests in flight at Cancel may have landed too.
+    expect(skipped).toBeGreaterThanOrEqual(storedBefore);
+    expect(puts.length).toBe(paths.length - skipped);
+    const id = new URL((await page.getByRole('link', { name: 'Open study 1 on the worklist' }).getAttribute('href')) as string, stack.url).searchParams.get('id') as string;
+    const admin = await apiSession(stack.url, ADMIN.email, ADMIN.password);
+    const s = (await (await admin('GET', `/v1/studies/${id}`)).json()) as { status: string; series: { instanceCount: number }[] };
+    expect(s.status).not.toBe('receiving');
+    expect(s.series.reduce((n, x) => n + x.instanceCount, 0)).toBe(paths.length);
+    await shot(page, '13-upload-resumed');
+    await page.context().close();
+  }, 240_000);
+
   it('is operable with the keyboard only: Tab reaches the drop zone, Enter opens the file picker', async () => {
     const page = await newPage();
     await page.goto(`${stack.url}/upload`);

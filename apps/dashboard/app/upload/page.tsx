@@ -83,6 +83,7 @@ function Upload() {
   const refused = report?.refused ?? plan?.refused ?? [];
   const removed = report?.removed.length ? report.removed : (plan?.removed ?? []);
   const submitted = report?.studies.filter((s) => s.state === 'submitted' || s.state === 'already-submitted').length ?? 0;
+  const skipped = report?.studies.reduce((n, s) => n + s.skipped, 0) ?? 0;
   const pct = progress && progress.bytesTotal > 0 ? Math.round((progress.bytesDone / progress.bytesTotal) * 100) : 0;
   const busy = phase === 'scanning' || phase === 'uploading';
 
@@ -130,6 +131,7 @@ function Upload() {
                   <p role="status" className="small">
                     {progress.instancesDone} of {progress.instancesTotal} images · {megabytes(progress.bytesDone)} of {megabytes(progress.bytesTotal)}
                     {phase === 'finished' && report && !report.stopped && ` · ${submitted === 1 ? '1 study' : `${submitted} studies`} submitted for analysis`}
+                    {skipped > 0 && ` · ${skipped} already on the server, skipped`}
                   </p>
                 </div>
               )}
