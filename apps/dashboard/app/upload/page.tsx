@@ -73,7 +73,7 @@ function Upload() {
     try {
       const r = await c.upload(plan);
       setReport(r);
-      if (r.stopped) setError(r.stopped.code === 'CANCELLED' ? 'Upload cancelled. Press Upload again to resume: files already stored are skipped.' : `Upload stopped: ${r.stopped.message}. Sign in again, then choose the same files to resume.`);
+      if (r.stopped) setError(r.stopped.code === 'CANCELLED' ? 'Upload cancelled. Press Resume upload to continue: images already stored are skipped.' : `Upload stopped: ${r.stopped.message}. Sign in again, then choose the same files to resume.`);
     } catch (e) {
       setError(`Upload failed: ${(e as Error).message}`);
     }
@@ -81,7 +81,8 @@ function Upload() {
   }
 
   const refused = report?.refused ?? plan?.refused ?? [];
-  const removed = report?.removed.length ? report.removed : (plan?.removed ?? []);
+  // What the scan read from every accepted file's header: the same list before, during and after upload.
+  const removed = plan?.removed ?? [];
   const submitted = report?.studies.filter((s) => s.state === 'submitted' || s.state === 'already-submitted').length ?? 0;
   const skipped = report?.studies.reduce((n, s) => n + s.skipped, 0) ?? 0;
   const pct = progress && progress.bytesTotal > 0 ? Math.round((progress.bytesDone / progress.bytesTotal) * 100) : 0;
