@@ -172,7 +172,7 @@ function Worklist() {
       >
         <div className="field field--grow">
           <label htmlFor="f-q">Search</label>
-          <input id="f-q" type="search" placeholder="Study ID or Study Instance UID prefix" value={draft.q} onChange={(e) => set('q', e.target.value)} />
+          <input id="f-q" type="search" placeholder="Study ID or UID prefix" value={draft.q} onChange={(e) => set('q', e.target.value)} />
         </div>
         <div className="field">
           <label htmlFor="f-status">Status</label>
