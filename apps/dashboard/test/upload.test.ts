@@ -7,7 +7,7 @@
  * non-diagnostic, with the banner before any label and its own state on the worklist.
  */
 import { createRequire } from 'node:module';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { generateStudy } from '@embolus/phantom';
@@ -194,6 +194,22 @@ describe('the upload page in chromium', () => {
     await shot(page, '13-upload-resumed');
     await page.context().close();
   }, 240_000);
+
+  it('takes files dropped on the drop zone', async () => {
+    const page = await newPage();
+    await page.goto(`${stack.url}/upload`);
+    const zone = page.getByRole('button', { name: /Drop DICOM files, folders or zip archives here/ });
+    await zone.waitFor();
+    const files = phantomPaths.slice(1, 5).map((p) => ({ name: path.basename(p), b64: readFileSync(p).toString('base64') }));
+    // A DataTransfer made in the page, as the browser hands one to a drop of files.
+    const dataTransfer = await page.evaluateHandle(
+      `(() => { const dt = new DataTransfer(); for (const f of ${JSON.stringify(files)}) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: 'application/dicom' })); return dt; })()`,
+    );
+    await zone.dispatchEvent('dragover', { dataTransfer });
+    await zone.dispatchEvent('drop', { dataTransfer });
+    await page.getByRole('heading', { name: /^1 study · 4 images/ }).waitFor({ timeout: 60_000 });
+    await page.context().close();
+  });
 
   it('ships the page without dcmjs: the parser is in the worker bundle only', async () => {
     const html = await (await fetch(`${stack.url}/upload`)).text();
