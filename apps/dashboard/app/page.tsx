@@ -14,8 +14,9 @@ const PAGE_SIZE = 25;
 const POLL_MS = 5000;
 
 interface Filters {
-  status: '' | StudyStatus;
-  flag: '' | 'urgent' | 'positive' | 'negative';
+  /** `non_diagnostic`: done, with a failed quality gate (its own state on the worklist). */
+  status: '' | StudyStatus | 'non_diagnostic';
+  flag: '' | 'urgent' | 'positive' | 'negative' | 'non_diagnostic';
   from: string;
   to: string;
   q: string;
@@ -25,9 +26,10 @@ const EMPTY: Filters = { status: '', flag: '', from: '', to: '', q: '' };
 
 function query(f: Filters, offset: number): string {
   const p = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset) });
-  if (f.status) p.set('status', f.status);
+  if (f.status === 'non_diagnostic') p.set('status', 'complete'), p.set('decision', 'non_diagnostic');
+  else if (f.status) p.set('status', f.status);
   if (f.flag === 'urgent') p.set('urgent', 'true');
-  if (f.flag === 'positive' || f.flag === 'negative') p.set('decision', f.flag);
+  if (f.flag === 'positive' || f.flag === 'negative' || f.flag === 'non_diagnostic') p.set('decision', f.flag);
   if (f.from) p.set('from', f.from);
   // `to` is exclusive in the API; the date input means "up to and including that day".
   if (f.to) p.set('to', new Date(Date.parse(f.to) + 86_400_000).toISOString().slice(0, 10));
@@ -65,6 +67,10 @@ function Row({ s }: { s: WorklistItem }) {
           <span className="badge badge--positive">PE</span>
         ) : s.decision === 'negative' ? (
           <span className="badge badge--negative">No PE</span>
+        ) : s.decision === 'non_diagnostic' ? (
+          <span className="badge badge--nondiag" title="A study-quality gate failed: no decision is reported">
+            Non-diagnostic
+          </span>
         ) : s.decision === 'indeterminate' ? (
           <span className="badge badge--neutral">Indeterminate</span>
         ) : (
@@ -81,17 +87,15 @@ function Row({ s }: { s: WorklistItem }) {
         </div>
       </td>
       <td>
-        <span className={`status status--${s.status}`}>{STATUS_NAMES[s.status]}</span>
+        {s.decision === 'non_diagnostic' ? <span className="status status--nondiag">Non-diagnostic</span> : <span className={`status status--${s.status}`}>{STATUS_NAMES[s.status]}</span>}
         <div className="sub">{s.status === 'processing' && stageText(s.stage) ? stageText(s.stage) : s.instanceCount === 1 ? '1 image' : `${s.instanceCount} images`}</div>
       </td>
+      <td>{s.decision === 'non_diagnostic' ? <span className="muted small">not reported</span> : <ProbabilityCell p={s.peProbability} />}</td>
       <td>
-        <ProbabilityCell p={s.peProbability} />
+        <Flag on={s.decision === 'non_diagnostic' ? null : s.centralPe} label="Central" />
       </td>
       <td>
-        <Flag on={s.centralPe} label="Central" />
-      </td>
-      <td>
-        <Flag on={s.rvLvGte1} label="RV/LV ≥ 1" />
+        <Flag on={s.decision === 'non_diagnostic' ? null : s.rvLvGte1} label="RV/LV ≥ 1" />
       </td>
       <td className="mono small">{s.modelVersion ?? <span className="muted">—</span>}</td>
       <td>
@@ -168,7 +172,7 @@ function Worklist() {
       >
         <div className="field field--grow">
           <label htmlFor="f-q">Search</label>
-          <input id="f-q" type="search" placeholder="Study ID or Study Instance UID prefix" value={draft.q} onChange={(e) => set('q', e.target.value)} />
+          <input id="f-q" type="search" placeholder="Study ID or UID prefix" value={draft.q} onChange={(e) => set('q', e.target.value)} />
         </div>
         <div className="field">
           <label htmlFor="f-status">Status</label>
@@ -179,6 +183,7 @@ function Worklist() {
                 {STATUS_NAMES[s]}
               </option>
             ))}
+            <option value="non_diagnostic">Non-diagnostic</option>
           </select>
         </div>
         <div className="field">
@@ -188,6 +193,7 @@ function Worklist() {
             <option value="urgent">Urgent: central PE + RV/LV ≥ 1</option>
             <option value="positive">PE positive</option>
             <option value="negative">PE negative</option>
+            <option value="non_diagnostic">Non-diagnostic</option>
           </select>
         </div>
         <div className="field">

@@ -5,6 +5,7 @@
 import { LABEL_NAMES, LABEL_ORDER, LABEL_SHORT } from '@/lib/labels';
 import { percent } from '@/lib/format';
 import type { AnalysisResult } from '@/lib/types';
+import type { ResultDecisions } from '@embolus/shared/decisions';
 
 /**
  * Probability → colour on a sequential pale-yellow → orange → dark-red ramp (like ColorBrewer
@@ -18,9 +19,16 @@ function heat(p: number): string {
   return `hsl(${hue.toFixed(0)} ${sat.toFixed(0)}% ${light.toFixed(0)}%)`;
 }
 
-export function LabelBars({ result }: { result: AnalysisResult }) {
+/**
+ * Every label against its threshold with the REPORTED decision (from `decisionsOf`: the decision
+ * procedure's, never a threshold re-applied here). A rule that overrode a label's threshold is
+ * explained on the label's row; a non-diagnostic study shows every decision as withheld.
+ */
+export function LabelBars({ result, decisions }: { result: AnalysisResult; decisions: ResultDecisions }) {
   const changed = new Set(result.consistency.changed);
+  const withheld = decisions.exam === 'withheld';
   return (
+    <>
     <table className="labels">
       <caption className="sr-only">The nine study labels: probability, threshold and decision</caption>
       <thead>
@@ -40,30 +48,62 @@ export function LabelBars({ result }: { result: AnalysisResult }) {
         {LABEL_ORDER.map((label) => {
           const r = result.labels[label];
           if (!r) return null;
+          const positive = !withheld && decisions.labels[label];
+          const overrides = decisions.overrides.filter((o) => o.label === label);
           return (
             <tr key={label} data-label={label}>
               <th scope="row">
-                {LABEL_NAMES[label]}
-                {changed.has(label) && (
-                  <span className="tag" title={r.rawProbability !== undefined ? `model output ${percent(r.rawProbability, 1)}` : undefined}>
-                    repaired
+                <span className="labels__name">{LABEL_NAMES[label]}</span>
+                {(changed.has(label) || overrides.length > 0) && (
+                  <span className="labels__tags">
+                    {changed.has(label) && (
+                      <span className="tag" title={r.rawProbability !== undefined ? `model output ${percent(r.rawProbability, 1)}` : undefined}>
+                        repaired
+                      </span>
+                    )}{' '}
+                    {overrides.length > 0 && (
+                      <a className="tag tag--override" href={`#override-${label}`} aria-describedby={`override-${label}`}>
+                        overridden
+                      </a>
+                    )}
                   </span>
                 )}
               </th>
               <td className="labels__bar-cell">
                 <div className="lbar" aria-hidden="true">
-                  <div className={`lbar__fill ${r.decision ? 'lbar__fill--pos' : ''}`} style={{ width: `${r.probability * 100}%` }} />
+                  <div className={`lbar__fill ${positive ? 'lbar__fill--pos' : ''} ${withheld ? 'lbar__fill--withheld' : ''}`} style={{ width: `${r.probability * 100}%` }} />
                   <div className="lbar__threshold" style={{ left: `${r.threshold * 100}%` }} />
                 </div>
               </td>
               <td className="num mono">{percent(r.probability, 1)}</td>
               <td className="num mono">{percent(r.threshold, 1)}</td>
-              <td>{r.decision ? <span className="badge badge--positive">Positive</span> : <span className="badge badge--negative">Negative</span>}</td>
+              <td>
+                {withheld ? (
+                  <span className="badge badge--withheld">Withheld</span>
+                ) : positive ? (
+                  <span className="badge badge--positive">Positive</span>
+                ) : (
+                  <span className="badge badge--negative">Negative</span>
+                )}
+              </td>
             </tr>
           );
         })}
       </tbody>
     </table>
+    {!withheld && decisions.overrides.length > 0 && (
+      <div className="overrides">
+        <h3>Rules that overrode a threshold</h3>
+        <ul>
+          {decisions.overrides.map((o, i) => (
+            <li key={i} id={o.label === 'pe_present_on_image' ? undefined : `override-${o.label}`}>
+              {o.message}
+            </li>
+          ))}
+        </ul>
+      </div>
+    )}
+    </>
   );
 }
 

@@ -24,6 +24,24 @@ export function setSession(s: SessionInfo | null): void {
   csrfToken = s?.csrfToken ?? null;
 }
 
+/** The headers a cookie-authenticated change needs (the CSRF token), for callers that fetch on their own. */
+export function csrfHeaders(): Record<string, string> {
+  return csrfToken ? { 'x-csrf-token': csrfToken } : {};
+}
+
+/**
+ * Fetches the session again (after a 401 mid-upload: the token may have been rotated). True when
+ * the session is still valid; the new CSRF token is remembered.
+ */
+export async function renewSession(): Promise<boolean> {
+  try {
+    setSession(await api<SessionInfo>('/v1/auth/session'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Calls the API; resolves to the JSON body, or throws ApiError. */
 export async function api<T>(path: string, init: { method?: string; json?: unknown; signal?: AbortSignal; background?: boolean } = {}): Promise<T> {
   const method = init.method ?? 'GET';

@@ -7,7 +7,8 @@ import type { AnalysisResult, StudyLabel } from '@embolus/shared';
 export type { AnalysisResult, StudyLabel };
 
 export type StudyStatus = 'receiving' | 'queued' | 'processing' | 'complete' | 'failed';
-export type Decision = 'positive' | 'negative' | 'indeterminate';
+/** A worklist row's decision; `non_diagnostic`: a study-quality gate failed (no decision, no probability). */
+export type Decision = 'positive' | 'negative' | 'indeterminate' | 'non_diagnostic';
 export type UserRole = 'clinician' | 'quality' | 'admin';
 
 /** GET /v1/auth/session and POST /v1/auth/sign-in. */
@@ -46,6 +47,8 @@ export interface WorklistPage {
 
 /** GET /v1/studies/{id}. */
 export interface StudyDetail {
+  /** "Non-diagnostic: <reason>" when a quality gate failed: shown before anything else. */
+  nonDiagnostic?: string;
   id: string;
   status: StudyStatus;
   series: { seriesInstanceUid: string | null; modality: string | null; instanceCount: number; bytes: number }[];

@@ -232,7 +232,7 @@ describe('the dashboard in chromium', () => {
     await shot(page, '03-results');
     expect(await axe(page)).toEqual([]);
     await page.goto(`${url}/upload`);
-    await page.getByRole('heading', { name: /Upload arrives with @embolus\/deid/ }).waitFor();
+    await page.getByRole('button', { name: /Drop DICOM files, folders or zip archives here/ }).waitFor();
     expect(await axe(page)).toEqual([]);
     await shot(page, '04-upload');
     await page.context().close();

@@ -6,6 +6,8 @@
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { Suspense, useEffect, useState } from 'react';
+import { decisionsOf } from '@embolus/shared/decisions';
+import { ExamDecision, NonDiagnosticBanner, QualityChecks } from '@/components/DecisionViews';
 import { AttentionHeatmap, LabelBars, WindowStrip } from '@/components/ResultViews';
 import { handleAuthError, Shell } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
@@ -69,8 +71,11 @@ function Study() {
   }
   if (!study) return <p role="status">{error ?? 'Loading…'}</p>;
   const r = study.result;
-  const peProbability = r ? 1 - (r.labels.negative_exam_for_pe?.probability ?? 1) : null;
-  const urgent = Boolean(r?.labels.central_pe?.decision && r?.labels.rv_lv_ratio_gte_1?.decision);
+  const decisions = r ? decisionsOf(r) : null;
+  const withheld = decisions?.exam === 'withheld' || Boolean(study.nonDiagnostic);
+  const nonDiagnostic = study.nonDiagnostic ?? (withheld ? decisions?.reason : undefined);
+  const peProbability = r && !withheld ? 1 - (r.labels.negative_exam_for_pe?.probability ?? 1) : null;
+  const urgent = Boolean(!withheld && decisions?.labels.central_pe && decisions.labels.rv_lv_ratio_gte_1);
   return (
     <>
       <p className="crumbs">
@@ -84,15 +89,18 @@ function Study() {
           <p className="muted small mono">{r?.studyInstanceUid ?? study.id}</p>
         </div>
         <div className="summary">
-          <span className={`status status--${study.status}`}>{STATUS_NAMES[study.status]}</span>
+          {withheld ? <span className="status status--nondiag">Non-diagnostic</span> : <span className={`status status--${study.status}`}>{STATUS_NAMES[study.status]}</span>}
           {urgent && <span className="badge badge--urgent">Urgent: central PE with RV/LV ≥ 1</span>}
-          {r && (
+          {r && !withheld && (
             <span className="summary__prob">
               PE probability <strong>{percent(peProbability)}</strong>
             </span>
           )}
         </div>
       </div>
+      {/* A failed quality gate comes first, before any label; otherwise the exam decision and why. */}
+      {nonDiagnostic && <NonDiagnosticBanner reason={nonDiagnostic} checks={r?.quality?.checks ?? []} />}
+      {decisions && !withheld && <ExamDecision decisions={decisions} />}
       {error && (
         <p className="alert alert--error" role="alert">
           {error}
@@ -108,12 +116,16 @@ function Study() {
           No result yet: the study is {STATUS_NAMES[study.status].toLowerCase()}. This page updates by itself.
         </p>
       )}
-      {r && (
+      {r && decisions && (
         <div className="result-grid">
           <section className="card" aria-labelledby="labels-h">
             <h2 id="labels-h">Study labels</h2>
-            <p className="muted small">Bar: probability; tick: the decision threshold.</p>
-            <LabelBars result={r} />
+            <p className="muted small">
+              Bar: probability; tick: the decision threshold.{' '}
+              {withheld ? 'Decisions are withheld: the study is non-diagnostic.' : 'Decisions follow the RSNA label rules; a rule that overrides a threshold says why.'}
+            </p>
+            <LabelBars result={r} decisions={withheld && decisions.exam !== 'withheld' ? { ...decisions, exam: 'withheld' } : decisions} />
+
           </section>
 
           <section className="card viewer-slot" aria-labelledby="viewer-h">
@@ -135,6 +147,14 @@ function Study() {
             <h2 id="attn-h">Attention</h2>
             <AttentionHeatmap attention={r.attention} windowCount={r.windows.length} />
           </section>
+
+          {!withheld && r.quality && (
+            <section className="card card--wide" aria-labelledby="quality-h">
+              <h2 id="quality-h">Study quality</h2>
+              <p className="muted small">Every check passed: the study is within what the model was made for.</p>
+              <QualityChecks checks={r.quality.checks} />
+            </section>
+          )}
 
           <section className="card" aria-labelledby="cons-h">
             <h2 id="cons-h">Consistency and warnings</h2>
