@@ -1,24 +1,14 @@
 /**
- * Label names and order for display. The names mirror DISPLAY_NAMES of @embolus/shared; they are
- * repeated here because importing that package's values would bundle zod into every page. The
- * `satisfies` clause makes the type checker fail if a label is added or renamed there.
+ * Label names and order for display, from @embolus/shared's zod-free `labels` entry (importing the
+ * package root would bundle zod into every page).
  */
-import type { StudyLabel } from '@embolus/shared';
+import { DISPLAY_NAMES, STUDY_LABELS, type StudyLabel } from '@embolus/shared/labels';
 
-export const LABEL_NAMES = {
-  negative_exam_for_pe: 'Negative exam for PE',
-  indeterminate: 'Indeterminate',
-  chronic_pe: 'Chronic PE',
-  acute_and_chronic_pe: 'Acute and chronic PE',
-  central_pe: 'Central PE',
-  leftsided_pe: 'Left-sided PE',
-  rightsided_pe: 'Right-sided PE',
-  rv_lv_ratio_gte_1: 'RV/LV ratio ≥ 1',
-  rv_lv_ratio_lt_1: 'RV/LV ratio < 1',
-} as const satisfies Record<StudyLabel, string>;
+/** Display names of the nine study labels. */
+export const LABEL_NAMES: Readonly<Record<StudyLabel, string>> = Object.fromEntries(STUDY_LABELS.map((l) => [l, DISPLAY_NAMES[l]])) as Record<StudyLabel, string>;
 
 /** The nine study labels in the model's head order. */
-export const LABEL_ORDER = Object.keys(LABEL_NAMES) as StudyLabel[];
+export const LABEL_ORDER: StudyLabel[] = [...STUDY_LABELS];
 
 /** Short names for the heatmap's row headers. */
 export const LABEL_SHORT = {
