@@ -82,7 +82,9 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
     model: { version: m.version, sha256: model.sha256, trainedOn: m.trainedOn, notForClinicalUse: true },
     timings,
     warnings: meta.warnings,
-    ...(cam ? { camGeometry: camGeometry(pre.volume, cam.shape) } : {}),
+    // The model-input grid, which is also the CAM's: present whether or not the CAM was built here
+    // (the CLI skips it), so that every path writes the same result.
+    camGeometry: camGeometry(pre.volume, [W * t.shape[2], t.shape[3], t.shape[3]]),
   };
   return { result: AnalysisResultSchema.parse(result), ...(cam ? { cam } : {}), preprocess: meta };
 }
