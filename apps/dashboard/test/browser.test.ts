@@ -6,7 +6,7 @@
  * Screenshots go to apps/dashboard/test-artifacts/ (git-ignored).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { writeDataset } from '@embolus/phantom';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dicomFiles } from '@embolus/testkit/files';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-artifacts');
@@ -41,12 +42,6 @@ async function session(email: string, password: string) {
       headers: { cookie, 'x-csrf-token': csrfToken, ...(body?.json !== undefined ? { 'content-type': 'application/json' } : body?.dicom ? { 'content-type': 'application/dicom' } : {}) },
       ...(body?.json !== undefined ? { body: JSON.stringify(body.json) } : body?.dicom ? { body: body.dicom } : {}),
     });
-}
-
-function dicomFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? dicomFiles(path.join(dir, n)) : n.endsWith('.dcm') ? [path.join(dir, n)] : []));
 }
 
 async function shot(page: Page, name: string): Promise<void> {

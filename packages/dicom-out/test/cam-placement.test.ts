@@ -4,13 +4,14 @@
  * position in the key image (the old code stretched the crop-space map over the whole slice).
  * Without `camGeometry` the old stretch stays, and the key image and the SR say so.
  */
-import { readdirSync, readFileSync, rmSync, statSync, mkdtempSync } from 'node:fs';
+import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDicomBytes, readDicomInfo } from '@embolus/dicom';
 import { writeDataset } from '@embolus/phantom';
 import { AnalysisResultSchema, STUDY_LABELS, type AnalysisResult, type CamGeometry } from '@embolus/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dicomFiles } from '@embolus/testkit/files';
 import { buildResultObjects, STRETCHED_NOTE, type SourceInstance } from '../src';
 import { encodeNpyFloat32 } from './helpers';
 
@@ -19,17 +20,10 @@ let files: string[];
 let instances: SourceInstance[];
 let result: AnalysisResult;
 
-function dcmFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = path.join(dir, n);
-    return statSync(p).isDirectory() ? dcmFiles(p) : n.endsWith('.dcm') ? [p] : [];
-  });
-}
-
 beforeAll(async () => {
   const ds = await writeDataset({ out: path.join(tmp, 'ph'), studies: 1, seed: 7, positiveRate: 1, study: { preset: 'demo' } });
   const study = ds.studies[0]!;
-  files = dcmFiles(path.join(ds.out, study.studyInstanceUid)).sort();
+  files = dicomFiles(path.join(ds.out, study.studyInstanceUid)).sort();
   const seriesUid = path.basename(path.dirname(files[0]!));
   instances = files.map((f) => ({ sopInstanceUid: path.basename(f, '.dcm'), sopClassUid: '1.2.840.10008.5.1.4.1.1.2', seriesInstanceUid: seriesUid }));
   const windows: AnalysisResult['windows'] = [];

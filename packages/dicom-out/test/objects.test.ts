@@ -4,13 +4,14 @@
  * pydicom reads both. The result is synthetic (built from the phantom's slices), the readers real.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { writeDataset } from '@embolus/phantom';
 import { AnalysisResultSchema, STUDY_LABELS, contrastCheck, coverageCheck, summarizeQuality, type AnalysisResult } from '@embolus/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dicomFiles } from '@embolus/testkit/files';
 import { buildResultObjects, NOT_FOR_DIAGNOSTIC_USE, readNpyFloat32, readQuality, renderOverlay, type SourceInstance, type WrittenObject } from '../src';
 import { encodeNpyFloat32, run } from './helpers';
 
@@ -21,17 +22,10 @@ let files: string[];
 let instances: SourceInstance[];
 let result: AnalysisResult;
 
-function dcmFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = path.join(dir, n);
-    return statSync(p).isDirectory() ? dcmFiles(p) : n.endsWith('.dcm') ? [p] : [];
-  });
-}
-
 beforeAll(async () => {
   const ds = await writeDataset({ out: path.join(tmp, 'ph'), studies: 1, seed: 5, positiveRate: 1, study: { preset: 'demo' } });
   const study = ds.studies[0]!;
-  files = dcmFiles(path.join(ds.out, study.studyInstanceUid)).sort();
+  files = dicomFiles(path.join(ds.out, study.studyInstanceUid)).sort();
   const seriesUid = path.basename(path.dirname(files[0]!));
   instances = files.map((f) => ({ sopInstanceUid: path.basename(f, '.dcm'), sopClassUid: '1.2.840.10008.5.1.4.1.1.2', seriesInstanceUid: seriesUid }));
   const windows: AnalysisResult['windows'] = [];

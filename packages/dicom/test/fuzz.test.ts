@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '@embolus/testkit';
 import { readShared } from './corpus-paths';
 
 const SEEDS = [
@@ -30,17 +31,6 @@ const CASES_PER_SEED = 300;
 const CASE_TIMEOUT_MS = 10_000;
 const MAX_ARRAY_BUFFERS = 1.5 * 2 ** 30;
 
-/** mulberry32: small, seeded, good enough to pick mutations reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Offsets of a tag's 4 bytes, little-endian, in the file (candidates for length corruption). */
 function tagOffsets(b: Uint8Array, group: number, element: number): number[] {
@@ -110,7 +100,7 @@ describe('fuzzing the decoder', () => {
       for (const [s, seed] of SEEDS.entries()) {
         const src = readShared(seed);
         const offsets = INTERESTING.flatMap(([g, e]) => tagOffsets(src, g, e));
-        const r = rng(1000 + s);
+        const r = mulberry32(1000 + s);
         for (let c = 0; c < CASES_PER_SEED; c++) {
           const { bytes, how } = mutate(src, r, offsets);
           const out = await runCase(bytes);

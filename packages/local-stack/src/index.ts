@@ -5,12 +5,13 @@
  * quickstart script, the end-to-end benchmarks and the e2e tests (never by product code).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Role } from '@embolus/db';
 import { startServer, type RunningServer } from '@embolus/edge-api/node';
+import { dicomFiles } from '@embolus/testkit/files';
 
 /** The repository root. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -67,16 +68,8 @@ export async function startApi(dataDir: string, env: Record<string, string> = {}
   };
 }
 
-/** Every .dcm file under `dir`, sorted. */
-export function dicomFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...dicomFiles(p));
-    else if (name.endsWith('.dcm')) out.push(p);
-  }
-  return out;
-}
+/** Every .dcm file under a folder, sorted (from @embolus/testkit). */
+export { dicomFiles };
 
 /** Creates a study, uploads every instance of `dir` (phantom files are named by SOP UID) and submits it. */
 export async function uploadStudy(api: Api, key: string, dir: string, concurrency = 8): Promise<{ studyId: string; jobId: string; instances: number }> {

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { mulberry32 } from '@embolus/testkit';
 import {
   CONSISTENCY_RULES,
   IMAGE_LABEL_WEIGHT,
@@ -306,17 +307,6 @@ describe('repair', () => {
   });
 });
 
-/** mulberry32: a tiny seeded PRNG so the property test is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomPrediction(rand: () => number): Prediction {
   // Mix in the awkward values: exact 0.5, its neighbours, and the ends of [0, 1].

@@ -5,6 +5,7 @@
  * probabilities at 0.5), which `decide` does not use.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '@embolus/testkit';
 import {
   DEFAULT_THRESHOLDS,
   IMAGE_LABEL,
@@ -255,17 +256,6 @@ describe('decide: bad input', () => {
   });
 });
 
-/** mulberry32: a tiny seeded PRNG so the property test is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('decide: property', () => {
   it('yields 0 inconsistent decision sets over 100,000 random probability vectors under random thresholds', () => {
