@@ -154,7 +154,7 @@ function Worklist() {
       <div className="page__head">
         <div>
           <h1 className="page__title">Worklist</h1>
-          <p className="muted small">Most urgent first: central PE with RV/LV ratio ≥ 1, then by PE probability.</p>
+          <p className="muted small">Most urgent first: central PE with RV/LV ratio ≥ 1, then non-diagnostic studies (they need a new scan or a reader), then by PE probability.</p>
         </div>
         <p className="muted small" aria-live="off">
           {updated ? `Updated ${updated.toLocaleTimeString()}` : 'Loading…'}

@@ -162,10 +162,10 @@ export function acquisitionChecks(f: SeriesFacts, a: AcquisitionRange): QualityC
   const derived = view === 'reformatted';
   const typeText = types.join('\\') || '(none)';
   const seriesType: QualityCheck = localizer
-    ? { code: 'series_type', passed: false, measured: typeText, limit: 'ORIGINAL axial images', message: `the series is a localizer (ImageType ${typeText})` }
+    ? { code: 'series_type', passed: false, measured: typeText, limit: 'acquired slices (no localizer or reformat)', message: `the series is a localizer (ImageType ${typeText})` }
     : derived
-      ? { code: 'series_type', passed: false, measured: typeText, limit: 'ORIGINAL axial images', message: `the series is reformatted (ImageType ${typeText})` }
-      : { code: 'series_type', passed: true, measured: typeText, limit: 'ORIGINAL axial images', message: `series type ${typeText}` };
+      ? { code: 'series_type', passed: false, measured: typeText, limit: 'acquired slices (no localizer or reformat)', message: `the series is reformatted (ImageType ${typeText})` }
+      : { code: 'series_type', passed: true, measured: typeText, limit: 'acquired slices (no localizer or reformat)', message: `series type ${typeText}` };
   const ob = f.obliquityDeg;
   const orientation: QualityCheck =
     ob === undefined || !Number.isFinite(ob)
