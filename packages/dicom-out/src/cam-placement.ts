@@ -1,81 +1,28 @@
 /**
- * Placing the CAM on a source slice by patient coordinates: each pixel's position (from the
- * slice's ImagePositionPatient, ImageOrientationPatient and PixelSpacing) goes through the inverse
- * of the result's CAM affine to a CAM index, sampled trilinearly. Outside the CAM volume (beyond
- * the lung crop, or in the padding frames of the last window) the map is 0.
+ * Placing the CAM on a source slice by patient coordinates. The geometry lives in
+ * `@embolus/shared/evidence` (the browser viewer uses the same code); this module keeps the
+ * package's error type at its boundary.
  */
 import type { FramePlane } from '@embolus/dicom';
-import type { CamGeometry } from '@embolus/shared';
+import { camOnSlice as placeOnSlice, slicePlane as planeOf, type PlacedCam, type SlicePlane } from '@embolus/shared/evidence';
 import { DicomOutError } from './errors';
 
-/** The CAM volume artifact with its geometry. */
-export interface PlacedCam {
-  data: Float32Array;
-  /** [frames, rows, cols] */
-  shape: readonly number[];
-  geometry: CamGeometry;
-}
+export type { PlacedCam } from '@embolus/shared/evidence';
 
 /** The plane of a source slice, when its header has all three attributes. */
-export function slicePlane(plane: FramePlane | undefined): Required<Pick<FramePlane, 'imagePositionPatient' | 'imageOrientationPatient' | 'pixelSpacing'>> | null {
-  const { imagePositionPatient, imageOrientationPatient, pixelSpacing } = plane ?? {};
-  return imagePositionPatient && imageOrientationPatient && pixelSpacing ? { imagePositionPatient, imageOrientationPatient, pixelSpacing } : null;
-}
-
-/** Inverse of a 3×3 row-major matrix, or null when singular. */
-function invert3(m: readonly number[]): number[] | null {
-  const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];
-  const A = e * i - f * h;
-  const B = -(d * i - f * g);
-  const C = d * h - e * g;
-  const det = a * A + b * B + c * C;
-  if (!Number.isFinite(det) || Math.abs(det) < 1e-12) return null;
-  return [A / det, -(b * i - c * h) / det, (b * f - c * e) / det, B / det, (a * i - c * g) / det, -(a * f - c * d) / det, C / det, -(a * h - b * g) / det, (a * e - b * d) / det];
+export function slicePlane(plane: FramePlane | undefined): SlicePlane | null {
+  return planeOf(plane);
 }
 
 /**
  * The CAM sampled at every pixel of a rows × cols source slice.
  * @throws DicomOutError CAM_MISMATCH when the artifact's shape is not the geometry's or the affine is singular.
  */
-export function camOnSlice(cam: PlacedCam, plane: NonNullable<ReturnType<typeof slicePlane>>, rows: number, cols: number): Float32Array {
-  const { shape, validFrames, affine } = cam.geometry;
-  if (cam.shape.length !== 3 || shape.some((n, i) => n !== cam.shape[i])) throw new DicomOutError('CAM_MISMATCH', 'the CAM artifact shape differs from the result camGeometry shape', { details: { artifact: [...cam.shape], geometry: shape } });
-  const inv = invert3([affine[0]!, affine[1]!, affine[2]!, affine[4]!, affine[5]!, affine[6]!, affine[8]!, affine[9]!, affine[10]!]);
-  if (!inv) throw new DicomOutError('CAM_MISMATCH', 'the result camGeometry affine is singular');
-  const t = [affine[3]!, affine[7]!, affine[11]!];
-  const toIndex = (p: readonly number[]) => [0, 1, 2].map((r) => inv[r * 3]! * p[0]! + inv[r * 3 + 1]! * p[1]! + inv[r * 3 + 2]! * p[2]!);
-  const ipp = plane.imagePositionPatient;
-  const iop = plane.imageOrientationPatient;
-  const [rowSpacing, colSpacing] = plane.pixelSpacing;
-  // CAM index is affine in (row, col): base + col·dc + row·dr.
-  const base = toIndex([ipp[0] - t[0]!, ipp[1] - t[1]!, ipp[2] - t[2]!]);
-  const dc = toIndex([iop[0] * colSpacing, iop[1] * colSpacing, iop[2] * colSpacing]);
-  const dr = toIndex([iop[3] * rowSpacing, iop[4] * rowSpacing, iop[5] * rowSpacing]);
-  const [, h, w] = shape;
-  const frames = Math.min(validFrames, shape[0]);
-  const out = new Float32Array(rows * cols);
-  const at = (f: number, y: number, x: number) => cam.data[(f * h + y) * w + x]!;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const x = base[0]! + c * dc[0]! + r * dr[0]!;
-      const y = base[1]! + c * dc[1]! + r * dr[1]!;
-      const z = base[2]! + c * dc[2]! + r * dr[2]!;
-      // Half a voxel beyond the outer centres still belongs to the volume (clamped there).
-      if (x < -0.5 || y < -0.5 || z < -0.5 || x > w - 0.5 || y > h - 0.5 || z > frames - 0.5) continue;
-      const xc = Math.min(Math.max(x, 0), w - 1);
-      const yc = Math.min(Math.max(y, 0), h - 1);
-      const zc = Math.min(Math.max(z, 0), frames - 1);
-      const x0 = Math.floor(xc), y0 = Math.floor(yc), z0 = Math.floor(zc);
-      const x1 = Math.min(x0 + 1, w - 1), y1 = Math.min(y0 + 1, h - 1), z1 = Math.min(z0 + 1, frames - 1);
-      const fx = xc - x0, fy = yc - y0, fz = zc - z0;
-      const plane2 = (f: number) => {
-        const a = at(f, y0, x0) + (at(f, y0, x1) - at(f, y0, x0)) * fx;
-        const b = at(f, y1, x0) + (at(f, y1, x1) - at(f, y1, x0)) * fx;
-        return a + (b - a) * fy;
-      };
-      const p0 = plane2(z0);
-      out[r * cols + c] = p0 + (plane2(z1) - p0) * fz;
-    }
+export function camOnSlice(cam: PlacedCam, plane: SlicePlane, rows: number, cols: number): Float32Array {
+  try {
+    return placeOnSlice(cam, plane, rows, cols);
+  } catch (e) {
+    if (e instanceof Error && 'code' in e && e.code === 'CAM_MISMATCH') throw new DicomOutError('CAM_MISMATCH', e.message, { cause: e, details: { ...(e as { details?: Record<string, unknown> }).details } });
+    throw e;
   }
-  return out;
 }

@@ -10,6 +10,7 @@
  * and the object says so in ImageComments).
  */
 import { decodeDicom } from '@embolus/dicom';
+import { heatColor } from '@embolus/shared/evidence';
 import { camOnSlice, slicePlane, type PlacedCam } from './cam-placement';
 import { DicomOutError } from './errors';
 import { drawText, textWidth } from './font';
@@ -40,14 +41,6 @@ export interface KeyImageInput {
 
 /** CTPA window (W 700, L 100): contrast-filled vessels bright, clot darker. */
 const WINDOW = { center: 100, width: 700 };
-
-/** A blue → cyan → yellow → red ramp for t in [0, 1]. */
-function heat(t: number): [number, number, number] {
-  const r = Math.min(1, Math.max(0, 1.5 * t - 0.25));
-  const g = Math.min(1, Math.max(0, t < 0.6 ? 2 * t : 2.2 - 2 * t));
-  const b = Math.min(1, Math.max(0, 1 - 2 * t));
-  return [r * 255, g * 255, b * 255];
-}
 
 /** Bilinear sample of the CAM at normalized (u, v) in [0, 1]. */
 function sample(cam: KeyImageInput['cam'], u: number, v: number): number {
@@ -81,7 +74,7 @@ export function renderOverlay(hu: Float32Array, rows: number, cols: number, cam:
       // Only the upper part of the map is drawn, so the anatomy stays readable elsewhere.
       if (t > 0.3) {
         const a = 0.55 * Math.min(1, (t - 0.3) / 0.5);
-        const [hr, hg, hb] = heat(t);
+        const [hr, hg, hb] = heatColor(t);
         r = r * (1 - a) + hr * a;
         gg = gg * (1 - a) + hg * a;
         b = b * (1 - a) + hb * a;

@@ -3,6 +3,7 @@
  * overlay) and the Comprehensive SR referencing them, all in the analysed study.
  */
 import type { AnalysisResult } from '@embolus/shared';
+import { keyWindows } from '@embolus/shared/evidence';
 import { DicomOutError } from './errors';
 import { SECONDARY_CAPTURE_STORAGE, STRETCHED_NOTE, writeKeyImageWithPlacement, type CamPlacement } from './key-image';
 import { readNpyFloat32 } from './npy';
@@ -41,13 +42,6 @@ export interface WrittenObject {
 /** Series numbers of the output series (high, so they sort after the acquired series). */
 export const SR_SERIES_NUMBER = 9901;
 export const KEY_IMAGE_SERIES_NUMBER = 9902;
-
-/** Windows shown as key images: those the decision reports PE on, most probable first; else the most probable window. */
-function keyWindows(result: AnalysisResult, max: number): AnalysisResult['windows'] {
-  const byProb = [...result.windows].sort((a, b) => b.probability - a.probability);
-  const reported = byProb.filter((w) => w.decision === true);
-  return (reported.length > 0 ? reported : byProb).slice(0, max);
-}
 
 /** Mean CAM over a window's frames (the runner writes 10 frames per window). */
 function windowCam(cam: { data: Float32Array; shape: number[] }, windowIndex: number, framesPerWindow: number) {

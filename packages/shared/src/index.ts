@@ -11,3 +11,4 @@ export * from './model-files';
 export * from './vec3';
 export * from './summary';
 export * from './log';
+export { camOnSlice, slicePlane, keyWindows, heatColor, CamMismatchError, type PlacedCam, type SlicePlane } from './evidence';
