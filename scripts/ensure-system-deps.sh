@@ -19,8 +19,9 @@ if [ -n "${EMBOLUS_PYTHON:-}" ]; then PY="$EMBOLUS_PYTHON"; elif [ -x /usr/bin/p
 MODE="${EMBOLUS_SYSTEM_DEPS:-install}"
 # Python module : Debian package.
 REQUIRED=(torch:python3-torch torchvision:python3-torchvision onnx:python3-onnx numpy:python3-numpy pytest:python3-pytest pydicom:python3-pydicom)
-# Programs, as Debian packages (checked with dpkg): the browser tests' chromium and the DICOM peers.
-PROGRAMS=(chromium dcmtk dicom3tools orthanc orthanc-dicomweb)
+# Programs, as Debian packages (checked with dpkg): the browser tests' chromium, the DICOM peers and
+# poppler-utils (pdftotext, pdfimages: the report PDF tests read it with them).
+PROGRAMS=(chromium dcmtk dicom3tools orthanc orthanc-dicomweb poppler-utils)
 
 # Prints the interpreter's kind (`system`: Debian's, where apt installs; `other`: a venv, pyenv,
 # conda…; `absent`), then one missing Debian package per line. find_spec does not import: fast.

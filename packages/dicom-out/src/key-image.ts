@@ -102,11 +102,28 @@ export async function writeKeyImage(input: KeyImageInput): Promise<Uint8Array> {
   return (await writeKeyImageWithPlacement(input)).bytes;
 }
 
-/** {@link writeKeyImage}, also saying how the CAM was placed. */
-export async function writeKeyImageWithPlacement(input: KeyImageInput): Promise<{ bytes: Uint8Array; placement: CamPlacement }> {
+/** A key image as pixels: interleaved RGB at the source slice's matrix, before any DICOM wrapping. */
+export interface KeyImageRaster {
+  rgb: Uint8Array;
+  rows: number;
+  cols: number;
+  placement: CamPlacement;
+  /** The source slice's InstanceNumber, when it has one. */
+  instanceNumber?: number;
+}
+
+/** What {@link renderKeyImage} needs: the source slice's bytes, the CAM (placed or per window) and the burned-in caption. */
+export type KeyImageRenderInput = Pick<KeyImageInput, 'cam' | 'placedCam' | 'caption'> & { source: Uint8Array };
+
+/**
+ * Decodes the source slice and renders the key image (CTPA window, Grad-CAM blend, burned-in
+ * warning and caption) as RGB: what the Secondary Capture holds and the report shows.
+ * @throws DicomOutError SOURCE_UNREADABLE (slice not decodable or multi-frame), CAM_MISMATCH (placed CAM of another shape).
+ */
+export async function renderKeyImage(input: KeyImageRenderInput): Promise<KeyImageRaster> {
   let decoded;
   try {
-    decoded = await decodeDicom(input.source.bytes, { source: 'key image source' });
+    decoded = await decodeDicom(input.source, { source: 'key image source' });
   } catch (e) {
     throw new DicomOutError('SOURCE_UNREADABLE', 'the source slice of a key image cannot be decoded', { cause: e });
   }
@@ -117,6 +134,12 @@ export async function writeKeyImageWithPlacement(input: KeyImageInput): Promise<
   // A map at the slice's own matrix makes renderOverlay's stretch the identity.
   const cam = placement === 'patient' ? { data: camOnSlice(input.placedCam!, plane!, rows, cols), rows, cols } : input.cam;
   const rgb = renderOverlay(decoded.hu.subarray(0, rows * cols), rows, cols, cam, input.caption);
+  return { rgb, rows, cols, placement, ...(decoded.info.instanceNumber !== undefined ? { instanceNumber: decoded.info.instanceNumber } : {}) };
+}
+
+/** {@link writeKeyImage}, also saying how the CAM was placed. */
+export async function writeKeyImageWithPlacement(input: KeyImageInput): Promise<{ bytes: Uint8Array; placement: CamPlacement }> {
+  const { rgb, rows, cols, placement } = await renderKeyImage({ source: input.source.bytes, cam: input.cam, ...(input.placedCam ? { placedCam: input.placedCam } : {}), caption: input.caption });
   const { date, time } = dicomDateTime(input.now);
   const dataset: Record<string, unknown> = {
     _vrMap: { PixelData: 'OB' },

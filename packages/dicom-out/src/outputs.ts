@@ -3,18 +3,13 @@
  * overlay) and the Comprehensive SR referencing them, all in the analysed study.
  */
 import type { AnalysisResult } from '@embolus/shared';
-import { keyWindows } from '@embolus/shared/evidence';
-import { DicomOutError } from './errors';
 import { SECONDARY_CAPTURE_STORAGE, STRETCHED_NOTE, writeKeyImageWithPlacement, type CamPlacement } from './key-image';
-import { readNpyFloat32 } from './npy';
+import { analysedSeries, planKeyImages, prepareCam, windowCam, type SourceInstance } from './key-plan';
 import { COMPREHENSIVE_SR_STORAGE, writeSr, type InstanceRef } from './sr';
 import { studyAttributesOf } from './source';
 import { newUid } from './write';
 
-/** A stored instance of the study. */
-export interface SourceInstance extends InstanceRef {
-  seriesInstanceUid: string | null;
-}
+export type { SourceInstance } from './key-plan';
 
 /** What {@link buildResultObjects} needs. */
 export interface ResultObjectsInput {
@@ -43,27 +38,12 @@ export interface WrittenObject {
 export const SR_SERIES_NUMBER = 9901;
 export const KEY_IMAGE_SERIES_NUMBER = 9902;
 
-/** Mean CAM over a window's frames (the runner writes 10 frames per window). */
-function windowCam(cam: { data: Float32Array; shape: number[] }, windowIndex: number, framesPerWindow: number) {
-  const [, rows, cols] = cam.shape as [number, number, number];
-  const plane = rows * cols;
-  const out = new Float32Array(plane);
-  for (let f = 0; f < framesPerWindow; f++) {
-    const base = (windowIndex * framesPerWindow + f) * plane;
-    for (let i = 0; i < plane; i++) out[i]! += cam.data[base + i]! / framesPerWindow;
-  }
-  return { data: out, rows, cols };
-}
-
 /** Writes the key images and the SR of a result. */
 export async function buildResultObjects(input: ResultObjectsInput): Promise<WrittenObject[]> {
   const { result } = input;
   const now = input.now ?? new Date();
   const modelName = input.modelName ?? 'Embolus PE research model';
-  const seriesUid = result.seriesInstanceUid ?? input.instances.find((i) => i.seriesInstanceUid)?.seriesInstanceUid ?? null;
-  const series = input.instances.filter((i) => i.seriesInstanceUid === seriesUid);
-  if (!seriesUid || series.length === 0) throw new DicomOutError('INCOMPLETE_RESULT', 'the analysed series is not among the stored instances');
-  const bySop = new Map(series.map((i) => [i.sopInstanceUid, i]));
+  const { seriesInstanceUid: seriesUid, series } = analysedSeries(result, input.instances);
   const study = studyAttributesOf(await input.loadInstance(series[0]!.sopInstanceUid));
 
   const keySeriesUid = newUid();
@@ -71,26 +51,20 @@ export async function buildResultObjects(input: ResultObjectsInput): Promise<Wri
   const objects: WrittenObject[] = [];
   const placements: CamPlacement[] = [];
   if (input.cam) {
-    const cam = readNpyFloat32(input.cam);
-    const framesPerWindow = result.windows.length > 0 ? cam.shape[0]! / result.windows.length : 0;
-    if (!Number.isInteger(framesPerWindow) || framesPerWindow < 1) throw new DicomOutError('CAM_MISMATCH', 'the CAM frames do not divide into the result windows', { details: { frames: cam.shape[0], windows: result.windows.length } });
-    const placedCam = result.camGeometry ? { data: cam.data, shape: cam.shape, geometry: result.camGeometry } : undefined;
-    for (const w of keyWindows(result, input.maxKeyImages ?? 3)) {
-      const slice = [...w.slices].sort((a, b) => b.fraction - a.fraction).find((s) => bySop.has(s.sopInstanceUid));
-      if (!slice) continue;
-      const source = bySop.get(slice.sopInstanceUid)!;
+    const cam = prepareCam(result, input.cam);
+    for (const plan of planKeyImages(result, series, input.maxKeyImages ?? 3)) {
+      const { source } = plan;
       const sopInstanceUid = newUid();
-      const caption = `EMBOLUS ${result.model.version} WINDOW ${w.index} P=${w.probability.toFixed(2)}`.toUpperCase().replace(/[^A-Z0-9 .:=/%-]/g, '-');
       const { bytes, placement } = await writeKeyImageWithPlacement({
         study,
         source: { bytes: await input.loadInstance(source.sopInstanceUid), sopInstanceUid: source.sopInstanceUid, sopClassUid: source.sopClassUid },
-        cam: windowCam(cam, result.windows.indexOf(w), framesPerWindow),
-        ...(placedCam ? { placedCam } : {}),
+        cam: windowCam(cam, plan.position),
+        ...(cam.placedCam ? { placedCam: cam.placedCam } : {}),
         seriesInstanceUid: keySeriesUid,
         sopInstanceUid,
         seriesNumber: KEY_IMAGE_SERIES_NUMBER,
         instanceNumber: keyImages.length + 1,
-        caption,
+        caption: plan.caption,
         now,
       });
       placements.push(placement);
