@@ -6,7 +6,7 @@
 export { DicomOutError, type DicomOutErrorCode } from './errors';
 export { CODES, PRIVATE_CODES, LABEL_CODES, PRIVATE_SCHEME, type Code } from './codes';
 export { writeSr, COMPREHENSIVE_SR_STORAGE, NOT_FOR_CLINICAL_USE_TEXT, type SrInput, type InstanceRef } from './sr';
-export { writeKeyImage, writeKeyImageWithPlacement, renderKeyImage, renderOverlay, SECONDARY_CAPTURE_STORAGE, NOT_FOR_DIAGNOSTIC_USE, STRETCHED_NOTE, type KeyImageInput, type KeyImageRaster, type KeyImageRenderInput, type CamPlacement } from './key-image';
+export { writeKeyImage, writeKeyImageWithPlacement, renderKeyImage, renderOverlay, OVERLAY_FLOOR, SECONDARY_CAPTURE_STORAGE, NOT_FOR_DIAGNOSTIC_USE, STRETCHED_NOTE, type KeyImageInput, type KeyImageRaster, type KeyImageRenderInput, type CamPlacement } from './key-image';
 export { keyImageRasters, planKeyImages, prepareCam, windowCam, analysedSeries, type KeyImagePlan, type KeyImageRastersInput, type PreparedCam } from './key-plan';
 export { camOnSlice, slicePlane, type PlacedCam } from './cam-placement';
 export { readQuality, type QualitySummary } from './quality';

@@ -39,6 +39,9 @@ export interface KeyImageInput {
   now: Date;
 }
 
+/** The overlay is drawn where the CAM exceeds this share of its maximum on the slice (the report's legend says so). */
+export const OVERLAY_FLOOR = 0.3;
+
 /** CTPA window (W 700, L 100): contrast-filled vessels bright, clot darker. */
 const WINDOW = { center: 100, width: 700 };
 
@@ -72,8 +75,8 @@ export function renderOverlay(hu: Float32Array, rows: number, cols: number, cam:
       let b = g;
       const t = max > 0 ? sample(cam, (x + 0.5) / cols, (y + 0.5) / rows) / max : 0;
       // Only the upper part of the map is drawn, so the anatomy stays readable elsewhere.
-      if (t > 0.3) {
-        const a = 0.55 * Math.min(1, (t - 0.3) / 0.5);
+      if (t > OVERLAY_FLOOR) {
+        const a = 0.55 * Math.min(1, (t - OVERLAY_FLOOR) / 0.5);
         const [hr, hg, hb] = heatColor(t);
         r = r * (1 - a) + hr * a;
         gg = gg * (1 - a) + hg * a;
