@@ -18,6 +18,7 @@ import { instances } from './routes/instances';
 import { jobs } from './routes/jobs';
 import { metrics } from './routes/metrics';
 import { models } from './routes/models';
+import { report } from './routes/report';
 import { runner } from './routes/runner';
 import { runnerDeploy } from './routes/runner-deploy';
 import { studies } from './routes/studies';
@@ -60,6 +61,8 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
 
   app.get('/v1/health', (c) => c.json({ status: 'ok', notForClinicalUse: true }));
   for (const r of [studies, instances, artifacts, dicomweb, runner, runnerDeploy, jobs, metrics, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
+  // The printable study report (issue 17).
+  app.route('/', report);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An Embolus API key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'embolus_session', description: 'A dashboard session (POST /v1/auth/sign-in); changes also need X-CSRF-Token' });

@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import type { Config } from './env';
 import type { Logger } from './log';
 import type { RateLimiter } from './rate-limiter';
+import type { ReportMaker } from './report-maker';
 import type { HostResolver } from './webhooks/target';
 import type { WorklistCache } from './worklist-cache';
 
@@ -32,6 +33,8 @@ export interface AppDeps {
   clientAddress?: (c: Context) => string | undefined;
   /** Called after a job completes so pending webhook deliveries go out promptly. */
   onResultStored?: (c: Context) => void;
+  /** Makes study reports (Node: node/report.ts). Absent on Workers: the report routes answer 501. */
+  reports?: ReportMaker;
   /** Serialized worklist pages; createApp makes one when absent. */
   worklistCache?: WorklistCache;
 }

@@ -29,6 +29,10 @@ export type ApiErrorCode =
   | 'EMPTY_STUDY'
   | 'INVALID_RESULT'
   | 'RATE_LIMITED'
+  /** A report was asked for a study without an analysis result. */
+  | 'STUDY_NOT_ANALYSED'
+  /** Reports are made on Node only (key images decode stored slices). */
+  | 'REPORT_UNAVAILABLE'
   | 'INTERNAL';
 
 /** The typed error of the edge API. `details` never holds patient-identifying values. */
@@ -66,6 +70,8 @@ const API_STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   EMPTY_STUDY: 422,
   INVALID_RESULT: 422,
   RATE_LIMITED: 429,
+  STUDY_NOT_ANALYSED: 409,
+  REPORT_UNAVAILABLE: 501,
   INTERNAL: 500,
 };
 

@@ -18,6 +18,7 @@ import { nodeClientAddress } from './client-address';
 import { nodeResolver } from './resolve';
 import { deliverDicom } from '../dimse/deliver';
 import { produceDicomObjects, type OutputTimings } from '../dimse/outputs';
+import { nodeReports } from './report';
 
 /** Observers of the DICOM result worker (the bench times stages with these). */
 export interface DicomOutputHooks {
@@ -108,6 +109,8 @@ export function openNodeRuntime(
     resolveHost: options.resolveHost ?? nodeResolver,
     clientAddress: nodeClientAddress(config.trustedProxies),
     onResultStored: () => kick(),
+    // Study reports (issue 17): made here, where stored slices can be decoded.
+    reports: nodeReports(),
   };
   // One pruning pass at a time in this process; other processes may prune concurrently (idempotent deletes).
   const runMaintenance = (): Promise<void> =>
