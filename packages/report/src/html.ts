@@ -34,7 +34,7 @@ figure img { max-width: 100%; width: 22rem; image-rendering: auto; border: 1px s
 figcaption { font-size: .9rem; }
 .legend { display: flex; align-items: center; gap: .5rem; font-size: .9rem; }
 .ramp { display: inline-flex; } .ramp span { width: 1.5rem; height: .9rem; display: inline-block; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-.muted { color: #555; font-size: .9rem; }
+.muted { color: #555; font-size: .9rem; font-weight: normal; }
 @page { size: A4; margin: 15mm; }
 @media print { body { margin: 0; max-width: none; font-size: 11pt; } .disclaimer, .nondiag, .ramp span { -webkit-print-color-adjust: exact; print-color-adjust: exact; } h2 { break-after: avoid; } }
 `;

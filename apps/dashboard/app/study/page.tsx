@@ -101,6 +101,17 @@ function Study() {
       {/* A failed quality gate comes first, before any label; otherwise the exam decision and why. */}
       {nonDiagnostic && <NonDiagnosticBanner reason={nonDiagnostic} checks={r?.quality?.checks ?? []} />}
       {decisions && !withheld && <ExamDecision decisions={decisions} />}
+      {/* The printable report (issue 17): a PDF download, and the same report as a page to print (served by the API), after the non-diagnostic banner or exam decision. */}
+      {r && (
+        <p className="report-links">
+          <a className="button button--secondary" href={`/v1/studies/${encodeURIComponent(study.id)}/report.pdf`} download>
+            Report (PDF)
+          </a>{' '}
+          <a className="button button--ghost" href={`/v1/studies/${encodeURIComponent(study.id)}/report.html`} target="_blank" rel="noopener">
+            Printable report
+          </a>
+        </p>
+      )}
       {error && (
         <p className="alert alert--error" role="alert">
           {error}
