@@ -75,14 +75,15 @@ export function renderReportPdf(m: ReportModel, fonts: ReportFonts): Promise<Uin
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
-    // No standard font is ever loaded: the default would be Helvetica, which cannot write "≥".
-    font: Buffer.from(fonts.regular) as unknown as string,
+    // No default font: pdfkit's is Helvetica (read from disk, cannot write "≥"); ours are registered below.
+    font: null as unknown as string,
     info: { Title: m.title, Author: 'Embolus', Subject: m.disclaimer, Creator: 'Embolus', Producer: 'Embolus (pdfkit)', CreationDate: new Date(m.generatedAt) },
     displayTitle: true,
     lang: 'en',
   });
   doc.registerFont('regular', Buffer.from(fonts.regular));
   doc.registerFont('bold', Buffer.from(fonts.bold));
+  doc.font('regular');
   const chunks: Uint8Array[] = [];
   const done = new Promise<Uint8Array>((resolve, reject) => {
     doc.on('data', (c: Uint8Array) => chunks.push(c));

@@ -39,7 +39,7 @@ afterAll(() => (process.env['KEEP_TMP'] ? console.log(tmp) : rmSync(tmp, { recur
 
 const nonDiagnostic = (r: AnalysisResult): AnalysisResult => {
   const quality = summarizeQuality([contrastCheck(140, 250), coverageCheck({ first: 0, last: 0.01 }, 0.1)]);
-  return { ...r, quality, labels: Object.fromEntries(Object.entries(r.labels).map(([l, v]) => [l, { ...v, decision: false }])), exam: { ...r.exam!, decision: 'withheld', reason: quality.reason!, overrides: [] } };
+  return { ...r, quality, labels: Object.fromEntries(Object.entries(r.labels).map(([l, v]) => [l, { ...v, decision: false }])) as AnalysisResult['labels'], exam: { ...r.exam!, decision: 'withheld', reason: quality.reason!, overrides: [] } };
 };
 
 describe('report content', () => {
