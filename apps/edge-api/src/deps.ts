@@ -32,6 +32,11 @@ export interface AppDeps {
   clientAddress?: (c: Context) => string | undefined;
   /** Called after a job completes so pending webhook deliveries go out promptly. */
   onResultStored?: (c: Context) => void;
+  /**
+   * Used for the OpenID Connect IdP only (discovery, JWKS, tokens): absent, the global fetch.
+   * Not the webhook fetch: hospital IdPs often live on internal addresses.
+   */
+  oidcFetch?: typeof fetch;
   /** Serialized worklist pages; createApp makes one when absent. */
   worklistCache?: WorklistCache;
 }
