@@ -70,6 +70,8 @@ describe('single sign-on settings', () => {
       groupClaim: 'groups',
       roleMap: [{ group: 'pe-quality', role: 'quality' }],
     };
+    // Before anything is saved: not configured; the form's default is to offer it once saved.
+    expect(await (await admin('GET', '/v1/tenant/sso')).json()).toMatchObject({ configured: false, clientSecretSet: false, enabled: true, roleMap: [] });
     expect(await errorOf(await admin('PUT', '/v1/tenant/sso', { ...body, issuer: 'http://idp.example.org' }))).toMatchObject({ code: 'VALIDATION_FAILED', details: { parameter: 'issuer' } });
     expect(await errorOf(await admin('PUT', '/v1/tenant/sso', { ...body, issuer: 'http://127.0.0.1:9' }))).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('could not be reached') });
     const res = await admin('PUT', '/v1/tenant/sso', body);

@@ -64,7 +64,8 @@ function settings(redirectUri: string, p: OidcProvider | null) {
     scopes: p?.scopes ?? 'openid email profile',
     groupClaim: p?.groupClaim ?? 'groups',
     roleMap: p?.roleMap ?? [],
-    enabled: p?.enabled ?? false,
+    // A new configuration is offered once saved, unless the admin unticks it.
+    enabled: p?.enabled ?? true,
     updatedAt: isoOf(p?.updatedAt ?? null),
     updatedBy: p?.updatedBy ?? null,
   };
