@@ -58,7 +58,7 @@ auditExport.openapi(
     const { store } = c.get('deps');
     const tenantId = c.get('principal').tenantId;
     // The export is itself audited (filters only) before any row leaves.
-    await audit(c, 'audit.export', q.studyId ?? null, { filters: { ...q, maxRows: undefined } });
+    await audit(c, 'audit.export', null, { filters: { ...q, maxRows: undefined } });
     const encoder = new TextEncoder();
     let before: number | undefined;
     let sent = 0;

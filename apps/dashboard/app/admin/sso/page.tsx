@@ -137,7 +137,7 @@ function Sso() {
             Add a group
           </button>
         </fieldset>
-        <label className="small">
+        <label className="small check">
           <input type="checkbox" checked={s.enabled} onChange={(e) => set('enabled', e.target.checked)} /> Offer this sign-in on the sign-in page
         </label>
         {error && (

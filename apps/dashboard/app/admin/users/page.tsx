@@ -105,7 +105,7 @@ function Users() {
                   <td>
                     {u.email}
                     {u.sso && <span className="tag">SSO</span>}
-                    {me && <span className="sub">you</span>}
+                    {me && <div className="sub">you</div>}
                   </td>
                   <td>
                     <select
