@@ -154,6 +154,15 @@ describe('the code flow against the local IdP', () => {
   });
 });
 
+describe('starting sign-ins', () => {
+  it('is rate-limited per client address (each start stores a pending sign-in)', async () => {
+    const locations: string[] = [];
+    for (let i = 0; i < 40; i++) locations.push((await fetch(`${api}/v1/auth/oidc/${tenantId}/start`, { redirect: 'manual' })).headers.get('location') ?? '');
+    expect(locations[0]?.startsWith(idp.issuer)).toBe(true);
+    expect(locations.at(-1)).toBe('/sign-in?sso_error=RATE_LIMITED');
+  });
+});
+
 describe('group rules', () => {
   it('take the first mapped group in table order; dotted claims reach nested objects', () => {
     const map = [

@@ -18,6 +18,7 @@ const SSO_ERRORS: Record<string, string> = {
   SSO_ACCOUNT_CONFLICT: 'An account with your email exists elsewhere. Ask an administrator.',
   SSO_NOT_CONFIGURED: 'Single sign-on is not set up for this organisation.',
   SSO_IDP_FAILED: 'The identity provider could not complete the sign-in. Try again, or ask an administrator.',
+  RATE_LIMITED: 'Too many sign-in attempts from here. Wait a minute and try again.',
 };
 
 export default function SignInPage() {

@@ -4,6 +4,7 @@
  * Stored form: `v1.<iv base64url>.<ciphertext+tag base64url>`; the tenant id is the additional
  * data, so a ciphertext copied to another tenant's row does not decrypt.
  */
+import { Buffer } from 'node:buffer';
 import { EmbolusError } from '@embolus/shared';
 
 /** A secret could not be sealed or opened (no key, wrong key, tampered). Names no value. */

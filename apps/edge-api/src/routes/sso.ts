@@ -70,8 +70,14 @@ sso.openapi(
     responses: { 302: { description: 'To the IdP, or back to the sign-in page with `sso_error`' } },
   }),
   async (c) => {
-    const { store, clock, logger } = c.get('deps');
+    const { store, clock, logger, rateLimiter, config } = c.get('deps');
     const { tenantId } = c.req.valid('param');
+    // Each start stores a pending sign-in: bounded per client address like password sign-ins.
+    const hit = await rateLimiter.hit(`sso:start:${clientAddress(c)}`, config.session.signInPerMinute * 3, 60_000);
+    if (!hit.allowed) {
+      c.header('Retry-After', String(Math.max(1, Math.ceil((hit.resetAt - clock.now()) / 1000))));
+      return c.redirect('/sign-in?sso_error=RATE_LIMITED', 302);
+    }
     try {
       const p = await store.oidc.get(tenantId);
       if (!p || !p.enabled) throw new SsoError('SSO_NOT_CONFIGURED', 'single sign-on is not configured for this organisation');
