@@ -3,13 +3,21 @@
  * (scripts/start.mjs) and a LOCAL OpenID provider run by the test (oidc-provider on 127.0.0.1):
  * an admin configures the IdP on the admin page; "Sign in with …" goes through the provider's
  * login form and lands signed in as quality (group pe-quality); a person in no mapped group is
- * told why; an API key and an invitation link are shown once; a clinician gets a clear
- * not-permitted state on /admin pages while the API answers 403.
+ * told why; an API key and an invitation link are shown once; a webhook delivery that failed
+ * (a local receiver answering 500) is redelivered from the log and arrives; the audit log
+ * downloads as CSV; a clinician gets a clear not-permitted state on /admin pages while the API
+ * answers 403.
  */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { writeDataset } from '@embolus/phantom';
+import { dicomFiles } from '@embolus/testkit/files';
 import { startLocalIdp, type LocalIdp } from '@embolus/testkit/oidc';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiSession, launchChromium, shot, signIn, startStack, type Stack } from './helpers/stack';
+import { apiSession, axe, launchChromium, shot, signIn, startStack, type Stack } from './helpers/stack';
 
 const ADMIN = { email: 'admin@hospital.test', password: 'a long admin password' };
 const CLINICIAN = { email: 'doc@hospital.test', password: 'a long clinician password' };
@@ -17,8 +25,24 @@ const CLINICIAN = { email: 'doc@hospital.test', password: 'a long clinician pass
 let stack: Stack;
 let idp: LocalIdp;
 let browser: Browser;
+/** A partner's webhook endpoint on loopback: answers `receiver.status`, keeps what arrived. */
+const receiver = { status: 500, bodies: [] as string[] };
+let hookServer: Server;
+let studyId = '';
 
 beforeAll(async () => {
+  hookServer = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      receiver.bodies.push(body);
+      res.writeHead(receiver.status).end();
+    });
+  });
+  await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
+  // The stack may send webhooks to this loopback receiver over http (an on-premises allowance).
+  process.env['EMBOLUS_WEBHOOK_ALLOW_HTTP'] = 'true';
+  process.env['EMBOLUS_WEBHOOK_ALLOW_INTERNAL'] = '127.0.0.1/32';
   stack = await startStack(ADMIN);
   idp = await startLocalIdp({
     redirectUris: [`${stack.url}/v1/auth/oidc/callback`],
@@ -30,12 +54,29 @@ beforeAll(async () => {
   const admin = await apiSession(stack.url, ADMIN.email, ADMIN.password);
   const res = await admin('POST', '/v1/users', { email: CLINICIAN.email, role: 'clinician', password: CLINICIAN.password });
   if (res.status !== 201) throw new Error(`creating the clinician: ${res.status} ${await res.text()}`);
+  const hook = await admin('POST', '/v1/webhooks', { url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook` });
+  if (hook.status !== 201) throw new Error(`registering the webhook: ${hook.status} ${await hook.text()}`);
+  // One phantom study analysed by the stack's runner: its result is the webhook event.
+  const ds = await writeDataset({ out: path.join(stack.work, 'phantom'), studies: 1, seed: 5, positiveRate: 1, indeterminateRate: 0, study: { preset: 'demo' } });
+  const dir = path.join(ds.out, ds.studies[0]!.studyInstanceUid);
+  studyId = ((await (await admin('POST', '/v1/studies', {})).json()) as { id: string }).id;
+  const { key } = (await (await admin('POST', '/v1/keys', { role: 'clinician', label: 'test upload' })).json()) as { key: string };
+  for (const f of dicomFiles(dir)) {
+    const put = await fetch(`${stack.url}/v1/studies/${studyId}/instances/${path.basename(f, '.dcm')}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/dicom' },
+      body: new Uint8Array(readFileSync(f)),
+    });
+    if (put.status !== 201) throw new Error(`upload ${put.status}`);
+  }
+  expect((await admin('POST', `/v1/studies/${studyId}/submit`)).status).toBe(202);
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
   await idp?.stop();
+  await new Promise((r) => hookServer?.close(r));
   const code = await stack?.stop();
   expect(code).not.toBe('timeout');
 });
@@ -78,6 +119,7 @@ describe('administration in the browser', () => {
     await page.getByText('Saved. The identity provider answered').waitFor();
     await page.getByText(`${stack.url}/v1/auth/oidc/callback`).waitFor();
     await shot(page, 'admin-sso');
+    expect(await axe(page)).toEqual([]);
 
     // An API key is shown once, with the warning; the list shows its prefix only.
     await page.getByRole('link', { name: 'API keys' }).click();
@@ -96,12 +138,52 @@ describe('administration in the browser', () => {
     await page.getByRole('button', { name: 'Invite' }).click();
     expect(await page.getByLabel('Invitation link for invited@hospital.test').inputValue()).toMatch(/\/set-password#token=emp_/);
     await shot(page, 'admin-users');
+    expect(await axe(page)).toEqual([]);
 
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByLabel('Action').fill('sso.create');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByRole('cell', { name: 'sso.create' }).waitFor();
     await shot(page, 'admin-audit');
+    expect(await axe(page)).toEqual([]);
+    await ctx.close();
+  });
+
+  it('a failed webhook delivery is redelivered from the log and arrives', async () => {
+    const ctx = await context();
+    const page = await ctx.newPage();
+    await signIn(page, stack.url, ADMIN.email, ADMIN.password);
+    // The result's delivery reaches the receiver, which answers 500.
+    for (let i = 0; i < 240 && receiver.bodies.length === 0; i++) await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.bodies).toHaveLength(1);
+    await page.goto(`${stack.url}/admin/webhooks`);
+    const failed = page.getByRole('row').filter({ hasText: 'HTTP 500' });
+    await failed.waitFor();
+    receiver.status = 200;
+    await failed.getByRole('button', { name: 'Redeliver' }).click();
+    await page.getByText('queued again').waitFor();
+    for (let i = 0; i < 40 && receiver.bodies.length < 2; i++) await new Promise((r) => setTimeout(r, 250));
+    expect(receiver.bodies).toHaveLength(2);
+    expect(receiver.bodies[1]).toBe(receiver.bodies[0]);
+    expect(JSON.parse(receiver.bodies[1] as string)).toMatchObject({ event: 'study.result', studyId });
+    // The log shows the new delivery as delivered (the dispatcher records it just after sending).
+    const delivered = page.getByRole('cell', { name: 'delivered', exact: true });
+    for (let i = 0; i < 20 && (await delivered.count()) === 0; i++) {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(250);
+    }
+    await delivered.waitFor();
+    await shot(page, 'admin-webhooks');
+
+    // The audit log, filtered to the redelivery, downloads as CSV.
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByLabel('Action').fill('webhook.redeliver');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('cell', { name: 'webhook.redeliver' }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+    const csv = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
+    expect(csv[0]).toBe('id,at,actor,role,action,studyId,detail');
+    expect(csv.slice(1).map((l) => l.split(',')[4])).toEqual(['webhook.redeliver']);
     await ctx.close();
   });
 

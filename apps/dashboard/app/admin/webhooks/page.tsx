@@ -134,7 +134,12 @@ function Webhooks() {
 
       {chosen && (
         <section aria-labelledby="log-title" style={{ marginTop: '1.5rem' }}>
-          <h2 id="log-title">Delivery log</h2>
+          <div className="page__head">
+            <h2 id="log-title">Delivery log</h2>
+            <button type="button" className="button button--secondary button--small" onClick={() => void loadDeliveries()}>
+              Refresh
+            </button>
+          </div>
           <div className="table-wrap">
             <table className="admin-table">
               <caption className="sr-only">Deliveries, newest first</caption>
@@ -160,7 +165,7 @@ function Webhooks() {
                     <td className="num">{d.attempts}</td>
                     <td className="small">
                       {d.lastStatus !== null ? `HTTP ${d.lastStatus}` : ''}
-                      {d.lastError && <div className="sub">{d.lastError}</div>}
+                      {d.lastError && d.lastError !== `HTTP ${d.lastStatus}` && <div className="sub">{d.lastError}</div>}
                     </td>
                     <td className="small">{d.deliveredAt ? when(d.deliveredAt) : d.nextAttemptAt ? `next ${when(d.nextAttemptAt)}` : '—'}</td>
                     <td>
