@@ -136,9 +136,22 @@ describe('administration in the browser', () => {
     await page.getByRole('link', { name: 'Users' }).click();
     await page.getByLabel('Email').fill('invited@hospital.test');
     await page.getByRole('button', { name: 'Invite' }).click();
-    expect(await page.getByLabel('Invitation link for invited@hospital.test').inputValue()).toMatch(/\/set-password#token=emp_/);
+    const link = await page.getByLabel('Invitation link for invited@hospital.test').inputValue();
+    expect(link).toMatch(/\/set-password#token=emp_/);
     await shot(page, 'admin-users');
     expect(await axe(page)).toEqual([]);
+    // The invitee opens the link in their own browser, chooses a password and signs in.
+    const invitee = await context();
+    const ip = await invitee.newPage();
+    await ip.goto(link);
+    await ip.getByLabel('New password').fill('invitee long password');
+    await ip.getByLabel('Repeat it').fill('invitee long password');
+    await ip.getByRole('button', { name: 'Set password' }).click();
+    await ip.getByText('Your password is set for invited@hospital.test.').waitFor();
+    expect(ip.url()).not.toContain('token=');
+    await shot(ip, 'admin-set-password');
+    await signIn(ip, stack.url, 'invited@hospital.test', 'invitee long password');
+    await invitee.close();
 
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByLabel('Action').fill('sso.create');
