@@ -25,9 +25,11 @@ export function handleAuthError(e: unknown): boolean {
   return false;
 }
 
-const NAV = [
+/** `roles`: shown only to these roles (the pages and the API check again). */
+const NAV: { href: string; label: string; roles?: readonly string[] }[] = [
   { href: '/', label: 'Worklist' },
   { href: '/upload', label: 'Upload' },
+  { href: '/admin', label: 'Administration', roles: ['admin'] },
 ];
 
 export function Shell({ children }: { children: ReactNode }) {
@@ -72,9 +74,9 @@ export function Shell({ children }: { children: ReactNode }) {
           </Link>
           <nav aria-label="Main">
             <ul className="nav">
-              {NAV.map((n) => (
+              {NAV.filter((n) => !n.roles || (session && n.roles.includes(session.user.role))).map((n) => (
                 <li key={n.href}>
-                  <Link href={n.href} className="nav__link" aria-current={pathname === n.href ? 'page' : undefined}>
+                  <Link href={n.href} className="nav__link" aria-current={pathname === n.href || (n.href !== '/' && pathname.startsWith(`${n.href}/`)) ? 'page' : undefined}>
                     {n.label}
                   </Link>
                 </li>

@@ -27,10 +27,17 @@ import { webhooks } from './routes/webhooks';
 import { sessionAuth, usesSession } from './middleware/session';
 import { sessionRoutes } from './routes/session';
 import { users } from './routes/users';
+// Administration and single sign-on (issue 18).
+import { auditExport } from './routes/audit-export';
+import { password } from './routes/password';
+import { sso } from './routes/sso';
+import { ssoConfig } from './routes/sso-config';
 import { WorklistCache } from './worklist-cache';
 
 /** Paths served without a key. */
-const PUBLIC = new Set(['/v1/openapi.json', '/v1/health', '/v1/auth/sign-in']);
+const PUBLIC = new Set(['/v1/openapi.json', '/v1/health', '/v1/auth/sign-in', '/v1/auth/set-password', '/v1/auth/sso']);
+/** Single sign-on's start and callback (issue 18): reached by a browser before it has a session. */
+const isPublic = (path: string) => PUBLIC.has(path) || path.startsWith('/v1/auth/oidc/');
 
 /** Builds the app over `deps`. */
 export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
@@ -47,8 +54,8 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
   const session = sessionAuth();
   const limit = rateLimit();
   for (const prefix of ['/v1/*', '/dicomweb/*']) {
-    app.use(prefix, async (c, next) => (PUBLIC.has(c.req.path) ? next() : usesSession(c) ? session(c, next) : auth(c, next)));
-    app.use(prefix, async (c, next) => (PUBLIC.has(c.req.path) ? next() : limit(c, next)));
+    app.use(prefix, async (c, next) => (isPublic(c.req.path) ? next() : usesSession(c) ? session(c, next) : auth(c, next)));
+    app.use(prefix, async (c, next) => (isPublic(c.req.path) ? next() : limit(c, next)));
   }
   // JSON bodies are parsed whole by the validators, so bound them before they are read.
   const jsonLimit = bodyLimit({
@@ -63,6 +70,7 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
   for (const r of [studies, instances, artifacts, dicomweb, runner, runnerDeploy, jobs, metrics, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
   // The printable study report (issue 17).
   app.route('/', report);
+  for (const r of [auditExport, password, sso, ssoConfig]) app.route('/', r);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An Embolus API key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'embolus_session', description: 'A dashboard session (POST /v1/auth/sign-in); changes also need X-CSRF-Token' });

@@ -35,6 +35,11 @@ export interface AppDeps {
   onResultStored?: (c: Context) => void;
   /** Makes study reports (Node: node/report.ts). Absent on Workers: the report routes answer 501. */
   reports?: ReportMaker;
+  /**
+   * Used for the OpenID Connect IdP only (discovery, JWKS, tokens): absent, the global fetch.
+   * Not the webhook fetch: hospital IdPs often live on internal addresses.
+   */
+  oidcFetch?: typeof fetch;
   /** Serialized worklist pages; createApp makes one when absent. */
   worklistCache?: WorklistCache;
 }

@@ -96,6 +96,14 @@ export const EnvSchema = z.object({
     .refine((v) => /^https?:$/.test(new URL(v).protocol) && !new URL(v).search && !new URL(v).hash && !new URL(v).username, 'must be an http(s) URL without query, fragment or credentials')
     .transform((v) => v.replace(/\/+$/, ''))
     .optional(),
+  /**
+   * Key sealing secrets at rest (an IdP's client secret): 32 bytes, base64. Unset on Node: made
+   * once in the data folder (`secrets.key`); unset on Workers: single sign-on cannot be configured.
+   */
+  EMBOLUS_SECRETS_KEY: z
+    .string()
+    .refine((v) => /^[A-Za-z0-9+/_-]{43}=?$/.test(v), 'must be 32 bytes, base64 (openssl rand -base64 32)')
+    .optional(),
   /** Browser origins allowed by CORS (exact, comma-separated). Empty (the default): none. */
   EMBOLUS_CORS_ORIGINS: list
     .refine((l) => l.every((o) => ORIGIN.test(o)), 'each entry must be an origin such as https://app.example.org')
@@ -162,6 +170,8 @@ export interface Config {
   trustedProxies: Cidr[];
   /** Without a trailing slash; undefined: URLs are returned as paths. */
   publicBaseUrl: string | undefined;
+  /** Base64 AES-256 key for secrets at rest (see auth/secrets.ts); undefined: none. */
+  secretsKey: string | undefined;
   corsOrigins: string[];
   headersTimeoutMs: number;
   bodyIdleTimeoutMs: number;
@@ -214,6 +224,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     authFailuresPerMinute: e.EMBOLUS_AUTH_FAILURES_PER_MINUTE,
     trustedProxies: e.EMBOLUS_TRUSTED_PROXIES,
     publicBaseUrl: e.EMBOLUS_PUBLIC_BASE_URL,
+    secretsKey: e.EMBOLUS_SECRETS_KEY,
     corsOrigins: e.EMBOLUS_CORS_ORIGINS,
     headersTimeoutMs: e.EMBOLUS_HEADERS_TIMEOUT_MS,
     bodyIdleTimeoutMs: e.EMBOLUS_BODY_IDLE_TIMEOUT_MS,

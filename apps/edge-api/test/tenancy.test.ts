@@ -40,6 +40,7 @@ beforeAll(async () => {
   const keys = (await (await h.request('GET', '/v1/keys', { key: k.admin })).json()) as { items: { id: string }[] };
   await h.request('PATCH', '/v1/tenant', { key: k.admin, json: { pseudonymRegex: 'A-[0-9]+' } });
   const aUser = await h.deps.store.users.create({ tenantId: (await h.deps.store.tenants.ensure('tenant-a')).id, email: 'admin@tenant-a.test', role: 'admin', passwordHash: 'scrypt$x' });
+  await h.deps.store.oidc.put({ tenantId: aUser.tenantId, displayName: 'A-IdP', issuer: 'https://idp.tenant-a.example', clientId: 'a-client', clientSecret: 'v1.x.y', scopes: 'openid', groupClaim: 'a-groups', roleMap: [{ group: 'a-group', role: 'admin' }], enabled: true, updatedBy: 'user:x' });
   Object.assign(A, { userId: aUser.id, userEmail: aUser.email, study: id, sop: s.slices[0]?.sop, studyUid: s.study, job: c.job.id, liveJob: live.job.id, liveToken: live.leaseToken, hook: hook.id, evalJob: job.id, key: keys.items[0]?.id });
 });
 
@@ -120,10 +121,37 @@ const ATTACKS: Record<string, Attack> = {
   'POST /v1/auth/sign-out': { role: 'admin', method: 'POST', path: () => '/v1/auth/sign-out', expect: 400 },
   'GET /v1/users': { role: 'admin', method: 'GET', path: () => '/v1/users', expect: noA() },
   'POST /v1/users': { role: 'admin', method: 'POST', path: () => '/v1/users', body: json({ email: 'b@tenant-b.test', role: 'clinician', password: 'a long enough password' }), expect: 201 },
+  // Administration (issue 18).
+  'POST /v1/users/invite': { role: 'admin', method: 'POST', path: () => '/v1/users/invite', body: json({ email: 'invited@tenant-b.test', role: 'clinician' }), expect: 201 },
+  'PATCH /v1/users/:id': { role: 'admin', method: 'PATCH', path: () => `/v1/users/${A['userId']}`, body: json({ disabled: true }), expect: 404 },
+  'POST /v1/users/:id/reset': { role: 'admin', method: 'POST', path: () => `/v1/users/${A['userId']}/reset`, expect: 404 },
+  'POST /v1/webhooks/:id/deliveries/:deliveryId/redeliver': { role: 'partner', method: 'POST', path: () => `/v1/webhooks/${A['hook']}/deliveries/x/redeliver`, expect: 404 },
+  'GET /v1/audit/export.csv': {
+    role: 'admin',
+    method: 'GET',
+    path: () => `/v1/audit/export.csv?studyId=${A['study']}`,
+    // Only B's own record of this export (which names the filter B sent) comes back.
+    expect: async (res) => {
+      expect(res.status).toBe(200);
+      const rows = (await res.text()).trimEnd().split('\r\n').slice(1);
+      expect(rows.every((r) => r.includes(',audit.export,'))).toBe(true);
+    },
+  },
+  'GET /v1/tenant/sso': { role: 'admin', method: 'GET', path: () => '/v1/tenant/sso', expect: async (res) => expect(await res.json()).toMatchObject({ configured: false, issuer: null, roleMap: [] }) },
+  'PUT /v1/tenant/sso': { role: 'admin', method: 'PUT', path: () => '/v1/tenant/sso', body: json({ displayName: 'B', issuer: 'https://idp.tenant-a.example', clientId: 'b', clientSecret: 's', roleMap: [] }), expect: 400 },
   'GET /v1/audit': { role: 'admin', method: 'GET', path: () => `/v1/audit?studyId=${A['study']}`, expect: async (res) => expect(await res.json()).toMatchObject({ items: [] }) },
 };
 
-const PUBLIC = ['GET /v1/openapi.json', 'GET /v1/health', 'POST /v1/auth/sign-in'];
+const PUBLIC = [
+  'GET /v1/openapi.json',
+  'GET /v1/health',
+  'POST /v1/auth/sign-in',
+  // Administration and single sign-on (issue 18): the token or the IdP's answer is the credential (see sso.test.ts).
+  'POST /v1/auth/set-password',
+  'GET /v1/auth/sso',
+  'GET /v1/auth/oidc/:tenantId/start',
+  'GET /v1/auth/oidc/callback',
+];
 
 describe('tenancy', () => {
   it('the attack table covers every registered route', () => {
@@ -151,5 +179,7 @@ describe('tenancy', () => {
     const hb = await h.request('POST', `/v1/runner/jobs/${A['liveJob']}/heartbeat`, { key: k.runner, headers: lease() });
     expect(hb.status).toBe(200);
     expect((await h.request('GET', '/v1/studies', { key: k.admin })).status).toBe(200);
+    expect(await h.deps.store.oidc.get((await h.deps.store.tenants.ensure('tenant-a')).id)).toMatchObject({ displayName: 'A-IdP', roleMap: [{ group: 'a-group', role: 'admin' }] });
+    expect((await h.deps.store.users.byEmail('admin@tenant-a.test'))?.disabledAt).toBeNull();
   });
 });

@@ -27,7 +27,8 @@ export { ResultRepo, NON_DIAGNOSTIC_SORT, type ResultRow, type Artifact, type Mo
 export { ModelRepo, type Deployment, type StudyPrediction, type ModelChange } from './repos/models';
 export { LabelRepo, type GroundTruth, type CohortRow, type DriftRow } from './repos/labels';
 export { WebhookRepo, type WebhookInfo, type DeliveryRow, type DeliveryAttempt, type DueDelivery } from './repos/webhooks';
-export { AuditRepo, auditPage, RateLimitRepo, type AuditEntry, type AuditPage, type AuditRecord, type PruneOutcome } from './repos/audit';
-export { UserRepo, SessionRepo, SESSION_TOKEN_PATTERN, normalizeEmail, type UserInfo, type SessionView } from './repos/users';
+export { AuditRepo, auditPage, RateLimitRepo, type AuditEntry, type AuditPage, type AuditRecord, type AuditQuery, type PruneOutcome } from './repos/audit';
+export { UserRepo, SessionRepo, SESSION_TOKEN_PATTERN, NO_PASSWORD, normalizeEmail, type UserInfo, type SessionView } from './repos/users';
 export { resultFlags, jobStages, type ResultFlags } from './repos/worklist-flags';
 export { DicomRepo, DICOM_SR_ARTIFACT, AE_TITLE_PATTERN, normalizeAeTitle, type DicomDestination, type DicomDeliveryRow, type DicomDeliveryAttempt, type NewDicomDestination } from './repos/dicom';
+export { PasswordTokenRepo, OidcRepo, PASSWORD_TOKEN_PATTERN, type PasswordTokenPurpose, type RoleMapping, type OidcProvider, type OidcLogin } from './repos/identity';

@@ -337,8 +337,10 @@ export const users = sqliteTable(
     passwordHash: text('password_hash').notNull(),
     createdAt: integer('created_at').notNull(),
     disabledAt: integer('disabled_at'),
+    /** `<issuer> <sub>` of a user provisioned by single sign-on (migration 0007); null otherwise. */
+    oidcSubject: text('oidc_subject'),
   },
-  (t) => [index('users_tenant').on(t.tenantId)],
+  (t) => [index('users_tenant').on(t.tenantId), uniqueIndex('users_oidc_subject').on(t.oidcSubject)],
 );
 
 /**
@@ -433,6 +435,63 @@ export const dicomDeliveries = sqliteTable(
   ],
 );
 
+/**
+ * One-time set-password links (migration 0007): an invitation or a reset an admin made. Only the
+ * SHA-256 of the token is stored; a token works once, until `expires_at`.
+ */
+export const passwordTokens = sqliteTable(
+  'password_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: text('user_id').notNull().references(() => users.id),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    purpose: text('purpose', { enum: ['invite', 'reset'] }).notNull(),
+    /** The principal (`user:<id>` or a key id) who made it. */
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('password_tokens_user').on(t.userId)],
+);
+
+/**
+ * A tenant's OpenID Connect identity provider (migration 0007). The client secret is stored
+ * encrypted by the API (AES-GCM, `v1.<iv>.<ciphertext>`); `role_map` is a JSON array of
+ * `{ group, role }`, tried in order; a user none of whose groups maps is refused.
+ */
+export const oidcProviders = sqliteTable('oidc_providers', {
+  tenantId: text('tenant_id').primaryKey().references(() => tenants.id),
+  displayName: text('display_name').notNull(),
+  issuer: text('issuer').notNull(),
+  clientId: text('client_id').notNull(),
+  clientSecret: text('client_secret').notNull(),
+  scopes: text('scopes').notNull(),
+  groupClaim: text('group_claim').notNull(),
+  roleMap: text('role_map').notNull(),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  updatedAt: integer('updated_at').notNull(),
+  updatedBy: text('updated_by').notNull(),
+});
+
+/**
+ * Sign-ins through an IdP under way (migration 0007), keyed by the SHA-256 of `state`; bound
+ * to the browser by the SHA-256 of a cookie value; used once, for a few minutes.
+ */
+export const oidcLogins = sqliteTable(
+  'oidc_logins',
+  {
+    stateHash: text('state_hash').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    browserHash: text('browser_hash').notNull(),
+    codeVerifier: text('code_verifier').notNull(),
+    nonce: text('nonce').notNull(),
+    nextPath: text('next_path').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('oidc_logins_expires').on(t.expiresAt)],
+);
+
 /** Every table, for `drizzle(…, { schema })`. */
 export const schema = {
   tenants,
@@ -455,6 +514,9 @@ export const schema = {
   dicomAeTitles,
   dicomDestinations,
   dicomDeliveries,
+  passwordTokens,
+  oidcProviders,
+  oidcLogins,
 };
 
 export type Role = (typeof apiKeys.$inferSelect)['role'];

@@ -13,6 +13,7 @@ import { ResultRepo } from './repos/results';
 import { StudyRepo } from './repos/studies';
 import { SessionRepo, UserRepo } from './repos/users';
 import { WebhookRepo } from './repos/webhooks';
+import { OidcRepo, PasswordTokenRepo } from './repos/identity';
 
 /** Every repository, sharing one driver and one clock. */
 export interface Store {
@@ -31,6 +32,8 @@ export interface Store {
   readonly users: UserRepo;
   readonly sessions: SessionRepo;
   readonly dicom: DicomRepo;
+  readonly passwordTokens: PasswordTokenRepo;
+  readonly oidc: OidcRepo;
 }
 
 /** Builds the repositories over `driver`; `clock` is injectable for lease and backoff tests. */
@@ -51,5 +54,7 @@ export function createStore(driver: SqlDriver, clock: Clock = systemClock): Stor
     users: new UserRepo(driver, clock),
     sessions: new SessionRepo(driver, clock),
     dicom: new DicomRepo(driver, clock),
+    passwordTokens: new PasswordTokenRepo(driver, clock),
+    oidc: new OidcRepo(driver, clock),
   };
 }

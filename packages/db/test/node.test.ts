@@ -15,6 +15,7 @@ import { storeCoreContract } from './contract/store-core.contract';
 import { storeJobsContract } from './contract/store-jobs.contract';
 import { storePlatformContract } from './contract/store-platform.contract';
 import { storeModelsContract } from './contract/store-models.contract';
+import { storeIdentityContract } from './contract/store-identity.contract';
 import { storeUsersContract } from './contract/store-users.contract';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'embolus-db-'));
@@ -37,6 +38,7 @@ storeCoreContract('better-sqlite3', open('core'));
 storeJobsContract('better-sqlite3', open('jobs'));
 storeModelsContract('better-sqlite3', open('models'));
 storeUsersContract('better-sqlite3', open('users'));
+storeIdentityContract('better-sqlite3', open('identity'));
 storeAuditContract('better-sqlite3', open('audit'));
 storePlatformContract('better-sqlite3', open('platform'));
 blobContract('folder', async () => new FolderBlobStore(path.join(dir, 'blobs')));

@@ -1,5 +1,5 @@
 'use client';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, setSession } from '@/lib/api';
 import type { SessionInfo } from '@/lib/types';
 
@@ -9,9 +9,30 @@ function nextPath(): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
+/** What a refused single sign-on means, by the code the API's callback sends back. */
+const SSO_ERRORS: Record<string, string> = {
+  SSO_NO_ROLE: 'Your account at the identity provider is not in a group that may use Embolus. Ask an administrator to add you.',
+  SSO_USER_DISABLED: 'Your Embolus account is disabled. Ask an administrator.',
+  SSO_STATE_INVALID: 'That sign-in expired or was started in another browser. Please try again.',
+  SSO_NO_EMAIL: 'The identity provider did not send a verified email address. Ask an administrator.',
+  SSO_ACCOUNT_CONFLICT: 'An account with your email exists elsewhere. Ask an administrator.',
+  SSO_NOT_CONFIGURED: 'Single sign-on is not set up for this organisation.',
+  SSO_IDP_FAILED: 'The identity provider could not complete the sign-in. Try again, or ask an administrator.',
+  RATE_LIMITED: 'Too many sign-in attempts from here. Wait a minute and try again.',
+};
+
 export default function SignInPage() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [providers, setProviders] = useState<{ name: string; startUrl: string }[]>([]);
+
+  useEffect(() => {
+    const code = new URLSearchParams(window.location.search).get('sso_error');
+    if (code) setError(SSO_ERRORS[code] ?? 'Single sign-on failed.');
+    api<{ providers: { name: string; startUrl: string }[] }>('/v1/auth/sso')
+      .then((r) => setProviders(r.providers))
+      .catch(() => undefined);
+  }, []);
 
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -55,6 +76,18 @@ export default function SignInPage() {
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
+        {providers.length > 0 && (
+          <>
+            <p className="divider">or</p>
+            <div className="sso-buttons">
+              {providers.map((p) => (
+                <a key={p.startUrl} className="button button--secondary button--block" href={`${p.startUrl}?next=${encodeURIComponent(nextPath())}`}>
+                  Sign in with {p.name}
+                </a>
+              ))}
+            </div>
+          </>
+        )}
       </div>
     </main>
   );

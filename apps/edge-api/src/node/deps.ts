@@ -2,7 +2,8 @@
  * Node assembly: a data folder holding the SQLite file (`embolus.sqlite`, migrations applied on
  * open) and the blob folder (`blobs/`), plus timers: the webhook dispatcher and audit pruning.
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createStore, systemClock, type Clock } from '@embolus/db';
 import { cleanLeftovers, FolderBlobStore, openSqlite, type LeftoverReport, type SqliteHandle } from '@embolus/db/node';
@@ -51,6 +52,20 @@ export interface NodeRuntime {
   close(): Promise<void>;
 }
 
+/** The key in `<dataDir>/secrets.key` (mode 0600), made on first use. */
+function secretsKeyIn(dataDir: string): string {
+  const file = path.join(dataDir, 'secrets.key');
+  if (!existsSync(file)) {
+    try {
+      writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      // Another process of the cluster made it first: read theirs.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
 /** Opens `dataDir` (created if missing) and builds the app's dependencies. */
 export function openNodeRuntime(
   dataDir: string,
@@ -58,6 +73,8 @@ export function openNodeRuntime(
 ): NodeRuntime {
   mkdirSync(dataDir, { recursive: true });
   const config = parseConfig(options.env ?? process.env);
+  // Secrets at rest need a key that outlives the process: one is made in the data folder.
+  config.secretsKey ??= secretsKeyIn(dataDir);
   const sqlite = openSqlite(path.join(dataDir, 'embolus.sqlite'));
   const clock = options.clock ?? systemClock;
   const store = createStore(sqlite.driver, clock);

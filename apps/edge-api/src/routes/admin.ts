@@ -7,6 +7,7 @@ import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR, type KeyCache } from '../middleware/auth';
 import { IdParam, isoOf } from '../schemas';
 import { compilePseudonym } from '../upload/inspect';
+import { AuditFilters, auditQuery } from './audit-export';
 import { audit, errors, json, router } from './common';
 
 const KeySchema = z
@@ -110,11 +111,9 @@ export function adminRoutes(keys: KeyCache) {
       method: 'get',
       path: '/v1/audit',
       tags: ['admin'],
-      summary: 'The audit log, newest first (`before` is the id cursor)',
+      summary: 'The audit log, newest first (`before` is the id cursor); filters by action, actor, study and time',
       request: {
-        query: z.object({
-          studyId: z.string().max(64).optional(),
-          action: z.string().max(64).optional(),
+        query: AuditFilters.extend({
           before: z.coerce.number().int().min(1).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
         }),
@@ -137,8 +136,7 @@ export function adminRoutes(keys: KeyCache) {
     async (c) => {
       const q = c.req.valid('query');
       const rows = await c.get('deps').store.audit.list(c.get('principal').tenantId, {
-        ...(q.studyId ? { studyId: q.studyId } : {}),
-        ...(q.action ? { action: q.action } : {}),
+        ...auditQuery(q),
         ...(q.before !== undefined ? { before: q.before } : {}),
         limit: q.limit,
       });

@@ -1,6 +1,6 @@
 /**
- * Partner webhooks: register (the signing secret is shown once), list, deactivate, and read the
- * delivery log.
+ * Partner webhooks: register (the signing secret is shown once), list, deactivate, read the
+ * delivery log, and redeliver.
  */
 import type { DeliveryRow, WebhookInfo } from '@embolus/db';
 import { createRoute, z } from '@hono/zod-openapi';
@@ -136,5 +136,26 @@ webhooks.openapi(
     const q = c.req.valid('query');
     const rows = await store.webhooks.deliveries(tenantId, id, q);
     return c.json({ items: rows.map(deliveryView) }, 200);
+  },
+);
+
+webhooks.openapi(
+  createRoute({
+    method: 'post',
+    path: '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+    tags: ['webhooks'],
+    summary: 'Send a delivery again: a new pending delivery of the same event and payload (the original and its log are kept)',
+    request: { params: IdParam.extend({ deliveryId: z.string().min(1).max(64).openapi({ param: { name: 'deliveryId', in: 'path' } }) }) },
+    responses: { 202: { description: 'Queued', content: json(DeliverySchema) }, ...errors(404, 409) },
+  }),
+  async (c) => {
+    const { id, deliveryId } = c.req.valid('param');
+    const { store, onResultStored } = c.get('deps');
+    const row = await store.webhooks.redeliver(c.get('principal').tenantId, id, deliveryId);
+    if (!row) throw new ApiError('NOT_FOUND', 'no such delivery of this webhook');
+    await audit(c, 'webhook.redeliver', null, { webhookId: id, deliveryId, newDeliveryId: row.id });
+    // Same kick as a stored result: the dispatcher sends it now rather than at its next tick.
+    onResultStored?.(c);
+    return c.json(deliveryView(row), 202);
   },
 );

@@ -3,7 +3,7 @@
  * retention period. Records hold ids and counts, never bodies: a worklist page's study ids are
  * stored once per distinct page (`audit_pages`) and a record names the page by its hash.
  */
-import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { SqlDriver } from '../driver';
 import { sha256Hex, type Clock } from '../ids';
 import { auditLog, auditPages, rateLimits } from '../schema';
@@ -47,6 +47,15 @@ export interface PruneOutcome {
 const PAGE_REFRESH_MS = 3_600_000;
 /** Rate-limit windows are minutes long; a bucket untouched for a day is dead. */
 const RATE_LIMIT_KEEP_MS = 86_400_000;
+
+/** Filters of an audit read: exact action, actor (`keyId`, e.g. `user:<id>`) and study; `[from, to)` in epoch ms. */
+export interface AuditQuery {
+  studyId?: string;
+  action?: string;
+  keyId?: string;
+  from?: number;
+  to?: number;
+}
 
 /** An audit record as read back. */
 export interface AuditRecord {
@@ -158,10 +167,13 @@ export class AuditRepo {
   }
 
   /** The tenant's records, newest first; `before` is an id cursor. */
-  async list(tenantId: string, q: { studyId?: string; action?: string; before?: number; limit: number }): Promise<AuditRecord[]> {
+  async list(tenantId: string, q: AuditQuery & { before?: number; limit: number }): Promise<AuditRecord[]> {
     const where: SQL[] = [eq(auditLog.tenantId, tenantId)];
     if (q.studyId) where.push(eq(auditLog.studyId, q.studyId));
     if (q.action) where.push(eq(auditLog.action, q.action));
+    if (q.keyId) where.push(eq(auditLog.keyId, q.keyId));
+    if (q.from !== undefined) where.push(gte(auditLog.at, q.from));
+    if (q.to !== undefined) where.push(lt(auditLog.at, q.to));
     if (q.before !== undefined) where.push(lt(auditLog.id, q.before));
     const rows = await this.d.db.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.id)).limit(q.limit);
     const records = rows.map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null }));

@@ -35,13 +35,21 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? `${e.message} ${String((e as { cause?: unknown }).cause ?? '')}` : String(e);
 }
 
+const INFO = { id: users.id, tenantId: users.tenantId, email: users.email, role: users.role, createdAt: users.createdAt, disabledAt: users.disabledAt, oidcSubject: users.oidcSubject };
+
+/**
+ * A password hash that no password matches: an invited user before the link is used, or a user
+ * whose password an admin reset (the old password stops working at once).
+ */
+export const NO_PASSWORD = '!none';
+
 /** Users repository. */
 export class UserRepo {
   constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
 
   /** Creates a user. @throws DbError CONFLICT when the email is taken, NOT_FOUND without the tenant. */
-  async create(input: { tenantId: string; email: string; role: UserRole; passwordHash: string }): Promise<UserInfo> {
-    const info: UserInfo = { id: newId(), tenantId: input.tenantId, email: normalizeEmail(input.email), role: input.role, createdAt: this.clock.now(), disabledAt: null };
+  async create(input: { tenantId: string; email: string; role: UserRole; passwordHash: string; oidcSubject?: string | null }): Promise<UserInfo> {
+    const info: UserInfo = { id: newId(), tenantId: input.tenantId, email: normalizeEmail(input.email), role: input.role, createdAt: this.clock.now(), disabledAt: null, oidcSubject: input.oidcSubject ?? null };
     try {
       await this.d.db.insert(users).values({ ...info, passwordHash: input.passwordHash });
     } catch (e) {
@@ -61,7 +69,7 @@ export class UserRepo {
 
   async list(tenantId: string): Promise<UserInfo[]> {
     return this.d.db
-      .select({ id: users.id, tenantId: users.tenantId, email: users.email, role: users.role, createdAt: users.createdAt, disabledAt: users.disabledAt })
+      .select(INFO)
       .from(users)
       .where(eq(users.tenantId, tenantId))
       .orderBy(asc(users.email));
@@ -70,6 +78,35 @@ export class UserRepo {
   /** Number of users of the tenant (the one-command stack creates the first admin once). */
   async count(tenantId: string): Promise<number> {
     return (await this.list(tenantId)).length;
+  }
+
+  /** One user of the tenant, or null. */
+  async get(tenantId: string, userId: string): Promise<UserInfo | null> {
+    const [row] = await this.d.db.select(INFO).from(users).where(and(eq(users.id, userId), eq(users.tenantId, tenantId)));
+    return row ?? null;
+  }
+
+  /** The user signed in through the IdP as `subject` (`<issuer> <sub>`), or null. */
+  async byOidcSubject(subject: string): Promise<UserInfo | null> {
+    const [row] = await this.d.db.select(INFO).from(users).where(eq(users.oidcSubject, subject));
+    return row ?? null;
+  }
+
+  /**
+   * Changes role, disabled state, or the linked IdP subject. Disabling revokes every session of
+   * the user at once (sessions of disabled users also stop resolving). @returns the user, or null.
+   */
+  async update(tenantId: string, userId: string, change: { role?: UserRole; disabled?: boolean; oidcSubject?: string }): Promise<UserInfo | null> {
+    const set: Partial<typeof users.$inferInsert> = {};
+    if (change.role !== undefined) set.role = change.role;
+    if (change.disabled !== undefined) set.disabledAt = change.disabled ? this.clock.now() : null;
+    if (change.oidcSubject !== undefined) set.oidcSubject = change.oidcSubject;
+    if (Object.keys(set).length > 0) {
+      const rows = await this.d.db.update(users).set(set).where(and(eq(users.id, userId), eq(users.tenantId, tenantId))).returning({ id: users.id });
+      if (rows.length === 0) return null;
+    }
+    if (change.disabled === true) await this.d.db.update(sessions).set({ revokedAt: this.clock.now() }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+    return this.get(tenantId, userId);
   }
 
   /** Replaces the password hash and revokes every session of the user. @returns false when no such user. */

@@ -83,6 +83,27 @@ export class WebhookRepo {
   }
 
   /**
+   * Sends a delivery again: a new pending delivery of the same event and payload (the original
+   * and its log stay as they were). @returns the new delivery, or null when there is no such
+   * delivery of this webhook. @throws DbError INVALID_STATE when the webhook is deactivated.
+   */
+  async redeliver(tenantId: string, webhookId: string, deliveryId: string): Promise<DeliveryRow | null> {
+    const [hook] = await this.d.db.select({ active: webhooks.active }).from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.tenantId, tenantId)));
+    const [original] = await this.d.db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.tenantId, tenantId)));
+    if (!hook || !original) return null;
+    if (!hook.active) throw new DbError('INVALID_STATE', 'the webhook is deactivated', { details: { table: 'webhooks' } });
+    const now = this.clock.now();
+    const [row] = await this.d.db
+      .insert(webhookDeliveries)
+      .values({ id: newId(), tenantId, webhookId, event: original.event, payload: original.payload, status: 'pending', attempts: 0, nextAttemptAt: now, log: '[]', createdAt: now })
+      .returning();
+    return row ?? null;
+  }
+
+  /**
    * Leases up to `limit` due deliveries (all tenants: the dispatcher is a system process).
    * A delivery whose lease expired mid-send (a crashed dispatcher) is due again.
    */

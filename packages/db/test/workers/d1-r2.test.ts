@@ -11,6 +11,7 @@ import { storeCoreContract } from '../contract/store-core.contract';
 import { storeJobsContract } from '../contract/store-jobs.contract';
 import { storePlatformContract } from '../contract/store-platform.contract';
 import { storeModelsContract } from '../contract/store-models.contract';
+import { storeIdentityContract } from '../contract/store-identity.contract';
 import { storeUsersContract } from '../contract/store-users.contract';
 
 async function open() {
@@ -23,6 +24,7 @@ storeCoreContract('d1 (workerd)', open);
 storeJobsContract('d1 (workerd)', open);
 storeModelsContract('d1 (workerd)', open);
 storeUsersContract('d1 (workerd)', open);
+storeIdentityContract('d1 (workerd)', open);
 storeAuditContract('d1 (workerd)', open);
 storePlatformContract('d1 (workerd)', open);
 blobContract('r2 (workerd)', async () => new R2BlobStore(env.BUCKET));
