@@ -68,6 +68,8 @@ const ATTACKS: Record<string, Attack> = {
   'POST /v1/studies/:id/instances': { role: 'clinician', method: 'POST', path: () => `/v1/studies/${A['study']}/instances`, body: () => ({ body: zipSync({ 'a.dcm': dicom().body }), type: 'application/zip' }), expect: 404 },
   'GET /v1/studies/:id/instances': { role: 'clinician', method: 'GET', path: () => `/v1/studies/${A['study']}/instances`, expect: 404 },
   'GET /v1/studies/:id/instances/:sopUid': { role: 'clinician', method: 'GET', path: () => `/v1/studies/${A['study']}/instances/${A['sop']}`, expect: 404 },
+  'GET /v1/studies/:id/report.pdf': { role: 'clinician', method: 'GET', path: () => `/v1/studies/${A['study']}/report.pdf`, expect: 404 },
+  'GET /v1/studies/:id/report.html': { role: 'clinician', method: 'GET', path: () => `/v1/studies/${A['study']}/report.html`, expect: 404 },
   'GET /v1/studies/:id/artifacts': { role: 'clinician', method: 'GET', path: () => `/v1/studies/${A['study']}/artifacts`, expect: 404 },
   'GET /v1/studies/:id/artifacts/:name': { role: 'clinician', method: 'GET', path: () => `/v1/studies/${A['study']}/artifacts/cam.bin`, expect: 404 },
   'POST /dicomweb/studies': {
