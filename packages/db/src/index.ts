@@ -19,6 +19,7 @@ export {
   type WorklistQuery,
   type StudyLimits,
   type NewInstance,
+  type DicomSearchAttributes,
   type AddInstanceOutcome,
   type SubmitOutcome,
 } from './repos/studies';
@@ -31,3 +32,4 @@ export { AuditRepo, auditPage, RateLimitRepo, type AuditEntry, type AuditPage, t
 export { UserRepo, SessionRepo, SESSION_TOKEN_PATTERN, normalizeEmail, type UserInfo, type SessionView } from './repos/users';
 export { resultFlags, jobStages, type ResultFlags } from './repos/worklist-flags';
 export { DicomRepo, DICOM_SR_ARTIFACT, AE_TITLE_PATTERN, normalizeAeTitle, type DicomDestination, type DicomDeliveryRow, type DicomDeliveryAttempt, type NewDicomDestination } from './repos/dicom';
+export { DicomwebRepo, type DicomSearchFilter, type DicomPage, type DicomStudyRow, type DicomSeriesRow, type DicomInstanceRow } from './repos/dicomweb';

@@ -5,6 +5,7 @@ import type { SqlDriver } from './driver';
 import { systemClock, type Clock } from './ids';
 import { AuditRepo, RateLimitRepo } from './repos/audit';
 import { DicomRepo } from './repos/dicom';
+import { DicomwebRepo } from './repos/dicomweb';
 import { KeyRepo, TenantRepo } from './repos/auth';
 import { JobRepo } from './repos/jobs';
 import { LabelRepo } from './repos/labels';
@@ -31,6 +32,7 @@ export interface Store {
   readonly users: UserRepo;
   readonly sessions: SessionRepo;
   readonly dicom: DicomRepo;
+  readonly dicomweb: DicomwebRepo;
 }
 
 /** Builds the repositories over `driver`; `clock` is injectable for lease and backoff tests. */
@@ -51,5 +53,6 @@ export function createStore(driver: SqlDriver, clock: Clock = systemClock): Stor
     users: new UserRepo(driver, clock),
     sessions: new SessionRepo(driver, clock),
     dicom: new DicomRepo(driver, clock),
+    dicomweb: new DicomwebRepo(driver),
   };
 }

@@ -1,0 +1,193 @@
+/**
+ * DICOMweb search (QIDO-RS) and retrieve lookups over `dicom_instance_attributes`, always scoped
+ * by tenant: another tenant's UIDs match nothing. A tenant may hold the same SOP Instance UID in
+ * more than one Embolus study (an upload repeated after an analysis); DICOMweb has one object
+ * per UID, so the earliest stored copy is the one searched and served.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { SqlDriver } from '../driver';
+
+/** A matching value: exact, a list of UIDs, a wildcard pattern (`*`, `?`) or a date range. */
+export interface DicomSearchFilter {
+  studyInstanceUid?: string[];
+  seriesInstanceUid?: string[];
+  sopInstanceUid?: string[];
+  sopClassUid?: string[];
+  modality?: string;
+  /** Inclusive YYYYMMDD bounds; either may be absent (open range). */
+  studyDate?: { from?: string; to?: string };
+  accessionNumber?: string;
+  studyDescription?: string;
+  seriesDescription?: string;
+  seriesNumber?: number;
+  instanceNumber?: number;
+}
+
+/** One page. */
+export interface DicomPage {
+  limit: number;
+  offset: number;
+}
+
+/** A study as QIDO-RS answers it. */
+export interface DicomStudyRow {
+  studyInstanceUid: string;
+  studyDate: string | null;
+  studyTime: string | null;
+  accessionNumber: string | null;
+  studyDescription: string | null;
+  modalities: string[];
+  seriesCount: number;
+  instanceCount: number;
+}
+
+/** A series as QIDO-RS answers it. */
+export interface DicomSeriesRow {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  modality: string | null;
+  seriesDescription: string | null;
+  seriesNumber: number | null;
+  instanceCount: number;
+  studyDate: string | null;
+  studyTime: string | null;
+  accessionNumber: string | null;
+  studyDescription: string | null;
+}
+
+/** An instance as QIDO-RS answers it and as WADO-RS finds its bytes. */
+export interface DicomInstanceRow {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid: string | null;
+  modality: string | null;
+  studyDate: string | null;
+  studyTime: string | null;
+  accessionNumber: string | null;
+  studyDescription: string | null;
+  seriesDescription: string | null;
+  seriesNumber: number | null;
+  instanceNumber: number | null;
+  rows: number | null;
+  columns: number | null;
+  numberOfFrames: number | null;
+  transferSyntaxUid: string | null;
+  blobKey: string;
+  size: number;
+  studyId: string;
+}
+
+/** DICOM wildcard matching (PS3.4 C.2.2.2.4) as a case-sensitive SQLite GLOB; `[` is literal. */
+function glob(pattern: string): string {
+  return pattern.replace(/\[/g, '[[]');
+}
+
+function where(tenantId: string, f: DicomSearchFilter): SQL {
+  const parts: SQL[] = [sql`a.tenant_id = ${tenantId}`];
+  const uids = (col: SQL, list?: string[]) => {
+    if (list?.length) parts.push(sql`${col} IN (${sql.join(list.map((u) => sql`${u}`), sql`, `)})`);
+  };
+  uids(sql`a.study_instance_uid`, f.studyInstanceUid);
+  uids(sql`a.series_instance_uid`, f.seriesInstanceUid);
+  uids(sql`a.sop_instance_uid`, f.sopInstanceUid);
+  uids(sql`a.sop_class_uid`, f.sopClassUid);
+  const text = (col: SQL, v?: string) => {
+    if (v === undefined) return;
+    parts.push(/[*?]/.test(v) ? sql`${col} GLOB ${glob(v)}` : sql`${col} = ${v}`);
+  };
+  text(sql`a.modality`, f.modality);
+  text(sql`a.accession_number`, f.accessionNumber);
+  text(sql`a.study_description`, f.studyDescription);
+  text(sql`a.series_description`, f.seriesDescription);
+  if (f.studyDate?.from) parts.push(sql`a.study_date >= ${f.studyDate.from}`);
+  if (f.studyDate?.to) parts.push(sql`a.study_date <= ${f.studyDate.to}`);
+  if (f.seriesNumber !== undefined) parts.push(sql`a.series_number = ${f.seriesNumber}`);
+  if (f.instanceNumber !== undefined) parts.push(sql`a.instance_number = ${f.instanceNumber}`);
+  return sql.join(parts, sql` AND `);
+}
+
+/** The first stored copy of each SOP Instance UID of the tenant that matches. */
+function firstCopies(tenantId: string, f: DicomSearchFilter): SQL {
+  return sql`SELECT a.*, min(a.created_at || a.instance_id) AS first_copy FROM dicom_instance_attributes a WHERE ${where(tenantId, f)} GROUP BY a.sop_instance_uid`;
+}
+
+type Raw = Record<string, string | number | null>;
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** DICOMweb lookups. */
+export class DicomwebRepo {
+  constructor(private readonly d: SqlDriver) {}
+
+  /** Studies with at least one matching instance, by Study Instance UID. */
+  async studies(tenantId: string, f: DicomSearchFilter, page: DicomPage): Promise<DicomStudyRow[]> {
+    const rows = await this.d.db.all<Raw>(sql`
+      SELECT study_instance_uid, min(study_date) AS study_date, min(study_time) AS study_time, min(accession_number) AS accession_number,
+        min(study_description) AS study_description, group_concat(DISTINCT modality) AS modalities,
+        count(DISTINCT series_instance_uid) AS series_count, count(*) AS instance_count
+      FROM (${firstCopies(tenantId, f)}) GROUP BY study_instance_uid
+      ORDER BY study_date DESC, study_instance_uid LIMIT ${page.limit} OFFSET ${page.offset}`);
+    return rows.map((r) => ({
+      studyInstanceUid: String(r['study_instance_uid']),
+      studyDate: str(r['study_date']),
+      studyTime: str(r['study_time']),
+      accessionNumber: str(r['accession_number']),
+      studyDescription: str(r['study_description']),
+      modalities: r['modalities'] ? String(r['modalities']).split(',').sort() : [],
+      seriesCount: Number(r['series_count']),
+      instanceCount: Number(r['instance_count']),
+    }));
+  }
+
+  /** Series with at least one matching instance. */
+  async series(tenantId: string, f: DicomSearchFilter, page: DicomPage): Promise<DicomSeriesRow[]> {
+    const rows = await this.d.db.all<Raw>(sql`
+      SELECT study_instance_uid, series_instance_uid, min(modality) AS modality, min(series_description) AS series_description,
+        min(series_number) AS series_number, count(*) AS instance_count, min(study_date) AS study_date, min(study_time) AS study_time,
+        min(accession_number) AS accession_number, min(study_description) AS study_description
+      FROM (${firstCopies(tenantId, f)}) GROUP BY study_instance_uid, series_instance_uid
+      ORDER BY study_instance_uid, series_number, series_instance_uid LIMIT ${page.limit} OFFSET ${page.offset}`);
+    return rows.map((r) => ({
+      studyInstanceUid: String(r['study_instance_uid']),
+      seriesInstanceUid: String(r['series_instance_uid']),
+      modality: str(r['modality']),
+      seriesDescription: str(r['series_description']),
+      seriesNumber: num(r['series_number']),
+      instanceCount: Number(r['instance_count']),
+      studyDate: str(r['study_date']),
+      studyTime: str(r['study_time']),
+      accessionNumber: str(r['accession_number']),
+      studyDescription: str(r['study_description']),
+    }));
+  }
+
+  /** Matching instances, in series then instance number order, with where their bytes are. */
+  async instances(tenantId: string, f: DicomSearchFilter, page: DicomPage): Promise<DicomInstanceRow[]> {
+    const rows = await this.d.db.all<Raw>(sql`
+      SELECT f.*, i.blob_key, i.size FROM (${firstCopies(tenantId, f)}) f JOIN instances i ON i.id = f.instance_id AND i.tenant_id = ${tenantId}
+      ORDER BY f.study_instance_uid, f.series_number, f.series_instance_uid, f.instance_number, f.sop_instance_uid
+      LIMIT ${page.limit} OFFSET ${page.offset}`);
+    return rows.map((r) => ({
+      studyInstanceUid: String(r['study_instance_uid']),
+      seriesInstanceUid: String(r['series_instance_uid']),
+      sopInstanceUid: String(r['sop_instance_uid']),
+      sopClassUid: str(r['sop_class_uid']),
+      modality: str(r['modality']),
+      studyDate: str(r['study_date']),
+      studyTime: str(r['study_time']),
+      accessionNumber: str(r['accession_number']),
+      studyDescription: str(r['study_description']),
+      seriesDescription: str(r['series_description']),
+      seriesNumber: num(r['series_number']),
+      instanceNumber: num(r['instance_number']),
+      rows: num(r['rows']),
+      columns: num(r['columns']),
+      numberOfFrames: num(r['number_of_frames']),
+      transferSyntaxUid: str(r['transfer_syntax_uid']),
+      blobKey: String(r['blob_key']),
+      size: Number(r['size']),
+      studyId: String(r['study_id']),
+    }));
+  }
+}
