@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeDicom } from '@embolus/dicom';
 import { ctSlice, multipart, uid, type El } from '@embolus/testkit';
 import { modifiedCopy } from '@embolus/testkit/dcmtk';
+import { hashPassword } from '../src/auth/password';
 import { headerParams, parseMultipart } from '../src/upload/multipart';
 import { harness, type Harness } from './helpers/harness';
 
@@ -122,10 +123,35 @@ describe('QIDO-RS', () => {
     expect((await get(`/dicomweb/studies/${STUDY}/series/${SERIES[0]}/instances`, other)).status).toBe(404);
   });
 
+  it('authorizes a dashboard session cookie as it does a key', async () => {
+    const t = await x.deps.store.tenants.ensure('dw-a');
+    await x.deps.store.users.create({ tenantId: t.id, email: 'reader@dw-a.test', role: 'clinician', passwordHash: await hashPassword('a long enough password') });
+    const signIn = await x.app.request('/v1/auth/sign-in', { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://localhost' }, body: JSON.stringify({ email: 'reader@dw-a.test', password: 'a long enough password' }) });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const res = await x.app.request(`/dicomweb/studies/${STUDY}/series`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Json[]).length).toBe(2);
+    expect((await x.app.request(`/dicomweb/studies/${STUDY}/series`, { headers: { cookie: 'embolus_session=not-a-session' } })).status).toBe(401);
+  });
+
   it('refuses runners (403) and requests without a key (401)', async () => {
     const runner = await x.key('dw-a', 'runner');
     expect((await get('/dicomweb/studies', runner)).status).toBe(403);
     expect((await x.app.request('/dicomweb/studies')).status).toBe(401);
+  });
+
+  it('lets a listed viewer origin send Accept with quoted parameters (CORS preflight) and read Warning', async () => {
+    const c = harness({ EMBOLUS_CORS_ORIGINS: 'https://viewer.example' });
+    const pre = await c.app.request('/dicomweb/studies/1.2/series/3.4', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://viewer.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'accept, authorization' },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('accept');
+    const k = await c.key('dw-cors', 'clinician');
+    const res = await c.request('GET', '/dicomweb/studies?PatientID=x', { key: k, headers: { origin: 'https://viewer.example' } });
+    expect(res.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('warning');
+    c.close();
   });
 
   it('answers 406 for a media type it does not offer', async () => {
