@@ -225,6 +225,22 @@ describe('WADO-RS', () => {
     expect((await get(`${inst(0)}/rendered`, key, { accept: 'image/jpeg' })).status).toBe(406);
   });
 
+  it('cuts the stream and logs a code (no UIDs) when a blob is gone mid-series', async () => {
+    const h = harness();
+    const k = await h.key('dw-cut', 'clinician');
+    const files = slices(uid(), [uid()], 3, () => []);
+    await stow(h, k, files);
+    const rows = await h.deps.store.dicomweb.instances((await h.deps.store.tenants.ensure('dw-cut')).id, { sopInstanceUid: [files[1]!.sop] }, { limit: 1, offset: 0 });
+    await h.blobs.delete(rows[0]!.blobKey);
+    const res = await h.request('GET', `/dicomweb/studies/${rows[0]!.studyInstanceUid}/series/${files[0]!.series}`, { key: k });
+    expect(res.status).toBe(200);
+    await expect(res.arrayBuffer()).rejects.toThrow();
+    const line = h.logger.lines.find((l) => l.event === 'dicomweb.stream_failed');
+    expect(line?.fields['code']).toBe('NOT_FOUND');
+    expect(JSON.stringify(h.logger.lines)).not.toContain(files[1]!.sop);
+    h.close();
+  });
+
   it('audits every retrieve against the Embolus study', async () => {
     const rows = await x.deps.store.driver.select("SELECT action, detail FROM audit_log WHERE action IN ('instance.read', 'dicomweb.search')", []);
     const details = rows.map((r) => `${r['action']} ${r['detail']}`).join('\n');

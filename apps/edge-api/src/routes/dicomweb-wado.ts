@@ -44,7 +44,15 @@ function pager(c: Context<AppEnv>, filter: DicomSearchFilter): () => Promise<Dic
   };
 }
 
-/** The first instance of the scope, or 404; also audits the read against its Embolus study. */
+/**
+ * Logs a failure after the answer has started (a blob gone mid-series): the status is already
+ * sent, so the stream is cut and the client sees a truncated multipart body.
+ */
+function streamFailed(c: Context<AppEnv>): (e: unknown) => void {
+  return (e) => c.get('deps').logger.log('error', 'dicomweb.stream_failed', { requestId: c.get('requestId'), code: (e as { code?: string }).code ?? 'INTERNAL' });
+}
+
+/** The first instance of the scope, or 404. */
 async function firstOr404(c: Context<AppEnv>, filter: DicomSearchFilter, what: string): Promise<DicomInstanceRow> {
   const [row] = await c.get('deps').store.dicomweb.instances(c.get('principal').tenantId, filter, { limit: 1, offset: 0 });
   if (!row) throw new ApiError('NOT_FOUND', `no such ${what}`);
@@ -88,7 +96,7 @@ async function retrieveInstances(c: Context<AppEnv>, p: { study: string; series?
     const blob = await blobs.getStream(r.blobKey);
     if (!blob) throw new ApiError('NOT_FOUND', 'the stored bytes are missing');
     return { contentType: `application/dicom; transfer-syntax=${r.transferSyntaxUid ?? '*'}`, headers: { 'Content-Location': instanceUrl(c, r) }, body: blob.stream, length: blob.size };
-  });
+  }, streamFailed(c));
   return c.body(body, 200, { ...NO_STORE, 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` });
 }
 
@@ -116,6 +124,7 @@ async function retrieveMetadata(c: Context<AppEnv>, p: { study: string; series?:
           controller.enqueue(enc.encode(`${started ? ',' : '['}${JSON.stringify(json)}`));
           started = true;
         } catch (e) {
+          streamFailed(c)(e);
           controller.error(e);
         }
       },
