@@ -4,7 +4,10 @@
  *  2. WADO-RS retrieve of that series (512² 16-bit slices, ~128 MB) as multipart/related,
  *     consumed as it streams: MB/s;
  *  3. the server's peak RSS growth during a retrieve (VmHWM after clear_refs, and VmRSS sampled
- *     every 5 ms), which stays small because instances stream one at a time.
+ *     every 5 ms), which stays small because instances stream one at a time;
+ *  4. QIDO-RS study search without a filter (limit 100) over the same tenant, which also holds
+ *     OTHER_STUDIES studies of 256 instances (rows seeded straight into SQLite before the server
+ *     starts): the one search that reads every instance row of the tenant.
  * Prints medians and writes bench/results/dicomweb.json.
  *
  * Run: npx tsx bench/dicomweb.bench.ts   (DICOMWEB_BENCH_SLICES / _SIZE shrink it)
@@ -25,6 +28,7 @@ const SIZE = Number(process.env['DICOMWEB_BENCH_SIZE'] ?? 512);
 const QIDO_RUNS = 30;
 const WADO_RUNS = 5;
 const STOW_BATCH = 32;
+const OTHER_STUDIES = Number(process.env['DICOMWEB_BENCH_OTHER_STUDIES'] ?? 1000);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -62,6 +66,21 @@ async function main(): Promise<void> {
   const store = createStore(h.driver);
   const tenant = await store.tenants.create({ name: 'bench' });
   const { key } = await store.keys.create({ tenantId: tenant.id, role: 'clinician' });
+  // Other studies' search rows (their blobs are never read here), so the searches run in a
+  // tenant of realistic size rather than an empty one.
+  const filler = await store.studies.create(tenant.id);
+  const insI = h.sqlite.prepare('INSERT INTO instances (id, tenant_id, study_id, sop_instance_uid, size, sha256, blob_key, created_at) VALUES (?,?,?,?,?,?,?,?)');
+  const insA = h.sqlite.prepare(`INSERT INTO dicom_instance_attributes (instance_id, tenant_id, study_id, study_instance_uid, series_instance_uid, sop_instance_uid,
+    sop_class_uid, modality, study_date, series_number, instance_number, rows, columns, number_of_frames, transfer_syntax_uid, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+  h.sqlite.transaction(() => {
+    for (let i = 0; i < OTHER_STUDIES; i++) {
+      for (let j = 0; j < 256; j++) {
+        const id = `bench-${i}-${j}`;
+        insI.run(id, tenant.id, filler.id, `2.25.9.${i}.${j}`, 524_288, 'a'.repeat(64), `tenants/${tenant.id}/bench/${id}`, Date.now());
+        insA.run(id, tenant.id, filler.id, `2.25.9.${i}`, `2.25.9.${i}.1`, `2.25.9.${i}.${j}`, '1.2.840.10008.5.1.4.1.1.2', 'CT', `2026${String(1 + (i % 12)).padStart(2, '0')}15`, 1, j + 1, 512, 512, 1, '1.2.840.10008.1.2.1', Date.now());
+      }
+    }
+  })();
   h.close();
   const { child, base } = await spawnApi(dataDir, { env: { EMBOLUS_MAX_STUDY_INSTANCES: String(Math.max(SLICES, 1000)) } });
   const auth = { authorization: `Bearer ${key}` };
@@ -90,6 +109,17 @@ async function main(): Promise<void> {
     }
     console.log(`QIDO-RS instances of a ${SLICES}-instance series: median ${round(median(qido))} ms, p95 ${round(percentile(qido, 95))} ms`);
 
+    const studySearch: number[] = [];
+    for (let r = 0; r < 10 + 2; r++) {
+      const t0 = performance.now();
+      const res = await send(base, 'GET', '/dicomweb/studies?limit=100', auth, undefined, true);
+      const ms = performance.now() - t0;
+      if (res.status !== 200) throw new Error(`QIDO-RS studies answered ${res.status}`);
+      if (r >= 2) studySearch.push(ms);
+    }
+    const tenantInstances = SLICES + OTHER_STUDIES * 256;
+    console.log(`QIDO-RS studies (no filter, limit 100) over ${tenantInstances} instances: median ${round(median(studySearch))} ms`);
+
     const pid = child.pid!;
     const wado: { mbPerS: number; hwmGrowthMb: number; sampledGrowthMb: number }[] = [];
     for (let r = 0; r < WADO_RUNS; r++) {
@@ -116,7 +146,8 @@ async function main(): Promise<void> {
     const result = {
       machine: { cpus: cpus().length, loadavg: loadavg().map((x) => round(x, 2)), node: process.version },
       series: { instances: SLICES, matrix: SIZE, megabytes: round(uploaded / 1e6) },
-      qidoInstances: { runs: QIDO_RUNS, medianMs: round(median(qido), 2), p95Ms: round(percentile(qido, 95), 2) },
+      qidoInstances: { runs: QIDO_RUNS, medianMs: round(median(qido), 2), p95Ms: round(percentile(qido, 95), 2), tenantInstances: SLICES + OTHER_STUDIES * 256 },
+      qidoStudiesUnfiltered: { runs: studySearch.length, medianMs: round(median(studySearch), 2), tenantInstances: SLICES + OTHER_STUDIES * 256 },
       wadoSeries: {
         runs: WADO_RUNS,
         medianMbPerS: round(median(wado.map((w) => w.mbPerS))),
@@ -125,7 +156,7 @@ async function main(): Promise<void> {
       },
     };
     console.log(
-      `medians: QIDO-RS ${result.qidoInstances.medianMs} ms (${SLICES} instances); WADO-RS series ${result.wadoSeries.medianMbPerS} MB/s; ` +
+      `medians: QIDO-RS ${result.qidoInstances.medianMs} ms (${SLICES} instances); QIDO-RS studies unfiltered ${result.qidoStudiesUnfiltered.medianMs} ms; WADO-RS series ${result.wadoSeries.medianMbPerS} MB/s; ` +
         `peak RSS growth +${result.wadoSeries.medianPeakRssGrowthMb} MB while serving ${result.series.megabytes} MB`,
     );
     mkdirSync(path.join(here, 'results'), { recursive: true });

@@ -107,9 +107,15 @@ function where(tenantId: string, f: DicomSearchFilter): SQL {
   return sql.join(parts, sql` AND `);
 }
 
-/** The first stored copy of each SOP Instance UID of the tenant that matches. */
+/**
+ * The first stored copy of each matching SOP Instance UID. A NOT EXISTS probe on the
+ * (tenant, SOP UID) index rather than a GROUP BY, which would make SQLite walk that index over
+ * the whole tenant instead of the study or series index.
+ */
 function firstCopies(tenantId: string, f: DicomSearchFilter): SQL {
-  return sql`SELECT a.*, min(a.created_at || a.instance_id) AS first_copy FROM dicom_instance_attributes a WHERE ${where(tenantId, f)} GROUP BY a.sop_instance_uid`;
+  return sql`SELECT a.* FROM dicom_instance_attributes a WHERE ${where(tenantId, f)} AND NOT EXISTS (
+    SELECT 1 FROM dicom_instance_attributes b WHERE b.tenant_id = a.tenant_id AND b.sop_instance_uid = a.sop_instance_uid
+      AND (b.created_at < a.created_at OR (b.created_at = a.created_at AND b.instance_id < a.instance_id)))`;
 }
 
 type Raw = Record<string, string | number | null>;
@@ -125,8 +131,8 @@ export class DicomwebRepo {
     const rows = await this.d.db.all<Raw>(sql`
       SELECT study_instance_uid, min(study_date) AS study_date, min(study_time) AS study_time, min(accession_number) AS accession_number,
         min(study_description) AS study_description, group_concat(DISTINCT modality) AS modalities,
-        count(DISTINCT series_instance_uid) AS series_count, count(*) AS instance_count
-      FROM (${firstCopies(tenantId, f)}) GROUP BY study_instance_uid
+        count(DISTINCT series_instance_uid) AS series_count, count(DISTINCT sop_instance_uid) AS instance_count
+      FROM dicom_instance_attributes a WHERE ${where(tenantId, f)} GROUP BY study_instance_uid
       ORDER BY study_date DESC, study_instance_uid LIMIT ${page.limit} OFFSET ${page.offset}`);
     return rows.map((r) => ({
       studyInstanceUid: String(r['study_instance_uid']),
@@ -144,9 +150,9 @@ export class DicomwebRepo {
   async series(tenantId: string, f: DicomSearchFilter, page: DicomPage): Promise<DicomSeriesRow[]> {
     const rows = await this.d.db.all<Raw>(sql`
       SELECT study_instance_uid, series_instance_uid, min(modality) AS modality, min(series_description) AS series_description,
-        min(series_number) AS series_number, count(*) AS instance_count, min(study_date) AS study_date, min(study_time) AS study_time,
+        min(series_number) AS series_number, count(DISTINCT sop_instance_uid) AS instance_count, min(study_date) AS study_date, min(study_time) AS study_time,
         min(accession_number) AS accession_number, min(study_description) AS study_description
-      FROM (${firstCopies(tenantId, f)}) GROUP BY study_instance_uid, series_instance_uid
+      FROM dicom_instance_attributes a WHERE ${where(tenantId, f)} GROUP BY study_instance_uid, series_instance_uid
       ORDER BY study_instance_uid, series_number, series_instance_uid LIMIT ${page.limit} OFFSET ${page.offset}`);
     return rows.map((r) => ({
       studyInstanceUid: String(r['study_instance_uid']),
