@@ -4,12 +4,13 @@
  * STOW-RS, searches studies, series and instances, and retrieves instances (byte-identical to
  * the upload), metadata and frames (equal to the phantom's stored pixels).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeDicom } from '@embolus/dicom';
+import { decodeDicom, readDicomInfo } from '@embolus/dicom';
 import { generateStudy, type PhantomStudy } from '@embolus/phantom';
+import { modifiedCopy } from '@embolus/testkit/dcmtk';
 import { api } from 'dicomweb-client';
 import XHR from 'xhr2';
 import { startServer, type RunningServer } from '../src/node/serve';
@@ -28,7 +29,7 @@ interface Client {
   retrieveInstanceFrames(o: Ids & { frameNumbers: number[] }): Promise<unknown>;
   retrieveSeries(o: Ids): Promise<unknown>;
 }
-const connect = (url: string, key: string) => new api.DICOMwebClient({ url, headers: { Authorization: `Bearer ${key}` } } as never) as unknown as Client;
+const connect = (url: string, key: string) => new api.DICOMwebClient({ url, headers: { Authorization: `Bearer ${key}` }, verbose: false } as never) as unknown as Client;
 
 let server: RunningServer;
 let dir: string;
@@ -91,6 +92,20 @@ describe('dicomweb-client against the listening API', () => {
     const all = (await client.retrieveSeries(ids())) as ArrayBuffer[];
     const got = all.map((b) => Buffer.from(b).toString('base64')).sort();
     expect(got).toEqual(study.files.map((f) => Buffer.from(f.bytes).toString('base64')).sort());
+  });
+
+  it('retrieves a compressed (RLE Lossless, shared corpus) instance as stored and its frame decoded', async () => {
+    const src = path.resolve(__dirname, '../../../../shared/data/dicom-corpus/cornerstone_CTImage_all_transfer_syntaxes/CTImage.dcm_RLELosslessTransferSyntax_1.2.840.10008.1.2.5.dcm');
+    // The corpus file names a (made-up) patient and accession: blanked, as an upload must be.
+    const rle = new Uint8Array(readFileSync(await modifiedCopy(src, path.join(dir, 'rle.dcm'), ['0008,0050', '0010,0010', '0010,0020', '0020,0010'].flatMap((t) => ['-m', `(${t})=`]))));
+    await client.storeInstances({ datasets: [rle.slice().buffer] });
+    const info = readDicomInfo(rle).info;
+    const sop = { studyInstanceUID: info.studyInstanceUid!, seriesInstanceUID: info.seriesInstanceUid!, sopInstanceUID: info.sopInstanceUid! };
+    const [meta] = (await client.retrieveInstanceMetadata(sop)) as Json[];
+    expect(meta!['00083002']!.Value).toEqual(['1.2.840.10008.1.2.5']);
+    expect(Buffer.from(new Uint8Array((await client.retrieveInstance(sop)) as ArrayBuffer)).equals(Buffer.from(rle))).toBe(true);
+    const [frame] = (await client.retrieveInstanceFrames({ ...sop, frameNumbers: [1] })) as ArrayBuffer[];
+    expect([...new Int16Array(frame!)]).toEqual([...(await decodeDicom(rle)).stored]);
   });
 
   it('finds nothing as another tenant, and is refused its UIDs', async () => {
