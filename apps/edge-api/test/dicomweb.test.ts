@@ -156,6 +156,8 @@ describe('QIDO-RS', () => {
 
   it('answers 406 for a media type it does not offer', async () => {
     expect((await get('/dicomweb/studies', key, { accept: 'application/dicom+xml' })).status).toBe(406);
+    expect((await get('/dicomweb/studies', key, { accept: 'multipart/related' })).status).toBe(406);
+    expect((await get('/dicomweb/studies', key, { accept: 'multipart/related; type="application/dicom+xml", application/dicom+json;q=0.5' })).status).toBe(200);
   });
 });
 
@@ -223,6 +225,7 @@ describe('WADO-RS', () => {
     const sat = (d: ArrayLike<number>) => Array.from(d).filter((v) => v === 255).length;
     expect(sat(b.data)).toBeGreaterThan(sat(pa.data));
     expect((await get(`${inst(0)}/rendered`, key, { accept: 'image/jpeg' })).status).toBe(406);
+    expect((await get(`${inst(0)}/rendered`, key, { accept: 'multipart/related; type="image/png"' })).status).toBe(406);
   });
 
   it('cuts the stream and logs a code (no UIDs) when a blob is gone mid-series', async () => {

@@ -46,6 +46,7 @@ export function negotiate(header: string | undefined, offers: readonly string[],
   for (const r of parseAccept(header)) {
     const ts = r.params['transfer-syntax'] ?? '';
     if (r.type === 'multipart/related' || r.type === 'multipart/*') {
+      if (!offers.length) continue;
       const want = (r.params['type'] ?? offers[0]!).toLowerCase();
       if (offers.includes(want)) return { type: want, transferSyntax: ts || '', multipart: true };
       if (want.endsWith('/*')) {
