@@ -98,6 +98,9 @@ describe('QIDO-RS', () => {
     const res = await get(`/dicomweb/studies?PatientName=DOE*&StudyInstanceUID=${STUDY}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('warning')).toMatch(/^299 .*PatientName/);
+    const odd = await get(`/dicomweb/studies?${encodeURIComponent('Pätient"\r\nX')}=1&00100020=x`);
+    expect(odd.status).toBe(200);
+    expect(odd.headers.get('warning')).toMatch(/^299 .*P\?tient\?\?\?X, PatientID"$/);
   });
 
   it('searches series and instances at every level, with limit and offset', async () => {

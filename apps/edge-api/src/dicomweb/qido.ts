@@ -116,7 +116,8 @@ export function parseQido(params: URLSearchParams, fixed: DicomSearchFilter = {}
       case 'SeriesDescription': filter.seriesDescription = text(key, value); break;
       case 'SeriesNumber': filter.seriesNumber = integer(key, value); break;
       case 'InstanceNumber': filter.instanceNumber = integer(key, value); break;
-      default: ignored.push(key.slice(0, 64));
+      // Header-safe: a key is echoed in the Warning header, so only tag and keyword characters.
+      default: ignored.push(key.replace(/[^A-Za-z0-9(),]/g, '?').slice(0, 64));
     }
   }
   return { filter: { ...filter, ...fixed }, limit, offset, ignored };
