@@ -77,7 +77,7 @@ describe('QIDO-RS', () => {
   });
 
   it('matches date ranges, tags, wildcards and answers 204 when nothing matches', async () => {
-    for (const q of ['StudyDate=20260101-20260131', 'StudyDate=20260115', 'StudyDate=-20260115', '00080020=20260115-', `0020000D=${STUDY}`, 'StudyDescription=CTPA*', 'StudyDescription=CTPA?chest', 'ModalitiesInStudy=CT']) {
+    for (const q of ['StudyDate=20260101-20260131', 'StudyDate=20260115', 'StudyDate=-20260115', '00080020=20260115-', `0020000D=${STUDY}`, 'StudyDescription=CTPA*', 'StudyDescription=CTPA?chest', 'ModalitiesInStudy=CT', 'ModalitiesInStudy=MR\\CT', 'ModalitiesInStudy=MR,CT']) {
       const res = await get(`/dicomweb/studies?${q}`);
       expect(res.status, q).toBe(200);
     }

@@ -109,7 +109,11 @@ export function parseQido(params: URLSearchParams, fixed: DicomSearchFilter = {}
       case 'SOPInstanceUID': filter.sopInstanceUid = uidList(key, value); break;
       case 'SOPClassUID': filter.sopClassUid = uidList(key, value); break;
       case 'Modality':
-      case 'ModalitiesInStudy': filter.modality = text(key, value); break;
+      case 'ModalitiesInStudy': {
+        const list = value.split(/[,\\]/).map((m) => text(key, m.trim())).filter(Boolean);
+        filter.modality = list.length > 1 ? list.slice(0, 20) : (list[0] ?? value);
+        break;
+      }
       case 'StudyDate': filter.studyDate = dateRange(key, value); break;
       case 'AccessionNumber': filter.accessionNumber = text(key, value); break;
       case 'StudyDescription': filter.studyDescription = text(key, value); break;

@@ -13,7 +13,8 @@ export interface DicomSearchFilter {
   seriesInstanceUid?: string[];
   sopInstanceUid?: string[];
   sopClassUid?: string[];
-  modality?: string;
+  /** One value (wildcards allowed) or a list (ModalitiesInStudy=CT\\MR: any of them). */
+  modality?: string | string[];
   /** Inclusive YYYYMMDD bounds; either may be absent (open range). */
   studyDate?: { from?: string; to?: string };
   accessionNumber?: string;
@@ -96,7 +97,8 @@ function where(tenantId: string, f: DicomSearchFilter): SQL {
     if (v === undefined) return;
     parts.push(/[*?]/.test(v) ? sql`${col} GLOB ${glob(v)}` : sql`${col} = ${v}`);
   };
-  text(sql`a.modality`, f.modality);
+  if (Array.isArray(f.modality)) uids(sql`a.modality`, f.modality);
+  else text(sql`a.modality`, f.modality);
   text(sql`a.accession_number`, f.accessionNumber);
   text(sql`a.study_description`, f.studyDescription);
   text(sql`a.series_description`, f.seriesDescription);
