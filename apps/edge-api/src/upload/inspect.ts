@@ -145,7 +145,8 @@ function searchInt(ds: DataSet, tag: string): number | null {
   return Number.isSafeInteger(v) ? v : null;
 }
 
-function searchAttributesOf(ds: DataSet, info: InstanceInfo): DicomSearchAttributes {
+/** The attributes QIDO-RS searches, from a parsed instance (no patient attributes). */
+export function searchAttributesOf(ds: DataSet, info: InstanceInfo): DicomSearchAttributes {
   const date = text(ds, 'x00080020');
   return {
     // DA is YYYYMMDD; anything else (the old ACR-NEMA YYYY.MM.DD) is normalised or dropped.

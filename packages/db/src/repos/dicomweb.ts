@@ -5,7 +5,8 @@
  * per UID, so the earliest stored copy is the one searched and served.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import type { SqlDriver } from '../driver';
+import { run, type SqlDriver } from '../driver';
+import type { DicomSearchAttributes } from './studies';
 
 /** A matching value: exact, a list of UIDs, a wildcard pattern (`*`, `?`) or a date range. */
 export interface DicomSearchFilter {
@@ -197,5 +198,42 @@ export class DicomwebRepo {
       size: Number(r['size']),
       studyId: String(r['study_id']),
     }));
+  }
+
+  /**
+   * Instances stored without search attributes (before migration 0007, or without Study and
+   * Series Instance UIDs), oldest first, after the instance id `after` (a cursor).
+   */
+  async unindexed(limit: number, after = ''): Promise<{ instanceId: string; tenantId: string; studyId: string; blobKey: string; sopInstanceUid: string; sopClassUid: string | null; modality: string | null; createdAt: number }[]> {
+    const rows = await this.d.db.all<Raw>(sql`
+      SELECT i.id, i.tenant_id, i.study_id, i.blob_key, i.sop_instance_uid, i.sop_class_uid, i.modality, i.created_at FROM instances i
+      WHERE i.id > ${after} AND NOT EXISTS (SELECT 1 FROM dicom_instance_attributes a WHERE a.instance_id = i.id)
+      ORDER BY i.id LIMIT ${limit}`);
+    return rows.map((r) => ({
+      instanceId: String(r['id']),
+      tenantId: String(r['tenant_id']),
+      studyId: String(r['study_id']),
+      blobKey: String(r['blob_key']),
+      sopInstanceUid: String(r['sop_instance_uid']),
+      sopClassUid: str(r['sop_class_uid']),
+      modality: str(r['modality']),
+      createdAt: Number(r['created_at']),
+    }));
+  }
+
+  /** Stores the search attributes of an already stored instance (the backfill); a second call is a no-op. */
+  async index(
+    row: { instanceId: string; tenantId: string; studyId: string; sopInstanceUid: string; sopClassUid: string | null; modality: string | null; createdAt: number },
+    uids: { studyInstanceUid: string; seriesInstanceUid: string },
+    a: DicomSearchAttributes,
+  ): Promise<void> {
+    await this.d.batch([
+      run(sql`INSERT INTO dicom_instance_attributes (instance_id, tenant_id, study_id, study_instance_uid, series_instance_uid, sop_instance_uid, sop_class_uid, modality,
+          study_date, study_time, accession_number, study_description, series_description, series_number, instance_number, rows, columns, number_of_frames, transfer_syntax_uid, created_at)
+        SELECT ${row.instanceId}, ${row.tenantId}, ${row.studyId}, ${uids.studyInstanceUid}, ${uids.seriesInstanceUid}, ${row.sopInstanceUid}, ${row.sopClassUid}, ${row.modality},
+          ${a.studyDate}, ${a.studyTime}, ${a.accessionNumber}, ${a.studyDescription}, ${a.seriesDescription}, ${a.seriesNumber}, ${a.instanceNumber}, ${a.rows}, ${a.columns}, ${a.numberOfFrames}, ${a.transferSyntaxUid}, ${row.createdAt}
+        WHERE EXISTS (SELECT 1 FROM instances WHERE id = ${row.instanceId} AND tenant_id = ${row.tenantId})
+        ON CONFLICT (instance_id) DO NOTHING`),
+    ]);
   }
 }

@@ -100,5 +100,32 @@ export function storeDicomwebContract(name: string, open: () => Promise<StoreUnd
       expect(tooBig.kind).toBe('study_too_large');
       expect(await store.dicomweb.studies(t, {}, PAGE)).toEqual([]);
     });
+    /** The tenant's unindexed instances, paging with the cursor (other suites share the database). */
+    async function unindexedOf(t: string) {
+      const out = [];
+      for (let after = ''; ; ) {
+        const page = await store.dicomweb.unindexed(500, after);
+        if (!page.length) return out;
+        out.push(...page.filter((r) => r.tenantId === t));
+        after = page[page.length - 1]!.instanceId;
+      }
+    }
+
+    it('lists instances without attributes and indexes them once, only within their tenant', async () => {
+      const t = await tenant(store);
+      const s = await store.studies.create(t);
+      const uid = `2.25.${Date.now()}.77`;
+      await store.studies.addInstance(instance(t, s.id, { sopInstanceUid: `${uid}.1`, studyInstanceUid: uid }), LIMITS);
+      const mine = await unindexedOf(t);
+      expect(mine.map((r) => r.sopInstanceUid)).toEqual([`${uid}.1`]);
+      const other = await tenant(store);
+      await store.dicomweb.index({ ...mine[0]!, tenantId: other }, { studyInstanceUid: uid, seriesInstanceUid: `${uid}.2` }, attrs());
+      expect(await store.dicomweb.studies(other, {}, PAGE)).toEqual([]);
+      await store.dicomweb.index(mine[0]!, { studyInstanceUid: uid, seriesInstanceUid: `${uid}.2` }, attrs());
+      await store.dicomweb.index(mine[0]!, { studyInstanceUid: uid, seriesInstanceUid: `${uid}.2` }, attrs({ instanceNumber: 9 }));
+      const found = await store.dicomweb.instances(t, { studyInstanceUid: [uid] }, PAGE);
+      expect(found.map((r) => [r.sopInstanceUid, r.instanceNumber])).toEqual([[`${uid}.1`, 1]]);
+      expect(await unindexedOf(t)).toEqual([]);
+    });
   });
 }
