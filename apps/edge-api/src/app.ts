@@ -14,6 +14,8 @@ import { rateLimit } from './middleware/rate-limit';
 import { adminRoutes } from './routes/admin';
 import { artifacts } from './routes/artifacts';
 import { dicomweb } from './routes/dicomweb';
+import { dicomwebQido } from './routes/dicomweb-qido';
+import { dicomwebWado } from './routes/dicomweb-wado';
 import { instances } from './routes/instances';
 import { jobs } from './routes/jobs';
 import { metrics } from './routes/metrics';
@@ -67,7 +69,7 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', async (c, next) => (mediaType(c).endsWith('json') ? jsonLimit(c, next) : next()));
 
   app.get('/v1/health', (c) => c.json({ status: 'ok', notForClinicalUse: true }));
-  for (const r of [studies, instances, artifacts, dicomweb, runner, runnerDeploy, jobs, metrics, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
+  for (const r of [studies, instances, artifacts, dicomweb, dicomwebQido, dicomwebWado, runner, runnerDeploy, jobs, metrics, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
   // The printable study report (issue 17).
   app.route('/', report);
   for (const r of [auditExport, password, sso, ssoConfig]) app.route('/', r);

@@ -41,7 +41,7 @@ beforeAll(async () => {
   await h.request('PATCH', '/v1/tenant', { key: k.admin, json: { pseudonymRegex: 'A-[0-9]+' } });
   const aUser = await h.deps.store.users.create({ tenantId: (await h.deps.store.tenants.ensure('tenant-a')).id, email: 'admin@tenant-a.test', role: 'admin', passwordHash: 'scrypt$x' });
   await h.deps.store.oidc.put({ tenantId: aUser.tenantId, displayName: 'A-IdP', issuer: 'https://idp.tenant-a.example', clientId: 'a-client', clientSecret: 'v1.x.y', scopes: 'openid', groupClaim: 'a-groups', roleMap: [{ group: 'a-group', role: 'admin' }], enabled: true, updatedBy: 'user:x' });
-  Object.assign(A, { userId: aUser.id, userEmail: aUser.email, study: id, sop: s.slices[0]?.sop, studyUid: s.study, job: c.job.id, liveJob: live.job.id, liveToken: live.leaseToken, hook: hook.id, evalJob: job.id, key: keys.items[0]?.id });
+  Object.assign(A, { userId: aUser.id, userEmail: aUser.email, study: id, sop: s.slices[0]?.sop, studyUid: s.study, seriesUid: s.series, job: c.job.id, liveJob: live.job.id, liveToken: live.leaseToken, hook: hook.id, evalJob: job.id, key: keys.items[0]?.id });
 });
 
 /** One attack per route: who (B's role), what, and the answer that proves isolation. */
@@ -57,7 +57,33 @@ const noA = (field = 'items') => async (res: Response) => {
   expect(JSON.parse(text)).toHaveProperty(field);
 };
 
+/** DICOMweb: B may hold A's Study Instance UID too (the STOW-RS attack stores one), never A's series or instances. */
+const noDicomA = async (res: Response) => {
+  expect([200, 204, 404]).toContain(res.status);
+  const text = await res.text();
+  expect(text).not.toContain(A['sop'] as string);
+  expect(text).not.toContain(A['seriesUid'] as string);
+};
+const I = () => `/dicomweb/studies/${A['studyUid']}/series/${A['seriesUid']}/instances/${A['sop']}`;
+const dw = (path: () => string, expect: Attack['expect']): Attack => ({ role: 'clinician', method: 'GET', path, expect });
+
 const ATTACKS: Record<string, Attack> = {
+  'GET /dicomweb/studies': dw(() => `/dicomweb/studies?StudyInstanceUID=${A['studyUid']}`, noDicomA),
+  'GET /dicomweb/series': dw(() => '/dicomweb/series', noDicomA),
+  'GET /dicomweb/instances': dw(() => '/dicomweb/instances', noDicomA),
+  'GET /dicomweb/studies/:study/series': dw(() => `/dicomweb/studies/${A['studyUid']}/series`, noDicomA),
+  'GET /dicomweb/studies/:study/instances': dw(() => `/dicomweb/studies/${A['studyUid']}/instances`, noDicomA),
+  'GET /dicomweb/studies/:study/series/:series/instances': dw(() => `/dicomweb/studies/${A['studyUid']}/series/${A['seriesUid']}/instances`, 404),
+  'GET /dicomweb/studies/:study': dw(() => `/dicomweb/studies/${A['studyUid']}`, noDicomA),
+  'GET /dicomweb/studies/:study/metadata': dw(() => `/dicomweb/studies/${A['studyUid']}/metadata`, noDicomA),
+  'GET /dicomweb/studies/:study/series/:series': dw(() => `/dicomweb/studies/${A['studyUid']}/series/${A['seriesUid']}`, 404),
+  'GET /dicomweb/studies/:study/series/:series/metadata': dw(() => `/dicomweb/studies/${A['studyUid']}/series/${A['seriesUid']}/metadata`, 404),
+  'GET /dicomweb/studies/:study/series/:series/instances/:instance': dw(I, 404),
+  'GET /dicomweb/studies/:study/series/:series/instances/:instance/metadata': dw(() => `${I()}/metadata`, 404),
+  'GET /dicomweb/studies/:study/series/:series/instances/:instance/frames/:frames': dw(() => `${I()}/frames/1`, 404),
+  'GET /dicomweb/studies/:study/series/:series/instances/:instance/bulkdata/:tag': dw(() => `${I()}/bulkdata/7FE00010`, 404),
+  'GET /dicomweb/studies/:study/series/:series/instances/:instance/rendered': dw(() => `${I()}/rendered`, 404),
+  'GET /dicomweb/studies/:study/series/:series/instances/:instance/frames/:frames/rendered': dw(() => `${I()}/frames/1/rendered`, 404),
   'POST /v1/studies': { role: 'clinician', method: 'POST', path: () => '/v1/studies', expect: 201 },
   'GET /v1/studies': { role: 'clinician', method: 'GET', path: () => '/v1/studies', expect: noA() },
   'GET /v1/studies/:id': { role: 'clinician', method: 'GET', path: () => `/v1/studies/${A['study']}`, expect: 404 },

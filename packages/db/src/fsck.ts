@@ -151,6 +151,8 @@ function integrityCheck(sqlite: Database.Database): FsckReport['integrity'] {
 /** Deletes one bad row (and fixes its study's counters) with an audit record, in one transaction. */
 function removeRow(sqlite: Database.Database, row: RowFacts & { table: BadRow['table'] }, problem: BadRow['problem'], now: number): boolean {
   return sqlite.transaction(() => {
+    // The instance's QIDO-RS attributes reference it; they go with it.
+    if (row.table === 'instances') sqlite.prepare('DELETE FROM dicom_instance_attributes WHERE instance_id = ? AND EXISTS (SELECT 1 FROM instances WHERE id = ? AND blob_key = ?)').run(row.id, row.id, row.blob_key);
     const gone = sqlite.prepare(`DELETE FROM ${row.table} WHERE id = ? AND blob_key = ?`).run(row.id, row.blob_key).changes === 1;
     if (!gone) return false;
     if (row.table === 'instances' && row.study_id) {

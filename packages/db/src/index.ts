@@ -19,6 +19,7 @@ export {
   type WorklistQuery,
   type StudyLimits,
   type NewInstance,
+  type DicomSearchAttributes,
   type AddInstanceOutcome,
   type SubmitOutcome,
 } from './repos/studies';
@@ -32,3 +33,4 @@ export { UserRepo, SessionRepo, SESSION_TOKEN_PATTERN, NO_PASSWORD, normalizeEma
 export { resultFlags, jobStages, type ResultFlags } from './repos/worklist-flags';
 export { DicomRepo, DICOM_SR_ARTIFACT, AE_TITLE_PATTERN, normalizeAeTitle, type DicomDestination, type DicomDeliveryRow, type DicomDeliveryAttempt, type NewDicomDestination } from './repos/dicom';
 export { PasswordTokenRepo, OidcRepo, PASSWORD_TOKEN_PATTERN, type PasswordTokenPurpose, type RoleMapping, type OidcProvider, type OidcLogin } from './repos/identity';
+export { DicomwebRepo, type DicomSearchFilter, type DicomPage, type DicomStudyRow, type DicomSeriesRow, type DicomInstanceRow } from './repos/dicomweb';

@@ -492,6 +492,44 @@ export const oidcLogins = sqliteTable(
   (t) => [index('oidc_logins_expires').on(t.expiresAt)],
 );
 
+/**
+ * The DICOM attributes QIDO-RS searches and answers, one row per stored instance, written with
+ * the instance at ingest so a search never parses blobs. Only technical and descriptive
+ * attributes (never patient attributes). Denormalised UIDs keep each query on one table.
+ */
+export const dicomInstanceAttributes = sqliteTable(
+  'dicom_instance_attributes',
+  {
+    instanceId: text('instance_id').primaryKey().references(() => instances.id),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    studyId: text('study_id').notNull().references(() => studies.id),
+    studyInstanceUid: text('study_instance_uid').notNull(),
+    seriesInstanceUid: text('series_instance_uid').notNull(),
+    sopInstanceUid: text('sop_instance_uid').notNull(),
+    sopClassUid: text('sop_class_uid'),
+    modality: text('modality'),
+    /** DA (YYYYMMDD) and TM as stored, or null. */
+    studyDate: text('study_date'),
+    studyTime: text('study_time'),
+    accessionNumber: text('accession_number'),
+    studyDescription: text('study_description'),
+    seriesDescription: text('series_description'),
+    seriesNumber: integer('series_number'),
+    instanceNumber: integer('instance_number'),
+    rows: integer('rows'),
+    columns: integer('columns'),
+    numberOfFrames: integer('number_of_frames'),
+    transferSyntaxUid: text('transfer_syntax_uid'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('dicom_attrs_tenant_study').on(t.tenantId, t.studyInstanceUid),
+    index('dicom_attrs_tenant_series').on(t.tenantId, t.seriesInstanceUid),
+    index('dicom_attrs_tenant_sop').on(t.tenantId, t.sopInstanceUid),
+    index('dicom_attrs_tenant_date').on(t.tenantId, t.studyDate),
+  ],
+);
+
 /** Every table, for `drizzle(…, { schema })`. */
 export const schema = {
   tenants,
@@ -517,6 +555,7 @@ export const schema = {
   passwordTokens,
   oidcProviders,
   oidcLogins,
+  dicomInstanceAttributes,
 };
 
 export type Role = (typeof apiKeys.$inferSelect)['role'];

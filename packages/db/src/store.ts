@@ -5,6 +5,7 @@ import type { SqlDriver } from './driver';
 import { systemClock, type Clock } from './ids';
 import { AuditRepo, RateLimitRepo } from './repos/audit';
 import { DicomRepo } from './repos/dicom';
+import { DicomwebRepo } from './repos/dicomweb';
 import { KeyRepo, TenantRepo } from './repos/auth';
 import { JobRepo } from './repos/jobs';
 import { LabelRepo } from './repos/labels';
@@ -34,6 +35,7 @@ export interface Store {
   readonly dicom: DicomRepo;
   readonly passwordTokens: PasswordTokenRepo;
   readonly oidc: OidcRepo;
+  readonly dicomweb: DicomwebRepo;
 }
 
 /** Builds the repositories over `driver`; `clock` is injectable for lease and backoff tests. */
@@ -56,5 +58,6 @@ export function createStore(driver: SqlDriver, clock: Clock = systemClock): Stor
     dicom: new DicomRepo(driver, clock),
     passwordTokens: new PasswordTokenRepo(driver, clock),
     oidc: new OidcRepo(driver, clock),
+    dicomweb: new DicomwebRepo(driver),
   };
 }

@@ -256,3 +256,49 @@ export function toModalityValues(stored: StoredPixels, info: InstanceInfo): Moda
   }
   return { values, paddingCount };
 }
+
+/**
+ * One frame (0-based) as WADO-RS answers it. `encoding: 'stored'` gives the bytes as stored: a
+ * native frame's bytes (big-endian samples swapped to little-endian, so the result is in
+ * Explicit VR Little Endian) or an encapsulated frame's bitstream. `encoding: 'native'` always
+ * gives uncompressed little-endian samples, decoding a compressed frame. Bits-allocated-1 frames
+ * are not served. Throws DicomError.
+ */
+export async function frameBytes(
+  parsed: ParsedDicom,
+  info: InstanceInfo,
+  frame: number,
+  encoding: 'stored' | 'native',
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): Promise<{ bytes: Uint8Array; transferSyntaxUid: string }> {
+  const { pm, frameSamples } = frameReader(parsed, info, limits);
+  const source = info.source;
+  if (!Number.isInteger(frame) || frame < 0 || frame >= pm.frames) {
+    throw new DicomError('MALFORMED', `${source}: frame ${frame + 1} is not among its ${pm.frames} frame(s)`, { details: { source, frames: pm.frames } });
+  }
+  if (pm.bitsAllocated === 1) throw new DicomError('UNSUPPORTED_PIXEL_FORMAT', `${source}: single-bit frames are not served`, { details: { source } });
+  const ts = parsed.transferSyntax!;
+  const el = parsed.dataSet.elements[info.pixelDataTag!]!;
+  const perFrame = pm.rows * pm.cols * pm.samplesPerPixel;
+  const bytesPer = pm.bitsAllocated / 8;
+  if (ts.codec !== 'native' && encoding === 'stored') {
+    return { bytes: encapsulatedFrame(parsed, el, frame, pm.frames, source), transferSyntaxUid: parsed.transferSyntaxUid };
+  }
+  if (ts.codec === 'native' && !ts.bigEndian && pm.planarConfiguration === 0) {
+    const start = el.dataOffset + frame * perFrame * bytesPer;
+    const end = start + perFrame * bytesPer;
+    if (end > parsed.byteArray.length) throw new DicomError('TRUNCATED', `${source}: frame ${frame + 1} runs past the end of the pixel data`, { details: { source, frame } });
+    return { bytes: parsed.byteArray.subarray(start, end), transferSyntaxUid: '1.2.840.10008.1.2.1' };
+  }
+  // Decoded (or big-endian, or planar) samples, written little-endian in their container size.
+  const samples = await frameSamples(frame);
+  const out = new Uint8Array(perFrame * bytesPer);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < perFrame; i++) {
+    const v = samples[i]!;
+    if (bytesPer === 1) out[i] = v & 0xff;
+    else if (bytesPer === 2) view.setUint16(i * 2, v & 0xffff, true);
+    else view.setUint32(i * 4, v >>> 0, true);
+  }
+  return { bytes: out, transferSyntaxUid: '1.2.840.10008.1.2.1' };
+}

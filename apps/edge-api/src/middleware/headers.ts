@@ -40,8 +40,9 @@ export function corsPolicy(origins: readonly string[]): MiddlewareHandler<AppEnv
   const handler = cors({
     origin: (origin) => (allowed.has(origin.toLowerCase()) ? origin : null),
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowHeaders: ['Authorization', 'Content-Type', 'Embolus-Lease-Token'],
-    exposeHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+    // Accept: DICOMweb clients (OHIF) send quoted media-type parameters, which are not CORS-safelisted.
+    allowHeaders: ['Authorization', 'Content-Type', 'Embolus-Lease-Token', 'Accept'],
+    exposeHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Warning'],
     maxAge: 600,
     credentials: false,
   });

@@ -10,6 +10,7 @@
  *   embolus-api dicom-listen --port <p> --ae <AE> --data <dir> [--host 127.0.0.1]
  *   embolus-api destinations add|list|remove … (DICOM result destinations, see cli-dicom.ts)
  *   embolus-api fsck --data <dir> [--repair] [--json]
+ *   embolus-api dicomweb index --data <dir>   (search attributes of instances stored before DICOMweb)
  *
  * Exit codes: 0 success, 1 usage error, 2 a typed failure printed as `error CODE: message`,
  * 3 fsck found problems (without --repair) or problems remain (after --repair).
@@ -18,8 +19,9 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStore, PLATFORM_TENANT, ROLES, type Role } from '@embolus/db';
-import { formatFsckReport, fsck, openSqlite } from '@embolus/db/node';
+import { FolderBlobStore, formatFsckReport, fsck, openSqlite } from '@embolus/db/node';
 import { isEmbolusError } from '@embolus/shared';
+import { backfillSearchAttributes } from '../dicomweb/backfill';
 import { parseConfig } from '../env';
 import { compilePseudonym } from '../upload/inspect';
 import { isClusterWorker, runPrimary } from './cluster';
@@ -55,6 +57,9 @@ const USAGE = `usage:
       every row's blob (missing, SHA-256 differs); --repair deletes old *.tmp, moves orphan and
       corrupt blobs to <dir>/quarantine/, removes rows whose blob is lost (saved to rows.jsonl,
       audited). Exit 0 clean, 3 problems found or remaining.
+  embolus-api dicomweb index --data <dir>
+      stores the DICOMweb search attributes of instances uploaded before DICOMweb search
+      existed (each blob parsed once; resumable); prints {"indexed", "skipped"} as JSON
 
 Embolus is research software: not for clinical use.`;
 
@@ -189,6 +194,14 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(`created ${u.role} user ${u.email} (id ${u.userId}) in tenant ${u.tenantName}${u.generatedPassword ? '; the generated password above is shown once' : ''}\n`);
         return 0;
       });
+    }
+    if (cmd === 'dicomweb' && sub === 'index') {
+      const dataDir = path.resolve(need(v.data, 'data'));
+      const report = await withStore(dataDir, (store) =>
+        backfillSearchAttributes({ store, blobs: new FolderBlobStore(path.join(dataDir, 'blobs')), maxInflatedBytes: parseConfig(process.env).maxInstanceBytes }),
+      );
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      return 0;
     }
     if (cmd === 'fsck') {
       const report = await fsck({ dataDir: need(v.data, 'data'), repair: v.repair === true, graceMs: parseConfig(process.env).leftoverGraceMs });

@@ -76,6 +76,7 @@ export async function ingestInstance(deps: AppDeps, target: IngestTarget, bytes:
       blobKey,
       identityRemoved: f.identityRemoved,
       descriptors: f.descriptors,
+      dicomAttributes: f.search,
     },
     { maxStudyBytes: config.maxStudyBytes, maxStudyInstances: config.maxStudyInstances },
   );

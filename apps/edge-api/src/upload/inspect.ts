@@ -4,6 +4,7 @@
  * there is one, and it is anonymized. Refusals name tags, never their values.
  */
 import { DicomError, readDicomInfo, type InstanceInfo } from '@embolus/dicom';
+import type { DicomSearchAttributes } from '@embolus/db';
 import type { DataSet, Element } from 'dicom-parser';
 import { CONFIDENTIALITY_PROFILE, formatTag, PATIENT_IDENTITY_REMOVED } from './confidentiality-profile';
 
@@ -42,6 +43,8 @@ export interface InstanceFacts {
   identityRemoved: boolean;
   /** Technical descriptors for drift monitoring; nothing patient-identifying. */
   descriptors: Record<string, unknown>;
+  /** What DICOMweb search answers (QIDO-RS), kept at ingest so searches never parse blobs. */
+  search: DicomSearchAttributes;
 }
 
 /** An identifying attribute found with a value. */
@@ -132,6 +135,35 @@ function descriptorsOf(ds: DataSet, info: InstanceInfo): Record<string, unknown>
   };
 }
 
+/** Bounded text of a searchable attribute (LO is 64 characters; longer values are cut, not refused). */
+function searchText(ds: DataSet, tag: string, max = 64): string | null {
+  return text(ds, tag)?.slice(0, max) ?? null;
+}
+
+function searchInt(ds: DataSet, tag: string): number | null {
+  const v = Number(text(ds, tag));
+  return Number.isSafeInteger(v) ? v : null;
+}
+
+/** The attributes QIDO-RS searches, from a parsed instance (no patient attributes). */
+export function searchAttributesOf(ds: DataSet, info: InstanceInfo): DicomSearchAttributes {
+  const date = text(ds, 'x00080020');
+  return {
+    // DA is YYYYMMDD; anything else (the old ACR-NEMA YYYY.MM.DD) is normalised or dropped.
+    studyDate: date && /^\d{8}$/.test(date.replace(/\./g, '')) ? date.replace(/\./g, '') : null,
+    studyTime: searchText(ds, 'x00080030', 16),
+    accessionNumber: searchText(ds, 'x00080050', 16),
+    studyDescription: searchText(ds, 'x00081030'),
+    seriesDescription: searchText(ds, 'x0008103e'),
+    seriesNumber: searchInt(ds, 'x00200011'),
+    instanceNumber: searchInt(ds, 'x00200013'),
+    rows: info.pixel?.rows ?? null,
+    columns: info.pixel?.cols ?? null,
+    numberOfFrames: info.pixel?.frames ?? null,
+    transferSyntaxUid: info.transferSyntaxUid,
+  };
+}
+
 function pickLimits(details: Readonly<Record<string, unknown>>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of ['maxSequenceDepth', 'limit'] as const) if (typeof details[k] === 'number') out[k] = details[k];
@@ -188,6 +220,7 @@ export function inspectInstance(
       transferSyntaxUid: info.transferSyntaxUid,
       identityRemoved,
       descriptors: descriptorsOf(ds, info),
+      search: searchAttributesOf(ds, info),
     },
   };
 }

@@ -55,6 +55,23 @@ export interface NewInstance {
   identityRemoved: boolean;
   /** Descriptors for drift, kept from the study's first instance. */
   descriptors: Record<string, unknown> | null;
+  /** What QIDO-RS searches (stored only when the instance has Study and Series Instance UIDs). */
+  dicomAttributes?: DicomSearchAttributes;
+}
+
+/** The searchable DICOM attributes of an instance (no patient attributes). */
+export interface DicomSearchAttributes {
+  studyDate: string | null;
+  studyTime: string | null;
+  accessionNumber: string | null;
+  studyDescription: string | null;
+  seriesDescription: string | null;
+  seriesNumber: number | null;
+  instanceNumber: number | null;
+  rows: number | null;
+  columns: number | null;
+  numberOfFrames: number | null;
+  transferSyntaxUid: string | null;
 }
 
 /** What adding an instance did. Only `created` references the new blob. */
@@ -224,6 +241,7 @@ export class StudyRepo {
     const id = newId();
     const now = this.clock.now();
     const s = input;
+    const a = s.dicomAttributes;
     const eligible = sql`EXISTS (SELECT 1 FROM studies WHERE id = ${s.studyId} AND tenant_id = ${s.tenantId} AND status = 'receiving'
       AND total_bytes + ${s.size} <= ${limits.maxStudyBytes} AND instance_count < ${limits.maxStudyInstances}
       AND (${s.studyInstanceUid} IS NULL OR study_instance_uid IS NULL OR study_instance_uid = ${s.studyInstanceUid}))`;
@@ -236,6 +254,15 @@ export class StudyRepo {
         study_instance_uid = coalesce(study_instance_uid, ${s.studyInstanceUid}),
         descriptors = coalesce(descriptors, ${s.descriptors ? JSON.stringify(s.descriptors) : null}), updated_at = ${now}
         WHERE id = ${s.studyId} AND EXISTS (SELECT 1 FROM instances WHERE id = ${id})`),
+      ...(a && s.studyInstanceUid && s.seriesInstanceUid
+        ? [
+            run(sql`INSERT INTO dicom_instance_attributes (instance_id, tenant_id, study_id, study_instance_uid, series_instance_uid, sop_instance_uid, sop_class_uid, modality,
+                study_date, study_time, accession_number, study_description, series_description, series_number, instance_number, rows, columns, number_of_frames, transfer_syntax_uid, created_at)
+              SELECT ${id}, ${s.tenantId}, ${s.studyId}, ${s.studyInstanceUid}, ${s.seriesInstanceUid}, ${s.sopInstanceUid}, ${s.sopClassUid}, ${s.modality},
+                ${a.studyDate}, ${a.studyTime}, ${a.accessionNumber}, ${a.studyDescription}, ${a.seriesDescription}, ${a.seriesNumber}, ${a.instanceNumber}, ${a.rows}, ${a.columns}, ${a.numberOfFrames}, ${a.transferSyntaxUid}, ${now}
+              WHERE EXISTS (SELECT 1 FROM instances WHERE id = ${id})`),
+          ]
+        : []),
     ]);
     const row = await this.instance(s.tenantId, s.studyId, s.sopInstanceUid);
     if (row) {
