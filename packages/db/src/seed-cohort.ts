@@ -2,7 +2,7 @@
  * A labelled cohort for tests and benchmarks (issue 18), written straight through the driver in
  * multi-row statements: N analysed studies over M months with ground truth per label and
  * probabilities of a chosen AUROC, optionally with a drift (a lower AUROC for one label) in the
- * last K months. Deterministic for a seed (ids included). Never imported by product code.
+ * last K months. Deterministic for a seed (ids: for a tenant and a seed). Never imported by product code.
  *
  * Model: per label, truth ~ Bernoulli(prevalence); a score s ~ N(d·y, 1) with d = √2·Φ⁻¹(AUROC)
  * (binormal, equal variance, so the AUROC is as chosen); the probability is the exact posterior
@@ -108,7 +108,10 @@ export async function seedCohort(d: SqlDriver, o: CohortSeed): Promise<{ studyId
   const base = sep(o.auroc ?? 0.9);
   const drifted = o.drift ? sep(o.drift.auroc) : base;
   const labelledFraction = o.labelledFraction ?? 0.9;
-  const hex = (o.seed >>> 0).toString(16).padStart(8, '0');
+  // Ids from the tenant and the seed (FNV-1a), so seeding several tenants in one database never collides.
+  let fnv = 0x811c9dc5;
+  for (const ch of `${o.tenantId}:${o.seed}`) fnv = Math.imul(fnv ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  const hex = fnv.toString(16).padStart(8, '0');
   const times = Array.from({ length: o.studies }, () => Math.floor(start + rand() * (o.end - start))).sort((a, b) => a - b);
 
   const studyRows: (string | number | null)[][] = [];
