@@ -45,4 +45,23 @@ describe('cohort cache', () => {
     expect(loads).toBe(2);
     h.close();
   });
+
+  it('warms the busiest tenants, so the first page reads nothing more', async () => {
+    const h = openSqlite(':memory:');
+    const store = createStore(h.driver);
+    const a = (await store.tenants.ensure('a')).id;
+    const b = (await store.tenants.ensure('b')).id;
+    await seedCohort(h.driver, { tenantId: a, studies: 50, months: 2, end: Date.UTC(2026, 5, 1), seed: 1 });
+    await seedCohort(h.driver, { tenantId: b, studies: 80, months: 2, end: Date.UTC(2026, 5, 1), seed: 1 });
+    const cache = new CohortCache(1);
+    expect(await cache.warm(store)).toBe(1);
+    let loads = 0;
+    const full = store.cohort.columnsWithIds.bind(store.cohort);
+    store.cohort.columnsWithIds = (...x) => ((loads += 1), full(...x));
+    expect((await cache.get(store, b)).time.length).toBe(80);
+    expect(loads).toBe(0);
+    expect((await cache.get(store, a)).time.length).toBe(50);
+    expect(loads).toBe(1);
+    h.close();
+  });
 });
