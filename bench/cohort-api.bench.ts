@@ -11,7 +11,8 @@
  * and, for the drift page, GET /v1/metrics/drift (last 30 days against the first 3 months).
  * Three states: `cold` (first read after the seed, no warm-up: the cohort is read from SQLite; `serve`
  * warms the cache at start, timed as `warmUpAtStartMs`), `afterWrite`
- * (a label was just recorded, so the cached cohort is stale and read again) and `warm` (cached).
+ * (a label was just recorded: the cache reads the changed points and the routes recompute) and
+ * `warm` (same cohort version: memoized results).
  * Prints medians and writes bench/results/cohort-api.json.
  *
  * Run: npm run bench:cohort-api   (EMBOLUS_BENCH_STUDIES=n to change the cohort size)
@@ -91,7 +92,7 @@ try {
     pageApiMs: { cold: total(results['cold']!), afterWrite: total(results['afterWrite']!), warm: total(results['warm']!) },
     warmUpAtStartMs: round(warmUpMs),
     driftRouteMedianMs: round(median(driftMs)),
-    note: 'in process (app.request), SQLite file; cold = first load after start; afterWrite = after a label write (cohort re-read); warm = cached cohort',
+    note: 'in process (app.request), SQLite file; cold = first load after start without the warm-up serve does; afterWrite = after a label write (the cache reads the changed points and recomputes); warm = same cohort version (memoized results)',
   };
   for (const state of ['cold', 'afterWrite', 'warm'] as const) {
     console.log(`${state.padEnd(10)} ${Object.entries(results[state]!).map(([k, v]) => `${k} ${v} ms`).join(', ')}  → page API ${out.pageApiMs[state]} ms`);
