@@ -12,18 +12,21 @@ import { corsPolicy, securityHeaders } from './middleware/headers';
 import { requestContext } from './middleware/context';
 import { rateLimit } from './middleware/rate-limit';
 import { adminRoutes } from './routes/admin';
+import { alerts } from './routes/alerts';
 import { artifacts } from './routes/artifacts';
 import { dicomweb } from './routes/dicomweb';
 import { dicomwebQido } from './routes/dicomweb-qido';
 import { dicomwebWado } from './routes/dicomweb-wado';
 import { instances } from './routes/instances';
 import { jobs } from './routes/jobs';
+import { labels } from './routes/labels';
 import { metrics } from './routes/metrics';
 import { models } from './routes/models';
 import { report } from './routes/report';
 import { runner } from './routes/runner';
 import { runnerDeploy } from './routes/runner-deploy';
 import { studies } from './routes/studies';
+import { thresholds } from './routes/thresholds';
 import { webhooks } from './routes/webhooks';
 // Dashboard accounts and sessions (issue 16).
 import { sessionAuth, usesSession } from './middleware/session';
@@ -35,6 +38,7 @@ import { password } from './routes/password';
 import { sso } from './routes/sso';
 import { ssoConfig } from './routes/sso-config';
 import { WorklistCache } from './worklist-cache';
+import { CohortCache } from './quality/cohort-cache';
 
 /** Paths served without a key. */
 const PUBLIC = new Set(['/v1/openapi.json', '/v1/health', '/v1/auth/sign-in', '/v1/auth/set-password', '/v1/auth/sso']);
@@ -43,7 +47,7 @@ const isPublic = (path: string) => PUBLIC.has(path) || path.startsWith('/v1/auth
 
 /** Builds the app over `deps`. */
 export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
-  const deps: AppDeps = { ...input, worklistCache: input.worklistCache ?? new WorklistCache() };
+  const deps: AppDeps = { ...input, worklistCache: input.worklistCache ?? new WorklistCache(), cohortCache: input.cohortCache ?? new CohortCache() };
   const app = new OpenAPIHono<AppEnv>();
   const keys = new KeyCache();
 
@@ -69,7 +73,7 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', async (c, next) => (mediaType(c).endsWith('json') ? jsonLimit(c, next) : next()));
 
   app.get('/v1/health', (c) => c.json({ status: 'ok', notForClinicalUse: true }));
-  for (const r of [studies, instances, artifacts, dicomweb, dicomwebQido, dicomwebWado, runner, runnerDeploy, jobs, metrics, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
+  for (const r of [studies, instances, artifacts, dicomweb, dicomwebQido, dicomwebWado, runner, runnerDeploy, jobs, metrics, thresholds, alerts, labels, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
   // The printable study report (issue 17).
   app.route('/', report);
   for (const r of [auditExport, password, sso, ssoConfig]) app.route('/', r);

@@ -10,6 +10,7 @@ import type { RateLimiter } from './rate-limiter';
 import type { ReportMaker } from './report-maker';
 import type { HostResolver } from './webhooks/target';
 import type { WorklistCache } from './worklist-cache';
+import type { CohortCache } from './quality/cohort-cache';
 
 /** The app's dependencies. */
 export interface AppDeps {
@@ -42,6 +43,8 @@ export interface AppDeps {
   oidcFetch?: typeof fetch;
   /** Serialized worklist pages; createApp makes one when absent. */
   worklistCache?: WorklistCache;
+  /** Tenants' cohorts for the quality routes (issue 18); createApp makes one when absent. */
+  cohortCache?: CohortCache;
 }
 
 /** Hono environment of every route. */

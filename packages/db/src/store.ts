@@ -15,6 +15,9 @@ import { StudyRepo } from './repos/studies';
 import { SessionRepo, UserRepo } from './repos/users';
 import { WebhookRepo } from './repos/webhooks';
 import { OidcRepo, PasswordTokenRepo } from './repos/identity';
+import { AlertRepo } from './repos/alerts';
+import { CohortPointRepo } from './repos/cohort-points';
+import { ThresholdSetRepo } from './repos/threshold-sets';
 
 /** Every repository, sharing one driver and one clock. */
 export interface Store {
@@ -36,6 +39,9 @@ export interface Store {
   readonly passwordTokens: PasswordTokenRepo;
   readonly oidc: OidcRepo;
   readonly dicomweb: DicomwebRepo;
+  readonly cohort: CohortPointRepo;
+  readonly thresholdSets: ThresholdSetRepo;
+  readonly alerts: AlertRepo;
 }
 
 /** Builds the repositories over `driver`; `clock` is injectable for lease and backoff tests. */
@@ -59,5 +65,8 @@ export function createStore(driver: SqlDriver, clock: Clock = systemClock): Stor
     passwordTokens: new PasswordTokenRepo(driver, clock),
     oidc: new OidcRepo(driver, clock),
     dicomweb: new DicomwebRepo(driver),
+    cohort: new CohortPointRepo(driver),
+    thresholdSets: new ThresholdSetRepo(driver, clock),
+    alerts: new AlertRepo(driver, clock),
   };
 }

@@ -18,6 +18,7 @@ import { storePlatformContract } from './contract/store-platform.contract';
 import { storeModelsContract } from './contract/store-models.contract';
 import { storeIdentityContract } from './contract/store-identity.contract';
 import { storeUsersContract } from './contract/store-users.contract';
+import { storeQualityContract } from './contract/store-quality.contract';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'embolus-db-'));
 const handles: SqliteHandle[] = [];
@@ -41,6 +42,7 @@ storeModelsContract('better-sqlite3', open('models'));
 storeUsersContract('better-sqlite3', open('users'));
 storeIdentityContract('better-sqlite3', open('identity'));
 storeAuditContract('better-sqlite3', open('audit'));
+storeQualityContract('better-sqlite3', open('quality'));
 storePlatformContract('better-sqlite3', open('platform'));
 storeDicomwebContract('better-sqlite3', open('dicomweb'));
 blobContract('folder', async () => new FolderBlobStore(path.join(dir, 'blobs')));

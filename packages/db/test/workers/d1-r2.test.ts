@@ -14,6 +14,7 @@ import { storePlatformContract } from '../contract/store-platform.contract';
 import { storeModelsContract } from '../contract/store-models.contract';
 import { storeIdentityContract } from '../contract/store-identity.contract';
 import { storeUsersContract } from '../contract/store-users.contract';
+import { storeQualityContract } from '../contract/store-quality.contract';
 
 async function open() {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
@@ -27,6 +28,7 @@ storeModelsContract('d1 (workerd)', open);
 storeUsersContract('d1 (workerd)', open);
 storeIdentityContract('d1 (workerd)', open);
 storeAuditContract('d1 (workerd)', open);
+storeQualityContract('d1 (workerd)', open);
 storePlatformContract('d1 (workerd)', open);
 storeDicomwebContract('d1 (workerd)', open);
 blobContract('r2 (workerd)', async () => new R2BlobStore(env.BUCKET));
