@@ -87,6 +87,12 @@ function Study() {
             Study <span className="mono">{shortId(study.id)}</span>
           </h1>
           <p className="muted small mono">{r?.studyInstanceUid ?? study.id}</p>
+          <p>
+            <Link className="button button--primary" href={`/viewer?id=${encodeURIComponent(study.id)}`}>
+              Open the images
+            </Link>{' '}
+            <span className="muted small">with the Grad-CAM overlay and key images</span>
+          </p>
         </div>
         <div className="summary">
           {withheld ? <span className="status status--nondiag">Non-diagnostic</span> : <span className={`status status--${study.status}`}>{STATUS_NAMES[study.status]}</span>}
