@@ -45,11 +45,10 @@ async function upload(files: { sopInstanceUid: string; bytes: Uint8Array }[], su
   return id;
 }
 
-/** A copy of a Part 10 file whose Rows claim more pixels than its Pixel Data holds: no decoder can make an image of it. */
+/** A copy of a Part 10 file whose Pixel Data is empty: its header reads, its frame cannot be decoded. */
 function undecodable(bytes: Uint8Array): Uint8Array {
   const file = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  const rows = file.dict['00280010']!.Value[0] as number;
-  file.dict['00280010'] = { vr: 'US', Value: [rows * 4] };
+  file.dict['7FE00010'] = { vr: 'OW', Value: [new ArrayBuffer(0)] };
   const out = new dcmjs.data.DicomDict(file.meta);
   out.dict = file.dict;
   return new Uint8Array(out.write());

@@ -16,6 +16,14 @@ import { stackInstances, type InstanceRow } from '@/lib/viewer/stack-input';
 
 type Loaded = { Viewer: ComponentType<ViewerProps>; props: ViewerProps };
 
+/** Loads the viewer and cornerstone (and initialises it) as soon as this page's script runs, while the study's data is fetched. */
+const loadViewer = () =>
+  Promise.all([import('@/components/viewer/Viewer'), import('@/lib/viewer/engine')]).then(async ([mod, engine]) => {
+    await engine.initCornerstone();
+    return { mod, engine };
+  });
+const preload = typeof window === 'undefined' ? null : loadViewer();
+
 function ViewerPage() {
   const id = useSearchParams().get('id') ?? '';
   const [loaded, setLoaded] = useState<Loaded | null>(null);
@@ -25,9 +33,10 @@ function ViewerPage() {
     if (!id) return setError('No study given.');
     let live = true;
     const path = `/v1/studies/${encodeURIComponent(id)}`;
-    Promise.all([import('@/components/viewer/Viewer'), import('@/lib/viewer/engine'), api<StudyDetail>(path), api<{ items: InstanceRow[] }>(`${path}/instances`)])
-      .then(([mod, engine, study, list]) => {
+    Promise.all([preload ?? loadViewer(), api<StudyDetail>(path), api<{ items: InstanceRow[] }>(`${path}/instances`)])
+      .then(([{ mod, engine }, study, list]) => {
         if (!live) return;
+        performance.mark('embolus:viewer-data');
         const sops = stackInstances(list.items, study.result);
         if (sops.length === 0) return setError('This study holds no images to show.');
         const imageIds = sops.map((s) => engine.imageIdOf(id, s));

@@ -177,7 +177,7 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
           {state.fatal}
         </p>
       )}
-      <div className="vw-main">
+      <div className={`vw-main${windows.length > 0 ? "" : " vw-main--nostrip"}`}>
         <div className="vw-stage">
           <div
             ref={element}

@@ -4,16 +4,35 @@
  * web workers, and each slice's plane. Loaded only by the viewer route (a dynamic import), so no
  * other page carries cornerstone's weight.
  */
-import { cache, Enums, imageLoader, init as initCore, metaData, RenderingEngine, type Types } from '@cornerstonejs/core';
+import { cache, Enums, imageLoader, init as initCore, metaData, RenderingEngine, setUseCPURendering, type Types } from '@cornerstonejs/core';
 import { init as initLoader } from '@cornerstonejs/dicom-image-loader';
 import type { SlicePlane } from '@embolus/shared/evidence';
 
 let initialised: Promise<void> | null = null;
 
+/**
+ * True when WebGL runs in software (SwiftShader, llvmpipe) or not at all. There, uploading each
+ * 512² slice as a texture and reading it back costs more than cornerstone's CPU path (a LUT and
+ * putImageData), so the viewer renders on the CPU; with a real GPU it uses WebGL.
+ */
+export function softwareWebGl(): boolean {
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2') as WebGL2RenderingContext | null;
+    if (!gl) return true;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return /swiftshader|llvmpipe|softpipe|software/i.test(renderer);
+  } catch {
+    return true;
+  }
+}
+
 /** Initialises cornerstone and the DICOM image loader once per page. */
 export function initCornerstone(): Promise<void> {
   initialised ??= (async () => {
     await initCore();
+    if (softwareWebGl()) setUseCPURendering(true);
     // Decoding runs in workers; leave a core for the main thread's rendering and scrolling.
     initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)) });
     // Room for a 512² × 600-slice stack decoded once (int16/float32 as cornerstone keeps it).

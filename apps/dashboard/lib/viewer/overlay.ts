@@ -10,6 +10,32 @@ import { overlayPixels, type ViewerCam } from './evidence';
 
 type Plane = SlicePlane & { rows: number; cols: number };
 
+/** The map's grid side at most: the CAM holds about 192 columns over the lung box, so a finer grid adds nothing but time. */
+const MAX_GRID = 256;
+
+/** Slice pixels per map pixel along each side. */
+export function coarseStep(plane: { rows: number; cols: number }): number {
+  return Math.ceil(Math.max(plane.rows, plane.cols) / MAX_GRID);
+}
+
+/**
+ * The grid the map is computed on: the slice's own for matrices up to 256², else blocks of
+ * `step` × `step` pixels (a 512² slice: 256², a quarter of the sampling work per slice while
+ * scrolling). Each block's plane position is its centre, so drawing stays exact.
+ */
+export function coarse(plane: Plane): Plane {
+  const step = coarseStep(plane);
+  if (step <= 1) return plane;
+  const centre = pixelToPatient(plane, (step - 1) / 2, (step - 1) / 2);
+  return {
+    imagePositionPatient: centre,
+    imageOrientationPatient: plane.imageOrientationPatient,
+    pixelSpacing: [plane.pixelSpacing[0] * step, plane.pixelSpacing[1] * step],
+    rows: Math.ceil(plane.rows / step),
+    cols: Math.ceil(plane.cols / step),
+  };
+}
+
 /** A small cache of rendered slice maps (a 512² map is 1 MB as RGBA). */
 export class OverlayCache {
   private readonly maps = new Map<string, HTMLCanvasElement>();
@@ -18,7 +44,7 @@ export class OverlayCache {
     private readonly limit = 48,
   ) {}
 
-  /** The slice's map as a canvas of its own matrix size. */
+  /** The slice's map as a canvas, on `coarse(plane)`'s grid. */
   get(imageId: string, plane: Plane): HTMLCanvasElement {
     let c = this.maps.get(imageId);
     if (c) {
@@ -26,10 +52,11 @@ export class OverlayCache {
       this.maps.set(imageId, c);
       return c;
     }
+    const grid = coarse(plane);
     c = document.createElement('canvas');
-    c.width = plane.cols;
-    c.height = plane.rows;
-    c.getContext('2d')!.putImageData(overlayPixels(this.cam, plane, plane.rows, plane.cols), 0, 0);
+    c.width = grid.cols;
+    c.height = grid.rows;
+    c.getContext('2d')!.putImageData(overlayPixels(this.cam, grid, grid.rows, grid.cols), 0, 0);
     this.maps.set(imageId, c);
     if (this.maps.size > this.limit) this.maps.delete(this.maps.keys().next().value as string);
     return c;
@@ -46,6 +73,7 @@ export function drawOverlay(canvas: HTMLCanvasElement, viewport: Types.IStackVie
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, w, h);
   if (!plane || !map || opacity <= 0) return;
+  plane = coarse(plane);
   const at = (c: number, r: number) => viewport.worldToCanvas(pixelToPatient(plane, c, r) as Types.Point3);
   const o = at(0, 0);
   const x = at(1, 0);

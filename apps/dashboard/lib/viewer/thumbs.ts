@@ -3,7 +3,7 @@
  * decoded image in cornerstone's cache (the same pixels the stack shows).
  */
 import { loadImage, pixelsOf } from './engine';
-import type { OverlayCache } from './overlay';
+import { coarseStep, type OverlayCache } from './overlay';
 import type { Plane } from './useStack';
 
 const PE = { width: 700, center: 100 };
@@ -28,7 +28,9 @@ export async function paintThumb(canvas: HTMLCanvasElement, imageId: string, pla
   ctx.putImageData(img, 0, 0);
   if (overlay) {
     ctx.globalAlpha = 0.7;
-    ctx.drawImage(overlay.get(imageId, plane), 0, 0);
+    const map = overlay.get(imageId, plane);
+    const step = coarseStep(plane);
+    ctx.drawImage(map, 0, 0, map.width * step, map.height * step);
     ctx.globalAlpha = 1;
   }
   const out = canvas.getContext('2d')!;

@@ -4,7 +4,7 @@
  * read from its header, and the stack put in patient order (head first) once every header is in.
  * A frame that fails to load or decode is recorded with its reason; the rest of the stack works.
  */
-import { Enums, type Types } from '@cornerstonejs/core';
+import { cache, Enums, type Types } from '@cornerstonejs/core';
 import { stackOrder, type SlicePlane } from '@embolus/shared/evidence';
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import { createStackViewport, initCornerstone, loadErrorReason, planeOf, prefetch } from './engine';
@@ -59,6 +59,7 @@ export function useStack(element: RefObject<HTMLDivElement | null>, initialIds: 
     (async () => {
       try {
         await initCornerstone();
+        performance.mark('embolus:cornerstone-ready');
         if (!live) return;
         const made = createStackViewport(el);
         engine = made.engine;
@@ -68,6 +69,7 @@ export function useStack(element: RefObject<HTMLDivElement | null>, initialIds: 
           imageIds: () => [...ids],
           index: () => made.viewport.getCurrentImageIdIndex(),
           worldToCanvas: (p: Types.Point3) => made.viewport.worldToCanvas(p),
+          cacheBytes: () => cache.getCacheSize(),
         };
         el.addEventListener(Enums.Events.IMAGE_RENDERED, onRendered);
         el.addEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);

@@ -1,0 +1,16 @@
+import { generateStudy } from '@embolus/phantom';
+import { startStack } from './helpers/stack';
+import { writeFileSync } from 'node:fs';
+const ADMIN = { email: 'admin@hospital.test', password: 'a long admin password' };
+const stack = await startStack(ADMIN);
+const r = await fetch(`${stack.url}/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+const auth = { cookie: (r.headers.get('set-cookie') ?? '').split(';')[0]!, 'x-csrf-token': ((await r.json()) as { csrfToken: string }).csrfToken };
+const call = (method: string, p: string, body?: Uint8Array) => fetch(`${stack.url}${p}`, { method, headers: { ...auth, 'content-type': body ? 'application/dicom' : 'application/json' }, body: body ?? (method === 'POST' ? '{}' : undefined) });
+const ph = generateStudy({ seed: 3, kind: 'positive', preset: 'demo' });
+const id = ((await (await call('POST', '/v1/studies')).json()) as { id: string }).id;
+for (const f of ph.files) await call('PUT', `/v1/studies/${id}/instances/${f.sopInstanceUid}`, f.bytes);
+await call('POST', `/v1/studies/${id}/submit`);
+writeFileSync('/tmp/vw/stack.json', JSON.stringify({ url: stack.url, work: stack.work, id, emboli: ph.truth.emboli.map((e) => e.centre), files: ph.files.map((f) => ({ sop: f.sopInstanceUid, z: f.z })) }));
+console.log('READY', stack.url, id);
+process.on('SIGTERM', async () => { await stack.stop(); process.exit(0); });
+setInterval(() => {}, 1 << 30);
