@@ -11,8 +11,11 @@ import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateStudy, type PhantomStudy } from '@embolus/phantom';
+import type { AnalysisResult } from '@embolus/shared';
+import { camOnSlice, heatColor, readNpyFloat32, type SlicePlane } from '@embolus/shared/evidence';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { overlayAlpha } from '../lib/viewer/overlay-scale';
 import { axe, launchChromium, shot, signIn, startStack, type Stack } from './helpers/stack';
 
 const ADMIN = { email: 'admin@hospital.test', password: 'a long admin password' };
@@ -45,6 +48,17 @@ async function upload(files: { sopInstanceUid: string; bytes: Uint8Array }[], su
   return id;
 }
 
+/** A slice's plane and matrix from its header. */
+function planeOfFile(bytes: Uint8Array): { plane: SlicePlane; rows: number; cols: number } {
+  const { dict } = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const nums = (tag: string) => dict[tag]!.Value.map(Number);
+  return {
+    plane: { imagePositionPatient: nums('00200032') as [number, number, number], imageOrientationPatient: nums('00200037') as unknown as SlicePlane['imageOrientationPatient'], pixelSpacing: nums('00280030') as [number, number] },
+    rows: nums('00280010')[0]!,
+    cols: nums('00280011')[0]!,
+  };
+}
+
 /** A copy of a Part 10 file whose Pixel Data is empty: its header reads, its frame cannot be decoded. */
 function undecodable(bytes: Uint8Array): Uint8Array {
   const file = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
@@ -55,10 +69,10 @@ function undecodable(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * Mean grey level of a PNG and the chroma (max − min channel) at some points, computed by
+ * Mean grey level of a PNG and the colour at some points, computed by
  * chromium in a blank page (the app's CSP rightly refuses data: fetches).
  */
-async function inspectPng(png: Buffer, points: [number, number][] = []): Promise<{ mean: number; chroma: number[] }> {
+async function inspectPng(png: Buffer, points: [number, number][] = []): Promise<{ mean: number; rgb: number[][] }> {
   const blank = await browser.newPage();
   try {
     // A string, not a function: the test's TypeScript has no DOM types.
@@ -69,12 +83,12 @@ async function inspectPng(png: Buffer, points: [number, number][] = []): Promise
       const d = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
       let sum = 0;
       for (let i = 0; i < d.length; i += 4) sum += d[i];
-      const chroma = ${JSON.stringify(points)}.map(([x, y]) => {
+      const rgb = ${JSON.stringify(points)}.map(([x, y]) => {
         const i = (Math.round(y) * bmp.width + Math.round(x)) * 4;
-        return Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]);
+        return [d[i], d[i + 1], d[i + 2]];
       });
-      return { mean: sum / (d.length / 4), chroma };
-    })()`)) as { mean: number; chroma: number[] };
+      return { mean: sum / (d.length / 4), rgb };
+    })()`)) as { mean: number; rgb: number[][] };
   } finally {
     await blank.close();
   }
@@ -151,33 +165,47 @@ describe('the study viewer in chromium', () => {
     await page.getByRole('button', { name: 'CTPA / PE' }).click();
     const ids = (await page.evaluate('embolusViewer.imageIds()')) as string[];
     const sopAt = ids.map((id) => decodeURIComponent(id.split('/').pop()!));
-    // Every embolus centre on its nearest slice; the test needs the CAM high at one of them.
-    const candidates = phantom.truth.emboli.map((e) => {
-      const file = phantom.files.reduce((a, b) => (Math.abs(b.z - e.centre[2]) < Math.abs(a.z - e.centre[2]) ? b : a));
-      return { centre: e.centre, slice: sopAt.indexOf(file.sopInstanceUid) };
-    });
+    // The CAM as the result stores it, placed by the shared code on the phantom's own slice headers.
+    const result = ((await (await fetch(`${stack.url}/v1/studies/${studyId}`, { headers: auth })).json()) as { result: AnalysisResult }).result;
+    const npy = readNpyFloat32(new Uint8Array(await (await fetch(`${stack.url}/v1/studies/${studyId}/artifacts/cam.npy`, { headers: auth })).arrayBuffer()));
+    const cam = { ...npy, geometry: result.camGeometry! };
+    const max = npy.data.reduce((m, v) => Math.max(m, v), 0);
     const hits: string[] = [];
-    for (const c of candidates) {
+    for (const e of phantom.truth.emboli) {
+      const file = phantom.files.reduce((a, b) => (Math.abs(b.z - e.centre[2]) < Math.abs(a.z - e.centre[2]) ? b : a));
+      const slice = sopAt.indexOf(file.sopInstanceUid);
+      const { plane, rows, cols } = planeOfFile(file.bytes);
+      const col = Math.round(((e.centre[0] - plane.imagePositionPatient[0]) / plane.pixelSpacing[1]) as number);
+      const row = Math.round(((e.centre[1] - plane.imagePositionPatient[1]) / plane.pixelSpacing[0]) as number);
+      const t = camOnSlice(cam, plane, rows, cols)[row * cols + col]! / max;
+      // Only where the CAM is high: elsewhere the overlay rightly draws nothing.
+      if (t < 0.6) {
+        hits.push(`slice ${slice}: CAM ${t.toFixed(2)} of its maximum`);
+        continue;
+      }
       await viewport().focus();
-      await page.getByRole('slider', { name: 'Slice' }).fill(String(c.slice + 1));
-      await expect.poll(sliceIndex).toBe(c.slice);
+      await page.getByRole('slider', { name: 'Slice' }).fill(String(slice + 1));
+      await expect.poll(sliceIndex).toBe(slice);
       await page.waitForTimeout(300);
-      const at = (await page.evaluate(`embolusViewer.worldToCanvas(${JSON.stringify(c.centre)})`)) as [number, number];
-      const colourAt = async () => (await stagePixels([at])).chroma[0]!;
+      const at = (await page.evaluate(`embolusViewer.worldToCanvas(${JSON.stringify(e.centre)})`)) as [number, number];
       await page.getByRole('checkbox', { name: 'Overlay' }).check();
       await page.waitForTimeout(200);
-      const on = await colourAt();
+      const on = (await stagePixels([at])).rgb[0]!;
       await page.getByRole('checkbox', { name: 'Overlay' }).uncheck();
       await page.waitForTimeout(200);
-      const off = await colourAt();
-      hits.push(`slice ${c.slice}: chroma ${on} with overlay, ${off} without`);
-      if (on > 40 && off < 8) {
-        await page.getByRole('checkbox', { name: 'Overlay' }).check();
-        await shot(page, '21-viewer-overlay-on-embolus');
-        return;
-      }
+      const off = (await stagePixels([at])).rgb[0]!;
+      await page.getByRole('checkbox', { name: 'Overlay' }).check();
+      await shot(page, '21-viewer-overlay-on-embolus');
+      // The screen pixel is the grey image blended with heatColor(t) at the default opacity (0.6).
+      const alpha = 0.6 * overlayAlpha(t);
+      const heat = heatColor(t);
+      const expected = off.map((g, i) => g * (1 - alpha) + heat[i]! * alpha);
+      expect(Math.max(...off) - Math.min(...off)).toBeLessThan(8); // grey without the overlay
+      // Measured within 2 per channel here; an overlay 40 canvas pixels off is 33 off.
+      for (let i = 0; i < 3; i++) expect(Math.abs(on[i]! - expected[i]!), `channel ${i}: ${on} vs ${expected.map(Math.round)}`).toBeLessThan(12);
+      return;
     }
-    throw new Error(`no embolus showed the overlay colour: ${hits.join('; ')}`);
+    throw new Error(`the CAM is not high at any embolus: ${hits.join('; ')}`);
   });
 
   it('shows the key images and jumps to a window from the z-strip', async () => {

@@ -5,6 +5,9 @@
  */
 import type { AnalysisResult } from '@embolus/shared';
 import { camOnSlice, framesPerWindow, heatColor, readNpyFloat32, type PlacedCam, type SlicePlane } from '@embolus/shared/evidence';
+import { overlayAlpha } from './overlay-scale';
+
+export { OVERLAY_FLOOR, overlayAlpha } from './overlay-scale';
 
 /** The CAM ready to place, with its maximum (the overlay's scale: 1 = the study's strongest evidence). */
 export type ViewerCam = PlacedCam & { max: number };
@@ -47,14 +50,6 @@ export async function loadCam(studyId: string, result: AnalysisResult | null): P
   let max = 0;
   for (const v of npy.data) if (v > max) max = v;
   return { cam: { data: npy.data, shape: npy.shape, geometry, max }, problem: null };
-}
-
-/** CAM values below this share of the maximum are not drawn, so the anatomy stays readable (as in the DICOM key images). */
-export const OVERLAY_FLOOR = 0.3;
-
-/** Overlay opacity for a CAM value t (share of the study's maximum), before the user's opacity. */
-export function overlayAlpha(t: number): number {
-  return t <= OVERLAY_FLOOR ? 0 : Math.min(1, (t - OVERLAY_FLOOR) / 0.5);
 }
 
 /** The CAM on one slice as RGBA (cols × rows): heatColor with overlayAlpha. */
