@@ -132,7 +132,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('the study viewer in chromium', () => {
-  it('shows a slice, scrolls with the wheel and changes pixels with a preset', async () => {
+  it('shows a slice, scrolls with the wheel, changes pixels with a preset, sets the window by drag, zooms and resets', async () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await openViewer(studyId);
@@ -156,6 +156,24 @@ describe('the study viewer in chromium', () => {
     // Soft tissue and lung parenchyma brighten under the lung window.
     expect(lung.mean - before.mean).toBeGreaterThan(5);
     await shot(page, '20-viewer-lung');
+    // Drag: right widens the window, down raises the level (4 HU a pixel).
+    const box = (await viewport().boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 50, box.y + box.height / 2 + 25, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => page.getByTestId('wl-readout').innerText()).toContain('W 1700 L -500');
+    // Zoom moves a patient point away from the centre; Reset brings it and the CTPA window back.
+    const probe = `embolusViewer.worldToCanvas(${JSON.stringify(phantom.truth.emboli[0]!.centre)})`;
+    const at0 = (await page.evaluate(probe)) as number[];
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    const at1 = (await page.evaluate(probe)) as number[];
+    expect(Math.hypot(at1[0]! - at0[0]!, at1[1]! - at0[1]!)).toBeGreaterThan(5);
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await expect.poll(() => page.getByTestId('wl-readout').innerText()).toContain('W 700 L 100');
+    const at2 = (await page.evaluate(probe)) as number[];
+    expect(Math.hypot(at2[0]! - at0[0]!, at2[1]! - at0[1]!)).toBeLessThan(1);
     expect(await axe(page)).toEqual([]);
     expect(errors).toEqual([]);
   });
