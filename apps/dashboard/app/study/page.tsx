@@ -136,7 +136,10 @@ function Study() {
 
           <section className="card viewer-slot" aria-labelledby="viewer-h">
             <h2 id="viewer-h">Images</h2>
-            <p className="muted">The image viewer with Grad-CAM overlays comes in the next release.</p>
+            <p className="muted">Scroll the CT stack with the Grad-CAM overlay on each slice, the window PE probability and attention beside it, and the key images.</p>
+            <p>
+              <Link href={`/viewer?id=${encodeURIComponent(study.id)}`}>Open the viewer</Link>
+            </p>
           </section>
 
           <section className="card card--wide" aria-labelledby="strip-h">
