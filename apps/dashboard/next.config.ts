@@ -13,7 +13,8 @@ const config: NextConfig = {
   images: { unoptimized: true },
   // `npm run typecheck` (tsc, a turbo task of its own) checks types; the build does not repeat it.
   typescript: { ignoreBuildErrors: true },
-  turbopack: { root: path.join(__dirname, '../..') },
+  // cornerstone's WASM codecs name `fs` and `path` for Node only; the browser build gets an empty module.
+  turbopack: { root: path.join(__dirname, '../..'), resolveAlias: { fs: { browser: './empty.ts' }, path: { browser: './empty.ts' } } },
 };
 
 export default config;

@@ -1,27 +1,16 @@
 /**
- * Reads the runner's CAM artifact (`cam.npy`, C order, shape [windows × 10, H, W]): uint8
- * (0..255, what the runner writes) or float32. A few lines for two dtypes; the bytes are bounded
- * by the artifact size limit upstream.
+ * The CAM artifact reader lives in @embolus/shared/evidence (the browser viewer reads cam.npy
+ * too); here its error becomes this package's own type at the boundary.
  */
+import { readNpyFloat32 as readNpy } from '@embolus/shared/evidence';
 import { DicomOutError } from './errors';
 
 /** The values (as float32) and shape of .npy bytes. @throws DicomOutError CAM_MISMATCH for any other layout. */
 export function readNpyFloat32(bytes: Uint8Array): { data: Float32Array; shape: number[] } {
-  if (bytes.length < 12 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') throw new DicomOutError('CAM_MISMATCH', 'the CAM artifact is not a .npy file');
-  const major = bytes[6]!;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  const start = (major === 1 ? 10 : 12) + headerLen;
-  const header = new TextDecoder().decode(bytes.subarray(major === 1 ? 10 : 12, start));
-  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
-  const itemSize = descr === '<f4' ? 4 : descr === '|u1' ? 1 : 0;
-  if (!itemSize || /'fortran_order':\s*True/.test(header)) throw new DicomOutError('CAM_MISMATCH', 'the CAM artifact must be uint8 or little-endian float32 in C order');
-  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n > 0) || start + count * itemSize > bytes.length) {
-    throw new DicomOutError('CAM_MISMATCH', 'the CAM artifact has an unexpected shape or length', { details: { shape } });
+  try {
+    return readNpy(bytes);
+  } catch (e) {
+    if (e instanceof Error && 'code' in e && e.code === 'CAM_MISMATCH') throw new DicomOutError('CAM_MISMATCH', e.message, { cause: e, details: { ...(e as { details?: Record<string, unknown> }).details } });
+    throw e;
   }
-  // Copy: the source may not be 4-byte aligned.
-  const data = itemSize === 4 ? new Float32Array(bytes.slice(start, start + count * 4).buffer) : Float32Array.from(bytes.subarray(start, start + count));
-  return { data, shape };
 }

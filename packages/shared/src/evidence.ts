@@ -8,7 +8,11 @@
  * the lung crop, or in the padding frames of the last window) the map is 0.
  */
 import { EmbolusError } from './errors';
+import { invert3 } from './evidence-stack';
 import type { AnalysisResult, CamGeometry } from './result';
+
+export { readNpyFloat32, NpyFormatError } from './npy';
+export { camVoxelToPatient, patientToCamIndex, pixelToPatient, nearestSlice, framesPerWindow, windowToSlices, sliceToWindow, keySlices, stackOrder, type WindowSlices, type KeySlice } from './evidence-stack';
 
 /** The CAM artifact's shape differs from the result's geometry, or the geometry is unusable. */
 export class CamMismatchError extends EmbolusError {
@@ -38,17 +42,6 @@ export interface SlicePlane {
 export function slicePlane(plane: Partial<SlicePlane> | undefined): SlicePlane | null {
   const { imagePositionPatient, imageOrientationPatient, pixelSpacing } = plane ?? {};
   return imagePositionPatient && imageOrientationPatient && pixelSpacing ? { imagePositionPatient, imageOrientationPatient, pixelSpacing } : null;
-}
-
-/** Inverse of a 3×3 row-major matrix, or null when singular. */
-function invert3(m: readonly number[]): number[] | null {
-  const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];
-  const A = e * i - f * h;
-  const B = -(d * i - f * g);
-  const C = d * h - e * g;
-  const det = a * A + b * B + c * C;
-  if (!Number.isFinite(det) || Math.abs(det) < 1e-12) return null;
-  return [A / det, -(b * i - c * h) / det, (b * f - c * e) / det, B / det, (a * i - c * g) / det, -(a * f - c * d) / det, C / det, -(a * h - b * g) / det, (a * e - b * d) / det];
 }
 
 /**

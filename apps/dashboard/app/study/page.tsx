@@ -87,6 +87,12 @@ function Study() {
             Study <span className="mono">{shortId(study.id)}</span>
           </h1>
           <p className="muted small mono">{r?.studyInstanceUid ?? study.id}</p>
+          <p>
+            <Link className="button button--primary" href={`/viewer?id=${encodeURIComponent(study.id)}`}>
+              Open the images
+            </Link>{' '}
+            <span className="muted small">with the Grad-CAM overlay and key images</span>
+          </p>
         </div>
         <div className="summary">
           {withheld ? <span className="status status--nondiag">Non-diagnostic</span> : <span className={`status status--${study.status}`}>{STATUS_NAMES[study.status]}</span>}
@@ -141,7 +147,10 @@ function Study() {
 
           <section className="card viewer-slot" aria-labelledby="viewer-h">
             <h2 id="viewer-h">Images</h2>
-            <p className="muted">The image viewer with Grad-CAM overlays comes in the next release.</p>
+            <p className="muted">Scroll the CT stack with the Grad-CAM overlay on each slice, the window PE probability and attention beside it, and the key images.</p>
+            <p>
+              <Link href={`/viewer?id=${encodeURIComponent(study.id)}`}>Open the viewer</Link>
+            </p>
           </section>
 
           <section className="card card--wide" aria-labelledby="strip-h">
