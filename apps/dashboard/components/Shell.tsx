@@ -6,7 +6,9 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { AlertBanner } from '@/components/quality/AlertBanner';
 import { api, ApiError, setSession, signInUrl } from '@/lib/api';
+import { canSeeQuality } from '@/lib/quality';
 import type { SessionInfo } from '@/lib/types';
 
 const SessionContext = createContext<SessionInfo | null>(null);
@@ -25,9 +27,12 @@ export function handleAuthError(e: unknown): boolean {
   return false;
 }
 
-const NAV = [
+const NAV: { href: string; label: string; quality?: boolean }[] = [
   { href: '/', label: 'Worklist' },
   { href: '/upload', label: 'Upload' },
+  // Quality and model pages: shown to the roles that may open them (the API refuses the rest).
+  { href: '/quality', label: 'Quality', quality: true },
+  { href: '/models', label: 'Models', quality: true },
 ];
 
 export function Shell({ children }: { children: ReactNode }) {
@@ -72,9 +77,9 @@ export function Shell({ children }: { children: ReactNode }) {
           </Link>
           <nav aria-label="Main">
             <ul className="nav">
-              {NAV.map((n) => (
+              {NAV.filter((n) => !n.quality || canSeeQuality(session?.user.role)).map((n) => (
                 <li key={n.href}>
-                  <Link href={n.href} className="nav__link" aria-current={pathname === n.href ? 'page' : undefined}>
+                  <Link href={n.href} className="nav__link" aria-current={pathname === n.href || (n.href !== '/' && pathname.startsWith(`${n.href}/`)) ? 'page' : undefined}>
                     {n.label}
                   </Link>
                 </li>
@@ -96,6 +101,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </div>
         </div>
       </header>
+      {session && canSeeQuality(session.user.role) && <AlertBanner />}
       <main id="main" className="page" tabIndex={-1}>
         {session ? children : <p className="muted" role="status">Loading…</p>}
       </main>

@@ -1,0 +1,40 @@
+/**
+ * CSV for every chart's numbers: RFC 4180 quoting, and a download through a Blob URL (no server,
+ * no network). Cells that a spreadsheet would run as a formula are prefixed with `'`.
+ */
+
+/** One column of a table: its header and how to read a row's cell (a number is written as is). */
+export interface Column<R> {
+  readonly key: string;
+  readonly header: string;
+  readonly value: (row: R) => string | number | null;
+  /** Right-aligned, tabular figures in the HTML table. */
+  readonly numeric?: boolean;
+}
+
+function cell(v: string | number | null): string {
+  if (v === null) return '';
+  let s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
+  // A spreadsheet would evaluate these as formulas.
+  if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string') s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The rows as CSV text, with a header line of the columns' keys. */
+export function toCsv<R>(rows: readonly R[], columns: readonly Column<R>[]): string {
+  const lines = [columns.map((c) => cell(c.key)).join(',')];
+  for (const r of rows) lines.push(columns.map((c) => cell(c.value(r))).join(','));
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** Saves text as a file through a temporary object URL. */
+export function downloadText(filename: string, text: string, type = 'text/csv'): void {
+  const url = URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
