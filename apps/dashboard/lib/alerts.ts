@@ -3,9 +3,9 @@ import type { StudyLabel } from './types';
 
 /** The rule kinds the API evaluates, with what the quality team reads. */
 export const ALERT_KINDS = {
-  auroc_lower_ci_below: { name: 'AUROC lower 95% CI bound below', param: 'threshold', unit: '', min: 0, max: 1, step: 0.01, initial: 0.7 },
-  cbpe_drop: { name: 'CBPE estimated AUROC fell by more than', param: 'drop', unit: '', min: 0, max: 1, step: 0.01, initial: 0.05 },
-  coverage_below: { name: 'Ground-truth coverage below', param: 'share', unit: '', min: 0, max: 1, step: 0.01, initial: 0.2 },
+  auroc_lower_ci_below: { name: 'AUROC lower 95% CI bound below', param: 'below', initial: 0.8 },
+  cbpe_drop: { name: 'CBPE estimated AUROC fell, against the reference period, by more than', param: 'drop', initial: 0.05 },
+  coverage_below: { name: 'Ground-truth coverage below', param: 'below', initial: 0.2 },
 } as const;
 export type AlertKind = keyof typeof ALERT_KINDS;
 
@@ -32,5 +32,20 @@ export interface AlertEvent {
   resolvedAt: string | null;
 }
 
+export const ALERT_RULES_PATH = '/v1/alerts/rules';
+export const ALERT_EVENTS_PATH = '/v1/alerts/events';
 /** Active alert events (the banner's poll). */
 export const ALERTS_ACTIVE_PATH = '/v1/alerts/events?state=active';
+
+/** A rule in words: "AUROC lower 95% CI bound below 0.8 (month)". */
+export function ruleSummary(r: Pick<AlertRule, 'kind' | 'params'>): string {
+  const k = ALERT_KINDS[r.kind];
+  if (!k) return r.kind;
+  const v = r.params[k.param];
+  const w = typeof r.params['window'] === 'string' ? ` per ${r.params['window']}` : '';
+  const ref =
+    r.kind === 'cbpe_drop' && typeof r.params['referenceFrom'] === 'number' && typeof r.params['referenceTo'] === 'number'
+      ? `; reference ${new Date(r.params['referenceFrom']).toISOString().slice(0, 10)} to ${new Date(r.params['referenceTo']).toISOString().slice(0, 10)}`
+      : '';
+  return `${k.name} ${typeof v === 'number' ? v : '?'}${w}${ref}`;
+}
