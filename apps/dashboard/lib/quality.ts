@@ -153,9 +153,8 @@ export interface LabelOverall {
 export interface LabelReport {
   label: StudyLabel;
   window: Period;
-  threshold: number;
-  /** The threshold set in force (null: the model's own thresholds). */
-  thresholdSet?: { id: string; version: number } | null;
+  /** The threshold in force: a site set's (`site`, with its version) or the model's (`default`). */
+  threshold: { value: number; source: 'query' | 'site' | 'default'; setVersion: number | null };
   overall: LabelOverall;
   periods: LabelPeriod[];
 }

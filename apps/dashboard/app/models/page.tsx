@@ -191,7 +191,7 @@ function Registry() {
         {models.length === 0 ? (
           <p className="muted">{list.loading ? 'Loading…' : 'No model versions yet.'}</p>
         ) : (
-          <div className="table-scroll">
+          <div className="table-x">
             <table className="data-table" data-table="models">
               <caption className="sr-only">Model versions, newest first</caption>
               <thead>

@@ -17,7 +17,7 @@ export interface AurocPoint {
 
 const W = 880;
 const H = 300;
-const M = { top: 16, right: 16, bottom: 58, left: 48 };
+const M = { top: 16, right: 16, bottom: 66, left: 60 };
 
 export function AurocOverTime({ points, label, patternId }: { points: AurocPoint[]; label: string; patternId: string }) {
   const innerW = W - M.left - M.right;
@@ -68,10 +68,13 @@ export function AurocOverTime({ points, label, patternId }: { points: AurocPoint
         {!dense &&
           points.map((p) => (
             <text key={p.key} x={xs(p)} y={innerH + 36} textAnchor="middle" className="chart__count">
-              {p.cell ? `n ${p.cell.n} · ${p.cell.positives}+` : 'n 0'}
+              <tspan x={xs(p)}>n {p.cell?.n ?? 0}</tspan>
+              <tspan x={xs(p)} dy="1.2em">
+                {p.cell?.positives ?? 0} pos
+              </tspan>
             </text>
           ))}
-        <AxisLeft scale={y} numTicks={5} tickFormat={(v) => Number(v).toFixed(1)} label="AUROC" labelClassName="chart__axis-label" tickLabelProps={{ className: 'chart__tick' }} />
+        <AxisLeft scale={y} numTicks={5} tickFormat={(v) => Number(v).toFixed(1)} label="AUROC" labelOffset={30} labelClassName="chart__axis-label" tickLabelProps={{ className: 'chart__tick' }} />
         <AxisBottom top={innerH} scale={x} tickValues={tickValues} tickLabelProps={{ className: 'chart__tick' }} />
       </Group>
     </svg>

@@ -14,7 +14,7 @@ import { fixed, type ModelComparison } from '@/lib/quality';
 type Row = ModelComparison['labels'][number];
 
 const W = 880;
-const M = { top: 8, right: 24, bottom: 34, left: 190 };
+const M = { top: 8, right: 24, bottom: 48, left: 190 };
 
 export function ComparisonFigure({ comparison, title }: { comparison: ModelComparison; title: string }) {
   const rows = comparison.labels;

@@ -20,7 +20,7 @@ export interface Series {
 
 const W = 880;
 const H = 280;
-const M = { top: 14, right: 16, bottom: 36, left: 48 };
+const M = { top: 14, right: 16, bottom: 36, left: 60 };
 const SWATCH = { '': '#0b5eaf', b: '#c2410c', c: '#047857' } as const;
 
 export function SeriesChart({ keys, series, yLabel, ariaLabel, patternId, name, domain }: { keys: string[]; series: Series[]; yLabel: string; ariaLabel: string; patternId: string; name: string; domain?: [number, number] }) {
@@ -73,7 +73,7 @@ export function SeriesChart({ keys, series, yLabel, ariaLabel, patternId, name, 
               )}
             </g>
           ))}
-          <AxisLeft scale={y} numTicks={5} tickFormat={(v) => Number(v).toFixed(1)} label={yLabel} labelClassName="chart__axis-label" tickLabelProps={{ className: 'chart__tick' }} />
+          <AxisLeft scale={y} numTicks={5} tickFormat={(v) => Number(v).toFixed(1)} label={yLabel} labelOffset={30} labelClassName="chart__axis-label" tickLabelProps={{ className: 'chart__tick' }} />
           <AxisBottom top={innerH} scale={x} tickValues={ticks} tickLabelProps={{ className: 'chart__tick' }} />
         </Group>
       </svg>

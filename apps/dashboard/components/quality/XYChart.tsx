@@ -15,7 +15,7 @@ export interface XY {
 }
 
 const S = 360;
-const M = { top: 12, right: 16, bottom: 44, left: 52 };
+const M = { top: 12, right: 16, bottom: 48, left: 60 };
 
 export function XYChart({ line, points, marker, xLabel, yLabel, ariaLabel, name, markerLabel }: { line?: XY[]; points?: XY[]; marker?: XY | null; xLabel: string; yLabel: string; ariaLabel: string; name: string; markerLabel?: string }) {
   const inner = S - M.left - M.right;
@@ -47,7 +47,7 @@ export function XYChart({ line, points, marker, xLabel, yLabel, ariaLabel, name,
             )}
           </g>
         )}
-        <AxisLeft scale={y} numTicks={5} label={yLabel} labelClassName="chart__axis-label" tickLabelProps={{ className: 'chart__tick' }} />
+        <AxisLeft scale={y} numTicks={5} label={yLabel} labelOffset={30} labelClassName="chart__axis-label" tickLabelProps={{ className: 'chart__tick' }} />
         <AxisBottom top={innerH} scale={x} numTicks={5} label={xLabel} labelClassName="chart__axis-label" tickLabelProps={{ className: 'chart__tick' }} />
       </Group>
     </svg>

@@ -70,8 +70,8 @@ function AtThreshold() {
       <div className="tiles">
         <div className="tile">
           <span className="tile__label">Threshold in force</span>
-          <span className="tile__value">{fixed(r.threshold)}</span>
-          <span className="muted small">{r.thresholdSet ? `site set v${r.thresholdSet.version}` : 'the model’s own'}</span>
+          <span className="tile__value">{fixed(r.threshold.value)}</span>
+          <span className="muted small">{r.threshold.source === 'site' ? `site set v${r.threshold.setVersion}` : 'the model’s own'}</span>
         </div>
         <div className="tile">
           <span className="tile__label">Sensitivity (95% CI)</span>
