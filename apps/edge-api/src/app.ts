@@ -27,13 +27,14 @@ import { sessionAuth, usesSession } from './middleware/session';
 import { sessionRoutes } from './routes/session';
 import { users } from './routes/users';
 import { WorklistCache } from './worklist-cache';
+import { CohortCache } from './quality/cohort-cache';
 
 /** Paths served without a key. */
 const PUBLIC = new Set(['/v1/openapi.json', '/v1/health', '/v1/auth/sign-in']);
 
 /** Builds the app over `deps`. */
 export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
-  const deps: AppDeps = { ...input, worklistCache: input.worklistCache ?? new WorklistCache() };
+  const deps: AppDeps = { ...input, worklistCache: input.worklistCache ?? new WorklistCache(), cohortCache: input.cohortCache ?? new CohortCache() };
   const app = new OpenAPIHono<AppEnv>();
   const keys = new KeyCache();
 

@@ -9,6 +9,7 @@ import type { Logger } from './log';
 import type { RateLimiter } from './rate-limiter';
 import type { HostResolver } from './webhooks/target';
 import type { WorklistCache } from './worklist-cache';
+import type { CohortCache } from './quality/cohort-cache';
 
 /** The app's dependencies. */
 export interface AppDeps {
@@ -34,6 +35,8 @@ export interface AppDeps {
   onResultStored?: (c: Context) => void;
   /** Serialized worklist pages; createApp makes one when absent. */
   worklistCache?: WorklistCache;
+  /** Tenants' cohorts for the quality routes (issue 18); createApp makes one when absent. */
+  cohortCache?: CohortCache;
 }
 
 /** Hono environment of every route. */

@@ -163,6 +163,8 @@ export const results = sqliteTable(
     peProbability: real('pe_probability'),
     body: text('body').notNull(),
     createdAt: integer('created_at').notNull(),
+    /** The site threshold set (thresholdSets.id) the decisions were made with; null: the model's own (issue 18). */
+    thresholdSetId: text('threshold_set_id'),
   },
   (t) => [index('results_study').on(t.studyId), index('results_tenant_created').on(t.tenantId, t.createdAt)],
 );
@@ -242,6 +244,8 @@ export const groundTruth = sqliteTable(
     source: text('source').notNull(),
     recordedBy: text('recorded_by').notNull(),
     recordedAt: integer('recorded_at').notNull(),
+    /** How it was entered: `api` (a key), `ui` (a dashboard session) or `csv` (an import) (issue 18). */
+    enteredVia: text('entered_via', { enum: ['api', 'ui', 'csv'] }).notNull().default('api'),
   },
   (t) => [uniqueIndex('ground_truth_study_label').on(t.studyId, t.label), index('ground_truth_tenant').on(t.tenantId)],
 );
@@ -433,6 +437,109 @@ export const dicomDeliveries = sqliteTable(
   ],
 );
 
+/**
+ * What cohort monitoring reads, one row per analysed study (issue 18): the raw probability and
+ * the ground truth (null: none) of each study label in columns, so a 100,000-study cohort is read
+ * without parsing result JSON or joining ground truth. Written when a result is stored and when
+ * ground truth is recorded; backfilled by its migration.
+ */
+export const cohortPoints = sqliteTable(
+  'cohort_points',
+  {
+    studyId: text('study_id').primaryKey().references(() => studies.id),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    completedAt: integer('completed_at').notNull(),
+    pNegativeExamForPe: real('p_negative_exam_for_pe'),
+    pIndeterminate: real('p_indeterminate'),
+    pChronicPe: real('p_chronic_pe'),
+    pAcuteAndChronicPe: real('p_acute_and_chronic_pe'),
+    pCentralPe: real('p_central_pe'),
+    pLeftsidedPe: real('p_leftsided_pe'),
+    pRightsidedPe: real('p_rightsided_pe'),
+    pRvLvRatioGte1: real('p_rv_lv_ratio_gte_1'),
+    pRvLvRatioLt1: real('p_rv_lv_ratio_lt_1'),
+    tNegativeExamForPe: integer('t_negative_exam_for_pe'),
+    tIndeterminate: integer('t_indeterminate'),
+    tChronicPe: integer('t_chronic_pe'),
+    tAcuteAndChronicPe: integer('t_acute_and_chronic_pe'),
+    tCentralPe: integer('t_central_pe'),
+    tLeftsidedPe: integer('t_leftsided_pe'),
+    tRightsidedPe: integer('t_rightsided_pe'),
+    tRvLvRatioGte1: integer('t_rv_lv_ratio_gte_1'),
+    tRvLvRatioLt1: integer('t_rv_lv_ratio_lt_1'),
+  },
+  (t) => [index('cohort_points_tenant_time').on(t.tenantId, t.completedAt)],
+);
+
+/**
+ * Per tenant, a counter bumped by triggers (migration 0007) on every write to its cohort points,
+ * so a cached cohort is checked for freshness with one primary-key read.
+ */
+export const cohortVersions = sqliteTable('cohort_versions', {
+  tenantId: text('tenant_id').primaryKey().references(() => tenants.id),
+  version: integer('version').notNull().default(0),
+});
+
+/**
+ * Site decision thresholds (issue 18): immutable, versioned per tenant; the tenant's active set
+ * is its highest version. `thresholds` is JSON label → threshold; `rules` JSON label → the rule
+ * that chose it (or null when given by hand).
+ */
+export const thresholdSets = sqliteTable(
+  'threshold_sets',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    version: integer('version').notNull(),
+    thresholds: text('thresholds').notNull(),
+    rules: text('rules').notNull(),
+    note: text('note'),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('threshold_sets_tenant_version').on(t.tenantId, t.version)],
+);
+
+/** Drift alert rules per label (issue 18); `params` is JSON, its shape set by `kind`. */
+export const alertRules = sqliteTable(
+  'alert_rules',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    label: text('label').notNull(),
+    kind: text('kind', { enum: ['auroc_lower_ci_below', 'cbpe_drop', 'coverage_below'] }).notNull(),
+    params: text('params').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('alert_rules_tenant').on(t.tenantId)],
+);
+
+/**
+ * A rule that fired, for one period (issue 18). One event per rule and period (the unique
+ * index), so a rule fires once per period; it stays `active` until an evaluation finds the rule
+ * no longer breached (`resolved`).
+ */
+export const alertEvents = sqliteTable(
+  'alert_events',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    ruleId: text('rule_id').notNull().references(() => alertRules.id),
+    label: text('label').notNull(),
+    kind: text('kind').notNull(),
+    period: text('period').notNull(),
+    state: text('state', { enum: ['active', 'resolved'] }).notNull(),
+    value: real('value'),
+    message: text('message').notNull(),
+    firedAt: integer('fired_at').notNull(),
+    resolvedAt: integer('resolved_at'),
+  },
+  (t) => [uniqueIndex('alert_events_rule_period').on(t.ruleId, t.period), index('alert_events_tenant_state').on(t.tenantId, t.state, t.firedAt)],
+);
+
 /** Every table, for `drizzle(…, { schema })`. */
 export const schema = {
   tenants,
@@ -455,6 +562,11 @@ export const schema = {
   dicomAeTitles,
   dicomDestinations,
   dicomDeliveries,
+  cohortPoints,
+  cohortVersions,
+  thresholdSets,
+  alertRules,
+  alertEvents,
 };
 
 export type Role = (typeof apiKeys.$inferSelect)['role'];

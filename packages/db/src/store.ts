@@ -13,6 +13,9 @@ import { ResultRepo } from './repos/results';
 import { StudyRepo } from './repos/studies';
 import { SessionRepo, UserRepo } from './repos/users';
 import { WebhookRepo } from './repos/webhooks';
+import { AlertRepo } from './repos/alerts';
+import { CohortPointRepo } from './repos/cohort-points';
+import { ThresholdSetRepo } from './repos/threshold-sets';
 
 /** Every repository, sharing one driver and one clock. */
 export interface Store {
@@ -31,6 +34,9 @@ export interface Store {
   readonly users: UserRepo;
   readonly sessions: SessionRepo;
   readonly dicom: DicomRepo;
+  readonly cohort: CohortPointRepo;
+  readonly thresholdSets: ThresholdSetRepo;
+  readonly alerts: AlertRepo;
 }
 
 /** Builds the repositories over `driver`; `clock` is injectable for lease and backoff tests. */
@@ -51,5 +57,8 @@ export function createStore(driver: SqlDriver, clock: Clock = systemClock): Stor
     users: new UserRepo(driver, clock),
     sessions: new SessionRepo(driver, clock),
     dicom: new DicomRepo(driver, clock),
+    cohort: new CohortPointRepo(driver),
+    thresholdSets: new ThresholdSetRepo(driver, clock),
+    alerts: new AlertRepo(driver, clock),
   };
 }

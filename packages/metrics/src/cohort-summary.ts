@@ -65,7 +65,7 @@ export interface CohortWindow {
 const DAY = 86_400_000;
 
 /** Index of the window holding `t`: months since 1970-01, or ISO weeks since 1969-12-29 (a Monday). */
-function windowIndex(t: number, window: TimeWindow): number {
+export function windowIndex(t: number, window: TimeWindow): number {
   if (window === 'week') return Math.floor((Math.floor(t / DAY) + 3) / 7);
   const d = new Date(t);
   return (d.getUTCFullYear() - 1970) * 12 + d.getUTCMonth();
@@ -73,7 +73,7 @@ function windowIndex(t: number, window: TimeWindow): number {
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-function describeWindow(index: number, window: TimeWindow): { key: string; start: string; end: string } {
+export function describeWindow(index: number, window: TimeWindow): { key: string; start: string; end: string } {
   if (window === 'month') {
     const y = 1970 + Math.floor(index / 12);
     const mo = index - (y - 1970) * 12;

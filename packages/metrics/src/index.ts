@@ -69,3 +69,16 @@ export { joinEvalCsvs, type EvalDataset, type LabelColumn } from './eval-dataset
 export { rocChartSvg, thresholdChartSvg, escapeXml, type RocChartInput, type ThresholdChartInput } from './svg-charts';
 export { scoreLabel, type LabelScore, type ScoreLabelOptions } from './label-score';
 export { compareVersions, type LabelComparison, type StudyPrediction } from './model-compare';
+export { wilsonInterval } from './wilson';
+export {
+  labelReport,
+  rateOf,
+  type Rate,
+  type CbpeCell,
+  type LabelPeriod,
+  type LabelOverall,
+  type LabelReportInput,
+  type LabelReportOptions,
+} from './label-report';
+export { previewThreshold, type SiteThresholdRule, type ThresholdPreview } from './threshold-preview';
+export { evaluateAlertRule, type AlertRuleSpec, type AlertEvaluation } from './alert-rules';

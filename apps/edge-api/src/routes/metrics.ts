@@ -1,20 +1,34 @@
 /**
  * Monitoring (quality and admin roles): AUROC per label per calendar window against ground
- * truth, and label-free drift of predictions and input descriptors, both from @embolus/metrics.
+ * truth, one label's report for the quality pages (issue 18), and label-free drift of
+ * predictions and input descriptors, all from @embolus/metrics over the cached cohort.
  */
 import type { DriftRow } from '@embolus/db';
-import { cohortSummary, driftReport, MetricsError, type DescriptorValues, type FeatureDrift } from '@embolus/metrics';
+import { cohortSummary, driftReport, labelReport, MetricsError, type DescriptorValues, type FeatureDrift } from '@embolus/metrics';
 import { STUDY_LABELS } from '@embolus/shared';
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { Instant, isoOf } from '../schemas';
 import { audit, errors, json, router } from './common';
+import type { CohortCache } from '../quality/cohort-cache';
+import { CohortWindow, LabelReport } from '../quality/schemas';
+import { thresholdsInForce } from '../quality/thresholds';
 
 export const metrics = router();
 metrics.use('/v1/metrics/*', requireRole(...ROLES_FOR.metrics));
 
 const DAY = 86_400_000;
+
+/** Query parameters shared by the cohort and label routes. */
+const CohortQuery = z.object({
+  window: z.enum(['week', 'month']).default('month'),
+  from: Instant.optional(),
+  to: Instant.optional(),
+  minPositives: z.coerce.number().int().min(2).max(10_000).default(10),
+  minNegatives: z.coerce.number().int().min(2).max(10_000).default(10),
+  level: z.coerce.number().min(0.5).max(0.999).default(0.95),
+});
 
 metrics.openapi(
   createRoute({
@@ -23,44 +37,70 @@ metrics.openapi(
     tags: ['quality'],
     summary: 'AUROC with DeLong CI per label and calendar window, over analysed studies with ground truth',
     request: {
-      query: z.object({
-        window: z.enum(['week', 'month']).default('month'),
-        from: Instant.optional(),
-        to: Instant.optional(),
+      query: CohortQuery.extend({
         labels: z
           .string()
           .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
           .pipe(z.array(z.enum(STUDY_LABELS)).min(1))
           .optional(),
-        minPositives: z.coerce.number().int().min(2).max(10_000).default(10),
-        minNegatives: z.coerce.number().int().min(2).max(10_000).default(10),
-        level: z.coerce.number().min(0.5).max(0.999).default(0.95),
       }),
     },
     responses: {
       200: {
-        description: 'Cohort summary',
-        content: json(z.object({ window: z.string(), studies: z.number().int(), labelled: z.number().int(), windows: z.array(z.unknown()) }).openapi('CohortSummary')),
+        description: 'Cohort summary: `studies` analysed, `labelled` with ground truth on at least one label',
+        content: json(z.object({ window: z.string(), studies: z.number().int(), labelled: z.number().int(), windows: z.array(CohortWindow) }).openapi('CohortSummary')),
       },
       ...errors(422),
     },
   }),
   async (c) => {
     const q = c.req.valid('query');
-    const rows = await c.get('deps').store.labels.cohort(c.get('principal').tenantId, {
-      ...(q.from !== undefined ? { from: q.from } : {}),
-      ...(q.to !== undefined ? { to: q.to } : {}),
-    });
+    const { store, cohortCache } = c.get('deps');
+    const cohort = await (cohortCache as CohortCache).get(store, c.get('principal').tenantId, { from: q.from, to: q.to });
     const labels = q.labels ?? [...STUDY_LABELS];
-    const input = {
-      time: rows.map((r) => r.completedAt),
-      labels: Object.fromEntries(
-        labels.map((l) => [l, { truth: rows.map((r) => r.truth[l] ?? Number.NaN), probability: rows.map((r) => r.probabilities[l] ?? Number.NaN) }]),
-      ),
-    };
+    const input = { time: cohort.time, labels: Object.fromEntries(labels.map((l) => [l, { truth: cohort.truth[l], probability: cohort.probability[l] }])) };
     const windows = cohortSummary(input, { window: q.window, minPositives: q.minPositives, minNegatives: q.minNegatives, level: q.level });
-    await audit(c, 'metrics.cohort', null, { studies: rows.length });
-    return c.json({ window: q.window, studies: rows.length, labelled: rows.filter((r) => Object.keys(r.truth).length > 0).length, windows }, 200);
+    let labelled = 0;
+    for (let i = 0; i < cohort.time.length; i++) if (STUDY_LABELS.some((l) => cohort.truth[l][i] === cohort.truth[l][i])) labelled++;
+    await audit(c, 'metrics.cohort', null, { studies: cohort.time.length });
+    return c.json({ window: q.window, studies: cohort.time.length, labelled, windows: windows as z.infer<typeof CohortWindow>[] }, 200);
+  },
+);
+
+metrics.openapi(
+  createRoute({
+    method: 'get',
+    path: '/v1/metrics/labels/{label}',
+    tags: ['quality'],
+    summary: 'One label: AUROC, sensitivity/specificity (Wilson CI), coverage and CBPE per window; ROC with operating point and calibration',
+    request: {
+      params: z.object({ label: z.enum(STUDY_LABELS).openapi({ param: { name: 'label', in: 'path' } }) }),
+      query: CohortQuery.extend({
+        /** A what-if threshold; default: the tenant's threshold in force. */
+        threshold: z.coerce.number().min(0).max(1).optional(),
+        rocPoints: z.coerce.number().int().min(2).max(2000).default(200),
+        bins: z.coerce.number().int().min(2).max(50).default(10),
+      }),
+    },
+    responses: { 200: { description: 'The label report', content: json(LabelReport) }, ...errors(422) },
+  }),
+  async (c) => {
+    const { label } = c.req.valid('param');
+    const q = c.req.valid('query');
+    const { store, cohortCache } = c.get('deps');
+    const tenantId = c.get('principal').tenantId;
+    const inForce = await thresholdsInForce(store, tenantId);
+    const threshold =
+      q.threshold !== undefined
+        ? { value: q.threshold, source: 'query' as const, setVersion: null }
+        : { value: inForce.thresholds[label], source: inForce.set && label in inForce.set.thresholds ? ('site' as const) : ('default' as const), setVersion: inForce.set?.version ?? null };
+    const cohort = await (cohortCache as CohortCache).get(store, tenantId, { from: q.from, to: q.to });
+    const report = labelReport(
+      { time: cohort.time, probability: cohort.probability[label], truth: cohort.truth[label] },
+      { window: q.window, threshold: threshold.value, minPositives: q.minPositives, minNegatives: q.minNegatives, level: q.level, rocPoints: q.rocPoints, calibrationBins: q.bins },
+    );
+    await audit(c, 'metrics.label', null, { label, studies: report.overall.studies });
+    return c.json({ label, window: q.window, threshold, ...(report as Omit<z.infer<typeof LabelReport>, 'label' | 'window' | 'threshold'>) }, 200);
   },
 );
 

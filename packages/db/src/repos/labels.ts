@@ -7,6 +7,10 @@ import { run, type SqlDriver } from '../driver';
 import { DbError } from '../errors';
 import { newId, type Clock } from '../ids';
 import { groundTruth, results, studies } from '../schema';
+import { cohortTruthUpdate } from './cohort-points';
+
+/** How ground truth was entered: with a key, in the dashboard, or by a CSV import. */
+export type EnteredVia = 'api' | 'ui' | 'csv';
 
 export type GroundTruth = typeof groundTruth.$inferSelect;
 
@@ -42,19 +46,58 @@ export class LabelRepo {
    * Records ground truth for a study of the tenant, replacing earlier values of the same labels.
    * @returns false when the study does not exist for this tenant.
    */
-  async record(tenantId: string, studyId: string, input: { labels: Record<string, 0 | 1>; source: string; recordedBy: string }): Promise<boolean> {
-    const now = this.clock.now();
-    const statements = Object.entries(input.labels).map(([label, value]) =>
-      run(sql`INSERT INTO ground_truth (id, tenant_id, study_id, label, value, source, recorded_by, recorded_at)
-        SELECT ${newId()}, tenant_id, id, ${label}, ${value}, ${input.source}, ${input.recordedBy}, ${now}
-        FROM studies WHERE id = ${studyId} AND tenant_id = ${tenantId}
-        ON CONFLICT (study_id, label) DO UPDATE SET value = excluded.value, source = excluded.source,
-          recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at`),
-    );
+  async record(tenantId: string, studyId: string, input: { labels: Record<string, 0 | 1>; source: string; recordedBy: string; enteredVia?: EnteredVia }): Promise<boolean> {
     const [study] = await this.d.db.select({ id: studies.id }).from(studies).where(and(eq(studies.id, studyId), eq(studies.tenantId, tenantId)));
     if (!study) return false;
-    await this.d.batch(statements);
+    await this.d.batch(this.statements(tenantId, studyId, input));
     return true;
+  }
+
+  /**
+   * Records ground truth for many studies of the tenant (already resolved to ids that exist) in
+   * one transaction per `chunk` studies: a CSV import.
+   */
+  async recordMany(tenantId: string, rows: { studyId: string; labels: Record<string, 0 | 1> }[], meta: { source: string; recordedBy: string; enteredVia: EnteredVia }, chunk = 200): Promise<void> {
+    for (let i = 0; i < rows.length; i += chunk) {
+      await this.d.batch(rows.slice(i, i + chunk).flatMap((r) => this.statements(tenantId, r.studyId, { ...meta, labels: r.labels })));
+    }
+  }
+
+  private statements(tenantId: string, studyId: string, input: { labels: Record<string, 0 | 1>; source: string; recordedBy: string; enteredVia?: EnteredVia }) {
+    const now = this.clock.now();
+    const via = input.enteredVia ?? 'api';
+    const out = Object.entries(input.labels).map(([label, value]) =>
+      run(sql`INSERT INTO ground_truth (id, tenant_id, study_id, label, value, source, recorded_by, recorded_at, entered_via)
+        SELECT ${newId()}, tenant_id, id, ${label}, ${value}, ${input.source}, ${input.recordedBy}, ${now}, ${via}
+        FROM studies WHERE id = ${studyId} AND tenant_id = ${tenantId}
+        ON CONFLICT (study_id, label) DO UPDATE SET value = excluded.value, source = excluded.source,
+          recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, entered_via = excluded.entered_via`),
+    );
+    const truth = cohortTruthUpdate(tenantId, studyId, input.labels);
+    if (truth) out.push(run(truth));
+    return out;
+  }
+
+  /**
+   * Resolves study references of the tenant: ids and StudyInstanceUIDs to study ids (a UID held
+   * by several studies maps to all of them, so the caller can refuse it as ambiguous).
+   */
+  async resolveStudies(tenantId: string, refs: { ids: string[]; uids: string[] }): Promise<{ ids: Set<string>; byUid: Map<string, string[]> }> {
+    const ids = new Set<string>();
+    const byUid = new Map<string, string[]>();
+    const chunk = Math.min(500, this.d.maxParameters - 10);
+    for (let i = 0; i < refs.ids.length; i += chunk) {
+      const rows = await this.d.db.select({ id: studies.id }).from(studies).where(and(eq(studies.tenantId, tenantId), inArray(studies.id, refs.ids.slice(i, i + chunk))));
+      for (const r of rows) ids.add(r.id);
+    }
+    for (let i = 0; i < refs.uids.length; i += chunk) {
+      const rows = await this.d.db
+        .select({ id: studies.id, uid: studies.studyInstanceUid })
+        .from(studies)
+        .where(and(eq(studies.tenantId, tenantId), inArray(studies.studyInstanceUid, refs.uids.slice(i, i + chunk))));
+      for (const r of rows) if (r.uid) byUid.set(r.uid, [...(byUid.get(r.uid) ?? []), r.id]);
+    }
+    return { ids, byUid };
   }
 
   async forStudy(tenantId: string, studyId: string): Promise<GroundTruth[]> {

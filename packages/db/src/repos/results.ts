@@ -6,6 +6,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { run, type BatchStatement, type SqlDriver } from '../driver';
 import { newId, type Clock } from '../ids';
 import { artifacts, jobs, models, results, type Decision } from '../schema';
+import { upsertCohortPoint } from './cohort-points';
 import type { LeaseOutcome } from './jobs';
 import type { Job } from './studies';
 
@@ -60,6 +61,8 @@ export interface Completion {
   events?: { event: string; payload: (resultId: string) => string }[];
   /** Analysis jobs: results of shadow models, stored only if this completion is. */
   shadow?: ShadowCompletion[];
+  /** The site threshold set the decisions were made with (issue 18); absent: the model's own. */
+  thresholdSetId?: string | null;
 }
 
 /** Results, artifacts and models repository. */
@@ -80,9 +83,9 @@ export class ResultRepo {
     const statements: BatchStatement[] = [
       run(sql`UPDATE jobs SET status = 'done', completed_at = ${now}, updated_at = ${now}
         WHERE id = ${jobId} AND tenant_id = ${tenantId} AND lease_token = ${token} AND status = 'leased' AND lease_expires_at > ${now}`),
-      run(sql`INSERT INTO results (id, tenant_id, job_id, study_id, kind, model_version, probabilities, pe_probability, body, created_at)
+      run(sql`INSERT INTO results (id, tenant_id, job_id, study_id, kind, model_version, probabilities, pe_probability, body, created_at, threshold_set_id)
         SELECT ${rid}, ${tenantId}, ${jobId}, ${job.studyId}, ${job.kind}, ${c.modelVersion ?? null},
-          ${c.summary ? JSON.stringify(c.summary.probabilities) : null}, ${c.summary?.peProbability ?? null}, ${c.body}, ${now}
+          ${c.summary ? JSON.stringify(c.summary.probabilities) : null}, ${c.summary?.peProbability ?? null}, ${c.body}, ${now}, ${c.thresholdSetId ?? null}
         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ${jobId} AND status = 'done' AND completed_at = ${now} AND lease_token = ${token})
         ON CONFLICT (job_id) DO NOTHING`),
     ];
@@ -92,6 +95,8 @@ export class ResultRepo {
         run(sql`UPDATE studies SET status = 'complete', result_id = ${rid}, urgency = ${s.urgency}, sort_probability = ${s.decision === 'non_diagnostic' ? NON_DIAGNOSTIC_SORT : s.peProbability},
           decision = ${s.decision}, completed_at = ${now}, updated_at = ${now}
           WHERE id = ${job.studyId} AND tenant_id = ${tenantId} AND analysis_job_id = ${jobId} AND ${resultExists}`),
+        // What cohort monitoring reads (issue 18); only once the study points at this result.
+        run(upsertCohortPoint(job.studyId, rid, s.probabilities)),
       );
     }
     if (c.model) {
