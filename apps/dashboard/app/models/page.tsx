@@ -191,7 +191,7 @@ function Registry() {
         {models.length === 0 ? (
           <p className="muted">{list.loading ? 'Loading…' : 'No model versions yet.'}</p>
         ) : (
-          <div className="table-x">
+          <div className="table-x" tabIndex={0} role="region" aria-label="Model versions">
             <table className="data-table" data-table="models">
               <caption className="sr-only">Model versions, newest first</caption>
               <thead>

@@ -44,7 +44,7 @@ export function DataFigure<R>({ title, description, children, rows, columns, csv
       <div className="qfig__chart">{children}</div>
       <details className="qfig__table" open={tableOpen}>
         <summary>Numbers as a table</summary>
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label={`${title}: numbers`}>
           <table className="data-table" data-table={csvName}>
             <caption className="sr-only">{title}</caption>
             <thead>

@@ -24,6 +24,11 @@ function psiWord(psi: number): string {
   return psi < 0.1 ? 'stable' : psi < 0.25 ? 'moderate shift' : 'large shift';
 }
 
+/** A PSI bin's name with its edges rounded (`≤ 0.0151292` → `≤ 0.015`). */
+function binName(b: string): string {
+  return b.replace(/-?\d+\.\d{4,}/g, (x) => Number(x).toFixed(3));
+}
+
 function Cbpe() {
   const { label, period } = useSelection();
   const patternId = `hatch-${useId().replace(/:/g, '')}`;
@@ -82,7 +87,7 @@ function Distribution() {
   const drift = useApi<DriftReport>(valid ? `/v1/metrics/drift?referenceFrom=${ms(ref.from)}&referenceTo=${ms(ref.to)}&currentFrom=${ms(cur.from)}&currentTo=${ms(cur.to)}` : null);
   const prob = drift.data?.features['probability'];
   type Bin = { bin: string; reference: number; current: number };
-  const bins: Bin[] = prob ? prob.bins.map((b, i) => ({ bin: b, reference: prob.referenceShares[i] ?? 0, current: prob.currentShares[i] ?? 0 })) : [];
+  const bins: Bin[] = prob ? prob.bins.map((b, i) => ({ bin: binName(b), reference: prob.referenceShares[i] ?? 0, current: prob.currentShares[i] ?? 0 })) : [];
   const binColumns: Column<Bin>[] = [
     { key: 'bin', header: 'PE probability bin', value: (b) => b.bin },
     { key: 'reference_share', header: 'Reference share', numeric: true, value: (b) => fixed(b.reference) },
@@ -133,7 +138,7 @@ function Distribution() {
           </p>
         )}
       </section>
-      <div className="qgrid">
+      <div className="stack">
         <DataFigure
           title="Prediction distribution"
           description={prob ? `PE probability, share of studies per bin. PSI ${fixed(prob.psi)} (${psiWord(prob.psi)})${prob.ks ? `, KS D ${fixed(prob.ks.statistic)}` : ''}.` : 'PE probability, share of studies per bin.'}
@@ -142,7 +147,7 @@ function Distribution() {
           csvName="prediction-distribution"
         >
           {prob ? (
-            <ShareHistogram bins={prob.bins} reference={prob.referenceShares} current={prob.currentShares} ariaLabel={`PE probability distribution, reference against current: PSI ${fixed(prob.psi)}, ${psiWord(prob.psi)}`} />
+            <ShareHistogram bins={prob.bins.map(binName)} reference={prob.referenceShares} current={prob.currentShares} ariaLabel={`PE probability distribution, reference against current: PSI ${fixed(prob.psi)}, ${psiWord(prob.psi)}`} />
           ) : (
             <p className="muted">{drift.loading ? 'Loading…' : 'Too little data: a period has no analysed studies.'}</p>
           )}

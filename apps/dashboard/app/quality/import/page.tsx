@@ -114,7 +114,7 @@ function Import() {
             {report.rows} row{report.rows === 1 ? '' : 's'}: <strong>{report.valid} valid</strong>, <strong>{report.invalid} with errors</strong>.
           </p>
           {report.errors.length > 0 && (
-            <div className="table-scroll">
+            <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
               <table className="data-table" data-table="import-errors">
                 <caption className="sr-only">Rows with errors</caption>
                 <thead>

@@ -14,7 +14,7 @@ import { downloadText, toCsv, type Column } from '@/lib/csv';
 import { LABEL_NAMES, LABEL_ORDER } from '@/lib/labels';
 import { useWho } from '@/lib/people';
 import { fixed, rateText } from '@/lib/quality';
-import { ruleText, THRESHOLDS_PATH, THRESHOLDS_PREVIEW_PATH, type SiteRule, type ThresholdPreview, type ThresholdSet, type ThresholdSets } from '@/lib/thresholds';
+import { ruleText, THRESHOLDS_PATH, THRESHOLDS_PREVIEW_PATH, type Applied, type PreviewResponse, type SiteRule, type ThresholdPreview, type ThresholdSet, type ThresholdSets } from '@/lib/thresholds';
 import type { StudyLabel } from '@/lib/types';
 import { useApi } from '@/lib/useApi';
 
@@ -25,15 +25,15 @@ interface Choice {
 }
 
 function toRule(c: Choice): SiteRule | null {
-  if (c.kind === 'youden') return 'youden';
-  if (c.kind === 'maxmin') return 'max-min-sens-spec';
-  if (c.kind === 'target') return { targetSensitivity: Number(c.target) };
+  if (c.kind === 'youden') return { kind: 'youden' };
+  if (c.kind === 'maxmin') return { kind: 'max-min-sens-spec' };
+  if (c.kind === 'target') return { kind: 'target-sensitivity', sensitivity: Number(c.target) };
   return null;
 }
 
 const PAGE = 20;
 
-function Sets({ tick }: { tick: number }) {
+function Sets({ tick, onReapply, canApply }: { tick: number; onReapply: (version: number) => void; canApply: boolean }) {
   const [offset, setOffset] = useState(0);
   const sets = useApi<ThresholdSets>(`${THRESHOLDS_PATH}?limit=${PAGE}&offset=${offset}&t=${tick}`);
   const who = useWho();
@@ -50,7 +50,7 @@ function Sets({ tick }: { tick: number }) {
       {items.length === 0 ? (
         <p className="muted">{sets.loading ? 'Loading…' : 'No site set yet: the model’s own thresholds are in force.'}</p>
       ) : (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
           <table className="data-table" data-table="threshold-sets">
             <caption className="sr-only">Threshold sets, newest first</caption>
             <thead>
@@ -60,6 +60,9 @@ function Sets({ tick }: { tick: number }) {
                 <th scope="col">By</th>
                 <th scope="col">Changes</th>
                 <th scope="col">Note</th>
+                <th scope="col">
+                  <span className="sr-only">Re-apply</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -76,7 +79,17 @@ function Sets({ tick }: { tick: number }) {
                       .map((l) => `${LABEL_NAMES[l]} ${fixed(s.thresholds[l], 3)} (${ruleText(s.rules[l])})`)
                       .join('; ')}
                   </td>
-                  <td>{s.note ?? ''}</td>
+                  <td>
+                    {s.note ?? ''}
+                    {typeof s.rules.copyOf === 'number' && <span className="muted small"> (re-applied v{s.rules.copyOf})</span>}
+                  </td>
+                  <td>
+                    {canApply && sets.data?.active?.id !== s.id && (
+                      <button type="button" className="button button--ghost button--small" onClick={() => onReapply(s.version)}>
+                        Re-apply<span className="sr-only"> version {s.version}</span>
+                      </button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -89,7 +102,7 @@ function Sets({ tick }: { tick: number }) {
           <button type="button" className="button button--secondary button--small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
             Newer
           </button>
-          <button type="button" className="button button--secondary button--small" disabled={sets.data?.nextOffset == null} onClick={() => setOffset(sets.data?.nextOffset ?? offset)}>
+          <button type="button" className="button button--secondary button--small" disabled={items.length < PAGE} onClick={() => setOffset(offset + PAGE)}>
             Older
           </button>
         </div>
@@ -109,6 +122,7 @@ function Chooser() {
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [reapplying, setReapplying] = useState<number | null>(null);
 
   const rules = Object.fromEntries(LABEL_ORDER.flatMap((l) => (toRule(choices[l]) ? [[l, toRule(choices[l])]] : []))) as Partial<Record<StudyLabel, SiteRule>>;
   const invalid = LABEL_ORDER.filter((l) => choices[l].kind === 'target' && !(Number(choices[l].target) > 0 && Number(choices[l].target) < 1));
@@ -124,7 +138,7 @@ function Chooser() {
     setBusy(true);
     setMessage(null);
     try {
-      const body = await api<{ labels: Partial<Record<StudyLabel, ThresholdPreview>> }>(THRESHOLDS_PREVIEW_PATH, { method: 'POST', json: { rules } });
+      const body = await api<PreviewResponse>(THRESHOLDS_PREVIEW_PATH, { method: 'POST', json: { rules } });
       setPreview(body.labels);
     } catch (e) {
       setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The preview failed.' });
@@ -136,7 +150,7 @@ function Chooser() {
   async function apply() {
     setBusy(true);
     try {
-      const set = await api<ThresholdSet>(THRESHOLDS_PATH, { method: 'POST', json: { rules, ...(note.trim() ? { note: note.trim() } : {}) } });
+      const { set } = await api<Applied>(THRESHOLDS_PATH, { method: 'POST', json: { rules, ...(note.trim() ? { note: note.trim() } : {}) } });
       setMessage({ ok: true, text: `Threshold set v${set.version} is now in force for new results.` });
       setPreview(null);
       setConfirming(false);
@@ -144,6 +158,20 @@ function Chooser() {
       setTick((t) => t + 1);
     } catch (e) {
       setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The set could not be applied.' });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function reapply(version: number) {
+    setReapplying(null);
+    setBusy(true);
+    try {
+      const { set } = await api<Applied>(THRESHOLDS_PATH, { method: 'POST', json: { copyOf: version, note: `re-applied v${version}` } });
+      setMessage({ ok: true, text: `Version ${version} re-applied as v${set.version}; it is now in force for new results.` });
+      setTick((t) => t + 1);
+    } catch (e) {
+      setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The set could not be re-applied.' });
     } finally {
       setBusy(false);
     }
@@ -189,7 +217,7 @@ function Chooser() {
             {LABEL_ORDER.map((l) => (
               <tr key={l} data-label={l}>
                 <th scope="row">{LABEL_NAMES[l]}</th>
-                <td className="num mono">{fixed(current.data?.current[l], 3)}</td>
+                <td className="num mono">{fixed(current.data?.inForce[l], 3)}</td>
                 <td>
                   <select aria-label={`Rule: ${LABEL_NAMES[l]}`} value={choices[l].kind} onChange={(e) => set(l, { kind: e.target.value as RuleKind })}>
                     <option value="keep">Keep</option>
@@ -233,7 +261,7 @@ function Chooser() {
             </button>
           </div>
           <p className="muted small">On the labelled studies the rule ran on; changed decisions count every analysed study of the past.</p>
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
             <table className="data-table" data-table="threshold-preview">
               <caption className="sr-only">Effect of the chosen thresholds</caption>
               <thead>
@@ -294,7 +322,20 @@ function Chooser() {
           )}
         </section>
       )}
-      <Sets tick={tick} />
+      {reapplying !== null && (
+        <div className="confirm" role="alertdialog" aria-labelledby="reapply-confirm">
+          <p id="reapply-confirm">Re-apply version {reapplying} as a new set (roll back)? New results will use its thresholds.</p>
+          <div className="form-actions">
+            <button type="button" className="button button--primary" onClick={() => void reapply(reapplying)} disabled={busy} autoFocus>
+              Confirm
+            </button>
+            <button type="button" className="button button--secondary" onClick={() => setReapplying(null)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+      <Sets tick={tick} canApply={canApply} onReapply={setReapplying} />
     </div>
   );
 }

@@ -1,0 +1,227 @@
+/**
+ * The quality pages in a real browser (Debian's chromium through playwright-core) against the
+ * real stack (API, dashboard and one runner with the demo model, started the `npm start` way),
+ * over a seeded cohort: 2,400 analysed studies over 12 months, 90 % with ground truth, AUROC 0.9
+ * everywhere except "Negative exam for PE", which drops to 0.6 in the last 3 months
+ * (`seedCohort` of @embolus/db/seed). No mocks of our own services.
+ *
+ * Screenshots go to apps/dashboard/test-artifacts/ (git-ignored): phantoms and seeded rows only.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { openSqlite } from '@embolus/db/node';
+import { seedCohort } from '@embolus/db/seed';
+import { writeDataset } from '@embolus/phantom';
+import { dicomFiles } from '@embolus/testkit/files';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiSession, axe, createUser, launchChromium, shot, signIn, startStack, type Stack } from './helpers/stack';
+
+const ADMIN = { email: 'admin@hospital.test', password: 'a long admin password' };
+const QUALITY = { email: 'quality@hospital.test', password: 'a long quality password', role: 'quality' as const };
+const CLINICIAN = { email: 'doc@hospital.test', password: 'a long clinician password', role: 'clinician' as const };
+const MONTH = 30.4375 * 86_400_000;
+const DRIFT_LABEL = 'negative_exam_for_pe';
+const END = Date.now();
+const DRIFT_FROM = END - 3 * MONTH;
+
+let stack: Stack;
+let browser: Browser;
+let tenantId = '';
+let seededStudy = '';
+
+beforeAll(async () => {
+  stack = await startStack(ADMIN);
+  await createUser(stack, QUALITY);
+  await createUser(stack, CLINICIAN);
+  // The cohort goes straight into the stack's database, beside the running API (WAL).
+  const db = openSqlite(path.join(stack.work, 'data/api/embolus.sqlite'), { migrate: false });
+  try {
+    tenantId = (db.sqlite.prepare(`SELECT id FROM tenants WHERE name = 'hospital'`).get() as { id: string }).id;
+    const { studyIds } = await seedCohort(db.driver, { tenantId, studies: 2400, months: 12, end: END, seed: 18, labelledFraction: 0.9, drift: { label: DRIFT_LABEL, auroc: 0.6, months: 3 } });
+    seededStudy = studyIds[0] as string;
+  } finally {
+    db.close();
+  }
+  browser = await launchChromium();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (stack) expect(await stack.stop()).toBe(0);
+}, 60_000);
+
+async function pageAs(user: { email: string; password: string }): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true })).newPage();
+  await signIn(page, stack.url, user.email, user.password);
+  return page;
+}
+
+/** The rows of a chart's table as arrays of cell texts. */
+async function tableRows(page: Page, name: string): Promise<string[][]> {
+  type El = { children: ArrayLike<{ textContent: string | null }> };
+  return page.locator(`table[data-table="${name}"] tbody tr`).evaluateAll((rows) => (rows as unknown as El[]).map((r) => Array.from(r.children).map((c) => (c.textContent ?? '').trim())));
+}
+
+describe('quality pages', () => {
+  it('refuses a clinician: no Quality link, "Not permitted" on every quality page, 403 from the API', async () => {
+    const page = await pageAs(CLINICIAN);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Quality' }).count()).toBe(0);
+    for (const p of ['/quality', '/quality/label', '/quality/thresholds', '/quality/alerts', '/quality/import', '/models']) {
+      await page.goto(`${stack.url}${p}`);
+      await page.getByRole('heading', { name: 'Not permitted' }).waitFor();
+      expect(await page.locator('svg.chart').count()).toBe(0);
+    }
+    await shot(page, 'quality-01-clinician-not-permitted');
+    const api = await apiSession(stack.url, CLINICIAN.email, CLINICIAN.password);
+    for (const [method, p, body] of [
+      ['GET', '/v1/metrics/cohort'],
+      ['GET', `/v1/metrics/labels/${DRIFT_LABEL}`],
+      ['GET', '/v1/thresholds'],
+      ['POST', '/v1/thresholds/preview', { rules: { [DRIFT_LABEL]: { kind: 'youden' } } }],
+      ['GET', `/v1/studies/${seededStudy}/labels`],
+      ['GET', '/v1/models/compare?a=x&b=y'],
+    ] as [string, string, unknown?][]) {
+      expect({ p, status: (await api(method, p, body)).status }).toEqual({ p, status: 403 });
+    }
+    await page.context().close();
+  });
+
+  it('shows the drop of AUROC in the drifted months, in the table, the CSV and the drawn points', async () => {
+    const page = await pageAs(QUALITY);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Quality' }).click();
+    await page.getByRole('heading', { name: 'Quality over time' }).waitFor();
+    const table = `auroc-${DRIFT_LABEL}-month`;
+    await page.locator(`table[data-table="${table}"] tbody tr`).nth(10).waitFor({ state: 'attached' });
+    // Columns: period, from, n, positives, AUROC, CI low, CI high.
+    const rows = await tableRows(page, table);
+    expect(rows.length).toBeGreaterThanOrEqual(12);
+    const before = rows.filter((r) => Date.parse(`${r[1]}T00:00:00Z`) + 31 * 86_400_000 <= DRIFT_FROM && r[4] !== 'insufficient data');
+    const after = rows.filter((r) => Date.parse(`${r[1]}T00:00:00Z`) >= DRIFT_FROM && r[4] !== 'insufficient data');
+    expect(before.length).toBeGreaterThanOrEqual(7);
+    expect(after.length).toBeGreaterThanOrEqual(1);
+    for (const r of before) expect(Number(r[4])).toBeGreaterThan(0.8);
+    for (const r of after) expect(Number(r[4])).toBeLessThan(0.75);
+    // Every number's period lists n and positives.
+    for (const r of rows) expect(Number(r[2])).toBeGreaterThanOrEqual(Number(r[3]));
+
+    // The drawn points are the table's numbers, and the drifted ones sit lower on the chart.
+    const points = await page.locator('svg[data-chart="auroc-over-time"] circle[data-period]').evaluateAll((cs) => (cs as unknown as { getAttribute(n: string): string | null }[]).map((c) => ({ period: c.getAttribute('data-period'), auroc: Number(c.getAttribute('data-auroc')), cy: Number(c.getAttribute('cy')) })));
+    const numbered = rows.filter((r) => r[4] !== 'insufficient data');
+    expect(points.map((p) => [p.period, p.auroc.toFixed(3)])).toEqual(numbered.map((r) => [r[0], r[4]]));
+    const cyOf = (period: string) => points.find((p) => p.period === period)?.cy as number;
+    const lowestBefore = Math.max(...before.map((r) => cyOf(r[0] as string)));
+    for (const r of after) expect(cyOf(r[0] as string)).toBeGreaterThan(lowestBefore);
+
+    // The CSV holds the same numbers.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download CSV: AUROC over time: Negative exam for PE` }).click()]);
+    expect(download.suggestedFilename()).toBe(`${table}.csv`);
+    const csv = readFileSync((await download.path()) as string, 'utf8').trim().split(/\r\n/);
+    expect(csv[0]).toBe('period,start,n,positives,auroc,ci_low,ci_high');
+    expect(csv.slice(1).map((l) => l.split(',')[4])).toEqual(rows.map((r) => r[4]));
+    await page.locator('summary', { hasText: 'Numbers as a table' }).first().click();
+    await shot(page, 'quality-02-auroc-over-time');
+    expect(await axe(page)).toEqual([]);
+
+    // A rare label (indeterminate, 3 %): months with too few positives are hatched and labelled, never a number.
+    await page.getByLabel('Label').selectOption('indeterminate');
+    await page.locator('table[data-table="auroc-indeterminate-month"]').waitFor({ state: 'attached' });
+    const rare = await tableRows(page, 'auroc-indeterminate-month');
+    const insufficient = rare.filter((r) => r[4] === 'insufficient data');
+    expect(insufficient.length).toBeGreaterThan(0);
+    for (const r of insufficient) {
+      expect(r.slice(5)).toEqual(['—', '—']);
+      expect(await page.locator(`svg[data-chart="auroc-over-time"] g[data-insufficient][data-period="${r[0]}"]`).count()).toBe(1);
+      expect(await page.locator(`svg[data-chart="auroc-over-time"] circle[data-period="${r[0]}"]`).count()).toBe(0);
+    }
+    expect(await page.locator('svg[data-chart="auroc-over-time"]').textContent()).toContain('too little data');
+    await shot(page, 'quality-03-insufficient-data');
+    await page.context().close();
+  });
+
+  it('chooses a threshold for sensitivity 0.95 that reaches it on the cohort, and new results use it', async () => {
+    const page = await pageAs(QUALITY);
+    await page.goto(`${stack.url}/quality/thresholds`);
+    await page.getByRole('heading', { name: 'Site thresholds' }).waitFor();
+    await page.getByLabel('Rule: Negative exam for PE').selectOption('target');
+    await page.getByLabel('Target sensitivity: Negative exam for PE').fill('0.95');
+    await page.getByRole('button', { name: 'Preview 1 label' }).click();
+    const row = page.locator(`table[data-table="threshold-preview"] tr[data-label="${DRIFT_LABEL}"]`);
+    await row.waitFor();
+    const sens = Number(((await row.locator('td[data-col="sensitivity"]').textContent()) ?? '').split(' ')[0]);
+    expect(sens).toBeGreaterThanOrEqual(0.95);
+    const changed = Number(await row.locator('td[data-col="changed"]').textContent());
+    expect(changed).toBeGreaterThan(0);
+    await shot(page, 'quality-04-threshold-preview');
+    await page.getByLabel('Note (why; kept with the set)').fill('sensitivity 0.95 for negative exams');
+    await page.getByRole('button', { name: 'Apply as a new set' }).click();
+    await page.getByRole('button', { name: 'Confirm and apply' }).click();
+    await page.getByRole('status').filter({ hasText: 'Threshold set v1 is now in force' }).waitFor();
+    await page.locator('table[data-table="threshold-sets"] tr[data-version="1"]').waitFor();
+    expect(await page.locator('table[data-table="threshold-sets"] tr[data-version="1"]').textContent()).toContain(`you (${QUALITY.email})`);
+    await shot(page, 'quality-05-threshold-applied');
+
+    // On the cohort it was chosen on, the set's threshold reaches sensitivity ≥ 0.95.
+    const api = await apiSession(stack.url, QUALITY.email, QUALITY.password);
+    const sets = (await (await api('GET', '/v1/thresholds')).json()) as { active: { id: string; version: number; thresholds: Record<string, number> } };
+    expect(sets.active.version).toBe(1);
+    const th = sets.active.thresholds[DRIFT_LABEL] as number;
+    const report = (await (await api('GET', `/v1/metrics/labels/${DRIFT_LABEL}`)).json()) as { threshold: { value: number; source: string; setVersion: number }; overall: { operatingPoint: { sensitivity: { kind: string; value: number } } } };
+    expect(report.threshold).toEqual({ value: th, source: 'site', setVersion: 1 });
+    expect(report.overall.operatingPoint.sensitivity.value).toBeGreaterThanOrEqual(0.95);
+    await page.goto(`${stack.url}/quality/label?label=${DRIFT_LABEL}`);
+    await page.getByText('site set v1').waitFor();
+    await shot(page, 'quality-06-at-threshold');
+    await page.context().close();
+
+    // A new study analysed by the runner is decided with the set, and records it; the seeded ones keep theirs.
+    const admin = await apiSession(stack.url, ADMIN.email, ADMIN.password);
+    const ds = await writeDataset({ out: path.join(stack.work, 'phantom'), studies: 1, seed: 5, positiveRate: 1, indeterminateRate: 0, study: { preset: 'demo' } });
+    const id = ((await (await admin('POST', '/v1/studies', {})).json()) as { id: string }).id;
+    const headers = await dicomHeaders();
+    for (const f of dicomFiles(path.join(ds.out, ds.studies[0]!.studyInstanceUid))) {
+      const res = await fetch(`${stack.url}/v1/studies/${id}/instances/${path.basename(f, '.dcm')}`, { method: 'PUT', headers, body: new Uint8Array(readFileSync(f)) });
+      expect([200, 201]).toContain(res.status);
+    }
+    expect((await admin('POST', `/v1/studies/${id}/submit`)).status).toBe(202);
+    let study: { status: string; result: { labels: Record<string, { threshold: number }> } | null } = { status: 'queued', result: null };
+    await expect
+      .poll(async () => (study = (await (await admin('GET', `/v1/studies/${id}`)).json()) as typeof study).status, { timeout: 120_000, interval: 1000 })
+      .toBe('complete');
+    expect(study.result?.labels[DRIFT_LABEL]?.threshold).toBe(th);
+    const db = openSqlite(path.join(stack.work, 'data/api/embolus.sqlite'), { migrate: false });
+    try {
+      const rec = db.sqlite.prepare(`SELECT threshold_set_id AS s FROM results WHERE study_id = ?`).get(id) as { s: string | null };
+      expect(rec.s).toBe(sets.active.id);
+      const old = db.sqlite.prepare(`SELECT threshold_set_id AS s FROM results WHERE study_id = ?`).get(seededStudy) as { s: string | null };
+      expect(old.s).toBeNull();
+    } finally {
+      db.close();
+    }
+    const seeded = (await (await admin('GET', `/v1/studies/${seededStudy}`)).json()) as typeof study;
+    expect(seeded.result?.labels[DRIFT_LABEL]?.threshold).toBe(0.8);
+
+    // Ground truth for the new study, entered on its page by the quality role, with provenance.
+    const q = await pageAs(QUALITY);
+    await q.goto(`${stack.url}/study?id=${id}`);
+    await q.getByRole('heading', { name: 'Ground truth' }).waitFor();
+    await q.getByLabel('Ground truth: Negative exam for PE').selectOption('0');
+    await q.getByLabel('Ground truth: Central PE').selectOption('1');
+    await q.getByLabel('Source', { exact: true }).selectOption('consensus');
+    await q.getByRole('button', { name: 'Save 2 labels' }).click();
+    await q.getByRole('status').filter({ hasText: 'Saved 2 labels' }).waitFor();
+    const gt = await q.locator(`section[data-panel="ground-truth"] tr[data-label="central_pe"]`).textContent();
+    expect(gt).toContain('consensus');
+    expect(gt).toContain(`you (${QUALITY.email})`);
+    await shot(q, 'quality-07-ground-truth');
+    await q.context().close();
+
+    async function dicomHeaders(): Promise<Record<string, string>> {
+      // The admin caller sends JSON only; instances need the DICOM content type with the same session.
+      const res = await fetch(`${stack.url}/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+      const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+      const { csrfToken } = (await res.json()) as { csrfToken: string };
+      return { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/dicom' };
+    }
+  });
+});
