@@ -21,6 +21,7 @@ import { models } from './routes/models';
 import { runner } from './routes/runner';
 import { runnerDeploy } from './routes/runner-deploy';
 import { studies } from './routes/studies';
+import { thresholds } from './routes/thresholds';
 import { webhooks } from './routes/webhooks';
 // Dashboard accounts and sessions (issue 16).
 import { sessionAuth, usesSession } from './middleware/session';
@@ -60,7 +61,7 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', async (c, next) => (mediaType(c).endsWith('json') ? jsonLimit(c, next) : next()));
 
   app.get('/v1/health', (c) => c.json({ status: 'ok', notForClinicalUse: true }));
-  for (const r of [studies, instances, artifacts, dicomweb, runner, runnerDeploy, jobs, metrics, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
+  for (const r of [studies, instances, artifacts, dicomweb, runner, runnerDeploy, jobs, metrics, thresholds, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An Embolus API key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'embolus_session', description: 'A dashboard session (POST /v1/auth/sign-in); changes also need X-CSRF-Token' });

@@ -121,6 +121,8 @@ export const ROLES_FOR = {
   upload: ['clinician', 'partner', 'admin'],
   labels: ['quality'],
   metrics: ['quality', 'admin'],
+  /** Site thresholds and drift alerts (issue 18). */
+  quality: ['quality', 'admin'],
   models: ['clinician', 'partner', 'quality', 'admin'],
   webhooks: ['partner', 'admin'],
   jobs: ['quality', 'admin'],

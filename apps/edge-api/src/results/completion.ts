@@ -4,7 +4,7 @@
  * webhook event. The route only reads the request and hands the completion to the store.
  */
 import type { Completion, Job } from '@embolus/db';
-import { AnalysisResultSchema, MODEL_FILES, summarize, type AnalysisResult, type ResultSummary } from '@embolus/shared';
+import { AnalysisResultSchema, applySiteThresholds, MODEL_FILES, summarize, type AnalysisResult, type ResultSummary } from '@embolus/shared';
 import { z } from '@hono/zod-openapi';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -40,7 +40,10 @@ export function studyResultPayload(studyId: string | null, resultId: string, sum
 async function analysisCompletion(deps: AppDeps, tenantId: string, job: Job, raw: unknown, shadow: AnalysisResult[]): Promise<Completion> {
   const parsed = AnalysisResultSchema.safeParse(raw);
   if (!parsed.success) throw new ApiError('INVALID_RESULT', 'the result does not match AnalysisResultSchema', { details: { issues: issuesOf(parsed.error) } });
-  const r = parsed.data;
+  // The tenant's site thresholds (issue 18), if it has set any, decide the result as stored;
+  // the result records which set that was. Results stored before keep their decisions.
+  const site = await deps.store.thresholdSets.active(tenantId);
+  const r = site ? applySiteThresholds(parsed.data, site.thresholds) : parsed.data;
   const study = job.studyId ? await deps.store.studies.get(tenantId, job.studyId) : null;
   if (r.studyInstanceUid && study?.studyInstanceUid && r.studyInstanceUid !== study.studyInstanceUid) {
     throw new ApiError('INVALID_RESULT', 'the result’s studyInstanceUid is not the study’s');
@@ -60,6 +63,7 @@ async function analysisCompletion(deps: AppDeps, tenantId: string, job: Job, raw
     body: stored,
     modelVersion: r.model.version,
     summary,
+    thresholdSetId: site?.id ?? null,
     model: { version: r.model.version, sha256: r.model.sha256, trainedOn: r.model.trainedOn },
     events: [{ event: 'study.result', payload: (resultId: string) => studyResultPayload(job.studyId, resultId, summary, stored) }],
   };

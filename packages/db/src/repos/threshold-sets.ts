@@ -4,7 +4,7 @@
  * version and keep who and when.
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { all } from '../driver';
+import { run } from '../driver';
 import type { SqlDriver } from '../driver';
 import { DbError } from '../errors';
 import { newId, type Clock } from '../ids';
@@ -43,7 +43,7 @@ export class ThresholdSetRepo {
     const id = newId();
     const now = this.clock.now();
     await this.d.batch([
-      all(sql`INSERT INTO threshold_sets (id, tenant_id, version, thresholds, rules, note, created_by, created_at)
+      run(sql`INSERT INTO threshold_sets (id, tenant_id, version, thresholds, rules, note, created_by, created_at)
         SELECT ${id}, ${tenantId}, COALESCE(MAX(version), 0) + 1, ${JSON.stringify(input.thresholds)}, ${JSON.stringify(input.rules)}, ${input.note ?? null}, ${input.createdBy}, ${now}
         FROM threshold_sets WHERE tenant_id = ${tenantId}`),
     ]);
