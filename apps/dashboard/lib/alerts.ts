@@ -33,9 +33,15 @@ export interface AlertEvent {
 }
 
 export const ALERT_RULES_PATH = '/v1/alerts/rules';
-export const ALERT_EVENTS_PATH = '/v1/alerts/events';
+export const ALERT_EVENTS_PATH = '/v1/alerts';
+export const ALERT_EVALUATE_PATH = '/v1/alerts/evaluate';
 /** Active alert events (the banner's poll). */
-export const ALERTS_ACTIVE_PATH = '/v1/alerts/events?state=active';
+export const ALERTS_ACTIVE_PATH = '/v1/alerts?state=active&limit=20';
+
+/** POST /v1/alerts/evaluate: what each rule found. */
+export interface Evaluation {
+  items: { ruleId: string; state: string; period: string | null; value: number | null; message: string | null; fired: boolean; resolved: boolean }[];
+}
 
 /** A rule in words: "AUROC lower 95% CI bound below 0.8 (month)". */
 export function ruleSummary(r: Pick<AlertRule, 'kind' | 'params'>): string {
@@ -43,9 +49,6 @@ export function ruleSummary(r: Pick<AlertRule, 'kind' | 'params'>): string {
   if (!k) return r.kind;
   const v = r.params[k.param];
   const w = typeof r.params['window'] === 'string' ? ` per ${r.params['window']}` : '';
-  const ref =
-    r.kind === 'cbpe_drop' && typeof r.params['referenceFrom'] === 'number' && typeof r.params['referenceTo'] === 'number'
-      ? `; reference ${new Date(r.params['referenceFrom']).toISOString().slice(0, 10)} to ${new Date(r.params['referenceTo']).toISOString().slice(0, 10)}`
-      : '';
+  const ref = r.kind === 'cbpe_drop' && typeof r.params['referenceFrom'] === 'string' && typeof r.params['referenceTo'] === 'string' ? `; reference ${r.params['referenceFrom'].slice(0, 10)} to ${r.params['referenceTo'].slice(0, 10)}` : '';
   return `${k.name} ${typeof v === 'number' ? v : '?'}${w}${ref}`;
 }

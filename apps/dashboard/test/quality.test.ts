@@ -8,6 +8,8 @@
  * Screenshots go to apps/dashboard/test-artifacts/ (git-ignored): phantoms and seeded rows only.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { openSqlite } from '@embolus/db/node';
 import { seedCohort } from '@embolus/db/seed';
@@ -29,9 +31,22 @@ let stack: Stack;
 let browser: Browser;
 let tenantId = '';
 let seededStudy = '';
+/** The webhook receiver: what the API delivered to it. */
+const received: { event?: string; label?: string; period?: string; message?: string }[] = [];
+let receiver: Server;
 
 beforeAll(async () => {
-  stack = await startStack(ADMIN);
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as (typeof received)[number]);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  // Webhooks to this loopback receiver only: plain http and the one internal address allowed.
+  stack = await startStack(ADMIN, { EMBOLUS_WEBHOOK_ALLOW_HTTP: 'true', EMBOLUS_WEBHOOK_ALLOW_INTERNAL: '127.0.0.1/32' });
   await createUser(stack, QUALITY);
   await createUser(stack, CLINICIAN);
   // The cohort goes straight into the stack's database, beside the running API (WAL).
@@ -48,6 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  receiver?.close();
   if (stack) expect(await stack.stop()).toBe(0);
 }, 60_000);
 
@@ -124,7 +140,7 @@ describe('quality pages', () => {
     expect(await axe(page)).toEqual([]);
 
     // A rare label (indeterminate, 3 %): months with too few positives are hatched and labelled, never a number.
-    await page.getByLabel('Label').selectOption('indeterminate');
+    await page.getByLabel('Label', { exact: true }).selectOption('indeterminate');
     await page.locator('table[data-table="auroc-indeterminate-month"]').waitFor({ state: 'attached' });
     const rare = await tableRows(page, 'auroc-indeterminate-month');
     const insufficient = rare.filter((r) => r[4] === 'insufficient data');
@@ -212,7 +228,7 @@ describe('quality pages', () => {
     await q.getByRole('status').filter({ hasText: 'Saved 2 labels' }).waitFor();
     const gt = await q.locator(`section[data-panel="ground-truth"] tr[data-label="central_pe"]`).textContent();
     expect(gt).toContain('consensus');
-    expect(gt).toContain(`you (${QUALITY.email})`);
+    expect(gt).toContain('Present');
     await shot(q, 'quality-07-ground-truth');
     await q.context().close();
 
@@ -223,5 +239,54 @@ describe('quality pages', () => {
       const { csrfToken } = (await res.json()) as { csrfToken: string };
       return { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/dicom' };
     }
+  });
+
+  it('fires a drift alert: the webhook is delivered and the banner links to the chart', async () => {
+    const admin = await apiSession(stack.url, ADMIN.email, ADMIN.password);
+    const port = (receiver.address() as AddressInfo).port;
+    const hook = await admin('POST', '/v1/webhooks', { url: `http://127.0.0.1:${port}/embolus`, events: ['alert.fired'] });
+    expect(hook.status).toBe(201);
+
+    const page = await pageAs(QUALITY);
+    await page.goto(`${stack.url}/quality/alerts`);
+    await page.getByRole('heading', { name: 'Drift alerts' }).waitFor();
+    expect(await page.getByRole('alert', { name: 'Drift alert' }).count()).toBe(0);
+    await page.getByLabel('Label', { exact: true }).selectOption(DRIFT_LABEL);
+    await page.getByLabel('Fires when').selectOption('auroc_lower_ci_below');
+    await page.getByLabel('Value (0–1)').fill('0.8');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rule added' }).waitFor();
+    // What the schedule runs, now: the drifted month's lower CI bound is below 0.8.
+    await page.getByRole('button', { name: 'Evaluate rules now' }).click();
+    await page.getByRole('status').filter({ hasText: '1 breached, 1 newly fired' }).waitFor();
+    const fired = page.locator('table[data-table="alert-events"] tr[data-state="active"]');
+    await fired.first().waitFor();
+    expect(await fired.count()).toBe(1);
+    expect(await fired.first().textContent()).toContain('Negative exam for PE');
+
+    // The webhook event reaches the receiver.
+    await expect.poll(() => received.filter((e) => e.event === 'alert.fired').length, { timeout: 30_000, interval: 250 }).toBe(1);
+    const event = received.find((e) => e.event === 'alert.fired');
+    expect(event?.label).toBe(DRIFT_LABEL);
+
+    // The banner shows on every page, for the quality role, and opens the chart.
+    await page.goto(`${stack.url}/`);
+    const banner = page.getByRole('alert', { name: 'Drift alert' });
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('Negative exam for PE');
+    await shot(page, 'quality-08-alert-banner');
+    await banner.getByRole('link', { name: 'Open the chart' }).click();
+    await page.getByRole('heading', { name: 'Quality over time' }).waitFor();
+    expect(await page.getByLabel('Label', { exact: true }).inputValue()).toBe(DRIFT_LABEL);
+    await page.locator('svg[data-chart="auroc-over-time"]').waitFor();
+    await shot(page, 'quality-09-alert-chart');
+    expect(await axe(page)).toEqual([]);
+    await page.context().close();
+
+    // Not for a clinician.
+    const doc = await pageAs(CLINICIAN);
+    await doc.waitForLoadState('networkidle');
+    expect(await doc.getByRole('alert', { name: 'Drift alert' }).count()).toBe(0);
+    await doc.context().close();
   });
 });

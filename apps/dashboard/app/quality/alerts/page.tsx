@@ -8,7 +8,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { QualityFrame } from '@/components/quality/QualityFrame';
 import { api, ApiError } from '@/lib/api';
-import { ALERT_EVENTS_PATH, ALERT_KINDS, ALERT_RULES_PATH, ruleSummary, type AlertEvent, type AlertKind, type AlertRule } from '@/lib/alerts';
+import { ALERT_EVALUATE_PATH, ALERT_EVENTS_PATH, ALERT_KINDS, ALERT_RULES_PATH, ruleSummary, type AlertEvent, type AlertKind, type AlertRule, type Evaluation } from '@/lib/alerts';
 import { LABEL_NAMES, LABEL_ORDER } from '@/lib/labels';
 import { useWho } from '@/lib/people';
 import type { Period } from '@/lib/quality';
@@ -40,12 +40,28 @@ function Alerts() {
     setMessage(null);
     try {
       const params: Record<string, unknown> = { [ALERT_KINDS[kind].param]: v, window: period };
-      if (kind === 'cbpe_drop') Object.assign(params, { referenceFrom: Date.parse(`${ref.from}T00:00:00Z`), referenceTo: Date.parse(`${ref.to}T00:00:00Z`) });
+      if (kind === 'cbpe_drop') Object.assign(params, { referenceFrom: ref.from, referenceTo: ref.to });
       await api(ALERT_RULES_PATH, { method: 'POST', json: { label, kind, params } });
       setMessage({ ok: true, text: `Rule added for ${LABEL_NAMES[label]}.` });
       setTick((t) => t + 1);
     } catch (e) {
       setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The rule could not be added.' });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function evaluate() {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const out = await api<Evaluation>(ALERT_EVALUATE_PATH, { method: 'POST' });
+      const fired = out.items.filter((i) => i.fired).length;
+      const breached = out.items.filter((i) => i.state === 'breached').length;
+      setMessage({ ok: true, text: `Evaluated ${out.items.length} rule${out.items.length === 1 ? '' : 's'}: ${breached} breached, ${fired} newly fired.` });
+      setTick((t) => t + 1);
+    } catch (e) {
+      setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The rules could not be evaluated.' });
     } finally {
       setBusy(false);
     }
@@ -74,7 +90,13 @@ function Alerts() {
         </p>
       )}
       <section className="card" aria-labelledby="fired-h">
-        <h2 id="fired-h">Fired</h2>
+        <div className="qfig__head">
+          <h2 id="fired-h">Fired</h2>
+          <button type="button" className="button button--secondary button--small" onClick={() => void evaluate()} disabled={busy}>
+            Evaluate rules now
+          </button>
+        </div>
+        <p className="muted small">The API evaluates every rule on a schedule; a firing rule sends the webhook event alert.fired and raises the banner.</p>
         {events.error && (
           <p className="alert alert--error" role="alert">
             {events.error}
