@@ -12,6 +12,7 @@ import { corsPolicy, securityHeaders } from './middleware/headers';
 import { requestContext } from './middleware/context';
 import { rateLimit } from './middleware/rate-limit';
 import { adminRoutes } from './routes/admin';
+import { alerts } from './routes/alerts';
 import { artifacts } from './routes/artifacts';
 import { dicomweb } from './routes/dicomweb';
 import { instances } from './routes/instances';
@@ -61,7 +62,7 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', async (c, next) => (mediaType(c).endsWith('json') ? jsonLimit(c, next) : next()));
 
   app.get('/v1/health', (c) => c.json({ status: 'ok', notForClinicalUse: true }));
-  for (const r of [studies, instances, artifacts, dicomweb, runner, runnerDeploy, jobs, metrics, thresholds, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
+  for (const r of [studies, instances, artifacts, dicomweb, runner, runnerDeploy, jobs, metrics, thresholds, alerts, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An Embolus API key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'embolus_session', description: 'A dashboard session (POST /v1/auth/sign-in); changes also need X-CSRF-Token' });

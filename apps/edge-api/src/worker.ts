@@ -11,6 +11,8 @@ import { consoleLogger } from './log';
 import { PRUNE_CRON, pruneAudit, WORKERS_PRUNE } from './maintenance';
 import { MemoryRateLimiter, StoreRateLimiter } from './middleware/rate-limit';
 import { dispatchWebhooks } from './webhooks/dispatch';
+import { ALERT_CRON, evaluateAlerts } from './quality/alert-scheduler';
+import { CohortCache } from './quality/cohort-cache';
 
 /** The Worker's bindings and `[vars]`. */
 export interface WorkerEnv {
@@ -47,6 +49,8 @@ export function workerRuntime(env: WorkerEnv): { deps: AppDeps; app: ReturnType<
     // Cloudflare sets CF-Connecting-IP itself (a client cannot forge it through Cloudflare).
     clientAddress: (c) => c.req.header('cf-connecting-ip'),
     onResultStored: (c) => c.executionCtx.waitUntil(dispatchWebhooks(deps)),
+    // Shared by the app and the alert cron, so both read a tenant's cohort once per change.
+    cohortCache: new CohortCache(),
   };
   const entry = { deps, app: createApp(deps) };
   built.set(env, entry);
@@ -59,7 +63,9 @@ export default {
   },
   scheduled(event: { cron?: string }, env: WorkerEnv, ctx: ExecutionContextLike): void {
     const { deps } = workerRuntime(env);
-    // The five-minute trigger prunes the audit log; the every-minute one retries webhook deliveries.
-    ctx.waitUntil(event.cron === PRUNE_CRON ? pruneAudit(deps, WORKERS_PRUNE) : dispatchWebhooks(deps));
+    // The five-minute trigger prunes the audit log; the fifteen-minute one evaluates drift alert
+    // rules (and sends what fired); the every-minute one retries webhook deliveries.
+    if (event.cron === ALERT_CRON) ctx.waitUntil(evaluateAlerts(deps).then(async (r) => void (r.fired > 0 ? await dispatchWebhooks(deps) : undefined)));
+    else ctx.waitUntil(event.cron === PRUNE_CRON ? pruneAudit(deps, WORKERS_PRUNE) : dispatchWebhooks(deps));
   },
 };

@@ -19,7 +19,7 @@ export type Rate =
   | { readonly kind: 'rate'; readonly value: number; readonly ci: readonly [number, number]; readonly successes: number; readonly n: number }
   | { readonly kind: 'insufficient_data'; readonly n: number; readonly required: number };
 
-/** CBPE's expected performance over a window's studies (labelled or not). */
+/** CBPE's expected performance over a window's studies (labelled or not); insufficient below the minimum expected positives or negatives. */
 export type CbpeCell =
   | { readonly kind: 'estimate'; readonly n: number; readonly expectedPositives: number; readonly auroc: number; readonly sensitivity: number; readonly specificity: number }
   | { readonly kind: 'insufficient_data'; readonly n: number };
@@ -174,7 +174,10 @@ export function labelReport(input: LabelReportInput, options: LabelReportOptions
     try {
       if (idx.length > 0) {
         const e = cbpe(probs, { threshold: th });
-        cb = { kind: 'estimate', n: e.n, expectedPositives: e.expectedPositives, auroc: e.expectedAuroc, sensitivity: e.atThreshold.sensitivity, specificity: e.atThreshold.specificity };
+        // The realized values' minimums apply to the expected counts: a handful of studies gives no estimate.
+        if (e.expectedPositives >= minPos && e.n - e.expectedPositives >= minNeg) {
+          cb = { kind: 'estimate', n: e.n, expectedPositives: e.expectedPositives, auroc: e.expectedAuroc, sensitivity: e.atThreshold.sensitivity, specificity: e.atThreshold.specificity };
+        }
       }
     } catch (e) {
       if (!(e instanceof MetricsError) || e.code !== 'INSUFFICIENT_DATA') throw e;

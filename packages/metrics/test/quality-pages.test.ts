@@ -149,3 +149,13 @@ describe('drift alert rules', () => {
     expect(evaluateAlertRule({ kind: 'auroc_lower_ci_below', params: { below: 0.8, window: 'month' } }, { time: [], probability: [], truth: [] }, 0.5).state).toBe('no_data');
   });
 });
+
+describe('CBPE in the label report', () => {
+  it('gives no estimate for a window with fewer expected positives than the minimum', () => {
+    const c = cohort(40, 2, 0.1, 6, Date.UTC(2026, 0, 1), 10);
+    const r = labelReport(c, { window: 'month', threshold: 0.5, minPositives: 10, minNegatives: 10 });
+    expect(r.periods[0]?.cbpe).toEqual({ kind: 'insufficient_data', n: 40 });
+    const big = labelReport(cohort(400, 2, 0.3, 6, Date.UTC(2026, 0, 1), 10), { window: 'month', threshold: 0.5 });
+    expect(big.periods[0]?.cbpe.kind).toBe('estimate');
+  });
+});

@@ -12,6 +12,8 @@ import { consoleLogger, type Logger } from '../log';
 import { PRUNE_INTERVAL_MS, pruneAudit } from '../maintenance';
 import { MemoryRateLimiter, StoreRateLimiter } from '../middleware/rate-limit';
 import { dispatchWebhooks } from '../webhooks/dispatch';
+import { ALERT_INTERVAL_MS, evaluateAlerts } from '../quality/alert-scheduler';
+import { CohortCache } from '../quality/cohort-cache';
 import type { HostResolver } from '../webhooks/target';
 import { pinnedFetch } from './pinned-fetch';
 import { nodeClientAddress } from './client-address';
@@ -42,6 +44,10 @@ export interface NodeRuntime {
   runDicomOutput(): Promise<void>;
   /** One pruning pass (what the timer runs). */
   runMaintenance(): Promise<void>;
+  /** Evaluates drift alert rules now and every `intervalMs` (default 15 minutes); the CLI's `serve` does (issue 18). */
+  startAlerts(intervalMs?: number): void;
+  /** One alert pass (what the timer runs); deliveries of what fired are kicked. */
+  runAlerts(): Promise<void>;
   /**
    * Deletes `*.tmp` files and quarantines blobs without rows, both only when older than
    * `EMBOLUS_LEFTOVER_GRACE_SECONDS` (see `@embolus/db/node` leftovers); `serve` runs it at start.
@@ -64,6 +70,8 @@ export function openNodeRuntime(
     options.logger ?? consoleLogger(config.logLevel, { out: (l) => void process.stdout.write(l), err: (l) => void process.stderr.write(l) });
   let timer: ReturnType<typeof setInterval> | undefined;
   let pruneTimer: ReturnType<typeof setInterval> | undefined;
+  let alertTimer: ReturnType<typeof setInterval> | undefined;
+  let alerting: Promise<void> = Promise.resolve();
   let pruning: Promise<void> = Promise.resolve();
   let running: Promise<unknown> = Promise.resolve();
   let again = false;
@@ -108,7 +116,18 @@ export function openNodeRuntime(
     resolveHost: options.resolveHost ?? nodeResolver,
     clientAddress: nodeClientAddress(config.trustedProxies),
     onResultStored: () => kick(),
+    // Shared by the app and the alert timer, so both read a tenant's cohort once per change.
+    cohortCache: new CohortCache(),
   };
+  // One alert pass at a time in this process; concurrent passes elsewhere are deduplicated by the store.
+  const runAlerts = (): Promise<void> =>
+    (alerting = alerting.then(async () => {
+      try {
+        if ((await evaluateAlerts(deps)).fired > 0) kick();
+      } catch (e) {
+        logger.log('error', 'alerts.pass_failed', { code: (e as { code?: string }).code ?? 'INTERNAL' });
+      }
+    }));
   // One pruning pass at a time in this process; other processes may prune concurrently (idempotent deletes).
   const runMaintenance = (): Promise<void> =>
     (pruning = pruning.then(async () => {
@@ -132,6 +151,13 @@ export function openNodeRuntime(
       pruneTimer.unref();
     },
     runMaintenance,
+    startAlerts(intervalMs = ALERT_INTERVAL_MS) {
+      if (alertTimer) return;
+      void runAlerts();
+      alertTimer = setInterval(() => void runAlerts(), intervalMs);
+      alertTimer.unref();
+    },
+    runAlerts,
     startDicomOutput(intervalMs = 1_000, hooks = {}) {
       dicomHooks = hooks;
       dicomTimer ??= setInterval(() => void kickDicom(), intervalMs);
@@ -151,11 +177,13 @@ export function openNodeRuntime(
     async close() {
       if (timer) clearInterval(timer);
       if (pruneTimer) clearInterval(pruneTimer);
+      if (alertTimer) clearInterval(alertTimer);
       if (dicomTimer) clearInterval(dicomTimer);
       dicomTimer = undefined;
       await dicomRunning.catch(() => undefined);
       await running.catch(() => undefined);
       await pruning;
+      await alerting;
       sqlite.close();
     },
   };

@@ -38,6 +38,7 @@ export async function startServer(options: {
   if (options.dispatcher !== false) {
     runtime.startDispatcher();
     runtime.startMaintenance();
+    runtime.startAlerts();
   }
   const api = createApp(runtime.deps);
   const app = options.dashboardDir && hasDashboard(options.dashboardDir) ? withDashboard(api, options.dashboardDir) : api;

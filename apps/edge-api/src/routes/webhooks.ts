@@ -14,7 +14,7 @@ export const webhooks = router();
 webhooks.use('/v1/webhooks', requireRole(...ROLES_FOR.webhooks));
 webhooks.use('/v1/webhooks/*', requireRole(...ROLES_FOR.webhooks));
 
-export const WEBHOOK_EVENTS = ['study.result'] as const;
+export const WEBHOOK_EVENTS = ['study.result', 'alert.fired'] as const;
 
 const WebhookSchema = z
   .object({ id: z.string(), url: z.string(), events: z.array(z.string()), active: z.boolean(), createdAt: z.string() })
