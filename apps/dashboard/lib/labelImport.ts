@@ -1,34 +1,37 @@
-/** Ground-truth CSV import as the API's import route gives it (issue 18). */
+/** Ground-truth CSV import as the API's import route gives it (POST /v1/labels/import, issue 18). */
 import type { GroundTruthSource } from './quality';
 
-export const LABEL_IMPORT_PATH = '/v1/labels/import';
-/** Largest file the page reads (checked before reading it). */
-export const LABEL_IMPORT_MAX_BYTES = 5 * 1024 * 1024;
+/** Largest file the API takes (checked here before reading the file). */
+export const LABEL_IMPORT_MAX_BYTES = 2 * 1024 * 1024;
 
 export interface ImportRowError {
   /** 1-based line in the file (the header is line 1). */
   line: number;
-  column?: string | null;
-  code?: string;
+  column?: string;
+  code: string;
   message: string;
 }
 
-/** The route's answer: a validation report, and what was applied (nothing on a dry run). */
+/** The route's report: what was checked, and whether anything was recorded. */
 export interface ImportReport {
-  rows: number;
-  valid: number;
-  invalid: number;
-  errors: ImportRowError[];
-  /** Labels written (0 on a dry run, or when the file had errors and valid rows were not asked for). */
-  applied: number;
   dryRun: boolean;
+  partial: boolean;
+  applied: boolean;
+  reference: 'studyId' | 'studyInstanceUid' | null;
+  /** Data rows read. */
+  rows: number;
+  /** Rows without issues (recorded when applied). */
+  valid: number;
+  /** Rows (or the header) with issues. */
+  invalid: number;
+  /** Label values in the valid rows. */
+  labels: number;
+  errors: ImportRowError[];
+  /** More errors than listed (the counts are complete). */
+  errorsTruncated: boolean;
 }
 
-export interface ImportRequest {
-  csv: string;
-  source: GroundTruthSource;
-  /** Validate only. */
-  dryRun: boolean;
-  /** Write the valid rows of a file that has errors (otherwise such a file writes nothing). */
-  applyValidRows: boolean;
+/** The import route with its options: a dry run checks only; `partial` applies the valid rows of a file with errors. */
+export function labelImportPath(o: { dryRun: boolean; partial: boolean; source: GroundTruthSource }): string {
+  return `/v1/labels/import?dryRun=${o.dryRun}&partial=${o.partial}&source=${encodeURIComponent(o.source)}`;
 }

@@ -31,6 +31,7 @@ let stack: Stack;
 let browser: Browser;
 let tenantId = '';
 let seededStudy = '';
+let seededIds: string[] = [];
 /** The webhook receiver: what the API delivered to it. */
 const received: { event?: string; label?: string; period?: string; message?: string }[] = [];
 let receiver: Server;
@@ -55,6 +56,7 @@ beforeAll(async () => {
     tenantId = (db.sqlite.prepare(`SELECT id FROM tenants WHERE name = 'hospital'`).get() as { id: string }).id;
     const { studyIds } = await seedCohort(db.driver, { tenantId, studies: 2400, months: 12, end: END, seed: 18, labelledFraction: 0.9, drift: { label: DRIFT_LABEL, auroc: 0.6, months: 3 } });
     seededStudy = studyIds[0] as string;
+    seededIds = studyIds;
   } finally {
     db.close();
   }
@@ -229,6 +231,8 @@ describe('quality pages', () => {
     const gt = await q.locator(`section[data-panel="ground-truth"] tr[data-label="central_pe"]`).textContent();
     expect(gt).toContain('consensus');
     expect(gt).toContain('Present');
+    expect(gt).toContain('dashboard');
+    expect(gt).toContain(`you (${QUALITY.email})`);
     await shot(q, 'quality-07-ground-truth');
     await q.context().close();
 
@@ -288,5 +292,41 @@ describe('quality pages', () => {
     await doc.waitForLoadState('networkidle');
     expect(await doc.getByRole('alert', { name: 'Drift alert' }).count()).toBe(0);
     await doc.context().close();
+  });
+
+  it('imports ground truth from CSV: a per-row error report, nothing applied unless asked, then the valid rows with provenance', async () => {
+    const [a, b] = [seededIds[1] as string, seededIds[2] as string];
+    const csv = ['studyId,central_pe,chronic_pe', `${a},1,0`, 'not-a-study,1,0', `${b},2,1`, `${b.slice(0, -1)}x,0,`].join('\n') + '\n';
+    const page = await pageAs(QUALITY);
+    await page.goto(`${stack.url}/quality/import`);
+    await page.getByRole('heading', { name: 'Import ground truth' }).waitFor();
+    await page.getByLabel('CSV file').setInputFiles({ name: 'labels.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    await page.locator('table[data-table="import-errors"]').waitFor();
+    const errors = await tableRows(page, 'import-errors');
+    // Line 3: unknown study; line 4: a value that is not 0 or 1; line 5: unknown study. Line 2 is valid.
+    expect(errors.map((r) => r[0])).toEqual(['3', '4', '5']);
+    expect(errors.map((r) => r[2])).toEqual(['UNKNOWN_STUDY', 'INVALID_VALUE', 'UNKNOWN_STUDY']);
+    expect(await page.getByRole('status').filter({ hasText: '4 rows' }).textContent()).toContain('1 valid');
+    // A file with errors applies nothing unless asked.
+    const apply = page.getByRole('button', { name: 'Apply 1 valid rows' });
+    expect(await apply.isDisabled()).toBe(true);
+    await shot(page, 'quality-10-import-report');
+    const api = await apiSession(stack.url, QUALITY.email, QUALITY.password);
+    const before = (await (await api('GET', `/v1/studies/${a}/labels`)).json()) as { labels: { label: string; value: number; enteredVia: string }[] };
+    await page.getByLabel(/Apply the 1 valid rows anyway/).check();
+    await apply.click();
+    await page.getByRole('status').filter({ hasText: 'Applied 2 label values from 1 row' }).waitFor();
+    const after = (await (await api('GET', `/v1/studies/${a}/labels`)).json()) as typeof before;
+    expect(after.labels.find((l) => l.label === 'central_pe')).toMatchObject({ value: 1, enteredVia: 'csv' });
+    expect(before.labels.find((l) => l.label === 'central_pe')?.enteredVia).toBe('api');
+    // The row with an error changed nothing.
+    const untouched = (await (await api('GET', `/v1/studies/${b}/labels`)).json()) as typeof before;
+    expect(untouched.labels.every((l) => l.enteredVia === 'api')).toBe(true);
+    await page.goto(`${stack.url}/study?id=${a}`);
+    const row = page.locator('section[data-panel="ground-truth"] tr[data-label="central_pe"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('CSV import');
+    await page.context().close();
   });
 });

@@ -10,14 +10,14 @@ import { QualityFrame } from '@/components/quality/QualityFrame';
 import { useSession } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
 import { downloadText, toCsv, type Column } from '@/lib/csv';
-import { LABEL_IMPORT_MAX_BYTES, LABEL_IMPORT_PATH, type ImportReport, type ImportRowError } from '@/lib/labelImport';
+import { LABEL_IMPORT_MAX_BYTES, labelImportPath, type ImportReport, type ImportRowError } from '@/lib/labelImport';
 import { LABEL_ORDER } from '@/lib/labels';
 import { GROUND_TRUTH_SOURCES, type GroundTruthSource } from '@/lib/quality';
 
 const ERROR_COLUMNS: Column<ImportRowError>[] = [
   { key: 'line', header: 'Line', numeric: true, value: (e) => e.line },
   { key: 'column', header: 'Column', value: (e) => e.column ?? '' },
-  { key: 'code', header: 'Code', value: (e) => e.code ?? '' },
+  { key: 'code', header: 'Code', value: (e) => e.code },
   { key: 'message', header: 'Problem', value: (e) => e.message },
 ];
 
@@ -51,11 +51,14 @@ function Import() {
     setBusy(true);
     setError(null);
     try {
-      const r = await api<ImportReport>(LABEL_IMPORT_PATH, { method: 'POST', json: { csv: file.text, source, dryRun, applyValidRows: applyValid } });
-      if (dryRun) setReport(r);
-      else {
-        setReport(r);
-        setDone(`Applied ${r.applied} label${r.applied === 1 ? '' : 's'} from ${file.name}${r.invalid ? `; ${r.invalid} row${r.invalid === 1 ? '' : 's'} with errors skipped` : ''}.`);
+      const r = await api<ImportReport>(labelImportPath({ dryRun, partial: applyValid, source }), { method: 'POST', text: { body: file.text, contentType: 'text/csv' } });
+      setReport(r);
+      if (!dryRun) {
+        setDone(
+          r.applied
+            ? `Applied ${r.labels} label value${r.labels === 1 ? '' : 's'} from ${r.valid} row${r.valid === 1 ? '' : 's'} of ${file.name}${r.invalid ? `; ${r.invalid} row${r.invalid === 1 ? '' : 's'} with errors skipped` : ''}.`
+            : 'Nothing was applied.',
+        );
       }
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'The file could not be sent.');
@@ -69,8 +72,9 @@ function Import() {
       <section className="card" aria-labelledby="file-h">
         <h2 id="file-h">CSV file</h2>
         <p className="small">
-          One row per study: a <code>study_id</code> (or <code>study_instance_uid</code>) column, then any of the label columns{' '}
-          <code>{LABEL_ORDER.join(', ')}</code> with 1 (present), 0 (absent) or empty (not known). Header names as written here.
+          One row per study: a <code>studyId</code> (or <code>studyInstanceUid</code>) column, then any of the label columns{' '}
+          <code>{LABEL_ORDER.join(', ')}</code> with 1 (present), 0 (absent) or empty (not known); an optional <code>source</code> column overrides the
+          source chosen here. Header names as written here; at most {LABEL_IMPORT_MAX_BYTES / 1048576} MB.
         </p>
         {!canWrite && <p className="alert alert--info">Only the quality role can import ground truth; you can check a file.</p>}
         <div className="form-grid">
@@ -111,7 +115,8 @@ function Import() {
             )}
           </div>
           <p role="status">
-            {report.rows} row{report.rows === 1 ? '' : 's'}: <strong>{report.valid} valid</strong>, <strong>{report.invalid} with errors</strong>.
+            {report.rows} row{report.rows === 1 ? '' : 's'}: <strong>{report.valid} valid</strong> ({report.labels} label values), <strong>{report.invalid} with errors</strong>.
+            {report.errorsTruncated && ' Only the first errors are listed.'}
           </p>
           {report.errors.length > 0 && (
             <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
@@ -133,7 +138,7 @@ function Import() {
                         {e.line}
                       </th>
                       <td className="mono">{e.column ?? ''}</td>
-                      <td className="mono">{e.code ?? ''}</td>
+                      <td className="mono">{e.code}</td>
                       <td>{e.message}</td>
                     </tr>
                   ))}
