@@ -17,6 +17,7 @@ import { artifacts } from './routes/artifacts';
 import { dicomweb } from './routes/dicomweb';
 import { instances } from './routes/instances';
 import { jobs } from './routes/jobs';
+import { labels } from './routes/labels';
 import { metrics } from './routes/metrics';
 import { models } from './routes/models';
 import { runner } from './routes/runner';
@@ -62,7 +63,7 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', async (c, next) => (mediaType(c).endsWith('json') ? jsonLimit(c, next) : next()));
 
   app.get('/v1/health', (c) => c.json({ status: 'ok', notForClinicalUse: true }));
-  for (const r of [studies, instances, artifacts, dicomweb, runner, runnerDeploy, jobs, metrics, thresholds, alerts, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
+  for (const r of [studies, instances, artifacts, dicomweb, runner, runnerDeploy, jobs, metrics, thresholds, alerts, labels, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An Embolus API key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'embolus_session', description: 'A dashboard session (POST /v1/auth/sign-in); changes also need X-CSRF-Token' });

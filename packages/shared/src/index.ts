@@ -13,3 +13,4 @@ export * from './summary';
 export * from './log';
 export { camOnSlice, slicePlane, keyWindows, heatColor, CamMismatchError, type PlacedCam, type SlicePlane } from './evidence';
 export * from './site-thresholds';
+export * from './label-csv';

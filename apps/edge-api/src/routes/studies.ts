@@ -3,7 +3,7 @@
  */
 import { AnalysisResultSchema, nonDiagnosticReason } from '@embolus/shared';
 import { createRoute, z } from '@hono/zod-openapi';
-import { auditPage, jobStages, resultFlags, type ResultFlags, type Study } from '@embolus/db';
+import { auditPage, jobStages, resultFlags, type GroundTruth, type ResultFlags, type Study } from '@embolus/db';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { ApiError } from '../errors';
 import { Decision, IdParam, Instant, isoOf, JobSchema, LabelValues, Priority, PRIORITY_VALUE, StudyDetail, StudyStatus, WorklistItem } from '../schemas';
@@ -193,9 +193,12 @@ studies.openapi(
 const LabelsResponse = z
   .object({
     studyId: z.string(),
-    labels: z.array(z.object({ label: z.string(), value: z.number().int(), source: z.string(), recordedAt: z.string() })),
+    /** Per label: the value, its reference standard, who recorded it (key id or `user:<id>`), when, and how (api, ui, csv). */
+    labels: z.array(z.object({ label: z.string(), value: z.number().int(), source: z.string(), recordedBy: z.string(), recordedAt: z.string(), enteredVia: z.enum(['api', 'ui', 'csv']) })),
   })
   .openapi('GroundTruth');
+
+const labelView = (r: GroundTruth) => ({ label: r.label, value: r.value, source: r.source, recordedBy: r.recordedBy, recordedAt: isoOf(r.recordedAt), enteredVia: r.enteredVia });
 
 studies.openapi(
   createRoute({
@@ -223,11 +226,13 @@ studies.openapi(
     const p = c.get('principal');
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const ok = await store.labels.record(p.tenantId, id, { labels: body.labels as Record<string, 0 | 1>, source: body.source, recordedBy: p.keyId });
+    // A dashboard session's principal is `user:<id>`: labels entered there are from the UI.
+    const enteredVia = p.keyId.startsWith('user:') ? 'ui' : 'api';
+    const ok = await store.labels.record(p.tenantId, id, { labels: body.labels as Record<string, 0 | 1>, source: body.source, recordedBy: p.keyId, enteredVia });
     if (!ok) throw new ApiError('NOT_FOUND', 'no such study');
     await audit(c, 'labels.write', id, { labels: Object.keys(body.labels) });
     const rows = await store.labels.forStudy(p.tenantId, id);
-    return c.json({ studyId: id, labels: rows.map((r) => ({ label: r.label, value: r.value, source: r.source, recordedAt: isoOf(r.recordedAt) })) }, 200);
+    return c.json({ studyId: id, labels: rows.map(labelView) }, 200);
   },
 );
 
@@ -246,6 +251,6 @@ studies.openapi(
     const study = await studyOr404(c, c.req.valid('param').id);
     const rows = await c.get('deps').store.labels.forStudy(p.tenantId, study.id);
     await audit(c, 'labels.read', study.id);
-    return c.json({ studyId: study.id, labels: rows.map((r) => ({ label: r.label, value: r.value, source: r.source, recordedAt: isoOf(r.recordedAt) })) }, 200);
+    return c.json({ studyId: study.id, labels: rows.map(labelView) }, 200);
   },
 );
