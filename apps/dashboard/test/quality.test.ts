@@ -309,12 +309,12 @@ describe('quality pages', () => {
     expect(errors.map((r) => r[2])).toEqual(['UNKNOWN_STUDY', 'INVALID_VALUE', 'UNKNOWN_STUDY']);
     expect(await page.getByRole('status').filter({ hasText: '4 rows' }).textContent()).toContain('1 valid');
     // A file with errors applies nothing unless asked.
-    const apply = page.getByRole('button', { name: 'Apply 1 valid rows' });
+    const apply = page.getByRole('button', { name: 'Apply 1 valid row' });
     expect(await apply.isDisabled()).toBe(true);
     await shot(page, 'quality-10-import-report');
     const api = await apiSession(stack.url, QUALITY.email, QUALITY.password);
     const before = (await (await api('GET', `/v1/studies/${a}/labels`)).json()) as { labels: { label: string; value: number; enteredVia: string }[] };
-    await page.getByLabel(/Apply the 1 valid rows anyway/).check();
+    await page.getByLabel(/Apply the 1 valid row anyway/).check();
     await apply.click();
     await page.getByRole('status').filter({ hasText: 'Applied 2 label values from 1 row' }).waitFor();
     const after = (await (await api('GET', `/v1/studies/${a}/labels`)).json()) as typeof before;

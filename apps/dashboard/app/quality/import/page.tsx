@@ -70,7 +70,7 @@ function Import() {
   return (
     <div className="stack">
       <section className="card" aria-labelledby="file-h">
-        <h2 id="file-h">CSV file</h2>
+        <h2 id="file-h">The file</h2>
         <p className="small">
           One row per study: a <code>studyId</code> (or <code>studyInstanceUid</code>) column, then any of the label columns{' '}
           <code>{LABEL_ORDER.join(', ')}</code> with 1 (present), 0 (absent) or empty (not known); an optional <code>source</code> column overrides the
@@ -155,12 +155,13 @@ function Import() {
             report.valid > 0 && (
               <div className="form-actions">
                 {report.invalid > 0 && (
-                  <label className="small">
-                    <input type="checkbox" checked={applyValid} onChange={(e) => setApplyValid(e.target.checked)} /> Apply the {report.valid} valid rows anyway (the {report.invalid} with errors are skipped)
+                  <label className="small check">
+                    <input type="checkbox" checked={applyValid} onChange={(e) => setApplyValid(e.target.checked)} /> Apply the {report.valid} valid row{report.valid === 1 ? '' : 's'} anyway (the {report.invalid} with errors
+                    {report.invalid === 1 ? ' is' : ' are'} skipped)
                   </label>
                 )}
                 <button type="button" className="button button--primary" disabled={busy || (report.invalid > 0 && !applyValid)} onClick={() => void send(false)}>
-                  {report.invalid > 0 ? `Apply ${report.valid} valid rows` : `Apply ${report.valid} rows`}
+                  {`Apply ${report.valid}${report.invalid > 0 ? ' valid' : ''} row${report.valid === 1 ? '' : 's'}`}
                 </button>
                 {report.invalid > 0 && !applyValid && <span className="muted small">A file with errors applies nothing unless you ask.</span>}
               </div>
