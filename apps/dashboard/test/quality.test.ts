@@ -329,4 +329,63 @@ describe('quality pages', () => {
     expect(await row.textContent()).toContain('CSV import');
     await page.context().close();
   });
+
+  it('runs the model registry: reports, activate and roll back after a confirmation, shadow, compare, drift page, who changed what', async () => {
+    const page = await pageAs(ADMIN);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('heading', { name: 'Models', exact: true }).waitFor();
+    const row = (v: string) => page.locator(`table[data-table="models"] tr[data-version="${v}"]`);
+    await row('seed-model').waitFor();
+    // The version the runner's results came from (the demo model), registered when it first reported.
+    const demo = (await page.locator('table[data-table="models"] tr[data-version^="demo-"]').getAttribute('data-version')) as string;
+    const badge = (v: string) => row(v).locator('.badge').textContent();
+    expect(await badge(demo)).toBe('registered');
+    // Versions seen only in results have no card, and the report says so rather than inventing one.
+    await page.getByRole('button', { name: `Show report of ${demo}` }).click();
+    await page.getByText('No evaluation report: this version has no model card.').waitFor();
+    const confirm = async (button: string, expected: string) => {
+      await page.getByRole('button', { name: button }).click();
+      await page.getByRole('alertdialog').getByRole('button', { name: 'Confirm' }).click();
+      await page.getByRole('status').filter({ hasText: expected }).waitFor();
+    };
+    // Cancel changes nothing.
+    await page.getByRole('button', { name: `Activate ${demo}` }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
+    expect(await badge(demo)).toBe('registered');
+    await confirm(`Activate ${demo}`, `${demo} is now the active model`);
+    await expect.poll(() => badge(demo)).toBe('active');
+    await confirm('Activate seed-model', 'seed-model is now the active model');
+    await expect.poll(() => badge(demo)).toBe('registered');
+    // The version that was active before offers a roll back.
+    await confirm(`Roll back to this ${demo}`, `${demo} is now the active model`);
+    await expect.poll(() => badge(demo)).toBe('active');
+    await confirm('Run in shadow seed-model', 'seed-model now runs in shadow');
+    await expect.poll(() => badge('seed-model')).toBe('shadow');
+    const history = page.locator('section', { has: page.getByRole('heading', { name: 'History' }) });
+    await expect.poll(() => history.locator('tbody tr').count()).toBe(4);
+    expect(await history.locator('tbody tr').evaluateAll((rs) => (rs as unknown as { children: ArrayLike<{ textContent: string | null }> }[]).map((r) => r.children[2]?.textContent))).toEqual([
+      'put seed-model in shadow',
+      `activated ${demo}`,
+      'activated seed-model',
+      `activated ${demo}`,
+    ]);
+    expect(await history.textContent()).toContain(`you (${ADMIN.email})`);
+    // Compare: the two versions analysed no study in common here, and the page says so.
+    await page.getByLabel('Version A').selectOption(demo);
+    await page.getByLabel('Version B').selectOption('seed-model');
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'No study was analysed by both versions yet' }).waitFor();
+    await shot(page, 'quality-11-models');
+    expect(await axe(page)).toEqual([]);
+    // The drift page: the shadow beside the active model, CBPE beside realized AUROC, the prediction distribution.
+    await page.goto(`${stack.url}/quality/drift?label=${DRIFT_LABEL}`);
+    await page.getByText(`seed-model runs in shadow beside ${demo}`).waitFor();
+    await page.locator('svg[data-chart="cbpe"] circle[data-series]').first().waitFor();
+    const cbpe = await tableRows(page, `cbpe-${DRIFT_LABEL}-month`);
+    expect(cbpe.filter((r) => /^0\.\d{3}$/.test(r[3] as string)).length).toBeGreaterThanOrEqual(10);
+    await page.locator('svg[data-chart="distribution"]').waitFor();
+    await shot(page, 'quality-12-drift');
+    expect(await axe(page)).toEqual([]);
+    await page.context().close();
+  });
 });

@@ -175,6 +175,15 @@ function Shadow() {
     );
   if (cmp.error) return <p className="alert alert--error" role="alert">{cmp.error}</p>;
   if (!cmp.data) return <p role="status">Comparing the shadow model…</p>;
+  if (cmp.data.studies === 0)
+    return (
+      <section className="card" aria-labelledby="sh-h">
+        <h2 id="sh-h">Shadow against active</h2>
+        <p className="muted">
+          {shadow.version} runs in shadow beside {active.version}, but no study was analysed by both yet.
+        </p>
+      </section>
+    );
   return <ComparisonFigure comparison={cmp.data} title={`Shadow ${shadow.version} against active ${active.version}`} />;
 }
 
