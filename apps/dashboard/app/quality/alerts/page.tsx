@@ -16,12 +16,14 @@ import type { StudyLabel } from '@/lib/types';
 import { useApi } from '@/lib/useApi';
 
 const DAY = 86_400_000;
+const EVENTS_PAGE = 25;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 function Alerts() {
   const [tick, setTick] = useState(0);
   const rules = useApi<{ items: AlertRule[] }>(`${ALERT_RULES_PATH}?t=${tick}`);
-  const events = useApi<{ items: AlertEvent[] }>(`${ALERT_EVENTS_PATH}?limit=50&t=${tick}`);
+  const [offset, setOffset] = useState(0);
+  const events = useApi<{ items: AlertEvent[] }>(`${ALERT_EVENTS_PATH}?limit=${EVENTS_PAGE}&offset=${offset}&t=${tick}`);
   const who = useWho();
   const [label, setLabel] = useState<StudyLabel>('negative_exam_for_pe');
   const [kind, setKind] = useState<AlertKind>('auroc_lower_ci_below');
@@ -81,6 +83,7 @@ function Alerts() {
     }
   }
 
+  // Within a page, active first, then newest first.
   const sorted = [...(events.data?.items ?? [])].sort((a, b) => (a.state === b.state ? b.firedAt.localeCompare(a.firedAt) : a.state === 'active' ? -1 : 1));
   return (
     <div className="stack">
@@ -137,6 +140,17 @@ function Alerts() {
             </tbody>
           </table>
         )}
+        <div className="pager">
+          <span className="muted small">{sorted.length ? `Alerts ${offset + 1}–${offset + sorted.length}` : ''}</span>
+          <div className="pager__buttons">
+            <button type="button" className="button button--secondary button--small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - EVENTS_PAGE))}>
+              Newer
+            </button>
+            <button type="button" className="button button--secondary button--small" disabled={sorted.length < EVENTS_PAGE} onClick={() => setOffset(offset + EVENTS_PAGE)}>
+              Older
+            </button>
+          </div>
+        </div>
       </section>
       <section className="card" aria-labelledby="rules-h">
         <h2 id="rules-h">Rules</h2>
