@@ -1,6 +1,6 @@
 /**
- * CSV for every chart's numbers: RFC 4180 quoting, and a download through a Blob URL (no server,
- * no network). Cells that a spreadsheet would run as a formula are prefixed with `'`.
+ * CSV for every chart's numbers: RFC 4180 quoting; text cells that a spreadsheet would run as a
+ * formula are prefixed with `'`. Pure (no DOM): the download is in ./download.ts.
  */
 
 /** One column of a table: its header and how to read a row's cell (a number is written as is). */
@@ -25,16 +25,4 @@ export function toCsv<R>(rows: readonly R[], columns: readonly Column<R>[]): str
   const lines = [columns.map((c) => cell(c.key)).join(',')];
   for (const r of rows) lines.push(columns.map((c) => cell(c.value(r))).join(','));
   return lines.join('\r\n') + '\r\n';
-}
-
-/** Saves text as a file through a temporary object URL. */
-export function downloadText(filename: string, text: string, type = 'text/csv'): void {
-  const url = URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

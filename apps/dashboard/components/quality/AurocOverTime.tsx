@@ -16,12 +16,15 @@ export interface AurocPoint {
 }
 
 const W = 880;
-const H = 300;
-const M = { top: 16, right: 16, bottom: 66, left: 60 };
+const M = { top: 16, right: 16, left: 60 };
 
 export function AurocOverTime({ points, label, patternId }: { points: AurocPoint[]; label: string; patternId: string }) {
+  // Up to 16 periods, each gets its n and positives under the axis; more would not fit.
+  const dense = points.length > 16;
+  const bottom = dense ? 30 : 66;
+  const H = (dense ? 264 : 300);
   const innerW = W - M.left - M.right;
-  const innerH = H - M.top - M.bottom;
+  const innerH = H - M.top - bottom;
   const x = scalePoint<string>({ domain: points.map((p) => p.key), range: [0, innerW], padding: 0.5 });
   const step = x.step();
   const values = points.flatMap((p) => (p.cell?.kind === 'auroc' ? [p.cell.ci[0], p.cell.ci[1]] : []));
@@ -30,7 +33,6 @@ export function AurocOverTime({ points, label, patternId }: { points: AurocPoint
   const ok = (p: AurocPoint) => p.cell?.kind === 'auroc';
   const aur = (p: AurocPoint) => (p.cell?.kind === 'auroc' ? p.cell : null);
   const xs = (p: AurocPoint) => x(p.key) ?? 0;
-  const dense = points.length > 16;
   const tickValues = dense ? points.filter((_, i) => i % Math.ceil(points.length / 12) === 0).map((p) => p.key) : points.map((p) => p.key);
   const usable = points.filter(ok);
   const summary = usable.length

@@ -5,7 +5,8 @@
  * through this, so no number is only in pixels.
  */
 import { useId, type ReactNode } from 'react';
-import { downloadText, toCsv, type Column } from '@/lib/csv';
+import { toCsv, type Column } from '@/lib/csv';
+import { downloadText } from '@/lib/download';
 
 export interface DataFigureProps<R> {
   /** Heading of the card; also names the table and the download. */

@@ -77,12 +77,17 @@ export function SeriesChart({ keys, series, yLabel, ariaLabel, patternId, name, 
           <AxisBottom top={innerH} scale={x} tickValues={ticks} tickLabelProps={{ className: 'chart__tick' }} />
         </Group>
       </svg>
-      <div className="chart__legend" aria-hidden="true">
-        {series.map((s) => (
-          <span key={s.name} style={{ ['--swatch' as string]: SWATCH[s.tone] }}>
-            {s.name}
-          </span>
-        ))}
+      <div className="chart__legend">
+        {series.map((s) => {
+          // A series' gaps are said, not only left blank: a missing line is too little data.
+          const gaps = s.values.filter((v) => v === null).length;
+          return (
+            <span key={s.name} style={{ ['--swatch' as string]: SWATCH[s.tone] }}>
+              {s.name}
+              {gaps > 0 && ` (too little data in ${gaps} of ${s.values.length} periods)`}
+            </span>
+          );
+        })}
       </div>
     </>
   );
