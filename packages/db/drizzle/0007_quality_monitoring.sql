@@ -52,11 +52,13 @@ CREATE TABLE `cohort_points` (
 	`t_rightsided_pe` integer,
 	`t_rv_lv_ratio_gte_1` integer,
 	`t_rv_lv_ratio_lt_1` integer,
+	`seq` integer DEFAULT 0 NOT NULL,
 	FOREIGN KEY (`study_id`) REFERENCES `studies`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE INDEX `cohort_points_tenant_time` ON `cohort_points` (`tenant_id`,`completed_at`);--> statement-breakpoint
+CREATE INDEX `cohort_points_tenant_seq` ON `cohort_points` (`tenant_id`,`seq`);--> statement-breakpoint
 CREATE TABLE `cohort_versions` (
 	`tenant_id` text PRIMARY KEY NOT NULL,
 	`version` integer DEFAULT 0 NOT NULL,
@@ -103,12 +105,16 @@ FROM `studies` s JOIN `results` r ON r.`id` = s.`result_id`
 WHERE s.`status` = 'complete' AND s.`completed_at` IS NOT NULL AND r.`probabilities` IS NOT NULL;
 --> statement-breakpoint
 -- Cohort freshness (hand-written: drizzle-kit does not generate triggers): every write to a
--- tenant's cohort points bumps its cohort version, which a cached cohort is checked against.
+-- tenant's cohort points bumps its cohort version and stamps the row with it (`seq`), so a cached
+-- cohort is checked with one read and brought up to date by reading only the newer rows. The
+-- update trigger watches the data columns only, so stamping `seq` does not fire it again.
 CREATE TRIGGER `cohort_points_version_insert` AFTER INSERT ON `cohort_points` BEGIN
   INSERT INTO `cohort_versions` (`tenant_id`, `version`) VALUES (NEW.`tenant_id`, 1)
     ON CONFLICT (`tenant_id`) DO UPDATE SET `version` = `version` + 1;
+  UPDATE `cohort_points` SET `seq` = (SELECT `version` FROM `cohort_versions` WHERE `tenant_id` = NEW.`tenant_id`) WHERE `study_id` = NEW.`study_id`;
 END;--> statement-breakpoint
-CREATE TRIGGER `cohort_points_version_update` AFTER UPDATE ON `cohort_points` BEGIN
+CREATE TRIGGER `cohort_points_version_update` AFTER UPDATE OF `completed_at`, `p_negative_exam_for_pe`, `p_indeterminate`, `p_chronic_pe`, `p_acute_and_chronic_pe`, `p_central_pe`, `p_leftsided_pe`, `p_rightsided_pe`, `p_rv_lv_ratio_gte_1`, `p_rv_lv_ratio_lt_1`, `t_negative_exam_for_pe`, `t_indeterminate`, `t_chronic_pe`, `t_acute_and_chronic_pe`, `t_central_pe`, `t_leftsided_pe`, `t_rightsided_pe`, `t_rv_lv_ratio_gte_1`, `t_rv_lv_ratio_lt_1` ON `cohort_points` BEGIN
   INSERT INTO `cohort_versions` (`tenant_id`, `version`) VALUES (NEW.`tenant_id`, 1)
     ON CONFLICT (`tenant_id`) DO UPDATE SET `version` = `version` + 1;
+  UPDATE `cohort_points` SET `seq` = (SELECT `version` FROM `cohort_versions` WHERE `tenant_id` = NEW.`tenant_id`) WHERE `study_id` = NEW.`study_id`;
 END;

@@ -26,7 +26,7 @@ export { JobRepo, type Backoff, type JobFailure, type LeaseOutcome } from './rep
 export { ResultRepo, NON_DIAGNOSTIC_SORT, type ResultRow, type Artifact, type Model, type StudySummary, type ModelRegistration, type Completion, type ShadowCompletion } from './repos/results';
 export { ModelRepo, type Deployment, type StudyPrediction, type ModelChange } from './repos/models';
 export { LabelRepo, type GroundTruth, type CohortRow, type DriftRow, type EnteredVia } from './repos/labels';
-export { CohortPointRepo, PROBABILITY_COLUMNS, TRUTH_COLUMNS, type CohortColumns } from './repos/cohort-points';
+export { CohortPointRepo, PROBABILITY_COLUMNS, TRUTH_COLUMNS, type CohortColumns, type CohortPoint } from './repos/cohort-points';
 export { ThresholdSetRepo, type ThresholdSet } from './repos/threshold-sets';
 export { AlertRepo, type AlertRule, type AlertKind, type AlertEventRow, type AlertFiring } from './repos/alerts';
 export { WebhookRepo, type WebhookInfo, type DeliveryRow, type DeliveryAttempt, type DueDelivery } from './repos/webhooks';

@@ -467,8 +467,10 @@ export const cohortPoints = sqliteTable(
     tRightsidedPe: integer('t_rightsided_pe'),
     tRvLvRatioGte1: integer('t_rv_lv_ratio_gte_1'),
     tRvLvRatioLt1: integer('t_rv_lv_ratio_lt_1'),
+    /** The tenant's cohort version at this row's last write (set by trigger): a cached cohort reads only newer rows. */
+    seq: integer('seq').notNull().default(0),
   },
-  (t) => [index('cohort_points_tenant_time').on(t.tenantId, t.completedAt)],
+  (t) => [index('cohort_points_tenant_time').on(t.tenantId, t.completedAt), index('cohort_points_tenant_seq').on(t.tenantId, t.seq)],
 );
 
 /**

@@ -2,7 +2,7 @@
  * A labelled cohort for tests and benchmarks (issue 18), written straight through the driver in
  * multi-row statements: N analysed studies over M months with ground truth per label and
  * probabilities of a chosen AUROC, optionally with a drift (a lower AUROC for one label) in the
- * last K months. Deterministic for a seed (ids included). Never imported by product code.
+ * last K months. Deterministic for a seed (ids: for a tenant and a seed). Never imported by product code.
  *
  * Model: per label, truth ~ Bernoulli(prevalence); a score s ~ N(d·y, 1) with d = √2·Φ⁻¹(AUROC)
  * (binormal, equal variance, so the AUROC is as chosen); the probability is the exact posterior
@@ -48,6 +48,7 @@ export const SEED_PREVALENCE: Readonly<Record<StudyLabel, number>> = {
 };
 
 const MONTH = 30.4375 * 86_400_000;
+const ATTENTION = JSON.stringify(Object.fromEntries(STUDY_LABELS.map((l) => [l, []])));
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -95,6 +96,21 @@ async function insertRows(d: SqlDriver, table: string, columns: string[], rows: 
  * and, for labelled studies, ground truth on every label.
  */
 export async function seedCohort(d: SqlDriver, o: CohortSeed): Promise<{ studyIds: string[] }> {
+  // On better-sqlite3, one transaction (a commit per statement would sync the WAL thousands of
+  // times); nothing else may write through this connection meanwhile. D1 commits per statement.
+  if (d.name !== 'better-sqlite3') return write(d, o);
+  await d.execute('BEGIN', []);
+  try {
+    const out = await write(d, o);
+    await d.execute('COMMIT', []);
+    return out;
+  } catch (e) {
+    await d.execute('ROLLBACK', []);
+    throw e;
+  }
+}
+
+async function write(d: SqlDriver, o: CohortSeed): Promise<{ studyIds: string[] }> {
   const rand = mulberry32(o.seed);
   const gauss = () => {
     const u = Math.max(rand(), 1e-12);
@@ -108,7 +124,10 @@ export async function seedCohort(d: SqlDriver, o: CohortSeed): Promise<{ studyId
   const base = sep(o.auroc ?? 0.9);
   const drifted = o.drift ? sep(o.drift.auroc) : base;
   const labelledFraction = o.labelledFraction ?? 0.9;
-  const hex = (o.seed >>> 0).toString(16).padStart(8, '0');
+  // Ids from the tenant and the seed (FNV-1a), so seeding several tenants in one database never collides.
+  let fnv = 0x811c9dc5;
+  for (const ch of `${o.tenantId}:${o.seed}`) fnv = Math.imul(fnv ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  const hex = fnv.toString(16).padStart(8, '0');
   const times = Array.from({ length: o.studies }, () => Math.floor(start + rand() * (o.end - start))).sort((a, b) => a - b);
 
   const studyRows: (string | number | null)[][] = [];
@@ -145,19 +164,17 @@ export async function seedCohort(d: SqlDriver, o: CohortSeed): Promise<{ studyId
       probs[l] = Math.round((1 / (1 + Math.exp(-logit))) * 1e6) / 1e6;
       truth[l] = y;
     }
-    const decided = decide({ study: probs, windows: [], thresholds });
-    const labels = Object.fromEntries(STUDY_LABELS.map((l) => [l, { probability: probs[l], rawProbability: probs[l], threshold: thresholds[l], decision: decided.labels[l] }]));
-    const body = JSON.stringify({
-      schemaVersion: 1,
-      labels,
-      windows: [],
-      attention: Object.fromEntries(STUDY_LABELS.map((l) => [l, []])),
-      exam: { decision: decided.exam, reason: decided.examReason, windowThreshold: thresholds.pe_present_on_image, overrides: decided.overrides },
-      consistency: { violations: [], repaired: false, changed: [] },
-      model: { version, sha256: '0'.repeat(64), trainedOn: 'seeded cohort', notForClinicalUse: true },
-      timings: {},
-      warnings: ['seeded cohort: synthetic probabilities, no images'],
-    });
+    // One window at the exam's PE probability, so PE-positive exams exist (decided by `decide`).
+    const window = Math.round((1 - probs.negative_exam_for_pe) * 1e6) / 1e6;
+    const decided = decide({ study: probs, windows: [window], thresholds });
+    // Built as text (the same JSON JSON.stringify would give): 100,000 bodies are a large share of the seeding time.
+    let labelsJson = '';
+    for (const l of STUDY_LABELS) labelsJson += `${labelsJson ? ',' : ''}"${l}":{"probability":${probs[l]},"rawProbability":${probs[l]},"threshold":${thresholds[l]},"decision":${decided.labels[l]}}`;
+    const exam = JSON.stringify({ decision: decided.exam, reason: decided.examReason, windowThreshold: thresholds.pe_present_on_image, overrides: decided.overrides });
+    const body =
+      `{"schemaVersion":1,"labels":{${labelsJson}},"windows":[{"index":0,"probability":${window},"rawProbability":${window},"decision":${decided.windows[0] ?? false},"slices":[]}],` +
+      `"attention":${ATTENTION},"exam":${exam},"consistency":{"violations":[],"repaired":false,"changed":[]},` +
+      `"model":{"version":${JSON.stringify(version)},"sha256":"${'0'.repeat(64)}","trainedOn":"seeded cohort","notForClinicalUse":true},"timings":{},"warnings":["seeded cohort: synthetic probabilities, no images"]}`;
     const pe = 1 - probs.negative_exam_for_pe;
     const urgency = decided.labels.central_pe && decided.labels.rv_lv_ratio_gte_1 ? 0 : 1;
     const uid = `2.25.${o.seed >>> 0}${i.toString().padStart(9, '0')}`;

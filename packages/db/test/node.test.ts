@@ -16,6 +16,7 @@ import { storeJobsContract } from './contract/store-jobs.contract';
 import { storePlatformContract } from './contract/store-platform.contract';
 import { storeModelsContract } from './contract/store-models.contract';
 import { storeUsersContract } from './contract/store-users.contract';
+import { storeQualityContract } from './contract/store-quality.contract';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'embolus-db-'));
 const handles: SqliteHandle[] = [];
@@ -38,6 +39,7 @@ storeJobsContract('better-sqlite3', open('jobs'));
 storeModelsContract('better-sqlite3', open('models'));
 storeUsersContract('better-sqlite3', open('users'));
 storeAuditContract('better-sqlite3', open('audit'));
+storeQualityContract('better-sqlite3', open('quality'));
 storePlatformContract('better-sqlite3', open('platform'));
 blobContract('folder', async () => new FolderBlobStore(path.join(dir, 'blobs')));
 blobContract('memory', async () => new MemoryBlobStore());

@@ -28,6 +28,14 @@ export interface CohortColumns {
   readonly truth: Readonly<Record<StudyLabel, Float64Array>>;
 }
 
+/** One study's point, values in STUDY_LABELS order (NaN: none). */
+export interface CohortPoint {
+  studyId: string;
+  completedAt: number;
+  probability: number[];
+  truth: number[];
+}
+
 /** Statement that writes a study's cohort point from its result (and any ground truth already recorded). */
 export function upsertCohortPoint(studyId: string, resultId: string, probabilities: Record<string, number>): SQL {
   const p = STUDY_LABELS.map((l) => {
@@ -72,7 +80,33 @@ export class CohortPointRepo {
     return Number(row?.['version'] ?? 0);
   }
 
+  /**
+   * Points written after cohort version `seq` (inserted or changed), oldest write first: what a
+   * cached cohort needs to catch up. At most `limit` rows (the caller reloads when that is hit).
+   */
+  async changedSince(tenantId: string, seq: number, limit: number): Promise<CohortPoint[]> {
+    const rows = await this.d.select(
+      `SELECT study_id, completed_at, ${PROBABILITY_COLUMNS.join(', ')}, ${TRUTH_COLUMNS.join(', ')} FROM cohort_points WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      [tenantId, seq, limit],
+    );
+    return rows.map((r) => ({
+      studyId: r['study_id'] as string,
+      completedAt: r['completed_at'] as number,
+      probability: PROBABILITY_COLUMNS.map((c) => (typeof r[c] === 'number' ? (r[c] as number) : Number.NaN)),
+      truth: TRUTH_COLUMNS.map((c) => (typeof r[c] === 'number' ? (r[c] as number) : Number.NaN)),
+    }));
+  }
+
+  /** Like {@link columns}, with the study id of each position (what a cache patches by). */
+  async columnsWithIds(tenantId: string, maxRows = 500_000): Promise<CohortColumns & { studyIds: string[] }> {
+    return this.read(tenantId, {}, maxRows, true) as Promise<CohortColumns & { studyIds: string[] }>;
+  }
+
   async columns(tenantId: string, range: { from?: number; to?: number } = {}, maxRows = 500_000): Promise<CohortColumns> {
+    return this.read(tenantId, range, maxRows, false);
+  }
+
+  private async read(tenantId: string, range: { from?: number; to?: number }, maxRows: number, withIds: boolean): Promise<CohortColumns & { studyIds?: string[] }> {
     const from = range.from ?? Number.MIN_SAFE_INTEGER;
     const to = range.to ?? Number.MAX_SAFE_INTEGER;
     const where = 'tenant_id = ? AND completed_at >= ? AND completed_at < ?';
@@ -81,11 +115,12 @@ export class CohortPointRepo {
     if (n > maxRows) throw new DbError('INVALID_INPUT', `the cohort has more than ${maxRows} studies; narrow the period`, { details: { maxRows } });
     const rows = await this.d.select(
       // Without study ids, in index order: what metrics need, read as few values as possible.
-      `SELECT completed_at, ${PROBABILITY_COLUMNS.join(', ')}, ${TRUTH_COLUMNS.join(', ')} FROM cohort_points WHERE ${where} ORDER BY completed_at LIMIT ?`,
+      `SELECT ${withIds ? 'study_id, ' : ''}completed_at, ${PROBABILITY_COLUMNS.join(', ')}, ${TRUTH_COLUMNS.join(', ')} FROM cohort_points WHERE ${where} ORDER BY completed_at LIMIT ?`,
       [tenantId, from, to, maxRows],
     );
     const m = rows.length;
     const time = new Float64Array(m);
+    const studyIds: string[] | undefined = withIds ? new Array<string>(m) : undefined;
     const probability = {} as Record<StudyLabel, Float64Array>;
     const truth = {} as Record<StudyLabel, Float64Array>;
     STUDY_LABELS.forEach((l) => {
@@ -95,6 +130,7 @@ export class CohortPointRepo {
     for (let i = 0; i < m; i++) {
       const r = rows[i] as Record<string, unknown>;
       time[i] = r['completed_at'] as number;
+      if (studyIds) studyIds[i] = r['study_id'] as string;
       for (let k = 0; k < STUDY_LABELS.length; k++) {
         const l = STUDY_LABELS[k] as StudyLabel;
         const p = r[PROBABILITY_COLUMNS[k] as string];
@@ -103,6 +139,6 @@ export class CohortPointRepo {
         (truth[l] as Float64Array)[i] = typeof t === 'number' ? t : Number.NaN;
       }
     }
-    return { time, probability, truth };
+    return studyIds ? { time, probability, truth, studyIds } : { time, probability, truth };
   }
 }

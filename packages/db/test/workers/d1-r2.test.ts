@@ -12,6 +12,7 @@ import { storeJobsContract } from '../contract/store-jobs.contract';
 import { storePlatformContract } from '../contract/store-platform.contract';
 import { storeModelsContract } from '../contract/store-models.contract';
 import { storeUsersContract } from '../contract/store-users.contract';
+import { storeQualityContract } from '../contract/store-quality.contract';
 
 async function open() {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
@@ -24,5 +25,6 @@ storeJobsContract('d1 (workerd)', open);
 storeModelsContract('d1 (workerd)', open);
 storeUsersContract('d1 (workerd)', open);
 storeAuditContract('d1 (workerd)', open);
+storeQualityContract('d1 (workerd)', open);
 storePlatformContract('d1 (workerd)', open);
 blobContract('r2 (workerd)', async () => new R2BlobStore(env.BUCKET));
