@@ -171,6 +171,7 @@ describe('quality pages', () => {
     const changed = Number(await row.locator('td[data-col="changed"]').textContent());
     expect(changed).toBeGreaterThan(0);
     await shot(page, 'quality-04-threshold-preview');
+    expect(await axe(page)).toEqual([]);
     await page.getByLabel('Note (why; kept with the set)').fill('sensitivity 0.95 for negative exams');
     await page.getByRole('button', { name: 'Apply as a new set' }).click();
     await page.getByRole('button', { name: 'Confirm and apply' }).click();
@@ -190,6 +191,7 @@ describe('quality pages', () => {
     await page.goto(`${stack.url}/quality/label?label=${DRIFT_LABEL}`);
     await page.getByText('site set v1').waitFor();
     await shot(page, 'quality-06-at-threshold');
+    expect(await axe(page)).toEqual([]);
     await page.context().close();
 
     // A new study analysed by the runner is decided with the set, and records it; the seeded ones keep theirs.
@@ -234,6 +236,7 @@ describe('quality pages', () => {
     expect(gt).toContain('dashboard');
     expect(gt).toContain(`you (${QUALITY.email})`);
     await shot(q, 'quality-07-ground-truth');
+    expect(await axe(q)).toEqual([]);
     await q.context().close();
 
     async function dicomHeaders(): Promise<Record<string, string>> {
@@ -312,6 +315,7 @@ describe('quality pages', () => {
     const apply = page.getByRole('button', { name: 'Apply 1 valid row' });
     expect(await apply.isDisabled()).toBe(true);
     await shot(page, 'quality-10-import-report');
+    expect(await axe(page)).toEqual([]);
     const api = await apiSession(stack.url, QUALITY.email, QUALITY.password);
     const before = (await (await api('GET', `/v1/studies/${a}/labels`)).json()) as { labels: { label: string; value: number; enteredVia: string }[] };
     await page.getByLabel(/Apply the 1 valid row anyway/).check();
