@@ -8,7 +8,7 @@ import { usePathname } from 'next/navigation';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { AlertBanner } from '@/components/quality/AlertBanner';
 import { api, ApiError, setSession, signInUrl } from '@/lib/api';
-import { canSeeQuality } from '@/lib/quality';
+import { canSeeQuality, QUALITY_ROLES } from '@/lib/quality';
 import type { SessionInfo } from '@/lib/types';
 
 const SessionContext = createContext<SessionInfo | null>(null);
@@ -27,12 +27,12 @@ export function handleAuthError(e: unknown): boolean {
   return false;
 }
 
-const NAV: { href: string; label: string; quality?: boolean }[] = [
+/** `roles`: shown only to these roles (the pages and the API check again). */
+const NAV: { href: string; label: string; roles?: readonly string[] }[] = [
   { href: '/', label: 'Worklist' },
   { href: '/upload', label: 'Upload' },
-  // Quality and model pages: shown to the roles that may open them (the API refuses the rest).
-  { href: '/quality', label: 'Quality', quality: true },
-  { href: '/models', label: 'Models', quality: true },
+  { href: '/quality', label: 'Quality', roles: QUALITY_ROLES },
+  { href: '/models', label: 'Models', roles: QUALITY_ROLES },
 ];
 
 export function Shell({ children }: { children: ReactNode }) {
@@ -77,7 +77,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </Link>
           <nav aria-label="Main">
             <ul className="nav">
-              {NAV.filter((n) => !n.quality || canSeeQuality(session?.user.role)).map((n) => (
+              {NAV.filter((n) => !n.roles || (session && n.roles.includes(session.user.role))).map((n) => (
                 <li key={n.href}>
                   <Link href={n.href} className="nav__link" aria-current={pathname === n.href || (n.href !== '/' && pathname.startsWith(`${n.href}/`)) ? 'page' : undefined}>
                     {n.label}
