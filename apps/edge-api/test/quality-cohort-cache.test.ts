@@ -45,4 +45,41 @@ describe('cohort cache', () => {
     expect(loads).toBe(2);
     h.close();
   });
+
+  it('computes a memoized result once per cohort version and key', async () => {
+    const h = openSqlite(':memory:');
+    const store = createStore(h.driver);
+    const t = (await store.tenants.ensure('m')).id;
+    const { studyIds } = await seedCohort(h.driver, { tenantId: t, studies: 40, months: 1, end: Date.UTC(2026, 5, 1), seed: 4, labelledFraction: 0 });
+    const cache = new CohortCache();
+    let computed = 0;
+    const labelled = () => cache.memo(store, t, 'labelled', {}, (c) => ((computed += 1), Array.from(c.truth.central_pe).filter((x) => !Number.isNaN(x)).length));
+    expect(await labelled()).toBe(0);
+    expect(await labelled()).toBe(0);
+    expect(computed).toBe(1);
+    await store.labels.record(t, studyIds[0] as string, { labels: { central_pe: 1 }, source: 'radiologist', recordedBy: 'k' });
+    expect(await labelled()).toBe(1);
+    expect(computed).toBe(2);
+    expect(await cache.memo(store, t, 'other', {}, () => 'x')).toBe('x');
+    h.close();
+  });
+
+  it('warms the busiest tenants, so the first page reads nothing more', async () => {
+    const h = openSqlite(':memory:');
+    const store = createStore(h.driver);
+    const a = (await store.tenants.ensure('a')).id;
+    const b = (await store.tenants.ensure('b')).id;
+    await seedCohort(h.driver, { tenantId: a, studies: 50, months: 2, end: Date.UTC(2026, 5, 1), seed: 1 });
+    await seedCohort(h.driver, { tenantId: b, studies: 80, months: 2, end: Date.UTC(2026, 5, 1), seed: 1 });
+    const cache = new CohortCache(1);
+    expect(await cache.warm(store)).toBe(1);
+    let loads = 0;
+    const full = store.cohort.columnsWithIds.bind(store.cohort);
+    store.cohort.columnsWithIds = (...x) => ((loads += 1), full(...x));
+    expect((await cache.get(store, b)).time.length).toBe(80);
+    expect(loads).toBe(0);
+    expect((await cache.get(store, a)).time.length).toBe(50);
+    expect(loads).toBe(1);
+    h.close();
+  });
 });

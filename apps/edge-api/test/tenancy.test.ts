@@ -39,8 +39,11 @@ beforeAll(async () => {
   const job = (await (await h.request('POST', '/v1/jobs', { key: k.admin, json: { kind: 'evaluation', payload: {} } })).json()) as { id: string };
   const keys = (await (await h.request('GET', '/v1/keys', { key: k.admin })).json()) as { items: { id: string }[] };
   await h.request('PATCH', '/v1/tenant', { key: k.admin, json: { pseudonymRegex: 'A-[0-9]+' } });
+  // Quality data of tenant A (issue 18): a threshold set and an alert rule.
+  await h.request('POST', '/v1/thresholds', { key: k.quality, json: { rules: { central_pe: { kind: 'fixed', threshold: 0.3 } } } });
+  const rule = (await (await h.request('POST', '/v1/alerts/rules', { key: k.quality, json: { kind: 'coverage_below', label: 'central_pe', params: { below: 0.5 } } })).json()) as { id: string };
   const aUser = await h.deps.store.users.create({ tenantId: (await h.deps.store.tenants.ensure('tenant-a')).id, email: 'admin@tenant-a.test', role: 'admin', passwordHash: 'scrypt$x' });
-  Object.assign(A, { userId: aUser.id, userEmail: aUser.email, study: id, sop: s.slices[0]?.sop, studyUid: s.study, job: c.job.id, liveJob: live.job.id, liveToken: live.leaseToken, hook: hook.id, evalJob: job.id, key: keys.items[0]?.id });
+  Object.assign(A, { rule: rule.id, userId: aUser.id, userEmail: aUser.email, study: id, sop: s.slices[0]?.sop, studyUid: s.study, job: c.job.id, liveJob: live.job.id, liveToken: live.leaseToken, hook: hook.id, evalJob: job.id, key: keys.items[0]?.id });
 });
 
 /** One attack per route: who (B's role), what, and the answer that proves isolation. */
@@ -95,6 +98,30 @@ const ATTACKS: Record<string, Attack> = {
   'GET /v1/jobs/:id': { role: 'admin', method: 'GET', path: () => `/v1/jobs/${A['evalJob']}`, expect: 404 },
   'GET /v1/metrics/cohort': { role: 'quality', method: 'GET', path: () => '/v1/metrics/cohort?minPositives=2&minNegatives=2', expect: async (res) => expect(await res.json()).toMatchObject({ studies: 0, windows: [] }) },
   'GET /v1/metrics/drift': { role: 'quality', method: 'GET', path: () => '/v1/metrics/drift?referenceFrom=2020-01-01&referenceTo=2030-01-01', expect: async (res) => expect(await res.json()).toMatchObject({ reference: { studies: 0 }, current: { studies: 0 } }) },
+  // Issue 18: B's quality key sees only B's (empty) cohort, sets and rules, and cannot touch A's.
+  'GET /v1/metrics/labels/:label': { role: 'quality', method: 'GET', path: () => '/v1/metrics/labels/central_pe', expect: async (res) => expect(await res.json()).toMatchObject({ overall: { studies: 0 }, periods: [], threshold: { source: 'default' } }) },
+  'POST /v1/thresholds/preview': { role: 'quality', method: 'POST', path: () => '/v1/thresholds/preview', body: json({ rules: { central_pe: { kind: 'fixed', threshold: 0.2 } } }), expect: async (res) => expect(await res.json()).toMatchObject({ studies: 0, activeVersion: null, labels: { central_pe: { labelled: 0, current: 0.05 } } }) },
+  'POST /v1/thresholds': { role: 'quality', method: 'POST', path: () => '/v1/thresholds', body: json({ copyOf: 1 }), expect: 404 },
+  'GET /v1/thresholds': { role: 'quality', method: 'GET', path: () => '/v1/thresholds', expect: async (res) => expect(await res.json()).toMatchObject({ active: null, items: [] }) },
+  'GET /v1/thresholds/:version': { role: 'quality', method: 'GET', path: () => '/v1/thresholds/1', expect: 404 },
+  'GET /v1/alerts/rules': { role: 'quality', method: 'GET', path: () => '/v1/alerts/rules', expect: noA() },
+  'POST /v1/alerts/rules': { role: 'quality', method: 'POST', path: () => '/v1/alerts/rules', body: json({ kind: 'coverage_below', label: 'central_pe', params: { below: 0.5 } }), expect: 201 },
+  'PATCH /v1/alerts/rules/:id': { role: 'quality', method: 'PATCH', path: () => `/v1/alerts/rules/${A['rule']}`, body: json({ enabled: false }), expect: 404 },
+  'DELETE /v1/alerts/rules/:id': { role: 'quality', method: 'DELETE', path: () => `/v1/alerts/rules/${A['rule']}`, expect: 404 },
+  'GET /v1/alerts': { role: 'quality', method: 'GET', path: () => '/v1/alerts', expect: noA() },
+  'POST /v1/alerts/evaluate': { role: 'quality', method: 'POST', path: () => '/v1/alerts/evaluate', expect: noA() },
+  'POST /v1/labels/import': {
+    role: 'quality',
+    method: 'POST',
+    path: () => '/v1/labels/import',
+    body: () => ({ body: `studyId,central_pe\n${A['study']},1\n`, type: 'text/csv' }),
+    expect: async (res) => {
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(text).toContain('UNKNOWN_STUDY');
+      expect(text).not.toContain(A['study'] as string);
+    },
+  },
   'GET /v1/models': { role: 'clinician', method: 'GET', path: () => '/v1/models', expect: async (res) => expect(await res.json()).toEqual({ items: [] }) },
   // Tenant A's results registered model version test-1; B can neither see nor change it.
   'GET /v1/models/:version': { role: 'clinician', method: 'GET', path: () => '/v1/models/test-1', expect: 404 },
@@ -151,5 +178,8 @@ describe('tenancy', () => {
     const hb = await h.request('POST', `/v1/runner/jobs/${A['liveJob']}/heartbeat`, { key: k.runner, headers: lease() });
     expect(hb.status).toBe(200);
     expect((await h.request('GET', '/v1/studies', { key: k.admin })).status).toBe(200);
+    const rules = (await (await h.request('GET', '/v1/alerts/rules', { key: k.quality })).json()) as { items: { id: string; enabled: boolean }[] };
+    expect(rules.items).toEqual([expect.objectContaining({ id: A['rule'], enabled: true })]);
+    expect(((await (await h.request('GET', '/v1/thresholds', { key: k.quality })).json()) as { items: unknown[] }).items).toHaveLength(1);
   });
 });

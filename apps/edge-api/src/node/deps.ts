@@ -44,7 +44,7 @@ export interface NodeRuntime {
   runDicomOutput(): Promise<void>;
   /** One pruning pass (what the timer runs). */
   runMaintenance(): Promise<void>;
-  /** Evaluates drift alert rules now and every `intervalMs` (default 15 minutes); the CLI's `serve` does (issue 18). */
+  /** Warms the cohort cache, then evaluates drift alert rules now and every `intervalMs` (default 15 minutes); the CLI's `serve` does (issue 18). */
   startAlerts(intervalMs?: number): void;
   /** One alert pass (what the timer runs); deliveries of what fired are kicked. */
   runAlerts(): Promise<void>;
@@ -153,6 +153,8 @@ export function openNodeRuntime(
     runMaintenance,
     startAlerts(intervalMs = ALERT_INTERVAL_MS) {
       if (alertTimer) return;
+      // Read the busiest cohorts into the cache first, then evaluate (which reads the same cohorts).
+      alerting = alerting.then(() => (deps.cohortCache as CohortCache).warm(store).then(() => undefined, (e) => logger.log('error', 'cohort.warm_failed', { code: (e as { code?: string }).code ?? 'INTERNAL' })));
       void runAlerts();
       alertTimer = setInterval(() => void runAlerts(), intervalMs);
       alertTimer.unref();

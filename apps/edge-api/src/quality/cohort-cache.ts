@@ -20,7 +20,12 @@ interface Entry {
   time: Float64Array;
   probability: Record<StudyLabel, Float64Array>;
   truth: Record<StudyLabel, Float64Array>;
+  /** Results computed from this version of the cohort (route responses), oldest first. */
+  results: Map<string, unknown>;
 }
+
+/** Most results kept per tenant. */
+const MAX_RESULTS = 32;
 
 /** Least-recently-used cohorts, one per tenant, the whole history each. */
 export class CohortCache {
@@ -29,8 +34,35 @@ export class CohortCache {
   /** `maxEntries` tenants at most; an entry holds 152 bytes per study (19 float64 columns) plus its id. */
   constructor(private readonly maxEntries = 4) {}
 
+  /**
+   * Reads the cohorts of the tenants with the most cohort writes (as many as the cache holds), so
+   * the first quality page after a start does not pay for reading them.
+   */
+  async warm(store: Store): Promise<number> {
+    const tenants = await store.cohort.busiestTenants(this.maxEntries);
+    for (const t of tenants) await this.get(store, t);
+    return tenants.length;
+  }
+
   /** The tenant's cohort completed in [from, to): views into the cached columns, no copy. */
   async get(store: Store, tenantId: string, range: { from?: number | undefined; to?: number | undefined } = {}): Promise<CohortColumns> {
+    return slice(await this.entry(store, tenantId), range.from ?? -Infinity, range.to ?? Infinity);
+  }
+
+  /**
+   * `compute(cohort)` for the current version of the tenant's cohort, computed once per version
+   * and `key` (which must name everything else the result depends on: route, query, thresholds).
+   */
+  async memo<T>(store: Store, tenantId: string, key: string, range: { from?: number | undefined; to?: number | undefined }, compute: (c: CohortColumns) => T): Promise<T> {
+    const e = await this.entry(store, tenantId);
+    if (e.results.has(key)) return e.results.get(key) as T;
+    const value = compute(slice(e, range.from ?? -Infinity, range.to ?? Infinity));
+    e.results.set(key, value);
+    if (e.results.size > MAX_RESULTS) e.results.delete(e.results.keys().next().value as string);
+    return value;
+  }
+
+  private async entry(store: Store, tenantId: string): Promise<Entry> {
     // The version is read first: anything written after it is read again next time (idempotent).
     const version = await store.cohort.version(tenantId);
     let entry = this.entries.get(tenantId);
@@ -39,7 +71,7 @@ export class CohortCache {
     entry ??= await load(store, tenantId, version);
     this.entries.set(tenantId, entry);
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    return slice(entry, range.from ?? -Infinity, range.to ?? Infinity);
+    return entry;
   }
 }
 
@@ -47,7 +79,7 @@ async function load(store: Store, tenantId: string, version: number): Promise<En
   const c = await store.cohort.columnsWithIds(tenantId);
   const index = new Map<string, number>();
   c.studyIds.forEach((id, i) => index.set(id, i));
-  return { version, length: c.time.length, studyIds: c.studyIds, index, time: c.time, probability: { ...c.probability }, truth: { ...c.truth } };
+  return { version, length: c.time.length, studyIds: c.studyIds, index, time: c.time, probability: { ...c.probability }, truth: { ...c.truth }, results: new Map() };
 }
 
 /** Grows every column to at least `n` (doubling). */
@@ -96,6 +128,7 @@ async function catchUp(store: Store, tenantId: string, e: Entry, version: number
     e.length++;
   }
   e.version = version;
+  e.results.clear();
   return true;
 }
 

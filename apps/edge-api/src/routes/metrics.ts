@@ -56,14 +56,17 @@ metrics.openapi(
   async (c) => {
     const q = c.req.valid('query');
     const { store, cohortCache } = c.get('deps');
-    const cohort = await (cohortCache as CohortCache).get(store, c.get('principal').tenantId, { from: q.from, to: q.to });
     const labels = q.labels ?? [...STUDY_LABELS];
-    const input = { time: cohort.time, labels: Object.fromEntries(labels.map((l) => [l, { truth: cohort.truth[l], probability: cohort.probability[l] }])) };
-    const windows = cohortSummary(input, { window: q.window, minPositives: q.minPositives, minNegatives: q.minNegatives, level: q.level });
-    let labelled = 0;
-    for (let i = 0; i < cohort.time.length; i++) if (STUDY_LABELS.some((l) => cohort.truth[l][i] === cohort.truth[l][i])) labelled++;
-    await audit(c, 'metrics.cohort', null, { studies: cohort.time.length });
-    return c.json({ window: q.window, studies: cohort.time.length, labelled, windows: windows as z.infer<typeof CohortWindow>[] }, 200);
+    // Computed once per cohort version and query (the page asks again on every visit).
+    const body = await (cohortCache as CohortCache).memo(store, c.get('principal').tenantId, `cohort ${JSON.stringify({ ...q, labels })}`, { from: q.from, to: q.to }, (cohort) => {
+      const input = { time: cohort.time, labels: Object.fromEntries(labels.map((l) => [l, { truth: cohort.truth[l], probability: cohort.probability[l] }])) };
+      const windows = cohortSummary(input, { window: q.window, minPositives: q.minPositives, minNegatives: q.minNegatives, level: q.level });
+      let labelled = 0;
+      for (let i = 0; i < cohort.time.length; i++) if (STUDY_LABELS.some((l) => cohort.truth[l][i] === cohort.truth[l][i])) labelled++;
+      return { window: q.window, studies: cohort.time.length, labelled, windows: windows as z.infer<typeof CohortWindow>[] };
+    });
+    await audit(c, 'metrics.cohort', null, { studies: body.studies });
+    return c.json(body, 200);
   },
 );
 
@@ -94,10 +97,12 @@ metrics.openapi(
       q.threshold !== undefined
         ? { value: q.threshold, source: 'query' as const, setVersion: null }
         : { value: inForce.thresholds[label], source: inForce.set && label in inForce.set.thresholds ? ('site' as const) : ('default' as const), setVersion: inForce.set?.version ?? null };
-    const cohort = await (cohortCache as CohortCache).get(store, tenantId, { from: q.from, to: q.to });
-    const report = labelReport(
-      { time: cohort.time, probability: cohort.probability[label], truth: cohort.truth[label] },
-      { window: q.window, threshold: threshold.value, minPositives: q.minPositives, minNegatives: q.minNegatives, level: q.level, rocPoints: q.rocPoints, calibrationBins: q.bins },
+    // Computed once per cohort version, query and threshold in force.
+    const report = await (cohortCache as CohortCache).memo(store, tenantId, `label ${label} ${JSON.stringify(q)} ${threshold.value}`, { from: q.from, to: q.to }, (cohort) =>
+      labelReport(
+        { time: cohort.time, probability: cohort.probability[label], truth: cohort.truth[label] },
+        { window: q.window, threshold: threshold.value, minPositives: q.minPositives, minNegatives: q.minNegatives, level: q.level, rocPoints: q.rocPoints, calibrationBins: q.bins },
+      ),
     );
     await audit(c, 'metrics.label', null, { label, studies: report.overall.studies });
     return c.json({ label, window: q.window, threshold, ...(report as Omit<z.infer<typeof LabelReport>, 'label' | 'window' | 'threshold'>) }, 200);

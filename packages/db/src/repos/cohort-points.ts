@@ -74,6 +74,12 @@ export class CohortPointRepo {
    * The tenant's analysed studies completed in [from, to), oldest first, as columns.
    * @throws DbError TOO_LARGE when more than `maxRows` studies match (checked before reading them).
    */
+  /** Tenants whose cohorts changed most recently (most writes first): what a cache warms at start. */
+  async busiestTenants(limit: number): Promise<string[]> {
+    const rows = await this.d.select('SELECT tenant_id FROM cohort_versions ORDER BY version DESC LIMIT ?', [limit]);
+    return rows.map((r) => r['tenant_id'] as string);
+  }
+
   /** The tenant's cohort version: changes whenever one of its cohort points is written. */
   async version(tenantId: string): Promise<number> {
     const [row] = await this.d.select('SELECT version FROM cohort_versions WHERE tenant_id = ?', [tenantId]);
