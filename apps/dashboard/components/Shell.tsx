@@ -6,7 +6,9 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { AlertBanner } from '@/components/quality/AlertBanner';
 import { api, ApiError, setSession, signInUrl } from '@/lib/api';
+import { canSeeQuality, QUALITY_ROLES } from '@/lib/quality';
 import type { SessionInfo } from '@/lib/types';
 
 const SessionContext = createContext<SessionInfo | null>(null);
@@ -29,6 +31,8 @@ export function handleAuthError(e: unknown): boolean {
 const NAV: { href: string; label: string; roles?: readonly string[] }[] = [
   { href: '/', label: 'Worklist' },
   { href: '/upload', label: 'Upload' },
+  { href: '/quality', label: 'Quality', roles: QUALITY_ROLES },
+  { href: '/models', label: 'Models', roles: QUALITY_ROLES },
   { href: '/admin', label: 'Administration', roles: ['admin'] },
 ];
 
@@ -98,6 +102,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </div>
         </div>
       </header>
+      {session && canSeeQuality(session.user.role) && <AlertBanner />}
       <main id="main" className="page" tabIndex={-1}>
         {session ? children : <p className="muted" role="status">Loading…</p>}
       </main>

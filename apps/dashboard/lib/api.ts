@@ -43,12 +43,16 @@ export async function renewSession(): Promise<boolean> {
 }
 
 /** Calls the API; resolves to the JSON body, or throws ApiError. */
-export async function api<T>(path: string, init: { method?: string; json?: unknown; signal?: AbortSignal; background?: boolean } = {}): Promise<T> {
+export async function api<T>(
+  path: string,
+  init: { method?: string; json?: unknown; text?: { body: string; contentType: string }; signal?: AbortSignal; background?: boolean } = {},
+): Promise<T> {
   const method = init.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
   // Automatic refreshes say so: they do not keep the session from reaching its idle timeout.
   if (init.background) headers['x-embolus-background'] = '1';
   if (init.json !== undefined) headers['content-type'] = 'application/json';
+  else if (init.text) headers['content-type'] = init.text.contentType;
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let res: Response;
   try {
@@ -57,7 +61,7 @@ export async function api<T>(path: string, init: { method?: string; json?: unkno
       headers,
       credentials: 'same-origin',
       cache: 'no-store',
-      ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
+      ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : init.text ? { body: init.text.body } : {}),
       ...(init.signal ? { signal: init.signal } : {}),
     });
   } catch (e) {

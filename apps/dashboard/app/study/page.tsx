@@ -9,16 +9,19 @@ import { Suspense, useEffect, useState } from 'react';
 import { decisionsOf } from '@embolus/shared/decisions';
 import { ExamDecision, NonDiagnosticBanner, QualityChecks } from '@/components/DecisionViews';
 import { AttentionHeatmap, LabelBars, WindowStrip } from '@/components/ResultViews';
-import { handleAuthError, Shell } from '@/components/Shell';
+import { GroundTruthPanel } from '@/components/quality/GroundTruthPanel';
+import { handleAuthError, Shell, useSession } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
 import { percent, shortId, STATUS_NAMES } from '@/lib/format';
 import { LABEL_NAMES } from '@/lib/labels';
+import { canSeeQuality } from '@/lib/quality';
 import type { StudyDetail } from '@/lib/types';
 
 const POLL_MS = 3000;
 
 function Study() {
   const id = useSearchParams().get('id') ?? '';
+  const session = useSession();
   const [study, setStudy] = useState<StudyDetail | null>(null);
   const [missing, setMissing] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -221,6 +224,7 @@ function Study() {
               </dd>
             </dl>
           </section>
+          {canSeeQuality(session?.user.role) && <GroundTruthPanel studyId={study.id} />}
         </div>
       )}
     </>

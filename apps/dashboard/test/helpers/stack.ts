@@ -2,7 +2,7 @@
  * The real stack for browser tests, started the `npm start` way (scripts/start.mjs) in a
  * temporary data folder and its own process group, plus chromium and small page helpers.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,15 +22,15 @@ export interface Stack {
   stop(): Promise<number | null | 'timeout'>;
 }
 
-/** Starts API, dashboard and one runner (demo model) with the given admin. */
-export async function startStack(admin: { email: string; password: string }): Promise<Stack> {
+/** Starts API, dashboard and one runner (demo model) with the given admin; `env` adds to the stack's environment. */
+export async function startStack(admin: { email: string; password: string }, env: Record<string, string> = {}): Promise<Stack> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const work = mkdtempSync(path.join(tmpdir(), 'embolus-dash-'));
   let out = '';
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, PORT: '0', EMBOLUS_DATA_DIR: path.join(work, 'data'), EMBOLUS_ADMIN_EMAIL: admin.email, EMBOLUS_ADMIN_PASSWORD: admin.password, EMBOLUS_TENANT: 'hospital' },
+    env: { ...process.env, PORT: '0', EMBOLUS_DATA_DIR: path.join(work, 'data'), EMBOLUS_ADMIN_EMAIL: admin.email, EMBOLUS_ADMIN_PASSWORD: admin.password, EMBOLUS_TENANT: 'hospital', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -59,6 +59,18 @@ export async function startStack(admin: { email: string; password: string }): Pr
       }
     },
   };
+}
+
+/** Creates a dashboard user in the stack's tenant with the API's CLI. */
+export function createUser(stack: Stack, user: { email: string; password: string; role: 'clinician' | 'quality' | 'admin' }, tenant = 'hospital'): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'apps/edge-api/bin/embolus-api.mjs'), 'users', 'create', '--data', path.join(stack.work, 'data/api'), '--tenant', tenant, '--email', user.email, '--role', user.role],
+      { env: { ...process.env, EMBOLUS_USER_PASSWORD: user.password } },
+      (err, _o, stderr) => (err ? reject(new Error(stderr)) : resolve()),
+    ),
+  );
 }
 
 export function launchChromium(): Promise<Browser> {

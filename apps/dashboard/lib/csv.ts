@@ -1,0 +1,28 @@
+/**
+ * CSV for every chart's numbers: RFC 4180 quoting; text cells that a spreadsheet would run as a
+ * formula are prefixed with `'`. Pure (no DOM): the download is in ./download.ts.
+ */
+
+/** One column of a table: its header and how to read a row's cell (a number is written as is). */
+export interface Column<R> {
+  readonly key: string;
+  readonly header: string;
+  readonly value: (row: R) => string | number | null;
+  /** Right-aligned, tabular figures in the HTML table. */
+  readonly numeric?: boolean;
+}
+
+function cell(v: string | number | null): string {
+  if (v === null) return '';
+  let s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
+  // A spreadsheet would evaluate these as formulas.
+  if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string') s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The rows as CSV text, with a header line of the columns' keys. */
+export function toCsv<R>(rows: readonly R[], columns: readonly Column<R>[]): string {
+  const lines = [columns.map((c) => cell(c.key)).join(',')];
+  for (const r of rows) lines.push(columns.map((c) => cell(c.value(r))).join(','));
+  return lines.join('\r\n') + '\r\n';
+}
