@@ -12,3 +12,4 @@ export * from './vec3';
 export * from './summary';
 export * from './log';
 export { camOnSlice, slicePlane, keyWindows, heatColor, CamMismatchError, type PlacedCam, type SlicePlane } from './evidence';
+export { UsageError, formatCliError, cliExitCode } from './cli';

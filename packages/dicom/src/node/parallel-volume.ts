@@ -10,7 +10,7 @@ import { assembleVolume, finishVolume, slicesByInstance, type Volume } from '../
 import { decodeClaimed, type DecodeTask } from './decode-tasks';
 import { readBytes } from './read-bytes';
 
-// Defined (true) by the CLI bundle's build (apps/gpu-runner/bin/bundle.mjs), which bundles the
+// Defined (true) by the CLI bundle's build (apps/cli/bin/bundle.mjs), which bundles the
 // worker beside the main file; from sources, a small boot file registers tsx first.
 declare const __EMBOLUS_BUNDLE__: boolean | undefined;
 const WORKER_URL =
