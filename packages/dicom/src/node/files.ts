@@ -1,5 +1,6 @@
 /**
- * Node-only helpers: finding and reading DICOM files on disk. Import from `@embolus/dicom/node`.
+ * Finding and reading DICOM files on disk: listing, scanning a folder into series, loading the
+ * chosen series (exported through `src/node/index.ts` as `@embolus/dicom/node`).
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -27,8 +28,6 @@ export async function listFiles(dir: string): Promise<string[]> {
   await walk(dir);
   return out.sort();
 }
-
-export { readBytes } from './read-bytes';
 
 /** The result of scanning a folder: series found, the choice, and files that were skipped. */
 export interface FolderScan {

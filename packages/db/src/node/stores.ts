@@ -1,6 +1,6 @@
 /**
- * `@embolus/db/node`: the Node-only half of the package (better-sqlite3, node:fs). Kept behind
- * its own export subpath so the Workers bundle never imports it.
+ * Node stores: the SQLite database (better-sqlite3, with the committed migrations) and the folder
+ * blob store (node:fs).
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -11,17 +11,14 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { assertBlobKey, assertBlobPrefix, type BlobHead, type BlobStore, type BlobStream } from './blob';
-import type { AnyDb, BatchStatement, SqlDriver } from './driver';
-import { DbError } from './errors';
+import { assertBlobKey, assertBlobPrefix, type BlobHead, type BlobStore, type BlobStream } from '../blob';
+import type { AnyDb, BatchStatement, SqlDriver } from '../driver';
+import { DbError } from '../errors';
 import { walkFiles } from './walk-files';
-import { schema } from './schema';
-
-export { fsck, formatFsckReport, type BadRow, type FsckReport } from './fsck';
-export { cleanLeftovers, listBlobFiles, type BlobFile, type LeftoverReport } from './leftovers';
+import { schema } from '../schema';
 
 /** The committed drizzle-kit migrations. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../drizzle', import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 /** An open SQLite file with its driver. */
 export interface SqliteHandle {

@@ -21,7 +21,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DbError } from './errors';
+import { DbError } from '../errors';
 import { cleanLeftovers, quarantineBlob, quarantineFolder, type LeftoverReport } from './leftovers';
 
 /** A row whose blob is missing or differs from its SHA-256. */
