@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { DEMO_MODEL_DIR, type ExecutionProvider } from '@embolus/inference';
 import { UsageError, cliExitCode, formatCliError } from '@embolus/shared';
 import { jsonLogger, type Level } from './runner/log';
+import { DEFAULT_MAX_STUDY_BYTES } from './runner/analysis';
 import { Runner } from './runner/runner';
 
 const KINDS = ['analysis', 'training', 'evaluation'] as const;
@@ -36,6 +37,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv = process
       'data-root': { type: 'string' },
       kinds: { type: 'string', default: KINDS.join(',') },
       'min-slices': { type: 'string', default: '10' },
+      'max-study-mib': { type: 'string', default: String(DEFAULT_MAX_STUDY_BYTES / 2 ** 20) },
       'no-cam': { type: 'boolean', default: false },
       'execution-provider': { type: 'string', default: 'auto' },
       threads: { type: 'string' },
@@ -75,6 +77,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     workDir: path.resolve(values['work-dir'] ?? env.EMBOLUS_WORK_DIR ?? path.join(os.tmpdir(), 'embolus-runner')),
     dataRoot: path.resolve(values['data-root'] ?? env.EMBOLUS_DATA_ROOT ?? process.cwd()),
     minSlices: Math.floor(num('min-slices', values['min-slices'], 1)),
+    maxStudyBytes: Math.floor(num('max-study-mib', values['max-study-mib'], 1) * 2 ** 20),
     cam: !values['no-cam'],
     ...((values['health-port'] ?? env.EMBOLUS_HEALTH_PORT) !== undefined ? { healthPort: Math.floor(num('health-port', values['health-port'] ?? env.EMBOLUS_HEALTH_PORT, 0)) } : {}),
     healthHost: values['health-host'] ?? env.EMBOLUS_HEALTH_HOST ?? '127.0.0.1',
