@@ -6,7 +6,7 @@ import type { SessionInfo } from '@/lib/types';
 /** Where to go after signing in: a same-site path from `?next=`, else the worklist. */
 function nextPath(): string {
   const next = new URLSearchParams(window.location.search).get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  return next?.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
 export default function SignInPage() {

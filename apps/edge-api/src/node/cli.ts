@@ -17,8 +17,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createStore, PLATFORM_TENANT, ROLES, type Role } from '@embolus/db';
-import { formatFsckReport, fsck, openSqlite } from '@embolus/db/node';
+import { PLATFORM_TENANT, ROLES, type Role } from '@embolus/db';
+import { formatFsckReport, fsck } from '@embolus/db/node';
 import { isEmbolusError } from '@embolus/shared';
 import { parseConfig } from '../env';
 import { compilePseudonym } from '../upload/inspect';
