@@ -26,7 +26,7 @@ from .models import SequenceNet, WindowNet
 CASES = [1, 2, 7, 40, 41, 97]
 PHASE1_VARIANTS = {'phase1': 1, 'phase1_pool2': 2}  # file stem -> WindowNet input_pool (2: the demo config)
 D, SLICES, SIZE = 16, 10, 192
-DEFAULT_OUT = os.path.join(os.path.dirname(__file__), *['..'] * 4, 'packages', 'inference', 'test', 'fixtures')
+DEFAULT_OUT = os.path.join(os.path.dirname(__file__), *['..'] * 3, 'packages', 'inference', 'test', 'fixtures')
 
 
 def phase1_input(n: int = 2) -> torch.Tensor:
