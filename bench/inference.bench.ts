@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { pythonExecutable } from '../apps/gpu-runner/src/trainer-process';
+import { pythonExecutable } from '@embolus/trainer';
 
 const RUNS = 3;
 const here = import.meta.dirname;

@@ -12,7 +12,7 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'apps', 'gpu-runner', 'trainer'))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'packages', 'trainer'))
 import torch  # noqa: E402
 
 from embolus_trainer.export import export_phase1  # noqa: E402

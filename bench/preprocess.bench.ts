@@ -19,7 +19,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pythonExecutable } from '../apps/gpu-runner/src/trainer-process';
+import { pythonExecutable } from '@embolus/trainer';
 import { jpegLosslessSeries } from './lib/jpeg-lossless-series';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));

@@ -4,7 +4,7 @@
  * serving path on held-out phantoms, and prints both evaluations side by side.
  *
  *   ${EMBOLUS_PYTHON:-python3} -m embolus_trainer.quantize --checkpoint data/demo/model/phase1/best.pt \
- *       --onnx models/demo/phase1.onnx --out /tmp/phase1.int8.onnx --cache data/demo/cache   (in apps/gpu-runner/trainer)
+ *       --onnx models/demo/phase1.onnx --out /tmp/phase1.int8.onnx --cache data/demo/cache   (in packages/trainer)
  *   npx tsx scripts/evaluate-int8.ts --model models/demo --int8 /tmp/phase1.int8.onnx --phantoms data/demo/phantoms-test
  *
  * Writes bench/results/int8-demo.json.
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { loadModel } from '@embolus/inference';
 import type { DatasetSummary } from '@embolus/phantom';
 import { ALL_LABELS } from '@embolus/shared';
-import { evaluateOnPhantoms, type DemoEvaluation } from '../apps/gpu-runner/src/demo-evaluation';
+import { evaluateOnPhantoms, type DemoEvaluation } from '../apps/cli/src/demo-evaluation';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, int8: { type: 'string' }, phantoms: { type: 'string' } } });
 if (!values.model || !values.int8 || !values.phantoms) throw new Error('usage: --model <dir> --int8 <phase1.int8.onnx> --phantoms <dir>');

@@ -5,7 +5,7 @@
  *  1. a synthetic CTPA study with emboli (a phantom, anonymized as written, so the API accepts it),
  *  2. the API on Node over `data/quickstart/api` (SQLite file + blob folder),
  *  3. upload instance by instance over HTTP, submit,
- *  4. one `embolus runner` process with the demo model: series → preprocessing → two-phase model,
+ *  4. one `embolus-runner` process with the demo model: series → preprocessing → two-phase model,
  *  5. the stored result, read back through the API and printed as a report.
  *
  * The data folder is kept: `npx embolus-api serve --data data/quickstart/api` serves it again.
@@ -15,7 +15,7 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { AnalysisResultSchema, type AnalysisResult } from '@embolus/shared';
-import { formatReport } from '../apps/gpu-runner/src/commands/analyze';
+import { formatReport } from '../apps/cli/src/commands/analyze';
 import { ROOT, startApi, startRunner, stopRunner, uploadStudy, waitFor } from '@embolus/local-stack';
 
 const work = path.join(ROOT, 'data', 'quickstart');

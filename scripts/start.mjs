@@ -22,6 +22,10 @@ const INSTALLED = [
   'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
   'node_modules/onnxruntime-node/package.json',
   'node_modules/@embolus/edge-api/package.json',
+  // Workspaces added later (the CLI's and the trainer's own homes): a clone installed before them
+  // needs `npm install` again to link them.
+  'node_modules/@embolus/cli/package.json',
+  'node_modules/@embolus/trainer/package.json',
 ];
 
 function run(cmd, args, what, timeoutMs) {

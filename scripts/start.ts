@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultDashboardDir, ensureFirstAdmin, hasDashboard, startServer } from '@embolus/edge-api/node/stack';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RUNNER_CLI = path.join(ROOT, 'apps/gpu-runner/bin/embolus.mjs');
+const RUNNER_BIN = path.join(ROOT, 'apps/gpu-runner/bin/embolus-runner.mjs');
 const DEMO_MODEL = path.join(ROOT, 'models/demo');
 /** The label of the runner key this stack makes at each start (older ones are revoked). */
 const RUNNER_KEY_LABEL = 'npm start runner';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const startRunner = () => {
     const child = spawn(
       process.execPath,
-      [RUNNER_CLI, 'runner', '--api', `http://127.0.0.1:${server.port}`, '--work-dir', path.join(dataDir, 'runner'), '--model-dir', DEMO_MODEL, '--poll-seconds', '1', '--grace-seconds', '5'],
+      [RUNNER_BIN, '--api', `http://127.0.0.1:${server.port}`, '--work-dir', path.join(dataDir, 'runner'), '--model-dir', DEMO_MODEL, '--poll-seconds', '1', '--grace-seconds', '5'],
       { cwd: ROOT, env: { ...process.env, EMBOLUS_RUNNER_KEY: runnerKey }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.pipe(log, { end: false });

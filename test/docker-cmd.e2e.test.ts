@@ -28,7 +28,7 @@ describe('the runner image’s startup command', () => {
     const api = await startApi(path.join(tmp.dir, 'api'));
     try {
       const { env, cmd, healthcheck } = dockerfile();
-      expect(cmd.slice(0, 3)).toEqual(['node', 'apps/gpu-runner/bin/embolus.mjs', 'runner']);
+      expect(cmd.slice(0, 2)).toEqual(['node', 'apps/gpu-runner/bin/embolus-runner.mjs']);
       expect(healthcheck).toContain(`127.0.0.1:${env.EMBOLUS_HEALTH_PORT}/healthz`);
       const child = spawn(process.execPath, cmd.slice(1), {
         cwd: ROOT,

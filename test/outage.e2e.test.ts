@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api, type RunnerProcess } from '@embolus/local-stack';
+import { startApi, startRunner, stopRunner, tempDir, uploadStudy, type Api, type RunnerProcess } from '@embolus/local-stack';
 
 const tmp = tempDir('e2e-outage');
 let api: Api;

@@ -1,5 +1,5 @@
 /**
- * End to end: one `embolus runner` process with a platform-runner key serves two tenants'
+ * End to end: one `embolus-runner` process with a platform-runner key serves two tenants'
  * phantom studies; each tenant reads its own result, the runner's health shows the queue
  * summed over tenants, and each tenant's audit log names the platform runner's reads.
  */

@@ -26,7 +26,7 @@ async function padOutsideCircle(file: string): Promise<void> {
   const bytes = new Uint8Array(await readFile(file));
   const { parsed, info } = readDicomInfo(bytes, { source: path.basename(file) });
   const pm = info.pixel;
-  if (!pm || pm.bitsAllocated !== 16 || parsed.transferSyntax?.codec !== 'native') throw new Error(`${file}: expected native 16-bit pixels`);
+  if (pm?.bitsAllocated !== 16 || parsed.transferSyntax?.codec !== 'native') throw new Error(`${file}: expected native 16-bit pixels`);
   const at = parsed.dataSet.elements.x7fe00010!.dataOffset;
   const view = new DataView(bytes.buffer, bytes.byteOffset + at, pm.rows * pm.cols * 2);
   const cy = (pm.rows - 1) / 2;

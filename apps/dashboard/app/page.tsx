@@ -161,6 +161,7 @@ function Worklist() {
         </p>
       </div>
 
+      {/* biome-ignore lint/a11y/useSemanticElements: a form with role=search is the search landmark; a <search> wrapper would add a node for the same role */}
       <form
         className="filters"
         role="search"
@@ -272,7 +273,7 @@ function Worklist() {
   );
 }
 
-export default function WorklistPage() {
+export default function WorklistRoute() {
   return (
     <Shell>
       <Worklist />

@@ -68,7 +68,7 @@ export function QualityChecks({ checks }: { checks: NonNullable<AnalysisResult['
 export function NonDiagnosticBanner({ reason, checks }: { reason: string; checks: NonNullable<AnalysisResult['quality']>['checks'] }) {
   const detail = reason.replace(/^Non-diagnostic:?\s*/, '');
   return (
-    <section className="nondiag" role="region" aria-labelledby="nondiag-h">
+    <section className="nondiag" aria-labelledby="nondiag-h">
       <h2 id="nondiag-h">
         <span className="nondiag__label">Non-diagnostic:</span> <span className="nondiag__reason">{detail}</span>
       </h2>

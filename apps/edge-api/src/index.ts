@@ -3,7 +3,7 @@
  * under `src/node/`.
  */
 export { createApp } from './app';
-export { type AppDeps, type AppEnv } from './deps';
+export type { AppDeps, AppEnv } from './deps';
 export { parseConfig, EnvSchema, WORKERS_REQUEST_LIMIT_BYTES, type Config } from './env';
 export { ApiError, toErrorResponse, type ApiErrorCode, type ErrorBody } from './errors';
 export { consoleLogger, memoryLogger, type Logger, type LogLevel } from './log';

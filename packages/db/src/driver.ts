@@ -11,8 +11,7 @@ import type { schema } from './schema';
  * A drizzle SQLite database over either driver. The result kind is erased: repositories only
  * `await` queries, which works for both the sync (better-sqlite3) and the async (D1) flavour.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyDb = BaseSQLiteDatabase<'async', any, typeof schema>;
+export type AnyDb = BaseSQLiteDatabase<'async', unknown, typeof schema>;
 
 /** One statement of an atomic batch: `all` returns rows (SELECT, … RETURNING), `run` does not. */
 export interface BatchStatement {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { quarantineBlob } from '../src/leftovers';
+import { quarantineBlob } from '../src/node/leftovers';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'embolus-leftovers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -16,7 +16,9 @@ export type DicomErrorCode =
   | 'DECODE_FAILED'
   | 'EMPTY_SERIES'
   | 'NO_CT_SERIES'
-  | 'INCONSISTENT_SERIES';
+  | 'INCONSISTENT_SERIES'
+  /** The chosen series would exceed the caller's memory limit as a HU volume (refused before allocating). */
+  | 'VOLUME_TOO_LARGE';
 
 /** The typed error of the DICOM package. `details` names the file and tag, never tag values that could identify a patient. */
 export class DicomError extends EmbolusError {

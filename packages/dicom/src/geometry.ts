@@ -1,5 +1,5 @@
 /** Small vector helpers for patient-space geometry (mm, LPS). */
-import { cross, dot, norm, unit, type Vec3 } from '@embolus/shared';
+import { cross, dot, unit, type Vec3 } from '@embolus/shared';
 
 export { cross, dot, norm, scale, sub, unit } from '@embolus/shared';
 

@@ -61,7 +61,7 @@ function frameToModality(src: ArrayLike<number>, pm: PixelModule, lut: ModalityL
   let count = 0;
   for (let i = 0; i < n; i++) {
     const v = bits >= 32 ? src[i]! | 0 : signed ? ((src[i]! & mask) << shift) >> shift : src[i]! & mask;
-    if (pad && pad(v)) {
+    if (pad?.(v)) {
       out[o + i] = NaN;
       count++;
     } else out[o + i] = lut.kind === 'rescale' ? v * lut.slope + lut.intercept : lutApply(lut, v);

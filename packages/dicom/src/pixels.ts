@@ -6,7 +6,7 @@
  * sequence) applied; padding voxels become NaN and are counted, never turned into HU.
  */
 import dicomParser from 'dicom-parser';
-import { decodeFrame, type Samples } from './codecs/index';
+import { decodeFrame } from './codecs/index';
 import { DicomError, asDicomError } from './errors';
 import type { InstanceInfo, ModalityLut, PixelModule } from './instance-info';
 import type { ParsedDicom } from './parse';
@@ -246,7 +246,7 @@ export function toModalityValues(stored: StoredPixels, info: InstanceInfo): Moda
     }
     for (let i = o; i < o + perFrame; i++) {
       const v = s[i]!;
-      if (pad && pad(v)) {
+      if (pad?.(v)) {
         values[i] = NaN;
         paddingCount++;
       } else {

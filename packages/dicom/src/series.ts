@@ -81,7 +81,7 @@ export function groupBySeries(infos: readonly InstanceInfo[]): Map<string, Insta
 export function planSeries(infos: readonly InstanceInfo[]): SeriesPlan {
   const withPixels = infos.filter((i) => i.pixel);
   const first = withPixels[0];
-  if (!first || !first.pixel) throw new DicomError('EMPTY_SERIES', 'the series has no instances with pixel data');
+  if (!first?.pixel) throw new DicomError('EMPTY_SERIES', 'the series has no instances with pixel data');
   const warnings: SeriesWarning[] = [];
   const sizes = new Set(withPixels.map((i) => `${i.pixel!.cols}x${i.pixel!.rows}`));
   if (sizes.size > 1) warnings.push({ code: 'MIXED_IMAGE_SIZES', message: `slices have different sizes: ${[...sizes].join(', ')}`, details: { sizes: [...sizes] } });

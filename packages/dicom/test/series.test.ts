@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assembleVolume, chooseSeries, planSeries, readDicomInfo, type InstanceInfo } from '../src/index';
-import { listFiles, loadStudyVolume, readBytes, scanFolder } from '../src/node/files';
+import { listFiles, loadStudyVolume, readBytes, scanFolder } from '../src/node';
 import { assembleVolumeParallel } from '../src/node/parallel-volume';
 import { CHEST_CT, CORPUS } from './corpus-paths';
 import { ctImage, part10 } from '@embolus/testkit';

@@ -7,3 +7,5 @@ export { buildSequence, stackSequences, toWindows, rowsToWindows, resizeLinear, 
 export { camToVolume, camGeometry, type CamVolume, type CamSourceVolume } from './cam';
 export { analyzeFolder, analyzeLoaded, analyzePreprocessed, type Analysis, type AnalyzeLoadedOptions, type AnalyzeOptions } from './analyze';
 export { studyQuality } from './quality';
+export { scoreCohort, type CohortMetrics, type LabelMetrics } from './cohort';
+export { DEMO_MODEL_DIR } from './demo-model';

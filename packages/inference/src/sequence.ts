@@ -1,6 +1,6 @@
 /**
  * Phase-2 input builder and its inverse, identical to the trainer's Python
- * (`apps/gpu-runner/trainer/embolus_trainer/data.py`: `resize_linear`, `build_sequence`,
+ * (`packages/trainer/embolus_trainer/data.py`: `resize_linear`, `build_sequence`,
  * `window_matrix`); `test/sequence-parity.test.ts` checks both against fixtures written by Python.
  *
  * Convention (L = {@link SEQUENCE_LENGTH} = 40, D = the phase-1 feature dimension from the manifest):

@@ -1,6 +1,6 @@
 /**
  * The pieces of an end-to-end run on one machine: the API on Node (in this process, over a
- * temporary data folder), runner processes (`embolus runner`, so they can be killed), phantom
+ * temporary data folder), runner processes (`embolus-runner`, so they can be killed), phantom
  * studies uploaded over HTTP, and `embolus analyze` for reference results. Used by the
  * quickstart script, the end-to-end benchmarks and the e2e tests (never by product code).
  */
@@ -15,8 +15,10 @@ import { dicomFiles } from '@embolus/testkit/files';
 
 /** The repository root. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-/** The `embolus` CLI (runner, analyze, phantom). */
-export const CLI = path.join(ROOT, 'apps/gpu-runner/bin/embolus.mjs');
+/** The `embolus` CLI (analyze, phantom, …). */
+export const CLI = path.join(ROOT, 'apps/cli/bin/embolus.mjs');
+/** The job runner's program, `embolus-runner`. */
+export const RUNNER_BIN = path.join(ROOT, 'apps/gpu-runner/bin/embolus-runner.mjs');
 /** The demo model; its files may change between runs, so tests only compare runs of the same files. */
 export const DEMO_MODEL = path.join(ROOT, 'models/demo');
 
@@ -101,9 +103,9 @@ export interface RunnerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `embolus runner` against `api` with `extra` flags. */
+/** Starts `embolus-runner` against `api` with `extra` flags. */
 export function startRunner(api: Api, key: string, workDir: string, extra: string[] = [], env: Record<string, string> = {}): RunnerProcess {
-  const args = [CLI, 'runner', '--api', api.url, '--work-dir', workDir, '--poll-seconds', '0.2', '--model-dir', DEMO_MODEL, ...extra];
+  const args = [RUNNER_BIN, '--api', api.url, '--work-dir', workDir, '--poll-seconds', '0.2', '--model-dir', DEMO_MODEL, ...extra];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, EMBOLUS_RUNNER_KEY: key, EMBOLUS_EXECUTION_PROVIDER: 'cpu', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   const stderr: string[] = [];

@@ -19,7 +19,7 @@ export {
   type AurocWithCi,
 } from './delong';
 export { aurocCi, type AurocCiOptions } from './auroc-ci';
-export { type BootstrapOptions } from './bootstrap-ci';
+export type { BootstrapOptions } from './bootstrap-ci';
 export {
   operatingPoint,
   operatingPointAt,

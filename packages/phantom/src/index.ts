@@ -6,11 +6,11 @@
 export { generateStudy, planStudy, type PhantomStudy, type PhantomFile } from './study';
 export { validateOptions, resolveKind, type StudyOptions, type StudyKind, type ScanProtocol, type PixelStorage, type Preset } from './options';
 export { RSNA_COLUMNS, type PhantomLabels, type QaLabel, type SliceLabel } from './labels';
-export { type StudyTruth } from './truth';
+export type { StudyTruth } from './truth';
 export { type Embolus, type EmbolusMorphology, type Chronicity, embolusContains } from './emboli';
-export { type Anatomy, type Heart, type TissueHu } from './anatomy';
-export { type Artery, type ArteryGroup } from './vessels';
-export { type Vec3, type Tube } from './geometry';
+export type { Anatomy, Heart, TissueHu } from './anatomy';
+export type { Artery, ArteryGroup } from './vessels';
+export type { Vec3, Tube } from './geometry';
 export { TISSUE, type Tissue } from './raster';
 export { SYNTHETIC_DESCRIPTION } from './dicom-writer';
 export { PhantomError, type PhantomErrorCode } from './errors';

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { generateStudy } from '../src/index';
 import { SMALL } from './helpers';
 
-// The repository's one Python setting (see apps/gpu-runner/src/trainer-process.ts).
+// The repository's one Python setting (see packages/trainer/src/index.ts).
 // The same default as the trainer's: Debian's interpreter, where apt installs pydicom.
 const PYTHON = process.env.EMBOLUS_PYTHON?.trim() || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const probe = spawnSync(PYTHON, ['-c', 'import pydicom, numpy'], { encoding: 'utf8' });

@@ -15,3 +15,4 @@ export { camOnSlice, slicePlane, keyWindows, heatColor, CamMismatchError, type P
 export * from './csv';
 export * from './site-thresholds';
 export * from './label-csv';
+export { UsageError, formatCliError, cliExitCode } from './cli';

@@ -19,7 +19,9 @@ export function readNpyFloat32(bytes: Uint8Array): { data: Float32Array; shape: 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = (major === 1 ? 10 : 12) + headerLen;
-  const header = new TextDecoder().decode(bytes.subarray(major === 1 ? 10 : 12, start));
+  if (headerLen > 65_536) throw new NpyFormatError('the CAM artifact has an implausibly long .npy header', { headerLen });
+  // The header is ASCII (NEP 1); decoded by hand so the module needs neither DOM nor Node types.
+  const header = String.fromCharCode(...bytes.subarray(major === 1 ? 10 : 12, Math.min(start, bytes.length)));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const itemSize = descr === '<f4' ? 4 : descr === '|u1' ? 1 : 0;
   if (!itemSize || /'fortran_order':\s*True/.test(header)) throw new NpyFormatError('the CAM artifact must be uint8 or little-endian float32 in C order');

@@ -6,7 +6,7 @@ import type { SessionInfo } from '@/lib/types';
 /** Where to go after signing in: a same-site path from `?next=`, else the worklist. */
 function nextPath(): string {
   const next = new URLSearchParams(window.location.search).get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  return next?.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
 /** What a refused single sign-on means, by the code the API's callback sends back. */

@@ -15,7 +15,7 @@
  *   after a quiet period ({@link QuietSubmitter}).
  */
 import net from 'node:net';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import dimse from 'dcmjs-dimse';
 import { supportedTransferSyntaxes } from '@embolus/dicom';
 import type { Principal } from '@embolus/db';

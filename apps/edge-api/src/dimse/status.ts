@@ -41,7 +41,6 @@ export function refusalStatus(code: string): number {
 
 /** Error Comment for a refusal: `CODE: message`, cut to 64 characters of the default repertoire. */
 export function errorComment(code: string, message: string): string {
-  // eslint-disable-next-line no-control-regex
   const ascii = `${code}: ${message}`.replace(/[^\x20-\x7e]/g, '?').replace(/\\/g, '/');
   return ascii.slice(0, 64);
 }

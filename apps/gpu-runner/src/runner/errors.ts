@@ -20,6 +20,7 @@ export type RunnerErrorCode =
   | 'EMPTY_STUDY'
   | 'NO_CT_SERIES'
   | 'TOO_FEW_SLICES'
+  | 'STUDY_TOO_LARGE'
   | 'DECODE_FAILED'
   | 'PREPROCESS_FAILED'
   | 'MODEL_UNAVAILABLE'
@@ -49,6 +50,9 @@ export function classifyError(e: unknown): RunnerError {
   if (e instanceof RunnerError) return e;
   if (e instanceof DicomError) {
     if (e.code === 'NO_CT_SERIES') return new RunnerError('NO_CT_SERIES', 'the study has no axial CT series the model can read', { cause: e, details: { dicomCode: e.code } });
+    if (e.code === 'VOLUME_TOO_LARGE') {
+      return new RunnerError('STUDY_TOO_LARGE', "the chosen series exceeds this runner's memory limit as a volume (--max-study-mib)", { cause: e, details: { dicomCode: e.code, ...e.details } });
+    }
     return new RunnerError('DECODE_FAILED', `an instance could not be decoded (${e.code})`, { cause: e, details: { dicomCode: e.code } });
   }
   if (e instanceof PreprocessError) {

@@ -4,8 +4,8 @@
  * per-label AUROC with DeLong 95% CIs, the window-level AUROC and, for reference, the thresholds
  * the cohort would choose.
  */
+import { scoreCohort } from '@embolus/inference';
 import { z } from 'zod';
-import { scoreCohort } from './cohort';
 import { DatasetSchema, datasetStudies, parsePayload } from './dataset';
 import { RunnerError } from './errors';
 import type { JobContext } from './lease';

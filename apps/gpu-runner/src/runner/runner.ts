@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { LoadOptions } from '@embolus/inference';
-import { runAnalysis } from './analysis';
+import { DEFAULT_MAX_STUDY_BYTES, runAnalysis } from './analysis';
 import { ApiClient, type ClaimedJob } from './api';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffPolicy } from './backoff';
 import { classifyError, RunnerError } from './errors';
@@ -35,6 +35,8 @@ export interface RunnerOptions {
   dataRoot: string;
   minSlices: number;
   cam: boolean;
+  /** Memory bound of one analysed study (instances, and the series as a volume); default 2 GiB. */
+  maxStudyBytes?: number;
   healthPort?: number;
   healthHost?: string;
   backoff?: BackoffPolicy;
@@ -151,7 +153,7 @@ export class Runner {
       const o = this.o;
       let body: { result: unknown; shadow?: unknown[] };
       if (job.kind === 'analysis') {
-        const out = await runAnalysis(ctx, { workDir: o.workDir, models: this.models, minSlices: o.minSlices, cam: o.cam, downloads: 8 });
+        const out = await runAnalysis(ctx, { models: this.models, minSlices: o.minSlices, cam: o.cam, downloads: 8, maxStudyBytes: o.maxStudyBytes ?? DEFAULT_MAX_STUDY_BYTES });
         body = { result: out.result, ...(out.shadow.length ? { shadow: out.shadow } : {}) };
       } else if (job.kind === 'training') body = { result: await runTraining(ctx, { workDir: o.workDir, dataRoot: o.dataRoot }) };
       else body = { result: await runEvaluation(ctx, { dataRoot: o.dataRoot, models: this.models }) };

@@ -8,12 +8,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadModel } from '@embolus/inference';
+import { loadModel, scoreCohort } from '@embolus/inference';
 import { buildCache, defaultCacheWorkers } from '@embolus/preprocess/node';
 import { ALL_LABELS, MODEL_FILES } from '@embolus/shared';
 import { z } from 'zod';
-import { runTrainerModule } from '../trainer-process';
-import { scoreCohort } from './cohort';
+import { runTrainerModule } from '@embolus/trainer';
 import { DatasetSchema, datasetStudies, parsePayload, underRoot } from './dataset';
 import { RunnerError } from './errors';
 import type { JobContext } from './lease';

@@ -5,7 +5,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { run, type BatchStatement, type SqlDriver } from '../driver';
 import { newId, type Clock } from '../ids';
-import { artifacts, jobs, models, results, type Decision } from '../schema';
+import { artifacts, jobs, type models, results, type Decision } from '../schema';
 import { upsertCohortPoint } from './cohort-points';
 import type { LeaseOutcome } from './jobs';
 import type { Job } from './studies';

@@ -10,7 +10,7 @@ import { DicomError } from '../errors';
 import type { CodecId } from '../transfer-syntax';
 import { j2kSize, jpegSize, type CodestreamSize } from './codestream-header';
 import { decodeRleFrame } from './rle';
-import { loadWasmCodec, resetWasmCodec, type WasmCodecName } from './wasm';
+import { loadWasmCodec, resetWasmCodec, type EmbindDecoder, type WasmCodecName } from './wasm';
 import { decodeIjgJpeg } from './ijg-jpeg';
 import type { FrameSpec, Samples } from './frame';
 
@@ -35,8 +35,7 @@ function bytesToSamples(bytes: Uint8Array, bitsPerSample: number): Samples {
 }
 
 /** Runs an embind decoder object: copy in, decode, copy the result out of WASM memory. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function runWasmDecoder(decoder: any, frame: Uint8Array): { bytes: Uint8Array; info: { width: number; height: number; bitsPerSample: number; componentCount: number } } {
+function runWasmDecoder(decoder: EmbindDecoder, frame: Uint8Array): { bytes: Uint8Array; info: { width: number; height: number; bitsPerSample: number; componentCount: number } } {
   const input: Uint8Array = decoder.getEncodedBuffer(frame.length);
   input.set(frame);
   decoder.decode();
@@ -45,8 +44,7 @@ function runWasmDecoder(decoder: any, frame: Uint8Array): { bytes: Uint8Array; i
   return { bytes, info };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const decoders = new Map<string, any>();
+const decoders = new Map<string, EmbindDecoder>();
 function resetDecoder(codec: CodecId): void {
   const name: WasmCodecName | undefined = codec === 'jpeg-2000' ? 'openjpeg' : codec === 'htj2k' ? 'openjph' : codec === 'jpeg-ls' ? 'charls' : undefined;
   if (!name) return;
@@ -54,12 +52,13 @@ function resetDecoder(codec: CodecId): void {
   resetWasmCodec(name);
 }
 
-async function decoderFor(codec: WasmCodecName): Promise<unknown> {
+async function decoderFor(codec: WasmCodecName): Promise<EmbindDecoder> {
   let d = decoders.get(codec);
   if (!d) {
     const m = await loadWasmCodec(codec);
-    d =
-      codec === 'openjpeg' ? new m.J2KDecoder() : codec === 'charls' ? new m.JpegLSDecoder() : new m.HTJ2KDecoder();
+    const Decoder = codec === 'openjpeg' ? m.J2KDecoder : codec === 'charls' ? m.JpegLSDecoder : m.HTJ2KDecoder;
+    if (!Decoder) throw new DicomError('DECODE_FAILED', `the ${codec} codec module has no decoder class`);
+    d = new Decoder();
     decoders.set(codec, d);
   }
   return d;

@@ -28,12 +28,29 @@ const WASM = (globalThis as unknown as { WebAssembly: WasmGlobal }).WebAssembly;
 /** Supplies the Emscripten factory and compiled module of a codec. */
 export type WasmModuleProvider = (name: WasmCodecName) => Promise<{ factory: EmscriptenFactory; module: CompiledWasm }>;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type EmscriptenFactory = (opts: Record<string, unknown>) => Promise<any>;
+/**
+ * A decoder object of the codec modules' embind API (charls' JpegLSDecoder, openjpeg's
+ * J2KDecoder, openjph's HTJ2KDecoder): the calls we make on it.
+ */
+export interface EmbindDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  decode(): void;
+  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number };
+  getDecodedBuffer(): Uint8Array;
+}
+
+/** An instantiated codec module: the decoder classes it exports (each module has one of them). */
+export interface WasmCodecModule {
+  J2KDecoder?: new () => EmbindDecoder;
+  JpegLSDecoder?: new () => EmbindDecoder;
+  HTJ2KDecoder?: new () => EmbindDecoder;
+}
+
+/** The Emscripten factory of a codec package: instantiates its module. */
+export type EmscriptenFactory = (opts: Record<string, unknown>) => Promise<WasmCodecModule>;
 
 let provider: WasmModuleProvider | undefined;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const instances = new Map<WasmCodecName, Promise<any>>();
+const instances = new Map<WasmCodecName, Promise<WasmCodecModule>>();
 // Compiling a codec takes tens of milliseconds; instantiating a compiled module is cheap.
 const compiled = new Map<WasmCodecName, Promise<{ factory: EmscriptenFactory; module: CompiledWasm }>>();
 
@@ -63,8 +80,7 @@ export function resetWasmCodec(name: WasmCodecName): void {
 }
 
 /** Returns the (cached) instantiated Emscripten module of a codec. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function loadWasmCodec(name: WasmCodecName): Promise<any> {
+export function loadWasmCodec(name: WasmCodecName): Promise<WasmCodecModule> {
   let p = instances.get(name);
   if (!p) {
     p = (async () => {

@@ -4,10 +4,13 @@
  * balance by themselves, and writes its HU straight into the shared volume.
  */
 import { readFileSync } from 'node:fs';
+import { DicomError } from '../errors';
 import { decodeInstanceSlices } from '../volume';
 
 export interface DecodeTask {
   source: string;
+  /** Where the instance's bytes lie in the shared study buffer; absent: read the file `source`. */
+  at?: { offset: number; length: number };
   /** z index in the volume of each frame, and the frame it comes from. */
   zs: number[];
   frames: number[];
@@ -17,18 +20,34 @@ export interface DecodeTask {
  * Decodes tasks claimed from `counter` until none are left; returns the padding count of those it
  * decoded. On failure it first empties the queue, so the other threads stop early, then throws.
  */
-export async function decodeClaimed(tasks: readonly DecodeTask[], counter: Int32Array, rows: number, cols: number, volume: Float32Array): Promise<number> {
+export async function decodeClaimed(
+  tasks: readonly DecodeTask[],
+  counter: Int32Array,
+  rows: number,
+  cols: number,
+  volume: Float32Array,
+  study?: SharedArrayBuffer,
+): Promise<number> {
   let paddingCount = 0;
   try {
     for (let k = Atomics.add(counter, 0, 1); k < tasks.length; k = Atomics.add(counter, 0, 1)) {
       const t = tasks[k]!;
-      // Synchronous: small files, and a decoding thread has nothing else to do meanwhile.
-      const b = readFileSync(t.source);
-      paddingCount += await decodeInstanceSlices(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), t.source, t.frames, t.zs, rows, cols, volume);
+      paddingCount += await decodeInstanceSlices(taskBytes(t, study), t.source, t.frames, t.zs, rows, cols, volume);
     }
   } catch (e) {
     Atomics.store(counter, 0, tasks.length);
     throw e;
   }
   return paddingCount;
+}
+
+/** A task's bytes: a view of the shared study buffer (no copy), else the file read from disk. */
+function taskBytes(t: DecodeTask, study: SharedArrayBuffer | undefined): Uint8Array {
+  if (t.at) {
+    if (!study) throw new DicomError('DECODE_FAILED', `${t.source}: no study buffer for an in-memory instance`);
+    return new Uint8Array(study, t.at.offset, t.at.length);
+  }
+  // Synchronous: small files, and a decoding thread has nothing else to do meanwhile.
+  const b = readFileSync(t.source);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

@@ -10,7 +10,7 @@ import { assembleVolume, finishVolume, slicesByInstance, type Volume } from '../
 import { decodeClaimed, type DecodeTask } from './decode-tasks';
 import { readBytes } from './read-bytes';
 
-// Defined (true) by the CLI bundle's build (apps/gpu-runner/bin/bundle.mjs), which bundles the
+// Defined (true) by the CLI bundle's build (apps/cli/bin/bundle.mjs), which bundles the
 // worker beside the main file; from sources, a small boot file registers tsx first.
 declare const __EMBOLUS_BUNDLE__: boolean | undefined;
 const WORKER_URL =
@@ -22,23 +22,40 @@ export function defaultDecodeWorkers(): number {
 }
 
 /**
- * Decodes a planned series (sources are file paths) on `workers` threads: the calling thread and
- * `workers` − 1 worker threads, each taking the next instance as it finishes one. Small series,
- * or `workers` ≤ 1, decode on the calling thread alone.
+ * A study's instances held in memory: one SharedArrayBuffer (so decode threads read it without a
+ * copy) and where each instance, by its source name, lies in it.
  */
-export async function assembleVolumeParallel(plan: SeriesPlan, workers = defaultDecodeWorkers()): Promise<Volume> {
+export interface StudyInMemory {
+  buffer: SharedArrayBuffer;
+  at: ReadonlyMap<string, { offset: number; length: number }>;
+}
+
+/** The bytes of `source` in `study` (a view, no copy). */
+export function instanceBytes(study: StudyInMemory, source: string): Uint8Array {
+  const at = study.at.get(source);
+  if (!at) throw new DicomError('DECODE_FAILED', `${source}: not in the study`, { details: { source } });
+  return new Uint8Array(study.buffer, at.offset, at.length);
+}
+
+/**
+ * Decodes a planned series on `workers` threads: the calling thread and `workers` − 1 worker
+ * threads, each taking the next instance as it finishes one. Sources are file paths, or names in
+ * `memory` when the study is held there. Small series, or `workers` ≤ 1, decode on the calling
+ * thread alone.
+ */
+export async function assembleVolumeParallel(plan: SeriesPlan, workers = defaultDecodeWorkers(), memory?: StudyInMemory): Promise<Volume> {
   const groups = [...slicesByInstance(plan)];
-  if (workers <= 1 || groups.length < 16) return assembleVolume(plan, readBytes);
+  if (workers <= 1 || groups.length < 16) return assembleVolume(plan, memory ? async (s) => instanceBytes(memory, s) : readBytes);
   const sliceLen = plan.rows * plan.cols;
   const buffer = new SharedArrayBuffer(plan.slices.length * sliceLen * 4);
   const counter = new Int32Array(new SharedArrayBuffer(4));
-  const tasks: DecodeTask[] = groups.map(([source, zs]) => ({ source, zs, frames: zs.map((z) => plan.slices[z]!.frame) }));
+  const tasks: DecodeTask[] = groups.map(([source, zs]) => ({ source, zs, frames: zs.map((z) => plan.slices[z]!.frame), ...(memory ? { at: memory.at.get(source) } : {}) }));
   type Result = { ok: boolean; paddingCount?: number; code?: DicomErrorCode; message?: string; details?: Record<string, unknown> };
   const threads = Array.from(
     { length: workers - 1 },
     () =>
       new Promise<Result>((resolve) => {
-        const w = new Worker(WORKER_URL, { workerData: { buffer, counter: counter.buffer, rows: plan.rows, cols: plan.cols, tasks } });
+        const w = new Worker(WORKER_URL, { workerData: { buffer, counter: counter.buffer, rows: plan.rows, cols: plan.cols, tasks, study: memory?.buffer } });
         w.once('message', (m: Result) => {
           resolve(m);
           void w.terminate();
@@ -51,7 +68,7 @@ export async function assembleVolumeParallel(plan: SeriesPlan, workers = default
       }),
   );
   // The calling thread decodes too: it would otherwise wait, and it needs no start-up.
-  const own = await decodeClaimed(tasks, counter, plan.rows, plan.cols, new Float32Array(buffer)).then(
+  const own = await decodeClaimed(tasks, counter, plan.rows, plan.cols, new Float32Array(buffer), memory?.buffer).then(
     (paddingCount): Result => ({ ok: true, paddingCount }),
     (e: unknown): Result => {
       const err = e instanceof DicomError ? e : new DicomError('DECODE_FAILED', e instanceof Error ? e.message : String(e));

@@ -2,7 +2,7 @@
  * The training cache: every study of an RSNA layout preprocessed once, stored as uint8 windows
  * (value = u8/255) at 224² for training augmentation and 192² exactly as served, plus labels.
  *
- * Layout (read by apps/gpu-runner/trainer):
+ * Layout (read by packages/trainer):
  *   cache.json                         settings; a rerun with other settings is refused
  *   index.jsonl                        one line per finished study (written last: resume point)
  *   errors.jsonl                       studies that could not be preprocessed, with the reason
