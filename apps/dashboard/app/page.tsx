@@ -161,7 +161,6 @@ function Worklist() {
         </p>
       </div>
 
-      {/* biome-ignore lint/a11y/useSemanticElements: a form with role=search is the search landmark; a <search> wrapper would add a node for the same role */}
       <form
         className="filters"
         role="search"

@@ -16,6 +16,7 @@ export interface ApiState<T> {
 export function useApi<T>(path: string | null): ApiState<T> {
   const [state, setState] = useState<{ data: T | null; error: string | null; status: number; loading: boolean }>({ data: null, error: null, status: 0, loading: path !== null });
   const [tick, setTick] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is the reload trigger (reload() bumps it); the effect does not read it
   useEffect(() => {
     if (path === null) return;
     const ctl = new AbortController();

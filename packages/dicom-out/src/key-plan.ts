@@ -53,7 +53,7 @@ export function prepareCam(result: AnalysisResult, bytes: Uint8Array): PreparedC
   const framesPerWindow = result.windows.length > 0 ? cam.shape[0]! / result.windows.length : 0;
   if (!Number.isInteger(framesPerWindow) || framesPerWindow < 1) throw new DicomOutError('CAM_MISMATCH', 'the CAM frames do not divide into the result windows', { details: { frames: cam.shape[0], windows: result.windows.length } });
   const g = result.camGeometry;
-  if (g && g.shape.some((n, i) => n !== cam.shape[i])) throw new DicomOutError('CAM_MISMATCH', 'the CAM artifact shape differs from the result camGeometry shape', { details: { artifact: cam.shape, geometry: g.shape } });
+  if (g?.shape.some((n, i) => n !== cam.shape[i])) throw new DicomOutError('CAM_MISMATCH', 'the CAM artifact shape differs from the result camGeometry shape', { details: { artifact: cam.shape, geometry: g.shape } });
   return { ...cam, framesPerWindow, ...(g ? { placedCam: { data: cam.data, shape: cam.shape, geometry: g } } : {}) };
 }
 

@@ -41,7 +41,7 @@ export function evaluateAlertRule(spec: AlertRuleSpec, input: LabelReportInput, 
   const noData = (why: string): AlertEvaluation => ({ state: 'no_data', period: null, value: null, message: why });
   if (spec.kind === 'auroc_lower_ci_below') {
     const latest = [...periods].reverse().find((p) => p.auroc.kind === 'auroc');
-    if (!latest || latest.auroc.kind !== 'auroc') return noData('no window has enough labelled studies for an AUROC');
+    if (latest?.auroc.kind !== 'auroc') return noData('no window has enough labelled studies for an AUROC');
     const lower = latest.auroc.ci[0];
     const breached = lower < spec.params.below;
     return {
@@ -72,7 +72,7 @@ export function evaluateAlertRule(spec: AlertRuleSpec, input: LabelReportInput, 
     if (t >= referenceFrom && t < referenceTo && p === p) ref.push(p);
   }
   const latest = [...periods].reverse().find((p) => p.cbpe.kind === 'estimate');
-  if (!latest || latest.cbpe.kind !== 'estimate') return noData('no window has a CBPE estimate');
+  if (latest?.cbpe.kind !== 'estimate') return noData('no window has a CBPE estimate');
   let reference: number;
   try {
     reference = cbpe(ref, { threshold }).expectedAuroc;

@@ -46,7 +46,7 @@ describe('label report', () => {
     const r = labelReport({ time: c.time, probability: c.probability, truth }, { window: 'month', threshold: th, minPositives: 5, minNegatives: 5 });
     expect(r.periods.map((p) => p.key)).toEqual(['2026-01', '2026-02', '2026-03']);
     for (const p of r.periods) {
-      const idx = c.time.map((t, i) => i).filter((i) => new Date(c.time[i] as number).toISOString().startsWith(p.key));
+      const idx = c.time.map((_t, i) => i).filter((i) => new Date(c.time[i] as number).toISOString().startsWith(p.key));
       const lab = idx.filter((i) => !Number.isNaN(truth[i]));
       const pos = lab.filter((i) => truth[i] === 1);
       const neg = lab.filter((i) => truth[i] === 0);

@@ -55,7 +55,7 @@ function OverTime() {
       {cohort.loading && !cohort.data && <p role="status">Loading the cohort…</p>}
       {cohort.data && (
         <>
-          <div className="tiles" aria-label="Summary">
+          <div className="tiles" role="group" aria-label="Summary">
             <div className="tile">
               <span className="tile__label">Analysed studies</span>
               <span className="tile__value">{cohort.data.studies.toLocaleString('en')}</span>

@@ -85,6 +85,7 @@ function Thumb({ k, onOpen }: { k: KeyImage; onOpen: (slice: number) => void }) 
   return (
     <li>
       <button type="button" className="vw-key" onClick={() => onOpen(k.slice)} aria-label={`Key image: slice ${k.slice + 1}, window ${k.windowIndex + 1}, PE probability ${percent(k.probability)}. Open in the stack`}>
+        {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a canvas without tabIndex is not focusable; the picture is described by the labelled control around it */}
         <canvas ref={ref} width={144} height={144} aria-hidden="true" />
         <span className="vw-key__cap">
           Slice {k.slice + 1} · {percent(k.probability)}

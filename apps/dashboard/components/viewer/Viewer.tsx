@@ -55,14 +55,15 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
     };
   }, [studyId, result]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: pointer handlers attach once per mounted stack and read live values through refs
   useEffect(() => {
     const el = element.current;
     if (!el) return;
     return attachPointer(el, { viewport: () => viewport.current, scroll: (d) => go(live.current.index + d), voi: () => live.current.voi, setVoi });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   // The overlay follows every render of the stack (slice, zoom, pan) and its own settings.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the overlay must redraw after every stack render (slice, zoom, pan): those counters are the triggers
   useEffect(() => {
     const vp = viewport.current;
     const c = canvas.current;
@@ -87,6 +88,7 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
       return { index: w.index, probability: w.probability, decision: w.decision === true, attention: result?.attention[label]?.[w.index] ?? 0, slice };
     });
   }, [result, windows, state.ordered, state.imageIds, planes, sopOf, label]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `planes` is a ref filled as headers load; `state.loaded` is what says it changed
   const currentWindow = useMemo(() => {
     const plane = currentId ? planes.current.get(currentId) : undefined;
     if (result?.camGeometry && plane) return sliceToWindow(result.camGeometry, windows.length, plane, plane.rows, plane.cols);
@@ -191,6 +193,7 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
             data-loaded={state.loaded}
             data-ordered={state.ordered ? 'true' : 'false'}
           />
+          {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a canvas without tabIndex is not focusable; the picture is described by the labelled control around it */}
           <canvas ref={canvas} className="vw-overlay" aria-hidden="true" />
           {failure && (
             <div className="vw-placeholder" role="alert">

@@ -115,7 +115,6 @@ export function useStack(element: RefObject<HTMLDivElement | null>, initialIds: 
       engine?.destroy();
     };
     // The stack is set up once per study; initialIds is stable for a mounted viewer.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [element, initialIds]);
 
   /** Shows slice `i` (clamped). */

@@ -18,8 +18,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createStore, PLATFORM_TENANT, ROLES, type Role } from '@embolus/db';
-import { FolderBlobStore, formatFsckReport, fsck, openSqlite } from '@embolus/db/node';
+import { PLATFORM_TENANT, ROLES, type Role } from '@embolus/db';
+import { FolderBlobStore, formatFsckReport, fsck, } from '@embolus/db/node';
 import { isEmbolusError } from '@embolus/shared';
 import { backfillSearchAttributes } from '../dicomweb/backfill';
 import { parseConfig } from '../env';

@@ -30,7 +30,7 @@ export function redirectUriOf(c: Context<AppEnv>): string {
 
 /** A same-site path to return to, else the worklist. */
 function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') && next.length <= 500 ? next : '/';
+  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') && next.length <= 500 ? next : '/';
 }
 
 function bindingCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
@@ -80,7 +80,7 @@ sso.openapi(
     }
     try {
       const p = await store.oidc.get(tenantId);
-      if (!p || !p.enabled) throw new SsoError('SSO_NOT_CONFIGURED', 'single sign-on is not configured for this organisation');
+      if (!p?.enabled) throw new SsoError('SSO_NOT_CONFIGURED', 'single sign-on is not configured for this organisation');
       const redirectUri = redirectUriOf(c);
       const start = await startAuthorization({ issuer: p.issuer, clientId: p.clientId, clientSecret: '', scopes: p.scopes }, redirectUri, fetchOf(c));
       const binding = randomToken(24);
@@ -126,7 +126,7 @@ sso.openapi(
       }
       tenantId = login.tenantId;
       const p = await store.oidc.get(login.tenantId);
-      if (!p || !p.enabled) throw new SsoError('SSO_NOT_CONFIGURED', 'single sign-on is not configured for this organisation');
+      if (!p?.enabled) throw new SsoError('SSO_NOT_CONFIGURED', 'single sign-on is not configured for this organisation');
       const clientSecret = await openSecret(config.secretsKey, p.tenantId, p.clientSecret).catch((e: unknown) => {
         throw new SsoError('SSO_IDP_FAILED', 'the identity provider’s client secret cannot be read', { cause: e, details: { step: 'secret' } });
       });

@@ -41,6 +41,7 @@ function Webhooks() {
     if (!handleAuthError(e)) setError(e instanceof ApiError ? e.message : what);
   };
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the list loads once on mount; `fail` is a new closure each render but only sets state
   useEffect(() => {
     api<{ items: Webhook[] }>('/v1/webhooks')
       .then((r) => {
@@ -50,6 +51,7 @@ function Webhooks() {
       .catch((e) => fail(e, 'The webhooks could not be loaded.'));
   }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `fail` is a new closure each render but only sets state; reloading follows `chosen` and `offset`
   const loadDeliveries = useCallback(async () => {
     if (!chosen) return;
     try {
