@@ -60,12 +60,14 @@ async function seed(dataDir: string): Promise<{ clinician: string }> {
     };
   });
   h.sqlite.transaction(() => {
-    for (let i = 0; i < rows.length; i += 500) db.insert(studies).values(rows.slice(i, i + 500)).run();
+    for (let i = 0; i < rows.length; i += 500)
+      db.insert(studies)
+        .values(rows.slice(i, i + 500))
+        .run();
   })();
   h.close();
   return { clinician: key };
 }
-
 
 /**
  * A lean keep-alive HTTP client: undici's fetch costs several times more CPU per request, and
@@ -73,15 +75,32 @@ async function seed(dataDir: string): Promise<{ clinician: string }> {
  */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 let retries = 0;
-function send(base: string, method: string, p: string, headers: Record<string, string>, body?: Uint8Array, attempt = 0): Promise<{ status: number; body: Buffer }> {
+function send(
+  base: string,
+  method: string,
+  p: string,
+  headers: Record<string, string>,
+  body?: Uint8Array,
+  attempt = 0,
+): Promise<{ status: number; body: Buffer }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, method, path: p, agent, headers: body ? { ...headers, 'content-length': String(body.length) } : headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method,
+        path: p,
+        agent,
+        headers: body ? { ...headers, 'content-length': String(body.length) } : headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', (e: NodeJS.ErrnoException) => {
       // A kept-alive socket closed by the peer as it was reused: retry once (Node's documented
       // pattern; every request here is idempotent). Counted and reported.
@@ -95,7 +114,11 @@ function send(base: string, method: string, p: string, headers: Record<string, s
 }
 
 /** Uploads one 256-slice study with 8 clients; returns MB/s and per-instance latencies. */
-async function uploadRun(base: string, key: string, slices: { sop: string; bytes: Uint8Array }[]): Promise<{ mbPerS: number; latencies: number[]; seconds: number }> {
+async function uploadRun(
+  base: string,
+  key: string,
+  slices: { sop: string; bytes: Uint8Array }[],
+): Promise<{ mbPerS: number; latencies: number[]; seconds: number }> {
   const auth = { authorization: `Bearer ${key}` };
   const { id } = JSON.parse((await send(base, 'POST', '/v1/studies', auth)).body.toString()) as { id: string };
   let next = 0;
@@ -106,7 +129,13 @@ async function uploadRun(base: string, key: string, slices: { sop: string; bytes
       for (let i = next++; i < slices.length; i = next++) {
         const s = slices[i] as { sop: string; bytes: Uint8Array };
         const start = performance.now();
-        const res = await send(base, 'PUT', `/v1/studies/${id}/instances/${s.sop}`, { ...auth, 'content-type': 'application/dicom' }, s.bytes);
+        const res = await send(
+          base,
+          'PUT',
+          `/v1/studies/${id}/instances/${s.sop}`,
+          { ...auth, 'content-type': 'application/dicom' },
+          s.bytes,
+        );
         if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${res.body.toString()}`);
         latencies.push(performance.now() - start);
       }
@@ -137,7 +166,11 @@ async function worklistRun(base: string, key: string): Promise<{ latencies: numb
 
 /** Medians over RUNS of both benchmarks against a server with `workers` processes. */
 async function measure(dataDir: string, clinician: string, workers: number, makeStudy: () => { sop: string; bytes: Uint8Array }[]) {
-  const { child, base } = await spawnApi(dataDir, { args: ['--workers', String(workers)], env: { EMBOLUS_LOG_LEVEL: 'info' }, echoStderr: Boolean(process.env['EMBOLUS_BENCH_VERBOSE']) });
+  const { child, base } = await spawnApi(dataDir, {
+    args: ['--workers', String(workers)],
+    env: { EMBOLUS_LOG_LEVEL: 'info' },
+    echoStderr: Boolean(process.env['EMBOLUS_BENCH_VERBOSE']),
+  });
   try {
     console.log(`server: ${workers} process(es) on ${base}`);
     // Warm-up: JIT, connections, SQLite pages.
@@ -147,13 +180,17 @@ async function measure(dataDir: string, clinician: string, workers: number, make
     for (let r = 0; r < RUNS; r++) {
       const u = await uploadRun(base, clinician, makeStudy());
       uploads.push({ mbPerS: u.mbPerS, p50: percentile(u.latencies, 50), p95: percentile(u.latencies, 95) });
-      console.log(`  upload run ${r + 1}: ${round(u.mbPerS)} MB/s, p50 ${round(percentile(u.latencies, 50))} ms, p95 ${round(percentile(u.latencies, 95))} ms`);
+      console.log(
+        `  upload run ${r + 1}: ${round(u.mbPerS)} MB/s, p50 ${round(percentile(u.latencies, 50))} ms, p95 ${round(percentile(u.latencies, 95))} ms`,
+      );
     }
     const reads = [];
     for (let r = 0; r < RUNS; r++) {
       const w = await worklistRun(base, clinician);
       reads.push({ p50: percentile(w.latencies, 50), p95: percentile(w.latencies, 95), rps: w.latencies.length / w.seconds });
-      console.log(`  worklist run ${r + 1}: p50 ${round(percentile(w.latencies, 50))} ms, p95 ${round(percentile(w.latencies, 95))} ms, ${round(w.latencies.length / w.seconds, 0)} req/s`);
+      console.log(
+        `  worklist run ${r + 1}: p50 ${round(percentile(w.latencies, 50))} ms, p95 ${round(percentile(w.latencies, 95))} ms, ${round(w.latencies.length / w.seconds, 0)} req/s`,
+      );
     }
     return {
       processes: workers,
@@ -179,7 +216,11 @@ async function measure(dataDir: string, clinician: string, workers: number, make
 const dataDir = mkdtempSync(path.join(tmpdir(), 'embolus-bench-'));
 try {
   const { clinician } = await seed(dataDir);
-  console.log(`${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other work on the machine skews these numbers)`);
+  console.log(
+    `${cpus().length} CPUs, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (other work on the machine skews these numbers)`,
+  );
   // A fresh study (new UIDs) per run, so every PUT stores rather than answering an idempotent 200.
   const makeStudy = () => {
     const study = uid();
@@ -190,13 +231,23 @@ try {
     });
   };
   const totalMb = makeStudy().reduce((n, s) => n + s.bytes.length, 0) / 1e6;
-  console.log(`study: ${SLICES} slices of 512×512×16 bit, ${round(totalMb)} MB, ${UPLOAD_CLIENTS} upload clients; worklist: ${WORKLIST_STUDIES} studies, ${READ_CLIENTS} clients`);
+  console.log(
+    `study: ${SLICES} slices of 512×512×16 bit, ${round(totalMb)} MB, ${UPLOAD_CLIENTS} upload clients; worklist: ${WORKLIST_STUDIES} studies, ${READ_CLIENTS} clients`,
+  );
   const single = await measure(dataDir, clinician, 1, makeStudy);
   const two = await measure(dataDir, clinician, 2, makeStudy);
   const result = {
     machine: { cpus: cpus().length, node: process.version, loadAverageAtEnd: loadavg().map((x) => round(x, 2)) },
     reusedSocketRetries: retries,
-    setup: { slices: SLICES, megabytes: round(totalMb), uploadClients: UPLOAD_CLIENTS, worklistStudies: WORKLIST_STUDIES, readClients: READ_CLIENTS, readsPerRun: READ_CLIENTS * READS_PER_CLIENT, runs: RUNS },
+    setup: {
+      slices: SLICES,
+      megabytes: round(totalMb),
+      uploadClients: UPLOAD_CLIENTS,
+      worklistStudies: WORKLIST_STUDIES,
+      readClients: READ_CLIENTS,
+      readsPerRun: READ_CLIENTS * READS_PER_CLIENT,
+      runs: RUNS,
+    },
     targets: { uploadMbPerS: 80, worklistP95Ms: 50 },
     singleProcess: single,
     twoProcesses: two,

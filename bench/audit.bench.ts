@@ -34,7 +34,11 @@ function auditBytes(sqlite: import('better-sqlite3').Database): number {
     .get() as { n: number };
   const hasPages = sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_pages'`).get();
   const pages = hasPages
-    ? (sqlite.prepare(`SELECT coalesce(sum(length(tenant_id) + length(hash) + length(study_ids) + 8), 0) AS n FROM audit_pages`).get() as { n: number }).n
+    ? (
+        sqlite.prepare(`SELECT coalesce(sum(length(tenant_id) + length(hash) + length(study_ids) + 8), 0) AS n FROM audit_pages`).get() as {
+          n: number;
+        }
+      ).n
     : 0;
   return row.n + pages;
 }
@@ -54,7 +58,16 @@ async function run(kind: 'worklist' | 'study'): Promise<{ rowBytesPerRead: numbe
     const now = Date.now();
     const ids = Array.from({ length: STUDIES }, () => crypto.randomUUID());
     await rt.deps.store.driver.db.insert(studies).values(
-      ids.map((id, i) => ({ id, tenantId: tenant.id, status: 'complete' as const, urgency: 1, sortProbability: (i % 100) / 100, decision: 'negative' as const, createdAt: now - i, updatedAt: now })),
+      ids.map((id, i) => ({
+        id,
+        tenantId: tenant.id,
+        status: 'complete' as const,
+        urgency: 1,
+        sortProbability: (i % 100) / 100,
+        decision: 'negative' as const,
+        createdAt: now - i,
+        updatedAt: now,
+      })),
     );
     const app = createApp(rt.deps);
     const file = path.join(dir, 'embolus.sqlite');
@@ -68,7 +81,10 @@ async function run(kind: 'worklist' | 'study'): Promise<{ rowBytesPerRead: numbe
       if (res.status !== 200) throw new Error(`read answered ${res.status}`);
       await res.arrayBuffer();
     }
-    const out = { rowBytesPerRead: (auditBytes(rt.sqlite.sqlite) - bytes0) / READS, fileBytesPerRead: (fileBytes(rt.sqlite.sqlite, file) - size0) / READS };
+    const out = {
+      rowBytesPerRead: (auditBytes(rt.sqlite.sqlite) - bytes0) / READS,
+      fileBytesPerRead: (fileBytes(rt.sqlite.sqlite, file) - size0) / READS,
+    };
     await rt.close();
     return out;
   } finally {
@@ -76,13 +92,25 @@ async function run(kind: 'worklist' | 'study'): Promise<{ rowBytesPerRead: numbe
   }
 }
 
-const results: Record<string, { rowBytesPerRead: number; fileBytesPerRead: number; runs: { rowBytesPerRead: number; fileBytesPerRead: number }[] }> = {};
+const results: Record<
+  string,
+  { rowBytesPerRead: number; fileBytesPerRead: number; runs: { rowBytesPerRead: number; fileBytesPerRead: number }[] }
+> = {};
 for (const kind of ['worklist', 'study'] as const) {
   const runs = [];
   for (let r = 0; r < RUNS; r++) runs.push(await run(kind));
-  results[kind] = { rowBytesPerRead: round(median(runs.map((x) => x.rowBytesPerRead))), fileBytesPerRead: round(median(runs.map((x) => x.fileBytesPerRead))), runs };
-  process.stdout.write(`${kind} read: ${results[kind].rowBytesPerRead} B of audit values, ${results[kind].fileBytesPerRead} B of database file per read (median of ${RUNS} × ${READS} reads)\n`);
+  results[kind] = {
+    rowBytesPerRead: round(median(runs.map((x) => x.rowBytesPerRead))),
+    fileBytesPerRead: round(median(runs.map((x) => x.fileBytesPerRead))),
+    runs,
+  };
+  process.stdout.write(
+    `${kind} read: ${results[kind].rowBytesPerRead} B of audit values, ${results[kind].fileBytesPerRead} B of database file per read (median of ${RUNS} × ${READS} reads)\n`,
+  );
 }
 mkdirSync(path.join(here, 'results'), { recursive: true });
-writeFileSync(path.join(here, 'results', 'audit.json'), JSON.stringify({ reads: READS, runs: RUNS, studies: STUDIES, pageSize: 50, results, at: new Date().toISOString() }, null, 2));
+writeFileSync(
+  path.join(here, 'results', 'audit.json'),
+  JSON.stringify({ reads: READS, runs: RUNS, studies: STUDIES, pageSize: 50, results, at: new Date().toISOString() }, null, 2),
+);
 process.stdout.write('wrote bench/results/audit.json\n');

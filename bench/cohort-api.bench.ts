@@ -42,7 +42,14 @@ try {
   const { key } = await store.keys.create({ tenantId: tenant.id, role: 'quality' });
   const end = Date.now() - DAY;
   let t0 = performance.now();
-  const { studyIds } = await seedCohort(store.driver, { tenantId: tenant.id, studies: STUDIES, months: 12, end, seed: 1, drift: { label: 'negative_exam_for_pe', auroc: 0.7, months: 3 } });
+  const { studyIds } = await seedCohort(store.driver, {
+    tenantId: tenant.id,
+    studies: STUDIES,
+    months: 12,
+    end,
+    seed: 1,
+    drift: { label: 'negative_exam_for_pe', auroc: 0.7, months: 3 },
+  });
   const seedMs = performance.now() - t0;
   console.log(`seeded ${STUDIES} studies × 9 labels in ${round(seedMs / 1000, 2)} s`);
   const app = createApp(rt.deps);
@@ -95,7 +102,11 @@ try {
     note: 'in process (app.request), SQLite file; cold = first load after start without the warm-up serve does; afterWrite = after a label write (the cache reads the changed points and recomputes); warm = same cohort version (memoized results)',
   };
   for (const state of ['cold', 'afterWrite', 'warm'] as const) {
-    console.log(`${state.padEnd(10)} ${Object.entries(results[state]!).map(([k, v]) => `${k} ${v} ms`).join(', ')}  → page API ${out.pageApiMs[state]} ms`);
+    console.log(
+      `${state.padEnd(10)} ${Object.entries(results[state]!)
+        .map(([k, v]) => `${k} ${v} ms`)
+        .join(', ')}  → page API ${out.pageApiMs[state]} ms`,
+    );
   }
   console.log(`cache warm-up at start (serve): ${out.warmUpAtStartMs} ms; drift route (median of 3): ${out.driftRouteMedianMs} ms`);
   mkdirSync(path.join(here, 'results'), { recursive: true });

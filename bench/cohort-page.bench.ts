@@ -64,15 +64,31 @@ function unionLength(intervals: [number, number][]): number {
 const dashboardDir = defaultDashboardDir();
 if (!hasDashboard(dashboardDir)) throw new Error('build the dashboard first: npm run build -w @embolus/dashboard');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'embolus-bench-cohort-'));
-const server = await startServer({ dataDir, port: 0, dashboardDir, dispatcher: false, env: { EMBOLUS_LOG_LEVEL: 'error', EMBOLUS_RATE_LIMIT_PER_MINUTE: '1000000' } });
-const browser = await chromium.launch({ executablePath: process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+const server = await startServer({
+  dataDir,
+  port: 0,
+  dashboardDir,
+  dispatcher: false,
+  env: { EMBOLUS_LOG_LEVEL: 'error', EMBOLUS_RATE_LIMIT_PER_MINUTE: '1000000' },
+});
+const browser = await chromium.launch({
+  executablePath: process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+});
 try {
   const { store } = server.runtime.deps;
   const admin = await ensureFirstAdmin(store, { tenant: 'bench', email: ADMIN.email, password: ADMIN.password });
   const tenantId = (await store.tenants.byName('bench'))?.id ?? '';
   if (!admin || !tenantId) throw new Error('could not create the benchmark tenant');
   const t0 = performance.now();
-  await seedCohort(server.runtime.sqlite.driver, { tenantId, studies: STUDIES, months: 12, end: Date.now(), seed: 18, drift: { label: 'negative_exam_for_pe', auroc: 0.6, months: 3 } });
+  await seedCohort(server.runtime.sqlite.driver, {
+    tenantId,
+    studies: STUDIES,
+    months: 12,
+    end: Date.now(),
+    seed: 18,
+    drift: { label: 'negative_exam_for_pe', auroc: 0.6, months: 3 },
+  });
   const seedMs = performance.now() - t0;
 
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -124,13 +140,33 @@ try {
     machine: { cpus: cpus().length, node: process.version, loadAverageAtEnd: loadavg().map((x) => round(x, 2)) },
     setup: { studies: STUDIES, labels: 9, months: 12, labelledFraction: 0.9, seedMs: round(seedMs), warmRuns: RUNS, page: '/quality' },
     target: { totalMs: 2000 },
-    warm: { totalMs: med('totalMs'), apiCriticalMs: med('apiCriticalMs'), apiSumMs: med('apiSumMs'), renderMs: med('renderMs'), bootMs: med('bootMs'), drawMs: med('drawMs'), runsTotalMs: warm.map((x) => round(x.totalMs)) },
-    cold: { totalMs: round(cold.totalMs), apiCriticalMs: round(cold.apiCriticalMs), apiSumMs: round(cold.apiSumMs), renderMs: round(cold.renderMs), bootMs: round(cold.bootMs), drawMs: round(cold.drawMs), calls: cold.calls },
+    warm: {
+      totalMs: med('totalMs'),
+      apiCriticalMs: med('apiCriticalMs'),
+      apiSumMs: med('apiSumMs'),
+      renderMs: med('renderMs'),
+      bootMs: med('bootMs'),
+      drawMs: med('drawMs'),
+      runsTotalMs: warm.map((x) => round(x.totalMs)),
+    },
+    cold: {
+      totalMs: round(cold.totalMs),
+      apiCriticalMs: round(cold.apiCriticalMs),
+      apiSumMs: round(cold.apiSumMs),
+      renderMs: round(cold.renderMs),
+      bootMs: round(cold.bootMs),
+      drawMs: round(cold.drawMs),
+      calls: cold.calls,
+    },
     calls: warm[Math.floor(warm.length / 2)]?.calls ?? [],
   };
   console.log(`cohort page, ${STUDIES.toLocaleString('en')} studies × 9 labels (seeded in ${round(seedMs / 1000)} s)`);
-  console.log(`  warm, medians of ${RUNS} loads: total ${result.warm.totalMs} ms (target ≤ 2000); API ${result.warm.apiCriticalMs} ms (critical path; sum of calls ${result.warm.apiSumMs} ms); render ${result.warm.renderMs} ms (total − API critical path: ${result.warm.bootMs} ms before the first call, ${result.warm.drawMs} ms drawing after the last answer)`);
-  console.log(`  first load (API's cohort cache cold): total ${result.cold.totalMs} ms; API ${result.cold.apiCriticalMs} ms; render ${result.cold.renderMs} ms`);
+  console.log(
+    `  warm, medians of ${RUNS} loads: total ${result.warm.totalMs} ms (target ≤ 2000); API ${result.warm.apiCriticalMs} ms (critical path; sum of calls ${result.warm.apiSumMs} ms); render ${result.warm.renderMs} ms (total − API critical path: ${result.warm.bootMs} ms before the first call, ${result.warm.drawMs} ms drawing after the last answer)`,
+  );
+  console.log(
+    `  first load (API's cohort cache cold): total ${result.cold.totalMs} ms; API ${result.cold.apiCriticalMs} ms; render ${result.cold.renderMs} ms`,
+  );
   for (const c of result.calls) console.log(`    ${c.path}: ${c.durationMs} ms from ${c.startMs} ms`);
   mkdirSync(path.join(here, 'results'), { recursive: true });
   writeFileSync(path.join(here, 'results/cohort-page.json'), JSON.stringify(result, null, 2) + '\n');

@@ -46,8 +46,17 @@ function worklistJs(dir: string): { scripts: number; bytes: number; gzipBytes: n
 const dashboardDir = defaultDashboardDir();
 if (!hasDashboard(dashboardDir)) throw new Error('build the dashboard first: npm run build -w @embolus/dashboard');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'embolus-bench-dash-'));
-const server = await startServer({ dataDir, port: 0, dashboardDir, dispatcher: false, env: { EMBOLUS_LOG_LEVEL: 'error', EMBOLUS_RATE_LIMIT_PER_MINUTE: '1000000' } });
-const browser = await chromium.launch({ executablePath: process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+const server = await startServer({
+  dataDir,
+  port: 0,
+  dashboardDir,
+  dispatcher: false,
+  env: { EMBOLUS_LOG_LEVEL: 'error', EMBOLUS_RATE_LIMIT_PER_MINUTE: '1000000' },
+});
+const browser = await chromium.launch({
+  executablePath: process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+});
 try {
   const { store } = server.runtime.deps;
   const admin = await ensureFirstAdmin(store, { tenant: 'bench', email: ADMIN.email, password: ADMIN.password });
@@ -109,7 +118,9 @@ try {
     worklist: { medianMs: round(median(times)), runsMs: times.map((t) => round(t)) },
     javascript: { scripts: js.scripts, kb: round(js.bytes / 1024), gzipKb: round(js.gzipBytes / 1024) },
   };
-  console.log(`worklist of ${STUDIES} studies: median ${result.worklist.medianMs} ms from navigation to 25 rows (target ≤ 1000); JS ${result.javascript.gzipKb} KB gzip (target ≤ 300)`);
+  console.log(
+    `worklist of ${STUDIES} studies: median ${result.worklist.medianMs} ms from navigation to 25 rows (target ≤ 1000); JS ${result.javascript.gzipKb} KB gzip (target ≤ 300)`,
+  );
   mkdirSync(path.join(here, 'results'), { recursive: true });
   writeFileSync(path.join(here, 'results/dashboard.json'), JSON.stringify(result, null, 2) + '\n');
 } finally {

@@ -30,7 +30,15 @@ const SLICES = Number(process.env['EMBOLUS_BENCH_SLICES'] ?? 256);
 const CONCURRENCY = Number(process.env['EMBOLUS_BENCH_CONCURRENCY'] ?? 4);
 const WORKERS = Number(process.env['EMBOLUS_BENCH_WORKERS'] ?? 2);
 const CHROMIUM = process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -92,7 +100,10 @@ try {
       const browser = spawn(CHROMIUM, [...ARGS, `--user-data-dir=${profile}`, url], { stdio: 'ignore', detached: true });
       let h: BenchSummary;
       try {
-        h = await Promise.race([got, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no result within 10 minutes')), 600_000))]);
+        h = await Promise.race([
+          got,
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no result within 10 minutes')), 600_000)),
+        ]);
       } finally {
         try {
           process.kill(-browser.pid!, 'SIGTERM');
@@ -106,7 +117,9 @@ try {
         throw new Error(`run ${r + 1} did not upload the study: ${h.error ?? JSON.stringify(h.studies)}`);
       }
       runs.push(h.timing);
-      console.log(`run ${r + 1}: ${round(h.timing.bytes / 1e6)} MB in ${round(h.timing.totalMs / 1000, 2)} s (scan ${round(h.timing.scanMs)} ms, upload ${round(h.timing.uploadMs)} ms, de-identification calls ${round(h.timing.deidMs / SLICES)} ms each) → ${round(h.timing.bytes / 1e6 / (h.timing.totalMs / 1000))} MB/s`);
+      console.log(
+        `run ${r + 1}: ${round(h.timing.bytes / 1e6)} MB in ${round(h.timing.totalMs / 1000, 2)} s (scan ${round(h.timing.scanMs)} ms, upload ${round(h.timing.uploadMs)} ms, de-identification calls ${round(h.timing.deidMs / SLICES)} ms each) → ${round(h.timing.bytes / 1e6 / (h.timing.totalMs / 1000))} MB/s`,
+      );
     }
   } finally {
     await api.close();
@@ -131,7 +144,9 @@ try {
     machine: { cpus: cpus().length, loadavg1: round(loadavg()[0]!, 2), node: process.version },
     at: new Date().toISOString(),
   };
-  console.log(`median: ${result.medianMBps} MB/s end to end (goal ≥ ${result.goalMBps}), ${result.medianInstancesPerS} instances/s; scan ${result.medianScanMs} ms, upload ${result.medianUploadMs} ms`);
+  console.log(
+    `median: ${result.medianMBps} MB/s end to end (goal ≥ ${result.goalMBps}), ${result.medianInstancesPerS} instances/s; scan ${result.medianScanMs} ms, upload ${result.medianUploadMs} ms`,
+  );
   mkdirSync(path.join(here, 'results'), { recursive: true });
   writeFileSync(path.join(here, 'results', 'deid.json'), `${JSON.stringify(result, null, 2)}\n`);
 } finally {

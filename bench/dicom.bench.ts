@@ -46,16 +46,31 @@ function syntheticSlice(k: number): Uint16Array {
 }
 
 interface CodecsApi {
-  NativeCodecs: { initializeAsync(o: object): Promise<void> } & Record<string, (ctx: unknown, p?: object) => { getEncodedBuffer(): Uint8Array }>;
+  NativeCodecs: { initializeAsync(o: object): Promise<void> } & Record<
+    string,
+    (ctx: unknown, p?: object) => { getEncodedBuffer(): Uint8Array }
+  >;
   Context: new (a: object) => unknown;
 }
 
 async function encoders() {
   const c = require('dcmjs-codecs') as CodecsApi & { log: { setLevel(l: string): void } };
   c.log.setLevel('silent');
-  await c.NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: require.resolve('dcmjs-codecs').replace(/dcmjs-codecs(\.min)?\.js$/, 'dcmjs-native-codecs.wasm') });
+  await c.NativeCodecs.initializeAsync({
+    webAssemblyModulePathOrUrl: require.resolve('dcmjs-codecs').replace(/dcmjs-codecs(\.min)?\.js$/, 'dcmjs-native-codecs.wasm'),
+  });
   return (method: string, params: object) => (pixels: Uint16Array) => {
-    const ctx = new c.Context({ width: 512, height: 512, bitsAllocated: 16, bitsStored: 12, samplesPerPixel: 1, pixelRepresentation: 0, planarConfiguration: 0, photometricInterpretation: 'MONOCHROME2', decodedBuffer: new Uint8Array(pixels.buffer.slice(0)) });
+    const ctx = new c.Context({
+      width: 512,
+      height: 512,
+      bitsAllocated: 16,
+      bitsStored: 12,
+      samplesPerPixel: 1,
+      pixelRepresentation: 0,
+      planarConfiguration: 0,
+      photometricInterpretation: 'MONOCHROME2',
+      decodedBuffer: new Uint8Array(pixels.buffer.slice(0)),
+    });
     return c.NativeCodecs[method]!(ctx, params).getEncodedBuffer().slice();
   };
 }
@@ -63,7 +78,18 @@ async function encoders() {
 type Variant = { name: string; uid: string; encoding?: Encoding; deflate?: boolean; encode?: (p: Uint16Array) => Uint8Array };
 
 function makeFile(v: Variant, pixels: Uint16Array, k: number): Uint8Array {
-  const els = ctImage({ rows: 512, cols: 512, pixels, bitsStored: 12, position: [0, 0, k], instance: k + 1, extra: [{ tag: 0x00281052, vr: 'DS', value: '-1024' }, { tag: 0x00281053, vr: 'DS', value: '1' }] });
+  const els = ctImage({
+    rows: 512,
+    cols: 512,
+    pixels,
+    bitsStored: 12,
+    position: [0, 0, k],
+    instance: k + 1,
+    extra: [
+      { tag: 0x00281052, vr: 'DS', value: '-1024' },
+      { tag: 0x00281053, vr: 'DS', value: '1' },
+    ],
+  });
   if (v.encode) {
     const px = els.find((e) => e.tag === 0x7fe00010)!;
     px.vr = 'OB';
@@ -103,9 +129,16 @@ const slices = Array.from({ length: UNIQUE }, (_, k) => syntheticSlice(k));
 const results: Record<string, { slicesPerSecond: number; msPerSlice: number; mbPerSlice: number; slices: number }> = {};
 console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}; decode on one thread, median of ${RUNS}`);
 
-const chest = readdirSync(SHARED).sort().map((f) => new Uint8Array(readFileSync(path.join(SHARED, f))));
+const chest = readdirSync(SHARED)
+  .sort()
+  .map((f) => new Uint8Array(readFileSync(path.join(SHARED, f))));
 const chestMs = await timeSeries(chest);
-results['real chest CT (Explicit VR LE, 30 slices)'] = { slicesPerSecond: (chest.length / chestMs) * 1000, msPerSlice: chestMs / chest.length, mbPerSlice: chest[0]!.length / 2 ** 20, slices: chest.length };
+results['real chest CT (Explicit VR LE, 30 slices)'] = {
+  slicesPerSecond: (chest.length / chestMs) * 1000,
+  msPerSlice: chestMs / chest.length,
+  mbPerSlice: chest[0]!.length / 2 ** 20,
+  slices: chest.length,
+};
 
 for (const v of variants) {
   let unique: Uint8Array[];
@@ -117,10 +150,20 @@ for (const v of variants) {
   }
   const files = Array.from({ length: SLICES }, (_, i) => unique[i % UNIQUE]!);
   const ms = await timeSeries(files);
-  results[v.name] = { slicesPerSecond: (SLICES / ms) * 1000, msPerSlice: ms / SLICES, mbPerSlice: unique[0]!.length / 2 ** 20, slices: SLICES };
+  results[v.name] = {
+    slicesPerSecond: (SLICES / ms) * 1000,
+    msPerSlice: ms / SLICES,
+    mbPerSlice: unique[0]!.length / 2 ** 20,
+    slices: SLICES,
+  };
 }
 for (const [name, r] of Object.entries(results)) {
-  console.log(`${name.padEnd(42)} ${r.slicesPerSecond.toFixed(0).padStart(6)} slices/s  ${r.msPerSlice.toFixed(2).padStart(7)} ms/slice  ${r.mbPerSlice.toFixed(3)} MB/slice`);
+  console.log(
+    `${name.padEnd(42)} ${r.slicesPerSecond.toFixed(0).padStart(6)} slices/s  ${r.msPerSlice.toFixed(2).padStart(7)} ms/slice  ${r.mbPerSlice.toFixed(3)} MB/slice`,
+  );
 }
 mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(path.join(import.meta.dirname, 'results', 'dicom.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, runs: RUNS, results }, null, 2));
+writeFileSync(
+  path.join(import.meta.dirname, 'results', 'dicom.json'),
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, runs: RUNS, results }, null, 2),
+);

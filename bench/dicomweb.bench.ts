@@ -35,19 +35,36 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const agent = new http.Agent({ keepAlive: true });
 
 /** One request; the answer's bytes are counted as they arrive, never kept (unless `keep`). */
-function send(base: string, method: string, p: string, headers: Record<string, string>, body?: Uint8Array, keep = false): Promise<{ status: number; bytes: number; body: Buffer }> {
+function send(
+  base: string,
+  method: string,
+  p: string,
+  headers: Record<string, string>,
+  body?: Uint8Array,
+  keep = false,
+): Promise<{ status: number; bytes: number; body: Buffer }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, method, path: p, agent, headers: body ? { ...headers, 'content-length': String(body.length) } : headers }, (res) => {
-      let bytes = 0;
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => {
-        bytes += d.length;
-        if (keep) chunks.push(d);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method,
+        path: p,
+        agent,
+        headers: body ? { ...headers, 'content-length': String(body.length) } : headers,
+      },
+      (res) => {
+        let bytes = 0;
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => {
+          bytes += d.length;
+          if (keep) chunks.push(d);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -69,15 +86,35 @@ async function main(): Promise<void> {
   // Other studies' search rows (their blobs are never read here), so the searches run in a
   // tenant of realistic size rather than an empty one.
   const filler = await store.studies.create(tenant.id);
-  const insI = h.sqlite.prepare('INSERT INTO instances (id, tenant_id, study_id, sop_instance_uid, size, sha256, blob_key, created_at) VALUES (?,?,?,?,?,?,?,?)');
-  const insA = h.sqlite.prepare(`INSERT INTO dicom_instance_attributes (instance_id, tenant_id, study_id, study_instance_uid, series_instance_uid, sop_instance_uid,
+  const insI = h.sqlite.prepare(
+    'INSERT INTO instances (id, tenant_id, study_id, sop_instance_uid, size, sha256, blob_key, created_at) VALUES (?,?,?,?,?,?,?,?)',
+  );
+  const insA =
+    h.sqlite.prepare(`INSERT INTO dicom_instance_attributes (instance_id, tenant_id, study_id, study_instance_uid, series_instance_uid, sop_instance_uid,
     sop_class_uid, modality, study_date, series_number, instance_number, rows, columns, number_of_frames, transfer_syntax_uid, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
   h.sqlite.transaction(() => {
     for (let i = 0; i < OTHER_STUDIES; i++) {
       for (let j = 0; j < 256; j++) {
         const id = `bench-${i}-${j}`;
         insI.run(id, tenant.id, filler.id, `2.25.9.${i}.${j}`, 524_288, 'a'.repeat(64), `tenants/${tenant.id}/bench/${id}`, Date.now());
-        insA.run(id, tenant.id, filler.id, `2.25.9.${i}`, `2.25.9.${i}.1`, `2.25.9.${i}.${j}`, '1.2.840.10008.5.1.4.1.1.2', 'CT', `2026${String(1 + (i % 12)).padStart(2, '0')}15`, 1, j + 1, 512, 512, 1, '1.2.840.10008.1.2.1', Date.now());
+        insA.run(
+          id,
+          tenant.id,
+          filler.id,
+          `2.25.9.${i}`,
+          `2.25.9.${i}.1`,
+          `2.25.9.${i}.${j}`,
+          '1.2.840.10008.5.1.4.1.1.2',
+          'CT',
+          `2026${String(1 + (i % 12)).padStart(2, '0')}15`,
+          1,
+          j + 1,
+          512,
+          512,
+          1,
+          '1.2.840.10008.1.2.1',
+          Date.now(),
+        );
       }
     }
   })();
@@ -89,7 +126,9 @@ async function main(): Promise<void> {
     const series = uid();
     let uploaded = 0;
     for (let i = 0; i < SLICES; i += STOW_BATCH) {
-      const files = Array.from({ length: Math.min(STOW_BATCH, SLICES - i) }, (_, j) => ({ bytes: ctSlice({ study, series, sop: uid(), index: i + j, size: SIZE }) }));
+      const files = Array.from({ length: Math.min(STOW_BATCH, SLICES - i) }, (_, j) => ({
+        bytes: ctSlice({ study, series, sop: uid(), index: i + j, size: SIZE }),
+      }));
       uploaded += files.reduce((n, f) => n + f.bytes.length, 0);
       const m = multipart(files, 'related');
       const r = await send(base, 'POST', '/dicomweb/studies', { ...auth, 'content-type': m.contentType }, m.body, true);
@@ -107,7 +146,9 @@ async function main(): Promise<void> {
       if (res.status !== 200 || n !== SLICES) throw new Error(`QIDO-RS answered ${res.status} with ${n} instances`);
       if (r >= 3) qido.push(ms); // the first runs warm SQLite's cache and the JIT
     }
-    console.log(`QIDO-RS instances of a ${SLICES}-instance series: median ${round(median(qido))} ms, p95 ${round(percentile(qido, 95))} ms`);
+    console.log(
+      `QIDO-RS instances of a ${SLICES}-instance series: median ${round(median(qido))} ms, p95 ${round(percentile(qido, 95))} ms`,
+    );
 
     const studySearch: number[] = [];
     for (let r = 0; r < 10 + 2; r++) {
@@ -134,20 +175,34 @@ async function main(): Promise<void> {
       let sampled = baseline;
       const sampler = setInterval(() => (sampled = Math.max(sampled, procKb(pid, 'VmRSS'))), 5);
       const t0 = performance.now();
-      const res = await send(base, 'GET', `/dicomweb/studies/${study}/series/${series}`, { ...auth, accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' });
+      const res = await send(base, 'GET', `/dicomweb/studies/${study}/series/${series}`, {
+        ...auth,
+        accept: 'multipart/related; type="application/dicom"; transfer-syntax=*',
+      });
       const s = (performance.now() - t0) / 1000;
       clearInterval(sampler);
       if (res.status !== 200 || res.bytes < uploaded) throw new Error(`WADO-RS answered ${res.status} with ${res.bytes} bytes`);
       const hwm = hwmReset ? procKb(pid, 'VmHWM') : sampled;
       const run = { mbPerS: res.bytes / 1e6 / s, hwmGrowthMb: (hwm - baseline) / 1024, sampledGrowthMb: (sampled - baseline) / 1024 };
       wado.push(run);
-      console.log(`  run ${r + 1}: ${round(res.bytes / 1e6)} MB in ${round(s, 2)} s = ${round(run.mbPerS)} MB/s, peak RSS +${round(run.hwmGrowthMb)} MB (sampled +${round(run.sampledGrowthMb)})`);
+      console.log(
+        `  run ${r + 1}: ${round(res.bytes / 1e6)} MB in ${round(s, 2)} s = ${round(run.mbPerS)} MB/s, peak RSS +${round(run.hwmGrowthMb)} MB (sampled +${round(run.sampledGrowthMb)})`,
+      );
     }
     const result = {
       machine: { cpus: cpus().length, loadavg: loadavg().map((x) => round(x, 2)), node: process.version },
       series: { instances: SLICES, matrix: SIZE, megabytes: round(uploaded / 1e6) },
-      qidoInstances: { runs: QIDO_RUNS, medianMs: round(median(qido), 2), p95Ms: round(percentile(qido, 95), 2), tenantInstances: SLICES + OTHER_STUDIES * 256 },
-      qidoStudiesUnfiltered: { runs: studySearch.length, medianMs: round(median(studySearch), 2), tenantInstances: SLICES + OTHER_STUDIES * 256 },
+      qidoInstances: {
+        runs: QIDO_RUNS,
+        medianMs: round(median(qido), 2),
+        p95Ms: round(percentile(qido, 95), 2),
+        tenantInstances: SLICES + OTHER_STUDIES * 256,
+      },
+      qidoStudiesUnfiltered: {
+        runs: studySearch.length,
+        medianMs: round(median(studySearch), 2),
+        tenantInstances: SLICES + OTHER_STUDIES * 256,
+      },
       wadoSeries: {
         runs: WADO_RUNS,
         medianMbPerS: round(median(wado.map((w) => w.mbPerS))),

@@ -49,14 +49,26 @@ async function ingestRun(files: string[], bytes: number, i: number) {
   await deps.store.dicom.setAeTitles(tenant.id, ['MODALITY']);
   let stored = 0;
   let ingestMs = 0;
-  const listener = await startDicomListener({ deps, port: 0, aeTitle: 'EMBOLUS', quietMs: 600_000, onStored: (e) => (stored += e.outcome.status === 'stored' ? 1 : 0, ingestMs += e.ms) });
+  const listener = await startDicomListener({
+    deps,
+    port: 0,
+    aeTitle: 'EMBOLUS',
+    quietMs: 600_000,
+    onStored: (e) => ((stored += e.outcome.status === 'stored' ? 1 : 0), (ingestMs += e.ms)),
+  });
   try {
     const cpu0 = process.cpuUsage();
     const ms = await store(listener.port, files);
     const cpu = process.cpuUsage(cpu0);
     const cpuMs = (cpu.user + cpu.system) / 1000;
     if (stored !== files.length) throw new Error(`stored ${stored} of ${files.length}`);
-    return { ms, mbPerS: bytes / 1e6 / (ms / 1000), ingestMsPerInstance: ingestMs / files.length, cpuMs, mbPerCpuS: bytes / 1e6 / (cpuMs / 1000) };
+    return {
+      ms,
+      mbPerS: bytes / 1e6 / (ms / 1000),
+      ingestMsPerInstance: ingestMs / files.length,
+      cpuMs,
+      mbPerCpuS: bytes / 1e6 / (cpuMs / 1000),
+    };
   } finally {
     await listener.close();
     await api.close();
@@ -78,20 +90,37 @@ async function latencyRun(files: string[]) {
   const quietMs = 2000;
   const marks: Record<string, number> = {};
   let objects: { buildMs: number; storeMs: number } | undefined;
-  api.server.runtime.startDicomOutput(100, { onObjects: (t) => ((objects = t), (marks.objectsWritten = performance.now())), onDelivered: () => (marks.delivered = performance.now()) });
-  const listener = await startDicomListener({ deps, port: 0, aeTitle: 'EMBOLUS', quietMs, onStored: () => (marks.lastInstance = performance.now()), onSubmitted: () => (marks.submitted = performance.now()) });
+  api.server.runtime.startDicomOutput(100, {
+    onObjects: (t) => ((objects = t), (marks.objectsWritten = performance.now())),
+    onDelivered: () => (marks.delivered = performance.now()),
+  });
+  const listener = await startDicomListener({
+    deps,
+    port: 0,
+    aeTitle: 'EMBOLUS',
+    quietMs,
+    onStored: () => (marks.lastInstance = performance.now()),
+    onSubmitted: () => (marks.submitted = performance.now()),
+  });
   const runner = startRunner(api, await api.key('runner'), path.join(tmp.dir, 'runner'), ['--concurrency', '1', '--poll-seconds', '0.1']);
   await runner.waitForLog((l) => l.event === 'runner.started');
   const clinician = await api.key('clinician');
   try {
     await store(listener.port, files);
     const studyId = (await deps.store.studies.worklist(tenant.id, { limit: 1, offset: 0 }))[0]!.id;
-    const result = await waitFor(async () => {
-      const d = (await (await api.call('GET', `/v1/studies/${studyId}`, clinician)).json()) as { status: string; result: AnalysisResult | null };
-      if (d.status === 'failed') throw new Error('analysis failed');
-      if (d.result) marks.resultStored ??= performance.now();
-      return d.result ?? undefined;
-    }, 600_000, 50);
+    const result = await waitFor(
+      async () => {
+        const d = (await (await api.call('GET', `/v1/studies/${studyId}`, clinician)).json()) as {
+          status: string;
+          result: AnalysisResult | null;
+        };
+        if (d.status === 'failed') throw new Error('analysis failed');
+        if (d.result) marks.resultStored ??= performance.now();
+        return d.result ?? undefined;
+      },
+      600_000,
+      50,
+    );
     await waitFor(async () => (marks.delivered ? true : undefined), 120_000, 50);
     const stages: Record<string, number> = {
       total: marks.delivered! - marks.lastInstance!,
@@ -121,7 +150,9 @@ async function main() {
   const runs = [];
   for (let i = 0; i < RUNS; i++) {
     const r = await ingestRun(files, bytes, i);
-    process.stderr.write(`ingest run ${i + 1}: ${round(r.mbPerS)} MB/s (${round(r.ms / 1000, 2)} s; listener CPU ${round(r.cpuMs / 1000, 2)} s = ${round(r.mbPerCpuS)} MB per CPU-second)\n`);
+    process.stderr.write(
+      `ingest run ${i + 1}: ${round(r.mbPerS)} MB/s (${round(r.ms / 1000, 2)} s; listener CPU ${round(r.cpuMs / 1000, 2)} s = ${round(r.mbPerCpuS)} MB per CPU-second)\n`,
+    );
     runs.push(r);
   }
   // EMBOLUS_BENCH_LATENCY=0 measures ingest only (quick comparisons).
@@ -132,7 +163,13 @@ async function main() {
     machine: { cpus: cpus().length, loadavg: loadavg().map((x) => round(x, 2)) },
     study: { instances: files.length, bytes, matrix: 512, slices: 256 },
     ingest: {
-      runs: runs.map((r) => ({ mbPerS: round(r.mbPerS), seconds: round(r.ms / 1000, 2), ingestMsPerInstance: round(r.ingestMsPerInstance, 2), listenerCpuSeconds: round(r.cpuMs / 1000, 2), mbPerCpuSecond: round(r.mbPerCpuS) })),
+      runs: runs.map((r) => ({
+        mbPerS: round(r.mbPerS),
+        seconds: round(r.ms / 1000, 2),
+        ingestMsPerInstance: round(r.ingestMsPerInstance, 2),
+        listenerCpuSeconds: round(r.cpuMs / 1000, 2),
+        mbPerCpuSecond: round(r.mbPerCpuS),
+      })),
       medianMbPerS: round(median(runs.map((r) => r.mbPerS))),
       // Wall-clock MB/s depends on what else runs on the machine; MB per CPU-second of the
       // listener process does much less.

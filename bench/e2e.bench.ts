@@ -22,7 +22,12 @@ const THROUGHPUT_STUDIES = Number(process.env.EMBOLUS_BENCH_STUDIES ?? 20);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-async function phantoms(name: string, studies: number, study: Parameters<typeof writeDataset>[0]['study'], seed: number): Promise<string[]> {
+async function phantoms(
+  name: string,
+  studies: number,
+  study: Parameters<typeof writeDataset>[0]['study'],
+  seed: number,
+): Promise<string[]> {
   const dir = path.join(tmpdir(), `embolus-bench-e2e-${name}`);
   const ds = await writeDataset({ out: dir, studies, seed, positiveRate: 0.5, study });
   // Phantoms are anonymized as written: the API accepts them as they are.
@@ -30,11 +35,15 @@ async function phantoms(name: string, studies: number, study: Parameters<typeof 
 }
 
 async function result(api: Api, key: string, studyId: string, timeoutMs = 600_000): Promise<AnalysisResult> {
-  return waitFor(async () => {
-    const d = (await (await api.call('GET', `/v1/studies/${studyId}`, key)).json()) as { status: string; result: AnalysisResult | null };
-    if (d.status === 'failed') throw new Error(`study ${studyId} failed`);
-    return d.result ?? undefined;
-  }, timeoutMs, 50);
+  return waitFor(
+    async () => {
+      const d = (await (await api.call('GET', `/v1/studies/${studyId}`, key)).json()) as { status: string; result: AnalysisResult | null };
+      if (d.status === 'failed') throw new Error(`study ${studyId} failed`);
+      return d.result ?? undefined;
+    },
+    timeoutMs,
+    50,
+  );
 }
 
 async function latency(api: Api, clinician: string, runnerKey: string, work: string) {
@@ -60,11 +69,17 @@ async function latency(api: Api, clinician: string, runnerKey: string, work: str
       ...r.timings,
     };
     if (i > 0) runs.push(stages);
-    process.stderr.write(`run ${i === 0 ? 'warm-up' : i}: ${round(total / 1000, 2)} s (upload ${round(stages.upload! / 1000, 2)} s, runner ${round((r.timings.runnerTotal ?? 0) / 1000, 2)} s, ${up.instances} instances)\n`);
+    process.stderr.write(
+      `run ${i === 0 ? 'warm-up' : i}: ${round(total / 1000, 2)} s (upload ${round(stages.upload! / 1000, 2)} s, runner ${round((r.timings.runnerTotal ?? 0) / 1000, 2)} s, ${up.instances} instances)\n`,
+    );
   }
   await stopRunner(runner);
   const keys = Object.keys(runs[0]!);
-  return { instances: 256, runs: runs.length, medianMs: Object.fromEntries(keys.map((k) => [k, Math.round(median(runs.map((r) => r[k] ?? 0)))])) };
+  return {
+    instances: 256,
+    runs: runs.length,
+    medianMs: Object.fromEntries(keys.map((k) => [k, Math.round(median(runs.map((r) => r[k] ?? 0)))])),
+  };
 }
 
 async function throughput(api: Api, clinician: string, runnerKey: string, work: string) {
@@ -81,7 +96,16 @@ async function throughput(api: Api, clinician: string, runnerKey: string, work: 
   const ms = performance.now() - t0;
   await Promise.all(runners.map((r) => stopRunner(r)));
   const byRunner = runners.map((r) => r.logs.filter((l) => l.event === 'job.completed').length);
-  return { studies: ids.length, runners: 2, threadsPerRunner: 1, seconds: round(ms / 1000, 1), uploadSeconds: round(uploadedMs / 1000, 1), studiesPerMinute: round((ids.length / ms) * 60_000, 2), medianRunnerMsPerStudy: Math.round(median(perStudy)), completedByRunner: byRunner };
+  return {
+    studies: ids.length,
+    runners: 2,
+    threadsPerRunner: 1,
+    seconds: round(ms / 1000, 1),
+    uploadSeconds: round(uploadedMs / 1000, 1),
+    studiesPerMinute: round((ids.length / ms) * 60_000, 2),
+    medianRunnerMsPerStudy: Math.round(median(perStudy)),
+    completedByRunner: byRunner,
+  };
 }
 
 const tmp = tempDir('bench-e2e');
@@ -93,11 +117,21 @@ try {
   const lat = await latency(api, clinician, runnerKey, tmp.dir);
   const tp = await throughput(api, clinician, runnerKey, tmp.dir);
   await api.close();
-  const out = { date: new Date().toISOString(), cpus: cpus().length, loadAverageAtStart: round(load, 2), loadAverageAtEnd: round(loadavg()[0]!, 2), latency256: lat, throughput: tp, targetSecondsPerStudy: 20 };
+  const out = {
+    date: new Date().toISOString(),
+    cpus: cpus().length,
+    loadAverageAtStart: round(load, 2),
+    loadAverageAtEnd: round(loadavg()[0]!, 2),
+    latency256: lat,
+    throughput: tp,
+    targetSecondsPerStudy: 20,
+  };
   console.log('\nupload → result, 256-slice 512² phantom, demo model, 1 runner (medians of %d runs, ms):', lat.runs);
   for (const [k, v] of Object.entries(lat.medianMs)) console.log(`  ${k.padEnd(22)} ${String(v).padStart(7)}`);
   console.log(`  → ${round(lat.medianMs.total! / 1000, 2)} s per study (target ≤ 20 s)`);
-  console.log(`\n${tp.studies} demo-preset studies through 2 runners: ${tp.seconds} s, ${tp.studiesPerMinute} studies/min (runner median ${tp.medianRunnerMsPerStudy} ms/study; per runner ${tp.completedByRunner.join(' + ')})`);
+  console.log(
+    `\n${tp.studies} demo-preset studies through 2 runners: ${tp.seconds} s, ${tp.studiesPerMinute} studies/min (runner median ${tp.medianRunnerMsPerStudy} ms/study; per runner ${tp.completedByRunner.join(' + ')})`,
+  );
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(path.join(ROOT, 'bench/results/e2e.json'), JSON.stringify(out, null, 2));
 } finally {

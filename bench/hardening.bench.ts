@@ -53,17 +53,32 @@ async function seed(dataDir: string): Promise<string> {
   return key;
 }
 
-
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-function send(base: string, method: string, p: string, headers: Record<string, string>, body?: Uint8Array): Promise<{ status: number; body: Buffer }> {
+function send(
+  base: string,
+  method: string,
+  p: string,
+  headers: Record<string, string>,
+  body?: Uint8Array,
+): Promise<{ status: number; body: Buffer }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, method, path: p, agent, headers: body ? { ...headers, 'content-length': String(body.length) } : headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method,
+        path: p,
+        agent,
+        headers: body ? { ...headers, 'content-length': String(body.length) } : headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -75,10 +90,16 @@ function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** Sends `BOMBS` bombs at once; the server's RSS growth from its resting RSS to its peak, MB. */
-async function bombRun(pid: number, base: string, key: string, kind: 'zip' | 'dicom'): Promise<{ hwmGrowthMb: number; sampledGrowthMb: number; ms: number; refusals: string[] }> {
+async function bombRun(
+  pid: number,
+  base: string,
+  key: string,
+  kind: 'zip' | 'dicom',
+): Promise<{ hwmGrowthMb: number; sampledGrowthMb: number; ms: number; refusals: string[] }> {
   const auth = { authorization: `Bearer ${key}` };
   const studies: string[] = [];
-  for (let i = 0; i < BOMBS; i++) studies.push((JSON.parse((await send(base, 'POST', '/v1/studies', auth)).body.toString()) as { id: string }).id);
+  for (let i = 0; i < BOMBS; i++)
+    studies.push((JSON.parse((await send(base, 'POST', '/v1/studies', auth)).body.toString()) as { id: string }).id);
   const bodies = Array.from({ length: BOMBS }, () => (kind === 'zip' ? zipBomb() : deflatedDicomBomb()));
   await sleep(300); // let the server settle (GC) before taking its resting RSS
   let hwmReset = true;
@@ -147,8 +168,14 @@ async function latencyRun(base: string, key: string, zip: Uint8Array) {
   const up = await upload;
   const seconds = (performance.now() - t0) / 1000;
   const body = JSON.parse(up.body.toString()) as { refused?: number; files?: unknown[] };
-  if (up.status !== 200 || body.files?.length !== ENTRIES) throw new Error(`the legal zip answered ${up.status}: ${up.body.toString().slice(0, 300)}`);
-  const stats = (xs: number[]) => ({ n: xs.length, p50Ms: round(percentile(xs, 50)), p99Ms: round(percentile(xs, 99)), maxMs: round(Math.max(...xs)) });
+  if (up.status !== 200 || body.files?.length !== ENTRIES)
+    throw new Error(`the legal zip answered ${up.status}: ${up.body.toString().slice(0, 300)}`);
+  const stats = (xs: number[]) => ({
+    n: xs.length,
+    p50Ms: round(percentile(xs, 50)),
+    p99Ms: round(percentile(xs, 99)),
+    maxMs: round(Math.max(...xs)),
+  });
   return { uploadSeconds: round(seconds, 2), idle: stats(idle), during: stats(during) };
 }
 
@@ -164,8 +191,14 @@ try {
     EMBOLUS_MAX_INSTANCE_BYTES: String(Math.max(ENTRY_MIB * MiB, 64 * MiB)),
     EMBOLUS_MAX_REQUEST_BYTES: String(Math.max(zip.length + MiB, 100_000_000)),
   };
-  console.log(`${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other work on the machine skews these numbers)`);
-  console.log(`legal zip: ${ENTRIES} × ${ENTRY_MIB} MiB of zeros (${round(zip.length / 1e6, 2)} MB compressed); bombs: ${BOMBS} at once, ~1 MB each, ~1 GB inflated`);
+  console.log(
+    `${cpus().length} CPUs, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (other work on the machine skews these numbers)`,
+  );
+  console.log(
+    `legal zip: ${ENTRIES} × ${ENTRY_MIB} MiB of zeros (${round(zip.length / 1e6, 2)} MB compressed); bombs: ${BOMBS} at once, ~1 MB each, ~1 GB inflated`,
+  );
   server = await spawnApi(dataDir, { env });
   const pid = server.child.pid as number;
   // Warm-up: JIT, connections, SQLite pages.
@@ -179,19 +212,49 @@ try {
     const d = await bombRun(pid, server.base, key, 'dicom');
     zipBombs.push(z);
     dicomBombs.push(d);
-    console.log(`  run ${r + 1}: ${BOMBS} zip bombs +${round(z.hwmGrowthMb)} MB peak RSS (sampled +${round(z.sampledGrowthMb)}), ${round(z.ms)} ms [${z.refusals.join(', ')}]`);
-    console.log(`  run ${r + 1}: ${BOMBS} deflated-DICOM bombs +${round(d.hwmGrowthMb)} MB peak RSS (sampled +${round(d.sampledGrowthMb)}), ${round(d.ms)} ms [${d.refusals.join(', ')}]`);
+    console.log(
+      `  run ${r + 1}: ${BOMBS} zip bombs +${round(z.hwmGrowthMb)} MB peak RSS (sampled +${round(z.sampledGrowthMb)}), ${round(z.ms)} ms [${z.refusals.join(', ')}]`,
+    );
+    console.log(
+      `  run ${r + 1}: ${BOMBS} deflated-DICOM bombs +${round(d.hwmGrowthMb)} MB peak RSS (sampled +${round(d.sampledGrowthMb)}), ${round(d.ms)} ms [${d.refusals.join(', ')}]`,
+    );
     const l = await latencyRun(server.base, key, zip);
     latency.push(l);
-    console.log(`  run ${r + 1}: legal zip processed in ${l.uploadSeconds} s; probes idle p50 ${l.idle.p50Ms} / p99 ${l.idle.p99Ms} ms, during p50 ${l.during.p50Ms} / p99 ${l.during.p99Ms} / max ${l.during.maxMs} ms (${l.during.n} probes)`);
+    console.log(
+      `  run ${r + 1}: legal zip processed in ${l.uploadSeconds} s; probes idle p50 ${l.idle.p50Ms} / p99 ${l.idle.p99Ms} ms, during p50 ${l.during.p50Ms} / p99 ${l.during.p99Ms} / max ${l.during.maxMs} ms (${l.during.n} probes)`,
+    );
   }
   const result = {
     machine: { cpus: cpus().length, node: process.version, loadAverageAtEnd: loadavg().map((x) => round(x, 2)) },
-    setup: { bombs: BOMBS, legalZip: { entries: ENTRIES, entryMiB: ENTRY_MIB, compressedBytes: zip.length }, probeEveryMs: PROBE_EVERY_MS, runs: RUNS, serverEnv: env },
+    setup: {
+      bombs: BOMBS,
+      legalZip: { entries: ENTRIES, entryMiB: ENTRY_MIB, compressedBytes: zip.length },
+      probeEveryMs: PROBE_EVERY_MS,
+      runs: RUNS,
+      serverEnv: env,
+    },
     bounds: { bombPeakRssGrowthMb: 256, probeP99Ms: 250 },
     bombs: {
-      zip: { medianPeakRssGrowthMb: round(median(zipBombs.map((z) => z.hwmGrowthMb))), medianSampledGrowthMb: round(median(zipBombs.map((z) => z.sampledGrowthMb))), runs: zipBombs.map((z) => ({ ...z, hwmGrowthMb: round(z.hwmGrowthMb), sampledGrowthMb: round(z.sampledGrowthMb), ms: round(z.ms) })) },
-      deflatedDicom: { medianPeakRssGrowthMb: round(median(dicomBombs.map((d) => d.hwmGrowthMb))), medianSampledGrowthMb: round(median(dicomBombs.map((d) => d.sampledGrowthMb))), runs: dicomBombs.map((d) => ({ ...d, hwmGrowthMb: round(d.hwmGrowthMb), sampledGrowthMb: round(d.sampledGrowthMb), ms: round(d.ms) })) },
+      zip: {
+        medianPeakRssGrowthMb: round(median(zipBombs.map((z) => z.hwmGrowthMb))),
+        medianSampledGrowthMb: round(median(zipBombs.map((z) => z.sampledGrowthMb))),
+        runs: zipBombs.map((z) => ({
+          ...z,
+          hwmGrowthMb: round(z.hwmGrowthMb),
+          sampledGrowthMb: round(z.sampledGrowthMb),
+          ms: round(z.ms),
+        })),
+      },
+      deflatedDicom: {
+        medianPeakRssGrowthMb: round(median(dicomBombs.map((d) => d.hwmGrowthMb))),
+        medianSampledGrowthMb: round(median(dicomBombs.map((d) => d.sampledGrowthMb))),
+        runs: dicomBombs.map((d) => ({
+          ...d,
+          hwmGrowthMb: round(d.hwmGrowthMb),
+          sampledGrowthMb: round(d.sampledGrowthMb),
+          ms: round(d.ms),
+        })),
+      },
     },
     legalZipLatency: {
       medianUploadSeconds: median(latency.map((l) => l.uploadSeconds)),

@@ -20,10 +20,14 @@ const out = path.join(os.tmpdir(), 'embolus-bench-inference');
 const width = Number(process.env.EMBOLUS_BENCH_WIDTH ?? 64);
 
 const torchJson = JSON.parse(
-  execFileSync(pythonExecutable(), [path.join(here, 'inference_torch.py'), '--out', out, '--width', String(width), '--runs', String(RUNS)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }),
+  execFileSync(
+    pythonExecutable(),
+    [path.join(here, 'inference_torch.py'), '--out', out, '--width', String(width), '--runs', String(RUNS)],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  ),
 ) as { onnx: string; int8: string; torch: string; msPerWindow: Record<string, { median: number }> };
 
 const variants: { name: string; file?: string; options: ort.InferenceSession.SessionOptions }[] = [
@@ -31,7 +35,11 @@ const variants: { name: string; file?: string; options: ort.InferenceSession.Ses
   { name: 'ORT basic-opt, 2 intra threads', options: { graphOptimizationLevel: 'basic', intraOpNumThreads: 2, interOpNumThreads: 1 } },
   { name: 'ORT all-opt, 1 intra thread', options: { graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1 } },
   // Static int8 (QDQ, per-channel weights) from embolus_trainer.quantize: ORT fuses it into int8 convolutions.
-  { name: 'ORT int8 QDQ, all-opt, 2 threads', file: torchJson.int8, options: { graphOptimizationLevel: 'all', intraOpNumThreads: 2, interOpNumThreads: 1 } },
+  {
+    name: 'ORT int8 QDQ, all-opt, 2 threads',
+    file: torchJson.int8,
+    options: { graphOptimizationLevel: 'all', intraOpNumThreads: 2, interOpNumThreads: 1 },
+  },
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -42,7 +50,11 @@ for (const v of variants) {
   const session = await ort.InferenceSession.create(v.file ?? torchJson.onnx, { executionProviders: ['cpu'], ...v.options });
   results[v.name] = {};
   for (const batch of [1, 8]) {
-    const x = new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 10 * 192 * 192 }, () => Math.random()), [batch, 3, 10, 192, 192]);
+    const x = new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: batch * 3 * 10 * 192 * 192 }, () => Math.random()),
+      [batch, 3, 10, 192, 192],
+    );
     await session.run({ input: x });
     const times: number[] = [];
     for (let r = 0; r < RUNS; r++) {
@@ -56,11 +68,30 @@ for (const v of variants) {
 }
 console.log(`\nphase 1, width ${width}, ms per window (median of ${RUNS}); ${os.cpus()[0]?.model}, ${os.cpus().length} cores`);
 console.log(`${'path'.padEnd(40)} ${'batch 1'.padStart(9)} ${'batch 8'.padStart(9)}`);
-for (const [name, r] of Object.entries(results)) console.log(`${name.padEnd(40)} ${r['1']!.toFixed(0).padStart(9)} ${r['8']!.toFixed(0).padStart(9)}`);
+for (const [name, r] of Object.entries(results))
+  console.log(`${name.padEnd(40)} ${r['1']!.toFixed(0).padStart(9)} ${r['8']!.toFixed(0).padStart(9)}`);
 const torchBest = Math.min(results[Object.keys(results)[0]!]!['1']!, results[Object.keys(results)[0]!]!['8']!);
 const ortBest = Math.min(...variants.flatMap((v) => [results[v.name]!['1']!, results[v.name]!['8']!]));
 const fp32Batch8 = Math.min(...variants.filter((v) => !v.file).map((v) => results[v.name]!['8']!));
 const torchBatch8 = results[Object.keys(results)[0]!]!['8']!;
-console.log(`\nbest ORT ${ortBest.toFixed(0)} ms/window vs best PyTorch ${torchBest.toFixed(0)} ms/window: ${(torchBest / ortBest).toFixed(2)}× ` + `(batch 8: fp32 ORT ${(torchBatch8 / fp32Batch8).toFixed(2)}×, int8 ORT ${(torchBatch8 / results[variants[variants.length - 1]!.name]!['8']!).toFixed(2)}×)`);
+console.log(
+  `\nbest ORT ${ortBest.toFixed(0)} ms/window vs best PyTorch ${torchBest.toFixed(0)} ms/window: ${(torchBest / ortBest).toFixed(2)}× ` +
+    `(batch 8: fp32 ORT ${(torchBatch8 / fp32Batch8).toFixed(2)}×, int8 ORT ${(torchBatch8 / results[variants[variants.length - 1]!.name]!['8']!).toFixed(2)}×)`,
+);
 mkdirSync(path.join(here, 'results'), { recursive: true });
-writeFileSync(path.join(here, 'results', 'inference.json'), JSON.stringify({ date: new Date().toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, width, runs: RUNS, msPerWindow: results, speedupBestVsBest: torchBest / ortBest }, null, 2));
+writeFileSync(
+  path.join(here, 'results', 'inference.json'),
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      cpu: os.cpus()[0]?.model,
+      cores: os.cpus().length,
+      width,
+      runs: RUNS,
+      msPerWindow: results,
+      speedupBestVsBest: torchBest / ortBest,
+    },
+    null,
+    2,
+  ),
+);

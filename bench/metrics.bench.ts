@@ -81,7 +81,14 @@ const results = {
     auroc: lastCi.auroc,
     ci: lastCi.ci,
   },
-  cohort_monthly_100k_x10: { studies: STUDIES, labels: ALL_LABELS.length, windows, median_ms: cohort.median, runs_ms: cohort.runs, target_ms: 2000 },
+  cohort_monthly_100k_x10: {
+    studies: STUDIES,
+    labels: ALL_LABELS.length,
+    windows,
+    median_ms: cohort.median,
+    runs_ms: cohort.runs,
+    target_ms: 2000,
+  },
   cohort_weekly_100k_x10: { studies: STUDIES, labels: ALL_LABELS.length, windows: weeks, median_ms: weekly.median, runs_ms: weekly.runs },
 };
 
@@ -89,7 +96,9 @@ const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 console.log(`node ${results.node} on ${results.cpu}; median of ${RUNS} runs after a warm-up`);
 console.log(`AUROC + DeLong CI, 1,000,000 scores:            ${fmt(auroc.median).padStart(9)}  (target ≤ 1000 ms)`);
 console.log(`  AUROC ${lastCi.auroc.toFixed(4)}, 95% CI [${lastCi.ci[0].toFixed(4)}, ${lastCi.ci[1].toFixed(4)}]`);
-console.log(`cohort summary, 100,000 studies × 10 labels, by month (${windows} windows): ${fmt(cohort.median).padStart(9)}  (target ≤ 2000 ms)`);
+console.log(
+  `cohort summary, 100,000 studies × 10 labels, by month (${windows} windows): ${fmt(cohort.median).padStart(9)}  (target ≤ 2000 ms)`,
+);
 console.log(`cohort summary, same data by ISO week (${weeks} windows):                ${fmt(weekly.median).padStart(9)}`);
 
 const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'metrics.json');

@@ -26,7 +26,9 @@ function time(label: string, runs: number, options: (run: number) => StudyOption
     shape = s.truth.shape;
   }
   const result = { median_ms: Math.round(median(ms)), runs_ms: ms.map(Math.round), shape };
-  console.log(`${label.padEnd(34)} median ${(result.median_ms / 1000).toFixed(2)} s  runs ${result.runs_ms.join(', ')} ms  shape ${shape.join('×')}`);
+  console.log(
+    `${label.padEnd(34)} median ${(result.median_ms / 1000).toFixed(2)} s  runs ${result.runs_ms.join(', ')} ms  shape ${shape.join('×')}`,
+  );
   return result;
 }
 
@@ -38,5 +40,16 @@ const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'results'
 mkdirSync(out, { recursive: true });
 writeFileSync(
   path.join(out, 'phantom.json'),
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', full: { ...full, target_ms: 15000 }, demo, small_128: tiny }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      full: { ...full, target_ms: 15000 },
+      demo,
+      small_128: tiny,
+    },
+    null,
+    2,
+  ) + '\n',
 );

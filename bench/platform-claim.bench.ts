@@ -30,7 +30,12 @@ const dir = mkdtempSync(path.join(tmpdir(), 'embolus-bench-claim-'));
 const h = openSqlite(path.join(dir, 'embolus.sqlite'));
 try {
   const now = Date.UTC(2026, 0, 1);
-  const clock = { t: now, now() { return this.t; } };
+  const clock = {
+    t: now,
+    now() {
+      return this.t;
+    },
+  };
   const store = createStore(h.driver, clock);
   const tenants: string[] = [];
   for (let i = 0; i < TENANTS; i++) tenants.push((await store.tenants.create({ name: `bench-${i}` })).id);
@@ -62,9 +67,13 @@ try {
   const OLD = `((status = 'queued' AND available_at <= @now) OR (status = 'leased' AND lease_expires_at <= @now AND attempts < max_attempts))`;
   const NEW = `(status IN ('queued', 'leased') AND ${OLD})`;
   const chooseTenant = (e: string) =>
-    h.sqlite.prepare(`SELECT t.id FROM tenants t WHERE EXISTS (SELECT 1 FROM jobs WHERE tenant_id = t.id AND kind IN ('analysis') AND ${e}) ORDER BY t.claim_seq, t.id LIMIT 1`);
+    h.sqlite.prepare(
+      `SELECT t.id FROM tenants t WHERE EXISTS (SELECT 1 FROM jobs WHERE tenant_id = t.id AND kind IN ('analysis') AND ${e}) ORDER BY t.claim_seq, t.id LIMIT 1`,
+    );
   const chooseJob = (e: string) =>
-    h.sqlite.prepare(`SELECT id FROM jobs WHERE tenant_id = @tenant AND kind IN ('analysis') AND ${e} ORDER BY CASE kind WHEN 'analysis' THEN 0 ELSE 1 END, priority DESC, created_at, id LIMIT 1`);
+    h.sqlite.prepare(
+      `SELECT id FROM jobs WHERE tenant_id = @tenant AND kind IN ('analysis') AND ${e} ORDER BY CASE kind WHEN 'analysis' THEN 0 ELSE 1 END, priority DESC, created_at, id LIMIT 1`,
+    );
   const selects = {
     chooseTenantBefore: await time(50, () => chooseTenant(OLD).get({ now })),
     chooseTenantAfter: await time(50, () => chooseTenant(NEW).get({ now })),

@@ -41,7 +41,9 @@ const median = (xs: number[]) => {
 function checkPrerequisites(): void {
   const probe = spawnSync(PY, ['-c', 'import numpy, scipy, pydicom, gdcm'], { encoding: 'utf8' });
   if (probe.status !== 0) {
-    console.error(`error: the reference needs numpy, scipy, pydicom and gdcm in ${PY}:\n  apt-get install -y --no-install-recommends python3-numpy python3-scipy python3-pydicom python3-gdcm`);
+    console.error(
+      `error: the reference needs numpy, scipy, pydicom and gdcm in ${PY}:\n  apt-get install -y --no-install-recommends python3-numpy python3-scipy python3-pydicom python3-gdcm`,
+    );
     process.exit(1);
   }
   if (!existsSync(BIN)) {
@@ -79,7 +81,11 @@ function runOurs(dir: string): Measured {
 function runReference(dir: string): Measured {
   const m = measure(PY, [REFERENCE, dir, '--out', path.join(work, 'reference.npy')]);
   const j = JSON.parse(m.stdout.trim().split('\n').pop()!) as { seconds: Record<string, number> };
-  return { wallMs: m.wallMs, peakRssMiB: m.peakRssMiB, steps: Object.fromEntries(Object.entries(j.seconds).map(([k, s]) => [k, s * 1000])) };
+  return {
+    wallMs: m.wallMs,
+    peakRssMiB: m.peakRssMiB,
+    steps: Object.fromEntries(Object.entries(j.seconds).map(([k, s]) => [k, s * 1000])),
+  };
 }
 
 function summarize(runs: Measured[]) {
@@ -103,7 +109,9 @@ const datasets = [
   { name: 'CTPA phantom 256 × 512², 1.25 mm, JPEG lossless', dir: await jpegLosslessSeries() },
   { name: 'real chest CT 30 × 512², 8 mm, uncompressed', dir: REAL },
 ];
-console.log(`node ${process.version}, ${PY}; ${os.cpus()[0]?.model}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}; median of ${RUNS} alternating runs`);
+console.log(
+  `node ${process.version}, ${PY}; ${os.cpus()[0]?.model}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}; median of ${RUNS} alternating runs`,
+);
 const results: Record<string, unknown> = {};
 try {
   for (const d of datasets) {
@@ -122,10 +130,14 @@ try {
     const pairedRatio = median(ours.map((x, i) => ref[i]!.wallMs / x.wallMs));
     results[d.name] = { ours: o, reference: r, ratio: Number(ratio.toFixed(2)), medianPairedRatio: Number(pairedRatio.toFixed(2)) };
     console.log(`\n${d.name}`);
-    console.log(`  embolus preprocess  ${String(o.wallMs).padStart(6)} ms wall, peak RSS ${o.peakRssMiB ?? '?'} MiB  (runs: ${o.wallMsAll.join(', ')})`);
+    console.log(
+      `  embolus preprocess  ${String(o.wallMs).padStart(6)} ms wall, peak RSS ${o.peakRssMiB ?? '?'} MiB  (runs: ${o.wallMsAll.join(', ')})`,
+    );
     for (const [k, v] of Object.entries(o.stepsMs)) console.log(`    ${k.padEnd(20)} ${String(v).padStart(6)} ms`);
     console.log(`    ${'start-up, output'.padEnd(20)} ${String(o.otherMs).padStart(6)} ms`);
-    console.log(`  numpy/scipy ref     ${String(r.wallMs).padStart(6)} ms wall, peak RSS ${r.peakRssMiB ?? '?'} MiB  (runs: ${r.wallMsAll.join(', ')})`);
+    console.log(
+      `  numpy/scipy ref     ${String(r.wallMs).padStart(6)} ms wall, peak RSS ${r.peakRssMiB ?? '?'} MiB  (runs: ${r.wallMsAll.join(', ')})`,
+    );
     for (const [k, v] of Object.entries(r.stepsMs)) console.log(`    ${k.padEnd(20)} ${String(v).padStart(6)} ms`);
     console.log(`    ${'start-up, output'.padEnd(20)} ${String(r.otherMs).padStart(6)} ms`);
     console.log(`  ratio (reference / ours): ${ratio.toFixed(2)}× of medians, ${pairedRatio.toFixed(2)}× median of per-run ratios`);
@@ -137,5 +149,18 @@ mkdirSync(path.join(here, 'results'), { recursive: true });
 const gitRev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 writeFileSync(
   path.join(here, 'results', 'preprocess.json'),
-  JSON.stringify({ date: new Date().toISOString(), commit: gitRev, node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadAverage: os.loadavg(), runs: RUNS, results }, null, 2),
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      commit: gitRev,
+      node: process.version,
+      cpu: os.cpus()[0]?.model,
+      cores: os.cpus().length,
+      loadAverage: os.loadavg(),
+      runs: RUNS,
+      results,
+    },
+    null,
+    2,
+  ),
 );

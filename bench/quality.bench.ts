@@ -29,17 +29,26 @@ const { values } = parseArgs({ args: process.argv.slice(2), options: { studies: 
 const studies = Number(values.studies);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function phantomVolume(seed: number, kind: StudyKind, extra: Record<string, unknown> = {}): Promise<{ volume: Volume; poor: boolean; paHu: number }> {
+async function phantomVolume(
+  seed: number,
+  kind: StudyKind,
+  extra: Record<string, unknown> = {},
+): Promise<{ volume: Volume; poor: boolean; paHu: number }> {
   const study = generateStudy({ seed, preset: 'demo', kind, ...extra });
   const byName = new Map(study.files.map((f) => [f.sopInstanceUid, f.bytes]));
   const infos = study.files.map((f) => readDicomInfo(f.bytes, { source: f.sopInstanceUid }).info);
   const plan = chooseSeries([...groupBySeries(infos).values()].map(planSeries)).chosen;
-  return { volume: await assembleVolume(plan, async (s) => byName.get(s)!), poor: study.labels.qa_contrast === 1, paHu: study.truth.anatomy.hu.pulmonaryArtery };
+  return {
+    volume: await assembleVolume(plan, async (s) => byName.get(s)!),
+    poor: study.labels.qa_contrast === 1,
+    paHu: study.truth.anatomy.hu.pulmonaryArtery,
+  };
 }
 
 /** Median preprocessing and gate times (ms) on one loaded volume. */
 function cost(volume: Volume, facts: Parameters<typeof acquisitionChecks>[0]) {
-  const pre: number[] = [], gates: number[] = [];
+  const pre: number[] = [],
+    gates: number[] = [];
   let hu: number | undefined;
   for (let r = 0; r < RUNS; r++) {
     const t0 = performance.now();
@@ -61,7 +70,9 @@ console.log(`node ${process.version}, ${os.cpus()[0]?.model}; medians of ${RUNS}
 const costs: Record<string, { preprocessMs: number; gatesMs: number; share: number; pulmonaryArteryHu: number | null }> = {};
 const addCost = (name: string, c: { preprocessMs: number; gatesMs: number; pulmonaryArteryHu: number | null }) => {
   costs[name] = { ...c, share: c.gatesMs / c.preprocessMs };
-  console.log(`  ${name.padEnd(40)} preprocess ${c.preprocessMs.toFixed(0).padStart(6)} ms   gates ${c.gatesMs.toFixed(1).padStart(6)} ms   (${((100 * c.gatesMs) / c.preprocessMs).toFixed(1)}%)   trunk ${c.pulmonaryArteryHu ?? '—'} HU`);
+  console.log(
+    `  ${name.padEnd(40)} preprocess ${c.preprocessMs.toFixed(0).padStart(6)} ms   gates ${c.gatesMs.toFixed(1).padStart(6)} ms   (${((100 * c.gatesMs) / c.preprocessMs).toFixed(1)}%)   trunk ${c.pulmonaryArteryHu ?? '—'} HU`,
+  );
 };
 console.log('\ncost per study');
 {
@@ -82,7 +93,16 @@ console.log('\ncost per study');
 }
 for (let i = 0; i < 3; i++) {
   const { volume } = await phantomVolume(900 + i, 'negative');
-  addCost(`demo phantom #${i} (${volume.shape.join(' × ')})`, cost(volume, { slices: volume.shape[0], sliceThicknessMm: volume.spacing[0], sliceSpacingMm: volume.spacing[0], imageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'], obliquityDeg: 0 }));
+  addCost(
+    `demo phantom #${i} (${volume.shape.join(' × ')})`,
+    cost(volume, {
+      slices: volume.shape[0],
+      sliceThicknessMm: volume.spacing[0],
+      sliceSpacingMm: volume.spacing[0],
+      imageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'],
+      obliquityDeg: 0,
+    }),
+  );
 }
 const medianGates = median(Object.values(costs).map((c) => c.gatesMs));
 const medianPre = median(Object.values(costs).map((c) => c.preprocessMs));
@@ -90,7 +110,11 @@ console.log(`  median over studies: gates ${medianGates.toFixed(1)} ms beside pr
 
 // Agreement: 40% indeterminate (about half of them poorly opacified), the rest negative or positive.
 console.log(`\ncontrast gate vs phantom contrast truth, ${studies} demo phantoms`);
-let agree = 0, opacified = 0, opacifiedPassed = 0, poor = 0, poorFailed = 0;
+let agree = 0,
+  opacified = 0,
+  opacifiedPassed = 0,
+  poor = 0,
+  poorFailed = 0;
 const misses: { seed: number; poor: boolean; truthHu: number; measuredHu: number | null }[] = [];
 for (let i = 0; i < studies; i++) {
   const kind: StudyKind = i % 5 < 2 ? 'indeterminate' : i % 5 === 2 ? 'positive' : 'negative';
@@ -100,13 +124,16 @@ for (let i = 0; i < studies; i++) {
   const passed = contrastCheck(pa.hu, PULMONARY_ARTERY_MIN_HU).passed;
   if (passed !== truthPoor) agree++;
   else misses.push({ seed, poor: truthPoor, truthHu: Math.round(paHu), measuredHu: pa.hu === undefined ? null : Math.round(pa.hu) });
-  if (truthPoor) (poor++, !passed && poorFailed++);
-  else (opacified++, passed && opacifiedPassed++);
+  if (truthPoor) poor++, !passed && poorFailed++;
+  else opacified++, passed && opacifiedPassed++;
   if ((i + 1) % 10 === 0) process.stderr.write(`  ${i + 1}/${studies}\n`);
 }
 const agreement = agree / studies;
-console.log(`  agreement ${agree}/${studies} (${(100 * agreement).toFixed(1)}%); opacified passed ${opacifiedPassed}/${opacified} (${((100 * opacifiedPassed) / opacified).toFixed(1)}%); poor contrast flagged ${poorFailed}/${poor}`);
-for (const m of misses) console.log(`  miss: seed ${m.seed}, ${m.poor ? 'poor' : 'opacified'}, truth ${m.truthHu} HU, measured ${m.measuredHu ?? '—'} HU`);
+console.log(
+  `  agreement ${agree}/${studies} (${(100 * agreement).toFixed(1)}%); opacified passed ${opacifiedPassed}/${opacified} (${((100 * opacifiedPassed) / opacified).toFixed(1)}%); poor contrast flagged ${poorFailed}/${poor}`,
+);
+for (const m of misses)
+  console.log(`  miss: seed ${m.seed}, ${m.poor ? 'poor' : 'opacified'}, truth ${m.truthHu} HU, measured ${m.measuredHu ?? '—'} HU`);
 
 mkdirSync(path.join(here, 'results'), { recursive: true });
 writeFileSync(

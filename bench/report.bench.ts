@@ -37,10 +37,19 @@ try {
   let result: AnalysisResult | null = null;
   let slices = 0;
   for (const seed of [11, 12, 13, 14]) {
-    const ds = await writeDataset({ out: path.join(tmp.dir, `ph-${seed}`), studies: 1, seed, positiveRate: 1, study: { preset: 'demo', matrix: MATRIX } });
+    const ds = await writeDataset({
+      out: path.join(tmp.dir, `ph-${seed}`),
+      studies: 1,
+      seed,
+      positiveRate: 1,
+      study: { preset: 'demo', matrix: MATRIX },
+    });
     const up = await uploadStudy(api, clinician, path.join(ds.out, ds.studies[0]!.studyInstanceUid));
     const detail = await waitFor(async () => {
-      const d = (await (await api.call('GET', `/v1/studies/${up.studyId}`, clinician)).json()) as { status: string; result: AnalysisResult | null };
+      const d = (await (await api.call('GET', `/v1/studies/${up.studyId}`, clinician)).json()) as {
+        status: string;
+        result: AnalysisResult | null;
+      };
       return d.status === 'complete' || d.status === 'failed' ? d : undefined;
     }, 300_000);
     if (detail.status !== 'complete') throw new Error(`the phantom (seed ${seed}) was not analysed`);
@@ -80,7 +89,9 @@ try {
     pdf,
     html,
   };
-  console.log(`report.pdf: median ${pdf.medianMs} ms (min ${pdf.minMs}, max ${pdf.maxMs}) over ${RUNS} runs, ${round(pdf.bytes / 1024)} KiB, ${keyImages} key images of ${MATRIX}², ${slices} slices`);
+  console.log(
+    `report.pdf: median ${pdf.medianMs} ms (min ${pdf.minMs}, max ${pdf.maxMs}) over ${RUNS} runs, ${round(pdf.bytes / 1024)} KiB, ${keyImages} key images of ${MATRIX}², ${slices} slices`,
+  );
   console.log(`report.html: median ${html.medianMs} ms, ${round(html.bytes / 1024)} KiB`);
   mkdirSync(path.join(here, 'results'), { recursive: true });
   writeFileSync(path.join(here, 'results', 'report.json'), JSON.stringify(out, null, 2) + '\n');

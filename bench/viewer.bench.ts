@@ -67,25 +67,49 @@ async function scrollAll(page: Page): Promise<{ ms: number; slices: number; rend
 const dashboardDir = defaultDashboardDir();
 if (!hasDashboard(dashboardDir)) throw new Error('build the dashboard first: npm run build -w @embolus/dashboard');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'embolus-bench-viewer-'));
-const server = await startServer({ dataDir, port: 0, dashboardDir, dispatcher: false, env: { EMBOLUS_LOG_LEVEL: 'error', EMBOLUS_RATE_LIMIT_PER_MINUTE: '1000000' } });
-const browser = await chromium.launch({ executablePath: process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+const server = await startServer({
+  dataDir,
+  port: 0,
+  dashboardDir,
+  dispatcher: false,
+  env: { EMBOLUS_LOG_LEVEL: 'error', EMBOLUS_RATE_LIMIT_PER_MINUTE: '1000000' },
+});
+const browser = await chromium.launch({
+  executablePath: process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+});
 try {
   const { store } = server.runtime.deps;
   await ensureFirstAdmin(store, { tenant: 'bench', email: ADMIN.email, password: ADMIN.password });
   const url = `http://127.0.0.1:${server.port}`;
-  const signIn = await fetch(`${url}/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-  const auth = { cookie: (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string, 'x-csrf-token': ((await signIn.json()) as { csrfToken: string }).csrfToken };
+  const signIn = await fetch(`${url}/v1/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  const auth = {
+    cookie: (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string,
+    'x-csrf-token': ((await signIn.json()) as { csrfToken: string }).csrfToken,
+  };
 
   const tGen = performance.now();
   const study = generateStudy({ seed: 11, kind: 'negative', preset: 'full', matrix: MATRIX, slices: SLICES });
   const genMs = performance.now() - tGen;
-  const id = ((await (await fetch(`${url}/v1/studies`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' })).json()) as { id: string }).id;
+  const id = (
+    (await (
+      await fetch(`${url}/v1/studies`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' })
+    ).json()) as { id: string }
+  ).id;
   let next = 0;
   await Promise.all(
     Array.from({ length: 4 }, async () => {
       while (next < study.files.length) {
         const f = study.files[next++]!;
-        const res = await fetch(`${url}/v1/studies/${id}/instances/${f.sopInstanceUid}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/dicom' }, body: f.bytes });
+        const res = await fetch(`${url}/v1/studies/${id}/instances/${f.sopInstanceUid}`, {
+          method: 'PUT',
+          headers: { ...auth, 'content-type': 'application/dicom' },
+          body: f.bytes,
+        });
         if (res.status !== 201) throw new Error(`upload ${res.status}: ${await res.text()}`);
       }
     }),
@@ -109,10 +133,30 @@ try {
   const js = new Map<string, Buffer>();
   for (let r = 0; r < RUNS; r++) {
     const page = await context.newPage();
-    if (r === 0) page.on('response', (res) => void (res.url().endsWith('.js') ? res.body().then((b) => js.set(res.url(), b)).catch(() => undefined) : undefined));
+    if (r === 0)
+      page.on(
+        'response',
+        (res) =>
+          void (res.url().endsWith('.js')
+            ? res
+                .body()
+                .then((b) => js.set(res.url(), b))
+                .catch(() => undefined)
+            : undefined),
+      );
     await page.goto(`${url}/viewer?id=${id}`);
-    await page.waitForFunction(() => performance.getEntriesByName('embolus:first-image').length > 0, undefined, { timeout: 60_000, polling: 20 });
-    const marks = (await page.evaluate(() => Object.fromEntries(['embolus:viewer-data', 'embolus:cornerstone-ready', 'embolus:first-image'].map((n) => [n.slice(8), performance.getEntriesByName(n)[0]?.startTime ?? NaN])))) as Record<string, number>;
+    await page.waitForFunction(() => performance.getEntriesByName('embolus:first-image').length > 0, undefined, {
+      timeout: 60_000,
+      polling: 20,
+    });
+    const marks = (await page.evaluate(() =>
+      Object.fromEntries(
+        ['embolus:viewer-data', 'embolus:cornerstone-ready', 'embolus:first-image'].map((n) => [
+          n.slice(8),
+          performance.getEntriesByName(n)[0]?.startTime ?? NaN,
+        ]),
+      ),
+    )) as Record<string, number>;
     firstImage.push(marks['first-image']!);
     stages.push(marks);
     await page.locator('[data-ordered="true"]').waitFor({ timeout: 180_000 });
@@ -133,12 +177,37 @@ try {
   const s = scroll!;
   const result = {
     machine: { cpus: cpus().length, node: process.version, loadAverageAtEnd: loadavg().map((x) => round(x, 2)) },
-    setup: { slices: SLICES, matrix: MATRIX, studyMb: round(bytes / 2 ** 20), runs: RUNS, phantomMs: round(genMs, 0), loader: 'wadouri (instance route), decode in web workers, all slices prefetched nearest-first' },
+    setup: {
+      slices: SLICES,
+      matrix: MATRIX,
+      studyMb: round(bytes / 2 ** 20),
+      runs: RUNS,
+      phantomMs: round(genMs, 0),
+      loader: 'wadouri (instance route), decode in web workers, all slices prefetched nearest-first',
+    },
     targets: { firstImageMs: 1500, scrollFps: 30 },
-    firstImage: { medianMs: round(median(firstImage)), runsMs: firstImage.map((t) => round(t)), stagesMs: stages.map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round(v)]))) },
+    firstImage: {
+      medianMs: round(median(firstImage)),
+      runsMs: firstImage.map((t) => round(t)),
+      stagesMs: stages.map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round(v)]))),
+    },
     allSlicesLoaded: { medianMs: round(median(allLoaded)), runsMs: allLoaded.map((t) => round(t)) },
-    scroll: { slices: s.slices, renderedSlices: s.rendered, ms: round(s.ms), fps: round((s.rendered / s.ms) * 1000), frames: s.frameMs.length, rafMedianMs: round(median(s.frameMs), 2), rafP95Ms: round([...s.frameMs].sort((a, b) => a - b)[Math.floor(s.frameMs.length * 0.95)]!, 1), rafMaxMs: round(Math.max(...s.frameMs), 1) },
-    memoryAfterScroll: { jsHeapUsedMb: round((memory['JSHeapUsedSize'] ?? 0) / 2 ** 20), jsHeapTotalMb: round((memory['JSHeapTotalSize'] ?? 0) / 2 ** 20), imageCacheMb: round((memory['cacheBytes'] ?? 0) / 2 ** 20), domNodes: memory['Nodes'] ?? 0 },
+    scroll: {
+      slices: s.slices,
+      renderedSlices: s.rendered,
+      ms: round(s.ms),
+      fps: round((s.rendered / s.ms) * 1000),
+      frames: s.frameMs.length,
+      rafMedianMs: round(median(s.frameMs), 2),
+      rafP95Ms: round([...s.frameMs].sort((a, b) => a - b)[Math.floor(s.frameMs.length * 0.95)]!, 1),
+      rafMaxMs: round(Math.max(...s.frameMs), 1),
+    },
+    memoryAfterScroll: {
+      jsHeapUsedMb: round((memory['JSHeapUsedSize'] ?? 0) / 2 ** 20),
+      jsHeapTotalMb: round((memory['JSHeapTotalSize'] ?? 0) / 2 ** 20),
+      imageCacheMb: round((memory['cacheBytes'] ?? 0) / 2 ** 20),
+      domNodes: memory['Nodes'] ?? 0,
+    },
     javascript: { files: js.size, kb: round(jsBytes / 1024), gzipKb: round(jsGzip / 1024) },
   };
   console.log(

@@ -26,7 +26,12 @@ const dir = await mkdtemp(path.join(tmpdir(), 'embolus-int8-'));
 const manifest = JSON.parse(await readFile(path.join(values.model, 'manifest.json'), 'utf8'));
 await copyFile(path.join(values.model, manifest.files.phase2.path), path.join(dir, manifest.files.phase2.path));
 await copyFile(values.int8, path.join(dir, 'phase1.int8.onnx'));
-manifest.files.phase1 = { path: 'phase1.int8.onnx', sha256: createHash('sha256').update(await readFile(values.int8)).digest('hex') };
+manifest.files.phase1 = {
+  path: 'phase1.int8.onnx',
+  sha256: createHash('sha256')
+    .update(await readFile(values.int8))
+    .digest('hex'),
+};
 await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
 
 const phantoms = JSON.parse(await readFile(path.join(values.phantoms, 'phantom-manifest.json'), 'utf8'));
@@ -37,7 +42,10 @@ await model.release();
 const fp32 = JSON.parse(await readFile(path.join(values.model, 'evaluation.json'), 'utf8')) as DemoEvaluation;
 process.stderr.write('\n');
 console.log('label                       fp32 AUROC   int8 AUROC');
-for (const l of ALL_LABELS) console.log(`${l.padEnd(26)} ${String(fp32.aurocs[l].auroc?.toFixed(4)).padStart(11)} ${String(int8.aurocs[l].auroc?.toFixed(4)).padStart(12)}`);
+for (const l of ALL_LABELS)
+  console.log(
+    `${l.padEnd(26)} ${String(fp32.aurocs[l].auroc?.toFixed(4)).padStart(11)} ${String(int8.aurocs[l].auroc?.toFixed(4)).padStart(12)}`,
+  );
 console.log(`ms per study: fp32 ${fp32.msPerStudy.toFixed(0)}, int8 ${int8.msPerStudy.toFixed(0)}`);
 await mkdir('bench/results', { recursive: true });
 await writeFile('bench/results/int8-demo.json', JSON.stringify({ date: new Date().toISOString(), fp32, int8 }, null, 2));

@@ -25,7 +25,14 @@ async function main(): Promise<void> {
   // A fresh run each time: the phantom is deterministic, the database is not worth keeping stale.
   rmSync(work, { recursive: true, force: true });
   say('1/5 phantom: one synthetic CTPA study with emboli (demo preset)');
-  const ds = await writeDataset({ out: path.join(work, 'phantom'), studies: 1, seed: 3, positiveRate: 1, indeterminateRate: 0, study: { preset: 'demo' } });
+  const ds = await writeDataset({
+    out: path.join(work, 'phantom'),
+    studies: 1,
+    seed: 3,
+    positiveRate: 1,
+    indeterminateRate: 0,
+    study: { preset: 'demo' },
+  });
   const study = ds.studies[0]!;
   // Phantoms are anonymized as written (no PatientName, PatientID or StudyID): uploaded as they are.
   const upload = path.join(ds.out, study.studyInstanceUid);
@@ -38,17 +45,25 @@ async function main(): Promise<void> {
     say(`3/5 upload: ${study.slices} instances over HTTP, then submit`);
     const { studyId } = await uploadStudy(api, clinician, upload);
     say('4/5 runner: series → preprocessing → phase 1 → phase 2 → consistency → thresholds');
-    const result = await waitFor(async () => {
-      const res = await api.call('GET', `/v1/studies/${studyId}`, clinician);
-      const d = (await res.json()) as { status: string; result: AnalysisResult | null; failure?: { code: string; message: string } };
-      if (d.status === 'failed') throw new Error(`analysis failed: ${d.failure?.code ?? 'UNKNOWN'}: ${d.failure?.message ?? ''}`);
-      return d.result ?? undefined;
-    }, 300_000, 250);
+    const result = await waitFor(
+      async () => {
+        const res = await api.call('GET', `/v1/studies/${studyId}`, clinician);
+        const d = (await res.json()) as { status: string; result: AnalysisResult | null; failure?: { code: string; message: string } };
+        if (d.status === 'failed') throw new Error(`analysis failed: ${d.failure?.code ?? 'UNKNOWN'}: ${d.failure?.message ?? ''}`);
+        return d.result ?? undefined;
+      },
+      300_000,
+      250,
+    );
     say('5/5 result, as stored by the API:\n');
     process.stdout.write(`${formatReport(AnalysisResultSchema.parse(result))}\n`);
-    const truth = Object.entries(study.labels).filter(([k, v]) => v === 1 && !k.startsWith('qa_')).map(([k]) => k);
+    const truth = Object.entries(study.labels)
+      .filter(([k, v]) => v === 1 && !k.startsWith('qa_'))
+      .map(([k]) => k);
     process.stdout.write(`\nphantom truth (what the generator drew): ${truth.join(', ') || 'none'}\n`);
-    process.stdout.write(`study ${studyId}; serve it again with: npx embolus-api serve --data ${path.relative(process.cwd(), path.join(work, 'api'))}\n`);
+    process.stdout.write(
+      `study ${studyId}; serve it again with: npx embolus-api serve --data ${path.relative(process.cwd(), path.join(work, 'api'))}\n`,
+    );
   } finally {
     await stopRunner(runner);
     await api.close();

@@ -30,7 +30,12 @@ const INSTALLED = [
 
 function run(cmd, args, what, timeoutMs) {
   say(`» ${what}`);
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', timeout: timeoutMs, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  const r = spawnSync(cmd, args, {
+    cwd: ROOT,
+    stdio: 'inherit',
+    timeout: timeoutMs,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
   if (r.status !== 0) {
     say(`error: ${what} failed (${r.error ? r.error.message : `exit ${r.status ?? r.signal}`})`);
     process.exit(2);

@@ -32,7 +32,8 @@ async function main(): Promise<void> {
   const host = process.env['EMBOLUS_HOST'] || '127.0.0.1';
   const dataDir = path.resolve(process.env['EMBOLUS_DATA_DIR'] || path.join(ROOT, 'data', 'embolus'));
   const dashboardDir = defaultDashboardDir();
-  if (!hasDashboard(dashboardDir)) throw new Error(`no built dashboard in ${dashboardDir}: run npm start (it builds it) or npm run build -w @embolus/dashboard`);
+  if (!hasDashboard(dashboardDir))
+    throw new Error(`no built dashboard in ${dashboardDir}: run npm start (it builds it) or npm run build -w @embolus/dashboard`);
   mkdirSync(dataDir, { recursive: true });
 
   // One request line per call is too chatty for a terminal; EMBOLUS_LOG_LEVEL still decides.
@@ -42,7 +43,11 @@ async function main(): Promise<void> {
   const url = `http://${host}:${server.port}`;
 
   const tenantName = process.env['EMBOLUS_TENANT'] || 'default';
-  const admin = await ensureFirstAdmin(store, { tenant: tenantName, email: process.env['EMBOLUS_ADMIN_EMAIL'] || 'admin@embolus.local', password: process.env['EMBOLUS_ADMIN_PASSWORD'] });
+  const admin = await ensureFirstAdmin(store, {
+    tenant: tenantName,
+    email: process.env['EMBOLUS_ADMIN_EMAIL'] || 'admin@embolus.local',
+    password: process.env['EMBOLUS_ADMIN_PASSWORD'],
+  });
   if (admin) {
     say(`first run: created tenant '${admin.tenantName}' and admin user ${admin.email}`);
     if (admin.generatedPassword) say(`  generated password (shown once, keep it): ${admin.generatedPassword}`);
@@ -50,7 +55,8 @@ async function main(): Promise<void> {
 
   // A fresh runner key each start, so none is ever written to disk; the previous ones are revoked.
   const tenant = await store.tenants.ensure(tenantName);
-  for (const k of await store.keys.list(tenant.id)) if (k.label === RUNNER_KEY_LABEL && !k.revokedAt) await store.keys.revoke(tenant.id, k.id);
+  for (const k of await store.keys.list(tenant.id))
+    if (k.label === RUNNER_KEY_LABEL && !k.revokedAt) await store.keys.revoke(tenant.id, k.id);
   const { key: runnerKey } = await store.keys.create({ tenantId: tenant.id, role: 'runner', label: RUNNER_KEY_LABEL });
 
   const runnerLog = path.join(dataDir, 'runner.log');
@@ -61,7 +67,19 @@ async function main(): Promise<void> {
   const startRunner = () => {
     const child = spawn(
       process.execPath,
-      [RUNNER_BIN, '--api', `http://127.0.0.1:${server.port}`, '--work-dir', path.join(dataDir, 'runner'), '--model-dir', DEMO_MODEL, '--poll-seconds', '1', '--grace-seconds', '5'],
+      [
+        RUNNER_BIN,
+        '--api',
+        `http://127.0.0.1:${server.port}`,
+        '--work-dir',
+        path.join(dataDir, 'runner'),
+        '--model-dir',
+        DEMO_MODEL,
+        '--poll-seconds',
+        '1',
+        '--grace-seconds',
+        '5',
+      ],
       { cwd: ROOT, env: { ...process.env, EMBOLUS_RUNNER_KEY: runnerKey }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.pipe(log, { end: false });

@@ -8,7 +8,19 @@ import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import { AnalysisResultSchema, type AnalysisResult } from '@embolus/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_MODEL, dicomFiles, embolus, startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api, type RunnerProcess } from '@embolus/local-stack';
+import {
+  DEMO_MODEL,
+  dicomFiles,
+  embolus,
+  startApi,
+  startRunner,
+  stopRunner,
+  tempDir,
+  uploadStudy,
+  waitFor,
+  type Api,
+  type RunnerProcess,
+} from '@embolus/local-stack';
 
 const tmp = tempDir('e2e-analysis');
 let api: Api;
@@ -43,19 +55,35 @@ describe('analysis through the API and a runner', () => {
     const { studyId, jobId, instances } = await uploadStudy(api, clinician, studyDir);
     const reference = AnalysisResultSchema.parse(JSON.parse(await embolus(['analyze', studyDir, '--json', '--model', DEMO_MODEL])));
     const detail = await waitFor(async () => {
-      const d = (await (await api.call('GET', `/v1/studies/${studyId}`, clinician)).json()) as { status: string; result: AnalysisResult | null };
+      const d = (await (await api.call('GET', `/v1/studies/${studyId}`, clinician)).json()) as {
+        status: string;
+        result: AnalysisResult | null;
+      };
       return d.status === 'complete' || d.status === 'failed' ? d : undefined;
     });
     expect(detail.status).toBe('complete');
     const result = AnalysisResultSchema.parse(detail.result);
     expect(comparable(result)).toEqual(comparable(reference));
-    for (const k of ['fetchInstances', 'modelLoad', 'loadSeries', 'preprocessTotal', 'phase1', 'phase2', 'postprocess', 'uploadArtifacts', 'runnerTotal']) expect(result.timings[k], k).toBeTypeOf('number');
+    for (const k of [
+      'fetchInstances',
+      'modelLoad',
+      'loadSeries',
+      'preprocessTotal',
+      'phase1',
+      'phase2',
+      'postprocess',
+      'uploadArtifacts',
+      'runnerTotal',
+    ])
+      expect(result.timings[k], k).toBeTypeOf('number');
     expect(result.artifacts).toEqual({ attention: 'attention.json', cam: 'cam.npy' });
 
     const cam = new Uint8Array(await (await api.call('GET', `/v1/studies/${studyId}/artifacts/cam.npy`, clinician)).arrayBuffer());
     expect(new TextDecoder().decode(cam.subarray(1, 6))).toBe('NUMPY');
     expect(new TextDecoder().decode(cam.subarray(0, 128))).toContain(`'shape': (${result.windows.length * 10}, 192, 192)`);
-    const attention = (await (await api.call('GET', `/v1/studies/${studyId}/artifacts/attention.json`, clinician)).json()) as { attention: AnalysisResult['attention'] };
+    const attention = (await (await api.call('GET', `/v1/studies/${studyId}/artifacts/attention.json`, clinician)).json()) as {
+      attention: AnalysisResult['attention'];
+    };
     expect(attention.attention).toEqual(result.attention);
 
     const completed = await runner.waitForLog((l) => l.event === 'job.completed' && l.jobId === jobId);
@@ -91,13 +119,18 @@ describe('analysis through the API and a runner', () => {
       // A fresh study with another StudyInstanceUID is not needed: the API keys studies by its own id.
       const { studyId, jobId } = await uploadStudy(api, clinician, path.join(few.dir, 's'));
       const detail = await waitFor(async () => {
-        const d = (await (await api.call('GET', `/v1/studies/${studyId}`, clinician)).json()) as { status: string; failure: { code: string; message: string } | null };
+        const d = (await (await api.call('GET', `/v1/studies/${studyId}`, clinician)).json()) as {
+          status: string;
+          failure: { code: string; message: string } | null;
+        };
         return d.status === 'failed' ? d : undefined;
       });
       expect(detail.failure).toMatchObject({ code: 'TOO_FEW_SLICES' });
       expect(detail.failure!.message).toMatch(/4 slices/);
       const admin = await api.key('admin');
-      const job = (await (await api.call('GET', `/v1/jobs/${jobId}`, admin)).json()) as { job: { status: string; attempts: number; lastError: { code: string } } };
+      const job = (await (await api.call('GET', `/v1/jobs/${jobId}`, admin)).json()) as {
+        job: { status: string; attempts: number; lastError: { code: string } };
+      };
       expect(job.job).toMatchObject({ status: 'failed', attempts: 1, lastError: { code: 'TOO_FEW_SLICES' } });
       const failed = await runner.waitForLog((l) => l.event === 'job.failed' && l.jobId === jobId);
       expect(failed).toMatchObject({ code: 'TOO_FEW_SLICES', retryable: false });

@@ -31,7 +31,9 @@ describe('a runner killed mid-job', () => {
     const clinician = await api.key('clinician');
     const runnerKey = await api.key('runner');
     const partner = await api.key('partner');
-    const hook = await api.call('POST', '/v1/webhooks', partner, { json: { url: 'https://hooks.example.com/embolus', events: ['study.result'] } });
+    const hook = await api.call('POST', '/v1/webhooks', partner, {
+      json: { url: 'https://hooks.example.com/embolus', events: ['study.result'] },
+    });
     expect(hook.status).toBe(201);
     // A short lease for A, so it expires soon after the kill. B keeps a long one: preprocessing is
     // synchronous, and on a loaded machine it can starve a 5 s lease's heartbeats.
@@ -64,8 +66,12 @@ describe('a runner killed mid-job', () => {
     const count = (q: string) => (sqlite.prepare(q).get(jobId) as { n: number }).n;
     expect(count('SELECT COUNT(*) AS n FROM results WHERE job_id = ?')).toBe(1);
     expect(count('SELECT COUNT(*) AS n FROM artifacts WHERE job_id = ?')).toBe(2);
-    expect(count(`SELECT COUNT(*) AS n FROM webhook_deliveries WHERE json_extract(payload, '$.resultId') = (SELECT id FROM results WHERE job_id = ?)`)).toBe(1);
-    expect((await store.jobs.get(tenant, jobId))).toMatchObject({ status: 'done', attempts: 2 });
+    expect(
+      count(
+        `SELECT COUNT(*) AS n FROM webhook_deliveries WHERE json_extract(payload, '$.resultId') = (SELECT id FROM results WHERE job_id = ?)`,
+      ),
+    ).toBe(1);
+    expect(await store.jobs.get(tenant, jobId)).toMatchObject({ status: 'done', attempts: 2 });
     expect(await stopRunner(b)).toBe(0);
   });
 });

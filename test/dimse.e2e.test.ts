@@ -28,14 +28,25 @@ beforeAll(async () => {
   const ds = await writeDataset({ out: path.join(tmp.dir, 'phantoms'), studies: 2, seed: 21, positiveRate: 1, study: { preset: 'demo' } });
   files = dicomFiles(path.join(ds.out, ds.studies[0]!.studyInstanceUid));
   secondStudy = dicomFiles(path.join(ds.out, ds.studies[1]!.studyInstanceUid));
-  api = await startApi(path.join(tmp.dir, 'api'), { EMBOLUS_DICOM_DELIVERY_BACKOFF_BASE_MS: '300', EMBOLUS_DICOM_DELIVERY_BACKOFF_MAX_MS: '1000', EMBOLUS_DICOM_DELIVERY_TIMEOUT_MS: '5000' });
+  api = await startApi(path.join(tmp.dir, 'api'), {
+    EMBOLUS_DICOM_DELIVERY_BACKOFF_BASE_MS: '300',
+    EMBOLUS_DICOM_DELIVERY_BACKOFF_MAX_MS: '1000',
+    EMBOLUS_DICOM_DELIVERY_TIMEOUT_MS: '5000',
+  });
   clinician = await api.key('clinician');
   const deps = api.server.runtime.deps;
   const tenant = await deps.store.tenants.ensure('hospital');
   await deps.store.dicom.setAeTitles(tenant.id, ['MODALITY1', 'PACS1']);
   // The hospital PACS (storescp) is down at first: nothing listens on this port yet.
   pacsPort = await freePort();
-  await deps.store.dicom.createDestination(tenant.id, { name: 'pacs', kind: 'dimse', host: '127.0.0.1', port: pacsPort, calledAe: 'STORESCP', callingAe: 'EMBOLUS' });
+  await deps.store.dicom.createDestination(tenant.id, {
+    name: 'pacs',
+    kind: 'dimse',
+    host: '127.0.0.1',
+    port: pacsPort,
+    calledAe: 'STORESCP',
+    callingAe: 'EMBOLUS',
+  });
   api.server.runtime.startDicomOutput(200);
   listener = await startDicomListener({ deps, port: 0, aeTitle: 'EMBOLUS', quietMs: 1500, onSubmitted: (e) => submitted.push(e) });
   runner = startRunner(api, await api.key('runner'), path.join(tmp.dir, 'runner'), ['--lease-seconds', '30']);
@@ -75,7 +86,11 @@ describe('DICOM listener with DCMTK', () => {
       expect(r.out).toMatch(/Rejected Transient/);
       expect(r.out).toMatch(/Local Limit Exceeded/i);
       idle.destroy();
-      await waitFor(async () => ((await dcmtk('echoscu', ['-aet', 'MODALITY1', '-aec', 'EMBOLUS', '127.0.0.1', String(small.port)])).code === 0 ? true : undefined), 5_000);
+      await waitFor(
+        async () =>
+          (await dcmtk('echoscu', ['-aet', 'MODALITY1', '-aec', 'EMBOLUS', '127.0.0.1', String(small.port)])).code === 0 ? true : undefined,
+        5_000,
+      );
     } finally {
       idle.destroy();
       await small.close();
@@ -84,11 +99,37 @@ describe('DICOM listener with DCMTK', () => {
 
   it('stores a phantom study sent by storescu, refuses non-CT, PHI and malformed instances in the same association, and analyses the study', async () => {
     const src = files[0]!;
-    const mr = await modifiedCopy(src, path.join(tmp.dir, 'mr.dcm'), ['-m', '(0008,0016)=1.2.840.10008.5.1.4.1.1.4', '-m', '(0008,0060)=MR', '-m', '(0008,0018)=2.25.1001']);
+    const mr = await modifiedCopy(src, path.join(tmp.dir, 'mr.dcm'), [
+      '-m',
+      '(0008,0016)=1.2.840.10008.5.1.4.1.1.4',
+      '-m',
+      '(0008,0060)=MR',
+      '-m',
+      '(0008,0018)=2.25.1001',
+    ]);
     const phi = await modifiedCopy(src, path.join(tmp.dir, 'phi.dcm'), ['-i', '(0010,0010)=DOE^JOHN', '-m', '(0008,0018)=2.25.1002']);
     // 70 nested sequences: past the parser's 64-level limit, so refused as malformed (DCMTK reads it).
-    const deep = await modifiedCopy(src, path.join(tmp.dir, 'deep.dcm'), ['-i', `${'(0040,0275)[0].'.repeat(70)}(0040,0007)=x`, '-m', '(0008,0018)=2.25.1003']);
-    const sent = await dcmtk('storescu', ['-v', '-nh', '-aet', 'MODALITY1', '-aec', 'EMBOLUS', '127.0.0.1', port(), mr, ...files.slice(0, 10), phi, deep, ...files.slice(10)]);
+    const deep = await modifiedCopy(src, path.join(tmp.dir, 'deep.dcm'), [
+      '-i',
+      `${'(0040,0275)[0].'.repeat(70)}(0040,0007)=x`,
+      '-m',
+      '(0008,0018)=2.25.1003',
+    ]);
+    const sent = await dcmtk('storescu', [
+      '-v',
+      '-nh',
+      '-aet',
+      'MODALITY1',
+      '-aec',
+      'EMBOLUS',
+      '127.0.0.1',
+      port(),
+      mr,
+      ...files.slice(0, 10),
+      phi,
+      deep,
+      ...files.slice(10),
+    ]);
     const responses = storeResponses(sent.out);
     expect(responses).toHaveLength(files.length + 3);
     expect(responses[0]).toBe('Refused: SOPClassNotSupported');
@@ -105,11 +146,16 @@ describe('DICOM listener with DCMTK', () => {
 
     const sub = await waitFor(async () => submitted.find((s) => s.jobId !== null), 30_000);
     const study = await waitFor(async () => {
-      const d = (await (await api.call('GET', `/v1/studies/${sub.studyId}`, clinician)).json()) as { status: string; series: { instanceCount: number }[] };
+      const d = (await (await api.call('GET', `/v1/studies/${sub.studyId}`, clinician)).json()) as {
+        status: string;
+        series: { instanceCount: number }[];
+      };
       return d.status === 'complete' || d.status === 'failed' ? d : undefined;
     });
     expect(study.status).toBe('complete');
-    const list = (await (await api.call('GET', `/v1/studies/${sub.studyId}/instances`, clinician)).json()) as { items: { sopInstanceUid: string }[] };
+    const list = (await (await api.call('GET', `/v1/studies/${sub.studyId}/instances`, clinician)).json()) as {
+      items: { sopInstanceUid: string }[];
+    };
     expect(list.items).toHaveLength(files.length);
     expect(list.items.map((i) => i.sopInstanceUid).filter((u) => u.startsWith('2.25.100'))).toEqual([]);
     analysedStudy = sub.studyId;
@@ -155,7 +201,10 @@ describe('DICOM listener with DCMTK', () => {
         expect((await studyUidOf(f)).dicomInfoUid).toBe(studyUid);
         // As received by the PACS (after the DIMSE leg), still valid objects.
         const v = await dcmtk('dciodvfy', [f]);
-        expect(v.out.split('\n').filter((l) => l.startsWith('Error')), v.out).toEqual([]);
+        expect(
+          v.out.split('\n').filter((l) => l.startsWith('Error')),
+          v.out,
+        ).toEqual([]);
       }
       // The same SR is downloadable from the API.
       const res = await api.call('GET', `/v1/studies/${analysedStudy}/artifacts/dicom-sr.dcm`, clinician);
@@ -185,10 +234,25 @@ describe('DICOM listener with DCMTK', () => {
       for (const [i, [name, tool, propose, ts]] of variants.entries()) {
         const uid = `2.25.2000${i}`;
         // Its own study, so the other tests' studies are untouched.
-        const f = await modifiedCopy(src, path.join(tmp.dir, `${name}-base.dcm`), ['-m', `(0008,0018)=${uid}`, '-m', '(0020,000d)=2.25.3000']);
+        const f = await modifiedCopy(src, path.join(tmp.dir, `${name}-base.dcm`), [
+          '-m',
+          `(0008,0018)=${uid}`,
+          '-m',
+          '(0020,000d)=2.25.3000',
+        ]);
         const out = path.join(tmp.dir, `${name}.dcm`);
         if (tool) expect((await dcmtk(tool, [f, out])).code).toBe(0);
-        const sent = await dcmtk('storescu', ['-v', propose, '-aet', 'PACS1', '-aec', 'EMBOLUS', '127.0.0.1', String(listener2.port), tool ? out : f]);
+        const sent = await dcmtk('storescu', [
+          '-v',
+          propose,
+          '-aet',
+          'PACS1',
+          '-aec',
+          'EMBOLUS',
+          '127.0.0.1',
+          String(listener2.port),
+          tool ? out : f,
+        ]);
         expect(storeResponses(sent.out), sent.out).toEqual(['Success']);
         const study = (await store.studies.receivingByUid(tenant.id, '2.25.3000'))!;
         const row = (await store.studies.instance(tenant.id, study.id, uid))!;

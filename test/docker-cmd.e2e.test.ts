@@ -19,7 +19,12 @@ function dockerfile(): { env: Record<string, string>; cmd: string[]; healthcheck
   for (const line of text.split('\n').filter((l) => l.startsWith('ENV '))) {
     for (const m of line.slice(4).matchAll(/([A-Z_]+)=(\S+)/g)) env[m[1]!] = m[2]!;
   }
-  const cmd = JSON.parse(text.split('\n').find((l) => l.startsWith('CMD '))!.slice(4)) as string[];
+  const cmd = JSON.parse(
+    text
+      .split('\n')
+      .find((l) => l.startsWith('CMD '))!
+      .slice(4),
+  ) as string[];
   return { env, cmd, healthcheck: text.split('\n').find((l) => l.startsWith('HEALTHCHECK'))! };
 }
 
@@ -51,7 +56,7 @@ describe('the runner image’s startup command', () => {
         const t = setTimeout(() => reject(new Error(`no start: ${out}`)), 60_000);
         child.stdout.on('data', () => {
           const line = out.split('\n').find((l) => l.includes('"runner.started"'));
-          if (line) (clearTimeout(t), resolve(JSON.parse(line) as Record<string, unknown>));
+          if (line) clearTimeout(t), resolve(JSON.parse(line) as Record<string, unknown>);
         });
       });
       const health = (await (await fetch(`http://127.0.0.1:${started.port}/healthz`)).json()) as { status: string; concurrency: number };

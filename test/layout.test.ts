@@ -31,7 +31,12 @@ describe('repository layout', () => {
       for (const file of sources(path.join(ROOT, 'apps', app))) {
         for (const spec of specifiers(readFileSync(file, 'utf8'))) {
           const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : undefined;
-          const target = pkg && names.has(pkg) ? names.get(pkg)! : spec.startsWith('.') ? path.relative(path.join(ROOT, 'apps'), path.resolve(path.dirname(file), spec)).split(path.sep)[0] : undefined;
+          const target =
+            pkg && names.has(pkg)
+              ? names.get(pkg)!
+              : spec.startsWith('.')
+                ? path.relative(path.join(ROOT, 'apps'), path.resolve(path.dirname(file), spec)).split(path.sep)[0]
+                : undefined;
           if (target && target !== app && APPS.includes(target)) found.push(`${path.relative(ROOT, file)} → ${spec}`);
         }
       }
@@ -56,7 +61,10 @@ describe('repository layout', () => {
       const code = readFileSync(path.join(ROOT, 'packages', p, node), 'utf8')
         .replace(/\/\*[\s\S]*?\*\//g, '')
         .replace(/^\s*\/\/.*$/gm, '');
-      const statements = code.split(';').map((s) => s.trim()).filter(Boolean);
+      const statements = code
+        .split(';')
+        .map((s) => s.trim())
+        .filter(Boolean);
       for (const s of statements) expect({ p, s }).toEqual({ p, s: expect.stringMatching(/^export (?:\*|\{[^}]*\}) from '\.\/[\w-]+'$/) });
     }
     expect(Object.keys(layouts).length).toBeGreaterThanOrEqual(3);

@@ -43,7 +43,11 @@ describe('runner lifecycle', () => {
     runners.push(r);
     const started = await r.waitForLog((l) => l.event === 'runner.started');
     await r.waitForLog((l) => l.event === 'api.unreachable' && l.failures === 1);
-    const health = async () => (await (await fetch(`http://127.0.0.1:${started.port}/healthz`)).json()) as { status: string; api: { consecutiveFailures: number; nextRetryAt: string | null } };
+    const health = async () =>
+      (await (await fetch(`http://127.0.0.1:${started.port}/healthz`)).json()) as {
+        status: string;
+        api: { consecutiveFailures: number; nextRetryAt: string | null };
+      };
     const down = await waitFor(async () => {
       const h = await health();
       return h.api.consecutiveFailures >= 3 ? h : undefined;

@@ -30,7 +30,14 @@ beforeAll(async () => {
   orthanc = await startOrthanc(path.join(tmp.dir, 'orthanc'), { embolus: ['EMBOLUS', '127.0.0.1', listener.port] });
   const tenant = await deps.store.tenants.ensure('hospital');
   await deps.store.dicom.setAeTitles(tenant.id, [orthanc.aet]);
-  await deps.store.dicom.createDestination(tenant.id, { name: 'orthanc-dimse', kind: 'dimse', host: '127.0.0.1', port: orthanc.dicomPort, calledAe: orthanc.aet, callingAe: 'EMBOLUS' });
+  await deps.store.dicom.createDestination(tenant.id, {
+    name: 'orthanc-dimse',
+    kind: 'dimse',
+    host: '127.0.0.1',
+    port: orthanc.dicomPort,
+    calledAe: orthanc.aet,
+    callingAe: 'EMBOLUS',
+  });
   await deps.store.dicom.createDestination(tenant.id, { name: 'orthanc-stow', kind: 'stow-rs', url: `${orthanc.url}/dicom-web/studies` });
   api.server.runtime.startDicomOutput(200);
   runner = startRunner(api, await api.key('runner'), path.join(tmp.dir, 'runner'), ['--lease-seconds', '30']);
@@ -51,7 +58,10 @@ describe('Orthanc as the PACS', () => {
     const studies = await orthanc.get<string[]>('/studies');
     expect(studies).toHaveLength(1);
     const orthancStudy = studies[0]!;
-    const job = await orthanc.post<{ Description?: string; FailedInstancesCount?: number; InstancesCount?: number }>('/modalities/embolus/store', { Resources: [orthancStudy], Synchronous: true });
+    const job = await orthanc.post<{ Description?: string; FailedInstancesCount?: number; InstancesCount?: number }>(
+      '/modalities/embolus/store',
+      { Resources: [orthancStudy], Synchronous: true },
+    );
     expect(job.FailedInstancesCount ?? 0).toBe(0);
 
     const deps = api.server.runtime.deps;
@@ -69,7 +79,9 @@ describe('Orthanc as the PACS', () => {
     ]);
 
     // Orthanc files the objects into the study it sent: one SR series and one key image series more.
-    const series = await orthanc.get<{ MainDicomTags: { Modality: string; SeriesInstanceUID: string }; Instances: string[] }[]>(`/studies/${orthancStudy}/series?expand`);
+    const series = await orthanc.get<{ MainDicomTags: { Modality: string; SeriesInstanceUID: string }; Instances: string[] }[]>(
+      `/studies/${orthancStudy}/series?expand`,
+    );
     const modalities = series.map((s) => s.MainDicomTags.Modality).sort();
     expect(modalities).toEqual(['CT', 'OT', 'SR']);
     expect(await orthanc.get<string[]>('/studies')).toHaveLength(1);
@@ -79,7 +91,10 @@ describe('Orthanc as the PACS', () => {
     expect(tags['StudyInstanceUID']).toBe(studyInstanceUid);
     expect(tags['SOPClassUID']).toBe('1.2.840.10008.5.1.4.1.1.88.33');
     // DICOMweb lists them too (QIDO-RS of the plugin).
-    const qido = await (await fetch(`${orthanc.url}/dicom-web/studies/${studyInstanceUid}/series`)).json() as Record<string, { Value: string[] }>[];
+    const qido = (await (await fetch(`${orthanc.url}/dicom-web/studies/${studyInstanceUid}/series`)).json()) as Record<
+      string,
+      { Value: string[] }
+    >[];
     expect(qido.map((s) => s['00080060']!.Value[0]).sort()).toEqual(['CT', 'OT', 'SR']);
   });
 });

@@ -99,7 +99,8 @@ afterAll(async () => {
 
 describe('an API outage during a job', () => {
   it('costs the job no attempt: the runner waits it out and completes on attempt 1', async () => {
-    const downloading = (req: IncomingMessage) => req.method === 'GET' && /^\/v1\/runner\/jobs\/[^/]+\/instances\/[^/]+$/.test(req.url ?? '');
+    const downloading = (req: IncomingMessage) =>
+      req.method === 'GET' && /^\/v1\/runner\/jobs\/[^/]+\/instances\/[^/]+$/.test(req.url ?? '');
     const uploading = (req: IncomingMessage) => req.method === 'PUT' && /\/artifacts\//.test(req.url ?? '');
     const proxy = await outageProxy(api.url, [downloading, uploading], 5_000);
     try {

@@ -24,7 +24,11 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-async function put(bytes: Uint8Array, sop: string, studyId?: string): Promise<{ status: number; body: { error?: { code: string; details: Record<string, unknown> } }; studyId: string }> {
+async function put(
+  bytes: Uint8Array,
+  sop: string,
+  studyId?: string,
+): Promise<{ status: number; body: { error?: { code: string; details: Record<string, unknown> } }; studyId: string }> {
   const id = studyId ?? ((await (await api.call('POST', '/v1/studies', key, { json: {} })).json()) as { id: string }).id;
   const res = await api.call('PUT', `/v1/studies/${id}/instances/${sop}`, key, { body: bytes });
   return { status: res.status, body: (await res.json()) as never, studyId: id };
@@ -39,7 +43,9 @@ describe('phantoms uploaded to the API', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       studyId = r.studyId;
     }
-    const stored = (await (await api.call('GET', `/v1/studies/${studyId}/instances`, key)).json()) as { items: { sopInstanceUid: string }[] };
+    const stored = (await (await api.call('GET', `/v1/studies/${studyId}/instances`, key)).json()) as {
+      items: { sopInstanceUid: string }[];
+    };
     expect(stored.items.map((i) => i.sopInstanceUid).sort()).toEqual(study.files.map((f) => f.sopInstanceUid).sort());
   });
 

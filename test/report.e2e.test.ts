@@ -29,7 +29,10 @@ beforeAll(async () => {
   runner = startRunner(api, await api.key('runner'), path.join(tmp.dir, 'runner'), ['--health-port', '0']);
   ({ studyId } = await uploadStudy(api, clinician, path.join(ds.out, ds.studies[0]!.studyInstanceUid)));
   const detail = await waitFor(async () => {
-    const d = (await (await api.call('GET', `/v1/studies/${studyId}`, clinician)).json()) as { status: string; result: AnalysisResult | null };
+    const d = (await (await api.call('GET', `/v1/studies/${studyId}`, clinician)).json()) as {
+      status: string;
+      result: AnalysisResult | null;
+    };
     return d.status === 'complete' || d.status === 'failed' ? d : undefined;
   });
   expect(detail.status).toBe('complete');
@@ -62,7 +65,11 @@ describe('the report of an analysed phantom', () => {
     expect(text).not.toContain('Overlay placement approximate');
     const windows = d.exam === 'withheld' ? [] : keyWindows(result, 3);
     for (const w of windows) expect(text).toContain(`Window ${w.index}, source slice`);
-    const list = (await exec('pdfimages', ['-list', file])).stdout.split('\n').slice(2).filter((l) => l.trim()).map((l) => l.trim().split(/\s+/));
+    const list = (await exec('pdfimages', ['-list', file])).stdout
+      .split('\n')
+      .slice(2)
+      .filter((l) => l.trim())
+      .map((l) => l.trim().split(/\s+/));
     expect(list.map((c) => [c[2], c[5], c[7]])).toEqual(windows.map(() => ['image', 'rgb', '8']));
     expect(windows.length).toBeGreaterThan(0);
   });

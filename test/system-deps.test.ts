@@ -41,7 +41,12 @@ function run(m: Machine, env: Record<string, string> = {}) {
   writeFileSync(state('missing'), m.missing.map((p) => `${p}\n`).join(''));
   writeFileSync(state('apt.log'), '');
   // The probe's answer: the interpreter's kind, then the missing packages (what find_spec finds).
-  if (m.python !== false) stub(dir, 'python3', `echo ${m.kind ?? 'system'}\nwhile IFS= read -r l; do case "$l" in python3-*) echo "$l" ;; esac; done < '${state('missing')}'\nexit 0`);
+  if (m.python !== false)
+    stub(
+      dir,
+      'python3',
+      `echo ${m.kind ?? 'system'}\nwhile IFS= read -r l; do case "$l" in python3-*) echo "$l" ;; esac; done < '${state('missing')}'\nexit 0`,
+    );
   stub(dir, 'id', `echo ${m.uid ?? 0}`);
   // dpkg -s PKG: installed unless listed as missing (the programs: chromium, dcmtk, orthanc…).
   stub(dir, 'dpkg', `while IFS= read -r l; do [ "$l" = "$2" ] && exit 1; done < '${state('missing')}'\nexit 0`);
@@ -84,7 +89,13 @@ describe('ensure-system-deps.sh', () => {
   it('installs the programs the browser and DICOM tests drive (chromium, DCMTK, Orthanc) the same way', () => {
     const r = run({ missing: ['chromium', 'orthanc-dicomweb', 'python3-torch'] });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.apt.find((l) => l.startsWith('install'))?.split(' ').slice(-3).sort()).toEqual(['chromium', 'orthanc-dicomweb', 'python3-torch']);
+    expect(
+      r.apt
+        .find((l) => l.startsWith('install'))
+        ?.split(' ')
+        .slice(-3)
+        .sort(),
+    ).toEqual(['chromium', 'orthanc-dicomweb', 'python3-torch']);
     expect(r.stillMissing).toEqual([]);
   });
 
@@ -143,7 +154,10 @@ describe('ensure-system-deps.sh with a real interpreter', () => {
   const hasAll = existsSync(debian) && spawnSync(debian, ['-c', 'import torch, torchvision, onnx, numpy, pytest, pydicom']).status === 0;
 
   it.skipIf(!hasAll)('passes on Debian’s python3 with the packages installed', () => {
-    const r = spawnSync('/bin/bash', [SCRIPT], { env: { PATH: process.env.PATH ?? '', EMBOLUS_PYTHON: debian, EMBOLUS_SYSTEM_DEPS: 'check' }, encoding: 'utf8' });
+    const r = spawnSync('/bin/bash', [SCRIPT], {
+      env: { PATH: process.env.PATH ?? '', EMBOLUS_PYTHON: debian, EMBOLUS_SYSTEM_DEPS: 'check' },
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
   });
 
@@ -152,7 +166,10 @@ describe('ensure-system-deps.sh with a real interpreter', () => {
     const bare = path.join(tmp.dir, 'python-no-site');
     writeFileSync(bare, `#!/bin/sh\nexec ${debian} -S "$@"\n`);
     chmodSync(bare, 0o755);
-    const r = spawnSync('/bin/bash', [SCRIPT], { env: { PATH: process.env.PATH ?? '', EMBOLUS_PYTHON: bare, EMBOLUS_SYSTEM_DEPS: 'check' }, encoding: 'utf8' });
+    const r = spawnSync('/bin/bash', [SCRIPT], {
+      env: { PATH: process.env.PATH ?? '', EMBOLUS_PYTHON: bare, EMBOLUS_SYSTEM_DEPS: 'check' },
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/cannot use: .*python3-torch/);
     expect(r.stderr).not.toMatch(/cannot use: .*\bpython3 /);

@@ -32,7 +32,8 @@ async function padOutsideCircle(file: string): Promise<void> {
   const cy = (pm.rows - 1) / 2;
   const cx = (pm.cols - 1) / 2;
   const r2 = (Math.min(pm.rows, pm.cols) / 2) ** 2;
-  for (let y = 0; y < pm.rows; y++) for (let x = 0; x < pm.cols; x++) if ((y - cy) ** 2 + (x - cx) ** 2 > r2) view.setUint16((y * pm.cols + x) * 2, PADDING, true);
+  for (let y = 0; y < pm.rows; y++)
+    for (let x = 0; x < pm.cols; x++) if ((y - cy) ** 2 + (x - cx) ** 2 > r2) view.setUint16((y * pm.cols + x) * 2, PADDING, true);
   await writeFile(file, bytes);
 }
 
@@ -52,7 +53,13 @@ export async function jpegLosslessSeries(log: (s: string) => void = (s) => proce
   await rm(raw, { recursive: true, force: true });
   await rm(SERIES_DIR, { recursive: true, force: true });
   const { writeDataset } = await import('@embolus/phantom');
-  await writeDataset({ out: raw, studies: 1, seed: 256, positiveRate: 1, study: { preset: 'full', matrix: 512, slices: 256, sliceThicknessMm: 1.25 } });
+  await writeDataset({
+    out: raw,
+    studies: 1,
+    seed: 256,
+    positiveRate: 1,
+    study: { preset: 'full', matrix: 512, slices: 256, sliceThicknessMm: 1.25 },
+  });
   const files: string[] = [];
   const walk = async (d: string): Promise<void> => {
     for (const e of await readdir(d, { withFileTypes: true })) {

@@ -14,7 +14,10 @@ const CURRENT = path.join(DIST, 'current.json');
 const ENTRIES = { bundled: 'apps/cli/src/bundled.ts', 'decode-worker': 'packages/dicom/src/node/decode-worker.ts' };
 const FORMAT = 1;
 
-const hashFile = (rel) => createHash('sha1').update(readFileSync(path.join(ROOT, rel))).digest('hex');
+const hashFile = (rel) =>
+  createHash('sha1')
+    .update(readFileSync(path.join(ROOT, rel)))
+    .digest('hex');
 
 /**
  * The current bundle: its folder, its commands, and whether it still matches every source it was
@@ -69,7 +72,11 @@ export async function buildBundle() {
         },
       ],
     });
-    const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).sort().map((rel) => [rel, hashFile(rel)]));
+    const inputs = Object.fromEntries(
+      Object.keys(result.metafile.inputs)
+        .sort()
+        .map((rel) => [rel, hashFile(rel)]),
+    );
     const key = createHash('sha1').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
     const { BUNDLED_COMMANDS } = await import(path.join(tmp, 'bundled.mjs'));
     const dir = path.join(DIST, key);

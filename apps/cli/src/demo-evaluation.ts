@@ -16,7 +16,11 @@ export type LabelAuroc = LabelScore;
 export type DemoEvaluation = Omit<CohortMetrics, 'labels'> & { aurocs: Record<Label, LabelAuroc> };
 
 /** Runs `model` on every study of a phantom data set written by writeDataset. */
-export async function evaluateOnPhantoms(model: LoadedModel, dataset: DatasetSummary, onProgress?: (done: number, total: number) => void): Promise<DemoEvaluation> {
+export async function evaluateOnPhantoms(
+  model: LoadedModel,
+  dataset: DatasetSummary,
+  onProgress?: (done: number, total: number) => void,
+): Promise<DemoEvaluation> {
   const byUid = new Map((await readRsnaLayout(dataset.out)).map((s) => [s.studyInstanceUid, s]));
   // In the generator's order; its labels are the ones it drew (the layout CSV repeats them).
   const studies = dataset.studies.map((st) => {

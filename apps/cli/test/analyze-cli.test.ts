@@ -17,11 +17,35 @@ let positive2: string;
 const sliceTruth = new Map<string, number>();
 beforeAll(async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'embolus-analyze-'));
-  for (const [name, rate, seed] of [['pos', '1', '101'], ['neg', '0', '101'], ['pos2', '1', '102']] as const) {
-    const r = await embolus(['phantom', '--out', path.join(root, name), '--studies', '1', '--seed', seed, '--positive-rate', rate, '--indeterminate-rate', '0', '--preset', 'demo', '--rsna-layout', '--quiet']);
+  for (const [name, rate, seed] of [
+    ['pos', '1', '101'],
+    ['neg', '0', '101'],
+    ['pos2', '1', '102'],
+  ] as const) {
+    const r = await embolus([
+      'phantom',
+      '--out',
+      path.join(root, name),
+      '--studies',
+      '1',
+      '--seed',
+      seed,
+      '--positive-rate',
+      rate,
+      '--indeterminate-rate',
+      '0',
+      '--preset',
+      'demo',
+      '--rsna-layout',
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    const [header, ...rows] = (await readFile(path.join(root, name, 'train.csv'), 'utf8')).trim().split('\n').map((l) => l.split(','));
-    const sop = header!.indexOf('SOPInstanceUID'), pe = header!.indexOf('pe_present_on_image');
+    const [header, ...rows] = (await readFile(path.join(root, name, 'train.csv'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    const sop = header!.indexOf('SOPInstanceUID'),
+      pe = header!.indexOf('pe_present_on_image');
     for (const row of rows) sliceTruth.set(row[sop]!, Number(row[pe]));
   }
   positive = path.join(root, 'pos');
@@ -44,7 +68,10 @@ describe('embolus analyze with the demo model', () => {
     expect(absolutePaths(result)).toEqual([]);
     // The decisions obey the RSNA rules (as 0/1 values), the exam decision agrees with them, and
     // the window threshold is the manifest's.
-    const asPrediction = { study: Object.fromEntries(STUDY_LABELS.map((l) => [l, result.labels[l]!.decision ? 1 : 0])) as Record<StudyLabel, number>, images: result.windows.map((w) => (w.decision ? 1 : 0)) };
+    const asPrediction = {
+      study: Object.fromEntries(STUDY_LABELS.map((l) => [l, result.labels[l]!.decision ? 1 : 0])) as Record<StudyLabel, number>,
+      images: result.windows.map((w) => (w.decision ? 1 : 0)),
+    };
     expect(check(asPrediction)).toEqual([]);
     expect(result.exam!.decision).toBe('positive');
     expect(result.exam!.windowThreshold).toBe(0.15);
@@ -54,11 +81,16 @@ describe('embolus analyze with the demo model', () => {
     // moves violating values just across 0.5, which ties them. models/demo/EVALUATION.md gives
     // its window AUROC on 120 held-out phantoms; this guards against a model (or a pipeline
     // change) that has lost that signal.
-    const others = await Promise.all([negative, positive2].map(async (d) => AnalysisResultSchema.parse(JSON.parse((await embolus(['analyze', d, '--json'])).stdout))));
+    const others = await Promise.all(
+      [negative, positive2].map(async (d) => AnalysisResultSchema.parse(JSON.parse((await embolus(['analyze', d, '--json'])).stdout))),
+    );
     const windows = [result, ...others].flatMap((x) => x.windows);
     const truth = windows.map((w) => (w.slices.some((s) => sliceTruth.get(s.sopInstanceUid) === 1) ? 1 : 0));
     expect(truth.filter((t) => t === 1).length).toBeGreaterThan(3);
-    const windowAuroc = auroc(windows.map((w) => w.rawProbability!), truth);
+    const windowAuroc = auroc(
+      windows.map((w) => w.rawProbability!),
+      truth,
+    );
     console.log(`demo model, window AUROC on 3 unseen phantoms: ${windowAuroc.toFixed(3)}`);
     expect(windowAuroc).toBeGreaterThan(0.6);
   }, 180_000);
@@ -90,7 +122,9 @@ describe('embolus analyze with the demo model', () => {
     const result = AnalysisResultSchema.parse(JSON.parse(j.stdout));
     expect(Object.keys(JSON.parse(j.stdout)).indexOf('quality')).toBeLessThan(Object.keys(JSON.parse(j.stdout)).indexOf('labels'));
     expect(result.quality!.diagnostic).toBe(false);
-    expect(result.quality!.reason).toMatch(/^Non-diagnostic: poor contrast opacification of the pulmonary arteries \(\d+(\.\d)? HU < 250 HU\)/);
+    expect(result.quality!.reason).toMatch(
+      /^Non-diagnostic: poor contrast opacification of the pulmonary arteries \(\d+(\.\d)? HU < 250 HU\)/,
+    );
     for (const l of STUDY_LABELS) expect(result.labels[l]!.decision).toBe(false);
     const r = await embolus(['analyze', chest]);
     expect(r.code, r.stderr).toBe(0);

@@ -18,8 +18,16 @@ function result(study: Record<StudyLabel, number>, windows: number[], thresholds
   const d = decide({ study, windows, thresholds });
   return AnalysisResultSchema.parse({
     schemaVersion: 1,
-    labels: Object.fromEntries(STUDY_LABELS.map((l) => [l, { probability: study[l], rawProbability: study[l], threshold: thresholds[l], decision: d.labels[l] }])),
-    windows: windows.map((p, i) => ({ index: i, probability: p, rawProbability: p, decision: d.windows[i], slices: [{ sopInstanceUid: `1.2.${i}`, fraction: 1 }] })),
+    labels: Object.fromEntries(
+      STUDY_LABELS.map((l) => [l, { probability: study[l], rawProbability: study[l], threshold: thresholds[l], decision: d.labels[l] }]),
+    ),
+    windows: windows.map((p, i) => ({
+      index: i,
+      probability: p,
+      rawProbability: p,
+      decision: d.windows[i],
+      slices: [{ sopInstanceUid: `1.2.${i}`, fraction: 1 }],
+    })),
     attention: Object.fromEntries(STUDY_LABELS.map((l) => [l, windows.map(() => 1 / windows.length)])),
     exam: { decision: d.exam, reason: d.examReason, windowThreshold: thresholds.pe_present_on_image, overrides: d.overrides },
     consistency: { violations: [], repaired: false, changed: [] },
@@ -80,14 +88,19 @@ describe('formatReport', () => {
 
 describe('no machine paths in artifacts', () => {
   it('finds absolute paths, and allows relative ones', () => {
-    expect(absolutePaths({ a: 'cache at /work/main/data/demo/cache: 8', b: ['x', 'C:\\data\\c'], c: { d: '~/m/x' } })).toEqual(['a', 'b[1]', 'c.d']);
+    expect(absolutePaths({ a: 'cache at /work/main/data/demo/cache: 8', b: ['x', 'C:\\data\\c'], c: { d: '~/m/x' } })).toEqual([
+      'a',
+      'b[1]',
+      'c.d',
+    ]);
     expect(absolutePaths({ r: 'packages/trainer/x.py', s: 'float32 = uint8 / 255', v: 'RV/LV; 3050 / 625 windows' })).toEqual([]);
   });
 
   it('the shipped model directory names no machine path, and its manifest describes the data portably', async () => {
     const files = (await readdir(DEMO_MODEL_DIR)).filter((f) => /\.(json|md|txt)$/.test(f));
     expect(files).toEqual(expect.arrayContaining(['manifest.json', 'EVALUATION.md']));
-    for (const f of files) expect({ file: f, lines: absolutePathLines(await readFile(path.join(DEMO_MODEL_DIR, f), 'utf8')) }).toEqual({ file: f, lines: [] });
+    for (const f of files)
+      expect({ file: f, lines: absolutePathLines(await readFile(path.join(DEMO_MODEL_DIR, f), 'utf8')) }).toEqual({ file: f, lines: [] });
     const manifest = ModelManifestSchema.parse(JSON.parse(await readFile(path.join(DEMO_MODEL_DIR, 'manifest.json'), 'utf8')));
     expect(absolutePaths(manifest)).toEqual([]);
     expect(manifest.trainedOn).toMatch(/^SYNTHETIC phantoms: 160 drawn \(demo preset, seed 7\)/);
@@ -96,8 +109,15 @@ describe('no machine paths in artifacts', () => {
   });
 
   it('embolus train demo describes its data without paths', () => {
-    const text = demoTrainedOn({ studies: 160, seed: 7, twins: 80, splits: { val: { studies: 39, windows: 625 }, train: { studies: 193, windows: 3050 }, test: { studies: 8, windows: 129 } } });
-    expect(text).toBe('SYNTHETIC phantoms: 160 drawn (demo preset, seed 7) plus an embolus-free twin of each of the 80 positive ones (240 studies); split test 8 studies / 129 windows, train 193 studies / 3050 windows, val 39 studies / 625 windows');
+    const text = demoTrainedOn({
+      studies: 160,
+      seed: 7,
+      twins: 80,
+      splits: { val: { studies: 39, windows: 625 }, train: { studies: 193, windows: 3050 }, test: { studies: 8, windows: 129 } },
+    });
+    expect(text).toBe(
+      'SYNTHETIC phantoms: 160 drawn (demo preset, seed 7) plus an embolus-free twin of each of the 80 positive ones (240 studies); split test 8 studies / 129 windows, train 193 studies / 3050 windows, val 39 studies / 625 windows',
+    );
     expect(absolutePaths(text)).toEqual([]);
   });
 });

@@ -20,7 +20,22 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'embolus-bundle-'));
   const data = path.join(root, 'data');
   // A demo phantom has more than 16 instances, so loading decodes on worker threads.
-  const r = await embolus(['phantom', '--out', data, '--studies', '1', '--seed', '5', '--preset', 'demo', '--matrix', '128', '--positive-rate', '1', '--quiet']);
+  const r = await embolus([
+    'phantom',
+    '--out',
+    data,
+    '--studies',
+    '1',
+    '--seed',
+    '5',
+    '--preset',
+    'demo',
+    '--matrix',
+    '128',
+    '--positive-rate',
+    '1',
+    '--quiet',
+  ]);
   expect(r.code, r.stderr).toBe(0);
   const study = (await readdir(data, { withFileTypes: true })).find((e) => e.isDirectory())!.name;
   series = path.join(data, study);
@@ -42,9 +57,14 @@ describe('embolus preprocess from the bundle', () => {
     expect(b?.commands).toEqual(expect.arrayContaining(['preprocess', 'dicom', 'series']));
     const sources = await embolus(['preprocess', series, '--out', path.join(root, 'sources')], { env: { EMBOLUS_NO_BUNDLE: '1' } });
     expect(sources.code, sources.stderr).toBe(0);
-    const [wb, ws] = await Promise.all([readFile(path.join(root, 'bundled', 'windows.npy')), readFile(path.join(root, 'sources', 'windows.npy'))]);
+    const [wb, ws] = await Promise.all([
+      readFile(path.join(root, 'bundled', 'windows.npy')),
+      readFile(path.join(root, 'sources', 'windows.npy')),
+    ]);
     expect(wb.equals(ws)).toBe(true);
-    expect(withoutTimings(await readFile(path.join(root, 'bundled', 'meta.json'), 'utf8'))).toEqual(withoutTimings(await readFile(path.join(root, 'sources', 'meta.json'), 'utf8')));
+    expect(withoutTimings(await readFile(path.join(root, 'bundled', 'meta.json'), 'utf8'))).toEqual(
+      withoutTimings(await readFile(path.join(root, 'sources', 'meta.json'), 'utf8')),
+    );
   }, 120_000);
 
   it('keeps typed errors and exit codes', async () => {
@@ -63,7 +83,8 @@ describe('embolus preprocess from the bundle', () => {
     const src = await readFile(path.resolve(import.meta.dirname, '../../..', rel));
     const { createHash } = await import('node:crypto');
     const hash = (b: Buffer | string) => createHash('sha1').update(b).digest('hex');
-    const pointer = (h: string) => writeFile(path.join(dist, 'current.json'), JSON.stringify({ format: 1, key: 'k', commands: ['preprocess'], inputs: { [rel]: h } }));
+    const pointer = (h: string) =>
+      writeFile(path.join(dist, 'current.json'), JSON.stringify({ format: 1, key: 'k', commands: ['preprocess'], inputs: { [rel]: h } }));
     await pointer(hash(src));
     expect(current(dist)?.fresh).toBe(true);
     await pointer(hash(Buffer.concat([src, Buffer.from('\n')])));

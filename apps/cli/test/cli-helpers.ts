@@ -7,12 +7,20 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const BIN = path.resolve(here, '../bin/embolus.mjs');
 export const SHARED_DATA = process.env.EMBOLUS_SHARED_DATA ?? path.resolve(here, '../../../../shared/data');
 
-export function embolus(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function embolus(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: opts.cwd, maxBuffer: 64 << 20, ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: opts.cwd, maxBuffer: 64 << 20, ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -22,7 +30,11 @@ export function readNpy(bytes: Buffer): { shape: number[]; data: Float32Array } 
   const headerLen = bytes.readUInt16LE(8);
   const header = bytes.subarray(10, 10 + headerLen).toString('latin1');
   if (!header.includes("'descr': '<f4'")) throw new Error(`unexpected dtype in ${header}`);
-  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const start = 10 + headerLen;
   const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + bytes.length));
   return { shape, data };

@@ -58,7 +58,10 @@ describe('embolus dicom hu', () => {
     const inputs = [J2K, bad, path.join(CT, 'CTImage.dcm')];
     const r = await embolus(['dicom', 'hu', ...inputs, '--out-dir', path.join(dir, 'out')]);
     expect(r.code).toBe(0);
-    const lines = (await readFile(path.join(dir, 'out', 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(path.join(dir, 'out', 'manifest.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.file)).toEqual(inputs);
     expect(lines[1].error.code).toBe('NOT_DICOM');
     expect(lines[0].npy).toMatch(/\.npy$/);

@@ -100,15 +100,47 @@ describe('embolus eval --json', () => {
     }
     // central_pe: positives 0.8, 0.6; negatives 0.3, 0.7, 0.1 → 5 of 6 pairs. Default threshold 0.05.
     const central = delongCi([0.8, 0.3, 0.6, 0.7, 0.1], [1, 0, 1, 0, 0]);
-    expect(out.labels.central_pe).toEqual({ n: 5, positives: 2, auroc: 5 / 6, ci: [...central.ci], threshold: 0.05, sensitivity: 1, specificity: 0 });
+    expect(out.labels.central_pe).toEqual({
+      n: 5,
+      positives: 2,
+      auroc: 5 / 6,
+      ci: [...central.ci],
+      threshold: 0.05,
+      sensitivity: 1,
+      specificity: 0,
+    });
     // negative_exam_for_pe at 0.8: 0.9 and 0.95 of the three positives; no negative reaches 0.8.
-    expect(out.labels.negative_exam_for_pe).toMatchObject({ n: 5, positives: 3, auroc: 5 / 6, threshold: 0.8, sensitivity: 2 / 3, specificity: 1 });
+    expect(out.labels.negative_exam_for_pe).toMatchObject({
+      n: 5,
+      positives: 3,
+      auroc: 5 / 6,
+      threshold: 0.8,
+      sensitivity: 2 / 3,
+      specificity: 1,
+    });
     // Images separate perfectly: AUROC 1 with a zero-width CI; at 0.15 the 0.2 negative is a false positive.
-    expect(out.labels.pe_present_on_image).toEqual({ n: 4, positives: 2, auroc: 1, ci: [1, 1], threshold: 0.15, sensitivity: 1, specificity: 0.5 });
+    expect(out.labels.pe_present_on_image).toEqual({
+      n: 4,
+      positives: 2,
+      auroc: 1,
+      ci: [1, 1],
+      threshold: 0.15,
+      sensitivity: 1,
+      specificity: 0.5,
+    });
     const expected = weightedLogLoss([
-      { studyLabels: { negative_exam_for_pe: { truth: 0, probability: 0.1 }, central_pe: { truth: 1, probability: 0.8 } }, images: { truth: [1, 0], probability: [0.9, 0.2] } },
-      { studyLabels: { negative_exam_for_pe: { truth: 1, probability: 0.9 }, central_pe: { truth: 0, probability: 0.3 } }, images: { truth: [0], probability: [0.1] } },
-      { studyLabels: { negative_exam_for_pe: { truth: 0, probability: 0.7 }, central_pe: { truth: 1, probability: 0.6 } }, images: { truth: [1], probability: [0.6] } },
+      {
+        studyLabels: { negative_exam_for_pe: { truth: 0, probability: 0.1 }, central_pe: { truth: 1, probability: 0.8 } },
+        images: { truth: [1, 0], probability: [0.9, 0.2] },
+      },
+      {
+        studyLabels: { negative_exam_for_pe: { truth: 1, probability: 0.9 }, central_pe: { truth: 0, probability: 0.3 } },
+        images: { truth: [0], probability: [0.1] },
+      },
+      {
+        studyLabels: { negative_exam_for_pe: { truth: 0, probability: 0.7 }, central_pe: { truth: 1, probability: 0.6 } },
+        images: { truth: [1], probability: [0.6] },
+      },
       { studyLabels: { negative_exam_for_pe: { truth: 1, probability: 0.6 }, central_pe: { truth: 0, probability: 0.7 } } },
       { studyLabels: { negative_exam_for_pe: { truth: 1, probability: 0.95 }, central_pe: { truth: 0, probability: 0.1 } } },
     ]).loss;
@@ -127,10 +159,21 @@ describe('embolus eval --json', () => {
       file('val-preds.csv'),
       'id,label,probability\n2.1,central_pe,0.2\n2.2,central_pe,0.4\n2.3,central_pe,0.5\n2.4,central_pe,0.9\n2.5,central_pe,0.3\n',
     );
-    await writeFile(file('val-labels.csv'), 'id,label,value\n2.1,central_pe,0\n2.2,central_pe,1\n2.3,central_pe,0\n2.4,central_pe,1\n2.5,central_pe,0\n');
+    await writeFile(
+      file('val-labels.csv'),
+      'id,label,value\n2.1,central_pe,0\n2.2,central_pe,1\n2.3,central_pe,0\n2.4,central_pe,1\n2.5,central_pe,0\n',
+    );
     const r = await cli([
-      'eval', '--predictions', file('preds.csv'), '--labels', file('labels.csv'),
-      '--thresholds-from', file('val-preds.csv'), '--val-labels', file('val-labels.csv'), '--json',
+      'eval',
+      '--predictions',
+      file('preds.csv'),
+      '--labels',
+      file('labels.csv'),
+      '--thresholds-from',
+      file('val-preds.csv'),
+      '--val-labels',
+      file('val-labels.csv'),
+      '--json',
     ]);
     expect(r.code).toBe(0);
     // Validation: at 0.4 sensitivity 1 and specificity 2/3 (min 2/3); every other cut has min ≤ 1/2.
@@ -159,8 +202,12 @@ describe('embolus eval table and plots', () => {
     expect(r.code).toBe(0);
     const names = (await readdir(plots)).sort();
     expect(names).toEqual([
-      'roc-central_pe.svg', 'roc-negative_exam_for_pe.svg', 'roc-pe_present_on_image.svg',
-      'sens-spec-central_pe.svg', 'sens-spec-negative_exam_for_pe.svg', 'sens-spec-pe_present_on_image.svg',
+      'roc-central_pe.svg',
+      'roc-negative_exam_for_pe.svg',
+      'roc-pe_present_on_image.svg',
+      'sens-spec-central_pe.svg',
+      'sens-spec-negative_exam_for_pe.svg',
+      'sens-spec-pe_present_on_image.svg',
     ]);
     for (const n of names) {
       const svg = await readFile(path.join(plots, n), 'utf8');
@@ -173,12 +220,22 @@ describe('embolus eval table and plots', () => {
 
 describe('embolus eval errors', () => {
   it.each([
-    ['non-numeric probability', 'id,label,probability\n1.1,central_pe,0.8\n1.2,central_pe,abc\n', 'MALFORMED_CSV', ":3: probability 'abc' is not a number"],
+    [
+      'non-numeric probability',
+      'id,label,probability\n1.1,central_pe,0.8\n1.2,central_pe,abc\n',
+      'MALFORMED_CSV',
+      ":3: probability 'abc' is not a number",
+    ],
     ['missing column in a row', 'id,label,probability\n1.1,central_pe\n', 'MALFORMED_CSV', ":2: missing column 'probability'"],
     ['Kaggle row without a value', 'id,label\n1.1_central_pe,\n', 'MALFORMED_CSV', ":2: probability '' is not a number"],
     ['missing column (long)', 'id,label,prob\n1.1,central_pe,0.8\n', 'MALFORMED_CSV', ":1: missing column 'probability'"],
     ['unknown label', 'id,label,probability\n1.1,central_pe,0.8\n1.1,big_clot,0.8\n', 'MALFORMED_CSV', ":3: unknown label 'big_clot'"],
-    ['prediction without a label', 'id,label,probability\n1.1,central_pe,0.8\n7.7,central_pe,0.5\n', 'MISSING_LABEL', ":3: id '7.7' (central_pe) has no label"],
+    [
+      'prediction without a label',
+      'id,label,probability\n1.1,central_pe,0.8\n7.7,central_pe,0.5\n',
+      'MISSING_LABEL',
+      ":3: id '7.7' (central_pe) has no label",
+    ],
   ])('%s → typed error naming file and line, exit 2', async (_name, text, code, where) => {
     const bad = file(`bad-${code}-${where.length}.csv`);
     await writeFile(bad, text);
@@ -199,7 +256,10 @@ describe('embolus eval errors', () => {
 
   it('exits 1 on usage errors and 2 on an unreadable file', async () => {
     expect((await cli(['eval', '--predictions', file('preds.csv')])).code).toBe(1);
-    expect((await cli(['eval', '--predictions', file('preds.csv'), '--labels', file('labels.csv'), '--thresholds-from', file('preds.csv')])).code).toBe(1);
+    expect(
+      (await cli(['eval', '--predictions', file('preds.csv'), '--labels', file('labels.csv'), '--thresholds-from', file('preds.csv')]))
+        .code,
+    ).toBe(1);
     expect((await cli(['eval', '--bogus'])).stderr).toMatch(/^error USAGE: unknown argument '--bogus'/);
     const missing = await cli(['eval', '--predictions', file('nope.csv'), '--labels', file('labels.csv')]);
     expect(missing.code).toBe(2);

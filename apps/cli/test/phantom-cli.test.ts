@@ -17,13 +17,31 @@ const SMALL = ['--preset', 'demo', '--matrix', '96', '--slices', '32', '--slice-
 describe('embolus phantom', () => {
   it('writes <out>/<StudyUID>/<SeriesUID>/<SOPUID>.dcm and an RSNA-layout train.csv', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'embolus-phantom-'));
-    const r = await embolus(['phantom', '--out', out, '--studies', '4', '--seed', '7', '--positive-rate', '0.5', '--rsna-layout', ...SMALL, '--json']);
+    const r = await embolus([
+      'phantom',
+      '--out',
+      out,
+      '--studies',
+      '4',
+      '--seed',
+      '7',
+      '--positive-rate',
+      '0.5',
+      '--rsna-layout',
+      ...SMALL,
+      '--json',
+    ]);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary).toMatchObject({ studies: 4, slices: 128, counts: { positive: 2, negative: 2, indeterminate: 0 } });
     // One progress line per study on stderr.
-    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('phantom '))).toHaveLength(4);
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('phantom ')),
+    ).toHaveLength(4);
 
     const csv = (await readFile(path.join(out, 'train.csv'), 'utf8')).trimEnd().split('\n');
     expect(csv[0]).toBe(HEADER);

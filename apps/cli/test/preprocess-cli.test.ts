@@ -12,7 +12,23 @@ let root: string;
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'embolus-pp-cli-'));
   data = path.join(root, 'data');
-  const r = await embolus(['phantom', '--out', data, '--studies', '2', '--seed', '3', '--rsna-layout', '--preset', 'demo', '--matrix', '128', '--positive-rate', '1', '--quiet']);
+  const r = await embolus([
+    'phantom',
+    '--out',
+    data,
+    '--studies',
+    '2',
+    '--seed',
+    '3',
+    '--rsna-layout',
+    '--preset',
+    'demo',
+    '--matrix',
+    '128',
+    '--positive-rate',
+    '1',
+    '--quiet',
+  ]);
   expect(r.code, r.stderr).toBe(0);
 }, 60_000);
 
@@ -25,7 +41,13 @@ describe('embolus preprocess', () => {
     const w = readNpy(await readFile(path.join(out, 'windows.npy')));
     expect(w.shape.slice(1)).toEqual([3, 10, 192, 192]);
     const meta = JSON.parse(await readFile(path.join(out, 'meta.json'), 'utf8'));
-    expect(meta.steps.map((s: { step: string }) => s.step)).toEqual(['orderBottomToTop', 'fillPadding', 'resampleIsotropic', 'lungMask', 'cropToLungBox']);
+    expect(meta.steps.map((s: { step: string }) => s.step)).toEqual([
+      'orderBottomToTop',
+      'fillPadding',
+      'resampleIsotropic',
+      'lungMask',
+      'cropToLungBox',
+    ]);
     expect(meta.windows).toHaveLength(w.shape[0]!);
     expect(meta.lungLitres).toBeGreaterThan(0.5);
     expect(meta.cropBox.voxels.start).toHaveLength(3);

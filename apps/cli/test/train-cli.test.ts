@@ -71,8 +71,13 @@ describe('the demo recipe’s acquisition range', () => {
   it('is what the shipped demo manifest declares, and parses as the manifest schema', async () => {
     const { DEMO_ACQUISITION } = await import('../src/commands/train');
     const { AcquisitionRangeSchema } = await import('@embolus/shared');
-    const shipped = JSON.parse(await readFile(new URL('../../../models/demo/manifest.json', import.meta.url), 'utf8')) as { acquisition: unknown };
+    const shipped = JSON.parse(await readFile(new URL('../../../models/demo/manifest.json', import.meta.url), 'utf8')) as {
+      acquisition: unknown;
+    };
     expect(shipped.acquisition).toEqual(DEMO_ACQUISITION);
-    expect(AcquisitionRangeSchema.parse(shipped.acquisition)).toMatchObject({ maxLungCutFraction: null, sliceThicknessMm: { min: 0.5, max: 3 } });
+    expect(AcquisitionRangeSchema.parse(shipped.acquisition)).toMatchObject({
+      maxLungCutFraction: null,
+      sliceThicknessMm: { min: 0.5, max: 3 },
+    });
   });
 });

@@ -87,10 +87,22 @@ function Row({ s }: { s: WorklistItem }) {
         </div>
       </td>
       <td>
-        {s.decision === 'non_diagnostic' ? <span className="status status--nondiag">Non-diagnostic</span> : <span className={`status status--${s.status}`}>{STATUS_NAMES[s.status]}</span>}
-        <div className="sub">{s.status === 'processing' && stageText(s.stage) ? stageText(s.stage) : s.instanceCount === 1 ? '1 image' : `${s.instanceCount} images`}</div>
+        {s.decision === 'non_diagnostic' ? (
+          <span className="status status--nondiag">Non-diagnostic</span>
+        ) : (
+          <span className={`status status--${s.status}`}>{STATUS_NAMES[s.status]}</span>
+        )}
+        <div className="sub">
+          {s.status === 'processing' && stageText(s.stage)
+            ? stageText(s.stage)
+            : s.instanceCount === 1
+              ? '1 image'
+              : `${s.instanceCount} images`}
+        </div>
       </td>
-      <td>{s.decision === 'non_diagnostic' ? <span className="muted small">not reported</span> : <ProbabilityCell p={s.peProbability} />}</td>
+      <td>
+        {s.decision === 'non_diagnostic' ? <span className="muted small">not reported</span> : <ProbabilityCell p={s.peProbability} />}
+      </td>
       <td>
         <Flag on={s.decision === 'non_diagnostic' ? null : s.centralPe} label="Central" />
       </td>
@@ -115,20 +127,23 @@ function Worklist() {
   const [updated, setUpdated] = useState<Date | null>(null);
   const inFlight = useRef<AbortController | null>(null);
 
-  const load = useCallback(async (background = false) => {
-    inFlight.current?.abort();
-    const ctl = new AbortController();
-    inFlight.current = ctl;
-    try {
-      const p = await api<WorklistPage>(`/v1/studies?${query(filters, offset)}`, { signal: ctl.signal, background });
-      setPage(p);
-      setError(null);
-      setUpdated(new Date());
-    } catch (e) {
-      if ((e as Error).name === 'AbortError' || handleAuthError(e)) return;
-      setError(e instanceof ApiError ? e.message : 'The worklist could not be loaded.');
-    }
-  }, [filters, offset]);
+  const load = useCallback(
+    async (background = false) => {
+      inFlight.current?.abort();
+      const ctl = new AbortController();
+      inFlight.current = ctl;
+      try {
+        const p = await api<WorklistPage>(`/v1/studies?${query(filters, offset)}`, { signal: ctl.signal, background });
+        setPage(p);
+        setError(null);
+        setUpdated(new Date());
+      } catch (e) {
+        if ((e as Error).name === 'AbortError' || handleAuthError(e)) return;
+        setError(e instanceof ApiError ? e.message : 'The worklist could not be loaded.');
+      }
+    },
+    [filters, offset],
+  );
 
   useEffect(() => {
     void load();
@@ -154,7 +169,10 @@ function Worklist() {
       <div className="page__head">
         <div>
           <h1 className="page__title">Worklist</h1>
-          <p className="muted small">Most urgent first: central PE with RV/LV ratio ≥ 1, then non-diagnostic studies (they need a new scan or a reader), then by PE probability.</p>
+          <p className="muted small">
+            Most urgent first: central PE with RV/LV ratio ≥ 1, then non-diagnostic studies (they need a new scan or a reader), then by PE
+            probability.
+          </p>
         </div>
         <p className="muted small" aria-live="off">
           {updated ? `Updated ${updated.toLocaleTimeString()}` : 'Loading…'}
@@ -260,10 +278,20 @@ function Worklist() {
       <nav className="pager" aria-label="Worklist pages">
         <span className="muted small">{items.length > 0 ? `Studies ${offset + 1}–${offset + items.length}` : ''}</span>
         <div className="pager__buttons">
-          <button type="button" className="button button--secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
+          <button
+            type="button"
+            className="button button--secondary"
+            disabled={offset === 0}
+            onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}
+          >
             Previous page
           </button>
-          <button type="button" className="button button--secondary" disabled={!page?.nextOffset} onClick={() => page?.nextOffset && setOffset(page.nextOffset)}>
+          <button
+            type="button"
+            className="button button--secondary"
+            disabled={!page?.nextOffset}
+            onClick={() => page?.nextOffset && setOffset(page.nextOffset)}
+          >
             Next page
           </button>
         </div>

@@ -72,7 +72,10 @@ export function NonDiagnosticBanner({ reason, checks }: { reason: string; checks
       <h2 id="nondiag-h">
         <span className="nondiag__label">Non-diagnostic:</span> <span className="nondiag__reason">{detail}</span>
       </h2>
-      <p>This study is outside what the model was made for. No label decision is reported; the probabilities below are kept for research only.</p>
+      <p>
+        This study is outside what the model was made for. No label decision is reported; the probabilities below are kept for research
+        only.
+      </p>
       {checks.length > 0 && <QualityChecks checks={checks} />}
     </section>
   );

@@ -29,80 +29,86 @@ export function LabelBars({ result, decisions }: { result: AnalysisResult; decis
   const withheld = decisions.exam === 'withheld';
   return (
     <>
-    <table className="labels">
-      <caption className="sr-only">The nine study labels: probability, threshold and decision</caption>
-      <thead>
-        <tr>
-          <th scope="col">Label</th>
-          <th scope="col">Probability vs threshold</th>
-          <th scope="col" className="num">
-            Probability
-          </th>
-          <th scope="col" className="num">
-            Threshold
-          </th>
-          <th scope="col">Decision</th>
-        </tr>
-      </thead>
-      <tbody>
-        {LABEL_ORDER.map((label) => {
-          const r = result.labels[label];
-          if (!r) return null;
-          const positive = !withheld && decisions.labels[label];
-          const overrides = decisions.overrides.filter((o) => o.label === label);
-          return (
-            <tr key={label} data-label={label}>
-              <th scope="row">
-                <span className="labels__name">{LABEL_NAMES[label]}</span>
-                {(changed.has(label) || overrides.length > 0) && (
-                  <span className="labels__tags">
-                    {changed.has(label) && (
-                      <span className="tag" title={r.rawProbability !== undefined ? `model output ${percent(r.rawProbability, 1)}` : undefined}>
-                        repaired
-                      </span>
-                    )}{' '}
-                    {overrides.length > 0 && (
-                      <a className="tag tag--override" href={`#override-${label}`} aria-describedby={`override-${label}`}>
-                        overridden
-                      </a>
-                    )}
-                  </span>
-                )}
-              </th>
-              <td className="labels__bar-cell">
-                <div className="lbar" aria-hidden="true">
-                  <div className={`lbar__fill ${positive ? 'lbar__fill--pos' : ''} ${withheld ? 'lbar__fill--withheld' : ''}`} style={{ width: `${r.probability * 100}%` }} />
-                  <div className="lbar__threshold" style={{ left: `${r.threshold * 100}%` }} />
-                </div>
-              </td>
-              <td className="num mono">{percent(r.probability, 1)}</td>
-              <td className="num mono">{percent(r.threshold, 1)}</td>
-              <td>
-                {withheld ? (
-                  <span className="badge badge--withheld">Withheld</span>
-                ) : positive ? (
-                  <span className="badge badge--positive">Positive</span>
-                ) : (
-                  <span className="badge badge--negative">Negative</span>
-                )}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
-    {!withheld && decisions.overrides.length > 0 && (
-      <div className="overrides">
-        <h3>Rules that overrode a threshold</h3>
-        <ul>
-          {decisions.overrides.map((o, i) => (
-            <li key={i} id={o.label === 'pe_present_on_image' ? undefined : `override-${o.label}`}>
-              {o.message}
-            </li>
-          ))}
-        </ul>
-      </div>
-    )}
+      <table className="labels">
+        <caption className="sr-only">The nine study labels: probability, threshold and decision</caption>
+        <thead>
+          <tr>
+            <th scope="col">Label</th>
+            <th scope="col">Probability vs threshold</th>
+            <th scope="col" className="num">
+              Probability
+            </th>
+            <th scope="col" className="num">
+              Threshold
+            </th>
+            <th scope="col">Decision</th>
+          </tr>
+        </thead>
+        <tbody>
+          {LABEL_ORDER.map((label) => {
+            const r = result.labels[label];
+            if (!r) return null;
+            const positive = !withheld && decisions.labels[label];
+            const overrides = decisions.overrides.filter((o) => o.label === label);
+            return (
+              <tr key={label} data-label={label}>
+                <th scope="row">
+                  <span className="labels__name">{LABEL_NAMES[label]}</span>
+                  {(changed.has(label) || overrides.length > 0) && (
+                    <span className="labels__tags">
+                      {changed.has(label) && (
+                        <span
+                          className="tag"
+                          title={r.rawProbability !== undefined ? `model output ${percent(r.rawProbability, 1)}` : undefined}
+                        >
+                          repaired
+                        </span>
+                      )}{' '}
+                      {overrides.length > 0 && (
+                        <a className="tag tag--override" href={`#override-${label}`} aria-describedby={`override-${label}`}>
+                          overridden
+                        </a>
+                      )}
+                    </span>
+                  )}
+                </th>
+                <td className="labels__bar-cell">
+                  <div className="lbar" aria-hidden="true">
+                    <div
+                      className={`lbar__fill ${positive ? 'lbar__fill--pos' : ''} ${withheld ? 'lbar__fill--withheld' : ''}`}
+                      style={{ width: `${r.probability * 100}%` }}
+                    />
+                    <div className="lbar__threshold" style={{ left: `${r.threshold * 100}%` }} />
+                  </div>
+                </td>
+                <td className="num mono">{percent(r.probability, 1)}</td>
+                <td className="num mono">{percent(r.threshold, 1)}</td>
+                <td>
+                  {withheld ? (
+                    <span className="badge badge--withheld">Withheld</span>
+                  ) : positive ? (
+                    <span className="badge badge--positive">Positive</span>
+                  ) : (
+                    <span className="badge badge--negative">Negative</span>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {!withheld && decisions.overrides.length > 0 && (
+        <div className="overrides">
+          <h3>Rules that overrode a threshold</h3>
+          <ul>
+            {decisions.overrides.map((o, i) => (
+              <li key={i} id={o.label === 'pe_present_on_image' ? undefined : `override-${o.label}`}>
+                {o.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
     </>
   );
 }
@@ -122,7 +128,12 @@ export function WindowStrip({ windows }: { windows: AnalysisResult['windows'] })
         {/* The same first column as the heatmap below, so window columns line up. */}
         <div className="strip__label">P(PE)</div>
         {windows.map((w) => (
-          <div key={w.index} className="strip__cell" style={{ background: heat(w.probability) }} title={`window ${w.index + 1}: ${percent(w.probability, 1)}`} />
+          <div
+            key={w.index}
+            className="strip__cell"
+            style={{ background: heat(w.probability) }}
+            title={`window ${w.index + 1}: ${percent(w.probability, 1)}`}
+          />
         ))}
       </div>
       <figcaption className="strip__axis">
@@ -137,7 +148,12 @@ export function AttentionHeatmap({ attention, windowCount }: { attention: Analys
   const n = Math.max(windowCount, ...LABEL_ORDER.map((l) => attention[l]?.length ?? 0));
   return (
     <figure className="heatmap">
-      <div className="heatmap__grid" role="img" aria-label={`Attention of each of the 9 label heads over ${n} windows`} style={{ gridTemplateColumns: `7.5rem repeat(${n}, minmax(2px, 1fr))` }}>
+      <div
+        className="heatmap__grid"
+        role="img"
+        aria-label={`Attention of each of the 9 label heads over ${n} windows`}
+        style={{ gridTemplateColumns: `7.5rem repeat(${n}, minmax(2px, 1fr))` }}
+      >
         {LABEL_ORDER.map((label) => {
           const row = attention[label] ?? [];
           const peak = Math.max(1e-9, ...row);
@@ -147,12 +163,19 @@ export function AttentionHeatmap({ attention, windowCount }: { attention: Analys
             </div>,
             ...Array.from({ length: n }, (_, i) => (
               // Each row is scaled to its own peak: attention sums to 1 per head, so rows differ in scale.
-              <div key={`${label}-${i}`} className="heatmap__cell" style={{ background: heat((row[i] ?? 0) / peak) }} title={`${LABEL_NAMES[label]}, window ${i + 1}: ${((row[i] ?? 0) * 100).toFixed(1)} %`} />
+              <div
+                key={`${label}-${i}`}
+                className="heatmap__cell"
+                style={{ background: heat((row[i] ?? 0) / peak) }}
+                title={`${LABEL_NAMES[label]}, window ${i + 1}: ${((row[i] ?? 0) * 100).toFixed(1)} %`}
+              />
             )),
           ];
         })}
       </div>
-      <figcaption className="muted small">Each row scaled to its own maximum; darker: more attention. Columns are the windows of the strip above.</figcaption>
+      <figcaption className="muted small">
+        Each row scaled to its own maximum; darker: more attention. Columns are the windows of the strip above.
+      </figcaption>
     </figure>
   );
 }

@@ -80,7 +80,11 @@ export function Shell({ children }: { children: ReactNode }) {
             <ul className="nav">
               {NAV.filter((n) => !n.roles || (session && n.roles.includes(session.user.role))).map((n) => (
                 <li key={n.href}>
-                  <Link href={n.href} className="nav__link" aria-current={pathname === n.href || (n.href !== '/' && pathname.startsWith(`${n.href}/`)) ? 'page' : undefined}>
+                  <Link
+                    href={n.href}
+                    className="nav__link"
+                    aria-current={pathname === n.href || (n.href !== '/' && pathname.startsWith(`${n.href}/`)) ? 'page' : undefined}
+                  >
                     {n.label}
                   </Link>
                 </li>
@@ -104,7 +108,13 @@ export function Shell({ children }: { children: ReactNode }) {
       </header>
       {session && canSeeQuality(session.user.role) && <AlertBanner />}
       <main id="main" className="page" tabIndex={-1}>
-        {session ? children : <p className="muted" role="status">Loading…</p>}
+        {session ? (
+          children
+        ) : (
+          <p className="muted" role="status">
+            Loading…
+          </p>
+        )}
       </main>
     </SessionContext.Provider>
   );

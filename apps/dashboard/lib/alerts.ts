@@ -40,7 +40,15 @@ export const ALERTS_ACTIVE_PATH = '/v1/alerts?state=active&limit=20';
 
 /** POST /v1/alerts/evaluate: what each rule found. */
 export interface Evaluation {
-  items: { ruleId: string; state: string; period: string | null; value: number | null; message: string | null; fired: boolean; resolved: boolean }[];
+  items: {
+    ruleId: string;
+    state: string;
+    period: string | null;
+    value: number | null;
+    message: string | null;
+    fired: boolean;
+    resolved: boolean;
+  }[];
 }
 
 /** A rule in words: "AUROC lower 95% CI bound below 0.8 (month)". */
@@ -49,6 +57,9 @@ export function ruleSummary(r: Pick<AlertRule, 'kind' | 'params'>): string {
   if (!k) return r.kind;
   const v = r.params[k.param];
   const w = typeof r.params['window'] === 'string' ? ` per ${r.params['window']}` : '';
-  const ref = r.kind === 'cbpe_drop' && typeof r.params['referenceFrom'] === 'string' && typeof r.params['referenceTo'] === 'string' ? `; reference ${r.params['referenceFrom'].slice(0, 10)} to ${r.params['referenceTo'].slice(0, 10)}` : '';
+  const ref =
+    r.kind === 'cbpe_drop' && typeof r.params['referenceFrom'] === 'string' && typeof r.params['referenceTo'] === 'string'
+      ? `; reference ${r.params['referenceFrom'].slice(0, 10)} to ${r.params['referenceTo'].slice(0, 10)}`
+      : '';
   return `${k.name} ${typeof v === 'number' ? v : '?'}${w}${ref}`;
 }

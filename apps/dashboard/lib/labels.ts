@@ -5,7 +5,9 @@
 import { DISPLAY_NAMES, STUDY_LABELS, type StudyLabel } from '@embolus/shared/labels';
 
 /** Display names of the nine study labels. */
-export const LABEL_NAMES: Readonly<Record<StudyLabel, string>> = Object.fromEntries(STUDY_LABELS.map((l) => [l, DISPLAY_NAMES[l]])) as Record<StudyLabel, string>;
+export const LABEL_NAMES: Readonly<Record<StudyLabel, string>> = Object.fromEntries(
+  STUDY_LABELS.map((l) => [l, DISPLAY_NAMES[l]]),
+) as Record<StudyLabel, string>;
 
 /** The nine study labels in the model's head order. */
 export const LABEL_ORDER: StudyLabel[] = [...STUDY_LABELS];

@@ -112,10 +112,14 @@ export function qualityHref(path: string, q: { label?: string; period?: Period }
 }
 
 /** A proportion with its Wilson CI, or too few subjects for one. */
-export type Rate = { kind: 'rate'; value: number; ci: [number, number]; successes: number; n: number } | { kind: 'insufficient_data'; n: number; required: number };
+export type Rate =
+  | { kind: 'rate'; value: number; ci: [number, number]; successes: number; n: number }
+  | { kind: 'insufficient_data'; n: number; required: number };
 
 /** CBPE's expected performance in a period (labelled or not). */
-export type CbpeCell = { kind: 'estimate'; n: number; expectedPositives: number; auroc: number; sensitivity: number; specificity: number } | { kind: 'insufficient_data'; n: number };
+export type CbpeCell =
+  | { kind: 'estimate'; n: number; expectedPositives: number; auroc: number; sensitivity: number; specificity: number }
+  | { kind: 'insufficient_data'; n: number };
 
 /** One period of a label report. */
 export interface LabelPeriod {

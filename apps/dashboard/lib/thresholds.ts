@@ -3,7 +3,11 @@ import type { Rate } from './quality';
 import type { StudyLabel } from './types';
 
 /** How a label's threshold is chosen (POST /v1/thresholds/preview and /v1/thresholds). */
-export type SiteRule = { kind: 'target-sensitivity'; sensitivity: number } | { kind: 'youden' } | { kind: 'max-min-sens-spec' } | { kind: 'fixed'; threshold: number };
+export type SiteRule =
+  | { kind: 'target-sensitivity'; sensitivity: number }
+  | { kind: 'youden' }
+  | { kind: 'max-min-sens-spec' }
+  | { kind: 'fixed'; threshold: number };
 
 export interface ThresholdPreview {
   rule: SiteRule;

@@ -14,7 +14,12 @@ export interface ApiState<T> {
 }
 
 export function useApi<T>(path: string | null): ApiState<T> {
-  const [state, setState] = useState<{ data: T | null; error: string | null; status: number; loading: boolean }>({ data: null, error: null, status: 0, loading: path !== null });
+  const [state, setState] = useState<{ data: T | null; error: string | null; status: number; loading: boolean }>({
+    data: null,
+    error: null,
+    status: 0,
+    loading: path !== null,
+  });
   const [tick, setTick] = useState(0);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is the reload trigger (reload() bumps it); the effect does not read it
   useEffect(() => {
@@ -26,7 +31,12 @@ export function useApi<T>(path: string | null): ApiState<T> {
       .catch((e: unknown) => {
         if (ctl.signal.aborted || handleAuthError(e)) return;
         const status = e instanceof ApiError ? e.status : 0;
-        const error = status === 403 ? 'Not permitted: your role cannot read this.' : e instanceof ApiError ? e.message : 'The API could not be reached.';
+        const error =
+          status === 403
+            ? 'Not permitted: your role cannot read this.'
+            : e instanceof ApiError
+              ? e.message
+              : 'The API could not be reached.';
         setState({ data: null, error, status, loading: false });
       });
     return () => ctl.abort();

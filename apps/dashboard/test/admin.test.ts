@@ -57,7 +57,14 @@ beforeAll(async () => {
   const hook = await admin('POST', '/v1/webhooks', { url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook` });
   if (hook.status !== 201) throw new Error(`registering the webhook: ${hook.status} ${await hook.text()}`);
   // One phantom study analysed by the stack's runner: its result is the webhook event.
-  const ds = await writeDataset({ out: path.join(stack.work, 'phantom'), studies: 1, seed: 5, positiveRate: 1, indeterminateRate: 0, study: { preset: 'demo' } });
+  const ds = await writeDataset({
+    out: path.join(stack.work, 'phantom'),
+    studies: 1,
+    seed: 5,
+    positiveRate: 1,
+    indeterminateRate: 0,
+    study: { preset: 'demo' },
+  });
   const dir = path.join(ds.out, ds.studies[0]!.studyInstanceUid);
   studyId = ((await (await admin('POST', '/v1/studies', {})).json()) as { id: string }).id;
   const { key } = (await (await admin('POST', '/v1/keys', { role: 'clinician', label: 'test upload' })).json()) as { key: string };
@@ -194,7 +201,9 @@ describe('administration in the browser', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByRole('cell', { name: 'webhook.redeliver' }).waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
-    const csv = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
+    const csv = readFileSync(await download.path(), 'utf8')
+      .trimEnd()
+      .split('\r\n');
     expect(csv[0]).toBe('id,at,actor,role,action,studyId,detail');
     expect(csv.slice(1).map((l) => l.split(',')[4])).toEqual(['webhook.redeliver']);
     await ctx.close();
@@ -234,7 +243,9 @@ describe('administration in the browser', () => {
     }
     await shot(page, 'admin-clinician-not-permitted');
     const statuses = await page.evaluate(async () =>
-      Promise.all(['/v1/users', '/v1/keys', '/v1/audit', '/v1/audit/export.csv', '/v1/tenant/sso'].map(async (p) => (await fetch(p)).status)),
+      Promise.all(
+        ['/v1/users', '/v1/keys', '/v1/audit', '/v1/audit/export.csv', '/v1/tenant/sso'].map(async (p) => (await fetch(p)).status),
+      ),
     );
     expect(statuses).toEqual([403, 403, 403, 403, 403]);
     await ctx.close();

@@ -32,20 +32,29 @@ let otherStudyId = '';
 
 /** Signs in over HTTP (as a script would) and returns a caller that sends the cookie and CSRF token. */
 async function session(email: string, password: string) {
-  const res = await fetch(`${url}/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${url}/v1/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   if (res.status !== 200) throw new Error(`sign-in ${res.status}: ${await res.text()}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
   const { csrfToken } = (await res.json()) as { csrfToken: string };
   return (method: string, p: string, body?: { json?: unknown; dicom?: Uint8Array }) =>
     fetch(`${url}${p}`, {
       method,
-      headers: { cookie, 'x-csrf-token': csrfToken, ...(body?.json !== undefined ? { 'content-type': 'application/json' } : body?.dicom ? { 'content-type': 'application/dicom' } : {}) },
+      headers: {
+        cookie,
+        'x-csrf-token': csrfToken,
+        ...(body?.json !== undefined ? { 'content-type': 'application/json' } : body?.dicom ? { 'content-type': 'application/dicom' } : {}),
+      },
       ...(body?.json !== undefined ? { body: JSON.stringify(body.json) } : body?.dicom ? { body: body.dicom } : {}),
     });
 }
 
 /** Runs a program (poppler-utils' pdftotext, pdfimages) and resolves with its stdout. */
-const run = (cmd: string, args: string[]) => new Promise<string>((resolve, reject) => execFile(cmd, args, (err, out) => (err ? reject(err) : resolve(out))));
+const run = (cmd: string, args: string[]) =>
+  new Promise<string>((resolve, reject) => execFile(cmd, args, (err, out) => (err ? reject(err) : resolve(out))));
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -53,7 +62,9 @@ async function shot(page: Page, name: string): Promise<void> {
 
 async function axe(page: Page): Promise<string[]> {
   const { violations } = await new AxeBuilder({ page }).analyze();
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
 beforeAll(async () => {
@@ -62,7 +73,14 @@ beforeAll(async () => {
   stack = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, PORT: '0', EMBOLUS_DATA_DIR: path.join(work, 'data'), EMBOLUS_ADMIN_EMAIL: ADMIN.email, EMBOLUS_ADMIN_PASSWORD: ADMIN.password, EMBOLUS_TENANT: 'hospital' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      EMBOLUS_DATA_DIR: path.join(work, 'data'),
+      EMBOLUS_ADMIN_EMAIL: ADMIN.email,
+      EMBOLUS_ADMIN_PASSWORD: ADMIN.password,
+      EMBOLUS_TENANT: 'hospital',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   stack.stdout?.on('data', (d: Buffer) => (stackOut += d.toString()));
@@ -80,7 +98,19 @@ beforeAll(async () => {
   await new Promise<void>((resolve, reject) =>
     execFile(
       process.execPath,
-      [path.join(ROOT, 'apps/edge-api/bin/embolus-api.mjs'), 'users', 'create', '--data', path.join(work, 'data/api'), '--tenant', 'other', '--email', OTHER.email, '--role', 'clinician'],
+      [
+        path.join(ROOT, 'apps/edge-api/bin/embolus-api.mjs'),
+        'users',
+        'create',
+        '--data',
+        path.join(work, 'data/api'),
+        '--tenant',
+        'other',
+        '--email',
+        OTHER.email,
+        '--role',
+        'clinician',
+      ],
       { env: { ...process.env, EMBOLUS_USER_PASSWORD: OTHER.password } },
       (err, _o, stderr) => (err ? reject(new Error(stderr)) : resolve()),
     ),
@@ -89,23 +119,43 @@ beforeAll(async () => {
   otherStudyId = ((await (await other('POST', '/v1/studies', { json: {} })).json()) as { id: string }).id;
 
   // One phantom study with emboli (the generator's default output is anonymized), uploaded and submitted by the admin.
-  const ds = await writeDataset({ out: path.join(work, 'phantom'), studies: 1, seed: 3, positiveRate: 1, indeterminateRate: 0, study: { preset: 'demo' } });
+  const ds = await writeDataset({
+    out: path.join(work, 'phantom'),
+    studies: 1,
+    seed: 3,
+    positiveRate: 1,
+    indeterminateRate: 0,
+    study: { preset: 'demo' },
+  });
   const upload = path.join(ds.out, ds.studies[0]!.studyInstanceUid);
   const admin = await session(ADMIN.email, ADMIN.password);
   studyId = ((await (await admin('POST', '/v1/studies', { json: {} })).json()) as { id: string }).id;
   for (const f of dicomFiles(upload)) {
-    const res = await admin('PUT', `/v1/studies/${studyId}/instances/${path.basename(f, '.dcm')}`, { dicom: new Uint8Array(readFileSync(f)) });
+    const res = await admin('PUT', `/v1/studies/${studyId}/instances/${path.basename(f, '.dcm')}`, {
+      dicom: new Uint8Array(readFileSync(f)),
+    });
     if (res.status !== 201 && res.status !== 200) throw new Error(`upload ${res.status}: ${await res.text()}`);
   }
   expect((await admin('POST', `/v1/studies/${studyId}/submit`)).status).toBe(202);
   // A second study still uploading (never submitted), so the worklist shows more than one state.
   const pending = ((await (await admin('POST', '/v1/studies', { json: {} })).json()) as { id: string }).id;
   const first = dicomFiles(upload)[0] as string;
-  expect((await admin('PUT', `/v1/studies/${pending}/instances/${path.basename(first, '.dcm')}`, { dicom: new Uint8Array(readFileSync(first)) })).status).toBe(201);
+  expect(
+    (await admin('PUT', `/v1/studies/${pending}/instances/${path.basename(first, '.dcm')}`, { dicom: new Uint8Array(readFileSync(first)) }))
+      .status,
+  ).toBe(201);
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }, 240_000);
 
@@ -220,8 +270,23 @@ describe('the dashboard in chromium', () => {
     await page.getByRole('heading', { name: 'Study labels' }).waitFor();
     const rows = page.locator('table.labels tbody tr');
     expect(await rows.count()).toBe(9);
-    for (const name of ['Negative exam for PE', 'Indeterminate', 'Chronic PE', 'Acute and chronic PE', 'Central PE', 'Left-sided PE', 'Right-sided PE', 'RV/LV ratio ≥ 1', 'RV/LV ratio < 1']) {
-      const text = (await page.getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: false }) }).first().textContent()) ?? '';
+    for (const name of [
+      'Negative exam for PE',
+      'Indeterminate',
+      'Chronic PE',
+      'Acute and chronic PE',
+      'Central PE',
+      'Left-sided PE',
+      'Right-sided PE',
+      'RV/LV ratio ≥ 1',
+      'RV/LV ratio < 1',
+    ]) {
+      const text =
+        (await page
+          .getByRole('row')
+          .filter({ has: page.getByRole('rowheader', { name, exact: false }) })
+          .first()
+          .textContent()) ?? '';
       expect(text, name).toMatch(/\d+\.\d %\d+\.\d %(Positive|Negative)/);
     }
     expect(await page.getByRole('img', { name: /PE probability of \d+ windows/ }).count()).toBe(1);
@@ -246,7 +311,18 @@ describe('the dashboard in chromium', () => {
     const file = path.join(work, 'report.pdf');
     await download.saveAs(file);
     const text = (await run('pdftotext', ['-enc', 'UTF-8', file, '-'])).replace(/\s+/g, ' ');
-    for (const name of ['Negative exam for PE', 'Indeterminate', 'Chronic PE', 'Acute and chronic PE', 'Central PE', 'Left-sided PE', 'Right-sided PE', 'RV/LV ratio ≥ 1', 'RV/LV ratio < 1']) expect(text, name).toContain(name);
+    for (const name of [
+      'Negative exam for PE',
+      'Indeterminate',
+      'Chronic PE',
+      'Acute and chronic PE',
+      'Central PE',
+      'Left-sided PE',
+      'Right-sided PE',
+      'RV/LV ratio ≥ 1',
+      'RV/LV ratio < 1',
+    ])
+      expect(text, name).toContain(name);
     expect(text).toMatch(/ \d+\.\d % \d+\.\d % (Yes|No) /);
     expect(text).toContain('Research software — not for clinical use.');
     expect((await run('pdfimages', ['-list', file])).split('\n').filter((l) => / image /.test(l)).length).toBeGreaterThan(0);

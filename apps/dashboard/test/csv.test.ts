@@ -25,7 +25,13 @@ describe('toCsv', () => {
   });
 
   it('writes missing and non-finite numbers as empty cells, never as NaN', () => {
-    const csv = toCsv([{ period: 'x', auroc: null, note: '' }, { period: 'y', auroc: Number.NaN, note: '' }], COLUMNS);
+    const csv = toCsv(
+      [
+        { period: 'x', auroc: null, note: '' },
+        { period: 'y', auroc: Number.NaN, note: '' },
+      ],
+      COLUMNS,
+    );
     expect(csv.split('\r\n').slice(1, 3)).toEqual(['x,,', 'y,,']);
   });
 

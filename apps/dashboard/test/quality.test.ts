@@ -54,7 +54,15 @@ beforeAll(async () => {
   const db = openSqlite(path.join(stack.work, 'data/api/embolus.sqlite'), { migrate: false });
   try {
     tenantId = (db.sqlite.prepare(`SELECT id FROM tenants WHERE name = 'hospital'`).get() as { id: string }).id;
-    const { studyIds } = await seedCohort(db.driver, { tenantId, studies: 2400, months: 12, end: END, seed: 18, labelledFraction: 0.9, drift: { label: DRIFT_LABEL, auroc: 0.6, months: 3 } });
+    const { studyIds } = await seedCohort(db.driver, {
+      tenantId,
+      studies: 2400,
+      months: 12,
+      end: END,
+      seed: 18,
+      labelledFraction: 0.9,
+      drift: { label: DRIFT_LABEL, auroc: 0.6, months: 3 },
+    });
     seededStudy = studyIds[0] as string;
     seededIds = studyIds;
   } finally {
@@ -78,7 +86,9 @@ async function pageAs(user: { email: string; password: string }): Promise<Page> 
 /** The rows of a chart's table as arrays of cell texts. */
 async function tableRows(page: Page, name: string): Promise<string[][]> {
   type El = { children: ArrayLike<{ textContent: string | null }> };
-  return page.locator(`table[data-table="${name}"] tbody tr`).evaluateAll((rows) => (rows as unknown as El[]).map((r) => Array.from(r.children).map((c) => (c.textContent ?? '').trim())));
+  return page
+    .locator(`table[data-table="${name}"] tbody tr`)
+    .evaluateAll((rows) => (rows as unknown as El[]).map((r) => Array.from(r.children).map((c) => (c.textContent ?? '').trim())));
 }
 
 describe('quality pages', () => {
@@ -124,7 +134,13 @@ describe('quality pages', () => {
     for (const r of rows) expect(Number(r[2])).toBeGreaterThanOrEqual(Number(r[3]));
 
     // The drawn points are the table's numbers, and the drifted ones sit lower on the chart.
-    const points = await page.locator('svg[data-chart="auroc-over-time"] circle[data-period]').evaluateAll((cs) => (cs as unknown as { getAttribute(n: string): string | null }[]).map((c) => ({ period: c.getAttribute('data-period'), auroc: Number(c.getAttribute('data-auroc')), cy: Number(c.getAttribute('cy')) })));
+    const points = await page.locator('svg[data-chart="auroc-over-time"] circle[data-period]').evaluateAll((cs) =>
+      (cs as unknown as { getAttribute(n: string): string | null }[]).map((c) => ({
+        period: c.getAttribute('data-period'),
+        auroc: Number(c.getAttribute('data-auroc')),
+        cy: Number(c.getAttribute('cy')),
+      })),
+    );
     const numbered = rows.filter((r) => r[4] !== 'insufficient data');
     expect(points.map((p) => [p.period, p.auroc.toFixed(3)])).toEqual(numbered.map((r) => [r[0], r[4]]));
     const cyOf = (period: string) => points.find((p) => p.period === period)?.cy as number;
@@ -132,9 +148,14 @@ describe('quality pages', () => {
     for (const r of after) expect(cyOf(r[0] as string)).toBeGreaterThan(lowestBefore);
 
     // The CSV holds the same numbers.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download CSV: AUROC over time: Negative exam for PE` }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: `Download CSV: AUROC over time: Negative exam for PE` }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe(`${table}.csv`);
-    const csv = readFileSync((await download.path()) as string, 'utf8').trim().split(/\r\n/);
+    const csv = readFileSync((await download.path()) as string, 'utf8')
+      .trim()
+      .split(/\r\n/);
     expect(csv[0]).toBe('period,start,n,positives,auroc,ci_low,ci_high');
     expect(csv.slice(1).map((l) => l.split(',')[4])).toEqual(rows.map((r) => r[4]));
     await page.locator('summary', { hasText: 'Numbers as a table' }).first().click();
@@ -182,10 +203,15 @@ describe('quality pages', () => {
 
     // On the cohort it was chosen on, the set's threshold reaches sensitivity ≥ 0.95.
     const api = await apiSession(stack.url, QUALITY.email, QUALITY.password);
-    const sets = (await (await api('GET', '/v1/thresholds')).json()) as { active: { id: string; version: number; thresholds: Record<string, number> } };
+    const sets = (await (await api('GET', '/v1/thresholds')).json()) as {
+      active: { id: string; version: number; thresholds: Record<string, number> };
+    };
     expect(sets.active.version).toBe(1);
     const th = sets.active.thresholds[DRIFT_LABEL] as number;
-    const report = (await (await api('GET', `/v1/metrics/labels/${DRIFT_LABEL}`)).json()) as { threshold: { value: number; source: string; setVersion: number }; overall: { operatingPoint: { sensitivity: { kind: string; value: number } } } };
+    const report = (await (await api('GET', `/v1/metrics/labels/${DRIFT_LABEL}`)).json()) as {
+      threshold: { value: number; source: string; setVersion: number };
+      overall: { operatingPoint: { sensitivity: { kind: string; value: number } } };
+    };
     expect(report.threshold).toEqual({ value: th, source: 'site', setVersion: 1 });
     expect(report.overall.operatingPoint.sensitivity.value).toBeGreaterThanOrEqual(0.95);
     await page.goto(`${stack.url}/quality/label?label=${DRIFT_LABEL}`);
@@ -196,24 +222,40 @@ describe('quality pages', () => {
 
     // A new study analysed by the runner is decided with the set, and records it; the seeded ones keep theirs.
     const admin = await apiSession(stack.url, ADMIN.email, ADMIN.password);
-    const ds = await writeDataset({ out: path.join(stack.work, 'phantom'), studies: 1, seed: 5, positiveRate: 1, indeterminateRate: 0, study: { preset: 'demo' } });
+    const ds = await writeDataset({
+      out: path.join(stack.work, 'phantom'),
+      studies: 1,
+      seed: 5,
+      positiveRate: 1,
+      indeterminateRate: 0,
+      study: { preset: 'demo' },
+    });
     const id = ((await (await admin('POST', '/v1/studies', {})).json()) as { id: string }).id;
     const headers = await dicomHeaders();
     for (const f of dicomFiles(path.join(ds.out, ds.studies[0]!.studyInstanceUid))) {
-      const res = await fetch(`${stack.url}/v1/studies/${id}/instances/${path.basename(f, '.dcm')}`, { method: 'PUT', headers, body: new Uint8Array(readFileSync(f)) });
+      const res = await fetch(`${stack.url}/v1/studies/${id}/instances/${path.basename(f, '.dcm')}`, {
+        method: 'PUT',
+        headers,
+        body: new Uint8Array(readFileSync(f)),
+      });
       expect([200, 201]).toContain(res.status);
     }
     expect((await admin('POST', `/v1/studies/${id}/submit`)).status).toBe(202);
     let study: { status: string; result: { labels: Record<string, { threshold: number }> } | null } = { status: 'queued', result: null };
     await expect
-      .poll(async () => (study = (await (await admin('GET', `/v1/studies/${id}`)).json()) as typeof study).status, { timeout: 120_000, interval: 1000 })
+      .poll(async () => (study = (await (await admin('GET', `/v1/studies/${id}`)).json()) as typeof study).status, {
+        timeout: 120_000,
+        interval: 1000,
+      })
       .toBe('complete');
     expect(study.result?.labels[DRIFT_LABEL]?.threshold).toBe(th);
     const db = openSqlite(path.join(stack.work, 'data/api/embolus.sqlite'), { migrate: false });
     try {
       const rec = db.sqlite.prepare(`SELECT threshold_set_id AS s FROM results WHERE study_id = ?`).get(id) as { s: string | null };
       expect(rec.s).toBe(sets.active.id);
-      const old = db.sqlite.prepare(`SELECT threshold_set_id AS s FROM results WHERE study_id = ?`).get(seededStudy) as { s: string | null };
+      const old = db.sqlite.prepare(`SELECT threshold_set_id AS s FROM results WHERE study_id = ?`).get(seededStudy) as {
+        s: string | null;
+      };
       expect(old.s).toBeNull();
     } finally {
       db.close();
@@ -241,7 +283,11 @@ describe('quality pages', () => {
 
     async function dicomHeaders(): Promise<Record<string, string>> {
       // The admin caller sends JSON only; instances need the DICOM content type with the same session.
-      const res = await fetch(`${stack.url}/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+      const res = await fetch(`${stack.url}/v1/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(ADMIN),
+      });
       const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
       const { csrfToken } = (await res.json()) as { csrfToken: string };
       return { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/dicom' };
@@ -317,7 +363,9 @@ describe('quality pages', () => {
     await shot(page, 'quality-10-import-report');
     expect(await axe(page)).toEqual([]);
     const api = await apiSession(stack.url, QUALITY.email, QUALITY.password);
-    const before = (await (await api('GET', `/v1/studies/${a}/labels`)).json()) as { labels: { label: string; value: number; enteredVia: string }[] };
+    const before = (await (await api('GET', `/v1/studies/${a}/labels`)).json()) as {
+      labels: { label: string; value: number; enteredVia: string }[];
+    };
     await page.getByLabel(/Apply the 1 valid row anyway/).check();
     await apply.click();
     await page.getByRole('status').filter({ hasText: 'Applied 2 label values from 1 row' }).waitFor();
@@ -367,12 +415,13 @@ describe('quality pages', () => {
     await expect.poll(() => badge('seed-model')).toBe('shadow');
     const history = page.locator('section', { has: page.getByRole('heading', { name: 'History' }) });
     await expect.poll(() => history.locator('tbody tr').count()).toBe(4);
-    expect(await history.locator('tbody tr').evaluateAll((rs) => (rs as unknown as { children: ArrayLike<{ textContent: string | null }> }[]).map((r) => r.children[2]?.textContent))).toEqual([
-      'put seed-model in shadow',
-      `activated ${demo}`,
-      'activated seed-model',
-      `activated ${demo}`,
-    ]);
+    expect(
+      await history
+        .locator('tbody tr')
+        .evaluateAll((rs) =>
+          (rs as unknown as { children: ArrayLike<{ textContent: string | null }> }[]).map((r) => r.children[2]?.textContent),
+        ),
+    ).toEqual(['put seed-model in shadow', `activated ${demo}`, 'activated seed-model', `activated ${demo}`]);
     expect(await history.textContent()).toContain(`you (${ADMIN.email})`);
     // Compare: the two versions analysed no study in common here, and the page says so.
     await page.getByLabel('Version A').selectOption(demo);

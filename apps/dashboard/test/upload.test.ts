@@ -105,9 +105,12 @@ describe('the upload page in chromium', () => {
     });
     const slices = phantomPaths.length - 1;
     expect(await summary.textContent()).toContain(`${slices} images`);
-    expect(await page.getByRole('table', { name: /Series of study 1/ }).innerText()).toMatch(new RegExp(`CT\\s+${slices}\\s+\\d+(\\.\\d+)? mm`));
+    expect(await page.getByRole('table', { name: /Series of study 1/ }).innerText()).toMatch(
+      new RegExp(`CT\\s+${slices}\\s+\\d+(\\.\\d+)? mm`),
+    );
     const removed = await page.getByRole('table', { name: /Attributes removed/ }).innerText();
-    for (const s of ['PatientName', '(0010,0010)', 'PatientID', '(0010,0020)', 'PrivateAttribute', '(0009,1001)']) expect(removed).toContain(s);
+    for (const s of ['PatientName', '(0010,0010)', 'PatientID', '(0010,0020)', 'PrivateAttribute', '(0009,1001)'])
+      expect(removed).toContain(s);
     expect(await page.getByRole('table', { name: /Files that are not uploaded/ }).innerText()).toMatch(/notes\.txt\s+Not a DICOM file/);
     expect(await axe(page)).toEqual([]);
     await shot(page, '06-upload-summary');
@@ -136,7 +139,8 @@ describe('the upload page in chromium', () => {
     await page.waitForURL(/\/study\?id=/);
     await waitForResult(page);
     expect(await page.locator('table.labels tbody tr').count()).toBe(9);
-    for (const row of await page.locator('table.labels tbody tr').allInnerTexts()) expect(row).toMatch(/\d+\.\d %\s+\d+\.\d %\s+(Positive|Negative)/);
+    for (const row of await page.locator('table.labels tbody tr').allInnerTexts())
+      expect(row).toMatch(/\d+\.\d %\s+\d+\.\d %\s+(Positive|Negative)/);
     // The exam decision and its rule are stated before the labels.
     expect(await page.getByRole('region', { name: /^PE (positive|negative)$|^Indeterminate$/ }).count()).toBe(1);
     await shot(page, '08-results-of-upload');
@@ -163,7 +167,9 @@ describe('the upload page in chromium', () => {
     await page.getByRole('heading', { name: new RegExp(`^1 study · ${paths.length} images`) }).waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
     const status = page.getByRole('status').filter({ hasText: 'images ·' });
-    await expect.poll(async () => Number(/^(\d+) of/.exec(await status.innerText())?.[1] ?? 0), { timeout: 30_000, interval: 50 }).toBeGreaterThanOrEqual(8);
+    await expect
+      .poll(async () => Number(/^(\d+) of/.exec(await status.innerText())?.[1] ?? 0), { timeout: 30_000, interval: 50 })
+      .toBeGreaterThanOrEqual(8);
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('alert').filter({ hasText: 'Upload cancelled' }).waitFor();
     expect(await page.getByRole('button', { name: 'Resume upload' }).isEnabled()).toBe(true);
@@ -186,7 +192,10 @@ describe('the upload page in chromium', () => {
     // Every instance counted before Cancel is stored; requests in flight at Cancel may have landed too.
     expect(skipped).toBeGreaterThanOrEqual(storedBefore);
     expect(puts.length).toBe(paths.length - skipped);
-    const id = new URL((await page.getByRole('link', { name: 'Open study 1 on the worklist' }).getAttribute('href')) as string, stack.url).searchParams.get('id') as string;
+    const id = new URL(
+      (await page.getByRole('link', { name: 'Open study 1 on the worklist' }).getAttribute('href')) as string,
+      stack.url,
+    ).searchParams.get('id') as string;
     const admin = await apiSession(stack.url, ADMIN.email, ADMIN.password);
     const s = (await (await admin('GET', `/v1/studies/${id}`)).json()) as { status: string; series: { instanceCount: number }[] };
     expect(s.status).not.toBe('receiving');
@@ -232,7 +241,10 @@ describe('the upload page in chromium', () => {
     await zone.waitFor();
     expect(await axe(page)).toEqual([]);
     await shot(page, '09-upload-empty');
-    const focused = () => page.evaluate<string>("(document.activeElement && (document.activeElement.getAttribute('aria-label') || document.activeElement.textContent || '')).trim()");
+    const focused = () =>
+      page.evaluate<string>(
+        "(document.activeElement && (document.activeElement.getAttribute('aria-label') || document.activeElement.textContent || '')).trim()",
+      );
     // Listening early: Playwright turns on file-chooser interception asynchronously.
     const chooser = page.waitForEvent('filechooser', { timeout: 60_000 });
     const seen: string[] = [];
@@ -275,7 +287,9 @@ describe('the upload page in chromium', () => {
     const banner = page.getByRole('region', { name: /^Non-diagnostic: / });
     await banner.waitFor();
     // The banner precedes every label in the document.
-    const order = await page.evaluate<number>("document.querySelector('.nondiag').compareDocumentPosition(document.querySelector('table.labels'))");
+    const order = await page.evaluate<number>(
+      "document.querySelector('.nondiag').compareDocumentPosition(document.querySelector('table.labels'))",
+    );
     expect(order & 4).toBe(4);
     const contrast = await banner.locator('tr[data-check="contrast_opacification"]').innerText();
     expect(contrast).toMatch(/HU\s+≥ \d+ HU\s+✗ Fail/);
@@ -291,7 +305,9 @@ describe('the upload page in chromium', () => {
     await expect.poll(() => row.innerText()).toContain('Non-diagnostic');
     expect(await row.innerText()).not.toMatch(/\d+ %/);
     await page.getByLabel('Flag').selectOption('non_diagnostic');
-    await expect.poll(() => page.locator('table.worklist tbody tr').allInnerTexts(), { timeout: 10_000 }).toEqual([expect.stringContaining(id.slice(0, 8))]);
+    await expect
+      .poll(() => page.locator('table.worklist tbody tr').allInnerTexts(), { timeout: 10_000 })
+      .toEqual([expect.stringContaining(id.slice(0, 8))]);
     await shot(page, '11-worklist-non-diagnostic');
     const admin = await apiSession(stack.url, ADMIN.email, ADMIN.password);
     const body = (await (await admin('GET', `/v1/studies/${id}`)).text()).slice(0, 40);

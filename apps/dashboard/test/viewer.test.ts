@@ -21,7 +21,10 @@ import { axe, launchChromium, shot, signIn, startStack, type Stack } from './hel
 const ADMIN = { email: 'admin@hospital.test', password: 'a long admin password' };
 type Dict = Record<string, { vr: string; Value: unknown[] }>;
 const dcmjs = createRequire(import.meta.url)('dcmjs') as {
-  data: { DicomMessage: { readFile(b: ArrayBuffer): { meta: Record<string, unknown>; dict: Dict } }; DicomDict: new (meta: Record<string, unknown>) => { dict: Dict; write(): ArrayBuffer } };
+  data: {
+    DicomMessage: { readFile(b: ArrayBuffer): { meta: Record<string, unknown>; dict: Dict } };
+    DicomDict: new (meta: Record<string, unknown>) => { dict: Dict; write(): ArrayBuffer };
+  };
 };
 
 let stack: Stack;
@@ -38,7 +41,11 @@ let auth: Record<string, string> = {};
 /** Creates a study, PUTs the files and (with `submit`) hands it to the runner. */
 async function upload(files: { sopInstanceUid: string; bytes: Uint8Array }[], submit: boolean): Promise<string> {
   const call = (method: string, p: string, body?: Uint8Array) =>
-    fetch(`${stack.url}${p}`, { method, headers: { ...auth, 'content-type': body ? 'application/dicom' : 'application/json' }, body: body ?? (method === 'POST' ? '{}' : undefined) });
+    fetch(`${stack.url}${p}`, {
+      method,
+      headers: { ...auth, 'content-type': body ? 'application/dicom' : 'application/json' },
+      body: body ?? (method === 'POST' ? '{}' : undefined),
+    });
   const id = ((await (await call('POST', '/v1/studies')).json()) as { id: string }).id;
   for (const f of files) {
     const res = await call('PUT', `/v1/studies/${id}/instances/${f.sopInstanceUid}`, f.bytes);
@@ -50,10 +57,16 @@ async function upload(files: { sopInstanceUid: string; bytes: Uint8Array }[], su
 
 /** A slice's plane and matrix from its header. */
 function planeOfFile(bytes: Uint8Array): { plane: SlicePlane; rows: number; cols: number } {
-  const { dict } = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const { dict } = dcmjs.data.DicomMessage.readFile(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+  );
   const nums = (tag: string) => dict[tag]!.Value.map(Number);
   return {
-    plane: { imagePositionPatient: nums('00200032') as [number, number, number], imageOrientationPatient: nums('00200037') as unknown as SlicePlane['imageOrientationPatient'], pixelSpacing: nums('00280030') as [number, number] },
+    plane: {
+      imagePositionPatient: nums('00200032') as [number, number, number],
+      imageOrientationPatient: nums('00200037') as unknown as SlicePlane['imageOrientationPatient'],
+      pixelSpacing: nums('00280030') as [number, number],
+    },
     rows: nums('00280010')[0]!,
     cols: nums('00280011')[0]!,
   };
@@ -110,15 +123,25 @@ const stagePixels = async (points: [number, number][] = []) => inspectPng(await 
 
 beforeAll(async () => {
   stack = await startStack(ADMIN);
-  const signInRes = await fetch(`${stack.url}/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-  auth = { cookie: (signInRes.headers.get('set-cookie') ?? '').split(';')[0]!, 'x-csrf-token': ((await signInRes.json()) as { csrfToken: string }).csrfToken };
+  const signInRes = await fetch(`${stack.url}/v1/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  auth = {
+    cookie: (signInRes.headers.get('set-cookie') ?? '').split(';')[0]!,
+    'x-csrf-token': ((await signInRes.json()) as { csrfToken: string }).csrfToken,
+  };
   phantom = generateStudy({ seed: 3, kind: 'positive', preset: 'demo' });
   studyId = await upload(phantom.files, true);
   // A second, unanalysed study whose top slice cannot be decoded.
   const other = generateStudy({ seed: 8, kind: 'negative', preset: 'demo' });
   const top = other.files.reduce((a, b) => (b.z > a.z ? b : a));
   brokenSop = top.sopInstanceUid;
-  brokenId = await upload(other.files.map((f) => (f === top ? { ...f, bytes: undecodable(f.bytes) } : f)), false);
+  brokenId = await upload(
+    other.files.map((f) => (f === top ? { ...f, bytes: undecodable(f.bytes) } : f)),
+    false,
+  );
   browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage();
   await signIn(page, stack.url, ADMIN.email, ADMIN.password);
@@ -144,7 +167,7 @@ describe('the study viewer in chromium', () => {
     await viewport().hover();
     await page.mouse.wheel(0, 300);
     await expect.poll(sliceIndex).toBeGreaterThan(0);
-    expect(await page.locator('.vw-hud--tl').innerText()).toBe(`${await sliceIndex() + 1} / ${n}`);
+    expect(await page.locator('.vw-hud--tl').innerText()).toBe(`${(await sliceIndex()) + 1} / ${n}`);
     await viewport().focus();
     await page.keyboard.press('Home');
     await expect.poll(sliceIndex).toBe(0);
@@ -184,8 +207,11 @@ describe('the study viewer in chromium', () => {
     const ids = (await page.evaluate('embolusViewer.imageIds()')) as string[];
     const sopAt = ids.map((id) => decodeURIComponent(id.split('/').pop()!));
     // The CAM as the result stores it, placed by the shared code on the phantom's own slice headers.
-    const result = ((await (await fetch(`${stack.url}/v1/studies/${studyId}`, { headers: auth })).json()) as { result: AnalysisResult }).result;
-    const npy = readNpyFloat32(new Uint8Array(await (await fetch(`${stack.url}/v1/studies/${studyId}/artifacts/cam.npy`, { headers: auth })).arrayBuffer()));
+    const result = ((await (await fetch(`${stack.url}/v1/studies/${studyId}`, { headers: auth })).json()) as { result: AnalysisResult })
+      .result;
+    const npy = readNpyFloat32(
+      new Uint8Array(await (await fetch(`${stack.url}/v1/studies/${studyId}/artifacts/cam.npy`, { headers: auth })).arrayBuffer()),
+    );
     const cam = { ...npy, geometry: result.camGeometry! };
     const max = npy.data.reduce((m, v) => Math.max(m, v), 0);
     const hits: string[] = [];
@@ -220,7 +246,8 @@ describe('the study viewer in chromium', () => {
       const expected = off.map((g, i) => g * (1 - alpha) + heat[i]! * alpha);
       expect(Math.max(...off) - Math.min(...off)).toBeLessThan(8); // grey without the overlay
       // Measured within 2 per channel here; an overlay 40 canvas pixels off is 33 off.
-      for (let i = 0; i < 3; i++) expect(Math.abs(on[i]! - expected[i]!), `channel ${i}: ${on} vs ${expected.map(Math.round)}`).toBeLessThan(12);
+      for (let i = 0; i < 3; i++)
+        expect(Math.abs(on[i]! - expected[i]!), `channel ${i}: ${on} vs ${expected.map(Math.round)}`).toBeLessThan(12);
       return;
     }
     throw new Error(`the CAM is not high at any embolus: ${hits.join('; ')}`);
@@ -245,11 +272,21 @@ describe('the study viewer in chromium', () => {
 
   it('shows the images and says why when the CAM has the wrong shape or is missing', async () => {
     const blobs = path.join(stack.work, 'data/api/blobs');
-    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+    const walk = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
     const cam = walk(blobs).find((f) => readFileSync(f).subarray(1, 6).toString('latin1') === 'NUMPY');
     expect(cam).toBeDefined();
     const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (10, 4, 4), }".padEnd(117, ' ') + '\n';
-    writeFileSync(cam!, Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0, header.length, 0]), Buffer.from(header), Buffer.alloc(10 * 4 * 4 * 4)]));
+    writeFileSync(
+      cam!,
+      Buffer.concat([
+        Buffer.from([0x93]),
+        Buffer.from('NUMPY'),
+        Buffer.from([1, 0, header.length, 0]),
+        Buffer.from(header),
+        Buffer.alloc(10 * 4 * 4 * 4),
+      ]),
+    );
     await openViewer(studyId);
     await expect.poll(() => page.getByTestId('overlay-problem').innerText()).toContain('does not match');
     expect((await stagePixels()).mean).toBeGreaterThan(5);

@@ -23,7 +23,11 @@ describe('Cloudflare build check', () => {
       execFile(
         'npx',
         ['wrangler', 'deploy', '--dry-run', '--outdir', out, '--config', path.join(DASH, 'wrangler.toml')],
-        { cwd: DASH, timeout: 240_000, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' } },
+        {
+          cwd: DASH,
+          timeout: 240_000,
+          env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' },
+        },
         (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: stdout + stderr }),
       ),
     );

@@ -47,7 +47,11 @@ const isPublic = (path: string) => PUBLIC.has(path) || path.startsWith('/v1/auth
 
 /** Builds the app over `deps`. */
 export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
-  const deps: AppDeps = { ...input, worklistCache: input.worklistCache ?? new WorklistCache(), cohortCache: input.cohortCache ?? new CohortCache() };
+  const deps: AppDeps = {
+    ...input,
+    worklistCache: input.worklistCache ?? new WorklistCache(),
+    cohortCache: input.cohortCache ?? new CohortCache(),
+  };
   const app = new OpenAPIHono<AppEnv>();
   const keys = new KeyCache();
 
@@ -73,13 +77,42 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', async (c, next) => (mediaType(c).endsWith('json') ? jsonLimit(c, next) : next()));
 
   app.get('/v1/health', (c) => c.json({ status: 'ok', notForClinicalUse: true }));
-  for (const r of [studies, instances, artifacts, dicomweb, dicomwebQido, dicomwebWado, runner, runnerDeploy, jobs, metrics, thresholds, alerts, labels, models, webhooks, adminRoutes(keys), sessionRoutes, users]) app.route('/', r);
+  for (const r of [
+    studies,
+    instances,
+    artifacts,
+    dicomweb,
+    dicomwebQido,
+    dicomwebWado,
+    runner,
+    runnerDeploy,
+    jobs,
+    metrics,
+    thresholds,
+    alerts,
+    labels,
+    models,
+    webhooks,
+    adminRoutes(keys),
+    sessionRoutes,
+    users,
+  ])
+    app.route('/', r);
   // The printable study report (issue 17).
   app.route('/', report);
   for (const r of [auditExport, password, sso, ssoConfig]) app.route('/', r);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An Embolus API key' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'embolus_session', description: 'A dashboard session (POST /v1/auth/sign-in); changes also need X-CSRF-Token' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An Embolus API key',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'embolus_session',
+    description: 'A dashboard session (POST /v1/auth/sign-in); changes also need X-CSRF-Token',
+  });
   app.doc31('/v1/openapi.json', {
     openapi: '3.1.0',
     info: {
@@ -101,7 +134,13 @@ export function createApp(input: AppDeps): OpenAPIHono<AppEnv> {
     if (status >= 500) {
       // The code and message of internal errors name tables and operations, never values.
       const err = e as { name?: string; code?: string; message?: string };
-      deps.logger.log('error', 'request.failed', { requestId, route: c.req.routePath, name: err.name, code: err.code, message: err.message });
+      deps.logger.log('error', 'request.failed', {
+        requestId,
+        route: c.req.routePath,
+        name: err.name,
+        code: err.code,
+        message: err.message,
+      });
     }
     if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="embolus"');
     return c.json(body, status);

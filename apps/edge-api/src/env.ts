@@ -25,7 +25,12 @@ export const WORKERS_REQUEST_LIMIT_BYTES = 100 * 1000 * 1000;
 const list = z
   .string()
   .default('')
-  .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean));
+  .transform((v) =>
+    v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
 
 /** An origin as browsers send it: scheme, host and optional port, nothing else. */
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-f:.]+\](:\d{1,5})?$/i;
@@ -93,7 +98,10 @@ export const EnvSchema = z.object({
   EMBOLUS_PUBLIC_BASE_URL: z
     .string()
     .url()
-    .refine((v) => /^https?:$/.test(new URL(v).protocol) && !new URL(v).search && !new URL(v).hash && !new URL(v).username, 'must be an http(s) URL without query, fragment or credentials')
+    .refine(
+      (v) => /^https?:$/.test(new URL(v).protocol) && !new URL(v).search && !new URL(v).hash && !new URL(v).username,
+      'must be an http(s) URL without query, fragment or credentials',
+    )
     .transform((v) => v.replace(/\/+$/, ''))
     .optional(),
   /**
@@ -234,7 +242,11 @@ export function parseConfig(env: Record<string, unknown>): Config {
     logLevel: e.EMBOLUS_LOG_LEVEL,
     auditRetentionMs: e.EMBOLUS_AUDIT_RETENTION_DAYS * 86_400_000,
     leftoverGraceMs: e.EMBOLUS_LEFTOVER_GRACE_SECONDS * 1000,
-    session: { ttlMs: e.EMBOLUS_SESSION_HOURS * 3_600_000, idleMs: e.EMBOLUS_SESSION_IDLE_MINUTES * 60_000, signInPerMinute: e.EMBOLUS_SIGNIN_ATTEMPTS_PER_MINUTE },
+    session: {
+      ttlMs: e.EMBOLUS_SESSION_HOURS * 3_600_000,
+      idleMs: e.EMBOLUS_SESSION_IDLE_MINUTES * 60_000,
+      signInPerMinute: e.EMBOLUS_SIGNIN_ATTEMPTS_PER_MINUTE,
+    },
     dicomQuietMs: e.EMBOLUS_DICOM_QUIET_MS,
     dicomMaxAssociations: e.EMBOLUS_DICOM_MAX_ASSOCIATIONS,
     dicomOutputMaxAgeMs: e.EMBOLUS_DICOM_OUTPUT_MAX_AGE_HOURS * 3_600_000,

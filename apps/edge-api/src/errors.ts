@@ -107,7 +107,8 @@ export function toErrorResponse(e: unknown, requestId: string): { status: Conten
   }
   if (e instanceof HTTPException) {
     const status = e.status as ContentfulStatusCode;
-    const code = status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
+    const code =
+      status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
     return { status, body: body(code, e.message || 'bad request') };
   }
   return { status: 500, body: body('INTERNAL', 'internal error', { requestId }) };

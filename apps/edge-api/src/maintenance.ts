@@ -27,7 +27,10 @@ export const WORKERS_PRUNE = { batch: 5000, maxStatements: 40 };
 const SESSION_KEEP_MS = 86_400_000;
 
 /** Deletes what retention allows (`limits`: the Workers budget; Node has none); logs counts only. */
-export async function pruneAudit(deps: Pick<AppDeps, 'store' | 'config' | 'logger'>, limits: { batch?: number; maxStatements?: number } = {}): Promise<PruneOutcome> {
+export async function pruneAudit(
+  deps: Pick<AppDeps, 'store' | 'config' | 'logger'>,
+  limits: { batch?: number; maxStatements?: number } = {},
+): Promise<PruneOutcome> {
   const out = await deps.store.audit.prune(deps.config.auditRetentionMs, limits);
   if (out.auditRecords + out.auditPages + out.rateLimitWindows > 0 || !out.complete) deps.logger.log('info', 'audit.pruned', { ...out });
   // Dashboard sessions that ended more than a day ago are of no further use.

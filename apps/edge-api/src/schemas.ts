@@ -20,9 +20,18 @@ export const AnalysisResult = AnalysisResultSchema.meta({ id: 'AnalysisResult' }
 
 const iso = z.string().openapi({ format: 'date-time' });
 
-export const IdParam = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) });
+export const IdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
 /** DICOM UIDs: digits and dots, at most 64 characters (PS3.5 9.1). */
-export const UidSchema = z.string().regex(/^[0-9]+(\.[0-9]+)*$/, 'a DICOM UID').max(64);
+export const UidSchema = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]+)*$/, 'a DICOM UID')
+  .max(64);
 export const SopParams = IdParam.extend({ sopUid: UidSchema.openapi({ param: { name: 'sopUid', in: 'path' } }) });
 
 export const Priority = z.enum(['routine', 'urgent', 'stat']);
@@ -33,7 +42,12 @@ export const StudyStatus = z.enum(['receiving', 'queued', 'processing', 'complet
 export const Decision = z.enum(['positive', 'negative', 'indeterminate', 'non_diagnostic']);
 
 export const SeriesSchema = z
-  .object({ seriesInstanceUid: z.string().nullable(), modality: z.string().nullable(), instanceCount: z.number().int(), bytes: z.number().int() })
+  .object({
+    seriesInstanceUid: z.string().nullable(),
+    modality: z.string().nullable(),
+    instanceCount: z.number().int(),
+    bytes: z.number().int(),
+  })
   .openapi('Series');
 
 export const StudyDetail = z
@@ -66,7 +80,9 @@ export const WorklistItem = z
     modelVersion: z.string().nullable(),
     centralPe: z.boolean().nullable().openapi({ description: 'the result decided central PE (null without a result)' }),
     rvLvGte1: z.boolean().nullable().openapi({ description: 'the result decided RV/LV ratio ≥ 1 (null without a result)' }),
-    stage: z.string().nullable().openapi({ description: 'while processing: the stage the runner last reported (fetch, model, series, preprocess, inference, upload)' }),
+    stage: z.string().nullable().openapi({
+      description: 'while processing: the stage the runner last reported (fetch, model, series, preprocess, inference, upload)',
+    }),
   })
   .openapi('WorklistItem');
 

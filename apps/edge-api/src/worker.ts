@@ -65,7 +65,8 @@ export default {
     const { deps } = workerRuntime(env);
     // The five-minute trigger prunes the audit log; the fifteen-minute one evaluates drift alert
     // rules (and sends what fired); the every-minute one retries webhook deliveries.
-    if (event.cron === ALERT_CRON) ctx.waitUntil(evaluateAlerts(deps).then(async (r) => void (r.fired > 0 ? await dispatchWebhooks(deps) : undefined)));
+    if (event.cron === ALERT_CRON)
+      ctx.waitUntil(evaluateAlerts(deps).then(async (r) => void (r.fired > 0 ? await dispatchWebhooks(deps) : undefined)));
     else ctx.waitUntil(event.cron === PRUNE_CRON ? pruneAudit(deps, WORKERS_PRUNE) : dispatchWebhooks(deps));
   },
 };

@@ -24,16 +24,28 @@ async function user(tenant: string, email: string, role: UserRole, password = PA
 
 /** Signs in; returns a caller sending the cookie and CSRF token, or the failed response. */
 async function signIn(email: string, password = PASSWORD) {
-  const res = await h.app.request('/v1/auth/sign-in', { method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN }, body: JSON.stringify({ email, password }) });
+  const res = await h.app.request('/v1/auth/sign-in', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN },
+    body: JSON.stringify({ email, password }),
+  });
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const csrf = res.status === 200 ? ((await res.clone().json()) as { csrfToken: string }).csrfToken : '';
   const call = (method: string, p: string, json?: unknown) =>
-    h.app.request(p, { method, headers: { cookie, origin: ORIGIN, 'x-csrf-token': csrf, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+    h.app.request(p, {
+      method,
+      headers: { cookie, origin: ORIGIN, 'x-csrf-token': csrf, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+    });
   return { res, call };
 }
 
 const setPassword = (token: string, password: string) =>
-  h.app.request('/v1/auth/set-password', { method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN }, body: JSON.stringify({ token, password }) });
+  h.app.request('/v1/auth/set-password', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN },
+    body: JSON.stringify({ token, password }),
+  });
 const tokenOf = (url: string) => new URL(url).hash.replace(/^#token=/, '');
 
 describe('users: invite, roles, disable, reset', () => {
@@ -42,7 +54,10 @@ describe('users: invite, roles, disable, reset', () => {
     const admin = await signIn('admin@hosp.test');
     const res = await admin.call('POST', '/v1/users/invite', { email: 'New.Doc@hosp.test', role: 'clinician' });
     expect(res.status).toBe(201);
-    const body = (await res.json()) as { user: { id: string; email: string; role: string }; invite: { setPasswordUrl: string; expiresAt: string } };
+    const body = (await res.json()) as {
+      user: { id: string; email: string; role: string };
+      invite: { setPasswordUrl: string; expiresAt: string };
+    };
     expect(body.user).toMatchObject({ email: 'new.doc@hosp.test', role: 'clinician' });
     expect(body.invite.setPasswordUrl).toMatch(/^https:\/\/embolus\.example\/set-password#token=emp_[A-Za-z0-9_-]{32}$/);
     // Before the link is used no password works (not even an empty or guessed one).
@@ -73,7 +88,9 @@ describe('users: invite, roles, disable, reset', () => {
     expect((await q.call('GET', '/v1/metrics/cohort?label=pe_present')).status).toBe(403);
     const changed = await admin.call('PATCH', `/v1/users/${u.id}`, { role: 'quality' });
     expect(changed.status).toBe(200);
-    await expect(((await q.call('GET', '/v1/auth/session')).json() as Promise<{ user: { role: string } }>).then((b) => b.user.role)).resolves.toBe('quality');
+    await expect(
+      ((await q.call('GET', '/v1/auth/session')).json() as Promise<{ user: { role: string } }>).then((b) => b.user.role),
+    ).resolves.toBe('quality');
     expect((await admin.call('PATCH', `/v1/users/${u.id}`, { disabled: true })).status).toBe(200);
     expect((await q.call('GET', '/v1/auth/session')).status).toBe(401);
     expect((await signIn('q@hosp.test')).res.status).toBe(401);
@@ -81,7 +98,9 @@ describe('users: invite, roles, disable, reset', () => {
     expect(((await enabled.json()) as { disabledAt: string | null }).disabledAt).toBeNull();
     expect((await signIn('q@hosp.test')).res.status).toBe(200);
     const tenantId = (await h.deps.store.tenants.ensure('hosp')).id;
-    const actions = (await h.deps.store.audit.list(tenantId, { limit: 50 })).filter((a) => (a.detail as { userId?: string } | null)?.userId === u.id).map((a) => a.action);
+    const actions = (await h.deps.store.audit.list(tenantId, { limit: 50 }))
+      .filter((a) => (a.detail as { userId?: string } | null)?.userId === u.id)
+      .map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['user.role_change', 'user.disable', 'user.enable']));
     // An admin cannot lock themselves out; another tenant's user is not found; a bad body is 400.
     const me = (await (await admin.call('GET', '/v1/auth/session')).json()) as { user: { id: string } };
@@ -101,12 +120,14 @@ describe('users: invite, roles, disable, reset', () => {
     expect((await victim.call('GET', '/v1/auth/session')).status).toBe(401);
     expect((await signIn('reset@hosp.test')).res.status).toBe(401);
     // A second reset voids the first link.
-    const second = ((await (await admin.call('POST', `/v1/users/${u.id}/reset`)).json()) as { reset: { setPasswordUrl: string } }).reset.setPasswordUrl;
+    const second = ((await (await admin.call('POST', `/v1/users/${u.id}/reset`)).json()) as { reset: { setPasswordUrl: string } }).reset
+      .setPasswordUrl;
     expect((await setPassword(tokenOf(link), 'replacement password')).status).toBe(401);
     expect((await setPassword(tokenOf(second), 'replacement password')).status).toBe(200);
     expect((await signIn('reset@hosp.test', 'replacement password')).res.status).toBe(200);
     // Links expire.
-    const third = ((await (await admin.call('POST', `/v1/users/${u.id}/reset`)).json()) as { reset: { setPasswordUrl: string } }).reset.setPasswordUrl;
+    const third = ((await (await admin.call('POST', `/v1/users/${u.id}/reset`)).json()) as { reset: { setPasswordUrl: string } }).reset
+      .setPasswordUrl;
     h.clock.advance(86_400_001);
     expect((await setPassword(tokenOf(third), 'too late password')).status).toBe(401);
   });
@@ -136,7 +157,11 @@ describe('users: invite, roles, disable, reset', () => {
 describe('API keys', () => {
   it('shows a created key once, lists prefixes only, and a revoked key stops working', async () => {
     const admin = await signIn('admin@hosp.test');
-    const created = (await (await admin.call('POST', '/v1/keys', { role: 'partner', label: 'lab' })).json()) as { id: string; key: string; prefix: string };
+    const created = (await (await admin.call('POST', '/v1/keys', { role: 'partner', label: 'lab' })).json()) as {
+      id: string;
+      key: string;
+      prefix: string;
+    };
     expect(created.key.startsWith(created.prefix)).toBe(true);
     const listed = await (await admin.call('GET', '/v1/keys')).text();
     expect(listed).toContain(created.id);
@@ -150,7 +175,9 @@ describe('API keys', () => {
 describe('webhook redelivery', () => {
   it('queues a failed delivery again as a new delivery that is sent, and audits it', async () => {
     const admin = await h.key('hooks', 'admin');
-    const hook = (await (await h.request('POST', '/v1/webhooks', { key: admin, json: { url: 'https://partner.example/hook' } })).json()) as { id: string };
+    const hook = (await (
+      await h.request('POST', '/v1/webhooks', { key: admin, json: { url: 'https://partner.example/hook' } })
+    ).json()) as { id: string };
     const tenantId = (await h.deps.store.tenants.ensure('hooks')).id;
     const id = 'd-original';
     await h.deps.store.driver.execute(
@@ -166,14 +193,20 @@ describe('webhook redelivery', () => {
     h.hooks.status = 200;
     await dispatchWebhooks(h.deps);
     expect(h.hooks.sent.map((s) => s.body)).toEqual(['{"n":1}']);
-    const list = (await (await h.request('GET', `/v1/webhooks/${hook.id}/deliveries`, { key: admin })).json()) as { items: { id: string; status: string }[] };
+    const list = (await (await h.request('GET', `/v1/webhooks/${hook.id}/deliveries`, { key: admin })).json()) as {
+      items: { id: string; status: string }[];
+    };
     expect(list.items.find((d) => d.id === again.id)?.status).toBe('delivered');
     expect(list.items.find((d) => d.id === id)?.status).toBe('failed');
     const audit = await h.deps.store.audit.list(tenantId, { action: 'webhook.redeliver', limit: 5 });
     expect(audit[0]?.detail).toMatchObject({ webhookId: hook.id, deliveryId: id, newDeliveryId: again.id });
     // A clinician key may not; another tenant's admin gets 404.
-    expect((await h.request('POST', `/v1/webhooks/${hook.id}/deliveries/${id}/redeliver`, { key: await h.key('hooks', 'clinician') })).status).toBe(403);
-    expect((await h.request('POST', `/v1/webhooks/${hook.id}/deliveries/${id}/redeliver`, { key: await h.key('other', 'admin') })).status).toBe(404);
+    expect(
+      (await h.request('POST', `/v1/webhooks/${hook.id}/deliveries/${id}/redeliver`, { key: await h.key('hooks', 'clinician') })).status,
+    ).toBe(403);
+    expect(
+      (await h.request('POST', `/v1/webhooks/${hook.id}/deliveries/${id}/redeliver`, { key: await h.key('other', 'admin') })).status,
+    ).toBe(404);
   });
 });
 
@@ -183,11 +216,22 @@ describe('audit log', () => {
     const tenantId = (await h.deps.store.tenants.ensure('auditco')).id;
     const t0 = h.clock.now();
     for (let i = 0; i < 7; i++) {
-      await h.deps.store.audit.write({ tenantId, keyId: i % 2 ? 'user:b' : 'user:a', role: 'admin', action: 'demo.action', studyId: null, detail: { i, note: i === 3 ? '=HYPERLINK("http://evil.example")' : 'ok' } });
+      await h.deps.store.audit.write({
+        tenantId,
+        keyId: i % 2 ? 'user:b' : 'user:a',
+        role: 'admin',
+        action: 'demo.action',
+        studyId: null,
+        detail: { i, note: i === 3 ? '=HYPERLINK("http://evil.example")' : 'ok' },
+      });
       h.clock.advance(1000);
     }
     await h.deps.store.audit.write({ tenantId, keyId: '@evil', role: null, action: '+cmd', detail: null });
-    const page = async (q: string) => (await (await h.request('GET', `/v1/audit?${q}`, { key: admin })).json()) as { items: { id: number; keyId: string }[]; nextBefore: number | null };
+    const page = async (q: string) =>
+      (await (await h.request('GET', `/v1/audit?${q}`, { key: admin })).json()) as {
+        items: { id: number; keyId: string }[];
+        nextBefore: number | null;
+      };
     const first = await page('action=demo.action&actor=user:a&limit=2');
     expect(first.items.map((r) => r.keyId)).toEqual(['user:a', 'user:a']);
     const second = await page(`action=demo.action&actor=user:a&limit=2&before=${first.nextBefore}`);
@@ -195,7 +239,10 @@ describe('audit log', () => {
     expect(second.items[0]!.id).toBeLessThan(first.items[1]!.id);
     const ranged = await page(`action=demo.action&from=${new Date(t0 + 2000).toISOString()}&to=${new Date(t0 + 4000).toISOString()}`);
     expect(ranged.items).toHaveLength(2);
-    expect((await h.request('GET', `/v1/audit?from=${new Date(t0 + 4000).toISOString()}&to=${new Date(t0).toISOString()}`, { key: admin })).status).toBe(400);
+    expect(
+      (await h.request('GET', `/v1/audit?from=${new Date(t0 + 4000).toISOString()}&to=${new Date(t0).toISOString()}`, { key: admin }))
+        .status,
+    ).toBe(400);
 
     const csv = await h.request('GET', '/v1/audit/export.csv?action=demo.action&actor=user:b', { key: admin });
     expect(csv.status).toBe(200);
@@ -211,7 +258,9 @@ describe('audit log', () => {
     expect(evil).toContain(`,'@evil,`);
     expect(evil).toContain(`,'+cmd,`);
     // Bounded: past maxRows a last line says the file was cut short.
-    const cut = (await (await h.request('GET', '/v1/audit/export.csv?action=demo.action&maxRows=3', { key: admin })).text()).trimEnd().split('\r\n');
+    const cut = (await (await h.request('GET', '/v1/audit/export.csv?action=demo.action&maxRows=3', { key: admin })).text())
+      .trimEnd()
+      .split('\r\n');
     expect(cut).toHaveLength(5);
     expect(cut[4]).toContain('export.truncated');
     expect((await h.deps.store.audit.list(tenantId, { action: 'audit.export', limit: 10 })).length).toBe(3);

@@ -27,7 +27,9 @@ async function auditBytes(select: (q: string, p: (string | number)[]) => Promise
     [],
   );
   const hasPages = (await select(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_pages'`, [])).length > 0;
-  const [pages] = hasPages ? await select('SELECT coalesce(sum(length(tenant_id) + length(hash) + length(study_ids) + 8), 0) AS n FROM audit_pages', []) : [{ n: 0 }];
+  const [pages] = hasPages
+    ? await select('SELECT coalesce(sum(length(tenant_id) + length(hash) + length(study_ids) + 8), 0) AS n FROM audit_pages', [])
+    : [{ n: 0 }];
   return Number(rows?.['n']) + Number(pages?.['n']);
 }
 
@@ -41,7 +43,17 @@ describe('audit records are compact', () => {
     const t = await h.deps.store.tenants.ensure('compact');
     const now = h.clock.now();
     ids = Array.from({ length: 60 }, () => crypto.randomUUID());
-    await h.deps.store.driver.db.insert(studies).values(ids.map((id, i) => ({ id, tenantId: t.id, status: 'complete' as const, urgency: 1, sortProbability: i / 100, createdAt: now, updatedAt: now })));
+    await h.deps.store.driver.db.insert(studies).values(
+      ids.map((id, i) => ({
+        id,
+        tenantId: t.id,
+        status: 'complete' as const,
+        urgency: 1,
+        sortProbability: i / 100,
+        createdAt: now,
+        updatedAt: now,
+      })),
+    );
   });
   const select = (q: string, p: (string | number)[]) => h.deps.store.driver.select(q, p);
 
@@ -90,7 +102,12 @@ describe('audit retention', () => {
     const h = openSqlite(':memory:');
     // A D1 binding over better-sqlite3, as far as pruning uses it (prepare → bind → all).
     const DB = {
-      prepare: (q: string) => ({ bind: (...v: unknown[]) => ({ all: async () => ({ results: h.sqlite.prepare(q).all(...v) }), run: async () => h.sqlite.prepare(q).run(...v) }) }),
+      prepare: (q: string) => ({
+        bind: (...v: unknown[]) => ({
+          all: async () => ({ results: h.sqlite.prepare(q).all(...v) }),
+          run: async () => h.sqlite.prepare(q).run(...v),
+        }),
+      }),
       batch: async () => [],
       exec: async () => undefined,
     };
@@ -100,7 +117,11 @@ describe('audit retention', () => {
     insert.run('old', now - 40 * DAY);
     insert.run('new', now - DAY);
     const waits: Promise<unknown>[] = [];
-    worker.scheduled({ cron: PRUNE_CRON }, { DB, BUCKET: {} as never, EMBOLUS_AUDIT_RETENTION_DAYS: '30', EMBOLUS_LOG_LEVEL: 'silent' }, { waitUntil: (p) => void waits.push(p) });
+    worker.scheduled(
+      { cron: PRUNE_CRON },
+      { DB, BUCKET: {} as never, EMBOLUS_AUDIT_RETENTION_DAYS: '30', EMBOLUS_LOG_LEVEL: 'silent' },
+      { waitUntil: (p) => void waits.push(p) },
+    );
     await Promise.all(waits);
     expect(h.sqlite.prepare('SELECT study_id FROM audit_log').pluck().all()).toEqual(['new']);
     h.close();

@@ -67,23 +67,41 @@ describe('failed authentication', () => {
   it('does not count successful requests', async () => {
     const h = harness({ EMBOLUS_AUTH_FAILURES_PER_MINUTE: '2' });
     const good = await h.key('ok', 'clinician');
-    for (let i = 0; i < 20; i++) expect((await h.request('GET', '/v1/studies', { key: good, headers: { 'x-test-client-address': '203.0.113.8' } })).status).toBe(200);
+    for (let i = 0; i < 20; i++)
+      expect((await h.request('GET', '/v1/studies', { key: good, headers: { 'x-test-client-address': '203.0.113.8' } })).status).toBe(200);
     h.close();
   });
 
   it('on Node counts the socket peer, and X-Forwarded-For only from trusted proxies', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'embolus-authfail-'));
     const statuses = async (env: Record<string, string>, forwarded: string[]) => {
-      const s = await startServer({ dataDir: path.join(dir, String(Object.keys(env).length)), port: 0, dispatcher: false, env: { EMBOLUS_LOG_LEVEL: 'silent', EMBOLUS_AUTH_FAILURES_PER_MINUTE: '3', ...env } });
+      const s = await startServer({
+        dataDir: path.join(dir, String(Object.keys(env).length)),
+        port: 0,
+        dispatcher: false,
+        env: { EMBOLUS_LOG_LEVEL: 'silent', EMBOLUS_AUTH_FAILURES_PER_MINUTE: '3', ...env },
+      });
       const out: number[] = [];
-      for (const xff of forwarded) out.push((await fetch(`http://127.0.0.1:${s.port}/v1/studies`, { headers: { authorization: 'Bearer emb_wrong', 'x-forwarded-for': xff } })).status);
+      for (const xff of forwarded)
+        out.push(
+          (await fetch(`http://127.0.0.1:${s.port}/v1/studies`, { headers: { authorization: 'Bearer emb_wrong', 'x-forwarded-for': xff } }))
+            .status,
+        );
       await s.close();
       return out;
     };
     // Untrusted peer: X-Forwarded-For is ignored, every attempt is 127.0.0.1's.
     expect(await statuses({}, ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4'])).toEqual([401, 401, 401, 429]);
     // Behind a trusted proxy: the forwarded client is counted, hops the proxy added are skipped.
-    expect(await statuses({ EMBOLUS_TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8' }, ['203.0.113.1', '198.51.100.7, 203.0.113.1', '203.0.113.1, 10.1.1.1', '203.0.113.1', '203.0.113.2'])).toEqual([401, 401, 401, 429, 401]);
+    expect(
+      await statuses({ EMBOLUS_TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8' }, [
+        '203.0.113.1',
+        '198.51.100.7, 203.0.113.1',
+        '203.0.113.1, 10.1.1.1',
+        '203.0.113.1',
+        '203.0.113.2',
+      ]),
+    ).toEqual([401, 401, 401, 429, 401]);
     rmSync(dir, { recursive: true, force: true });
   });
 });

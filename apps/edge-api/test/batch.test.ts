@@ -10,7 +10,13 @@ import { errorOf, harness, type Harness } from './helpers/harness';
 const h = harness();
 afterAll(() => h.close());
 
-type Batch = { stored: number; duplicates: number; refused: number; skipped: number; files: { index: number; name?: string; status: string; code?: string }[] };
+type Batch = {
+  stored: number;
+  duplicates: number;
+  refused: number;
+  skipped: number;
+  files: { index: number; name?: string; status: string; code?: string }[];
+};
 
 async function newStudy(x: Harness, key: string): Promise<string> {
   return ((await (await x.request('POST', '/v1/studies', { key })).json()) as { id: string }).id;
@@ -29,7 +35,11 @@ describe('zip batches', () => {
     const key = await h.key('batch', 'clinician');
     const study = await newStudy(h, key);
     const s = ctStudy(3);
-    await h.request('PUT', `/v1/studies/${study}/instances/${s.slices[2]?.sop}`, { key, body: s.slices[2]?.bytes as never, headers: { 'content-type': 'application/dicom' } });
+    await h.request('PUT', `/v1/studies/${study}/instances/${s.slices[2]?.sop}`, {
+      key,
+      body: s.slices[2]?.bytes as never,
+      headers: { 'content-type': 'application/dicom' },
+    });
     const zip = zipSync({
       'a/1.dcm': s.slices[0]?.bytes as Uint8Array,
       'a/2.dcm': [s.slices[1]?.bytes as Uint8Array, { level: 0 }],
@@ -151,13 +161,21 @@ type Stow = Record<string, { vr: string; Value: StowItem[] | string[] }>;
 describe('STOW-RS', () => {
   async function stow(x: Harness, key: string, files: { bytes: Uint8Array; contentType?: string }[]) {
     const m = multipart(files, 'related');
-    return x.request('POST', '/dicomweb/studies', { key, body: m.body as never, headers: { 'content-type': m.contentType, accept: 'application/dicom+json' } });
+    return x.request('POST', '/dicomweb/studies', {
+      key,
+      body: m.body as never,
+      headers: { 'content-type': m.contentType, accept: 'application/dicom+json' },
+    });
   }
 
   it('answers 200 with ReferencedSOPSequence when all are stored, grouped into one study', async () => {
     const key = await h.key('stow', 'partner');
     const s = ctStudy(3);
-    const res = await stow(h, key, s.slices.map((x) => ({ bytes: x.bytes })));
+    const res = await stow(
+      h,
+      key,
+      s.slices.map((x) => ({ bytes: x.bytes })),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/dicom+json');
     const body = (await res.json()) as Stow;
@@ -196,11 +214,19 @@ describe('STOW-RS', () => {
 
   it('refuses other media types and malformed bodies', async () => {
     const key = await h.key('stow', 'partner');
-    const json = await h.request('POST', '/dicomweb/studies', { key, body: '--x--', headers: { 'content-type': 'multipart/related; type="application/dicom+json"; boundary=x' } });
+    const json = await h.request('POST', '/dicomweb/studies', {
+      key,
+      body: '--x--',
+      headers: { 'content-type': 'multipart/related; type="application/dicom+json"; boundary=x' },
+    });
     expect(json.status).toBe(415);
     const plain = await h.request('POST', '/dicomweb/studies', { key, body: 'x', headers: { 'content-type': 'application/dicom' } });
     expect(plain.status).toBe(415);
-    const broken = await h.request('POST', '/dicomweb/studies', { key, body: 'no boundary here', headers: { 'content-type': 'multipart/related; type="application/dicom"; boundary=abc' } });
+    const broken = await h.request('POST', '/dicomweb/studies', {
+      key,
+      body: 'no boundary here',
+      headers: { 'content-type': 'multipart/related; type="application/dicom"; boundary=abc' },
+    });
     expect(broken.status).toBe(400);
     const clinicianOther = await h.key('stow', 'quality');
     expect((await stow(h, clinicianOther, [{ bytes: new Uint8Array(4) }])).status).toBe(403);

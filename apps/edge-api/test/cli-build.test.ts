@@ -44,33 +44,41 @@ describe('embolus-api CLI', () => {
     expect(list.stdout).not.toContain(out.stdout.trim());
   });
 
-  it.each([1, 2])('serves the API from a data folder with %i worker process(es), migrations applied at start, and stops on SIGTERM', async (workers) => {
-    const data = path.join(dir, `serve-${workers}`);
-    const key = (await run(['keys', 'create', '--data', data, '--tenant', 'acme', '--role', 'clinician'])).stdout.trim();
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data, '--workers', String(workers)], { cwd: root, env: { ...process.env, EMBOLUS_LOG_LEVEL: 'silent' } });
-    children.push(child);
-    const port = await new Promise<number>((resolve, reject) => {
-      let err = '';
-      child.stderr.on('data', (d: Buffer) => {
-        err += d.toString();
-        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
-        if (m) resolve(Number(m[1]));
+  it.each([1, 2])(
+    'serves the API from a data folder with %i worker process(es), migrations applied at start, and stops on SIGTERM',
+    async (workers) => {
+      const data = path.join(dir, `serve-${workers}`);
+      const key = (await run(['keys', 'create', '--data', data, '--tenant', 'acme', '--role', 'clinician'])).stdout.trim();
+      const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', data, '--workers', String(workers)], {
+        cwd: root,
+        env: { ...process.env, EMBOLUS_LOG_LEVEL: 'silent' },
       });
-      child.on('exit', () => reject(new Error(err)));
-    });
-    const base = `http://127.0.0.1:${port}`;
-    expect(((await (await fetch(`${base}/v1/health`)).json()) as { status: string }).status).toBe('ok');
-    expect((await fetch(`${base}/v1/studies`)).status).toBe(401);
-    for (let i = 0; i < 4; i++) {
-      const created = await fetch(`${base}/v1/studies`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
-      expect(created.status).toBe(201);
-    }
-    const list = (await (await fetch(`${base}/v1/studies`, { headers: { authorization: `Bearer ${key}` } })).json()) as { items: unknown[] };
-    expect(list.items).toHaveLength(4);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-  });
+      children.push(child);
+      const port = await new Promise<number>((resolve, reject) => {
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+          if (m) resolve(Number(m[1]));
+        });
+        child.on('exit', () => reject(new Error(err)));
+      });
+      const base = `http://127.0.0.1:${port}`;
+      expect(((await (await fetch(`${base}/v1/health`)).json()) as { status: string }).status).toBe('ok');
+      expect((await fetch(`${base}/v1/studies`)).status).toBe(401);
+      for (let i = 0; i < 4; i++) {
+        const created = await fetch(`${base}/v1/studies`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+        expect(created.status).toBe(201);
+      }
+      const list = (await (await fetch(`${base}/v1/studies`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+        items: unknown[];
+      };
+      expect(list.items).toHaveLength(4);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    },
+  );
 });
 
 describe('Workers build', () => {

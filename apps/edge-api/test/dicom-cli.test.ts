@@ -67,11 +67,69 @@ describe('embolus-api DICOM commands', () => {
   });
 
   it('adds, lists and deactivates result destinations', async () => {
-    expect(await main(['destinations', 'add', '--data', dir, '--tenant', 'north', '--name', 'pacs', '--dimse', '127.0.0.1:11113', '--called-ae', 'PACS'])).toBe(0);
+    expect(
+      await main([
+        'destinations',
+        'add',
+        '--data',
+        dir,
+        '--tenant',
+        'north',
+        '--name',
+        'pacs',
+        '--dimse',
+        '127.0.0.1:11113',
+        '--called-ae',
+        'PACS',
+      ]),
+    ).toBe(0);
     const id = out.join('').trim();
-    expect(await main(['destinations', 'add', '--data', dir, '--tenant', 'north', '--name', 'web', '--stow-url', 'http://127.0.0.1:8042/dicom-web/studies'])).toBe(0);
-    expect(await main(['destinations', 'add', '--data', dir, '--tenant', 'north', '--name', 'both', '--stow-url', 'http://x/', '--dimse', 'h:1'])).toBe(1);
-    expect(await main(['destinations', 'add', '--data', dir, '--tenant', 'north', '--name', 'p2', '--dimse', 'nohostport', '--called-ae', 'PACS'])).toBe(1);
+    expect(
+      await main([
+        'destinations',
+        'add',
+        '--data',
+        dir,
+        '--tenant',
+        'north',
+        '--name',
+        'web',
+        '--stow-url',
+        'http://127.0.0.1:8042/dicom-web/studies',
+      ]),
+    ).toBe(0);
+    expect(
+      await main([
+        'destinations',
+        'add',
+        '--data',
+        dir,
+        '--tenant',
+        'north',
+        '--name',
+        'both',
+        '--stow-url',
+        'http://x/',
+        '--dimse',
+        'h:1',
+      ]),
+    ).toBe(1);
+    expect(
+      await main([
+        'destinations',
+        'add',
+        '--data',
+        dir,
+        '--tenant',
+        'north',
+        '--name',
+        'p2',
+        '--dimse',
+        'nohostport',
+        '--called-ae',
+        'PACS',
+      ]),
+    ).toBe(1);
     out = [];
     expect(await main(['destinations', 'list', '--data', dir, '--tenant', 'north'])).toBe(0);
     expect(out.join('')).toMatch(/pacs\tdimse\t127\.0\.0\.1:11113 PACS\tactive/);
@@ -89,14 +147,17 @@ describe('embolus-api DICOM commands', () => {
   });
 
   it('serve --dicom-port answers C-ECHO from a mapped AE and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dir, '--dicom-port', '0', '--ae', 'EMBOLUS'], { env: { ...process.env, EMBOLUS_LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dir, '--dicom-port', '0', '--ae', 'EMBOLUS'], {
+      env: { ...process.env, EMBOLUS_LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     const port = await new Promise<string>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no listener line: ${stderr}`)), 20_000);
       child.stderr!.setEncoding('utf8').on('data', (d: string) => {
         stderr += d;
         const m = /DICOM listener on 127\.0\.0\.1:(\d+)/.exec(stderr);
-        if (m) (clearTimeout(t), resolve(m[1]!));
+        if (m) clearTimeout(t), resolve(m[1]!);
       });
     });
     try {

@@ -20,9 +20,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: root, env: { ...process.env, EMBOLUS_LOG_LEVEL: 'silent' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: root, env: { ...process.env, EMBOLUS_LOG_LEVEL: 'silent' } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -40,7 +45,20 @@ describe('dicomweb index', () => {
       if (i < 2) await blobs.put(blobKey, x.bytes);
       // As stored before migration 0007: no dicomAttributes.
       const out = await store.studies.addInstance(
-        { tenantId: tenant.id, studyId: study.id, sopInstanceUid: x.sop, studyInstanceUid: s.study, seriesInstanceUid: s.series, sopClassUid: '1.2.840.10008.5.1.4.1.1.2', modality: 'CT', size: x.bytes.length, sha256: String(i).repeat(64), blobKey, identityRemoved: false, descriptors: null },
+        {
+          tenantId: tenant.id,
+          studyId: study.id,
+          sopInstanceUid: x.sop,
+          studyInstanceUid: s.study,
+          seriesInstanceUid: s.series,
+          sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+          modality: 'CT',
+          size: x.bytes.length,
+          sha256: String(i).repeat(64),
+          blobKey,
+          identityRemoved: false,
+          descriptors: null,
+        },
         { maxStudyBytes: 1e9, maxStudyInstances: 10 },
       );
       expect(out.kind).toBe('created');

@@ -29,7 +29,8 @@ interface Client {
   retrieveInstanceFrames(o: Ids & { frameNumbers: number[] }): Promise<unknown>;
   retrieveSeries(o: Ids): Promise<unknown>;
 }
-const connect = (url: string, key: string) => new api.DICOMwebClient({ url, headers: { Authorization: `Bearer ${key}` }, verbose: false } as never) as unknown as Client;
+const connect = (url: string, key: string) =>
+  new api.DICOMwebClient({ url, headers: { Authorization: `Bearer ${key}` }, verbose: false } as never) as unknown as Client;
 
 let server: RunningServer;
 let dir: string;
@@ -83,7 +84,8 @@ describe('dicomweb-client against the listening API', () => {
     const [frame] = (await client.retrieveInstanceFrames({ ...sop, frameNumbers: [1] })) as ArrayBuffer[];
     const decoded = await decodeDicom(f.bytes);
     const pm = decoded.pixel;
-    const samples = pm.bitsAllocated === 16 ? (pm.pixelRepresentation ? new Int16Array(frame!) : new Uint16Array(frame!)) : new Uint8Array(frame!);
+    const samples =
+      pm.bitsAllocated === 16 ? (pm.pixelRepresentation ? new Int16Array(frame!) : new Uint16Array(frame!)) : new Uint8Array(frame!);
     expect(samples.length).toBe(pm.rows * pm.cols);
     expect([...samples]).toEqual([...decoded.stored]);
   });
@@ -95,12 +97,27 @@ describe('dicomweb-client against the listening API', () => {
   });
 
   it('retrieves a compressed (RLE Lossless, shared corpus) instance as stored and its frame decoded', async () => {
-    const src = path.resolve(__dirname, '../../../../shared/data/dicom-corpus/cornerstone_CTImage_all_transfer_syntaxes/CTImage.dcm_RLELosslessTransferSyntax_1.2.840.10008.1.2.5.dcm');
+    const src = path.resolve(
+      __dirname,
+      '../../../../shared/data/dicom-corpus/cornerstone_CTImage_all_transfer_syntaxes/CTImage.dcm_RLELosslessTransferSyntax_1.2.840.10008.1.2.5.dcm',
+    );
     // The corpus file names a (made-up) patient and accession: blanked, as an upload must be.
-    const rle = new Uint8Array(readFileSync(await modifiedCopy(src, path.join(dir, 'rle.dcm'), ['0008,0050', '0010,0010', '0010,0020', '0020,0010'].flatMap((t) => ['-m', `(${t})=`]))));
+    const rle = new Uint8Array(
+      readFileSync(
+        await modifiedCopy(
+          src,
+          path.join(dir, 'rle.dcm'),
+          ['0008,0050', '0010,0010', '0010,0020', '0020,0010'].flatMap((t) => ['-m', `(${t})=`]),
+        ),
+      ),
+    );
     await client.storeInstances({ datasets: [rle.slice().buffer] });
     const info = readDicomInfo(rle).info;
-    const sop = { studyInstanceUID: info.studyInstanceUid!, seriesInstanceUID: info.seriesInstanceUid!, sopInstanceUID: info.sopInstanceUid! };
+    const sop = {
+      studyInstanceUID: info.studyInstanceUid!,
+      seriesInstanceUID: info.seriesInstanceUid!,
+      sopInstanceUID: info.sopInstanceUid!,
+    };
     const [meta] = (await client.retrieveInstanceMetadata(sop)) as Json[];
     expect(meta!['00083002']!.Value).toEqual(['1.2.840.10008.1.2.5']);
     expect(Buffer.from(new Uint8Array((await client.retrieveInstance(sop)) as ArrayBuffer)).equals(Buffer.from(rle))).toBe(true);
@@ -110,6 +127,8 @@ describe('dicomweb-client against the listening API', () => {
 
   it('finds nothing as another tenant, and is refused its UIDs', async () => {
     expect(await outsider.searchForStudies({ queryParams: { StudyInstanceUID: study.studyInstanceUid } })).toEqual([]);
-    await expect(outsider.retrieveInstance({ ...ids(), sopInstanceUID: study.files[0]!.sopInstanceUid })).rejects.toMatchObject({ status: 404 });
+    await expect(outsider.retrieveInstance({ ...ids(), sopInstanceUID: study.files[0]!.sopInstanceUid })).rejects.toMatchObject({
+      status: 404,
+    });
   });
 });

@@ -77,7 +77,18 @@ describe('QIDO-RS', () => {
   });
 
   it('matches date ranges, tags, wildcards and answers 204 when nothing matches', async () => {
-    for (const q of ['StudyDate=20260101-20260131', 'StudyDate=20260115', 'StudyDate=-20260115', '00080020=20260115-', `0020000D=${STUDY}`, 'StudyDescription=CTPA*', 'StudyDescription=CTPA?chest', 'ModalitiesInStudy=CT', 'ModalitiesInStudy=MR\\CT', 'ModalitiesInStudy=MR,CT']) {
+    for (const q of [
+      'StudyDate=20260101-20260131',
+      'StudyDate=20260115',
+      'StudyDate=-20260115',
+      '00080020=20260115-',
+      `0020000D=${STUDY}`,
+      'StudyDescription=CTPA*',
+      'StudyDescription=CTPA?chest',
+      'ModalitiesInStudy=CT',
+      'ModalitiesInStudy=MR\\CT',
+      'ModalitiesInStudy=MR,CT',
+    ]) {
       const res = await get(`/dicomweb/studies?${q}`);
       expect(res.status, q).toBe(200);
     }
@@ -128,13 +139,24 @@ describe('QIDO-RS', () => {
 
   it('authorizes a dashboard session cookie as it does a key', async () => {
     const t = await x.deps.store.tenants.ensure('dw-a');
-    await x.deps.store.users.create({ tenantId: t.id, email: 'reader@dw-a.test', role: 'clinician', passwordHash: await hashPassword('a long enough password') });
-    const signIn = await x.app.request('/v1/auth/sign-in', { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://localhost' }, body: JSON.stringify({ email: 'reader@dw-a.test', password: 'a long enough password' }) });
+    await x.deps.store.users.create({
+      tenantId: t.id,
+      email: 'reader@dw-a.test',
+      role: 'clinician',
+      passwordHash: await hashPassword('a long enough password'),
+    });
+    const signIn = await x.app.request('/v1/auth/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://localhost' },
+      body: JSON.stringify({ email: 'reader@dw-a.test', password: 'a long enough password' }),
+    });
     const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
     const res = await x.app.request(`/dicomweb/studies/${STUDY}/series`, { headers: { cookie } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Json[]).length).toBe(2);
-    expect((await x.app.request(`/dicomweb/studies/${STUDY}/series`, { headers: { cookie: 'embolus_session=not-a-session' } })).status).toBe(401);
+    expect(
+      (await x.app.request(`/dicomweb/studies/${STUDY}/series`, { headers: { cookie: 'embolus_session=not-a-session' } })).status,
+    ).toBe(401);
   });
 
   it('refuses runners (403) and requests without a key (401)', async () => {
@@ -147,7 +169,11 @@ describe('QIDO-RS', () => {
     const c = harness({ EMBOLUS_CORS_ORIGINS: 'https://viewer.example' });
     const pre = await c.app.request('/dicomweb/studies/1.2/series/3.4', {
       method: 'OPTIONS',
-      headers: { origin: 'https://viewer.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'accept, authorization' },
+      headers: {
+        origin: 'https://viewer.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'accept, authorization',
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('accept');
@@ -160,7 +186,10 @@ describe('QIDO-RS', () => {
   it('answers 406 for a media type it does not offer', async () => {
     expect((await get('/dicomweb/studies', key, { accept: 'application/dicom+xml' })).status).toBe(406);
     expect((await get('/dicomweb/studies', key, { accept: 'multipart/related' })).status).toBe(406);
-    expect((await get('/dicomweb/studies', key, { accept: 'multipart/related; type="application/dicom+xml", application/dicom+json;q=0.5' })).status).toBe(200);
+    expect(
+      (await get('/dicomweb/studies', key, { accept: 'multipart/related; type="application/dicom+xml", application/dicom+json;q=0.5' }))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -178,7 +207,9 @@ describe('WADO-RS', () => {
 
   it('retrieves a series and a study in instance order, each part the uploaded bytes', async () => {
     const series = await parts(await get(`/dicomweb/studies/${STUDY}/series/${SERIES[1]}`));
-    expect(series.map((p) => Buffer.from(p.body).toString('base64'))).toEqual(FILES.slice(3).map((f) => Buffer.from(f.bytes).toString('base64')));
+    expect(series.map((p) => Buffer.from(p.body).toString('base64'))).toEqual(
+      FILES.slice(3).map((f) => Buffer.from(f.bytes).toString('base64')),
+    );
     const study = await parts(await get(`/dicomweb/studies/${STUDY}`));
     expect(study).toHaveLength(6);
   });
@@ -188,7 +219,9 @@ describe('WADO-RS', () => {
     expect((await get(`/dicomweb/studies/${STUDY}`, other)).status).toBe(404);
     expect((await get(`${inst(0)}/metadata`, other)).status).toBe(404);
     expect((await get(`${inst(0)}/frames/1`, other)).status).toBe(404);
-    expect((await get(inst(0), key, { accept: 'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.4.50' })).status).toBe(406);
+    expect(
+      (await get(inst(0), key, { accept: 'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.4.50' })).status,
+    ).toBe(406);
     expect((await get(inst(0), key, { accept: 'image/jpeg' })).status).toBe(406);
   });
 
@@ -223,7 +256,9 @@ describe('WADO-RS', () => {
     expect(a.headers.get('content-type')).toBe('image/png');
     const pa = decodePng(new Uint8Array(await a.arrayBuffer()));
     expect([pa.width, pa.height, pa.channels]).toEqual([16, 16, 1]);
-    const b = decodePng(new Uint8Array(await (await get(`${inst(0)}/frames/1/rendered?window=1000,100`, key, { accept: 'image/*' })).arrayBuffer()));
+    const b = decodePng(
+      new Uint8Array(await (await get(`${inst(0)}/frames/1/rendered?window=1000,100`, key, { accept: 'image/*' })).arrayBuffer()),
+    );
     // Stored values 1000..1399 (rescale 1, intercept 0): the narrow window saturates more pixels.
     const sat = (d: ArrayLike<number>) => Array.from(d).filter((v) => v === 255).length;
     expect(sat(b.data)).toBeGreaterThan(sat(pa.data));
@@ -236,7 +271,11 @@ describe('WADO-RS', () => {
     const k = await h.key('dw-cut', 'clinician');
     const files = slices(uid(), [uid()], 3, () => []);
     await stow(h, k, files);
-    const rows = await h.deps.store.dicomweb.instances((await h.deps.store.tenants.ensure('dw-cut')).id, { sopInstanceUid: [files[1]!.sop] }, { limit: 1, offset: 0 });
+    const rows = await h.deps.store.dicomweb.instances(
+      (await h.deps.store.tenants.ensure('dw-cut')).id,
+      { sopInstanceUid: [files[1]!.sop] },
+      { limit: 1, offset: 0 },
+    );
     await h.blobs.delete(rows[0]!.blobKey);
     const res = await h.request('GET', `/dicomweb/studies/${rows[0]!.studyInstanceUid}/series/${files[0]!.series}`, { key: k });
     expect(res.status).toBe(200);
@@ -248,7 +287,10 @@ describe('WADO-RS', () => {
   });
 
   it('audits every retrieve against the Embolus study', async () => {
-    const rows = await x.deps.store.driver.select("SELECT action, detail FROM audit_log WHERE action IN ('instance.read', 'dicomweb.search')", []);
+    const rows = await x.deps.store.driver.select(
+      "SELECT action, detail FROM audit_log WHERE action IN ('instance.read', 'dicomweb.search')",
+      [],
+    );
     const details = rows.map((r) => `${r['action']} ${r['detail']}`).join('\n');
     expect(details).toContain('"via":"wado-rs"');
     expect(details).toContain('"level":"frames"');
@@ -262,13 +304,21 @@ describe('a compressed transfer syntax (RLE Lossless from the shared corpus)', (
     // The corpus file names a (made-up) patient and accession: blanked, as an upload must be.
     const tmp = mkdtempSync(path.join(tmpdir(), 'dw-rle-'));
     const src = path.join(dir, 'CTImage.dcm_RLELosslessTransferSyntax_1.2.840.10008.1.2.5.dcm');
-    const blanked = await modifiedCopy(src, path.join(tmp, 'rle.dcm'), ['0008,0050', '0010,0010', '0010,0020', '0020,0010'].flatMap((t) => ['-m', `(${t})=`]));
+    const blanked = await modifiedCopy(
+      src,
+      path.join(tmp, 'rle.dcm'),
+      ['0008,0050', '0010,0010', '0010,0020', '0020,0010'].flatMap((t) => ['-m', `(${t})=`]),
+    );
     const rle = new Uint8Array(readFileSync(blanked));
     rmSync(tmp, { recursive: true, force: true });
     const h = harness();
     const k = await h.key('dw-rle', 'clinician');
     const m = multipart([{ bytes: rle }], 'related');
-    const stored = await h.request('POST', '/dicomweb/studies', { key: k, body: m.body as never, headers: { 'content-type': m.contentType } });
+    const stored = await h.request('POST', '/dicomweb/studies', {
+      key: k,
+      body: m.body as never,
+      headers: { 'content-type': m.contentType },
+    });
     expect(stored.status, await stored.clone().text()).toBe(200);
     const [i] = (await (await h.request('GET', '/dicomweb/instances', { key: k })).json()) as Json[];
     expect(i!['00083002']!.Value).toEqual(['1.2.840.10008.1.2.5']);
@@ -278,7 +328,12 @@ describe('a compressed transfer syntax (RLE Lossless from the shared corpus)', (
     const decoded = await decodeDicom(rle);
     const bits = [...new Int16Array(native[0]!.body.slice().buffer)];
     expect(bits).toEqual([...decoded.stored]);
-    const asStored = await parts(await h.request('GET', `${url}/frames/1`, { key: k, headers: { accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*' } }));
+    const asStored = await parts(
+      await h.request('GET', `${url}/frames/1`, {
+        key: k,
+        headers: { accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*' },
+      }),
+    );
     expect(asStored[0]!.headers['content-type']).toContain('1.2.840.10008.1.2.5');
     expect(asStored[0]!.body.length).toBeLessThan(native[0]!.body.length);
     h.close();

@@ -25,9 +25,14 @@ const HOUR = 3_600_000;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: root, env: { ...process.env, EMBOLUS_LOG_LEVEL: 'silent' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: root, env: { ...process.env, EMBOLUS_LOG_LEVEL: 'silent' } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -40,7 +45,10 @@ function fileAged(file: string, bytes: Uint8Array | string, ageMs: number): void
 }
 
 /** A data folder with one study of `n` instances uploaded through the API. */
-async function uploadedFolder(name: string, n: number): Promise<{ data: string; studyId: string; slices: { sop: string; bytes: Uint8Array }[]; key: string }> {
+async function uploadedFolder(
+  name: string,
+  n: number,
+): Promise<{ data: string; studyId: string; slices: { sop: string; bytes: Uint8Array }[]; key: string }> {
   const data = path.join(dir, name);
   const rt = openNodeRuntime(data, { env: { EMBOLUS_LOG_LEVEL: 'silent' } });
   const app = createApp(rt.deps);
@@ -50,7 +58,11 @@ async function uploadedFolder(name: string, n: number): Promise<{ data: string; 
   const { id } = (await (await app.request('/v1/studies', { method: 'POST', headers })).json()) as { id: string };
   const s = ctStudy(n);
   for (const sl of s.slices) {
-    const res = await app.request(`/v1/studies/${id}/instances/${sl.sop}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/dicom' }, body: sl.bytes });
+    const res = await app.request(`/v1/studies/${id}/instances/${sl.sop}`, {
+      method: 'PUT',
+      headers: { ...headers, 'content-type': 'application/dicom' },
+      body: sl.bytes,
+    });
     expect(res.status).toBe(201);
   }
   await rt.close();
@@ -124,7 +136,12 @@ describe('embolus-api fsck', () => {
     const out = await cli(['fsck', '--data', data, '--repair', '--json']);
     expect(out.code, out.stderr).toBe(0);
     const r = JSON.parse(out.stdout) as FsckReport;
-    expect(r).toMatchObject({ problems: 0, rowsRemoved: 2, affectedStudies: [studyId], leftovers: { tmpDeleted: 1, orphansQuarantined: 1, young: 2 } });
+    expect(r).toMatchObject({
+      problems: 0,
+      rowsRemoved: 2,
+      affectedStudies: [studyId],
+      leftovers: { tmpDeleted: 1, orphansQuarantined: 1, young: 2 },
+    });
     const q = r.quarantine as string;
     expect(path.dirname(q)).toBe(path.join(data, 'quarantine'));
     // Old tmp gone; young files untouched; the orphan and the corrupt bytes kept in quarantine.
@@ -132,17 +149,24 @@ describe('embolus-api fsck', () => {
     expect(existsSync(made['youngTmp'] as string)).toBe(true);
     expect(existsSync(made['youngOrphan'] as string)).toBe(true);
     expect(existsSync(made['oldOrphan'] as string)).toBe(false);
-    expect(readFileSync(path.join(q, 'blobs', path.relative(blobs, made['oldOrphan'] as string)))).toEqual(Buffer.from(slices[0]?.bytes as Uint8Array));
+    expect(readFileSync(path.join(q, 'blobs', path.relative(blobs, made['oldOrphan'] as string)))).toEqual(
+      Buffer.from(slices[0]?.bytes as Uint8Array),
+    );
     expect(existsSync(path.join(q, 'blobs', inst[1]?.blob_key as string))).toBe(true);
     expect(existsSync(path.join(blobs, inst[1]?.blob_key as string))).toBe(false);
-    const saved = readFileSync(path.join(q, 'rows.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { table: string; problem: string; row: { id: string } });
+    const saved = readFileSync(path.join(q, 'rows.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { table: string; problem: string; row: { id: string } });
     expect(saved.map((s) => [s.table, s.row.id, s.problem])).toEqual([
       ['instances', inst[0]?.id, 'missing'],
       ['instances', inst[1]?.id, 'sha256_mismatch'],
     ]);
     // The study shows what it really holds, and the removals are in its audit trail.
     expect(rows(data, 'SELECT id FROM instances ORDER BY sop_instance_uid').map((x) => x['id'])).toEqual([inst[2]?.id, inst[3]?.id]);
-    expect(rows(data, 'SELECT instance_count, total_bytes FROM studies WHERE id = ?', studyId)).toEqual([{ instance_count: 2, total_bytes: (inst[2]?.size ?? 0) + (inst[3]?.size ?? 0) }]);
+    expect(rows(data, 'SELECT instance_count, total_bytes FROM studies WHERE id = ?', studyId)).toEqual([
+      { instance_count: 2, total_bytes: (inst[2]?.size ?? 0) + (inst[3]?.size ?? 0) },
+    ]);
     expect(rows(data, `SELECT action, detail FROM audit_log WHERE study_id = ? AND action LIKE 'fsck.%' ORDER BY id`, studyId)).toEqual([
       { action: 'fsck.instance_removed', detail: JSON.stringify({ id: inst[0]?.id, problem: 'missing' }) },
       { action: 'fsck.instance_removed', detail: JSON.stringify({ id: inst[1]?.id, problem: 'sha256_mismatch' }) },
@@ -157,7 +181,11 @@ describe('embolus-api fsck', () => {
     try {
       const app = createApp(rt.deps);
       const lost = slices.find((s) => s.sop === inst[0]?.sop_instance_uid) as { sop: string; bytes: Uint8Array };
-      const res = await app.request(`/v1/studies/${studyId}/instances/${lost.sop}`, { method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/dicom' }, body: lost.bytes });
+      const res = await app.request(`/v1/studies/${studyId}/instances/${lost.sop}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/dicom' },
+        body: lost.bytes,
+      });
       expect(res.status).toBe(201);
     } finally {
       await rt.close();
@@ -214,7 +242,12 @@ describe('start-up cleanup', () => {
       const t = new Date(Date.now() - 24 * HOUR);
       utimesSync(path.join(blobs, k), t, t);
     }
-    const server = await startServer({ dataDir: data, port: 0, dispatcher: false, env: { EMBOLUS_LEFTOVER_GRACE_SECONDS: '600', EMBOLUS_LOG_LEVEL: 'silent' } });
+    const server = await startServer({
+      dataDir: data,
+      port: 0,
+      dispatcher: false,
+      env: { EMBOLUS_LEFTOVER_GRACE_SECONDS: '600', EMBOLUS_LOG_LEVEL: 'silent' },
+    });
     try {
       const report = await server.leftovers;
       expect(report).toMatchObject({ tmpDeleted: 1, orphansQuarantined: 1, young: 2 });

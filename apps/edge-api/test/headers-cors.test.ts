@@ -45,13 +45,24 @@ describe('response headers', () => {
       ['403', await h.request('GET', '/v1/keys', { key: partner })],
       ['404 route', await h.request('GET', '/v1/nothing-here', { key: partner })],
       ['400', await h.request('POST', '/v1/webhooks', { key: partner, json: { url: 12 } })],
-      ['stow', await h.request('POST', '/dicomweb/studies', { key: partner, body: m.body as never, headers: { 'content-type': m.contentType } })],
+      [
+        'stow',
+        await h.request('POST', '/dicomweb/studies', { key: partner, body: m.body as never, headers: { 'content-type': m.contentType } }),
+      ],
     ];
     for (const [what, res] of answers) expectSecurityHeaders(res, what);
     // Downloads keep their own, single Cache-Control.
     const s = ctStudy(1).slices[0] as { sop: string; bytes: Uint8Array };
     const { id } = (await (await h.request('POST', '/v1/studies', { key: partner })).json()) as { id: string };
-    expect((await h.request('PUT', `/v1/studies/${id}/instances/${s.sop}`, { key: partner, body: s.bytes as never, headers: { 'content-type': 'application/dicom' } })).status).toBe(201);
+    expect(
+      (
+        await h.request('PUT', `/v1/studies/${id}/instances/${s.sop}`, {
+          key: partner,
+          body: s.bytes as never,
+          headers: { 'content-type': 'application/dicom' },
+        })
+      ).status,
+    ).toBe(201);
     const download = await h.request('GET', `/v1/studies/${id}/instances/${s.sop}`, { key: partner });
     expect(download.status).toBe(200);
     expect(download.headers.get('cache-control')).toBe('private, no-store');
@@ -61,7 +72,13 @@ describe('response headers', () => {
 
 describe('CORS', () => {
   it('is denied by default, preflights included', async () => {
-    const pre = await h.request('OPTIONS', '/v1/studies', { headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    const pre = await h.request('OPTIONS', '/v1/studies', {
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBeNull();
     expectSecurityHeaders(pre, 'preflight');
@@ -73,7 +90,13 @@ describe('CORS', () => {
   it('allows the configured origins only', async () => {
     const x = harness({ EMBOLUS_CORS_ORIGINS: 'https://viewer.partner.example, http://localhost:3000' });
     const k = await x.key('cors', 'partner');
-    const pre = await x.request('OPTIONS', '/v1/studies', { headers: { origin: 'https://viewer.partner.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    const pre = await x.request('OPTIONS', '/v1/studies', {
+      headers: {
+        origin: 'https://viewer.partner.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('https://viewer.partner.example');
     expect(pre.headers.get('access-control-allow-methods')).toContain('GET');

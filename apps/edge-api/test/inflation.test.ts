@@ -59,20 +59,35 @@ describe('bounded inflation', () => {
   it('refuses a 1 MB zip whose entry claims 1,000 bytes, typed, nothing stored', async () => {
     const key = await h.key('bomb-zip', 'clinician');
     const study = await newStudy(h, key);
-    const res = await h.request('POST', `/v1/studies/${study}/instances`, { key, body: zipBomb() as never, headers: { 'content-type': 'application/zip' } });
+    const res = await h.request('POST', `/v1/studies/${study}/instances`, {
+      key,
+      body: zipBomb() as never,
+      headers: { 'content-type': 'application/zip' },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { stored: number; files: { status: string; code: string; message: string }[] };
     expect(body.stored).toBe(0);
-    expect(body.files[0]).toMatchObject({ status: 'refused', code: 'INSTANCE_TOO_LARGE', message: 'entry inflates past its declared size' });
+    expect(body.files[0]).toMatchObject({
+      status: 'refused',
+      code: 'INSTANCE_TOO_LARGE',
+      message: 'entry inflates past its declared size',
+    });
     expect(await h.blobs.list(`tenants/`)).toEqual([]);
   });
 
   it('refuses a 1 MB deflated-syntax DICOM bomb at the instance limit, typed', async () => {
     const key = await h.key('bomb-dicom', 'clinician');
     const study = await newStudy(h, key);
-    const res = await h.request('PUT', `/v1/studies/${study}/instances/1.2.3.4`, { key, body: deflatedDicomBomb() as never, headers: { 'content-type': 'application/dicom' } });
+    const res = await h.request('PUT', `/v1/studies/${study}/instances/1.2.3.4`, {
+      key,
+      body: deflatedDicomBomb() as never,
+      headers: { 'content-type': 'application/dicom' },
+    });
     expect(res.status).toBe(422);
-    expect(await errorOf(res)).toMatchObject({ code: 'NOT_DICOM', details: { dicomCode: 'IMAGE_TOO_LARGE', limit: h.deps.config.maxInstanceBytes } });
+    expect(await errorOf(res)).toMatchObject({
+      code: 'NOT_DICOM',
+      details: { dicomCode: 'IMAGE_TOO_LARGE', limit: h.deps.config.maxInstanceBytes },
+    });
   });
 
   it('stores deflated instances that inflate within the instance limit, refuses larger ones', async () => {
@@ -82,7 +97,11 @@ describe('bounded inflation', () => {
     const large = deflatedCt(384); // 288 KiB inflated, far less deflated: within the old 4x bound
     expect(large.bytes.length).toBeLessThan(256 * 1024);
     const put = async (c: { sop: string; bytes: Uint8Array }) =>
-      x.request('PUT', `/v1/studies/${await newStudy(x, key)}/instances/${c.sop}`, { key, body: c.bytes as never, headers: { 'content-type': 'application/dicom' } });
+      x.request('PUT', `/v1/studies/${await newStudy(x, key)}/instances/${c.sop}`, {
+        key,
+        body: c.bytes as never,
+        headers: { 'content-type': 'application/dicom' },
+      });
     expect((await put(small)).status).toBe(201);
     const refused = await put(large);
     expect(refused.status).toBe(422);
@@ -111,10 +130,20 @@ describe('bounded inflation', () => {
   });
 
   it.each(['zip', 'dicom'])('four concurrent %s bombs raise peak RSS by at most 256 MB (/proc, child process)', (kind) => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'helpers/bomb-rss.ts'), kind, '4'], { encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'helpers/bomb-rss.ts'), kind, '4'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(run.status, run.stderr).toBe(0);
-    const out = JSON.parse(run.stdout.trim().split('\n').pop() as string) as { growthMb: number; responses: { status: number; body: unknown }[] };
-    const refused = out.responses.map((r) => (kind === 'zip' ? (r.body as { files: { code: string }[] }).files[0]?.code : (r.body as { error: { details: { dicomCode: string } } }).error.details.dicomCode));
+    const out = JSON.parse(run.stdout.trim().split('\n').pop() as string) as {
+      growthMb: number;
+      responses: { status: number; body: unknown }[];
+    };
+    const refused = out.responses.map((r) =>
+      kind === 'zip'
+        ? (r.body as { files: { code: string }[] }).files[0]?.code
+        : (r.body as { error: { details: { dicomCode: string } } }).error.details.dicomCode,
+    );
     expect(refused).toEqual(kind === 'zip' ? Array(4).fill('INSTANCE_TOO_LARGE') : Array(4).fill('IMAGE_TOO_LARGE'));
     expect(out.growthMb).toBeGreaterThan(0);
     expect(out.growthMb).toBeLessThanOrEqual(256);

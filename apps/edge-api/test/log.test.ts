@@ -10,7 +10,14 @@ describe('API logs', () => {
     const err: string[] = [];
     const log = consoleLogger('info', { out: (l) => out.push(l), err: (l) => err.push(l) });
     log.log('debug', 'hidden');
-    log.log('info', 'request', { route: '/v1/studies/:id', status: 200, ms: 3, files: ['/data/PATIENT/1.dcm'], details: { sop: '1.2.3', count: 2 }, message: 'x'.repeat(500) });
+    log.log('info', 'request', {
+      route: '/v1/studies/:id',
+      status: 200,
+      ms: 3,
+      files: ['/data/PATIENT/1.dcm'],
+      details: { sop: '1.2.3', count: 2 },
+      message: 'x'.repeat(500),
+    });
     log.log('warn', 'slow', { ms: 900 });
     expect(out).toHaveLength(1);
     expect(err).toHaveLength(1);

@@ -26,7 +26,11 @@ const lease = (c: Claim) => ({ 'embolus-lease-token': c.leaseToken });
 async function study(): Promise<string> {
   const { id } = (await (await h.request('POST', '/v1/studies', { key: clinician, json: {} })).json()) as { id: string };
   const s = ctStudy(1);
-  await h.request('PUT', `/v1/studies/${id}/instances/${s.slices[0]!.sop}`, { key: clinician, body: s.slices[0]!.bytes as never, headers: { 'content-type': 'application/dicom' } });
+  await h.request('PUT', `/v1/studies/${id}/instances/${s.slices[0]!.sop}`, {
+    key: clinician,
+    body: s.slices[0]!.bytes as never,
+    headers: { 'content-type': 'application/dicom' },
+  });
   await h.request('POST', `/v1/studies/${id}/submit`, { key: clinician });
   return id;
 }
@@ -41,9 +45,16 @@ async function claim(): Promise<Claim> {
 async function analysed(v: string, p: number, sv?: string, q?: number): Promise<string> {
   const id = await study();
   const c = await claim();
-  const main = { ...analysisResult({ pNegative: p }), model: { version: v, sha256: 'ab'.repeat(32), trainedOn: 'synthetic', notForClinicalUse: true as const } };
+  const main = {
+    ...analysisResult({ pNegative: p }),
+    model: { version: v, sha256: 'ab'.repeat(32), trainedOn: 'synthetic', notForClinicalUse: true as const },
+  };
   const shadow = sv ? [{ ...analysisResult({ pNegative: q }), model: { ...main.model, version: sv } }] : undefined;
-  const res = await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key: runner, json: { result: main, ...(shadow ? { shadow } : {}) }, headers: lease(c) });
+  const res = await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, {
+    key: runner,
+    json: { result: main, ...(shadow ? { shadow } : {}) },
+    headers: lease(c),
+  });
   expect(res.status).toBe(200);
   return id;
 }
@@ -59,9 +70,14 @@ describe('models', () => {
     expect(((await a.json()) as { status: string }).status).toBe('active');
     expect((await errorOf(await h.request('POST', '/v1/models/m-1/shadow', { key: admin, json: {} }))).code).toBe('CONFLICT');
     expect((await h.request('POST', '/v1/models/m-2/shadow', { key: admin, json: { enabled: true } })).status).toBe(200);
-    const list = (await (await h.request('GET', '/v1/models', { key: clinician })).json()) as { items: { version: string; status: string; downloadable: boolean }[] };
+    const list = (await (await h.request('GET', '/v1/models', { key: clinician })).json()) as {
+      items: { version: string; status: string; downloadable: boolean }[];
+    };
     expect(Object.fromEntries(list.items.map((m) => [m.version, m.status]))).toMatchObject({ 'm-1': 'active', 'm-2': 'shadow' });
-    const dep = (await (await h.request('GET', '/v1/runner/models', { key: runner })).json()) as { active: { version: string; downloadable: boolean }; shadow: { version: string }[] };
+    const dep = (await (await h.request('GET', '/v1/runner/models', { key: runner })).json()) as {
+      active: { version: string; downloadable: boolean };
+      shadow: { version: string }[];
+    };
     expect(dep.active).toMatchObject({ version: 'm-1', downloadable: false });
     expect(dep.shadow.map((s) => s.version)).toEqual(['m-2']);
     expect((await h.request('GET', '/v1/runner/models', { key: clinician })).status).toBe(403);
@@ -74,16 +90,29 @@ describe('models', () => {
     const pb = [0.5, 0.2, 0.6, 0.3, 0.55, 0.45, 0.6, 0.35, 0.4, 0.52];
     const ids: string[] = [];
     for (let i = 0; i < truth.length; i++) ids.push(await analysed('cmp-a', pa[i]!, 'cmp-b', pb[i]!));
-    const detail = (await (await h.request('GET', `/v1/studies/${ids[0]}`, { key: clinician })).json()) as { result: { model: { version: string } } };
+    const detail = (await (await h.request('GET', `/v1/studies/${ids[0]}`, { key: clinician })).json()) as {
+      result: { model: { version: string } };
+    };
     expect(detail.result.model.version).toBe('cmp-a');
     for (const [i, id] of ids.entries()) {
-      expect((await h.request('POST', `/v1/studies/${id}/labels`, { key: quality, json: { labels: { negative_exam_for_pe: truth[i] } } })).status).toBe(200);
+      expect(
+        (await h.request('POST', `/v1/studies/${id}/labels`, { key: quality, json: { labels: { negative_exam_for_pe: truth[i] } } }))
+          .status,
+      ).toBe(200);
     }
     expect((await h.request('GET', '/v1/models/compare?a=cmp-a&b=cmp-b', { key: clinician })).status).toBe(403);
     expect((await errorOf(await h.request('GET', '/v1/models/compare?a=cmp-a&b=zzz', { key: quality }))).code).toBe('NOT_FOUND');
     const res = await h.request('GET', '/v1/models/compare?a=cmp-a&b=cmp-b', { key: quality });
     expect(res.status).toBe(200);
-    const cmp = (await res.json()) as { studies: number; labels: { label: string; n: number; test: { aurocA: number; aurocB: number; pValue: number; ci: [number, number] } | null; reason?: string }[] };
+    const cmp = (await res.json()) as {
+      studies: number;
+      labels: {
+        label: string;
+        n: number;
+        test: { aurocA: number; aurocB: number; pValue: number; ci: [number, number] } | null;
+        reason?: string;
+      }[];
+    };
     expect(cmp.studies).toBe(10);
     expect(cmp.labels.map((l) => l.label)).toEqual([...STUDY_LABELS]);
     const neg = cmp.labels.find((l) => l.label === 'negative_exam_for_pe')!;
@@ -99,40 +128,64 @@ describe('models', () => {
   it('pins an analysis to a model version named at submit', async () => {
     const { id } = (await (await h.request('POST', '/v1/studies', { key: clinician, json: {} })).json()) as { id: string };
     const s = ctStudy(1);
-    await h.request('PUT', `/v1/studies/${id}/instances/${s.slices[0]!.sop}`, { key: clinician, body: s.slices[0]!.bytes as never, headers: { 'content-type': 'application/dicom' } });
+    await h.request('PUT', `/v1/studies/${id}/instances/${s.slices[0]!.sop}`, {
+      key: clinician,
+      body: s.slices[0]!.bytes as never,
+      headers: { 'content-type': 'application/dicom' },
+    });
     expect((await h.request('POST', `/v1/studies/${id}/submit`, { key: clinician, json: { modelVersion: '../x' } })).status).toBe(400);
     expect((await h.request('POST', `/v1/studies/${id}/submit`, { key: clinician, json: { modelVersion: 'm-2' } })).status).toBe(202);
     const c = (await claim()) as Claim & { job: { payload: unknown } };
     expect(c.job.payload).toEqual({ studyId: id, modelVersion: 'm-2' });
-    const r = { ...analysisResult(), model: { version: 'm-2', sha256: 'ab'.repeat(32), trainedOn: 'synthetic', notForClinicalUse: true as const } };
-    expect((await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key: runner, json: { result: r }, headers: lease(c) })).status).toBe(200);
+    const r = {
+      ...analysisResult(),
+      model: { version: 'm-2', sha256: 'ab'.repeat(32), trainedOn: 'synthetic', notForClinicalUse: true as const },
+    };
+    expect(
+      (await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key: runner, json: { result: r }, headers: lease(c) })).status,
+    ).toBe(200);
   });
 
   it('refuses a shadow result from the decision’s own version', async () => {
     await study();
     const c = await claim();
     const r = analysisResult();
-    const res = await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key: runner, json: { result: r, shadow: [r] }, headers: lease(c) });
+    const res = await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, {
+      key: runner,
+      json: { result: r, shadow: [r] },
+      headers: lease(c),
+    });
     expect((await errorOf(res)).code).toBe('INVALID_RESULT');
     await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key: runner, json: { result: r }, headers: lease(c) });
   });
 
   it('serves a training job’s model files to runners, and lists the queue; release keeps the attempt', async () => {
-    const job = (await (await h.request('POST', '/v1/jobs', { key: admin, json: { kind: 'training', payload: { dataset: { path: '/x' } } } })).json()) as { id: string };
+    const job = (await (
+      await h.request('POST', '/v1/jobs', { key: admin, json: { kind: 'training', payload: { dataset: { path: '/x' } } } })
+    ).json()) as { id: string };
     const c = await claim();
     expect(c.job.id).toBe(job.id);
-    const q = (await (await h.request('GET', '/v1/runner/queue', { key: runner })).json()) as { items: { kind: string; status: string; count: number }[] };
+    const q = (await (await h.request('GET', '/v1/runner/queue', { key: runner })).json()) as {
+      items: { kind: string; status: string; count: number }[];
+    };
     expect(q.items).toContainEqual({ kind: 'training', status: 'leased', count: 1 });
     const released = await h.request('POST', `/v1/runner/jobs/${c.job.id}/release`, { key: runner, headers: lease(c) });
-    expect(((await released.json()) as { status: string; attempts: number })).toMatchObject({ status: 'queued', attempts: 0 });
+    expect((await released.json()) as { status: string; attempts: number }).toMatchObject({ status: 'queued', attempts: 0 });
     const c2 = await claim();
     const files: Record<string, string> = { 'manifest.json': '{"version":"t-1"}', 'phase1.onnx': 'p1', 'phase2.onnx': 'p2' };
     for (const [name, body] of Object.entries(files)) {
-      const put = await h.request('PUT', `/v1/runner/jobs/${c2.job.id}/artifacts/${name}`, { key: runner, body, headers: { ...lease(c2), 'content-type': 'application/octet-stream' } });
+      const put = await h.request('PUT', `/v1/runner/jobs/${c2.job.id}/artifacts/${name}`, {
+        key: runner,
+        body,
+        headers: { ...lease(c2), 'content-type': 'application/octet-stream' },
+      });
       expect(put.status).toBe(201);
     }
     const model = { version: 't-1', sha256: 'cd'.repeat(32), trainedOn: 'synthetic phantoms', card: { validation: { auroc: 0.9 } } };
-    expect((await h.request('POST', `/v1/runner/jobs/${c2.job.id}/complete`, { key: runner, json: { result: { model } }, headers: lease(c2) })).status).toBe(200);
+    expect(
+      (await h.request('POST', `/v1/runner/jobs/${c2.job.id}/complete`, { key: runner, json: { result: { model } }, headers: lease(c2) }))
+        .status,
+    ).toBe(200);
     const got = await h.request('GET', '/v1/runner/models/t-1/files/phase1.onnx', { key: runner });
     expect(await got.text()).toBe('p1');
     expect((await h.request('GET', '/v1/runner/models/t-1/files/other.bin', { key: runner })).status).toBe(400);

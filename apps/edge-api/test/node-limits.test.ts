@@ -112,7 +112,10 @@ describe('connection cap', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'embolus-limits-cluster-'));
     dirs.push(dir);
     const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/embolus-api.mjs');
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data', dir, '--workers', '2'], { env: { ...process.env, EMBOLUS_MAX_CONNECTIONS: '1', EMBOLUS_LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data', dir, '--workers', '2'], {
+      env: { ...process.env, EMBOLUS_MAX_CONNECTIONS: '1', EMBOLUS_LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const conns: ReturnType<typeof connect>[] = [];
     try {
       const port = await new Promise<number>((resolve, reject) => {

@@ -11,7 +11,12 @@ describe('OpenAPI document', () => {
   it('is served without a key, is 3.1, and is generated from the route schemas', async () => {
     const res = await h.request('GET', '/v1/openapi.json');
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, any>>; components: Record<string, any>; security: unknown };
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, any>>;
+      components: Record<string, any>;
+      security: unknown;
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.security).toEqual([{ bearerAuth: [] }, { sessionCookie: [] }]);
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
@@ -50,7 +55,10 @@ describe('keys and roles', () => {
       expect((await errorOf(res)).code).toBe('UNAUTHORIZED');
     }
     const admin = await h.key('acme', 'admin');
-    const created = (await (await h.request('POST', '/v1/keys', { key: admin, json: { role: 'clinician', label: 'ward' } })).json()) as { id: string; key: string };
+    const created = (await (await h.request('POST', '/v1/keys', { key: admin, json: { role: 'clinician', label: 'ward' } })).json()) as {
+      id: string;
+      key: string;
+    };
     expect((await h.request('GET', '/v1/studies', { key: created.key })).status).toBe(200);
     expect((await h.request('DELETE', `/v1/keys/${created.id}`, { key: admin })).status).toBe(204);
     expect((await h.request('GET', '/v1/studies', { key: created.key })).status).toBe(401);

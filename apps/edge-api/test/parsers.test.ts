@@ -11,7 +11,10 @@ const dec = new TextDecoder();
 
 describe('multipart', () => {
   it('reads parameters, quoted or not', () => {
-    expect(headerParams('multipart/related; type="application/dicom"; boundary=abc')).toEqual({ type: 'application/dicom', boundary: 'abc' });
+    expect(headerParams('multipart/related; type="application/dicom"; boundary=abc')).toEqual({
+      type: 'application/dicom',
+      boundary: 'abc',
+    });
     expect(headerParams('form-data; name="file"; filename="a \\"b\\".dcm"')).toEqual({ name: 'file', filename: 'a "b".dcm' });
   });
 
@@ -52,7 +55,8 @@ describe('zip', () => {
   });
 
   it('flags names that could escape a folder', () => {
-    for (const bad of ['../x', 'a/../../x', '/etc/passwd', 'C:\\x', 'c:/x', 'a\\b', 'a\u0000b', '']) expect(unsafeName(bad), JSON.stringify(bad)).not.toBeNull();
+    for (const bad of ['../x', 'a/../../x', '/etc/passwd', 'C:\\x', 'c:/x', 'a\\b', 'a\u0000b', ''])
+      expect(unsafeName(bad), JSON.stringify(bad)).not.toBeNull();
     for (const ok of ['a.dcm', 'dir/sub/IM0001', 'série/ü.dcm', 'a..b/c']) expect(unsafeName(ok), ok).toBeNull();
   });
 });

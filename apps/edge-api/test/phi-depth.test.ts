@@ -56,7 +56,11 @@ describe('identifying values at any depth', () => {
     const study = await newStudy(key);
     const cases = phiCases();
     for (const c of cases) {
-      const res = await h.request('PUT', `/v1/studies/${study}/instances/${c.sop}`, { key, body: c.bytes as never, headers: { 'content-type': 'application/dicom' } });
+      const res = await h.request('PUT', `/v1/studies/${study}/instances/${c.sop}`, {
+        key,
+        body: c.bytes as never,
+        headers: { 'content-type': 'application/dicom' },
+      });
       const text = await res.text();
       const label = `depth ${c.depth}${c.undefinedLength ? ' (undefined lengths)' : ''}`;
       expect(res.status, label).toBe(422);
@@ -76,7 +80,11 @@ describe('identifying values at any depth', () => {
     const study = await newStudy(key);
     const cases = phiCases();
     const zip = zipSync(Object.fromEntries(cases.map((c, i) => [`e${i}.dcm`, c.bytes])));
-    const res = await h.request('POST', `/v1/studies/${study}/instances`, { key, body: zip as never, headers: { 'content-type': 'application/zip' } });
+    const res = await h.request('POST', `/v1/studies/${study}/instances`, {
+      key,
+      body: zip as never,
+      headers: { 'content-type': 'application/zip' },
+    });
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).not.toContain('Deepname');
@@ -91,7 +99,11 @@ describe('identifying values at any depth', () => {
     const study = await newStudy(key);
     const cases = phiCases();
     const m = multipart(cases.map((c) => ({ bytes: c.bytes })));
-    const res = await h.request('POST', `/v1/studies/${study}/instances`, { key, body: m.body as never, headers: { 'content-type': m.contentType } });
+    const res = await h.request('POST', `/v1/studies/${study}/instances`, {
+      key,
+      body: m.body as never,
+      headers: { 'content-type': m.contentType },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { stored: number; refused: number; files: { code: string }[] };
     expect(body).toMatchObject({ stored: 0, refused: cases.length });
@@ -106,7 +118,11 @@ describe('identifying values at any depth', () => {
       cases.map((c) => ({ bytes: c.bytes })),
       'related',
     );
-    const res = await h.request('POST', '/dicomweb/studies', { key, body: m.body as never, headers: { 'content-type': m.contentType, accept: 'application/dicom+json' } });
+    const res = await h.request('POST', '/dicomweb/studies', {
+      key,
+      body: m.body as never,
+      headers: { 'content-type': m.contentType, accept: 'application/dicom+json' },
+    });
     expect(res.status).toBe(409);
     const text = await res.text();
     expect(text).not.toContain('Deepname');
@@ -127,13 +143,21 @@ describe('the nesting limit', () => {
         // One study each: every instance has its own Study Instance UID.
         const study = await newStudy(key);
         const c = instance(depth, cleanLeaf, undefinedLength);
-        const res = await h.request('PUT', `/v1/studies/${study}/instances/${c.sop}`, { key, body: c.bytes as never, headers: { 'content-type': 'application/dicom' } });
+        const res = await h.request('PUT', `/v1/studies/${study}/instances/${c.sop}`, {
+          key,
+          body: c.bytes as never,
+          headers: { 'content-type': 'application/dicom' },
+        });
         expect(res.status, `clean depth ${depth}`).toBe(201);
       }
       for (const depth of [MAX_SEQUENCE_DEPTH + 1, 1000, 20_000]) {
         const study = await newStudy(key);
         const c = instance(depth, cleanLeaf, undefinedLength);
-        const res = await h.request('PUT', `/v1/studies/${study}/instances/${c.sop}`, { key, body: c.bytes as never, headers: { 'content-type': 'application/dicom' } });
+        const res = await h.request('PUT', `/v1/studies/${study}/instances/${c.sop}`, {
+          key,
+          body: c.bytes as never,
+          headers: { 'content-type': 'application/dicom' },
+        });
         expect(res.status, `clean depth ${depth}`).toBe(422);
         expect(await errorOf(res), `clean depth ${depth}`).toMatchObject({ code: 'NOT_DICOM', details: { dicomCode: 'MALFORMED' } });
         expect((await h.request('GET', `/v1/studies/${study}/instances/${c.sop}`, { key })).status).toBe(404);

@@ -18,7 +18,8 @@ function element(keyword: string, tag: string, marker: string): El {
   if (keyword.endsWith('Sequence')) return { tag: t, vr: 'SQ', value: [[{ tag: 0x00080100, vr: 'SH', value: marker }]] };
   if (/Date$/.test(keyword)) return { tag: t, vr: 'DA', value: '19610704' };
   if (/Time$/.test(keyword)) return { tag: t, vr: 'TM', value: '101500' };
-  if (/Name$|Names$|PhysiciansOfRecord|ResponsiblePerson$|RequestingPhysician$|ReviewerName/.test(keyword)) return { tag: t, vr: 'PN', value: `${marker}^Jane` };
+  if (/Name$|Names$|PhysiciansOfRecord|ResponsiblePerson$|RequestingPhysician$|ReviewerName/.test(keyword))
+    return { tag: t, vr: 'PN', value: `${marker}^Jane` };
   return { tag: t, vr: 'LO', value: marker };
 }
 
@@ -26,7 +27,11 @@ async function upload(key: string, extra: El[]): Promise<Response> {
   const study = ((await (await h.request('POST', '/v1/studies', { key })).json()) as { id: string }).id;
   const sop = uid();
   const bytes = ctSlice({ study: uid(), series: uid(), sop, index: 0, extra });
-  return h.request('PUT', `/v1/studies/${study}/instances/${sop}`, { key, body: bytes as never, headers: { 'content-type': 'application/dicom' } });
+  return h.request('PUT', `/v1/studies/${study}/instances/${sop}`, {
+    key,
+    body: bytes as never,
+    headers: { 'content-type': 'application/dicom' },
+  });
 }
 
 const refused = CONFIDENTIALITY_PROFILE.filter((a) => a.refuse);
@@ -40,7 +45,17 @@ describe('identifying attributes', () => {
       expect(a.refuse || a.retainedBy !== undefined).toBe(true);
     }
     expect(new Set(CONFIDENTIALITY_PROFILE.map((a) => a.tag)).size).toBe(CONFIDENTIALITY_PROFILE.length);
-    for (const k of ['PatientName', 'PatientID', 'PatientBirthDate', 'PatientAddress', 'PatientTelephoneNumbers', 'InstitutionName', 'ReferringPhysicianName', 'AccessionNumber', 'OtherPatientIDs']) {
+    for (const k of [
+      'PatientName',
+      'PatientID',
+      'PatientBirthDate',
+      'PatientAddress',
+      'PatientTelephoneNumbers',
+      'InstitutionName',
+      'ReferringPhysicianName',
+      'AccessionNumber',
+      'OtherPatientIDs',
+    ]) {
       expect(refused.map((a) => a.keyword)).toContain(k);
     }
   });
@@ -77,7 +92,16 @@ describe('identifying attributes', () => {
 
   it('finds identifying values nested in sequences', async () => {
     const key = await h.key('phi', 'clinician');
-    const nested: El = { tag: 0x0040a730, vr: 'SQ', value: [[{ tag: 0x0040a010, vr: 'CS', value: 'CONTAINS' }, { tag: 0x0040a123, vr: 'PN', value: 'Smith^John' }]] };
+    const nested: El = {
+      tag: 0x0040a730,
+      vr: 'SQ',
+      value: [
+        [
+          { tag: 0x0040a010, vr: 'CS', value: 'CONTAINS' },
+          { tag: 0x0040a123, vr: 'PN', value: 'Smith^John' },
+        ],
+      ],
+    };
     const err = await errorOf(await upload(key, [nested]));
     expect(err.details['tags']).toEqual([{ keyword: 'PersonName', tag: '(0040,A123)' }]);
   });
@@ -120,7 +144,9 @@ describe('PatientID pseudonyms', () => {
     const admin = await h.key('pseudo', 'admin');
     const key = await h.key('pseudo', 'clinician');
     const pid = (v: string): El => ({ tag: 0x00100020, vr: 'LO', value: v });
-    expect((await errorOf(await upload(key, [pid('ANON-123456')]))).details['tags']).toEqual([{ keyword: 'PatientID', tag: '(0010,0020)' }]);
+    expect((await errorOf(await upload(key, [pid('ANON-123456')]))).details['tags']).toEqual([
+      { keyword: 'PatientID', tag: '(0010,0020)' },
+    ]);
     const set = await h.request('PATCH', '/v1/tenant', { key: admin, json: { pseudonymRegex: 'ANON-[0-9]{6}' } });
     expect(set.status).toBe(200);
     expect((await upload(key, [pid('ANON-123456')])).status).toBe(201);
@@ -138,7 +164,8 @@ describe('PatientID pseudonyms', () => {
     const admin = await h.key('pseudo2', 'admin');
     for (const bad of ['(a+)+$', '(x*)*y', '([a-z]+)*', '(', '', 'a'.repeat(201), '(a)\\1']) {
       expect(typeof compilePseudonym(bad), bad).toBe('string');
-      if (bad.length <= 200) expect((await h.request('PATCH', '/v1/tenant', { key: admin, json: { pseudonymRegex: bad } })).status, bad).toBe(400);
+      if (bad.length <= 200)
+        expect((await h.request('PATCH', '/v1/tenant', { key: admin, json: { pseudonymRegex: bad } })).status, bad).toBe(400);
     }
     expect(compilePseudonym('P[0-9]{8}')).toBeInstanceOf(RegExp);
   });

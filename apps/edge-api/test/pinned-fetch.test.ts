@@ -41,9 +41,16 @@ afterAll(async () => {
 });
 
 /** A DNS where every name answers 127.0.0.1 (what a rebinding name answers the second time). */
-const rebound = ((_host: string, _opts: unknown, cb: (e: null, a: LookupAddress[]) => void) => cb(null, [{ address: '127.0.0.1', family: 4 }])) as never;
+const rebound = ((_host: string, _opts: unknown, cb: (e: null, a: LookupAddress[]) => void) =>
+  cb(null, [{ address: '127.0.0.1', family: 4 }])) as never;
 const allowLoopback = parseTargetAllowList(['127.0.0.0/8']) as TargetAllowList;
-const post = (f: typeof fetch, signal?: AbortSignal) => f(`http://rebind.attacker.test:${port}/hook`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' }, ...(signal ? { signal } : {}) });
+const post = (f: typeof fetch, signal?: AbortSignal) =>
+  f(`http://rebind.attacker.test:${port}/hook`, {
+    method: 'POST',
+    body: '{"a":1}',
+    headers: { 'content-type': 'application/json' },
+    ...(signal ? { signal } : {}),
+  });
 
 describe('pinned webhook fetch', () => {
   it('refuses to connect when the connection resolves to an internal address', async () => {
@@ -57,7 +64,9 @@ describe('pinned webhook fetch', () => {
     mode = 'ok';
     const res = await post(pinnedFetch(allowLoopback, rebound));
     expect(res.status).toBe(204);
-    expect(hits).toMatchObject([{ url: '/hook', body: '{"a":1}', headers: { 'content-type': 'application/json', host: `rebind.attacker.test:${port}` } }]);
+    expect(hits).toMatchObject([
+      { url: '/hook', body: '{"a":1}', headers: { 'content-type': 'application/json', host: `rebind.attacker.test:${port}` } },
+    ]);
     // An allow-listed name is trusted wherever it points (the operator's own DNS).
     expect((await post(pinnedFetch(parseTargetAllowList(['rebind.attacker.test']) as TargetAllowList, rebound))).status).toBe(204);
     mode = 'redirect';
@@ -85,10 +94,19 @@ describe('pinned webhook fetch', () => {
     const tenant = await rt.deps.store.tenants.ensure('pinned');
     const key = async (role: 'partner' | 'clinician' | 'runner') => (await rt.deps.store.keys.create({ tenantId: tenant.id, role })).key;
     const [partner, clinician, runner] = [await key('partner'), await key('clinician'), await key('runner')];
-    const call = (method: string, p: string, k: string, init: { json?: unknown; body?: Uint8Array; headers?: Record<string, string> } = {}) =>
+    const call = (
+      method: string,
+      p: string,
+      k: string,
+      init: { json?: unknown; body?: Uint8Array; headers?: Record<string, string> } = {},
+    ) =>
       app.request(p, {
         method,
-        headers: { authorization: `Bearer ${k}`, ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers ?? {}) },
+        headers: {
+          authorization: `Bearer ${k}`,
+          ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(init.headers ?? {}),
+        },
         ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : init.body ? { body: init.body as never } : {}),
       });
     const hook = await call('POST', '/v1/webhooks', partner, { json: { url: `http://rebind.attacker.test:${port}/hook` } });
@@ -96,10 +114,20 @@ describe('pinned webhook fetch', () => {
     const { id } = (await hook.json()) as { id: string };
     const { id: studyId } = (await (await call('POST', '/v1/studies', clinician)).json()) as { id: string };
     const s = ctStudy(1);
-    await call('PUT', `/v1/studies/${studyId}/instances/${s.slices[0]?.sop}`, clinician, { body: s.slices[0]?.bytes as Uint8Array, headers: { 'content-type': 'application/dicom' } });
+    await call('PUT', `/v1/studies/${studyId}/instances/${s.slices[0]?.sop}`, clinician, {
+      body: s.slices[0]?.bytes as Uint8Array,
+      headers: { 'content-type': 'application/dicom' },
+    });
     await call('POST', `/v1/studies/${studyId}/submit`, clinician);
     const c = (await (await call('POST', '/v1/runner/jobs/claim', runner)).json()) as { job: { id: string }; leaseToken: string };
-    expect((await call('POST', `/v1/runner/jobs/${c.job.id}/complete`, runner, { json: { result: analysisResult({ central: false, rvlv: false }) }, headers: { 'embolus-lease-token': c.leaseToken } })).status).toBe(200);
+    expect(
+      (
+        await call('POST', `/v1/runner/jobs/${c.job.id}/complete`, runner, {
+          json: { result: analysisResult({ central: false, rvlv: false }) },
+          headers: { 'embolus-lease-token': c.leaseToken },
+        })
+      ).status,
+    ).toBe(200);
     hits.length = 0;
     // The result kicked Node's dispatcher already; dispatch once more in case it has not begun.
     await dispatchWebhooks(rt.deps);

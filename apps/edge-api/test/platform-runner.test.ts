@@ -19,12 +19,23 @@ afterAll(() => h.close());
 type Claim = { job: { id: string; kind: string; studyId: string | null }; leaseToken: string };
 const k: Record<string, string> = {};
 
-async function submitted(tenant: 'a' | 'b' | 'c', priority: 'routine' | 'urgent' = 'routine'): Promise<{ id: string; jobId: string; sop: string }> {
+async function submitted(
+  tenant: 'a' | 'b' | 'c',
+  priority: 'routine' | 'urgent' = 'routine',
+): Promise<{ id: string; jobId: string; sop: string }> {
   const key = k[`${tenant}Clinician`] as string;
   const { id } = (await (await h.request('POST', '/v1/studies', { key, json: { priority } })).json()) as { id: string };
   const s = ctStudy(1);
   const slice = s.slices[0] as { sop: string; bytes: Uint8Array };
-  expect((await h.request('PUT', `/v1/studies/${id}/instances/${slice.sop}`, { key, body: slice.bytes as never, headers: { 'content-type': 'application/dicom' } })).status).toBe(201);
+  expect(
+    (
+      await h.request('PUT', `/v1/studies/${id}/instances/${slice.sop}`, {
+        key,
+        body: slice.bytes as never,
+        headers: { 'content-type': 'application/dicom' },
+      })
+    ).status,
+  ).toBe(201);
   const sub = (await (await h.request('POST', `/v1/studies/${id}/submit`, { key })).json()) as { job: { id: string } };
   return { id, jobId: sub.job.id, sop: slice.sop };
 }
@@ -39,7 +50,11 @@ async function claim(key = k['platform'] as string): Promise<Claim | null> {
 const lease = (c: Claim) => ({ 'embolus-lease-token': c.leaseToken });
 
 async function finish(c: Claim, key = k['platform'] as string): Promise<void> {
-  const res = await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key, json: { result: analysisResult() }, headers: lease(c) });
+  const res = await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, {
+    key,
+    json: { result: analysisResult() },
+    headers: lease(c),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -50,7 +65,8 @@ async function drain(): Promise<void> {
 
 beforeAll(async () => {
   for (const t of ['a', 'b', 'c'] as const) {
-    for (const role of ['clinician', 'quality', 'admin', 'runner'] as const) k[`${t}${role[0]?.toUpperCase()}${role.slice(1)}`] = await h.key(`tenant-${t}`, role);
+    for (const role of ['clinician', 'quality', 'admin', 'runner'] as const)
+      k[`${t}${role[0]?.toUpperCase()}${role.slice(1)}`] = await h.key(`tenant-${t}`, role);
   }
   k['platform'] = await h.key('@platform', 'platform-runner');
   k['platform2'] = await h.key('@platform', 'platform-runner');
@@ -104,14 +120,28 @@ describe('what a platform runner sees', () => {
   it('cannot list or read studies, worklists, audit, models, jobs or keys of any tenant, even its job’s', async () => {
     const fill = (path: string) =>
       path.replace(/:(\w+)/g, (_m, p: string) => ({ id: a.id, sopUid: a.sop, name: 'cam.bin', version: 'test-1' })[p] ?? 'x');
-    const routes = h.app.routes.filter((r) => r.method !== 'ALL' && !r.path.startsWith('/v1/runner/') && !['/v1/health', '/v1/openapi.json'].includes(r.path));
+    const routes = h.app.routes.filter(
+      (r) => r.method !== 'ALL' && !r.path.startsWith('/v1/runner/') && !['/v1/health', '/v1/openapi.json'].includes(r.path),
+    );
     const paths = new Set(routes.map((r) => `${r.method} ${r.path}`));
-    for (const must of ['GET /v1/studies', 'GET /v1/studies/:id', 'GET /v1/studies/:id/instances/:sopUid', 'GET /v1/audit', 'GET /v1/models', 'GET /v1/models/:version', 'GET /v1/jobs']) expect(paths).toContain(must);
+    for (const must of [
+      'GET /v1/studies',
+      'GET /v1/studies/:id',
+      'GET /v1/studies/:id/instances/:sopUid',
+      'GET /v1/audit',
+      'GET /v1/models',
+      'GET /v1/models/:version',
+      'GET /v1/jobs',
+    ])
+      expect(paths).toContain(must);
     for (const r of routes) {
       for (const id of [a.id, bStudy.id]) {
         const path = fill(r.path).replace(a.id, id);
         const get = r.method === 'GET';
-        const res = await h.request(r.method, get ? `${path}?studyId=${id}` : path, { key: k['platform'] as string, ...(get ? {} : { json: {} }) });
+        const res = await h.request(r.method, get ? `${path}?studyId=${id}` : path, {
+          key: k['platform'] as string,
+          ...(get ? {} : { json: {} }),
+        });
         // The session routes are about the caller, never tenant data: a key is not a session (400/401).
         const allowed = r.path.startsWith('/v1/auth/') ? [400, 401, 403, 404] : [403, 404];
         expect(allowed, `${r.method} ${r.path}`).toContain(res.status);
@@ -127,24 +157,61 @@ describe('what a platform runner sees', () => {
     const items = ((await list.json()) as { items: { sopInstanceUid: string; url: string }[] }).items;
     expect(items.map((i) => i.sopInstanceUid)).toEqual([a.sop]);
     expect((await h.request('GET', items[0]?.url as string, { key: k['platform'] as string, headers: lease(held) })).status).toBe(200);
-    expect((await h.request('POST', `/v1/runner/jobs/${held.job.id}/heartbeat`, { key: k['platform'] as string, json: {}, headers: lease(held) })).status).toBe(200);
-    const put = await h.request('PUT', `/v1/runner/jobs/${held.job.id}/artifacts/cam.bin`, { key: k['platform'] as string, body: 'cam', headers: { ...lease(held), 'content-type': 'application/octet-stream' } });
+    expect(
+      (
+        await h.request('POST', `/v1/runner/jobs/${held.job.id}/heartbeat`, {
+          key: k['platform'] as string,
+          json: {},
+          headers: lease(held),
+        })
+      ).status,
+    ).toBe(200);
+    const put = await h.request('PUT', `/v1/runner/jobs/${held.job.id}/artifacts/cam.bin`, {
+      key: k['platform'] as string,
+      body: 'cam',
+      headers: { ...lease(held), 'content-type': 'application/octet-stream' },
+    });
     expect(put.status).toBe(201);
     // Another platform key with the stolen token, and a tenant runner of the other tenant: refused.
-    expect((await h.request('GET', `/v1/runner/jobs/${held.job.id}/instances`, { key: k['platform2'] as string, headers: lease(held) })).status).toBe(409);
-    expect((await h.request('GET', `/v1/runner/jobs/${held.job.id}/instances`, { key: k['bRunner'] as string, headers: lease(held) })).status).toBe(404);
-    const done = await h.request('POST', `/v1/runner/jobs/${held.job.id}/complete`, { key: k['platform'] as string, json: { result: analysisResult({ artifacts: { cam: 'cam.bin' } }) }, headers: lease(held) });
+    expect(
+      (await h.request('GET', `/v1/runner/jobs/${held.job.id}/instances`, { key: k['platform2'] as string, headers: lease(held) })).status,
+    ).toBe(409);
+    expect(
+      (await h.request('GET', `/v1/runner/jobs/${held.job.id}/instances`, { key: k['bRunner'] as string, headers: lease(held) })).status,
+    ).toBe(404);
+    const done = await h.request('POST', `/v1/runner/jobs/${held.job.id}/complete`, {
+      key: k['platform'] as string,
+      json: { result: analysisResult({ artifacts: { cam: 'cam.bin' } }) },
+      headers: lease(held),
+    });
     expect(await done.json()).toMatchObject({ replay: false });
-    const again = await h.request('POST', `/v1/runner/jobs/${held.job.id}/complete`, { key: k['platform'] as string, json: { result: analysisResult({ artifacts: { cam: 'cam.bin' } }) }, headers: lease(held) });
+    const again = await h.request('POST', `/v1/runner/jobs/${held.job.id}/complete`, {
+      key: k['platform'] as string,
+      json: { result: analysisResult({ artifacts: { cam: 'cam.bin' } }) },
+      headers: lease(held),
+    });
     expect(await again.json()).toMatchObject({ replay: true });
     // Finished: its instances and its tenant's models are closed to it again.
-    expect((await h.request('GET', `/v1/runner/jobs/${held.job.id}/instances`, { key: k['platform'] as string, headers: lease(held) })).status).toBe(409);
-    expect((await h.request('GET', `/v1/runner/models?job=${held.job.id}`, { key: k['platform'] as string, headers: lease(held) })).status).toBe(409);
+    expect(
+      (await h.request('GET', `/v1/runner/jobs/${held.job.id}/instances`, { key: k['platform'] as string, headers: lease(held) })).status,
+    ).toBe(409);
+    expect(
+      (await h.request('GET', `/v1/runner/models?job=${held.job.id}`, { key: k['platform'] as string, headers: lease(held) })).status,
+    ).toBe(409);
     const study = (await (await h.request('GET', `/v1/studies/${a.id}`, { key: k['aClinician'] as string })).json()) as { status: string };
     expect(study.status).toBe('complete');
-    const audit = (await (await h.request('GET', `/v1/audit?studyId=${a.id}`, { key: k['aAdmin'] as string })).json()) as { items: { action: string; role: string }[] };
-    expect(audit.items.filter((x) => x.role === 'platform-runner').map((x) => x.action).sort()).toEqual(['instance.list', 'instance.read', 'job.claim', 'job.complete', 'job.complete'].sort());
-    const bAudit = (await (await h.request('GET', `/v1/audit?studyId=${a.id}`, { key: k['bAdmin'] as string })).json()) as { items: unknown[] };
+    const audit = (await (await h.request('GET', `/v1/audit?studyId=${a.id}`, { key: k['aAdmin'] as string })).json()) as {
+      items: { action: string; role: string }[];
+    };
+    expect(
+      audit.items
+        .filter((x) => x.role === 'platform-runner')
+        .map((x) => x.action)
+        .sort(),
+    ).toEqual(['instance.list', 'instance.read', 'job.claim', 'job.complete', 'job.complete'].sort());
+    const bAudit = (await (await h.request('GET', `/v1/audit?studyId=${a.id}`, { key: k['bAdmin'] as string })).json()) as {
+      items: unknown[];
+    };
     expect(bAudit.items).toEqual([]);
   });
 
@@ -160,14 +227,33 @@ describe('what a platform runner sees', () => {
       [`/v1/runner/jobs/${other.job.id}/release`, 'POST'],
       [`/v1/runner/models?job=${other.job.id}`, 'GET'],
     ] as const) {
-      const res = await h.request(method, path, { key: k['platform'] as string, headers: lease(mine), ...(method === 'POST' ? { json: { error: { code: 'X', message: 'x' } } } : {}) });
+      const res = await h.request(method, path, {
+        key: k['platform'] as string,
+        headers: lease(mine),
+        ...(method === 'POST' ? { json: { error: { code: 'X', message: 'x' } } } : {}),
+      });
       expect(res.status, path).toBe(409);
       expect((await errorOf(res)).details).toEqual({});
     }
     expect((await h.request('GET', `/v1/runner/jobs/${other.job.id}/instances`, { key: k['platform'] as string })).status).toBe(400);
-    expect((await h.request('GET', '/v1/runner/jobs/00000000-0000-0000-0000-000000000000/instances', { key: k['platform'] as string, headers: lease(other) })).status).toBe(404);
+    expect(
+      (
+        await h.request('GET', '/v1/runner/jobs/00000000-0000-0000-0000-000000000000/instances', {
+          key: k['platform'] as string,
+          headers: lease(other),
+        })
+      ).status,
+    ).toBe(404);
     // The job is untouched: its holder still heartbeats it.
-    expect((await h.request('POST', `/v1/runner/jobs/${other.job.id}/heartbeat`, { key: k['platform2'] as string, json: {}, headers: lease(other) })).status).toBe(200);
+    expect(
+      (
+        await h.request('POST', `/v1/runner/jobs/${other.job.id}/heartbeat`, {
+          key: k['platform2'] as string,
+          json: {},
+          headers: lease(other),
+        })
+      ).status,
+    ).toBe(200);
     await finish(other, k['platform2']);
   });
 
@@ -182,10 +268,21 @@ describe('what a platform runner sees', () => {
     // Results of A and B registered test-1; the job is C's, so C's (empty) deployment is served.
     const dep = await h.request('GET', `/v1/runner/models?job=${c.job.id}`, { key: k['platform'] as string, headers: lease(c) });
     expect(await dep.json()).toEqual({ active: null, shadow: [], registered: [] });
-    expect((await h.request('GET', `/v1/runner/models/test-1/files/manifest.json?job=${c.job.id}`, { key: k['platform'] as string, headers: lease(c) })).status).toBe(404);
+    expect(
+      (
+        await h.request('GET', `/v1/runner/models/test-1/files/manifest.json?job=${c.job.id}`, {
+          key: k['platform'] as string,
+          headers: lease(c),
+        })
+      ).status,
+    ).toBe(404);
     const queue = await h.request('GET', '/v1/runner/queue', { key: k['platform'] as string });
     const items = ((await queue.json()) as { items: { kind: string; status: string; count: number }[] }).items;
-    const aOnly = ((await (await h.request('GET', '/v1/runner/queue', { key: k['aRunner'] as string })).json()) as { items: { kind: string; status: string; count: number }[] }).items;
+    const aOnly = (
+      (await (await h.request('GET', '/v1/runner/queue', { key: k['aRunner'] as string })).json()) as {
+        items: { kind: string; status: string; count: number }[];
+      }
+    ).items;
     const done = (rows: typeof items) => rows.find((r) => r.kind === 'analysis' && r.status === 'done')?.count ?? 0;
     expect(done(items)).toBeGreaterThan(done(aOnly));
     await finish(c);

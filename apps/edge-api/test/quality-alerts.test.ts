@@ -34,7 +34,14 @@ beforeAll(async () => {
   (h.deps as { fetch: typeof fetch }).fetch = (u, i) => fetch(u, i);
   for (const role of ['quality', 'clinician', 'admin'] as const) k[role] = await h.key('a', role);
   const tenantId = (await h.deps.store.tenants.ensure('a')).id;
-  await seedCohort(h.deps.store.driver, { tenantId, studies: 2000, months: 12, end: h.clock.now() - DAY, seed: 7, drift: { label: 'negative_exam_for_pe', auroc: 0.7, months: 3 } });
+  await seedCohort(h.deps.store.driver, {
+    tenantId,
+    studies: 2000,
+    months: 12,
+    end: h.clock.now() - DAY,
+    seed: 7,
+    drift: { label: 'negative_exam_for_pe', auroc: 0.7, months: 3 },
+  });
 });
 afterAll(async () => {
   h.close();
@@ -66,11 +73,15 @@ describe('drift alerts', () => {
       { kind: 'coverage_below', label: 'made_up', params: { below: 0.5 } },
       { kind: 'nope', label: 'central_pe', params: {} },
     ];
-    for (const json of bad) expect((await h.request('POST', '/v1/alerts/rules', { key: k.quality, json })).status, JSON.stringify(json)).toBe(400);
+    for (const json of bad)
+      expect((await h.request('POST', '/v1/alerts/rules', { key: k.quality, json })).status, JSON.stringify(json)).toBe(400);
   });
 
   it('fires for the drifted label, once per period, delivers alert.fired, and resolves', async () => {
-    const hook = await h.request('POST', '/v1/webhooks', { key: k.admin, json: { url: `http://127.0.0.1:${port}/alerts`, events: ['alert.fired'] } });
+    const hook = await h.request('POST', '/v1/webhooks', {
+      key: k.admin,
+      json: { url: `http://127.0.0.1:${port}/alerts`, events: ['alert.fired'] },
+    });
     expect(hook.status).toBe(201);
     const { secret } = (await hook.json()) as { secret: string };
     const rule = async (json: unknown) => {
@@ -80,8 +91,16 @@ describe('drift alerts', () => {
     };
     const aurocDrifted = await rule({ kind: 'auroc_lower_ci_below', label: 'negative_exam_for_pe', params: { below: 0.75 } });
     const aurocStable = await rule({ kind: 'auroc_lower_ci_below', label: 'central_pe', params: { below: 0.75 } });
-    const cbpeDrifted = await rule({ kind: 'cbpe_drop', label: 'negative_exam_for_pe', params: { drop: 0.1, referenceFrom: '2025-03-01', referenceTo: '2025-09-01' } });
-    const cbpeStable = await rule({ kind: 'cbpe_drop', label: 'central_pe', params: { drop: 0.1, referenceFrom: '2025-03-01', referenceTo: '2025-09-01' } });
+    const cbpeDrifted = await rule({
+      kind: 'cbpe_drop',
+      label: 'negative_exam_for_pe',
+      params: { drop: 0.1, referenceFrom: '2025-03-01', referenceTo: '2025-09-01' },
+    });
+    const cbpeStable = await rule({
+      kind: 'cbpe_drop',
+      label: 'central_pe',
+      params: { drop: 0.1, referenceFrom: '2025-03-01', referenceTo: '2025-09-01' },
+    });
 
     // The scheduled pass (what the Node timer and the Workers cron run).
     expect(await evaluateAlerts(h.deps)).toEqual({ tenants: 1, fired: 2, resolved: 0 });
@@ -94,7 +113,9 @@ describe('drift alerts', () => {
     expect(active.some((e) => [aurocStable, cbpeStable].includes(e.ruleId))).toBe(false);
 
     // Evaluated again: no second event for the same rule and period.
-    const again = (await (await h.request('POST', '/v1/alerts/evaluate', { key: k.quality })).json()) as { items: { ruleId: string; state: string; fired: boolean }[] };
+    const again = (await (await h.request('POST', '/v1/alerts/evaluate', { key: k.quality })).json()) as {
+      items: { ruleId: string; state: string; fired: boolean }[];
+    };
     expect(again.items.find((i) => i.ruleId === aurocDrifted)).toMatchObject({ state: 'breached', fired: false });
     expect(again.items.find((i) => i.ruleId === aurocStable)).toMatchObject({ state: 'ok', fired: false });
     expect(((await (await h.request('GET', '/v1/alerts', { key: k.quality })).json()) as { items: Event[] }).items).toHaveLength(2);
@@ -106,18 +127,30 @@ describe('drift alerts', () => {
     for (const r of received) {
       expect(r.headers['embolus-event']).toBe('alert.fired');
       expect(await verifySignature(secret, r.headers['embolus-signature'] as string, r.body, Math.floor(h.clock.now() / 1000))).toBe(true);
-      expect(JSON.parse(r.body)).toMatchObject({ event: 'alert.fired', label: 'negative_exam_for_pe', period: '2026-02', notForClinicalUse: true });
+      expect(JSON.parse(r.body)).toMatchObject({
+        event: 'alert.fired',
+        label: 'negative_exam_for_pe',
+        period: '2026-02',
+        notForClinicalUse: true,
+      });
     }
 
     // A looser limit: no longer breached, so its event resolves (and the other stays active).
-    const patched = await h.request('PATCH', `/v1/alerts/rules/${aurocDrifted}`, { key: k.quality, json: { params: { below: 0.5, window: 'month' } } });
+    const patched = await h.request('PATCH', `/v1/alerts/rules/${aurocDrifted}`, {
+      key: k.quality,
+      json: { params: { below: 0.5, window: 'month' } },
+    });
     expect(patched.status).toBe(200);
-    expect((await h.request('PATCH', `/v1/alerts/rules/${aurocDrifted}`, { key: k.quality, json: { params: { drop: 0.5 } } })).status).toBe(400);
+    expect((await h.request('PATCH', `/v1/alerts/rules/${aurocDrifted}`, { key: k.quality, json: { params: { drop: 0.5 } } })).status).toBe(
+      400,
+    );
     expect(await evaluateAlerts(h.deps)).toEqual({ tenants: 1, fired: 0, resolved: 1 });
     const still = ((await (await h.request('GET', '/v1/alerts?state=active', { key: k.quality })).json()) as { items: Event[] }).items;
     expect(still.map((e) => e.ruleId)).toEqual([cbpeDrifted]);
     expect((await h.request('DELETE', `/v1/alerts/rules/${cbpeDrifted}`, { key: k.admin })).status).toBe(204);
-    expect(((await (await h.request('GET', '/v1/alerts?state=active', { key: k.quality })).json()) as { items: Event[] }).items).toEqual([]);
+    expect(((await (await h.request('GET', '/v1/alerts?state=active', { key: k.quality })).json()) as { items: Event[] }).items).toEqual(
+      [],
+    );
     const audit = (await (await h.request('GET', '/v1/audit?action=alerts.rule_create', { key: k.admin })).json()) as { items: unknown[] };
     expect(audit.items).toHaveLength(4);
   });
@@ -133,8 +166,20 @@ describe('alert schedule on Node', () => {
     const rt = openNodeRuntime(dir, { env: { EMBOLUS_LOG_LEVEL: 'silent' } });
     try {
       const tenant = await rt.deps.store.tenants.ensure('n');
-      await seedCohort(rt.deps.store.driver, { tenantId: tenant.id, studies: 2000, months: 12, end: Date.now() - DAY, seed: 7, drift: { label: 'negative_exam_for_pe', auroc: 0.7, months: 3 } });
-      await rt.deps.store.alerts.createRule(tenant.id, { label: 'negative_exam_for_pe', kind: 'auroc_lower_ci_below', params: { below: 0.75, window: 'month' }, createdBy: 'test' });
+      await seedCohort(rt.deps.store.driver, {
+        tenantId: tenant.id,
+        studies: 2000,
+        months: 12,
+        end: Date.now() - DAY,
+        seed: 7,
+        drift: { label: 'negative_exam_for_pe', auroc: 0.7, months: 3 },
+      });
+      await rt.deps.store.alerts.createRule(tenant.id, {
+        label: 'negative_exam_for_pe',
+        kind: 'auroc_lower_ci_below',
+        params: { below: 0.75, window: 'month' },
+        createdBy: 'test',
+      });
       rt.startAlerts(3_600_000);
       await rt.runAlerts();
       const events = await rt.deps.store.alerts.events(tenant.id, { limit: 10, offset: 0 });

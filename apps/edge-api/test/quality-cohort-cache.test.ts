@@ -31,7 +31,11 @@ describe('cohort cache', () => {
     };
     await same();
     expect(loads).toBe(1);
-    await store.labels.record(t, studyIds[5] as string, { labels: { central_pe: 1, chronic_pe: 0 }, source: 'radiologist', recordedBy: 'k' });
+    await store.labels.record(t, studyIds[5] as string, {
+      labels: { central_pe: 1, chronic_pe: 0 },
+      source: 'radiologist',
+      recordedBy: 'k',
+    });
     await same();
     // Later results are appended.
     await seedCohort(h.driver, { tenantId: t, studies: 20, months: 0.5, end: end + 20 * 86_400_000, seed: 2 });
@@ -50,10 +54,18 @@ describe('cohort cache', () => {
     const h = openSqlite(':memory:');
     const store = createStore(h.driver);
     const t = (await store.tenants.ensure('m')).id;
-    const { studyIds } = await seedCohort(h.driver, { tenantId: t, studies: 40, months: 1, end: Date.UTC(2026, 5, 1), seed: 4, labelledFraction: 0 });
+    const { studyIds } = await seedCohort(h.driver, {
+      tenantId: t,
+      studies: 40,
+      months: 1,
+      end: Date.UTC(2026, 5, 1),
+      seed: 4,
+      labelledFraction: 0,
+    });
     const cache = new CohortCache();
     let computed = 0;
-    const labelled = () => cache.memo(store, t, 'labelled', {}, (c) => ((computed += 1), Array.from(c.truth.central_pe).filter((x) => !Number.isNaN(x)).length));
+    const labelled = () =>
+      cache.memo(store, t, 'labelled', {}, (c) => ((computed += 1), Array.from(c.truth.central_pe).filter((x) => !Number.isNaN(x)).length));
     expect(await labelled()).toBe(0);
     expect(await labelled()).toBe(0);
     expect(computed).toBe(1);

@@ -18,39 +18,79 @@ beforeAll(async () => {
   clinician = await h.key('g', 'clinician');
   const tenantId = (await h.deps.store.tenants.ensure('g')).id;
   // Unlabelled studies, so every label below is a new one.
-  ids = (await seedCohort(h.deps.store.driver, { tenantId, studies: 6, months: 1, end: h.clock.now() - 1, seed: 3, labelledFraction: 0 })).studyIds;
-  uids = (await h.deps.store.driver.select(`SELECT study_instance_uid AS u FROM studies WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`, ids)).map((r) => r['u'] as string);
+  ids = (await seedCohort(h.deps.store.driver, { tenantId, studies: 6, months: 1, end: h.clock.now() - 1, seed: 3, labelledFraction: 0 }))
+    .studyIds;
+  uids = (
+    await h.deps.store.driver.select(
+      `SELECT study_instance_uid AS u FROM studies WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`,
+      ids,
+    )
+  ).map((r) => r['u'] as string);
 });
 afterAll(() => h.close());
 
 type Label = { label: string; value: number; source: string; recordedBy: string; recordedAt: string; enteredVia: string };
-const labelsOf = async (id: string) => ((await (await h.request('GET', `/v1/studies/${id}/labels`, { key: quality })).json()) as { labels: Label[] }).labels;
-const csv = (text: string, query = '') => h.request('POST', `/v1/labels/import${query}`, { key: quality, body: text, headers: { 'content-type': 'text/csv' } });
+const labelsOf = async (id: string) =>
+  ((await (await h.request('GET', `/v1/studies/${id}/labels`, { key: quality })).json()) as { labels: Label[] }).labels;
+const csv = (text: string, query = '') =>
+  h.request('POST', `/v1/labels/import${query}`, { key: quality, body: text, headers: { 'content-type': 'text/csv' } });
 
 describe('ground truth provenance', () => {
   it('records who, when and how: a key is the API, a dashboard session the UI', async () => {
     await h.request('POST', `/v1/studies/${ids[0]}/labels`, { key: quality, json: { labels: { central_pe: 1 }, source: 'consensus' } });
     const [viaKey] = await labelsOf(ids[0] as string);
-    expect(viaKey).toMatchObject({ label: 'central_pe', value: 1, source: 'consensus', enteredVia: 'api', recordedAt: new Date(h.clock.now()).toISOString() });
+    expect(viaKey).toMatchObject({
+      label: 'central_pe',
+      value: 1,
+      source: 'consensus',
+      enteredVia: 'api',
+      recordedAt: new Date(h.clock.now()).toISOString(),
+    });
     expect(viaKey?.recordedBy).not.toMatch(/^user:/);
 
     const t = await h.deps.store.tenants.ensure('g');
-    const u = await h.deps.store.users.create({ tenantId: t.id, email: 'qa@site.test', role: 'quality', passwordHash: await hashPassword('correct horse battery') });
+    const u = await h.deps.store.users.create({
+      tenantId: t.id,
+      email: 'qa@site.test',
+      role: 'quality',
+      passwordHash: await hashPassword('correct horse battery'),
+    });
     const origin = 'http://localhost';
-    const signIn = await h.app.request('/v1/auth/sign-in', { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ email: 'qa@site.test', password: 'correct horse battery' }) });
+    const signIn = await h.app.request('/v1/auth/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify({ email: 'qa@site.test', password: 'correct horse battery' }),
+    });
     const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
     const { csrfToken } = (await signIn.json()) as { csrfToken: string };
     h.clock.advance(60_000);
-    const res = await h.app.request(`/v1/studies/${ids[0]}/labels`, { method: 'POST', headers: { cookie, origin, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: JSON.stringify({ labels: { central_pe: 0 } }) });
+    const res = await h.app.request(`/v1/studies/${ids[0]}/labels`, {
+      method: 'POST',
+      headers: { cookie, origin, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ labels: { central_pe: 0 } }),
+    });
     expect(res.status).toBe(200);
     const [viaUi] = await labelsOf(ids[0] as string);
-    expect(viaUi).toMatchObject({ value: 0, enteredVia: 'ui', recordedBy: `user:${(u as { id: string }).id}`, recordedAt: new Date(h.clock.now()).toISOString() });
+    expect(viaUi).toMatchObject({
+      value: 0,
+      enteredVia: 'ui',
+      recordedBy: `user:${(u as { id: string }).id}`,
+      recordedAt: new Date(h.clock.now()).toISOString(),
+    });
   });
 });
 
 describe('CSV import', () => {
   it('refuses a clinician and a body that is not text/csv', async () => {
-    expect((await h.request('POST', '/v1/labels/import', { key: clinician, body: 'studyId,central_pe\n', headers: { 'content-type': 'text/csv' } })).status).toBe(403);
+    expect(
+      (
+        await h.request('POST', '/v1/labels/import', {
+          key: clinician,
+          body: 'studyId,central_pe\n',
+          headers: { 'content-type': 'text/csv' },
+        })
+      ).status,
+    ).toBe(403);
     expect((await h.request('POST', '/v1/labels/import', { key: quality, json: { a: 1 } })).status).toBe(415);
   });
 
@@ -71,7 +111,13 @@ describe('CSV import', () => {
     expect(res.status).toBe(400);
     const { code, details } = await errorOf(res);
     expect(code).toBe('VALIDATION_FAILED');
-    const report = details['report'] as { applied: boolean; rows: number; valid: number; invalid: number; errors: { line: number; code: string; column?: string }[] };
+    const report = details['report'] as {
+      applied: boolean;
+      rows: number;
+      valid: number;
+      invalid: number;
+      errors: { line: number; code: string; column?: string }[];
+    };
     expect(report).toMatchObject({ applied: false, rows: 7, valid: 2, invalid: 5 });
     expect(report.errors.map((e) => [e.line, e.code])).toEqual([
       [3, 'INVALID_VALUE'],
@@ -104,7 +150,9 @@ describe('CSV import', () => {
     // The cohort sees the imported truth.
     const cohort = (await (await h.request('GET', '/v1/metrics/cohort', { key: quality })).json()) as { labelled: number };
     expect(cohort.labelled).toBe(3);
-    const audit = (await (await h.request('GET', '/v1/audit?action=labels.import', { key: await h.key('g', 'admin') })).json()) as { items: { detail: { applied: boolean } }[] };
+    const audit = (await (await h.request('GET', '/v1/audit?action=labels.import', { key: await h.key('g', 'admin') })).json()) as {
+      items: { detail: { applied: boolean } }[];
+    };
     expect(audit.items.map((i) => i.detail.applied).sort()).toEqual([false, false, true]);
   });
 

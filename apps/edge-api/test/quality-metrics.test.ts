@@ -13,18 +13,37 @@ beforeAll(async () => {
   h = harness();
   quality = await h.key('q', 'quality');
   tenantId = (await h.deps.store.tenants.ensure('q')).id;
-  await seedCohort(h.deps.store.driver, { tenantId, studies: 2000, months: 12, end: h.clock.now(), seed: 7, drift: { label: 'negative_exam_for_pe', auroc: 0.7, months: 3 } });
+  await seedCohort(h.deps.store.driver, {
+    tenantId,
+    studies: 2000,
+    months: 12,
+    end: h.clock.now(),
+    seed: 7,
+    drift: { label: 'negative_exam_for_pe', auroc: 0.7, months: 3 },
+  });
 });
 afterAll(() => h.close());
 
 type Cell = { kind: string; auroc?: number; ci?: [number, number]; n: number };
-type Period = { key: string; studies: number; labelled: number; coverage: number; auroc: Cell; sensitivity: { kind: string; value?: number; ci?: [number, number] }; cbpe: { kind: string; auroc?: number } };
+type Period = {
+  key: string;
+  studies: number;
+  labelled: number;
+  coverage: number;
+  auroc: Cell;
+  sensitivity: { kind: string; value?: number; ci?: [number, number] };
+  cbpe: { kind: string; auroc?: number };
+};
 
 describe('label report', () => {
   it('shows the drop of the drifted label per month, with CIs, coverage and CBPE beside it', async () => {
     const res = await h.request('GET', '/v1/metrics/labels/negative_exam_for_pe?window=month', { key: quality });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { threshold: { value: number; source: string }; periods: Period[]; overall: { roc: { fpr: number[] }; operatingPoint: { sensitivity: { kind: string } }; calibration: unknown[] } };
+    const body = (await res.json()) as {
+      threshold: { value: number; source: string };
+      periods: Period[];
+      overall: { roc: { fpr: number[] }; operatingPoint: { sensitivity: { kind: string } }; calibration: unknown[] };
+    };
     expect(body.threshold.source).toBe('default');
     const full = body.periods.filter((p) => p.auroc.kind === 'auroc');
     expect(full.length).toBeGreaterThanOrEqual(11);
@@ -50,14 +69,19 @@ describe('label report', () => {
   });
 
   it('gives a rare label insufficient data instead of numbers', async () => {
-    const body = (await (await h.request('GET', '/v1/metrics/labels/indeterminate?window=week', { key: quality })).json()) as { periods: Period[] };
+    const body = (await (await h.request('GET', '/v1/metrics/labels/indeterminate?window=week', { key: quality })).json()) as {
+      periods: Period[];
+    };
     const thin = body.periods.filter((p) => p.auroc.kind === 'insufficient_data');
     expect(thin.length).toBeGreaterThan(0);
     for (const p of thin) expect(p.auroc).not.toHaveProperty('auroc');
   });
 
   it('sees new ground truth at once (the cached cohort follows the version)', async () => {
-    const before = (await (await h.request('GET', '/v1/metrics/cohort?window=month', { key: quality })).json()) as { studies: number; labelled: number };
+    const before = (await (await h.request('GET', '/v1/metrics/cohort?window=month', { key: quality })).json()) as {
+      studies: number;
+      labelled: number;
+    };
     expect(before.studies).toBe(2000);
     const [unlabelled] = await h.deps.store.driver.select('SELECT study_id FROM cohort_points WHERE t_central_pe IS NULL LIMIT 1', []);
     const id = unlabelled?.['study_id'] as string;

@@ -35,7 +35,10 @@ describe('site thresholds', () => {
   });
 
   it('previews a rule without applying it', async () => {
-    const res = await h.request('POST', '/v1/thresholds/preview', { key: k.quality, json: { rules: { negative_exam_for_pe: { kind: 'target-sensitivity', sensitivity: 0.95 }, central_pe: { kind: 'youden' } } } });
+    const res = await h.request('POST', '/v1/thresholds/preview', {
+      key: k.quality,
+      json: { rules: { negative_exam_for_pe: { kind: 'target-sensitivity', sensitivity: 0.95 }, central_pe: { kind: 'youden' } } },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { studies: number; activeVersion: number | null; labels: Record<string, Preview> };
     expect(body).toMatchObject({ studies: 2000, activeVersion: null });
@@ -45,8 +48,12 @@ describe('site thresholds', () => {
     expect(neg.sensitivity.ci?.[0]).toBeLessThan(neg.sensitivity.value as number);
     expect(neg.changed.of).toBe(2000);
     expect(neg.changed.studies).toBeGreaterThan(0);
-    expect((await (await h.request('GET', '/v1/thresholds', { key: k.quality })).json()) as { active: unknown }).toMatchObject({ active: null });
-    expect((await errorOf(await h.request('POST', '/v1/thresholds/preview', { key: k.quality, json: { rules: {} } }))).code).toBe('VALIDATION_FAILED');
+    expect((await (await h.request('GET', '/v1/thresholds', { key: k.quality })).json()) as { active: unknown }).toMatchObject({
+      active: null,
+    });
+    expect((await errorOf(await h.request('POST', '/v1/thresholds/preview', { key: k.quality, json: { rules: {} } }))).code).toBe(
+      'VALIDATION_FAILED',
+    );
   });
 
   it('applies versions, each immutable; a new result uses the active set and an old one keeps its decisions', async () => {
@@ -54,25 +61,40 @@ describe('site thresholds', () => {
     const old = await analysedStudy(h, k, analysisResult({ pNegative: 0.7 }));
     expect(old.status).toBe(200);
 
-    const first = await h.request('POST', '/v1/thresholds', { key: k.quality, json: { rules: { negative_exam_for_pe: { kind: 'target-sensitivity', sensitivity: 0.95 } }, note: 'site calibration' } });
+    const first = await h.request('POST', '/v1/thresholds', {
+      key: k.quality,
+      json: { rules: { negative_exam_for_pe: { kind: 'target-sensitivity', sensitivity: 0.95 } }, note: 'site calibration' },
+    });
     expect(first.status).toBe(201);
     const v1 = ((await first.json()) as { set: { version: number; thresholds: Record<string, number>; createdBy: string } }).set;
     expect(v1.version).toBe(1);
     // Chosen for sensitivity 0.95, it reaches 0.95 on the cohort it was chosen on, and is in force.
-    const report = (await (await h.request('GET', '/v1/metrics/labels/negative_exam_for_pe', { key: k.quality })).json()) as { threshold: { value: number; source: string; setVersion: number }; overall: { operatingPoint: { sensitivity: Rate } } };
+    const report = (await (await h.request('GET', '/v1/metrics/labels/negative_exam_for_pe', { key: k.quality })).json()) as {
+      threshold: { value: number; source: string; setVersion: number };
+      overall: { operatingPoint: { sensitivity: Rate } };
+    };
     expect(report.threshold).toEqual({ value: v1.thresholds['negative_exam_for_pe'], source: 'site', setVersion: 1 });
     expect(report.overall.operatingPoint.sensitivity.value).toBeGreaterThanOrEqual(0.95);
 
-    const second = await h.request('POST', '/v1/thresholds', { key: k.admin, json: { rules: { negative_exam_for_pe: { kind: 'fixed', threshold: 0.6 } } } });
+    const second = await h.request('POST', '/v1/thresholds', {
+      key: k.admin,
+      json: { rules: { negative_exam_for_pe: { kind: 'fixed', threshold: 0.6 } } },
+    });
     const v2 = ((await second.json()) as { set: { id: string; version: number; thresholds: Record<string, number> } }).set;
     expect(v2.version).toBe(2);
     expect(v2.thresholds).toEqual({ negative_exam_for_pe: 0.6 });
     // Version 1 is unchanged.
-    expect(((await (await h.request('GET', '/v1/thresholds/1', { key: k.quality })).json()) as { thresholds: Record<string, number> }).thresholds).toEqual(v1.thresholds);
+    expect(
+      ((await (await h.request('GET', '/v1/thresholds/1', { key: k.quality })).json()) as { thresholds: Record<string, number> })
+        .thresholds,
+    ).toEqual(v1.thresholds);
 
     const fresh = await analysedStudy(h, k, analysisResult({ pNegative: 0.7 }));
     expect(fresh.status).toBe(200);
-    type StudyView = { decision?: string; result: { labels: Record<string, { threshold: number; decision: boolean }>; exam: { decision: string } } };
+    type StudyView = {
+      decision?: string;
+      result: { labels: Record<string, { threshold: number; decision: boolean }>; exam: { decision: string } };
+    };
     const get = async (id: string) => (await (await h.request('GET', `/v1/studies/${id}`, { key: k.quality })).json()) as StudyView;
     const o = await get(old.id);
     const n = await get(fresh.id);
@@ -81,18 +103,33 @@ describe('site thresholds', () => {
     // 0.7 ≥ the site's 0.6: a negative exam under the new set.
     expect(n.result.exam.decision).toBe('negative');
     expect(n.result.labels['negative_exam_for_pe']).toMatchObject({ threshold: 0.6, decision: true });
-    const stored = await h.deps.store.driver.select('SELECT r.threshold_set_id AS s, st.decision AS d FROM studies st JOIN results r ON r.id = st.result_id WHERE st.id IN (?, ?) ORDER BY st.id = ?', [old.id, fresh.id, fresh.id]);
-    expect(stored).toEqual([{ s: null, d: 'positive' }, { s: v2.id, d: 'negative' }]);
+    const stored = await h.deps.store.driver.select(
+      'SELECT r.threshold_set_id AS s, st.decision AS d FROM studies st JOIN results r ON r.id = st.result_id WHERE st.id IN (?, ?) ORDER BY st.id = ?',
+      [old.id, fresh.id, fresh.id],
+    );
+    expect(stored).toEqual([
+      { s: null, d: 'positive' },
+      { s: v2.id, d: 'negative' },
+    ]);
 
     // Rolling back re-applies version 1 as version 3.
     const back = await h.request('POST', '/v1/thresholds', { key: k.quality, json: { copyOf: 1 } });
-    expect(((await back.json()) as { set: { version: number; thresholds: unknown } }).set).toMatchObject({ version: 3, thresholds: v1.thresholds });
-    const list = (await (await h.request('GET', '/v1/thresholds', { key: k.quality })).json()) as { active: { version: number }; inForce: Record<string, number>; items: { version: number }[] };
+    expect(((await back.json()) as { set: { version: number; thresholds: unknown } }).set).toMatchObject({
+      version: 3,
+      thresholds: v1.thresholds,
+    });
+    const list = (await (await h.request('GET', '/v1/thresholds', { key: k.quality })).json()) as {
+      active: { version: number };
+      inForce: Record<string, number>;
+      items: { version: number }[];
+    };
     expect(list.active.version).toBe(3);
     expect(list.items.map((s) => s.version)).toEqual([3, 2, 1]);
     expect(list.inForce['negative_exam_for_pe']).toBe(v1.thresholds['negative_exam_for_pe']);
     expect((await h.request('POST', '/v1/thresholds', { key: k.quality, json: { copyOf: 9 } })).status).toBe(404);
-    const audit = (await (await h.request('GET', '/v1/audit?action=thresholds.apply', { key: k.admin })).json()) as { items: { detail: { version: number } }[] };
+    const audit = (await (await h.request('GET', '/v1/audit?action=thresholds.apply', { key: k.admin })).json()) as {
+      items: { detail: { version: number } }[];
+    };
     expect(audit.items.map((i) => i.detail.version).sort()).toEqual([1, 2, 3]);
   });
 });

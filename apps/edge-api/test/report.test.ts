@@ -50,21 +50,35 @@ async function analysed(cam: Uint8Array | null): Promise<string> {
   const { id } = (await (await h.request('POST', '/v1/studies', { key: clinician })).json()) as { id: string };
   const s = ctStudy(20, 32);
   for (const sl of s.slices) {
-    const res = await h.request('PUT', `/v1/studies/${id}/instances/${sl.sop}`, { key: clinician, body: sl.bytes as never, headers: { 'content-type': 'application/dicom' } });
+    const res = await h.request('PUT', `/v1/studies/${id}/instances/${sl.sop}`, {
+      key: clinician,
+      body: sl.bytes as never,
+      headers: { 'content-type': 'application/dicom' },
+    });
     expect(res.status).toBeLessThan(300);
   }
   await h.request('POST', `/v1/studies/${id}/submit`, { key: clinician });
-  const c = (await (await h.request('POST', '/v1/runner/jobs/claim', { key: runner })).json()) as { job: { id: string }; leaseToken: string };
+  const c = (await (await h.request('POST', '/v1/runner/jobs/claim', { key: runner })).json()) as {
+    job: { id: string };
+    leaseToken: string;
+  };
   const lease = { 'embolus-lease-token': c.leaseToken };
   if (cam) {
-    const up = await h.request('PUT', `/v1/runner/jobs/${c.job.id}/artifacts/cam.npy`, { key: runner, body: cam as never, headers: { ...lease, 'content-type': 'application/octet-stream' } });
+    const up = await h.request('PUT', `/v1/runner/jobs/${c.job.id}/artifacts/cam.npy`, {
+      key: runner,
+      body: cam as never,
+      headers: { ...lease, 'content-type': 'application/octet-stream' },
+    });
     expect(up.status).toBe(201);
   }
   const base = analysisResult({ studyInstanceUid: s.study, ...(cam ? { artifacts: { cam: 'cam.npy' } } : {}) });
   const result: AnalysisResult = {
     ...base,
     seriesInstanceUid: s.series,
-    windows: base.windows.map((w, i) => ({ ...w, slices: s.slices.slice(i * 10, i * 10 + 10).map((x) => ({ sopInstanceUid: x.sop, fraction: 0.1 })) })),
+    windows: base.windows.map((w, i) => ({
+      ...w,
+      slices: s.slices.slice(i * 10, i * 10 + 10).map((x) => ({ sopInstanceUid: x.sop, fraction: 0.1 })),
+    })),
   };
   const res = await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key: runner, json: { result }, headers: lease });
   expect(res.status).toBe(200);
@@ -109,8 +123,14 @@ describe('GET /v1/studies/{id}/report.pdf and report.html', () => {
     expect(text).toContain('test-1');
     expect(text).toContain(withCam);
     // Both windows are reported (0.3 and 0.8 ≥ 0.15), most probable first.
-    expect(text).toMatch(/Window 1, source slice \(instance\) \d+: window PE probability 80\.0 %, PE reported on this window\. .*Window 0, source slice/);
-    const audit = await h.deps.store.audit.list((await h.deps.store.tenants.ensure('rep')).id, { studyId: withCam, action: 'report.read', limit: 10 });
+    expect(text).toMatch(
+      /Window 1, source slice \(instance\) \d+: window PE probability 80\.0 %, PE reported on this window\. .*Window 0, source slice/,
+    );
+    const audit = await h.deps.store.audit.list((await h.deps.store.tenants.ensure('rep')).id, {
+      studyId: withCam,
+      action: 'report.read',
+      limit: 10,
+    });
     expect(audit.map((a) => a.detail)).toEqual([{ format: 'pdf', keyImages: 2 }]);
   });
 
@@ -118,7 +138,9 @@ describe('GET /v1/studies/{id}/report.pdf and report.html', () => {
     const res = await get(`/v1/studies/${withCam}/report.html`, clinician);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
     const html = await res.text();
     for (const l of STUDY_LABELS) expect(html).toContain(escapeHtml(DISPLAY_NAMES[l]));
     expect(html).toContain('<img src="data:image/png;base64,');

@@ -19,12 +19,24 @@ beforeAll(async () => {
   admin = await h.key('lab', 'admin');
 });
 
-type Claim = { job: { id: string; kind: string; studyId: string | null; attempts: number; payload: unknown }; leaseToken: string; leaseExpiresAt: string };
+type Claim = {
+  job: { id: string; kind: string; studyId: string | null; attempts: number; payload: unknown };
+  leaseToken: string;
+  leaseExpiresAt: string;
+};
 
-async function submittedStudy(priority: 'routine' | 'urgent' | 'stat' = 'routine', n = 1): Promise<{ id: string; jobId: string; studyUid: string }> {
+async function submittedStudy(
+  priority: 'routine' | 'urgent' | 'stat' = 'routine',
+  n = 1,
+): Promise<{ id: string; jobId: string; studyUid: string }> {
   const { id } = (await (await h.request('POST', '/v1/studies', { key: clinician, json: { priority } })).json()) as { id: string };
   const s = ctStudy(n);
-  for (const x of s.slices) await h.request('PUT', `/v1/studies/${id}/instances/${x.sop}`, { key: clinician, body: x.bytes as never, headers: { 'content-type': 'application/dicom' } });
+  for (const x of s.slices)
+    await h.request('PUT', `/v1/studies/${id}/instances/${x.sop}`, {
+      key: clinician,
+      body: x.bytes as never,
+      headers: { 'content-type': 'application/dicom' },
+    });
   const sub = (await (await h.request('POST', `/v1/studies/${id}/submit`, { key: clinician })).json()) as { job: { id: string } };
   return { id, jobId: sub.job.id, studyUid: s.study };
 }
@@ -64,7 +76,9 @@ describe('claims', () => {
 
   it('serves stat before routine and analysis before training', async () => {
     await drain();
-    const training = (await (await h.request('POST', '/v1/jobs', { key: admin, json: { kind: 'training', payload: { epochs: 2 }, priority: 100 } })).json()) as { id: string };
+    const training = (await (
+      await h.request('POST', '/v1/jobs', { key: admin, json: { kind: 'training', payload: { epochs: 2 }, priority: 100 } })
+    ).json()) as { id: string };
     const routine = await submittedStudy('routine');
     const stat = await submittedStudy('stat');
     expect((await claim())?.job.id).toBe(stat.jobId);
@@ -78,9 +92,15 @@ describe('claims', () => {
     await drain();
     const s = await submittedStudy();
     const first = (await claim()) as Claim;
-    expect((await h.request('GET', `/v1/studies/${s.id}`, { key: clinician }).then((r) => r.json())) as object).toMatchObject({ status: 'processing' });
+    expect((await h.request('GET', `/v1/studies/${s.id}`, { key: clinician }).then((r) => r.json())) as object).toMatchObject({
+      status: 'processing',
+    });
     h.clock.advance(59_000);
-    const hb = await h.request('POST', `/v1/runner/jobs/${first.job.id}/heartbeat`, { key: runner, headers: lease(first), json: { leaseSeconds: 60 } });
+    const hb = await h.request('POST', `/v1/runner/jobs/${first.job.id}/heartbeat`, {
+      key: runner,
+      headers: lease(first),
+      json: { leaseSeconds: 60 },
+    });
     expect(hb.status).toBe(200);
     h.clock.advance(59_000);
     expect(await claim()).toBeNull();
@@ -99,7 +119,11 @@ describe('claims', () => {
     await drain();
     await submittedStudy();
     const c1 = (await claim()) as Claim;
-    const f = await h.request('POST', `/v1/runner/jobs/${c1.job.id}/fail`, { key: runner, headers: lease(c1), json: { error: { code: 'OOM', message: 'out of GPU memory' } } });
+    const f = await h.request('POST', `/v1/runner/jobs/${c1.job.id}/fail`, {
+      key: runner,
+      headers: lease(c1),
+      json: { error: { code: 'OOM', message: 'out of GPU memory' } },
+    });
     expect(f.status).toBe(200);
     const job = (await f.json()) as { status: string; availableAt: string; lastError: { code: string } };
     expect(job).toMatchObject({ status: 'queued', lastError: { code: 'OOM' } });
@@ -124,9 +148,15 @@ describe('results', () => {
     expect(await errorOf(missing)).toMatchObject({ code: 'INVALID_RESULT', details: { missing: ['cam.npy'] } });
     const wrongStudy = await complete(c, analysisResult({ studyInstanceUid: '1.2.3.999' }));
     expect(wrongStudy.status).toBe(422);
-    expect((await h.request('PUT', `/v1/runner/jobs/${c.job.id}/artifacts/.hidden`, { key: runner, headers: lease(c), body: 'x' })).status).toBe(400);
+    expect(
+      (await h.request('PUT', `/v1/runner/jobs/${c.job.id}/artifacts/.hidden`, { key: runner, headers: lease(c), body: 'x' })).status,
+    ).toBe(400);
     const cam = new Uint8Array(1000).map((_, i) => i % 251);
-    const up = await h.request('PUT', `/v1/runner/jobs/${c.job.id}/artifacts/cam.npy`, { key: runner, headers: { ...lease(c), 'content-type': 'application/octet-stream' }, body: cam as never });
+    const up = await h.request('PUT', `/v1/runner/jobs/${c.job.id}/artifacts/cam.npy`, {
+      key: runner,
+      headers: { ...lease(c), 'content-type': 'application/octet-stream' },
+      body: cam as never,
+    });
     expect(up.status).toBe(201);
     const good = analysisResult({ artifacts: { cam: 'cam.npy' }, studyInstanceUid: s.studyUid });
     const ok = await complete(c, { ...good, extra: 'dropped' });
@@ -135,7 +165,9 @@ describe('results', () => {
     expect((await replay.json()) as object).toMatchObject({ replay: true });
     const study = (await (await h.request('GET', `/v1/studies/${s.id}`, { key: clinician })).json()) as { result: Record<string, unknown> };
     expect(study.result).toEqual(good);
-    const list = (await (await h.request('GET', `/v1/studies/${s.id}/artifacts`, { key: clinician })).json()) as { items: { name: string; size: number }[] };
+    const list = (await (await h.request('GET', `/v1/studies/${s.id}/artifacts`, { key: clinician })).json()) as {
+      items: { name: string; size: number }[];
+    };
     expect(list.items).toEqual([expect.objectContaining({ name: 'cam.npy', size: 1000, contentType: 'application/octet-stream' })]);
     const dl = await h.request('GET', `/v1/studies/${s.id}/artifacts/cam.npy`, { key: clinician });
     expect(new Uint8Array(await dl.arrayBuffer())).toEqual(cam);
@@ -144,20 +176,35 @@ describe('results', () => {
 
   it('registers models from training jobs and stores evaluation results', async () => {
     await drain();
-    const t = (await (await h.request('POST', '/v1/jobs', { key: admin, json: { kind: 'training', payload: { seed: 1 } } })).json()) as { id: string };
-    const e = (await (await h.request('POST', '/v1/jobs', { key: admin, json: { kind: 'evaluation', payload: { model: 'v2' } } })).json()) as { id: string };
+    const t = (await (await h.request('POST', '/v1/jobs', { key: admin, json: { kind: 'training', payload: { seed: 1 } } })).json()) as {
+      id: string;
+    };
+    const e = (await (
+      await h.request('POST', '/v1/jobs', { key: admin, json: { kind: 'evaluation', payload: { model: 'v2' } } })
+    ).json()) as { id: string };
     const ct = (await claim({ kinds: ['training'] })) as Claim;
     expect(ct.job.id).toBe(t.id);
     expect((await complete(ct, { model: { version: 'v2', sha256: 'not-hex', trainedOn: 'phantoms' } })).status).toBe(422);
-    expect((await complete(ct, { model: { version: 'v2', sha256: 'c'.repeat(64), trainedOn: 'synthetic phantoms', card: { auroc: 0.91 } }, metrics: { loss: 0.2 } })).status).toBe(200);
-    const models = (await (await h.request('GET', '/v1/models', { key: clinician })).json()) as { items: { version: string; card: unknown; notForClinicalUse: boolean }[] };
+    expect(
+      (
+        await complete(ct, {
+          model: { version: 'v2', sha256: 'c'.repeat(64), trainedOn: 'synthetic phantoms', card: { auroc: 0.91 } },
+          metrics: { loss: 0.2 },
+        })
+      ).status,
+    ).toBe(200);
+    const models = (await (await h.request('GET', '/v1/models', { key: clinician })).json()) as {
+      items: { version: string; card: unknown; notForClinicalUse: boolean }[];
+    };
     expect(models.items.find((m) => m.version === 'v2')).toMatchObject({ card: { auroc: 0.91 }, notForClinicalUse: true });
     const ce = (await claim({ kinds: ['evaluation'] })) as Claim;
     expect(ce.job.id).toBe(e.id);
     expect((await complete(ce, { auroc: { central_pe: 0.9 } })).status).toBe(200);
     const job = (await (await h.request('GET', `/v1/jobs/${e.id}`, { key: admin })).json()) as { job: { status: string }; result: unknown };
     expect(job).toEqual({ job: expect.objectContaining({ status: 'done' }), result: { auroc: { central_pe: 0.9 } } });
-    const listed = (await (await h.request('GET', '/v1/jobs?kind=evaluation&status=done', { key: admin })).json()) as { items: { id: string }[] };
+    const listed = (await (await h.request('GET', '/v1/jobs?kind=evaluation&status=done', { key: admin })).json()) as {
+      items: { id: string }[];
+    };
     expect(listed.items.map((j) => j.id)).toContain(e.id);
   });
 
@@ -165,16 +212,22 @@ describe('results', () => {
     await drain();
     const s = await submittedStudy('routine', 2);
     const c = (await claim()) as Claim;
-    const list = (await (await h.request('GET', `/v1/runner/jobs/${c.job.id}/instances`, { key: runner, headers: lease(c) })).json()) as { items: { url: string; size: number }[] };
+    const list = (await (await h.request('GET', `/v1/runner/jobs/${c.job.id}/instances`, { key: runner, headers: lease(c) })).json()) as {
+      items: { url: string; size: number }[];
+    };
     expect(list.items).toHaveLength(2);
     const one = await h.request('GET', list.items[0]?.url as string, { key: runner, headers: lease(c) });
     expect(one.headers.get('content-type')).toBe('application/dicom');
     expect((await one.arrayBuffer()).byteLength).toBe(list.items[0]?.size);
-    expect((await h.request('GET', list.items[0]?.url as string, { key: runner, headers: { 'embolus-lease-token': 'wrong' } })).status).toBe(409);
+    expect(
+      (await h.request('GET', list.items[0]?.url as string, { key: runner, headers: { 'embolus-lease-token': 'wrong' } })).status,
+    ).toBe(409);
     expect((await h.request('GET', list.items[0]?.url as string, { key: runner })).status).toBe(400);
     await complete(c, analysisResult());
     expect((await h.request('GET', list.items[0]?.url as string, { key: runner, headers: lease(c) })).status).toBe(409);
-    const audit = (await (await h.request('GET', `/v1/audit?studyId=${s.id}&action=instance.read`, { key: admin })).json()) as { items: { role: string }[] };
+    const audit = (await (await h.request('GET', `/v1/audit?studyId=${s.id}&action=instance.read`, { key: admin })).json()) as {
+      items: { role: string }[];
+    };
     expect(audit.items.map((a) => a.role)).toEqual(['runner']);
   });
 });

@@ -26,8 +26,16 @@ async function user(tenant: string, email: string, role: UserRole): Promise<void
 }
 
 /** Signs in and returns the cookie header to send back and the CSRF token. */
-async function signIn(email: string, password = PASSWORD, url = '/v1/auth/sign-in'): Promise<{ res: Response; cookie: string; csrf: string }> {
-  const res = await h.app.request(url, { method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN }, body: JSON.stringify({ email, password }) });
+async function signIn(
+  email: string,
+  password = PASSWORD,
+  url = '/v1/auth/sign-in',
+): Promise<{ res: Response; cookie: string; csrf: string }> {
+  const res = await h.app.request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN },
+    body: JSON.stringify({ email, password }),
+  });
   const set = res.headers.get('set-cookie') ?? '';
   const body = res.status === 200 ? ((await res.clone().json()) as { csrfToken: string }) : { csrfToken: '' };
   return { res, cookie: set.split(';')[0] ?? '', csrf: body.csrfToken };
@@ -35,7 +43,11 @@ async function signIn(email: string, password = PASSWORD, url = '/v1/auth/sign-i
 
 const get = (p: string, cookie: string) => h.app.request(p, { headers: { cookie } });
 const post = (p: string, cookie: string, headers: Record<string, string>, json?: unknown) =>
-  h.app.request(p, { method: 'POST', headers: { cookie, 'content-type': 'application/json', ...headers }, body: JSON.stringify(json ?? {}) });
+  h.app.request(p, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(json ?? {}),
+  });
 
 async function auditActions(): Promise<{ action: string; detail: string | null; key_id: string | null }[]> {
   return (await h.deps.store.driver.select('SELECT action, detail, key_id FROM audit_log ORDER BY id', [])) as never;
@@ -90,7 +102,11 @@ describe('sign-in', () => {
     });
     expect(https.status).toBe(200);
     expect(https.headers.get('set-cookie')).toMatch(/; Secure$/);
-    const cross = await h.app.request('/v1/auth/sign-in', { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: JSON.stringify({ email: 'doc@acme.test', password: PASSWORD }) });
+    const cross = await h.app.request('/v1/auth/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+      body: JSON.stringify({ email: 'doc@acme.test', password: PASSWORD }),
+    });
     expect(cross.status).toBe(403);
   });
 
@@ -100,7 +116,9 @@ describe('sign-in', () => {
     const limited = await signIn('busy@acme.test');
     expect(limited.res.status).toBe(429);
     expect(Number(limited.res.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await auditActions()).some((a) => a.action === 'auth.sign_in_failed' && JSON.parse(a.detail ?? '{}').reason === 'rate_limited')).toBe(true);
+    expect(
+      (await auditActions()).some((a) => a.action === 'auth.sign_in_failed' && JSON.parse(a.detail ?? '{}').reason === 'rate_limited'),
+    ).toBe(true);
     h.clock.advance(60_000);
     expect((await signIn('busy@acme.test')).res.status).toBe(200);
   });
@@ -171,7 +189,9 @@ describe('a session where a key is accepted', () => {
     const ended = await get('/v1/studies', busy.cookie);
     expect(ended.status).toBe(401);
     expect((await errorOf(ended)).details).toEqual({ reason: 'expired' });
-    expect((await auditActions()).filter((a) => a.action === 'auth.session_ended').map((a) => JSON.parse(a.detail ?? '{}').reason)).toEqual(['idle', 'expired']);
+    expect((await auditActions()).filter((a) => a.action === 'auth.session_ended').map((a) => JSON.parse(a.detail ?? '{}').reason)).toEqual(
+      ['idle', 'expired'],
+    );
   });
 
   it('are not kept alive by background refreshes (a worklist left open still idles out)', async () => {
@@ -216,9 +236,23 @@ describe('a session where a key is accepted', () => {
 describe('users', () => {
   it('are created by an admin (by session or key) and listed without hashes', async () => {
     const admin = await signIn('admin@acme.test');
-    const created = await post('/v1/users', admin.cookie, { 'x-csrf-token': admin.csrf, origin: ORIGIN }, { email: 'new@acme.test', role: 'quality', password: 'another long password' });
+    const created = await post(
+      '/v1/users',
+      admin.cookie,
+      { 'x-csrf-token': admin.csrf, origin: ORIGIN },
+      { email: 'new@acme.test', role: 'quality', password: 'another long password' },
+    );
     expect(created.status).toBe(201);
-    expect((await post('/v1/users', admin.cookie, { 'x-csrf-token': admin.csrf, origin: ORIGIN }, { email: 'new@acme.test', role: 'quality', password: 'another long password' })).status).toBe(409);
+    expect(
+      (
+        await post(
+          '/v1/users',
+          admin.cookie,
+          { 'x-csrf-token': admin.csrf, origin: ORIGIN },
+          { email: 'new@acme.test', role: 'quality', password: 'another long password' },
+        )
+      ).status,
+    ).toBe(409);
     const list = await (await get('/v1/users', admin.cookie)).text();
     expect(list).toContain('new@acme.test');
     expect(list).not.toContain('scrypt');
@@ -233,17 +267,25 @@ describe('users', () => {
       const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/embolus-api.mjs');
       const run = (args: string[], env: Record<string, string> = {}) =>
         new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-          execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr })),
+          execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+            resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+          ),
         );
       const out = await run(['users', 'create', '--data', dir, '--tenant', 'clinic', '--email', 'ada@clinic.test', '--role', 'admin']);
       expect(out.code, out.stderr).toBe(0);
       const password = out.stdout.trim();
       expect(password).toMatch(/^[A-Za-z0-9_-]{20}$/);
-      expect((await run(['users', 'create', '--data', dir, '--tenant', 'clinic', '--email', 'bob@clinic.test', '--role', 'runner'])).code).toBe(1);
-      const given = await run(['users', 'create', '--data', dir, '--tenant', 'clinic', '--email', 'bob@clinic.test', '--role', 'quality'], { EMBOLUS_USER_PASSWORD: 'a password from env' });
+      expect(
+        (await run(['users', 'create', '--data', dir, '--tenant', 'clinic', '--email', 'bob@clinic.test', '--role', 'runner'])).code,
+      ).toBe(1);
+      const given = await run(['users', 'create', '--data', dir, '--tenant', 'clinic', '--email', 'bob@clinic.test', '--role', 'quality'], {
+        EMBOLUS_USER_PASSWORD: 'a password from env',
+      });
       expect(given.code, given.stderr).toBe(0);
       expect(given.stdout).toBe('');
-      const weak = await run(['users', 'create', '--data', dir, '--tenant', 'clinic', '--email', 'eve@clinic.test', '--role', 'quality'], { EMBOLUS_USER_PASSWORD: 'short' });
+      const weak = await run(['users', 'create', '--data', dir, '--tenant', 'clinic', '--email', 'eve@clinic.test', '--role', 'quality'], {
+        EMBOLUS_USER_PASSWORD: 'short',
+      });
       expect(weak.code).toBe(2);
       expect(weak.stderr).toContain('WEAK_PASSWORD');
       const db = openSqlite(path.join(dir, 'embolus.sqlite'));

@@ -34,11 +34,25 @@ beforeAll(async () => {
   });
   const t = await h.deps.store.tenants.ensure('hospital');
   tenantId = t.id;
-  await h.deps.store.users.create({ tenantId, email: 'admin@hospital.test', role: 'admin', passwordHash: await hashPassword('admin password 1') });
-  const res = await fetch(`${api}/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@hospital.test', password: 'admin password 1' }) });
+  await h.deps.store.users.create({
+    tenantId,
+    email: 'admin@hospital.test',
+    role: 'admin',
+    passwordHash: await hashPassword('admin password 1'),
+  });
+  const res = await fetch(`${api}/v1/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'admin@hospital.test', password: 'admin password 1' }),
+  });
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
   const { csrfToken } = (await res.json()) as { csrfToken: string };
-  admin = (method, p, json) => fetch(`${api}${p}`, { method, headers: { cookie, 'x-csrf-token': csrfToken, ...(json ? { 'content-type': 'application/json' } : {}) }, ...(json ? { body: JSON.stringify(json) } : {}) });
+  admin = (method, p, json) =>
+    fetch(`${api}${p}`, {
+      method,
+      headers: { cookie, 'x-csrf-token': csrfToken, ...(json ? { 'content-type': 'application/json' } : {}) },
+      ...(json ? { body: JSON.stringify(json) } : {}),
+    });
 });
 
 afterAll(async () => {
@@ -51,7 +65,11 @@ afterAll(async () => {
 async function start(): Promise<{ authUrl: string; binding: string }> {
   const res = await fetch(`${api}/v1/auth/oidc/${tenantId}/start?next=/admin/users`, { redirect: 'manual' });
   expect(res.status).toBe(302);
-  const binding = res.headers.getSetCookie().find((c) => c.startsWith('embolus_oidc='))?.split(';')[0] ?? '';
+  const binding =
+    res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('embolus_oidc='))
+      ?.split(';')[0] ?? '';
   expect(binding).toMatch(/^embolus_oidc=.+/);
   return { authUrl: res.headers.get('location') as string, binding };
 }
@@ -71,18 +89,36 @@ describe('single sign-on settings', () => {
       roleMap: [{ group: 'pe-quality', role: 'quality' }],
     };
     // Before anything is saved: not configured; the form's default is to offer it once saved.
-    expect(await (await admin('GET', '/v1/tenant/sso')).json()).toMatchObject({ configured: false, clientSecretSet: false, enabled: true, roleMap: [] });
-    expect(await errorOf(await admin('PUT', '/v1/tenant/sso', { ...body, issuer: 'http://idp.example.org' }))).toMatchObject({ code: 'VALIDATION_FAILED', details: { parameter: 'issuer' } });
-    expect(await errorOf(await admin('PUT', '/v1/tenant/sso', { ...body, issuer: 'http://127.0.0.1:9' }))).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('could not be reached') });
+    expect(await (await admin('GET', '/v1/tenant/sso')).json()).toMatchObject({
+      configured: false,
+      clientSecretSet: false,
+      enabled: true,
+      roleMap: [],
+    });
+    expect(await errorOf(await admin('PUT', '/v1/tenant/sso', { ...body, issuer: 'http://idp.example.org' }))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { parameter: 'issuer' },
+    });
+    expect(await errorOf(await admin('PUT', '/v1/tenant/sso', { ...body, issuer: 'http://127.0.0.1:9' }))).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('could not be reached'),
+    });
     const res = await admin('PUT', '/v1/tenant/sso', body);
     expect(res.status).toBe(200);
     const saved = await res.text();
     expect(saved).not.toContain(idp.clientSecret);
-    expect(JSON.parse(saved)).toMatchObject({ configured: true, clientSecretSet: true, enabled: true, redirectUri: `${api}/v1/auth/oidc/callback` });
+    expect(JSON.parse(saved)).toMatchObject({
+      configured: true,
+      clientSecretSet: true,
+      enabled: true,
+      redirectUri: `${api}/v1/auth/oidc/callback`,
+    });
     const [row] = await h.deps.store.driver.select('SELECT client_secret FROM oidc_providers WHERE tenant_id = ?', [tenantId]);
     expect(String(row?.['client_secret'])).toMatch(/^v1\./);
     expect(String(row?.['client_secret'])).not.toContain(idp.clientSecret);
-    expect(await (await fetch(`${api}/v1/auth/sso`)).json()).toEqual({ providers: [{ tenantId, name: 'Hospital Login', startUrl: `/v1/auth/oidc/${tenantId}/start` }] });
+    expect(await (await fetch(`${api}/v1/auth/sso`)).json()).toEqual({
+      providers: [{ tenantId, name: 'Hospital Login', startUrl: `/v1/auth/oidc/${tenantId}/start` }],
+    });
     expect((await h.deps.store.audit.list(tenantId, { action: 'sso.create', limit: 1 }))[0]?.keyId).toMatch(/^user:/);
   });
 });
@@ -102,7 +138,10 @@ describe('the code flow against the local IdP', () => {
     const session = res.headers.getSetCookie().find((c) => c.startsWith('embolus_session='));
     expect(session).toMatch(/HttpOnly; SameSite=Strict/);
     const cookie = session!.split(';')[0] as string;
-    const who = (await (await fetch(`${api}/v1/auth/session`, { headers: { cookie } })).json()) as { user: { email: string; role: string }; csrfToken: string };
+    const who = (await (await fetch(`${api}/v1/auth/session`, { headers: { cookie } })).json()) as {
+      user: { email: string; role: string };
+      csrfToken: string;
+    };
     expect(who.user).toMatchObject({ email: 'q.person@hospital.test', role: 'quality' });
     // The session is the normal one: quality may read metrics, may not administer.
     expect((await fetch(`${api}/v1/users`, { headers: { cookie } })).status).toBe(403);
@@ -146,7 +185,9 @@ describe('the code flow against the local IdP', () => {
     const u = await h.deps.store.users.byEmail('q.person@hospital.test');
     await h.deps.store.users.update(tenantId, u!.id, { disabled: true });
     const { authUrl, binding } = await start();
-    expect((await callback(await idp.signInHttp(authUrl, 'q.person'), binding)).headers.get('location')).toBe('/sign-in?sso_error=SSO_USER_DISABLED');
+    expect((await callback(await idp.signInHttp(authUrl, 'q.person'), binding)).headers.get('location')).toBe(
+      '/sign-in?sso_error=SSO_USER_DISABLED',
+    );
     await h.deps.store.users.update(tenantId, u!.id, { disabled: false });
     const other = await h.deps.store.tenants.ensure('no-sso');
     const res = await fetch(`${api}/v1/auth/oidc/${other.id}/start`, { redirect: 'manual' });
@@ -157,7 +198,8 @@ describe('the code flow against the local IdP', () => {
 describe('starting sign-ins', () => {
   it('is rate-limited per client address (each start stores a pending sign-in)', async () => {
     const locations: string[] = [];
-    for (let i = 0; i < 40; i++) locations.push((await fetch(`${api}/v1/auth/oidc/${tenantId}/start`, { redirect: 'manual' })).headers.get('location') ?? '');
+    for (let i = 0; i < 40; i++)
+      locations.push((await fetch(`${api}/v1/auth/oidc/${tenantId}/start`, { redirect: 'manual' })).headers.get('location') ?? '');
     expect(locations[0]?.startsWith(idp.issuer)).toBe(true);
     expect(locations.at(-1)).toBe('/sign-in?sso_error=RATE_LIMITED');
   });

@@ -83,7 +83,13 @@ describe('webhook registration', () => {
       // Errors name the parameter, not the value.
       expect(e.message, url).not.toContain(new URL(url).hostname);
     }
-    for (const url of ['https://partner.example/h', 'https://v6.example/h', 'https://93.184.215.14/h', 'https://[2606:4700:4700::1111]/h', 'https://[::ffff:93.184.215.14]/h']) {
+    for (const url of [
+      'https://partner.example/h',
+      'https://v6.example/h',
+      'https://93.184.215.14/h',
+      'https://[2606:4700:4700::1111]/h',
+      'https://[::ffff:93.184.215.14]/h',
+    ]) {
       expect((await register(h, partner, url)).status, url).toBe(201);
     }
   });
@@ -100,10 +106,17 @@ describe('webhook registration', () => {
     const x = harness({ EMBOLUS_WEBHOOK_ALLOW_INTERNAL: '10.20.0.0/16, hooks.corp.internal, fd12::/16' });
     x.dns.set('ris.hospital.example', ['10.20.1.5']);
     const k = await x.key('onprem', 'partner');
-    for (const url of ['https://10.20.3.4/h', 'https://ris.hospital.example/h', 'https://hooks.corp.internal/h', 'https://[fd12::5]/h', 'https://[::ffff:10.20.0.9]/h']) {
+    for (const url of [
+      'https://10.20.3.4/h',
+      'https://ris.hospital.example/h',
+      'https://hooks.corp.internal/h',
+      'https://[fd12::5]/h',
+      'https://[::ffff:10.20.0.9]/h',
+    ]) {
       expect((await register(x, k, url)).status, url).toBe(201);
     }
-    for (const url of ['https://10.21.0.1/h', 'https://127.0.0.1/h', 'https://other.corp.internal/h']) expect((await register(x, k, url)).status, url).toBe(400);
+    for (const url of ['https://10.21.0.1/h', 'https://127.0.0.1/h', 'https://other.corp.internal/h'])
+      expect((await register(x, k, url)).status, url).toBe(400);
     x.close();
     expect(() => parseConfig({ EMBOLUS_WEBHOOK_ALLOW_INTERNAL: '10.0.0.0/99' })).toThrow(/EMBOLUS_WEBHOOK_ALLOW_INTERNAL/);
   });
@@ -115,10 +128,21 @@ async function analyse(x: Harness, tenant: string): Promise<void> {
   const runner = await x.key(tenant, 'runner');
   const { id } = (await (await x.request('POST', '/v1/studies', { key: clinician })).json()) as { id: string };
   const s = ctStudy(1);
-  await x.request('PUT', `/v1/studies/${id}/instances/${s.slices[0]?.sop}`, { key: clinician, body: s.slices[0]?.bytes as never, headers: { 'content-type': 'application/dicom' } });
+  await x.request('PUT', `/v1/studies/${id}/instances/${s.slices[0]?.sop}`, {
+    key: clinician,
+    body: s.slices[0]?.bytes as never,
+    headers: { 'content-type': 'application/dicom' },
+  });
   await x.request('POST', `/v1/studies/${id}/submit`, { key: clinician });
-  const c = (await (await x.request('POST', '/v1/runner/jobs/claim', { key: runner })).json()) as { job: { id: string }; leaseToken: string };
-  const done = await x.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key: runner, json: { result: analysisResult({ central: false, rvlv: false }) }, headers: { 'embolus-lease-token': c.leaseToken } });
+  const c = (await (await x.request('POST', '/v1/runner/jobs/claim', { key: runner })).json()) as {
+    job: { id: string };
+    leaseToken: string;
+  };
+  const done = await x.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, {
+    key: runner,
+    json: { result: analysisResult({ central: false, rvlv: false }) },
+    headers: { 'embolus-lease-token': c.leaseToken },
+  });
   expect(done.status).toBe(200);
 }
 
@@ -133,7 +157,9 @@ describe('webhook delivery', () => {
     x.hooks.sent.length = 0;
     expect(await dispatchWebhooks(x.deps)).toEqual({ attempted: 1, delivered: 0 });
     expect(x.hooks.sent).toEqual([]);
-    const log = (await (await x.request('GET', `/v1/webhooks/${id}/deliveries`, { key: k })).json()) as { items: { lastError: string; lastStatus: number | null }[] };
+    const log = (await (await x.request('GET', `/v1/webhooks/${id}/deliveries`, { key: k })).json()) as {
+      items: { lastError: string; lastStatus: number | null }[];
+    };
     expect(log.items[0]).toMatchObject({ lastError: 'target refused: INTERNAL_ADDRESS', lastStatus: null });
     // Pointed back outside, the retry goes out.
     x.dns.set('rebind.attacker.test', ['93.184.215.14']);
@@ -153,7 +179,9 @@ describe('webhook delivery', () => {
     (x.deps as { fetch: typeof globalThis.fetch }).fetch = async (u, i) => ((init = i), fetch(u, i));
     expect(await dispatchWebhooks(x.deps)).toEqual({ attempted: 1, delivered: 0 });
     expect(init?.redirect).toBe('manual');
-    const log = (await (await x.request('GET', `/v1/webhooks/${id}/deliveries`, { key: k })).json()) as { items: { status: string; lastError: string }[] };
+    const log = (await (await x.request('GET', `/v1/webhooks/${id}/deliveries`, { key: k })).json()) as {
+      items: { status: string; lastError: string }[];
+    };
     expect(log.items[0]).toMatchObject({ status: 'pending', lastError: 'HTTP 307: redirect not followed' });
     x.close();
   });
@@ -162,16 +190,37 @@ describe('webhook delivery', () => {
 describe('target classification', () => {
   it('treats only global unicast as public', () => {
     for (const a of ['8.8.8.8', '93.184.215.14', '2606:4700::1111', '::ffff:8.8.8.8']) expect(isPublicAddress(a), a).toBe(true);
-    for (const a of ['127.0.0.1', '::ffff:7f00:1', '::7f00:1', '100.127.255.255', '198.18.0.0', '192.0.2.1', '2001:db8::1', 'fc00::1', 'fe80::1', 'not-an-ip']) expect(isPublicAddress(a), a).toBe(false);
+    for (const a of [
+      '127.0.0.1',
+      '::ffff:7f00:1',
+      '::7f00:1',
+      '100.127.255.255',
+      '198.18.0.0',
+      '192.0.2.1',
+      '2001:db8::1',
+      'fc00::1',
+      'fe80::1',
+      'not-an-ip',
+    ])
+      expect(isPublicAddress(a), a).toBe(false);
   });
 
   it('refuses when resolution fails or hangs', async () => {
     const allow = parseConfig({}).webhookAllowInternal;
     const hang = () => new Promise<string[]>(() => undefined);
-    expect(await checkTarget(new URL('https://slow.example/'), { resolve: hang, allow, timeoutMs: 20 })).toMatchObject({ ok: false, reason: 'UNRESOLVED' });
-    expect(await checkTarget(new URL('https://empty.example/'), { resolve: async () => [], allow, timeoutMs: 20 })).toMatchObject({ ok: false, reason: 'UNRESOLVED' });
+    expect(await checkTarget(new URL('https://slow.example/'), { resolve: hang, allow, timeoutMs: 20 })).toMatchObject({
+      ok: false,
+      reason: 'UNRESOLVED',
+    });
+    expect(await checkTarget(new URL('https://empty.example/'), { resolve: async () => [], allow, timeoutMs: 20 })).toMatchObject({
+      ok: false,
+      reason: 'UNRESOLVED',
+    });
     // Without a resolver (Workers) names pass the name rules only; literals are still checked.
     expect(await checkTarget(new URL('https://partner.example/'), { allow, timeoutMs: 20 })).toEqual({ ok: true, addresses: [] });
-    expect(await checkTarget(new URL('https://[::ffff:127.0.0.1]/'), { allow, timeoutMs: 20 })).toMatchObject({ ok: false, reason: 'INTERNAL_ADDRESS' });
+    expect(await checkTarget(new URL('https://[::ffff:127.0.0.1]/'), { allow, timeoutMs: 20 })).toMatchObject({
+      ok: false,
+      reason: 'INTERNAL_ADDRESS',
+    });
   });
 });

@@ -7,7 +7,11 @@ import { analysisResult } from './helpers/result';
 
 describe('summarize', () => {
   it('ranks central PE with RV/LV ≥ 1 first and takes PE probability from the negative-exam label', () => {
-    expect(summarize(analysisResult({ central: true, rvlv: true, pNegative: 0.1 }))).toMatchObject({ urgency: 0, decision: 'positive', peProbability: 0.9 });
+    expect(summarize(analysisResult({ central: true, rvlv: true, pNegative: 0.1 }))).toMatchObject({
+      urgency: 0,
+      decision: 'positive',
+      peProbability: 0.9,
+    });
     expect(summarize(analysisResult({ pNegative: 0.9 }))).toMatchObject({ urgency: 1, decision: 'negative' });
   });
 
@@ -31,15 +35,24 @@ describe('summarize', () => {
     const r = analysisResult();
     const raw = { ...(Object.fromEntries(STUDY_LABELS.map((l) => [l, 0.01])) as Record<StudyLabel, number>), ...study };
     const d = decide({ study: raw, windows, thresholds: DEFAULT_THRESHOLDS });
-    for (const l of STUDY_LABELS) r.labels[l] = { probability: raw[l], rawProbability: raw[l], threshold: DEFAULT_THRESHOLDS[l], decision: d.labels[l] };
-    r.windows = windows.map((p, i) => ({ index: i, probability: p, rawProbability: p, decision: d.windows[i]!, slices: [{ sopInstanceUid: `1.2.${i}`, fraction: 1 }] }));
+    for (const l of STUDY_LABELS)
+      r.labels[l] = { probability: raw[l], rawProbability: raw[l], threshold: DEFAULT_THRESHOLDS[l], decision: d.labels[l] };
+    r.windows = windows.map((p, i) => ({
+      index: i,
+      probability: p,
+      rawProbability: p,
+      decision: d.windows[i]!,
+      slices: [{ sopInstanceUid: `1.2.${i}`, fraction: 1 }],
+    }));
     r.exam = { decision: d.exam, reason: d.examReason, windowThreshold: DEFAULT_THRESHOLDS.pe_present_on_image, overrides: d.overrides };
     return r;
   }
 
   it('takes the decision from the decision procedure, not from one label at a time', () => {
     // Indeterminate passes its 0.05 threshold, but the exam is PE-positive: positive, not indeterminate.
-    expect(summarize(decided({ indeterminate: 0.07, central_pe: 0.9, rv_lv_ratio_lt_1: 0.6 }, [0.9]))).toMatchObject({ decision: 'positive' });
+    expect(summarize(decided({ indeterminate: 0.07, central_pe: 0.9, rv_lv_ratio_lt_1: 0.6 }, [0.9]))).toMatchObject({
+      decision: 'positive',
+    });
     // The exam section is what counts when the result has one.
     const r = decided({ negative_exam_for_pe: 0.3, indeterminate: 0.2 }, [0.05]);
     expect(r.exam!.decision).toBe('indeterminate');
@@ -55,15 +68,30 @@ describe('summarize', () => {
       return r;
     };
     expect(summarize(old({ indeterminate: 0.07, central_pe: 0.9, rv_lv_ratio_lt_1: 0.6 }, [0.9]))).toMatchObject({ decision: 'positive' });
-    expect(summarize(old({ central_pe: 0.9, rv_lv_ratio_gte_1: 0.3, rv_lv_ratio_lt_1: 0.8 }, [0.9]))).toMatchObject({ decision: 'positive', urgency: 1 });
-    expect(summarize(old({ negative_exam_for_pe: 0.95, central_pe: 0.9, rv_lv_ratio_gte_1: 0.8 }, [0.9]))).toMatchObject({ decision: 'negative', urgency: 1 });
+    expect(summarize(old({ central_pe: 0.9, rv_lv_ratio_gte_1: 0.3, rv_lv_ratio_lt_1: 0.8 }, [0.9]))).toMatchObject({
+      decision: 'positive',
+      urgency: 1,
+    });
+    expect(summarize(old({ negative_exam_for_pe: 0.95, central_pe: 0.9, rv_lv_ratio_gte_1: 0.8 }, [0.9]))).toMatchObject({
+      decision: 'negative',
+      urgency: 1,
+    });
   });
 
   it('flags urgency only for central PE with RV/LV ≥ 1 as reported, never from an overridden label', () => {
     // Both RV/LV labels pass their thresholds; RV/LV < 1 is more probable relative to its threshold.
-    expect(summarize(decided({ central_pe: 0.9, rv_lv_ratio_gte_1: 0.3, rv_lv_ratio_lt_1: 0.8 }, [0.9]))).toMatchObject({ decision: 'positive', urgency: 1 });
-    expect(summarize(decided({ central_pe: 0.9, rv_lv_ratio_gte_1: 0.8, rv_lv_ratio_lt_1: 0.3 }, [0.9]))).toMatchObject({ decision: 'positive', urgency: 0 });
+    expect(summarize(decided({ central_pe: 0.9, rv_lv_ratio_gte_1: 0.3, rv_lv_ratio_lt_1: 0.8 }, [0.9]))).toMatchObject({
+      decision: 'positive',
+      urgency: 1,
+    });
+    expect(summarize(decided({ central_pe: 0.9, rv_lv_ratio_gte_1: 0.8, rv_lv_ratio_lt_1: 0.3 }, [0.9]))).toMatchObject({
+      decision: 'positive',
+      urgency: 0,
+    });
     // A negative exam is never urgent, whatever the PE labels' thresholds said.
-    expect(summarize(decided({ negative_exam_for_pe: 0.95, central_pe: 0.9, rv_lv_ratio_gte_1: 0.8 }, [0.9]))).toMatchObject({ decision: 'negative', urgency: 1 });
+    expect(summarize(decided({ negative_exam_for_pe: 0.95, central_pe: 0.9, rv_lv_ratio_gte_1: 0.8 }, [0.9]))).toMatchObject({
+      decision: 'negative',
+      urgency: 1,
+    });
   });
 });

@@ -61,7 +61,15 @@ describe('PUT /v1/studies/{id}/instances/{sopUid}', () => {
     expect((await errorOf(mismatch)).code).toBe('SOP_UID_MISMATCH');
     expect((await put(h, key, study, uid(), bytes, 'application/octet-stream')).status).toBe(415);
     expect((await put(h, key, 'no-such-study', uid(), bytes)).status).toBe(404);
-    expect((await h.request('PUT', `/v1/studies/${study}/instances/not..a..uid`, { key, body: bytes as never, headers: { 'content-type': 'application/dicom' } })).status).toBe(400);
+    expect(
+      (
+        await h.request('PUT', `/v1/studies/${study}/instances/not..a..uid`, {
+          key,
+          body: bytes as never,
+          headers: { 'content-type': 'application/dicom' },
+        })
+      ).status,
+    ).toBe(400);
     expect(await blobCount(h, study)).toBe(0);
   });
 
@@ -76,13 +84,20 @@ describe('PUT /v1/studies/{id}/instances/{sopUid}', () => {
       ['empty', new Uint8Array(0)],
       ['truncated in the header', good.subarray(0, 200)],
       ['truncated in the pixel data', good.subarray(0, good.length - 700)],
-      ['corrupted element length', (() => {
-        const c = good.slice();
-        // The VR/length of the first dataset element, after the 132-byte preamble and file meta.
-        const dv = new DataView(c.buffer);
-        for (let at = 132; at + 8 < c.length; at++) if (dv.getUint16(at, true) === 0x0008 && dv.getUint16(at + 2, true) === 0x0016) { dv.setUint16(at + 6, 0xfff0, true); break; }
-        return c;
-      })()],
+      [
+        'corrupted element length',
+        (() => {
+          const c = good.slice();
+          // The VR/length of the first dataset element, after the 132-byte preamble and file meta.
+          const dv = new DataView(c.buffer);
+          for (let at = 132; at + 8 < c.length; at++)
+            if (dv.getUint16(at, true) === 0x0008 && dv.getUint16(at + 2, true) === 0x0016) {
+              dv.setUint16(at + 6, 0xfff0, true);
+              break;
+            }
+          return c;
+        })(),
+      ],
     ];
     for (const [name, bytes] of cases) {
       const res = await put(h, key, study, sop, bytes);
@@ -150,7 +165,9 @@ describe('PUT /v1/studies/{id}/instances/{sopUid}', () => {
     const k2 = await y.key('t', 'clinician');
     const st2 = await newStudy(y, k2);
     await put(y, k2, st2, s.slices[0]?.sop as string, s.slices[0]?.bytes as Uint8Array);
-    expect((await errorOf(await put(y, k2, st2, s.slices[1]?.sop as string, s.slices[1]?.bytes as Uint8Array))).code).toBe('TOO_MANY_INSTANCES');
+    expect((await errorOf(await put(y, k2, st2, s.slices[1]?.sop as string, s.slices[1]?.bytes as Uint8Array))).code).toBe(
+      'TOO_MANY_INSTANCES',
+    );
     y.close();
   });
 

@@ -29,17 +29,35 @@ beforeAll(async () => {
 async function analyse(x: Harness | { request: Harness['request'] }, keys: { clinician: string; runner: string }): Promise<string> {
   const { id } = (await (await x.request('POST', '/v1/studies', { key: keys.clinician })).json()) as { id: string };
   const s = ctStudy(1);
-  await x.request('PUT', `/v1/studies/${id}/instances/${s.slices[0]?.sop}`, { key: keys.clinician, body: s.slices[0]?.bytes as never, headers: { 'content-type': 'application/dicom' } });
+  await x.request('PUT', `/v1/studies/${id}/instances/${s.slices[0]?.sop}`, {
+    key: keys.clinician,
+    body: s.slices[0]?.bytes as never,
+    headers: { 'content-type': 'application/dicom' },
+  });
   await x.request('POST', `/v1/studies/${id}/submit`, { key: keys.clinician });
-  const c = (await (await x.request('POST', '/v1/runner/jobs/claim', { key: keys.runner })).json()) as { job: { id: string }; leaseToken: string };
-  const done = await x.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key: keys.runner, json: { result: analysisResult({ central: true, rvlv: true }) }, headers: { 'embolus-lease-token': c.leaseToken } });
+  const c = (await (await x.request('POST', '/v1/runner/jobs/claim', { key: keys.runner })).json()) as {
+    job: { id: string };
+    leaseToken: string;
+  };
+  const done = await x.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, {
+    key: keys.runner,
+    json: { result: analysisResult({ central: true, rvlv: true }) },
+    headers: { 'embolus-lease-token': c.leaseToken },
+  });
   expect(done.status).toBe(200);
   return id;
 }
 
 describe('webhooks', () => {
   it('accepts https URLs only, never private hosts, and shows the secret once', async () => {
-    for (const url of ['http://partner.example/hook', 'https://127.0.0.1/hook', 'https://localhost:8443/x', 'https://10.1.2.3/x', 'https://user:pw@partner.example/x', 'ftp://partner.example']) {
+    for (const url of [
+      'http://partner.example/hook',
+      'https://127.0.0.1/hook',
+      'https://localhost:8443/x',
+      'https://10.1.2.3/x',
+      'https://user:pw@partner.example/x',
+      'ftp://partner.example',
+    ]) {
       expect((await h.request('POST', '/v1/webhooks', { key: partner, json: { url } })).status, url).toBe(400);
     }
     expect((await h.request('POST', '/v1/webhooks', { key: clinician, json: { url: 'https://partner.example/h' } })).status).toBe(403);
@@ -54,7 +72,9 @@ describe('webhooks', () => {
   });
 
   it('signs deliveries, retries with backoff and keeps a delivery log', async () => {
-    const { id, secret } = (await (await h.request('POST', '/v1/webhooks', { key: partner, json: { url: 'https://partner.example/results' } })).json()) as { id: string; secret: string };
+    const { id, secret } = (await (
+      await h.request('POST', '/v1/webhooks', { key: partner, json: { url: 'https://partner.example/results' } })
+    ).json()) as { id: string; secret: string };
     const studyId = await analyse(h, { clinician, runner });
     h.hooks.status = 503;
     h.hooks.sent.length = 0;
@@ -69,7 +89,13 @@ describe('webhooks', () => {
     expect(await verifySignature(secret, signature, `${sent?.body} `, nowS)).toBe(false);
     expect(await verifySignature('whsec_wrong', signature, sent?.body as string, nowS)).toBe(false);
     expect(await verifySignature(secret, signature, sent?.body as string, nowS + 3600)).toBe(false);
-    const payload = JSON.parse(sent?.body as string) as { event: string; studyId: string; urgent: boolean; notForClinicalUse: boolean; result: unknown };
+    const payload = JSON.parse(sent?.body as string) as {
+      event: string;
+      studyId: string;
+      urgent: boolean;
+      notForClinicalUse: boolean;
+      result: unknown;
+    };
     expect(payload).toMatchObject({ event: 'study.result', studyId, urgent: true, notForClinicalUse: true });
     expect(payload.result).toEqual(analysisResult({ central: true, rvlv: true }));
     // Not due yet: the backoff is 10 s after the first failure.
@@ -77,21 +103,27 @@ describe('webhooks', () => {
     h.clock.advance(10_000);
     h.hooks.status = 204;
     expect(await dispatchWebhooks(h.deps)).toEqual({ attempted: 1, delivered: 1 });
-    const log = (await (await h.request('GET', `/v1/webhooks/${id}/deliveries`, { key: partner })).json()) as { items: { status: string; attempts: number; log: { status: number }[] }[] };
+    const log = (await (await h.request('GET', `/v1/webhooks/${id}/deliveries`, { key: partner })).json()) as {
+      items: { status: string; attempts: number; log: { status: number }[] }[];
+    };
     expect(log.items[0]).toMatchObject({ status: 'delivered', attempts: 2 });
     expect(log.items[0]?.log.map((a) => a.status)).toEqual([503, 204]);
     await h.request('DELETE', `/v1/webhooks/${id}`, { key: partner });
   });
 
   it('gives up after the attempt limit', async () => {
-    const { id } = (await (await h.request('POST', '/v1/webhooks', { key: partner, json: { url: 'https://partner.example/down' } })).json()) as { id: string };
+    const { id } = (await (
+      await h.request('POST', '/v1/webhooks', { key: partner, json: { url: 'https://partner.example/down' } })
+    ).json()) as { id: string };
     await analyse(h, { clinician, runner });
     h.hooks.status = 500;
     for (let i = 0; i < 5; i++) {
       await dispatchWebhooks(h.deps);
       h.clock.advance(3_600_000);
     }
-    const log = (await (await h.request('GET', `/v1/webhooks/${id}/deliveries`, { key: partner })).json()) as { items: { status: string; attempts: number; lastError: string }[] };
+    const log = (await (await h.request('GET', `/v1/webhooks/${id}/deliveries`, { key: partner })).json()) as {
+      items: { status: string; attempts: number; lastError: string }[];
+    };
     expect(log.items[0]).toMatchObject({ status: 'failed', attempts: 3, lastError: 'HTTP 500' });
     await h.request('DELETE', `/v1/webhooks/${id}`, { key: partner });
   });
@@ -122,7 +154,11 @@ describe('webhooks on Node', () => {
     const request: Harness['request'] = async (method, p, opts = {}) =>
       app.request(p, {
         method,
-        headers: { authorization: `Bearer ${opts.key}`, ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}), ...(opts.headers ?? {}) },
+        headers: {
+          authorization: `Bearer ${opts.key}`,
+          ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(opts.headers ?? {}),
+        },
         ...(opts.json !== undefined ? { body: JSON.stringify(opts.json) } : opts.body !== undefined ? { body: opts.body } : {}),
       });
     await request('POST', '/v1/webhooks', { key: keys.partner, json: { url: 'https://partner.example/node' } });

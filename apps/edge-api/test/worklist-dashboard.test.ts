@@ -17,16 +17,34 @@ const ids: Record<string, string> = {};
 async function analysed(opts: Parameters<typeof analysisResult>[0] | null): Promise<string> {
   const { id } = (await (await h.request('POST', '/v1/studies', { key: clinician })).json()) as { id: string };
   const s = ctStudy(1);
-  await h.request('PUT', `/v1/studies/${id}/instances/${s.slices[0]?.sop}`, { key: clinician, body: s.slices[0]?.bytes as never, headers: { 'content-type': 'application/dicom' } });
+  await h.request('PUT', `/v1/studies/${id}/instances/${s.slices[0]?.sop}`, {
+    key: clinician,
+    body: s.slices[0]?.bytes as never,
+    headers: { 'content-type': 'application/dicom' },
+  });
   if (!opts) return id;
   await h.request('POST', `/v1/studies/${id}/submit`, { key: clinician });
-  const c = (await (await h.request('POST', '/v1/runner/jobs/claim', { key: runner })).json()) as { job: { id: string }; leaseToken: string };
-  const res = await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key: runner, json: { result: analysisResult(opts) }, headers: { 'embolus-lease-token': c.leaseToken } });
+  const c = (await (await h.request('POST', '/v1/runner/jobs/claim', { key: runner })).json()) as {
+    job: { id: string };
+    leaseToken: string;
+  };
+  const res = await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, {
+    key: runner,
+    json: { result: analysisResult(opts) },
+    headers: { 'embolus-lease-token': c.leaseToken },
+  });
   expect(res.status).toBe(200);
   return id;
 }
 
-type Item = { id: string; urgent: boolean; modelVersion: string | null; centralPe: boolean | null; rvLvGte1: boolean | null; studyInstanceUid: string | null };
+type Item = {
+  id: string;
+  urgent: boolean;
+  modelVersion: string | null;
+  centralPe: boolean | null;
+  rvLvGte1: boolean | null;
+  studyInstanceUid: string | null;
+};
 const list = async (query: string) => {
   const res = await h.request('GET', `/v1/studies${query}`, { key: clinician });
   expect(res.status).toBe(200);
@@ -70,15 +88,27 @@ describe('worklist rows for the dashboard', () => {
   it('show the stage a runner reports while a study is processing, fresh on every read', async () => {
     const id = ids['pending'] as string;
     await h.request('POST', `/v1/studies/${id}/submit`, { key: clinician });
-    const c = (await (await h.request('POST', '/v1/runner/jobs/claim', { key: runner })).json()) as { job: { id: string }; leaseToken: string };
+    const c = (await (await h.request('POST', '/v1/runner/jobs/claim', { key: runner })).json()) as {
+      job: { id: string };
+      leaseToken: string;
+    };
     const stage = async () => (await list('')).items.find((i) => i.id === id) as Item & { stage: string | null; status: string };
     expect(await stage()).toMatchObject({ status: 'processing', stage: null });
-    const beat = (s: string) => h.request('POST', `/v1/runner/jobs/${c.job.id}/heartbeat`, { key: runner, json: { leaseSeconds: 60, progress: { stage: s } }, headers: { 'embolus-lease-token': c.leaseToken } });
+    const beat = (s: string) =>
+      h.request('POST', `/v1/runner/jobs/${c.job.id}/heartbeat`, {
+        key: runner,
+        json: { leaseSeconds: 60, progress: { stage: s } },
+        headers: { 'embolus-lease-token': c.leaseToken },
+      });
     expect((await beat('preprocess')).status).toBe(200);
     expect((await stage()).stage).toBe('preprocess');
     expect((await beat('inference')).status).toBe(200);
     expect((await stage()).stage).toBe('inference');
-    const done = await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, { key: runner, json: { result: analysisResult({ pNegative: 0.9 }) }, headers: { 'embolus-lease-token': c.leaseToken } });
+    const done = await h.request('POST', `/v1/runner/jobs/${c.job.id}/complete`, {
+      key: runner,
+      json: { result: analysisResult({ pNegative: 0.9 }) },
+      headers: { 'embolus-lease-token': c.leaseToken },
+    });
     expect(done.status).toBe(200);
     expect(await stage()).toMatchObject({ status: 'complete', stage: null });
   });

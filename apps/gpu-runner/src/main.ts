@@ -47,7 +47,10 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv = process
   const api = values.api ?? env.EMBOLUS_API_URL;
   // The key may come from the environment so it never shows in `ps` output.
   const key = values.key ?? env.EMBOLUS_RUNNER_KEY;
-  if (!api || !key) throw new UsageError('usage: embolus-runner --api <url> --key <runner-key> (or EMBOLUS_API_URL / EMBOLUS_RUNNER_KEY) [--concurrency n] [--model-dir dir] [--health-port p]');
+  if (!api || !key)
+    throw new UsageError(
+      'usage: embolus-runner --api <url> --key <runner-key> (or EMBOLUS_API_URL / EMBOLUS_RUNNER_KEY) [--concurrency n] [--model-dir dir] [--health-port p]',
+    );
   try {
     new URL(api);
   } catch {
@@ -59,7 +62,8 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     return n;
   };
   const kinds = values.kinds!.split(',').map((k) => k.trim());
-  for (const k of kinds) if (!(KINDS as readonly string[]).includes(k)) throw new UsageError(`--kinds takes a comma list of ${KINDS.join(', ')}`);
+  for (const k of kinds)
+    if (!(KINDS as readonly string[]).includes(k)) throw new UsageError(`--kinds takes a comma list of ${KINDS.join(', ')}`);
   const ep = values['execution-provider']!;
   if (!['auto', 'cpu', 'cuda'].includes(ep)) throw new UsageError('--execution-provider is auto, cpu or cuda');
   const level = values['log-level'] as Level;
@@ -79,7 +83,9 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     minSlices: Math.floor(num('min-slices', values['min-slices'], 1)),
     maxStudyBytes: Math.floor(num('max-study-mib', values['max-study-mib'], 1) * 2 ** 20),
     cam: !values['no-cam'],
-    ...((values['health-port'] ?? env.EMBOLUS_HEALTH_PORT) !== undefined ? { healthPort: Math.floor(num('health-port', values['health-port'] ?? env.EMBOLUS_HEALTH_PORT, 0)) } : {}),
+    ...((values['health-port'] ?? env.EMBOLUS_HEALTH_PORT) !== undefined
+      ? { healthPort: Math.floor(num('health-port', values['health-port'] ?? env.EMBOLUS_HEALTH_PORT, 0)) }
+      : {}),
     healthHost: values['health-host'] ?? env.EMBOLUS_HEALTH_HOST ?? '127.0.0.1',
     load: { executionProvider: ep as ExecutionProvider | 'auto', ...(threads ? { intraOpThreads: threads } : {}) },
     logLevel: level,

@@ -25,7 +25,14 @@ let models: ModelStore;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'embolus-analysis-memory-'));
-  const ds = await writeDataset({ out: path.join(root, 'phantom'), studies: 1, seed: 11, positiveRate: 1, indeterminateRate: 0, study: { preset: 'demo', matrix: 128 } });
+  const ds = await writeDataset({
+    out: path.join(root, 'phantom'),
+    studies: 1,
+    seed: 11,
+    positiveRate: 1,
+    indeterminateRate: 0,
+    study: { preset: 'demo', matrix: 128 },
+  });
   studyDir = path.join(root, 'phantom', ds.studies[0]!.studyInstanceUid);
   const names = (await readdir(studyDir, { recursive: true })).filter((f) => f.endsWith('.dcm')).sort();
   files = await Promise.all(names.map(async (f) => new Uint8Array(await readFile(path.join(studyDir, f)))));
@@ -44,7 +51,13 @@ function job(): { ctx: JobContext; fetched: Map<string, number> } {
   const api = {
     instances: async () => ({
       studyId: 's1',
-      items: files.map((b, i) => ({ sopInstanceUid: `u${i}`, seriesInstanceUid: null, size: b.length, sha256: '', url: `/v1/runner/jobs/j1/instances/u${i}` })),
+      items: files.map((b, i) => ({
+        sopInstanceUid: `u${i}`,
+        seriesInstanceUid: null,
+        size: b.length,
+        sha256: '',
+        url: `/v1/runner/jobs/j1/instances/u${i}`,
+      })),
     }),
     bytes: async (url: string) => {
       fetched.set(url, (fetched.get(url) ?? 0) + 1);
@@ -54,7 +67,11 @@ function job(): { ctx: JobContext; fetched: Map<string, number> } {
     putArtifact: async (_id: string, _lease: string, name: string, body: Uint8Array) => ({ name, size: body.length, sha256: '' }),
   } as unknown as ApiClient;
   const ctx: JobContext = {
-    claim: { job: { id: 'j1', kind: 'analysis', studyId: 's1', payload: {}, attempts: 1, maxAttempts: 3 }, leaseToken: 'lease', leaseExpiresAt: new Date(Date.now() + 60_000).toISOString() },
+    claim: {
+      job: { id: 'j1', kind: 'analysis', studyId: 's1', payload: {}, attempts: 1, maxAttempts: 3 },
+      leaseToken: 'lease',
+      leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
+    },
     api,
     signal: new AbortController().signal,
     log: jsonLogger('error'),
@@ -89,12 +106,16 @@ describe('runAnalysis in memory', () => {
   it('refuses a study over the bound before fetching it, and a series over it before decoding', { timeout: 60_000 }, async () => {
     const total = files.reduce((n, b) => n + b.length, 0);
     const small = job();
-    const e1 = await runAnalysis(small.ctx, { models, minSlices: 10, cam: false, downloads: 4, maxStudyBytes: total - 1 }).catch((e: unknown) => e);
+    const e1 = await runAnalysis(small.ctx, { models, minSlices: 10, cam: false, downloads: 4, maxStudyBytes: total - 1 }).catch(
+      (e: unknown) => e,
+    );
     expect(e1).toMatchObject({ code: 'STUDY_TOO_LARGE', details: { what: 'instances', bytes: total, limitBytes: total - 1 } });
     expect(small.fetched.size).toBe(0);
     // 16-bit instances make a float32 volume about twice their size: the instances fit, the volume does not.
     const mid = job();
-    const e2 = await runAnalysis(mid.ctx, { models, minSlices: 10, cam: false, downloads: 4, maxStudyBytes: total }).catch((e: unknown) => e);
+    const e2 = await runAnalysis(mid.ctx, { models, minSlices: 10, cam: false, downloads: 4, maxStudyBytes: total }).catch(
+      (e: unknown) => e,
+    );
     expect(e2).toMatchObject({ code: 'VOLUME_TOO_LARGE' });
     expect(classifyError(e2)).toMatchObject({ code: 'STUDY_TOO_LARGE', retryable: false });
     expect(mid.fetched.size).toBe(files.length);

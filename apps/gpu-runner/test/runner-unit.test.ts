@@ -49,10 +49,24 @@ describe('logs', () => {
     const lines: string[] = [];
     const log = jsonLogger('info', (l) => lines.push(l), { runnerId: 'r1' });
     log.log('debug', 'hidden');
-    log.log('info', 'job.failed', { jobId: 'j1', code: 'NO_CT_SERIES', sopInstanceUid: '1.2.3', path: '/data/PATIENT', message: 'Doe^John', timings: { phase1: 12, who: 'x' } });
+    log.log('info', 'job.failed', {
+      jobId: 'j1',
+      code: 'NO_CT_SERIES',
+      sopInstanceUid: '1.2.3',
+      path: '/data/PATIENT',
+      message: 'Doe^John',
+      timings: { phase1: 12, who: 'x' },
+    });
     expect(lines).toHaveLength(1);
     const o = JSON.parse(lines[0]!);
-    expect(o).toMatchObject({ level: 'info', event: 'job.failed', runnerId: 'r1', jobId: 'j1', code: 'NO_CT_SERIES', timings: { phase1: 12 } });
+    expect(o).toMatchObject({
+      level: 'info',
+      event: 'job.failed',
+      runnerId: 'r1',
+      jobId: 'j1',
+      code: 'NO_CT_SERIES',
+      timings: { phase1: 12 },
+    });
     expect(lines[0]).not.toMatch(/1\.2\.3|PATIENT|Doe|who/);
     expect(redact({ jobId: 'x'.repeat(500) }).jobId).toHaveLength(120);
   });
@@ -66,7 +80,10 @@ describe('error classification', () => {
     const decode = classifyError(new DicomError('DECODE_FAILED', '/tmp/x/000001.dcm: bad JPEG'));
     expect([decode.code, decode.retryable, decode.message.includes('/tmp')]).toEqual(['DECODE_FAILED', false, false]);
     expect(classifyError(new PreprocessError('INVALID_VOLUME', 'x'))).toMatchObject({ code: 'PREPROCESS_FAILED', retryable: false });
-    expect(classifyError(new InferenceError('RUN_FAILED', 'CUDA out of memory'))).toMatchObject({ code: 'INFERENCE_FAILED', retryable: true });
+    expect(classifyError(new InferenceError('RUN_FAILED', 'CUDA out of memory'))).toMatchObject({
+      code: 'INFERENCE_FAILED',
+      retryable: true,
+    });
     expect(classifyError(new InferenceError('MODEL_CHECKSUM', 'x'))).toMatchObject({ code: 'MODEL_UNAVAILABLE', retryable: true });
     const internal = classifyError(new TypeError('cannot read /data/Doe^John'));
     expect(internal).toMatchObject({ code: 'INTERNAL', retryable: true });
@@ -78,8 +95,18 @@ describe('error classification', () => {
 
 describe('flags', () => {
   it('parses flags and the key from the environment; refuses bad values', () => {
-    const o = parseRunnerArgs(['--api', 'http://127.0.0.1:1', '--concurrency', '2', '--model-dir', 'a', '--model-dir', 'b', '--health-port', '0'], { EMBOLUS_RUNNER_KEY: 'k' });
-    expect(o).toMatchObject({ key: 'k', concurrency: 2, modelDirs: ['a', 'b'], healthPort: 0, kinds: ['analysis', 'training', 'evaluation'], leaseSeconds: 60 });
+    const o = parseRunnerArgs(
+      ['--api', 'http://127.0.0.1:1', '--concurrency', '2', '--model-dir', 'a', '--model-dir', 'b', '--health-port', '0'],
+      { EMBOLUS_RUNNER_KEY: 'k' },
+    );
+    expect(o).toMatchObject({
+      key: 'k',
+      concurrency: 2,
+      modelDirs: ['a', 'b'],
+      healthPort: 0,
+      kinds: ['analysis', 'training', 'evaluation'],
+      leaseSeconds: 60,
+    });
     expect(() => parseRunnerArgs(['--api', 'http://x'], {})).toThrow(UsageError);
     expect(() => parseRunnerArgs(['--api', 'not a url', '--key', 'k'], {})).toThrow(/URL/);
     expect(() => parseRunnerArgs(['--api', 'http://x', '--key', 'k', '--kinds', 'analysis,cooking'], {})).toThrow(/kinds/);
@@ -106,7 +133,8 @@ describe('API client', () => {
       if (k === '/outage' && hits[k]! <= 8) return res.writeHead(hits[k]! % 2 ? 503 : 502).end();
       if (k === '/outage') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       if (k === '/broken') return res.writeHead(500).end();
-      if (k === '/lost') return res.writeHead(409, { 'content-type': 'application/json' }).end('{"error":{"code":"LEASE_LOST","message":"x","details":{}}}');
+      if (k === '/lost')
+        return res.writeHead(409, { 'content-type': 'application/json' }).end('{"error":{"code":"LEASE_LOST","message":"x","details":{}}}');
       if (k === '/denied') return res.writeHead(401).end();
       if (k === '/v1/runner/jobs/claim') return res.writeHead(204).end();
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"NOT_FOUND","message":"x","details":{}}}');
@@ -122,38 +150,58 @@ describe('API client', () => {
     expect(hits['/flaky']).toBe(3);
     await expect(c.request({ method: 'GET', path: '/lost' })).rejects.toMatchObject({ code: 'LEASE_LOST' });
     await expect(c.request({ method: 'GET', path: '/denied' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    await expect(c.request({ method: 'GET', path: '/nope' })).rejects.toMatchObject({ code: 'API_ERROR', retryable: false, details: { apiCode: 'NOT_FOUND' } });
+    await expect(c.request({ method: 'GET', path: '/nope' })).rejects.toMatchObject({
+      code: 'API_ERROR',
+      retryable: false,
+      details: { apiCode: 'NOT_FOUND' },
+    });
     expect(await c.claim(['analysis'], 30)).toBeNull();
     const down = new ApiClient('http://127.0.0.1:1', 'key', { baseMs: 1, maxMs: 2 });
-    await expect(down.request({ method: 'GET', path: '/x', retries: 2 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE', retryable: true });
+    await expect(down.request({ method: 'GET', path: '/x', retries: 2 })).rejects.toMatchObject({
+      code: 'API_UNAVAILABLE',
+      retryable: true,
+    });
   });
 
   it('scoped to a job, waits out an unreachable API until the lease ends, but not a 500', async () => {
     const c = new ApiClient(url, 'key', { baseMs: 5, maxMs: 20 });
     // Eight 502/503 answers: more than `retries`, fewer than the deadline allows.
-    await expect(c.request({ method: 'GET', path: '/outage', retries: 2 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE', retryable: true });
+    await expect(c.request({ method: 'GET', path: '/outage', retries: 2 })).rejects.toMatchObject({
+      code: 'API_UNAVAILABLE',
+      retryable: true,
+    });
     hits['/outage'] = 0;
     const job = c.forJob({ deadline: () => Date.now() + 10_000 });
     expect(await job.json({ method: 'GET', path: '/outage', retries: 2 })).toEqual({ ok: true });
     expect(hits['/outage']).toBe(9);
     // A 500 is the API answering badly: the bounded count, then API_ERROR (a counted failure).
-    await expect(job.request({ method: 'GET', path: '/broken', retries: 2 })).rejects.toMatchObject({ code: 'API_ERROR', retryable: true, details: { status: 500 } });
+    await expect(job.request({ method: 'GET', path: '/broken', retries: 2 })).rejects.toMatchObject({
+      code: 'API_ERROR',
+      retryable: true,
+      details: { status: 500 },
+    });
     expect(hits['/broken']).toBe(3);
     // Nothing listens: retried until the deadline, then API_UNAVAILABLE.
     const down = new ApiClient('http://127.0.0.1:1', 'key', { baseMs: 5, maxMs: 20 });
     const t0 = Date.now();
-    await expect(down.forJob({ deadline: () => t0 + 1000 }).request({ method: 'GET', path: '/x', retries: 0 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
+    await expect(down.forJob({ deadline: () => t0 + 1000 }).request({ method: 'GET', path: '/x', retries: 0 })).rejects.toMatchObject({
+      code: 'API_UNAVAILABLE',
+    });
     // The last try falls just before the deadline (within 200 ms of it), not after.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(800);
     expect(Date.now() - t0).toBeLessThan(1100);
     // A call never waits longer than maxWaitMs, even while the lease holds.
     const t1 = Date.now();
-    await expect(down.forJob({ deadline: () => t1 + 60_000, maxWaitMs: 600 }).request({ method: 'GET', path: '/x', retries: 0 })).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
+    await expect(
+      down.forJob({ deadline: () => t1 + 60_000, maxWaitMs: 600 }).request({ method: 'GET', path: '/x', retries: 0 }),
+    ).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
     expect(Date.now() - t1).toBeLessThan(700);
     // A cancelled job stops waiting and throws the reason it was cancelled with.
     const ac = new AbortController();
     setTimeout(() => ac.abort(new RunnerError('LEASE_LOST', 'x')), 50);
-    await expect(down.forJob({ deadline: () => Date.now() + 60_000, signal: ac.signal }).request({ method: 'GET', path: '/x' })).rejects.toMatchObject({ code: 'LEASE_LOST' });
+    await expect(
+      down.forJob({ deadline: () => Date.now() + 60_000, signal: ac.signal }).request({ method: 'GET', path: '/x' }),
+    ).rejects.toMatchObject({ code: 'LEASE_LOST' });
   });
 
   it('refuses a model version that is neither local nor downloadable', async () => {
@@ -161,10 +209,14 @@ describe('API client', () => {
     await store.init();
     const job = { id: 'j1', lease: 't' };
     expect(() => store.get(null, new ApiClient(url, 'k'), job)).toThrow(/no model version/);
-    await expect(store.get('v9', new ApiClient(url, 'k'), job, { version: 'v9', sha256: 'a'.repeat(64), downloadable: false })).rejects.toMatchObject({ code: 'MODEL_UNAVAILABLE', retryable: true });
+    await expect(
+      store.get('v9', new ApiClient(url, 'k'), job, { version: 'v9', sha256: 'a'.repeat(64), downloadable: false }),
+    ).rejects.toMatchObject({ code: 'MODEL_UNAVAILABLE', retryable: true });
   });
 
-  it('downloads through the held job and never serves one tenant’s version to another under the same name', { timeout: 60_000 }, async () => {
+  it('downloads through the held job and never serves one tenant’s version to another under the same name', {
+    timeout: 60_000,
+  }, async () => {
     // A platform runner serves tenants whose registries may both hold a "v1": the cache is by
     // version and registered sha256, so B's "v1" is not A's loaded session.
     const demo = path.resolve(import.meta.dirname, '../../../models/demo');
@@ -175,7 +227,10 @@ describe('API client', () => {
     const files = createServer((req, res) => {
       seen.push({ url: req.url ?? '', lease: req.headers['embolus-lease-token'] as string | undefined });
       const name = /\/files\/([a-z0-9.]+)\?/.exec(req.url ?? '')?.[1] ?? '';
-      readFile(path.join(demo, name)).then((b) => res.writeHead(200).end(b), () => res.writeHead(404).end());
+      readFile(path.join(demo, name)).then(
+        (b) => res.writeHead(200).end(b),
+        () => res.writeHead(404).end(),
+      );
     });
     await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
     const cache = await mkdtemp(path.join(tmpdir(), 'embolus-models-'));
@@ -208,10 +263,15 @@ describe('a job whose API stays unreachable for its whole lease', () => {
       const route = `${req.method} ${(req.url ?? '').replace(/\/jobs\/j1\//, '/jobs/:id/')}`;
       calls.push(route);
       req.resume();
-      const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const json = (status: number, body: unknown) =>
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (route === 'POST /v1/runner/jobs/claim') {
         if (calls.filter((c) => c === route).length > 1) return res.writeHead(204).end();
-        return json(200, { job: { id: 'j1', kind: 'analysis', studyId: 's1', payload: {}, attempts: 1, maxAttempts: 3 }, leaseToken: 't', leaseExpiresAt: new Date(Date.now() + 8000).toISOString() });
+        return json(200, {
+          job: { id: 'j1', kind: 'analysis', studyId: 's1', payload: {}, attempts: 1, maxAttempts: 3 },
+          leaseToken: 't',
+          leaseExpiresAt: new Date(Date.now() + 8000).toISOString(),
+        });
       }
       if (route === 'POST /v1/runner/jobs/:id/release' || route === 'POST /v1/runner/jobs/:id/fail') return json(200, {});
       return json(503, { error: { code: 'STORAGE_UNAVAILABLE', message: 'storage failed', details: {} } });

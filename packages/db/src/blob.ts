@@ -53,10 +53,19 @@ export function assertBlobPrefix(prefix: string): void {
 /** An R2 bucket as far as this package needs it (structural, so no workers-types dependency). */
 export interface R2BucketLike {
   put(key: string, value: Uint8Array | ArrayBuffer, options?: { httpMetadata?: { contentType?: string } }): Promise<unknown>;
-  get(key: string): Promise<{ size: number; httpMetadata?: { contentType?: string }; body: ReadableStream<Uint8Array>; arrayBuffer(): Promise<ArrayBuffer> } | null>;
+  get(key: string): Promise<{
+    size: number;
+    httpMetadata?: { contentType?: string };
+    body: ReadableStream<Uint8Array>;
+    arrayBuffer(): Promise<ArrayBuffer>;
+  } | null>;
   head(key: string): Promise<{ size: number; httpMetadata?: { contentType?: string } } | null>;
   delete(keys: string | string[]): Promise<void>;
-  list(options?: { prefix?: string; cursor?: string; limit?: number }): Promise<{ objects: { key: string }[]; truncated: boolean; cursor?: string }>;
+  list(options?: {
+    prefix?: string;
+    cursor?: string;
+    limit?: number;
+  }): Promise<{ objects: { key: string }[]; truncated: boolean; cursor?: string }>;
 }
 
 function failed(op: string, key: string, cause: unknown): DbError {

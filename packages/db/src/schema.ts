@@ -45,7 +45,9 @@ export const apiKeys = sqliteTable(
   'api_keys',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     role: text('role', { enum: ['clinician', 'partner', 'quality', 'admin', 'runner', 'platform-runner'] }).notNull(),
     keyHash: text('key_hash').notNull().unique(),
     prefix: text('prefix').notNull(),
@@ -64,7 +66,9 @@ export const studies = sqliteTable(
   'studies',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     status: text('status', { enum: ['receiving', 'queued', 'processing', 'complete', 'failed'] }).notNull(),
     studyInstanceUid: text('study_instance_uid'),
     instanceCount: integer('instance_count').notNull().default(0),
@@ -102,8 +106,12 @@ export const instances = sqliteTable(
   'instances',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
-    studyId: text('study_id').notNull().references(() => studies.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    studyId: text('study_id')
+      .notNull()
+      .references(() => studies.id),
     sopInstanceUid: text('sop_instance_uid').notNull(),
     seriesInstanceUid: text('series_instance_uid'),
     sopClassUid: text('sop_class_uid'),
@@ -115,7 +123,10 @@ export const instances = sqliteTable(
     identityRemoved: integer('identity_removed', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('instances_study_sop').on(t.studyId, t.sopInstanceUid), index('instances_study_series').on(t.studyId, t.seriesInstanceUid)],
+  (t) => [
+    uniqueIndex('instances_study_sop').on(t.studyId, t.sopInstanceUid),
+    index('instances_study_series').on(t.studyId, t.seriesInstanceUid),
+  ],
 );
 
 /** Work for runners: analysis of a study, training or evaluation (payload JSON). */
@@ -123,7 +134,9 @@ export const jobs = sqliteTable(
   'jobs',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     studyId: text('study_id').references(() => studies.id),
     kind: text('kind', { enum: ['analysis', 'training', 'evaluation'] }).notNull(),
     status: text('status', { enum: ['queued', 'leased', 'done', 'failed'] }).notNull(),
@@ -152,8 +165,13 @@ export const results = sqliteTable(
   'results',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
-    jobId: text('job_id').notNull().unique().references(() => jobs.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    jobId: text('job_id')
+      .notNull()
+      .unique()
+      .references(() => jobs.id),
     studyId: text('study_id').references(() => studies.id),
     kind: text('kind', { enum: ['analysis', 'training', 'evaluation'] }).notNull(),
     modelVersion: text('model_version'),
@@ -174,8 +192,12 @@ export const artifacts = sqliteTable(
   'artifacts',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
-    jobId: text('job_id').notNull().references(() => jobs.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
     studyId: text('study_id').references(() => studies.id),
     name: text('name').notNull(),
     contentType: text('content_type').notNull(),
@@ -192,7 +214,9 @@ export const models = sqliteTable(
   'models',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     version: text('version').notNull(),
     sha256: text('sha256').notNull(),
     trainedOn: text('trained_on').notNull(),
@@ -219,8 +243,12 @@ export const shadowResults = sqliteTable(
   'shadow_results',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
-    jobId: text('job_id').notNull().references(() => jobs.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
     studyId: text('study_id').references(() => studies.id),
     modelVersion: text('model_version').notNull(),
     /** Study label → raw probability, JSON (what comparisons read). */
@@ -229,7 +257,10 @@ export const shadowResults = sqliteTable(
     body: text('body').notNull(),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('shadow_results_job_model').on(t.jobId, t.modelVersion), index('shadow_results_model').on(t.tenantId, t.modelVersion)],
+  (t) => [
+    uniqueIndex('shadow_results_job_model').on(t.jobId, t.modelVersion),
+    index('shadow_results_model').on(t.tenantId, t.modelVersion),
+  ],
 );
 
 /** Ground truth per study and label (0 or 1), recorded by the quality role. */
@@ -237,15 +268,21 @@ export const groundTruth = sqliteTable(
   'ground_truth',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
-    studyId: text('study_id').notNull().references(() => studies.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    studyId: text('study_id')
+      .notNull()
+      .references(() => studies.id),
     label: text('label').notNull(),
     value: integer('value').notNull(),
     source: text('source').notNull(),
     recordedBy: text('recorded_by').notNull(),
     recordedAt: integer('recorded_at').notNull(),
     /** How it was entered: `api` (a key), `ui` (a dashboard session) or `csv` (an import) (issue 18). */
-    enteredVia: text('entered_via', { enum: ['api', 'ui', 'csv'] }).notNull().default('api'),
+    enteredVia: text('entered_via', { enum: ['api', 'ui', 'csv'] })
+      .notNull()
+      .default('api'),
   },
   (t) => [uniqueIndex('ground_truth_study_label').on(t.studyId, t.label), index('ground_truth_tenant').on(t.tenantId)],
 );
@@ -255,7 +292,9 @@ export const webhooks = sqliteTable(
   'webhooks',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     url: text('url').notNull(),
     secret: text('secret').notNull(),
     /** JSON array of event names. */
@@ -271,8 +310,12 @@ export const webhookDeliveries = sqliteTable(
   'webhook_deliveries',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
-    webhookId: text('webhook_id').notNull().references(() => webhooks.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id),
     event: text('event').notNull(),
     payload: text('payload').notNull(),
     status: text('status', { enum: ['pending', 'sending', 'delivered', 'failed'] }).notNull(),
@@ -334,7 +377,9 @@ export const users = sqliteTable(
   'users',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     /** Lower-cased, trimmed. */
     email: text('email').notNull().unique(),
     role: text('role', { enum: ['clinician', 'quality', 'admin'] }).notNull(),
@@ -357,8 +402,12 @@ export const sessions = sqliteTable(
   {
     id: text('id').primaryKey(),
     tokenHash: text('token_hash').notNull().unique(),
-    userId: text('user_id').notNull().references(() => users.id),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     createdAt: integer('created_at').notNull(),
     lastSeenAt: integer('last_seen_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
@@ -382,7 +431,9 @@ export const dicomAeTitles = sqliteTable(
   'dicom_ae_titles',
   {
     aeTitle: text('ae_title').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('dicom_ae_titles_tenant').on(t.tenantId)],
@@ -396,7 +447,9 @@ export const dicomDestinations = sqliteTable(
   'dicom_destinations',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     name: text('name').notNull(),
     kind: text('kind', { enum: ['dimse', 'stow-rs'] }).notNull(),
     host: text('host'),
@@ -415,11 +468,19 @@ export const dicomDeliveries = sqliteTable(
   'dicom_deliveries',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
-    destinationId: text('destination_id').notNull().references(() => dicomDestinations.id),
-    studyId: text('study_id').notNull().references(() => studies.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    destinationId: text('destination_id')
+      .notNull()
+      .references(() => dicomDestinations.id),
+    studyId: text('study_id')
+      .notNull()
+      .references(() => studies.id),
     /** The analysis job whose artifacts hold the SR and key images. */
-    jobId: text('job_id').notNull().references(() => jobs.id),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
     /** JSON array of artifact names to send. */
     artifacts: text('artifacts').notNull(),
     status: text('status', { enum: ['pending', 'sending', 'delivered', 'failed'] }).notNull(),
@@ -447,8 +508,12 @@ export const passwordTokens = sqliteTable(
   'password_tokens',
   {
     tokenHash: text('token_hash').primaryKey(),
-    userId: text('user_id').notNull().references(() => users.id),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     purpose: text('purpose', { enum: ['invite', 'reset'] }).notNull(),
     /** The principal (`user:<id>` or a key id) who made it. */
     createdBy: text('created_by').notNull(),
@@ -465,7 +530,9 @@ export const passwordTokens = sqliteTable(
  * `{ group, role }`, tried in order; a user none of whose groups maps is refused.
  */
 export const oidcProviders = sqliteTable('oidc_providers', {
-  tenantId: text('tenant_id').primaryKey().references(() => tenants.id),
+  tenantId: text('tenant_id')
+    .primaryKey()
+    .references(() => tenants.id),
   displayName: text('display_name').notNull(),
   issuer: text('issuer').notNull(),
   clientId: text('client_id').notNull(),
@@ -486,7 +553,9 @@ export const oidcLogins = sqliteTable(
   'oidc_logins',
   {
     stateHash: text('state_hash').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     browserHash: text('browser_hash').notNull(),
     codeVerifier: text('code_verifier').notNull(),
     nonce: text('nonce').notNull(),
@@ -504,9 +573,15 @@ export const oidcLogins = sqliteTable(
 export const dicomInstanceAttributes = sqliteTable(
   'dicom_instance_attributes',
   {
-    instanceId: text('instance_id').primaryKey().references(() => instances.id),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
-    studyId: text('study_id').notNull().references(() => studies.id),
+    instanceId: text('instance_id')
+      .primaryKey()
+      .references(() => instances.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    studyId: text('study_id')
+      .notNull()
+      .references(() => studies.id),
     studyInstanceUid: text('study_instance_uid').notNull(),
     seriesInstanceUid: text('series_instance_uid').notNull(),
     sopInstanceUid: text('sop_instance_uid').notNull(),
@@ -543,8 +618,12 @@ export const dicomInstanceAttributes = sqliteTable(
 export const cohortPoints = sqliteTable(
   'cohort_points',
   {
-    studyId: text('study_id').primaryKey().references(() => studies.id),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    studyId: text('study_id')
+      .primaryKey()
+      .references(() => studies.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     completedAt: integer('completed_at').notNull(),
     pNegativeExamForPe: real('p_negative_exam_for_pe'),
     pIndeterminate: real('p_indeterminate'),
@@ -575,7 +654,9 @@ export const cohortPoints = sqliteTable(
  * so a cached cohort is checked for freshness with one primary-key read.
  */
 export const cohortVersions = sqliteTable('cohort_versions', {
-  tenantId: text('tenant_id').primaryKey().references(() => tenants.id),
+  tenantId: text('tenant_id')
+    .primaryKey()
+    .references(() => tenants.id),
   version: integer('version').notNull().default(0),
 });
 
@@ -588,7 +669,9 @@ export const thresholdSets = sqliteTable(
   'threshold_sets',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     version: integer('version').notNull(),
     thresholds: text('thresholds').notNull(),
     rules: text('rules').notNull(),
@@ -604,7 +687,9 @@ export const alertRules = sqliteTable(
   'alert_rules',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
     label: text('label').notNull(),
     kind: text('kind', { enum: ['auroc_lower_ci_below', 'cbpe_drop', 'coverage_below'] }).notNull(),
     params: text('params').notNull(),
@@ -625,8 +710,12 @@ export const alertEvents = sqliteTable(
   'alert_events',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id),
-    ruleId: text('rule_id').notNull().references(() => alertRules.id),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    ruleId: text('rule_id')
+      .notNull()
+      .references(() => alertRules.id),
     label: text('label').notNull(),
     kind: text('kind').notNull(),
     period: text('period').notNull(),
@@ -636,7 +725,10 @@ export const alertEvents = sqliteTable(
     firedAt: integer('fired_at').notNull(),
     resolvedAt: integer('resolved_at'),
   },
-  (t) => [uniqueIndex('alert_events_rule_period').on(t.ruleId, t.period), index('alert_events_tenant_state').on(t.tenantId, t.state, t.firedAt)],
+  (t) => [
+    uniqueIndex('alert_events_rule_period').on(t.ruleId, t.period),
+    index('alert_events_tenant_state').on(t.tenantId, t.state, t.firedAt),
+  ],
 );
 
 /** Every table, for `drizzle(…, { schema })`. */

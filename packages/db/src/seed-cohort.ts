@@ -70,12 +70,17 @@ function probit(p: number): number {
   const q = Math.min(Math.max(p, 1e-12), 1 - 1e-12);
   if (q < 0.02425 || q > 0.97575) {
     const r = Math.sqrt(-2 * Math.log(q < 0.5 ? q : 1 - q));
-    const x = (((((c[0]! * r + c[1]!) * r + c[2]!) * r + c[3]!) * r + c[4]!) * r + c[5]!) / ((((d[0]! * r + d[1]!) * r + d[2]!) * r + d[3]!) * r + 1);
+    const x =
+      (((((c[0]! * r + c[1]!) * r + c[2]!) * r + c[3]!) * r + c[4]!) * r + c[5]!) /
+      ((((d[0]! * r + d[1]!) * r + d[2]!) * r + d[3]!) * r + 1);
     return q < 0.5 ? x : -x;
   }
   const s = q - 0.5;
   const r = s * s;
-  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * s) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+  return (
+    ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * s) /
+    (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  );
 }
 
 /** Rows per multi-row INSERT, under the driver's bound-parameter limit. */
@@ -140,11 +145,60 @@ async function write(d: SqlDriver, o: CohortSeed): Promise<{ studyIds: string[] 
   const truthRows: (string | number | null)[][] = [];
   const studyIds: string[] = [];
   const flush = async () => {
-    await insertRows(d, 'studies', ['id', 'tenant_id', 'status', 'study_instance_uid', 'instance_count', 'descriptors', 'analysis_job_id', 'result_id', 'urgency', 'sort_probability', 'decision', 'created_at', 'updated_at', 'submitted_at', 'completed_at'], studyRows);
-    await insertRows(d, 'jobs', ['id', 'tenant_id', 'study_id', 'kind', 'status', 'payload', 'attempts', 'max_attempts', 'available_at', 'created_at', 'updated_at', 'completed_at'], jobRows);
-    await insertRows(d, 'results', ['id', 'tenant_id', 'job_id', 'study_id', 'kind', 'model_version', 'probabilities', 'pe_probability', 'body', 'created_at'], resultRows);
+    await insertRows(
+      d,
+      'studies',
+      [
+        'id',
+        'tenant_id',
+        'status',
+        'study_instance_uid',
+        'instance_count',
+        'descriptors',
+        'analysis_job_id',
+        'result_id',
+        'urgency',
+        'sort_probability',
+        'decision',
+        'created_at',
+        'updated_at',
+        'submitted_at',
+        'completed_at',
+      ],
+      studyRows,
+    );
+    await insertRows(
+      d,
+      'jobs',
+      [
+        'id',
+        'tenant_id',
+        'study_id',
+        'kind',
+        'status',
+        'payload',
+        'attempts',
+        'max_attempts',
+        'available_at',
+        'created_at',
+        'updated_at',
+        'completed_at',
+      ],
+      jobRows,
+    );
+    await insertRows(
+      d,
+      'results',
+      ['id', 'tenant_id', 'job_id', 'study_id', 'kind', 'model_version', 'probabilities', 'pe_probability', 'body', 'created_at'],
+      resultRows,
+    );
     await insertRows(d, 'cohort_points', ['study_id', 'tenant_id', 'completed_at', ...PROBABILITY_COLUMNS, ...TRUTH_COLUMNS], pointRows);
-    await insertRows(d, 'ground_truth', ['id', 'tenant_id', 'study_id', 'label', 'value', 'source', 'recorded_by', 'recorded_at', 'entered_via'], truthRows);
+    await insertRows(
+      d,
+      'ground_truth',
+      ['id', 'tenant_id', 'study_id', 'label', 'value', 'source', 'recorded_by', 'recorded_at', 'entered_via'],
+      truthRows,
+    );
     for (const r of [studyRows, jobRows, resultRows, pointRows, truthRows]) r.length = 0;
   };
   const thresholds = { ...DEFAULT_THRESHOLDS } as Record<Label, number>;
@@ -172,8 +226,14 @@ async function write(d: SqlDriver, o: CohortSeed): Promise<{ studyIds: string[] 
     const decided = decide({ study: probs, windows: [window], thresholds });
     // Built as text (the same JSON JSON.stringify would give): 100,000 bodies are a large share of the seeding time.
     let labelsJson = '';
-    for (const l of STUDY_LABELS) labelsJson += `${labelsJson ? ',' : ''}"${l}":{"probability":${probs[l]},"rawProbability":${probs[l]},"threshold":${thresholds[l]},"decision":${decided.labels[l]}}`;
-    const exam = JSON.stringify({ decision: decided.exam, reason: decided.examReason, windowThreshold: thresholds.pe_present_on_image, overrides: decided.overrides });
+    for (const l of STUDY_LABELS)
+      labelsJson += `${labelsJson ? ',' : ''}"${l}":{"probability":${probs[l]},"rawProbability":${probs[l]},"threshold":${thresholds[l]},"decision":${decided.labels[l]}}`;
+    const exam = JSON.stringify({
+      decision: decided.exam,
+      reason: decided.examReason,
+      windowThreshold: thresholds.pe_present_on_image,
+      overrides: decided.overrides,
+    });
     const body =
       `{"schemaVersion":1,"labels":{${labelsJson}},"windows":[{"index":0,"probability":${window},"rawProbability":${window},"decision":${decided.windows[0] ?? false},"slices":[]}],` +
       `"attention":${ATTENTION},"exam":${exam},"consistency":{"violations":[],"repaired":false,"changed":[]},` +
@@ -181,11 +241,46 @@ async function write(d: SqlDriver, o: CohortSeed): Promise<{ studyIds: string[] 
     const pe = 1 - probs.negative_exam_for_pe;
     const urgency = decided.labels.central_pe && decided.labels.rv_lv_ratio_gte_1 ? 0 : 1;
     const uid = `2.25.${o.seed >>> 0}${i.toString().padStart(9, '0')}`;
-    studyRows.push([studyId, o.tenantId, 'complete', uid, 0, '{"manufacturer":"SEED","sliceThickness":1}', jobId, resultId, urgency, pe, decided.exam, t, t, t, t]);
+    studyRows.push([
+      studyId,
+      o.tenantId,
+      'complete',
+      uid,
+      0,
+      '{"manufacturer":"SEED","sliceThickness":1}',
+      jobId,
+      resultId,
+      urgency,
+      pe,
+      decided.exam,
+      t,
+      t,
+      t,
+      t,
+    ]);
     jobRows.push([jobId, o.tenantId, studyId, 'analysis', 'done', '{}', 1, 3, t, t, t, t]);
     resultRows.push([resultId, o.tenantId, jobId, studyId, 'analysis', version, JSON.stringify(probs), pe, body, t]);
-    pointRows.push([studyId, o.tenantId, t, ...STUDY_LABELS.map((l) => probs[l]), ...STUDY_LABELS.map((l) => (labelled ? truth[l] : null))]);
-    if (labelled) STUDY_LABELS.forEach((l, k) => truthRows.push([`${studyId.slice(0, 13)}${(3 + k).toString(16).padStart(4, '0')}${studyId.slice(17)}`, o.tenantId, studyId, l, truth[l], 'radiologist', o.recordedBy ?? 'seed', t, 'api']));
+    pointRows.push([
+      studyId,
+      o.tenantId,
+      t,
+      ...STUDY_LABELS.map((l) => probs[l]),
+      ...STUDY_LABELS.map((l) => (labelled ? truth[l] : null)),
+    ]);
+    if (labelled)
+      STUDY_LABELS.forEach((l, k) =>
+        truthRows.push([
+          `${studyId.slice(0, 13)}${(3 + k).toString(16).padStart(4, '0')}${studyId.slice(17)}`,
+          o.tenantId,
+          studyId,
+          l,
+          truth[l],
+          'radiologist',
+          o.recordedBy ?? 'seed',
+          t,
+          'api',
+        ]),
+      );
     if (studyRows.length >= 5000) await flush();
   }
   await flush();

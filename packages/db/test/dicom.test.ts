@@ -30,7 +30,20 @@ async function fresh(name: string) {
 async function analysedJob(store: Awaited<ReturnType<typeof fresh>>['store'], tenantId: string) {
   const study = await store.studies.create(tenantId);
   await store.studies.addInstance(
-    { tenantId, studyId: study.id, sopInstanceUid: '2.25.1', studyInstanceUid: '2.25.9', seriesInstanceUid: '2.25.8', sopClassUid: '1.2.840.10008.5.1.4.1.1.2', modality: 'CT', size: 1, sha256: 'a'.repeat(64), blobKey: 'k', identityRemoved: true, descriptors: {} },
+    {
+      tenantId,
+      studyId: study.id,
+      sopInstanceUid: '2.25.1',
+      studyInstanceUid: '2.25.9',
+      seriesInstanceUid: '2.25.8',
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+      modality: 'CT',
+      size: 1,
+      sha256: 'a'.repeat(64),
+      blobKey: 'k',
+      identityRemoved: true,
+      descriptors: {},
+    },
     { maxStudyBytes: 1e9, maxStudyInstances: 10 },
   );
   const sub = await store.studies.submit(tenantId, study.id, { priority: 0, maxAttempts: 3 });
@@ -59,12 +72,30 @@ describe('DicomRepo', () => {
 
   it('stores a result’s objects once with one delivery per active destination; a second writer stores nothing', async () => {
     const { store, tenant } = await fresh('objects');
-    const a = await store.dicom.createDestination(tenant.id, { name: 'pacs', kind: 'dimse', host: '127.0.0.1', port: 104, calledAe: 'PACS' });
-    const b = await store.dicom.createDestination(tenant.id, { name: 'web', kind: 'stow-rs', url: 'https://pacs.example/dicom-web/studies' });
-    await store.dicom.createDestination(tenant.id, { name: 'old', kind: 'stow-rs', url: 'https://old.example/studies' }).then((d) => store.dicom.deactivateDestination(tenant.id, d.id));
+    const a = await store.dicom.createDestination(tenant.id, {
+      name: 'pacs',
+      kind: 'dimse',
+      host: '127.0.0.1',
+      port: 104,
+      calledAe: 'PACS',
+    });
+    const b = await store.dicom.createDestination(tenant.id, {
+      name: 'web',
+      kind: 'stow-rs',
+      url: 'https://pacs.example/dicom-web/studies',
+    });
+    await store.dicom
+      .createDestination(tenant.id, { name: 'old', kind: 'stow-rs', url: 'https://old.example/studies' })
+      .then((d) => store.dicom.deactivateDestination(tenant.id, d.id));
     const { studyId, jobId } = await analysedJob(store, tenant.id);
-    expect(await store.dicom.storeObjects(tenant.id, { studyId, jobId, objects: objects('first') })).toEqual({ stored: true, deliveries: 2 });
-    expect(await store.dicom.storeObjects(tenant.id, { studyId, jobId, objects: objects('second') })).toEqual({ stored: false, deliveries: 0 });
+    expect(await store.dicom.storeObjects(tenant.id, { studyId, jobId, objects: objects('first') })).toEqual({
+      stored: true,
+      deliveries: 2,
+    });
+    expect(await store.dicom.storeObjects(tenant.id, { studyId, jobId, objects: objects('second') })).toEqual({
+      stored: false,
+      deliveries: 0,
+    });
     const arts = await store.results.artifacts(tenant.id, jobId);
     expect(arts.map((x) => [x.name, x.blobKey])).toEqual([
       ['dicom-key-1.dcm', 'blobs/first/k1'],
@@ -80,7 +111,10 @@ describe('DicomRepo', () => {
     const completed = async () => {
       const { studyId, jobId } = await analysedJob(store, tenant.id);
       const job = await store.jobs.claim(tenant.id, 'runner', { leaseMs: 60_000 });
-      const out = await store.results.complete(tenant.id, jobId, job?.leaseToken ?? '', { body: '{}', summary: { urgency: 1, peProbability: 0.1, decision: 'negative', probabilities: {} } });
+      const out = await store.results.complete(tenant.id, jobId, job?.leaseToken ?? '', {
+        body: '{}',
+        summary: { urgency: 1, peProbability: 0.1, decision: 'negative', probabilities: {} },
+      });
       expect(out.kind).toBe('ok');
       return { studyId, jobId };
     };
@@ -104,7 +138,11 @@ describe('DicomRepo', () => {
     const [first] = await store.dicom.claimDue(10, 60_000);
     expect(first).toBeDefined();
     expect(await store.dicom.claimDue(10, 60_000)).toEqual([]);
-    let row = await store.dicom.recordAttempt(first!.delivery.id, { at: clock.now(), ok: false, error: 'network error ECONNREFUSED', ms: 3 }, policy);
+    let row = await store.dicom.recordAttempt(
+      first!.delivery.id,
+      { at: clock.now(), ok: false, error: 'network error ECONNREFUSED', ms: 3 },
+      policy,
+    );
     expect(row).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: clock.now() + 1000 });
     expect(await store.dicom.claimDue(10, 60_000)).toEqual([]);
     clock.advance(1000);
@@ -122,15 +160,33 @@ describe('DicomRepo', () => {
 
   it('delivers on success, and fails at once for a deactivated destination', async () => {
     const { store, clock, tenant } = await fresh('deliver');
-    const d = await store.dicom.createDestination(tenant.id, { name: 'pacs', kind: 'dimse', host: '127.0.0.1', port: 104, calledAe: 'PACS' });
+    const d = await store.dicom.createDestination(tenant.id, {
+      name: 'pacs',
+      kind: 'dimse',
+      host: '127.0.0.1',
+      port: 104,
+      calledAe: 'PACS',
+    });
     const one = await analysedJob(store, tenant.id);
     await store.dicom.storeObjects(tenant.id, { studyId: one.studyId, jobId: one.jobId, objects: objects('d1') });
     const [due] = await store.dicom.claimDue(10, 60_000);
-    expect(await store.dicom.recordAttempt(due!.delivery.id, { at: clock.now(), ok: true, error: null, ms: 4 }, { maxAttempts: 3, backoff: { baseMs: 1, maxMs: 1 } })).toMatchObject({ status: 'delivered', deliveredAt: clock.now() });
+    expect(
+      await store.dicom.recordAttempt(
+        due!.delivery.id,
+        { at: clock.now(), ok: true, error: null, ms: 4 },
+        { maxAttempts: 3, backoff: { baseMs: 1, maxMs: 1 } },
+      ),
+    ).toMatchObject({ status: 'delivered', deliveredAt: clock.now() });
     const two = await analysedJob(store, tenant.id);
     await store.dicom.storeObjects(tenant.id, { studyId: two.studyId, jobId: two.jobId, objects: objects('d2') });
     const [due2] = await store.dicom.claimDue(10, 60_000);
     await store.dicom.deactivateDestination(tenant.id, d.id);
-    expect(await store.dicom.recordAttempt(due2!.delivery.id, { at: clock.now(), ok: false, error: 'destination deactivated', ms: 0 }, { maxAttempts: 8, backoff: { baseMs: 1, maxMs: 1 } })).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(
+      await store.dicom.recordAttempt(
+        due2!.delivery.id,
+        { at: clock.now(), ok: false, error: 'destination deactivated', ms: 0 },
+        { maxAttempts: 8, backoff: { baseMs: 1, maxMs: 1 } },
+      ),
+    ).toMatchObject({ status: 'failed', attempts: 1 });
   });
 });

@@ -3,7 +3,15 @@
  * plan (series, removed attributes, refusals), upload. `?key=` gives a bearer key (the dashboard
  * uses its session cookie and CSRF header instead); `?auto=1` uploads as soon as the scan ends.
  */
-import { storageResumeStore, UploadController, workerProcessor, type DicomProcessor, type UploadPlan, type UploadReport, type WorkerLike } from '../src/client';
+import {
+  storageResumeStore,
+  UploadController,
+  workerProcessor,
+  type DicomProcessor,
+  type UploadPlan,
+  type UploadReport,
+  type WorkerLike,
+} from '../src/client';
 
 interface HarnessState {
   phase: 'idle' | 'scanning' | 'scanned' | 'uploading' | 'done' | 'failed';
@@ -43,7 +51,10 @@ const controller = new UploadController({
 });
 controller.on((e) => {
   if (e.type === 'scan') status(`Read ${e.scanned} of ${e.total} files`);
-  if (e.type === 'progress') status(`Uploaded ${e.instancesDone} of ${e.instancesTotal} instances (${(e.bytesDone / 1e6).toFixed(1)} of ${(e.bytesTotal / 1e6).toFixed(1)} MB)`);
+  if (e.type === 'progress')
+    status(
+      `Uploaded ${e.instancesDone} of ${e.instancesTotal} instances (${(e.bytesDone / 1e6).toFixed(1)} of ${(e.bytesTotal / 1e6).toFixed(1)} MB)`,
+    );
 });
 
 function item(list: HTMLElement, text: string): void {
@@ -58,7 +69,12 @@ function render(plan: UploadPlan): void {
   for (const study of plan.studies) {
     for (const s of study.series) {
       const tr = document.createElement('tr');
-      for (const v of [`Patient ${study.patient}, series ${s.seriesNumber ?? '?'}`, String(s.slices), s.modality, s.sliceThickness === null ? s.sliceThicknesses.join(', ') : `${s.sliceThickness} mm`]) {
+      for (const v of [
+        `Patient ${study.patient}, series ${s.seriesNumber ?? '?'}`,
+        String(s.slices),
+        s.modality,
+        s.sliceThickness === null ? s.sliceThicknesses.join(', ') : `${s.sliceThickness} mm`,
+      ]) {
         const td = document.createElement('td');
         td.textContent = v;
         tr.append(td);
@@ -81,7 +97,8 @@ async function upload(): Promise<void> {
   state.timing.uploadMs = performance.now() - t;
   state.timing.totalMs = performance.now() - started;
   state.report = report;
-  for (const r of report.refused.filter((x) => !state.plan!.refused.includes(x))) item($('refused'), `${r.name}: ${r.code}${r.apiCode ? ` ${r.apiCode}` : ''} (${r.message})`);
+  for (const r of report.refused.filter((x) => !state.plan!.refused.includes(x)))
+    item($('refused'), `${r.name}: ${r.code}${r.apiCode ? ` ${r.apiCode}` : ''} (${r.message})`);
   status(report.stopped ? `Stopped: ${report.stopped.code}` : `Done: ${report.studies.map((s) => s.state).join(', ')}`);
   state.phase = 'done';
 }
@@ -122,7 +139,12 @@ if (params.get('bench') === '1') {
     for (const name of names) files.push(new File([await (await fetch(`/bench/files/${encodeURIComponent(name)}`)).blob()], name));
     await run(files);
     const r = state.report;
-    const summary = { phase: state.phase, error: state.error ?? null, timing: state.timing, studies: r?.studies.map((s) => ({ state: s.state, stored: s.stored })) ?? [] };
+    const summary = {
+      phase: state.phase,
+      error: state.error ?? null,
+      timing: state.timing,
+      studies: r?.studies.map((s) => ({ state: s.state, stored: s.stored })) ?? [],
+    };
     await fetch('/bench/result', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(summary) });
   })();
 }

@@ -86,7 +86,11 @@ export class ApiClient {
    * @returns the answer (2xx or a final 4xx)
    * @throws DeidError UNAVAILABLE (retries exhausted), UNAUTHENTICATED, CANCELLED
    */
-  async send(method: string, path: string, init: { body?: Uint8Array | ArrayBuffer | string; contentType?: string; signal?: AbortSignal } = {}): Promise<ApiAnswer> {
+  async send(
+    method: string,
+    path: string,
+    init: { body?: Uint8Array | ArrayBuffer | string; contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<ApiAnswer> {
     let renewed = false;
     let lastProblem = '';
     for (let attempt = 1; ; attempt++) {
@@ -133,7 +137,11 @@ export class ApiClient {
         lastProblem = `HTTP ${res.status}`;
       }
       if (attempt >= this.attempts) {
-        throw new DeidError('UNAVAILABLE', `${method} ${path.replace(/\/instances\/[^/]+$/, '/instances/{sopUid}')} failed ${attempt} times (last: ${lastProblem})`, { attempts: attempt });
+        throw new DeidError(
+          'UNAVAILABLE',
+          `${method} ${path.replace(/\/instances\/[^/]+$/, '/instances/{sopUid}')} failed ${attempt} times (last: ${lastProblem})`,
+          { attempts: attempt },
+        );
       }
       const backoff = Math.random() * Math.min(this.maxDelay, this.baseDelay * 2 ** (attempt - 1));
       await sleep(retryAfterMs ?? backoff, init.signal);

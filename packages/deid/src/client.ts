@@ -8,8 +8,23 @@ export type { InstanceHeader, RemovedAttribute, DeidentifiedInstance } from './d
 export type { ProfileOptions } from './profile';
 export { DEFAULT_MAX_INSTANCE_BYTES } from './limits';
 export type { FileLike, FileOptions } from './read-file';
-export { buildPlan, type UploadPlan, type StudySummary, type SeriesSummary, type ScannedFile, type RefusedFile, type RemovedSummary } from './plan';
-export { workerProcessor, type DicomProcessor, type WorkerLike, type WorkerRequest, type WorkerResponse, type ScanResult } from './processor';
+export {
+  buildPlan,
+  type UploadPlan,
+  type StudySummary,
+  type SeriesSummary,
+  type ScannedFile,
+  type RefusedFile,
+  type RemovedSummary,
+} from './plan';
+export {
+  workerProcessor,
+  type DicomProcessor,
+  type WorkerLike,
+  type WorkerRequest,
+  type WorkerResponse,
+  type ScanResult,
+} from './processor';
 export { scanFiles, type ScanOptions } from './scan';
 export { expandArchives, isZip, type ZipOptions, type ArchiveRefusal, type StreamableFile } from './zip';
 export { ApiClient, type ApiClientOptions, type RetryPolicy } from './api-client';

@@ -11,7 +11,11 @@ import { checkStructure } from './structure';
 import { formatTag, META_REMOVED, methodCodes, resolveRules, type ProfileOptions, type Rule } from './profile';
 
 /** CT Image, Enhanced CT Image and Legacy Converted Enhanced CT Image Storage (as the API). */
-export const CT_SOP_CLASSES: ReadonlySet<string> = new Set(['1.2.840.10008.5.1.4.1.1.2', '1.2.840.10008.5.1.4.1.1.2.1', '1.2.840.10008.5.1.4.1.1.2.2']);
+export const CT_SOP_CLASSES: ReadonlySet<string> = new Set([
+  '1.2.840.10008.5.1.4.1.1.2',
+  '1.2.840.10008.5.1.4.1.1.2.1',
+  '1.2.840.10008.5.1.4.1.1.2.2',
+]);
 
 /** An attribute that held a value and was removed or emptied. */
 export interface RemovedAttribute {
@@ -116,13 +120,21 @@ export function checkHeader(file: DcmFile, source: string): InstanceHeader {
   const sopClassUid = textOf(ds, TAG.SOPClassUID) ?? textOf(file.meta, '00020002') ?? '';
   const modality = textOf(ds, TAG.Modality) ?? '';
   if (!CT_SOP_CLASSES.has(sopClassUid) || (modality !== '' && modality !== 'CT')) {
-    throw new DeidError('NOT_CT', `${source}: only CT images are uploaded (SOPClassUID (0008,0016) and Modality (0008,0060))`, { modality: modality || null });
+    throw new DeidError('NOT_CT', `${source}: only CT images are uploaded (SOPClassUID (0008,0016) and Modality (0008,0060))`, {
+      modality: modality || null,
+    });
   }
   if (textOf(ds, TAG.BurnedInAnnotation)?.toUpperCase() === 'YES') {
     throw new DeidError('BURNED_IN', `${source}: BurnedInAnnotation (0028,0301) is YES; text in the pixels cannot be removed here`);
   }
-  const uids = { studyInstanceUid: textOf(ds, TAG.StudyInstanceUID), seriesInstanceUid: textOf(ds, TAG.SeriesInstanceUID), sopInstanceUid: textOf(ds, TAG.SOPInstanceUID) };
-  const missing = Object.entries(uids).filter(([, v]) => !v).map(([k]) => k);
+  const uids = {
+    studyInstanceUid: textOf(ds, TAG.StudyInstanceUID),
+    seriesInstanceUid: textOf(ds, TAG.SeriesInstanceUID),
+    sopInstanceUid: textOf(ds, TAG.SOPInstanceUID),
+  };
+  const missing = Object.entries(uids)
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
   if (missing.length > 0) throw new DeidError('MISSING_UID', `${source}: missing ${missing.join(', ')}`, { missing });
   if (!(TAG.PixelData in ds)) throw new DeidError('NO_PIXEL_DATA', `${source}: the CT instance has no PixelData (7FE0,0010)`);
   return {

@@ -79,7 +79,8 @@ function nativePixels(el: DcmElement | undefined): Uint8Array | null {
   const v = el?.Value;
   if (!el || (el.vr !== 'OW' && el.vr !== 'OB') || !v || v.length !== 1) return null;
   const x = v[0];
-  const bytes = x instanceof ArrayBuffer ? new Uint8Array(x) : ArrayBuffer.isView(x) ? new Uint8Array(x.buffer, x.byteOffset, x.byteLength) : null;
+  const bytes =
+    x instanceof ArrayBuffer ? new Uint8Array(x) : ArrayBuffer.isView(x) ? new Uint8Array(x.buffer, x.byteOffset, x.byteLength) : null;
   return bytes && bytes.byteLength % 2 === 0 ? bytes : null;
 }
 
@@ -134,7 +135,9 @@ export function textOf(ds: DcmDataset, tag: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'object') {
     // Person names read as { Alphabetic, Ideographic, Phonetic }.
-    const s = Object.values(v as Record<string, unknown>).filter((x) => typeof x === 'string').join('=');
+    const s = Object.values(v as Record<string, unknown>)
+      .filter((x) => typeof x === 'string')
+      .join('=');
     return s.trim() || undefined;
   }
   const s = String(v).replace(/\0/g, '').trim();

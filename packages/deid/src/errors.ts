@@ -45,5 +45,8 @@ export class DeidError extends Error {
 
 /** True for the error an aborted fetch or a cancelled upload throws. */
 export function isAbort(e: unknown): boolean {
-  return (e instanceof DeidError && e.code === 'CANCELLED') || (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'AbortError');
+  return (
+    (e instanceof DeidError && e.code === 'CANCELLED') ||
+    (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'AbortError')
+  );
 }

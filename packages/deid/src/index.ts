@@ -5,7 +5,15 @@
  * should import `@embolus/deid/client` (no dcmjs) and parse in `@embolus/deid/worker`.
  */
 export * from './client';
-export { deidentifyBuffer, scanBuffer, cleanDataset, checkHeader, CT_SOP_CLASSES, DEIDENTIFICATION_METHOD, type DeidOptions } from './deidentify';
+export {
+  deidentifyBuffer,
+  scanBuffer,
+  cleanDataset,
+  checkHeader,
+  CT_SOP_CLASSES,
+  DEIDENTIFICATION_METHOD,
+  type DeidOptions,
+} from './deidentify';
 export { resolveRules, methodCodes, formatTag, BROWSER_EXTRA, META_REMOVED, type Rule, type Treatment } from './profile';
 export { scanFile, deidentifyFile, isPart10, SCAN_PREFIX_BYTES } from './read-file';
 export { localProcessor } from './local-processor';

@@ -100,10 +100,22 @@ export function buildPlan(scanned: ScannedFile[], refused: RefusedFile[]): Uploa
     const key = files[0]!.header.patientKey;
     if (!patientNumbers.has(key)) patientNumbers.set(key, patientNumbers.size + 1);
     accepted.push(...files);
-    studies.push({ studyInstanceUid, patient: patientNumbers.get(key)!, series: groupSeries(files), instances: files.length, bytes: files.reduce((n, f) => n + f.file.size, 0) });
+    studies.push({
+      studyInstanceUid,
+      patient: patientNumbers.get(key)!,
+      series: groupSeries(files),
+      instances: files.length,
+      bytes: files.reduce((n, f) => n + f.file.size, 0),
+    });
   }
   allRefused.sort((a, b) => a.index - b.index);
-  return { studies, refused: allRefused, removed: summariseRemoved(accepted), patients: patientNumbers.size, files: scanned.length + refused.length };
+  return {
+    studies,
+    refused: allRefused,
+    removed: summariseRemoved(accepted),
+    patients: patientNumbers.size,
+    files: scanned.length + refused.length,
+  };
 }
 
 function groupSeries(files: ScannedFile[]): SeriesSummary[] {

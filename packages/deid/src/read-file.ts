@@ -3,7 +3,14 @@
  * on File.size before any byte is read, and a scan reads a prefix (the header) first.
  */
 import { DeidError } from './errors';
-import { deidentifyBuffer, scanBuffer, type DeidentifiedInstance, type DeidOptions, type InstanceHeader, type RemovedAttribute } from './deidentify';
+import {
+  deidentifyBuffer,
+  scanBuffer,
+  type DeidentifiedInstance,
+  type DeidOptions,
+  type InstanceHeader,
+  type RemovedAttribute,
+} from './deidentify';
 
 import { DEFAULT_MAX_INSTANCE_BYTES } from './limits';
 
@@ -35,7 +42,10 @@ export function isPart10(buffer: ArrayBuffer): boolean {
 function checkSize(file: FileLike, options: FileOptions): void {
   const max = options.maxInstanceBytes ?? DEFAULT_MAX_INSTANCE_BYTES;
   if (file.size > max) {
-    throw new DeidError('TOO_LARGE', `${file.name}: ${file.size} bytes is over the ${max}-byte limit per instance`, { size: file.size, limit: max });
+    throw new DeidError('TOO_LARGE', `${file.name}: ${file.size} bytes is over the ${max}-byte limit per instance`, {
+      size: file.size,
+      limit: max,
+    });
   }
   if (file.size < 132) throw new DeidError('NOT_DICOM', `${file.name}: too short to be a DICOM Part 10 file`);
 }
@@ -44,7 +54,10 @@ function checkSize(file: FileLike, options: FileOptions): void {
  * Reads a file's header and reports what de-identification would remove.
  * @throws DeidError TOO_LARGE (before reading), NOT_DICOM, NOT_CT, BURNED_IN, MISSING_UID, NO_PIXEL_DATA
  */
-export async function scanFile(file: FileLike, options: FileOptions = {}): Promise<{ header: InstanceHeader; removed: RemovedAttribute[] }> {
+export async function scanFile(
+  file: FileLike,
+  options: FileOptions = {},
+): Promise<{ header: InstanceHeader; removed: RemovedAttribute[] }> {
   checkSize(file, options);
   const opts = { ...options, source: file.name };
   const prefix = await file.slice(0, Math.min(file.size, SCAN_PREFIX_BYTES)).arrayBuffer();

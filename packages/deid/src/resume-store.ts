@@ -20,7 +20,8 @@ export interface StorageLike {
 }
 
 async function keyOf(prefix: string, uid: string): Promise<string> {
-  const subtle = (globalThis as { crypto?: { subtle?: { digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer> } } }).crypto?.subtle;
+  const subtle = (globalThis as { crypto?: { subtle?: { digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer> } } }).crypto
+    ?.subtle;
   if (!subtle) return `${prefix}${uid}`;
   const digest = new Uint8Array(await subtle.digest('SHA-256', new TextEncoder().encode(uid)));
   return prefix + Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');

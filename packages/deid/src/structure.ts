@@ -33,7 +33,10 @@ export function checkStructure(buffer: ArrayBuffer, source: string): void {
     for (const el of Object.values(ds.elements)) {
       for (const item of el.items ?? []) {
         if (!item.dataSet) continue;
-        if (depth + 1 > MAX_SEQUENCE_DEPTH) throw new DeidError('NOT_DICOM', `${source}: sequences nested deeper than ${MAX_SEQUENCE_DEPTH} levels`, { maxDepth: MAX_SEQUENCE_DEPTH });
+        if (depth + 1 > MAX_SEQUENCE_DEPTH)
+          throw new DeidError('NOT_DICOM', `${source}: sequences nested deeper than ${MAX_SEQUENCE_DEPTH} levels`, {
+            maxDepth: MAX_SEQUENCE_DEPTH,
+          });
         stack.push([item.dataSet, depth + 1]);
       }
     }

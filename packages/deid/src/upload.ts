@@ -90,7 +90,15 @@ export async function uploadPlan(plan: UploadPlan, options: UploadOptions): Prom
     refused.push(r);
     emit({ type: 'refused', file: r });
   };
-  const outcomes: StudyOutcome[] = plan.studies.map((s) => ({ studyInstanceUid: s.studyInstanceUid, studyId: null, state: 'not-started', stored: 0, duplicates: 0, skipped: 0, refused: 0 }));
+  const outcomes: StudyOutcome[] = plan.studies.map((s) => ({
+    studyInstanceUid: s.studyInstanceUid,
+    studyId: null,
+    state: 'not-started',
+    stored: 0,
+    duplicates: 0,
+    skipped: 0,
+    refused: 0,
+  }));
   tick();
 
   const openStudy = async (s: StudySummary, out: StudyOutcome): Promise<Set<string> | null> => {
@@ -131,7 +139,10 @@ export async function uploadPlan(plan: UploadPlan, options: UploadOptions): Prom
   const sendOne = async (f: ScannedFile, studyId: string, out: StudyOutcome): Promise<boolean> => {
     let deid;
     try {
-      deid = await options.processor.deidentify(f.file, { ...profileOf(options), ...(options.maxInstanceBytes ? { maxInstanceBytes: options.maxInstanceBytes } : {}) });
+      deid = await options.processor.deidentify(f.file, {
+        ...profileOf(options),
+        ...(options.maxInstanceBytes ? { maxInstanceBytes: options.maxInstanceBytes } : {}),
+      });
     } catch (e) {
       if (e instanceof DeidError && e.code === 'CANCELLED') throw e;
       refuse(refusalOf(f.index, f.file, e));
@@ -140,7 +151,11 @@ export async function uploadPlan(plan: UploadPlan, options: UploadOptions): Prom
       return false;
     }
     const sop = deid.header.sopInstanceUid;
-    const res = await api.send('PUT', `/v1/studies/${enc(studyId)}/instances/${enc(sop)}`, { body: new Uint8Array(deid.bytes), contentType: 'application/dicom', signal });
+    const res = await api.send('PUT', `/v1/studies/${enc(studyId)}/instances/${enc(sop)}`, {
+      body: new Uint8Array(deid.bytes),
+      contentType: 'application/dicom',
+      signal,
+    });
     if (res.status === 200 || res.status === 201) {
       progress.bytesSent += deid.bytes.byteLength;
       for (const r of deid.removed) {
@@ -156,7 +171,14 @@ export async function uploadPlan(plan: UploadPlan, options: UploadOptions): Prom
     }
     const e = apiErrorOf(res);
     if (e.code === 'STUDY_LOCKED') throw new DeidError('API_REFUSED', e.message, { apiCode: e.code });
-    refuse({ index: f.index, name: f.file.name, size: f.file.size, code: 'API_REFUSED', apiCode: e.code, message: `${f.file.name}: ${e.message}` });
+    refuse({
+      index: f.index,
+      name: f.file.name,
+      size: f.file.size,
+      code: 'API_REFUSED',
+      apiCode: e.code,
+      message: `${f.file.name}: ${e.message}`,
+    });
     out.refused++;
     settle(f);
     return false;
@@ -169,7 +191,7 @@ export async function uploadPlan(plan: UploadPlan, options: UploadOptions): Prom
     try {
       const stored = await openStudy(s, out);
       if (stored === null) {
-        for (const f of files) (out.skipped++, settle(f));
+        for (const f of files) out.skipped++, settle(f);
         continue;
       }
       // Second copies of a SOP Instance UID go after the first ones (never two PUTs of one UID at once).
@@ -201,7 +223,13 @@ export async function uploadPlan(plan: UploadPlan, options: UploadOptions): Prom
               }
               // The API or network stayed down for this file: report it, do not submit the study.
               failed++;
-              refuse({ index: f.index, name: f.file.name, size: f.file.size, code: 'UNAVAILABLE', message: `${f.file.name}: ${e.message}` });
+              refuse({
+                index: f.index,
+                name: f.file.name,
+                size: f.file.size,
+                code: 'UNAVAILABLE',
+                message: `${f.file.name}: ${e.message}`,
+              });
               out.refused++;
               settle(f);
             }
@@ -216,8 +244,13 @@ export async function uploadPlan(plan: UploadPlan, options: UploadOptions): Prom
         emit({ type: 'study', studyInstanceUid: s.studyInstanceUid, studyId: out.studyId!, state: 'incomplete' });
         continue;
       }
-      const sub = await api.send('POST', `/v1/studies/${enc(out.studyId!)}/submit`, { body: '{}', contentType: 'application/json', signal });
-      if (sub.status !== 202) throw new DeidError('API_REFUSED', `submitting the study failed: ${apiErrorOf(sub).message}`, { apiCode: apiErrorOf(sub).code });
+      const sub = await api.send('POST', `/v1/studies/${enc(out.studyId!)}/submit`, {
+        body: '{}',
+        contentType: 'application/json',
+        signal,
+      });
+      if (sub.status !== 202)
+        throw new DeidError('API_REFUSED', `submitting the study failed: ${apiErrorOf(sub).message}`, { apiCode: apiErrorOf(sub).code });
       out.state = 'submitted';
       emit({ type: 'study', studyInstanceUid: s.studyInstanceUid, studyId: out.studyId!, state: 'submitted' });
     } catch (e) {
@@ -237,9 +270,19 @@ export async function uploadPlan(plan: UploadPlan, options: UploadOptions): Prom
       }
     }
   }
-  return { studies: outcomes, refused: refused.sort((a, b) => a.index - b.index), removed: [...removed.values()].sort((a, b) => a.tag.localeCompare(b.tag)), bytesSent: progress.bytesSent, ...(stopped ? { stopped } : {}) };
+  return {
+    studies: outcomes,
+    refused: refused.sort((a, b) => a.index - b.index),
+    removed: [...removed.values()].sort((a, b) => a.tag.localeCompare(b.tag)),
+    bytesSent: progress.bytesSent,
+    ...(stopped ? { stopped } : {}),
+  };
 }
 
 function profileOf(o: ProfileOptions): ProfileOptions {
-  return { retainDates: o.retainDates === true, retainPatientCharacteristics: o.retainPatientCharacteristics === true, retainDeviceIdentity: o.retainDeviceIdentity === true };
+  return {
+    retainDates: o.retainDates === true,
+    retainPatientCharacteristics: o.retainPatientCharacteristics === true,
+    retainDeviceIdentity: o.retainDeviceIdentity === true,
+  };
 }

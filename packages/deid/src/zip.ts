@@ -40,7 +40,8 @@ export async function isZip(file: FileLike): Promise<boolean> {
   return b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 0x03 && b[3] === 0x04) || (b[2] === 0x05 && b[3] === 0x06));
 }
 
-const skipped = (name: string) => name.endsWith('/') || name.startsWith('__MACOSX/') || /(^|\/)\._/.test(name) || /(^|\/)\.DS_Store$/.test(name);
+const skipped = (name: string) =>
+  name.endsWith('/') || name.startsWith('__MACOSX/') || /(^|\/)\._/.test(name) || /(^|\/)\.DS_Store$/.test(name);
 
 /** Expands one archive. */
 async function expandZip(zip: StreamableFile, o: Required<ZipOptions>): Promise<{ files: File[]; refused: ArchiveRefusal[] }> {
@@ -56,11 +57,21 @@ async function expandZip(zip: StreamableFile, o: Required<ZipOptions>): Promise<
     const name = `${zip.name}/${entry.name}`;
     if (++entries > o.maxZipEntries) {
       stop = true;
-      refused.push({ name: zip.name, size: zip.size, code: 'TOO_LARGE', message: `${zip.name}: more than ${o.maxZipEntries} entries; the rest were not read` });
+      refused.push({
+        name: zip.name,
+        size: zip.size,
+        code: 'TOO_LARGE',
+        message: `${zip.name}: more than ${o.maxZipEntries} entries; the rest were not read`,
+      });
       return;
     }
     if (entry.originalSize !== undefined && entry.originalSize > o.maxInstanceBytes) {
-      refused.push({ name, size: entry.originalSize, code: 'TOO_LARGE', message: `${name}: ${entry.originalSize} bytes is over the ${o.maxInstanceBytes}-byte limit per instance` });
+      refused.push({
+        name,
+        size: entry.originalSize,
+        code: 'TOO_LARGE',
+        message: `${name}: ${entry.originalSize} bytes is over the ${o.maxInstanceBytes}-byte limit per instance`,
+      });
       return;
     }
     const chunks: Uint8Array[] = [];
@@ -83,7 +94,12 @@ async function expandZip(zip: StreamableFile, o: Required<ZipOptions>): Promise<
     try {
       entry.start();
     } catch {
-      refused.push({ name, size: 0, code: 'NOT_DICOM', message: `${name}: compressed with zip method ${entry.compression}, which cannot be read here` });
+      refused.push({
+        name,
+        size: 0,
+        code: 'NOT_DICOM',
+        message: `${name}: compressed with zip method ${entry.compression}, which cannot be read here`,
+      });
     }
   };
   const reader = zip.stream().getReader();
@@ -96,7 +112,12 @@ async function expandZip(zip: StreamableFile, o: Required<ZipOptions>): Promise<
     }
     if (!stop) unzip.push(new Uint8Array(0), true);
   } catch {
-    refused.push({ name: zip.name, size: zip.size, code: 'NOT_DICOM', message: `${zip.name}: not a readable zip archive (entries read before the damage are kept)` });
+    refused.push({
+      name: zip.name,
+      size: zip.size,
+      code: 'NOT_DICOM',
+      message: `${zip.name}: not a readable zip archive (entries read before the damage are kept)`,
+    });
   } finally {
     await reader.cancel().catch(() => {});
   }
@@ -107,7 +128,10 @@ async function expandZip(zip: StreamableFile, o: Required<ZipOptions>): Promise<
  * Replaces each zip archive in `files` with its entries; other files pass through in order.
  * @returns the files to scan, and what could not be expanded
  */
-export async function expandArchives(files: readonly FileLike[], options: ZipOptions = {}): Promise<{ files: FileLike[]; refused: ArchiveRefusal[] }> {
+export async function expandArchives(
+  files: readonly FileLike[],
+  options: ZipOptions = {},
+): Promise<{ files: FileLike[]; refused: ArchiveRefusal[] }> {
   const o: Required<ZipOptions> = {
     maxInstanceBytes: options.maxInstanceBytes ?? DEFAULT_MAX_INSTANCE_BYTES,
     maxZipBytes: options.maxZipBytes ?? 4 * 1024 ** 3,
@@ -121,7 +145,12 @@ export async function expandArchives(files: readonly FileLike[], options: ZipOpt
       continue;
     }
     if (f.size > o.maxZipBytes) {
-      refused.push({ name: f.name, size: f.size, code: 'TOO_LARGE', message: `${f.name}: ${f.size} bytes is over the ${o.maxZipBytes}-byte limit per archive` });
+      refused.push({
+        name: f.name,
+        size: f.size,
+        code: 'TOO_LARGE',
+        message: `${f.name}: ${f.size} bytes is over the ${o.maxZipBytes}-byte limit per archive`,
+      });
       continue;
     }
     const got = await expandZip(f, o);

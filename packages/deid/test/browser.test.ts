@@ -15,7 +15,15 @@ import { IDENTITY, phantomFiles } from './helpers/phantom-files';
 
 /** Debian's chromium (`.ci/run` installs it); EMBOLUS_CHROMIUM overrides the path. */
 export const CHROMIUM = process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 let api: TestApi;
 let browser: Browser;
@@ -53,14 +61,26 @@ describe('the harness page in chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${api.base}/?key=${encodeURIComponent(api.key)}&auto=1`);
     await page.setInputFiles('#files', [...paths, notes]);
-    await page.waitForFunction(() => ['done', 'failed'].includes((globalThis as unknown as { harness: { phase: string } }).harness.phase), null, { timeout: 60_000 });
-    const state = await page.evaluate(() => (globalThis as unknown as { harness: { phase: string; error?: string; report?: { studies: { state: string; stored: number; studyId: string }[] } } }).harness);
+    await page.waitForFunction(
+      () => ['done', 'failed'].includes((globalThis as unknown as { harness: { phase: string } }).harness.phase),
+      null,
+      { timeout: 60_000 },
+    );
+    const state = await page.evaluate(
+      () =>
+        (
+          globalThis as unknown as {
+            harness: { phase: string; error?: string; report?: { studies: { state: string; stored: number; studyId: string }[] } };
+          }
+        ).harness,
+    );
     expect(errors).toEqual([]);
     expect(state.phase, state.error).toBe('done');
     expect(state.report!.studies).toEqual([expect.objectContaining({ state: 'submitted', stored: 8 })]);
 
     const removed = await page.locator('#removed').innerText();
-    for (const name of ['PatientName (0010,0010)', 'PatientID (0010,0020)', 'PrivateAttribute (0009,1001)']) expect(removed).toContain(name);
+    for (const name of ['PatientName (0010,0010)', 'PatientID (0010,0020)', 'PrivateAttribute (0009,1001)'])
+      expect(removed).toContain(name);
     expect(await page.locator('#series').innerText()).toMatch(/8\s+CT\s+1\.25 mm|8\s+CT\s+\d/);
     expect(await page.locator('#refused').innerText()).toContain('notes.txt: NOT_DICOM');
     const html = await page.content();
@@ -76,7 +96,9 @@ describe('the harness page in chromium', () => {
     }
     // …while the files the page was given did hold them (the check can fail).
     expect(Buffer.from(bytes[0]!).toString('latin1')).toContain(IDENTITY.patientName);
-    const res = await fetch(`${api.base}/v1/studies/${state.report!.studies[0]!.studyId}`, { headers: { authorization: `Bearer ${api.key}` } });
+    const res = await fetch(`${api.base}/v1/studies/${state.report!.studies[0]!.studyId}`, {
+      headers: { authorization: `Bearer ${api.key}` },
+    });
     expect(((await res.json()) as { status: string }).status).toBe('queued');
     expect(study.files).toHaveLength(8);
     await page.close();

@@ -86,7 +86,9 @@ describe('deidentifyBuffer', () => {
     expect(latin1(deep)).toContain('DEEPEST^NAMEQ');
     expect(latin1(deidentifyBuffer(ab(deep)).bytes)).not.toContain('DEEPEST^NAMEQ');
     const t = performance.now();
-    expect(() => deidentifyBuffer(ab(nested(200)))).toThrowError(expect.objectContaining({ code: 'NOT_DICOM', message: expect.stringContaining('nested deeper than 32') }));
+    expect(() => deidentifyBuffer(ab(nested(200)))).toThrowError(
+      expect.objectContaining({ code: 'NOT_DICOM', message: expect.stringContaining('nested deeper than 32') }),
+    );
     expect(performance.now() - t).toBeLessThan(5000);
   });
 
@@ -105,7 +107,12 @@ describe('deidentifyBuffer', () => {
 
   it('refuses a file over the limit by its size, before reading it', async () => {
     let read = false;
-    const huge = { name: 'huge.dcm', size: 2 * 1024 ** 3, slice: () => ((read = true), new Blob([])), arrayBuffer: async () => ((read = true), new ArrayBuffer(0)) };
+    const huge = {
+      name: 'huge.dcm',
+      size: 2 * 1024 ** 3,
+      slice: () => ((read = true), new Blob([])),
+      arrayBuffer: async () => ((read = true), new ArrayBuffer(0)),
+    };
     await expect(scanFile(huge)).rejects.toMatchObject({ code: 'TOO_LARGE' });
     await expect(deidentifyFile(huge)).rejects.toMatchObject({ code: 'TOO_LARGE' });
     expect(read).toBe(false);

@@ -9,7 +9,15 @@ describe('scanFiles and the plan', () => {
     const a = phantomFiles({ seed: 21, slices: 8 });
     const b0 = phantomFiles({ seed: 22, slices: 8 });
     // Another patient: same made-up name, another PatientID.
-    const b = { ...b0, files: b0.bytes.map((x, i) => asFile(editFile(x, (d) => void (d['00100020'] = { vr: 'LO', Value: ['MRN-OTHER-7'] })), `b-${i}.dcm`)) };
+    const b = {
+      ...b0,
+      files: b0.bytes.map((x, i) =>
+        asFile(
+          editFile(x, (d) => void (d['00100020'] = { vr: 'LO', Value: ['MRN-OTHER-7'] })),
+          `b-${i}.dcm`,
+        ),
+      ),
+    };
     // Study A gets a second series of 3 slices at 5 mm.
     const extra = a.bytes.slice(0, 3).map((x, i) =>
       asFile(
@@ -41,7 +49,10 @@ describe('scanFiles and the plan', () => {
 
   it('refuses a study whose files name different patients, and says so per file', async () => {
     const a = phantomFiles({ seed: 23, slices: 8 });
-    const other = asFile(editFile(a.bytes[0]!, (d) => void (d['00100020'] = { vr: 'LO', Value: ['SOMEONE-ELSE-01'] })), 'other.dcm');
+    const other = asFile(
+      editFile(a.bytes[0]!, (d) => void (d['00100020'] = { vr: 'LO', Value: ['SOMEONE-ELSE-01'] })),
+      'other.dcm',
+    );
     const plan = await scanFiles([...a.files.slice(1), other], localProcessor());
     expect(plan.studies).toHaveLength(0);
     expect(plan.refused).toHaveLength(8);

@@ -74,7 +74,12 @@ describe('UploadController against the real API', () => {
     api = await startApi();
     const { files } = phantomFiles({ seed: 32, slices: 8 });
     const isPut = (m: string) => m === 'PUT';
-    api.faults.push({ match: isPut, times: 2, status: 503 }, { match: isPut, times: 1, drop: true }, { match: isPut, times: 1, status: 429, retryAfter: 0 }, { match: (m, p) => m === 'POST' && p === '/v1/studies', times: 1, status: 502 });
+    api.faults.push(
+      { match: isPut, times: 2, status: 503 },
+      { match: isPut, times: 1, drop: true },
+      { match: isPut, times: 1, status: 429, retryAfter: 0 },
+      { match: (m, p) => m === 'POST' && p === '/v1/studies', times: 1, status: 502 },
+    );
     const { c } = controller(api);
     const report = await c.upload(await c.scan(files));
     expect(report.studies[0]).toMatchObject({ state: 'submitted', stored: 8, duplicates: 0 });
@@ -127,7 +132,9 @@ describe('UploadController against the real API', () => {
     expect(r2.studies[0]).toMatchObject({ studyId: id, state: 'submitted', skipped: stored.length, stored: 12 - stored.length });
     expect(puts(api).length - putsBefore).toBe(12 - stored.length);
     // None of the instances stored before was sent again.
-    const again = puts(api).slice(putsBefore).map((p) => decodeURIComponent(p.path.split('/').at(-1)!));
+    const again = puts(api)
+      .slice(putsBefore)
+      .map((p) => decodeURIComponent(p.path.split('/').at(-1)!));
     for (const sop of stored) expect(again).not.toContain(sop);
   });
 

@@ -6,7 +6,10 @@ import { phantomFiles } from './helpers/phantom-files';
 describe('zip archives', () => {
   it('are expanded entry by entry: DICOM entries scanned, others refused per entry, directories skipped', async () => {
     const { bytes, study } = phantomFiles({ seed: 51, slices: 8 });
-    const entries: Record<string, Uint8Array> = { 'README.txt': new TextEncoder().encode('not an image\n'.repeat(40)), '__MACOSX/._IM0000': new Uint8Array(300) };
+    const entries: Record<string, Uint8Array> = {
+      'README.txt': new TextEncoder().encode('not an image\n'.repeat(40)),
+      '__MACOSX/._IM0000': new Uint8Array(300),
+    };
     bytes.forEach((b, i) => (entries[`study/series/IM${i}`] = b));
     // One entry stored, the others deflated: both methods are read.
     const zip = zipSync(entries, { level: 6 });

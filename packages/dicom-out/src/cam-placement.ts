@@ -22,7 +22,11 @@ export function camOnSlice(cam: PlacedCam, plane: SlicePlane, rows: number, cols
   try {
     return placeOnSlice(cam, plane, rows, cols);
   } catch (e) {
-    if (e instanceof Error && 'code' in e && e.code === 'CAM_MISMATCH') throw new DicomOutError('CAM_MISMATCH', e.message, { cause: e, details: { ...(e as { details?: Record<string, unknown> }).details } });
+    if (e instanceof Error && 'code' in e && e.code === 'CAM_MISMATCH')
+      throw new DicomOutError('CAM_MISMATCH', e.message, {
+        cause: e,
+        details: { ...(e as { details?: Record<string, unknown> }).details },
+      });
     throw e;
   }
 }

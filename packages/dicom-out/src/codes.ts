@@ -12,7 +12,11 @@ export interface Code {
   CodeMeaning: string;
 }
 
-const code = (CodeValue: string, CodingSchemeDesignator: string, CodeMeaning: string): Code => ({ CodeValue, CodingSchemeDesignator, CodeMeaning });
+const code = (CodeValue: string, CodingSchemeDesignator: string, CodeMeaning: string): Code => ({
+  CodeValue,
+  CodingSchemeDesignator,
+  CodeMeaning,
+});
 
 /** The private coding scheme's designator. */
 export const PRIVATE_SCHEME = '99EMBOLUS';

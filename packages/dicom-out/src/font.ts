@@ -59,7 +59,16 @@ export function textWidth(text: string, scale: number): number {
  * Draws `text` into an RGB buffer (`cols` wide) at (x, y), each font pixel `scale`² image
  * pixels, on a black box so the text reads on any background. Unknown characters draw as '.'.
  */
-export function drawText(rgb: Uint8Array, cols: number, rows: number, text: string, x: number, y: number, scale: number, color: [number, number, number]): void {
+export function drawText(
+  rgb: Uint8Array,
+  cols: number,
+  rows: number,
+  text: string,
+  x: number,
+  y: number,
+  scale: number,
+  color: [number, number, number],
+): void {
   const w = textWidth(text, scale) + 2 * scale;
   const h = 9 * scale;
   for (let yy = y - scale; yy < y - scale + h; yy++) {

@@ -137,12 +137,23 @@ export async function renderKeyImage(input: KeyImageRenderInput): Promise<KeyIma
   // A map at the slice's own matrix makes renderOverlay's stretch the identity.
   const cam = placement === 'patient' ? { data: camOnSlice(input.placedCam!, plane!, rows, cols), rows, cols } : input.cam;
   const rgb = renderOverlay(decoded.hu.subarray(0, rows * cols), rows, cols, cam, input.caption);
-  return { rgb, rows, cols, placement, ...(decoded.info.instanceNumber !== undefined ? { instanceNumber: decoded.info.instanceNumber } : {}) };
+  return {
+    rgb,
+    rows,
+    cols,
+    placement,
+    ...(decoded.info.instanceNumber !== undefined ? { instanceNumber: decoded.info.instanceNumber } : {}),
+  };
 }
 
 /** {@link writeKeyImage}, also saying how the CAM was placed. */
 export async function writeKeyImageWithPlacement(input: KeyImageInput): Promise<{ bytes: Uint8Array; placement: CamPlacement }> {
-  const { rgb, rows, cols, placement } = await renderKeyImage({ source: input.source.bytes, cam: input.cam, ...(input.placedCam ? { placedCam: input.placedCam } : {}), caption: input.caption });
+  const { rgb, rows, cols, placement } = await renderKeyImage({
+    source: input.source.bytes,
+    cam: input.cam,
+    ...(input.placedCam ? { placedCam: input.placedCam } : {}),
+    caption: input.caption,
+  });
   const { date, time } = dicomDateTime(input.now);
   const dataset: Record<string, unknown> = {
     _vrMap: { PixelData: 'OB' },

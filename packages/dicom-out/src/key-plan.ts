@@ -36,10 +36,14 @@ export interface PreparedCam {
 }
 
 /** The analysed series' instances: the result's series, or the first series when the result names none. */
-export function analysedSeries(result: AnalysisResult, instances: SourceInstance[]): { seriesInstanceUid: string; series: SourceInstance[] } {
+export function analysedSeries(
+  result: AnalysisResult,
+  instances: SourceInstance[],
+): { seriesInstanceUid: string; series: SourceInstance[] } {
   const seriesUid = result.seriesInstanceUid ?? instances.find((i) => i.seriesInstanceUid)?.seriesInstanceUid ?? null;
   const series = instances.filter((i) => i.seriesInstanceUid === seriesUid);
-  if (!seriesUid || series.length === 0) throw new DicomOutError('INCOMPLETE_RESULT', 'the analysed series is not among the stored instances');
+  if (!seriesUid || series.length === 0)
+    throw new DicomOutError('INCOMPLETE_RESULT', 'the analysed series is not among the stored instances');
   return { seriesInstanceUid: seriesUid, series };
 }
 
@@ -51,9 +55,15 @@ export function analysedSeries(result: AnalysisResult, instances: SourceInstance
 export function prepareCam(result: AnalysisResult, bytes: Uint8Array): PreparedCam {
   const cam = readNpyFloat32(bytes);
   const framesPerWindow = result.windows.length > 0 ? cam.shape[0]! / result.windows.length : 0;
-  if (!Number.isInteger(framesPerWindow) || framesPerWindow < 1) throw new DicomOutError('CAM_MISMATCH', 'the CAM frames do not divide into the result windows', { details: { frames: cam.shape[0], windows: result.windows.length } });
+  if (!Number.isInteger(framesPerWindow) || framesPerWindow < 1)
+    throw new DicomOutError('CAM_MISMATCH', 'the CAM frames do not divide into the result windows', {
+      details: { frames: cam.shape[0], windows: result.windows.length },
+    });
   const g = result.camGeometry;
-  if (g?.shape.some((n, i) => n !== cam.shape[i])) throw new DicomOutError('CAM_MISMATCH', 'the CAM artifact shape differs from the result camGeometry shape', { details: { artifact: cam.shape, geometry: g.shape } });
+  if (g?.shape.some((n, i) => n !== cam.shape[i]))
+    throw new DicomOutError('CAM_MISMATCH', 'the CAM artifact shape differs from the result camGeometry shape', {
+      details: { artifact: cam.shape, geometry: g.shape },
+    });
   return { ...cam, framesPerWindow, ...(g ? { placedCam: { data: cam.data, shape: cam.shape, geometry: g } } : {}) };
 }
 
@@ -76,7 +86,9 @@ export function planKeyImages(result: AnalysisResult, series: SourceInstance[], 
   for (const w of keyWindows(result, max)) {
     const slice = [...w.slices].sort((a, b) => b.fraction - a.fraction).find((s) => bySop.has(s.sopInstanceUid));
     if (!slice) continue;
-    const caption = `EMBOLUS ${result.model.version} WINDOW ${w.index} P=${w.probability.toFixed(2)}`.toUpperCase().replace(/[^A-Z0-9 .:=/%-]/g, '-');
+    const caption = `EMBOLUS ${result.model.version} WINDOW ${w.index} P=${w.probability.toFixed(2)}`
+      .toUpperCase()
+      .replace(/[^A-Z0-9 .:=/%-]/g, '-');
     plans.push({ window: w, position: result.windows.indexOf(w), source: bySop.get(slice.sopInstanceUid)!, caption });
   }
   return plans;
@@ -102,7 +114,12 @@ export async function* keyImageRasters(input: KeyImageRastersInput): AsyncGenera
   const { series } = analysedSeries(input.result, input.instances);
   const cam = prepareCam(input.result, input.cam);
   for (const plan of planKeyImages(input.result, series, input.maxKeyImages ?? 3)) {
-    const raster = await renderKeyImage({ source: await input.loadInstance(plan.source.sopInstanceUid), cam: windowCam(cam, plan.position), ...(cam.placedCam ? { placedCam: cam.placedCam } : {}), caption: plan.caption });
+    const raster = await renderKeyImage({
+      source: await input.loadInstance(plan.source.sopInstanceUid),
+      cam: windowCam(cam, plan.position),
+      ...(cam.placedCam ? { placedCam: cam.placedCam } : {}),
+      caption: plan.caption,
+    });
     yield { plan, raster };
   }
 }

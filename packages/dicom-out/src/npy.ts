@@ -10,7 +10,11 @@ export function readNpyFloat32(bytes: Uint8Array): { data: Float32Array; shape: 
   try {
     return readNpy(bytes);
   } catch (e) {
-    if (e instanceof Error && 'code' in e && e.code === 'CAM_MISMATCH') throw new DicomOutError('CAM_MISMATCH', e.message, { cause: e, details: { ...(e as { details?: Record<string, unknown> }).details } });
+    if (e instanceof Error && 'code' in e && e.code === 'CAM_MISMATCH')
+      throw new DicomOutError('CAM_MISMATCH', e.message, {
+        cause: e,
+        details: { ...(e as { details?: Record<string, unknown> }).details },
+      });
     throw e;
   }
 }

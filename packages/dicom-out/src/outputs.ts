@@ -57,7 +57,11 @@ export async function buildResultObjects(input: ResultObjectsInput): Promise<Wri
       const sopInstanceUid = newUid();
       const { bytes, placement } = await writeKeyImageWithPlacement({
         study,
-        source: { bytes: await input.loadInstance(source.sopInstanceUid), sopInstanceUid: source.sopInstanceUid, sopClassUid: source.sopClassUid },
+        source: {
+          bytes: await input.loadInstance(source.sopInstanceUid),
+          sopInstanceUid: source.sopInstanceUid,
+          sopClassUid: source.sopClassUid,
+        },
         cam: windowCam(cam, plan.position),
         ...(cam.placedCam ? { placedCam: cam.placedCam } : {}),
         seriesInstanceUid: keySeriesUid,
@@ -69,7 +73,11 @@ export async function buildResultObjects(input: ResultObjectsInput): Promise<Wri
       });
       placements.push(placement);
       const image = { sopClassUid: SECONDARY_CAPTURE_STORAGE, sopInstanceUid };
-      keyImages.push({ seriesInstanceUid: keySeriesUid, image, source: { sopClassUid: source.sopClassUid, sopInstanceUid: source.sopInstanceUid } });
+      keyImages.push({
+        seriesInstanceUid: keySeriesUid,
+        image,
+        source: { sopClassUid: source.sopClassUid, sopInstanceUid: source.sopInstanceUid },
+      });
       objects.push({ kind: 'key-image', ...image, seriesInstanceUid: keySeriesUid, bytes });
     }
   }
@@ -78,7 +86,10 @@ export async function buildResultObjects(input: ResultObjectsInput): Promise<Wri
   const sr = writeSr({
     result,
     study,
-    sourceSeries: { seriesInstanceUid: seriesUid, instances: series.map((i) => ({ sopClassUid: i.sopClassUid, sopInstanceUid: i.sopInstanceUid })) },
+    sourceSeries: {
+      seriesInstanceUid: seriesUid,
+      instances: series.map((i) => ({ sopClassUid: i.sopClassUid, sopInstanceUid: i.sopInstanceUid })),
+    },
     keyImages,
     seriesInstanceUid: srSeries,
     sopInstanceUid: srUid,

@@ -61,9 +61,20 @@ type Item = Record<string, unknown>;
 
 const concept = (c: Code) => ({ ConceptNameCodeSequence: [{ ...c }] });
 const text = (c: Code, value: string): Item => ({ RelationshipType: 'CONTAINS', ValueType: 'TEXT', ...concept(c), TextValue: value });
-const codeItem = (c: Code, value: Code): Item => ({ RelationshipType: 'CONTAINS', ValueType: 'CODE', ...concept(c), ConceptCodeSequence: [{ ...value }] });
+const codeItem = (c: Code, value: Code): Item => ({
+  RelationshipType: 'CONTAINS',
+  ValueType: 'CODE',
+  ...concept(c),
+  ConceptCodeSequence: [{ ...value }],
+});
 const uidref = (c: Code, uid: string): Item => ({ RelationshipType: 'CONTAINS', ValueType: 'UIDREF', ...concept(c), UID: uid });
-const container = (c: Code, children: Item[]): Item => ({ RelationshipType: 'CONTAINS', ValueType: 'CONTAINER', ...concept(c), ContinuityOfContent: 'SEPARATE', ContentSequence: children });
+const container = (c: Code, children: Item[]): Item => ({
+  RelationshipType: 'CONTAINS',
+  ValueType: 'CONTAINER',
+  ...concept(c),
+  ContinuityOfContent: 'SEPARATE',
+  ContentSequence: children,
+});
 const image = (c: Code, ref: InstanceRef): Item => ({
   RelationshipType: 'CONTAINS',
   ValueType: 'IMAGE',
@@ -137,7 +148,11 @@ export function writeSr(input: SrInput): Uint8Array {
       labels.map((l) => {
         const r = result.labels[l]!;
         const decision = withheld ? [] : [codeItem(PRIVATE_CODES.decision, r.decision ? CODES.yes : CODES.no)];
-        return container(LABEL_CODES[l]!, [num(PRIVATE_CODES.probability, r.probability), num(PRIVATE_CODES.threshold, r.threshold), ...decision]);
+        return container(LABEL_CODES[l]!, [
+          num(PRIVATE_CODES.probability, r.probability),
+          num(PRIVATE_CODES.threshold, r.threshold),
+          ...decision,
+        ]);
       }),
     ),
     ...(quality ? qualityItems(quality) : []),

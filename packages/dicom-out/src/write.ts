@@ -9,7 +9,9 @@ import { createRequire } from 'node:module';
 interface Dcmjs {
   data: {
     DicomMetaDictionary: { denaturalizeDataset(ds: Record<string, unknown>): Record<string, unknown> };
-    DicomDict: new (meta: Record<string, unknown>) => { dict: Record<string, unknown>; write(options?: Record<string, unknown>): ArrayBuffer };
+    DicomDict: new (
+      meta: Record<string, unknown>,
+    ) => { dict: Record<string, unknown>; write(options?: Record<string, unknown>): ArrayBuffer };
   };
 }
 

@@ -25,11 +25,17 @@ beforeAll(async () => {
   const study = ds.studies[0]!;
   files = dicomFiles(path.join(ds.out, study.studyInstanceUid)).sort();
   const seriesUid = path.basename(path.dirname(files[0]!));
-  instances = files.map((f) => ({ sopInstanceUid: path.basename(f, '.dcm'), sopClassUid: '1.2.840.10008.5.1.4.1.1.2', seriesInstanceUid: seriesUid }));
+  instances = files.map((f) => ({
+    sopInstanceUid: path.basename(f, '.dcm'),
+    sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+    seriesInstanceUid: seriesUid,
+  }));
   const windows: AnalysisResult['windows'] = [];
   for (let i = 0; i * 10 < files.length; i++) {
     // Window 3 shows instance 33 (the largest fraction); the others share the rest.
-    const slices = instances.slice(i * 10, i * 10 + 10).map((s) => ({ sopInstanceUid: s.sopInstanceUid, fraction: s === instances[33] ? 0.2 : 0.05 }));
+    const slices = instances
+      .slice(i * 10, i * 10 + 10)
+      .map((s) => ({ sopInstanceUid: s.sopInstanceUid, fraction: s === instances[33] ? 0.2 : 0.05 }));
     windows.push({ index: i, probability: i === 3 ? 0.9 : 0.1, decision: i === 3, slices });
   }
   result = AnalysisResultSchema.parse({
@@ -71,28 +77,45 @@ function hotCam(target: number[], normal: number[]) {
 function readKeyImage(bytes: Uint8Array) {
   const ds = parseDicomBytes(bytes, 'key image').dataSet;
   const el = ds.elements['x7fe00010']!;
-  return { rows: ds.uint16('x00280010')!, cols: ds.uint16('x00280011')!, rgb: bytes.subarray(el.dataOffset, el.dataOffset + el.length), comments: ds.string('x00204000') ?? '', source: ds.elements['x00082112']!.items![0]!.dataSet!.string('x00081155') };
+  return {
+    rows: ds.uint16('x00280010')!,
+    cols: ds.uint16('x00280011')!,
+    rgb: bytes.subarray(el.dataOffset, el.dataOffset + el.length),
+    comments: ds.string('x00204000') ?? '',
+    source: ds.elements['x00082112']!.items![0]!.dataSet!.string('x00081155'),
+  };
 }
 
 /** Centroid (row, col) of the coloured (non-grey) pixels, away from the burned-in text bands. */
 function overlayCentroid({ rgb, rows, cols }: { rgb: Uint8Array; rows: number; cols: number }) {
-  let n = 0, sr = 0, sc = 0;
+  let n = 0,
+    sr = 0,
+    sc = 0;
   for (let r = 20; r < rows - 20; r++)
     for (let c = 0; c < cols; c++) {
       const i = (r * cols + c) * 3;
-      if (Math.abs(rgb[i]! - rgb[i + 1]!) > 2 || Math.abs(rgb[i + 1]! - rgb[i + 2]!) > 2) (n++, (sr += r), (sc += c));
+      if (Math.abs(rgb[i]! - rgb[i + 1]!) > 2 || Math.abs(rgb[i + 1]! - rgb[i + 2]!) > 2) n++, (sr += r), (sc += c);
     }
   return { n, row: sr / n, col: sc / n };
 }
 
 async function build(r: AnalysisResult, cam: Uint8Array) {
-  return buildResultObjects({ result: r, instances, loadInstance: async (uid) => new Uint8Array(readFileSync(files[instances.findIndex((i) => i.sopInstanceUid === uid)]!)), cam, maxKeyImages: 1, now: new Date('2026-12-04T12:00:00Z') });
+  return buildResultObjects({
+    result: r,
+    instances,
+    loadInstance: async (uid) => new Uint8Array(readFileSync(files[instances.findIndex((i) => i.sopInstanceUid === uid)]!)),
+    cam,
+    maxKeyImages: 1,
+    now: new Date('2026-12-04T12:00:00Z'),
+  });
 }
 
 describe('CAM placement by patient coordinates', () => {
   it('maps a hot CAM voxel at a known patient position to that source pixel (±1.5 px)', async () => {
     const plane = readDicomInfo(new Uint8Array(readFileSync(files[33]!))).info.planes[0]!;
-    const ipp = plane.imagePositionPatient!, iop = plane.imageOrientationPatient!, [rs, cs] = plane.pixelSpacing!;
+    const ipp = plane.imagePositionPatient!,
+      iop = plane.imageOrientationPatient!,
+      [rs, cs] = plane.pixelSpacing!;
     const normal = [iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5], iop[0] * iop[4] - iop[1] * iop[3]];
     // An off-centre, asymmetric pixel, so that a stretch or swapped axes land elsewhere.
     const want = { row: 70, col: 150 };
@@ -112,7 +135,8 @@ describe('CAM placement by patient coordinates', () => {
 
   it('draws nothing where the CAM volume does not reach (a hot voxel off this slice)', async () => {
     const plane = readDicomInfo(new Uint8Array(readFileSync(files[33]!))).info.planes[0]!;
-    const ipp = plane.imagePositionPatient!, iop = plane.imageOrientationPatient!;
+    const ipp = plane.imagePositionPatient!,
+      iop = plane.imageOrientationPatient!;
     const normal = [iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5], iop[0] * iop[4] - iop[1] * iop[3]];
     // The hot voxel 5 mm off the slice plane: its trilinear support (1 mm frames) misses the slice.
     const target = [0, 1, 2].map((a) => ipp[a]! + 5 * normal[a]!);
@@ -123,7 +147,9 @@ describe('CAM placement by patient coordinates', () => {
 
   it('refuses a CAM artifact whose shape is not the camGeometry shape', async () => {
     const { npy, geometry } = hotCam([0, 0, 0], [0, 0, 1]);
-    await expect(build({ ...result, camGeometry: { ...geometry, shape: [geometry.shape[0], N, N + 1] } }, npy)).rejects.toMatchObject({ code: 'CAM_MISMATCH' });
+    await expect(build({ ...result, camGeometry: { ...geometry, shape: [geometry.shape[0], N, N + 1] } }, npy)).rejects.toMatchObject({
+      code: 'CAM_MISMATCH',
+    });
   }, 60_000);
 
   it('falls back to stretching without camGeometry, and says so in the key image and the SR', async () => {

@@ -12,7 +12,15 @@ import { writeDataset } from '@embolus/phantom';
 import { AnalysisResultSchema, STUDY_LABELS, contrastCheck, coverageCheck, summarizeQuality, type AnalysisResult } from '@embolus/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dicomFiles } from '@embolus/testkit/files';
-import { buildResultObjects, NOT_FOR_DIAGNOSTIC_USE, readNpyFloat32, readQuality, renderOverlay, type SourceInstance, type WrittenObject } from '../src';
+import {
+  buildResultObjects,
+  NOT_FOR_DIAGNOSTIC_USE,
+  readNpyFloat32,
+  readQuality,
+  renderOverlay,
+  type SourceInstance,
+  type WrittenObject,
+} from '../src';
 import { encodeNpyFloat32, run } from './helpers';
 
 const exec = promisify(execFile);
@@ -27,7 +35,11 @@ beforeAll(async () => {
   const study = ds.studies[0]!;
   files = dicomFiles(path.join(ds.out, study.studyInstanceUid)).sort();
   const seriesUid = path.basename(path.dirname(files[0]!));
-  instances = files.map((f) => ({ sopInstanceUid: path.basename(f, '.dcm'), sopClassUid: '1.2.840.10008.5.1.4.1.1.2', seriesInstanceUid: seriesUid }));
+  instances = files.map((f) => ({
+    sopInstanceUid: path.basename(f, '.dcm'),
+    sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+    seriesInstanceUid: seriesUid,
+  }));
   const windows: AnalysisResult['windows'] = [];
   for (let i = 0; i * 10 < files.length; i++) {
     const slices = instances.slice(i * 10, i * 10 + 10).map((s, _, a) => ({ sopInstanceUid: s.sopInstanceUid, fraction: 1 / a.length }));
@@ -37,10 +49,17 @@ beforeAll(async () => {
     schemaVersion: 1,
     studyInstanceUid: study.studyInstanceUid,
     seriesInstanceUid: seriesUid,
-    labels: Object.fromEntries(STUDY_LABELS.map((l, i) => [l, { probability: 0.05 + i * 0.1, threshold: 0.5, decision: 0.05 + i * 0.1 > 0.5 }])),
+    labels: Object.fromEntries(
+      STUDY_LABELS.map((l, i) => [l, { probability: 0.05 + i * 0.1, threshold: 0.5, decision: 0.05 + i * 0.1 > 0.5 }]),
+    ),
     windows,
     attention: Object.fromEntries(STUDY_LABELS.map((l) => [l, windows.map(() => 1 / windows.length)])),
-    exam: { decision: 'positive', reason: 'window 3 probability ≥ the window threshold — PE reported', windowThreshold: 0.5, overrides: [] },
+    exam: {
+      decision: 'positive',
+      reason: 'window 3 probability ≥ the window threshold — PE reported',
+      windowThreshold: 0.5,
+      overrides: [],
+    },
     consistency: { violations: [], repaired: false, changed: [] },
     model: { version: 'demo-1.0.0', sha256: 'a'.repeat(64), trainedOn: 'synthetic phantoms', notForClinicalUse: true },
     timings: {},
@@ -78,7 +97,8 @@ describe('results as DICOM', () => {
     const dump = await run('dsrdump', ['-Ei', '-Ec', '+Pl', '+Pu', '+Pc', sr]);
     expect(dump.code, dump.out).toBe(0);
     expect(dump.out).toContain('Comprehensive SR');
-    for (const label of ['Negative exam for PE', 'Central PE', 'Left-sided PE', 'RV/LV ratio >= 1', 'Chronic PE']) expect(dump.out).toContain(label);
+    for (const label of ['Negative exam for PE', 'Central PE', 'Left-sided PE', 'RV/LV ratio >= 1', 'Chronic PE'])
+      expect(dump.out).toContain(label);
     expect(dump.out).toContain('59282003');
     expect(dump.out).toContain('NOT FOR CLINICAL USE');
     expect(dump.out).not.toMatch(/invalid character/);
@@ -94,7 +114,11 @@ describe('results as DICOM', () => {
 
   it('leads with the non-diagnostic reason, shows every gate and withholds the label decisions', async () => {
     const quality = summarizeQuality([contrastCheck(140, 250), coverageCheck({ first: 0, last: 0.01 }, 0.1)]);
-    const objects = await build({ ...result, quality, exam: { ...result.exam!, decision: 'withheld', reason: quality.reason!, overrides: [] } });
+    const objects = await build({
+      ...result,
+      quality,
+      exam: { ...result.exam!, decision: 'withheld', reason: quality.reason!, overrides: [] },
+    });
     const dump = await run('dsrdump', ['-Ei', '-Ec', '+Pl', '+Pu', '+Pc', save(objects[0]!, 'sr-quality.dcm')]);
     expect(dump.out).toContain('Image quality assessment');
     expect(dump.out).toMatch(/contrast_opacification: fail - .*140 HU < 250 HU/);
@@ -134,7 +158,13 @@ print(json.dumps(out))
     const { stdout } = await exec(PYTHON, ['-c', script, sr, ki]);
     const read = JSON.parse(stdout) as Record<string, unknown>[];
     expect(read[0]).toMatchObject({ modality: 'SR', study: result.studyInstanceUid, sopClass: '1.2.840.10008.5.1.4.1.1.88.33' });
-    expect(read[1]).toMatchObject({ modality: 'OT', study: result.studyInstanceUid, sopClass: '1.2.840.10008.5.1.4.1.1.7', photometric: 'RGB', burned: 'YES' });
+    expect(read[1]).toMatchObject({
+      modality: 'OT',
+      study: result.studyInstanceUid,
+      sopClass: '1.2.840.10008.5.1.4.1.1.7',
+      photometric: 'RGB',
+      burned: 'YES',
+    });
     expect(read[1]!['npix']).toBe((read[1]!['rows'] as number) * (read[1]!['cols'] as number) * 3);
   });
 
@@ -160,7 +190,12 @@ print(json.dumps(out))
 
   it('refuses a CAM whose frames do not match the windows, and a non-npy artifact', async () => {
     await expect(
-      buildResultObjects({ result, instances, loadInstance: async () => new Uint8Array(readFileSync(files[0]!)), cam: encodeNpyFloat32(new Float32Array(7 * 4), [7, 2, 2]) }),
+      buildResultObjects({
+        result,
+        instances,
+        loadInstance: async () => new Uint8Array(readFileSync(files[0]!)),
+        cam: encodeNpyFloat32(new Float32Array(7 * 4), [7, 2, 2]),
+      }),
     ).rejects.toMatchObject({ code: 'CAM_MISMATCH' });
     expect(() => readNpyFloat32(new Uint8Array(20))).toThrow(expect.objectContaining({ code: 'CAM_MISMATCH' }));
   });

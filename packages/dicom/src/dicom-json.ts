@@ -35,14 +35,65 @@ const TEXT = new Set(['AE', 'AS', 'CS', 'DA', 'DT', 'LO', 'SH', 'TM', 'UC', 'UI'
  * VR). Others come out as UN (binary), which the JSON model allows.
  */
 const IMPLICIT_VR: Record<string, string> = {
-  x00080005: 'CS', x00080008: 'CS', x00080016: 'UI', x00080018: 'UI', x00080020: 'DA', x00080021: 'DA', x00080022: 'DA', x00080023: 'DA',
-  x00080030: 'TM', x00080031: 'TM', x00080032: 'TM', x00080033: 'TM', x00080050: 'SH', x00080060: 'CS', x00080070: 'LO', x00081030: 'LO',
-  x0008103e: 'LO', x00081090: 'LO', x00100010: 'PN', x00100020: 'LO', x00100030: 'DA', x00100040: 'CS', x00120062: 'CS', x00180015: 'CS',
-  x00180050: 'DS', x00180060: 'DS', x00180088: 'DS', x00181120: 'DS', x00181210: 'SH', x00185100: 'CS', x0020000d: 'UI', x0020000e: 'UI',
-  x00200010: 'SH', x00200011: 'IS', x00200012: 'IS', x00200013: 'IS', x00200032: 'DS', x00200037: 'DS', x00200052: 'UI', x00201041: 'DS',
-  x00280002: 'US', x00280004: 'CS', x00280006: 'US', x00280008: 'IS', x00280010: 'US', x00280011: 'US', x00280030: 'DS', x00280100: 'US',
-  x00280101: 'US', x00280102: 'US', x00280103: 'US', x00280120: 'US', x00280121: 'US', x00281050: 'DS', x00281051: 'DS', x00281052: 'DS',
-  x00281053: 'DS', x00281054: 'LO', x7fe00010: 'OW',
+  x00080005: 'CS',
+  x00080008: 'CS',
+  x00080016: 'UI',
+  x00080018: 'UI',
+  x00080020: 'DA',
+  x00080021: 'DA',
+  x00080022: 'DA',
+  x00080023: 'DA',
+  x00080030: 'TM',
+  x00080031: 'TM',
+  x00080032: 'TM',
+  x00080033: 'TM',
+  x00080050: 'SH',
+  x00080060: 'CS',
+  x00080070: 'LO',
+  x00081030: 'LO',
+  x0008103e: 'LO',
+  x00081090: 'LO',
+  x00100010: 'PN',
+  x00100020: 'LO',
+  x00100030: 'DA',
+  x00100040: 'CS',
+  x00120062: 'CS',
+  x00180015: 'CS',
+  x00180050: 'DS',
+  x00180060: 'DS',
+  x00180088: 'DS',
+  x00181120: 'DS',
+  x00181210: 'SH',
+  x00185100: 'CS',
+  x0020000d: 'UI',
+  x0020000e: 'UI',
+  x00200010: 'SH',
+  x00200011: 'IS',
+  x00200012: 'IS',
+  x00200013: 'IS',
+  x00200032: 'DS',
+  x00200037: 'DS',
+  x00200052: 'UI',
+  x00201041: 'DS',
+  x00280002: 'US',
+  x00280004: 'CS',
+  x00280006: 'US',
+  x00280008: 'IS',
+  x00280010: 'US',
+  x00280011: 'US',
+  x00280030: 'DS',
+  x00280100: 'US',
+  x00280101: 'US',
+  x00280102: 'US',
+  x00280103: 'US',
+  x00280120: 'US',
+  x00280121: 'US',
+  x00281050: 'DS',
+  x00281051: 'DS',
+  x00281052: 'DS',
+  x00281053: 'DS',
+  x00281054: 'LO',
+  x7fe00010: 'OW',
 };
 
 function decodeText(ds: DataSet, el: Element, utf8: boolean): string {
@@ -109,7 +160,17 @@ function convert(ds: DataSet, options: Required<DicomJsonOptions>, top: boolean,
       }
     } else if (vr === 'PN') {
       const values = textValues(vr, decodeText(ds, el, utf8));
-      if (values) attr.Value = values.map((v) => (v === null ? null : Object.fromEntries(String(v).split('=').map((g, i) => [['Alphabetic', 'Ideographic', 'Phonetic'][i], g]).filter(([, g]) => g))));
+      if (values)
+        attr.Value = values.map((v) =>
+          v === null
+            ? null
+            : Object.fromEntries(
+                String(v)
+                  .split('=')
+                  .map((g, i) => [['Alphabetic', 'Ideographic', 'Phonetic'][i], g])
+                  .filter(([, g]) => g),
+              ),
+        );
     } else if (vr === 'IS' || vr === 'DS') {
       const values = textValues(vr, decodeText(ds, el, false));
       if (values) attr.Value = values.map((v) => (v === null ? null : Number(v))).map((v) => (v === null || Number.isFinite(v) ? v : null));

@@ -10,7 +10,15 @@ import { DEFAULT_DECODE_LIMITS, checkGreyscale, frameReader, isPaddingFn, lutApp
 
 // The two loops of the common case, each small and branch-free apart from padding, so V8
 // optimizes them on their own (one loop with the sign test inside was measurably slower).
-function rescaleUnsigned(src: ArrayLike<number>, mask: number, slope: number, intercept: number, p: number, out: Float32Array, o: number): number {
+function rescaleUnsigned(
+  src: ArrayLike<number>,
+  mask: number,
+  slope: number,
+  intercept: number,
+  p: number,
+  out: Float32Array,
+  o: number,
+): number {
   let count = 0;
   const n = src.length;
   // Indexing a view from 0 keeps the offset addition out of the loop.
@@ -25,7 +33,15 @@ function rescaleUnsigned(src: ArrayLike<number>, mask: number, slope: number, in
   return count;
 }
 
-function rescaleSigned(src: ArrayLike<number>, shift: number, slope: number, intercept: number, p: number, out: Float32Array, o: number): number {
+function rescaleSigned(
+  src: ArrayLike<number>,
+  shift: number,
+  slope: number,
+  intercept: number,
+  p: number,
+  out: Float32Array,
+  o: number,
+): number {
   let count = 0;
   const n = src.length;
   // Indexing a view from 0 keeps the offset addition out of the loop.
@@ -46,7 +62,14 @@ function rescaleSigned(src: ArrayLike<number>, shift: number, slope: number, int
  * LUT into `out` at `o`, NaN at padding; returns the padding count. The same arithmetic as
  * `storeBits` followed by `toModalityValues`, in one pass without the intermediate arrays.
  */
-function frameToModality(src: ArrayLike<number>, pm: PixelModule, lut: ModalityLut, padding: InstanceInfo['padding'], out: Float32Array, o: number): number {
+function frameToModality(
+  src: ArrayLike<number>,
+  pm: PixelModule,
+  lut: ModalityLut,
+  padding: InstanceInfo['padding'],
+  out: Float32Array,
+  o: number,
+): number {
   const n = src.length;
   const bits = pm.bitsStored;
   const signed = pm.pixelRepresentation === 1;
@@ -56,7 +79,9 @@ function frameToModality(src: ArrayLike<number>, pm: PixelModule, lut: ModalityL
   if (bits < 32 && lut.kind === 'rescale' && (!padding || padding.rangeLimit === undefined)) {
     // The common CT case: rescale, at most one padding value (NaN never equals a stored value).
     const p = padding ? padding.value : NaN;
-    return signed ? rescaleSigned(src, shift, lut.slope, lut.intercept, p, out, o) : rescaleUnsigned(src, mask, lut.slope, lut.intercept, p, out, o);
+    return signed
+      ? rescaleSigned(src, shift, lut.slope, lut.intercept, p, out, o)
+      : rescaleUnsigned(src, mask, lut.slope, lut.intercept, p, out, o);
   }
   let count = 0;
   for (let i = 0; i < n; i++) {
@@ -75,12 +100,20 @@ function frameToModality(src: ArrayLike<number>, pm: PixelModule, lut: ModalityL
  * `toModalityValues` give, without their intermediate arrays. For assembling volumes. Returns how many voxels were padding. Throws
  * DicomError.
  */
-export async function decodeModalityInto(parsed: ParsedDicom, info: InstanceInfo, out: Float32Array, offsets: readonly number[], limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<number> {
+export async function decodeModalityInto(
+  parsed: ParsedDicom,
+  info: InstanceInfo,
+  out: Float32Array,
+  offsets: readonly number[],
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): Promise<number> {
   const { pm, frameSamples } = frameReader(parsed, info, limits);
   checkGreyscale(pm, info);
   const perFrame = pm.rows * pm.cols;
   if (offsets.length !== pm.frames || offsets.some((o) => !(o < 0 || o + perFrame <= out.length))) {
-    throw new DicomError('DECODE_FAILED', `${info.source}: ${pm.frames} frame(s) do not fit the target at the offsets given`, { details: { source: info.source } });
+    throw new DicomError('DECODE_FAILED', `${info.source}: ${pm.frames} frame(s) do not fit the target at the offsets given`, {
+      details: { source: info.source },
+    });
   }
   let count = 0;
   let scratch: Float32Array | undefined;
@@ -88,7 +121,14 @@ export async function decodeModalityInto(parsed: ParsedDicom, info: InstanceInfo
     const o = offsets[f]!;
     // A negative offset decodes the frame (its padding still counts) and drops it.
     const target = o >= 0 ? out : (scratch ??= new Float32Array(perFrame));
-    count += frameToModality(await frameSamples(f), pm, info.modalityLut[f] ?? { kind: 'rescale', slope: 1, intercept: 0 }, info.padding, target, Math.max(0, o));
+    count += frameToModality(
+      await frameSamples(f),
+      pm,
+      info.modalityLut[f] ?? { kind: 'rescale', slope: 1, intercept: 0 },
+      info.padding,
+      target,
+      Math.max(0, o),
+    );
   }
   return count;
 }

@@ -173,7 +173,9 @@ function pixelModule(ds: DataSet, source: string): PixelModule {
     throw new DicomError('INVALID_TAG', `${source}: image is ${pm.rows}x${pm.cols}`, { details: { source } });
   }
   if (bitsStored < 1 || bitsStored > bitsAllocated) {
-    throw new DicomError('INVALID_TAG', `${source}: BitsStored ${bitsStored} does not fit BitsAllocated ${bitsAllocated}`, { details: { source } });
+    throw new DicomError('INVALID_TAG', `${source}: BitsStored ${bitsStored} does not fit BitsAllocated ${bitsAllocated}`, {
+      details: { source },
+    });
   }
   return pm;
 }
@@ -203,7 +205,9 @@ export function readInstanceInfo(parsed: ParsedDicom, source: string): InstanceI
   for (let f = 0; f < frames; f++) {
     const pf = perFrame[f];
     planes.push(enhanced ? functionalPlane(root, shared, pf, warnings) : root);
-    const fgLut = enhanced ? rescale(firstItem(pf, T.PixelValueTransformationSequence) ?? firstItem(shared, T.PixelValueTransformationSequence)) : undefined;
+    const fgLut = enhanced
+      ? rescale(firstItem(pf, T.PixelValueTransformationSequence) ?? firstItem(shared, T.PixelValueTransformationSequence))
+      : undefined;
     luts.push(fgLut ?? topLut);
   }
   const padRaw = us(ds, T.PixelPaddingValue);
@@ -218,9 +222,15 @@ export function readInstanceInfo(parsed: ParsedDicom, source: string): InstanceI
     warnings,
   };
   const strFields = {
-    sopClassUid: T.SOPClassUID, sopInstanceUid: T.SOPInstanceUID, studyInstanceUid: T.StudyInstanceUID,
-    seriesInstanceUid: T.SeriesInstanceUID, frameOfReferenceUid: T.FrameOfReferenceUID, modality: T.Modality,
-    manufacturer: T.Manufacturer, seriesDescription: T.SeriesDescription, bodyPartExamined: T.BodyPartExamined,
+    sopClassUid: T.SOPClassUID,
+    sopInstanceUid: T.SOPInstanceUID,
+    studyInstanceUid: T.StudyInstanceUID,
+    seriesInstanceUid: T.SeriesInstanceUID,
+    frameOfReferenceUid: T.FrameOfReferenceUID,
+    modality: T.Modality,
+    manufacturer: T.Manufacturer,
+    seriesDescription: T.SeriesDescription,
+    bodyPartExamined: T.BodyPartExamined,
     contrastBolusAgent: T.ContrastBolusAgent,
   } as const;
   for (const [k, tag] of Object.entries(strFields)) {
@@ -228,8 +238,11 @@ export function readInstanceInfo(parsed: ParsedDicom, source: string): InstanceI
     if (v !== undefined) (info as unknown as Record<string, unknown>)[k] = v;
   }
   const numFields = {
-    seriesNumber: T.SeriesNumber, instanceNumber: T.InstanceNumber, acquisitionNumber: T.AcquisitionNumber,
-    spacingBetweenSlices: T.SpacingBetweenSlices, gantryTilt: T.GantryDetectorTilt,
+    seriesNumber: T.SeriesNumber,
+    instanceNumber: T.InstanceNumber,
+    acquisitionNumber: T.AcquisitionNumber,
+    spacingBetweenSlices: T.SpacingBetweenSlices,
+    gantryTilt: T.GantryDetectorTilt,
   } as const;
   for (const [k, tag] of Object.entries(numFields)) {
     const v = optNum(ds, tag);

@@ -41,9 +41,7 @@ export interface ParsedDicom {
   byteArray: Uint8Array;
 }
 
-const VRS = new Set(
-  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
-);
+const VRS = new Set('AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
 
 function isDicmAt(b: Uint8Array, at: number): boolean {
   return b.length >= at + 4 && b[at] === 0x44 && b[at + 1] === 0x49 && b[at + 2] === 0x43 && b[at + 3] === 0x4d;
@@ -107,7 +105,9 @@ export function parseDicomBytes(bytes: Uint8Array, source = 'input', limits: Par
         byteArray = inflateRawBounded(arr.subarray(position), limits.maxInflatedBytes, arr.subarray(0, position));
       } catch (e) {
         if (e instanceof InflateLimitError) {
-          throw new DicomError('IMAGE_TOO_LARGE', `${source}: deflated dataset inflates past ${e.limit} bytes`, { details: { source, limit: e.limit } });
+          throw new DicomError('IMAGE_TOO_LARGE', `${source}: deflated dataset inflates past ${e.limit} bytes`, {
+            details: { source, limit: e.limit },
+          });
         }
         throw asDicomError(e, 'MALFORMED', `${source}: cannot inflate deflated dataset`);
       }
@@ -158,7 +158,9 @@ export function parseDicomBytes(bytes: Uint8Array, source = 'input', limits: Par
   const hasFileMeta = isDicmAt(parseInput, 128);
   const maxDepth = limits.maxSequenceDepth ?? MAX_SEQUENCE_DEPTH;
   if (sequenceDepth(dataSet, maxDepth) > maxDepth) {
-    throw new DicomError('MALFORMED', `${source}: sequences nested deeper than ${maxDepth} levels`, { details: { source, maxSequenceDepth: maxDepth } });
+    throw new DicomError('MALFORMED', `${source}: sequences nested deeper than ${maxDepth} levels`, {
+      details: { source, maxSequenceDepth: maxDepth },
+    });
   }
   const transferSyntaxUid = (dataSet.string('x00020010') ?? options.TransferSyntaxUID ?? TS.ImplicitVRLittleEndian).trim();
   if (Object.keys(dataSet.elements).filter((k) => !k.startsWith('x0002')).length === 0) {

@@ -26,9 +26,13 @@ function checkSize(pm: PixelModule, limits: DecodeLimits, source: string): void 
   const frame = pm.rows * pm.cols * pm.samplesPerPixel;
   const total = frame * pm.frames;
   if (frame > limits.maxFramePixels || total > limits.maxTotalPixels) {
-    throw new DicomError('IMAGE_TOO_LARGE', `${source}: ${pm.frames} frame(s) of ${pm.cols}x${pm.rows}x${pm.samplesPerPixel} exceed the limit of ${limits.maxTotalPixels} samples`, {
-      details: { source, rows: pm.rows, cols: pm.cols, frames: pm.frames },
-    });
+    throw new DicomError(
+      'IMAGE_TOO_LARGE',
+      `${source}: ${pm.frames} frame(s) of ${pm.cols}x${pm.rows}x${pm.samplesPerPixel} exceed the limit of ${limits.maxTotalPixels} samples`,
+      {
+        details: { source, rows: pm.rows, cols: pm.cols, frames: pm.frames },
+      },
+    );
   }
 }
 
@@ -51,7 +55,13 @@ function storeBits(src: ArrayLike<number>, pm: PixelModule, out: Int32Array, off
   }
 }
 
-function nativeFrameSamples(parsed: ParsedDicom, info: InstanceInfo, pm: PixelModule, frame: number, bigEndian: boolean): ArrayLike<number> {
+function nativeFrameSamples(
+  parsed: ParsedDicom,
+  info: InstanceInfo,
+  pm: PixelModule,
+  frame: number,
+  bigEndian: boolean,
+): ArrayLike<number> {
   const el = parsed.dataSet.elements[info.pixelDataTag!]!;
   const perFrame = pm.rows * pm.cols * pm.samplesPerPixel;
   if (pm.bitsAllocated === 1) return unpackBits(parsed.byteArray, el.dataOffset, frame * perFrame, perFrame, info.source);
@@ -85,7 +95,8 @@ function nativeFrameSamples(parsed: ParsedDicom, info: InstanceInfo, pm: PixelMo
  */
 function unpackBits(buf: Uint8Array, dataOffset: number, firstBit: number, count: number, source: string): Uint8Array {
   const lastByte = dataOffset + ((firstBit + count - 1) >> 3);
-  if (lastByte >= buf.length) throw new DicomError('TRUNCATED', `${source}: 1-bit pixel data ends before byte ${lastByte}`, { details: { source } });
+  if (lastByte >= buf.length)
+    throw new DicomError('TRUNCATED', `${source}: 1-bit pixel data ends before byte ${lastByte}`, { details: { source } });
   const out = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const bit = firstBit + i;
@@ -114,12 +125,20 @@ export interface StoredPixels {
  * Checks that an instance's pixel data can be decoded and returns a reader of each frame's raw
  * samples (unsigned bit patterns, interleaved). Throws DicomError.
  */
-export function frameReader(parsed: ParsedDicom, info: InstanceInfo, limits: DecodeLimits): { pm: PixelModule; frameSamples: (f: number) => Promise<ArrayLike<number>> } {
+export function frameReader(
+  parsed: ParsedDicom,
+  info: InstanceInfo,
+  limits: DecodeLimits,
+): { pm: PixelModule; frameSamples: (f: number) => Promise<ArrayLike<number>> } {
   const source = info.source;
   const pm = info.pixel;
   if (!pm || !info.pixelDataTag) throw new DicomError('NO_PIXEL_DATA', `${source}: no Pixel Data element`, { details: { source } });
   if (info.pixelDataTag !== 'x7fe00010') {
-    throw new DicomError('UNSUPPORTED_PIXEL_FORMAT', `${source}: ${tagName(info.pixelDataTag)} (floating-point pixels) is not CT stored data`, { details: { source } });
+    throw new DicomError(
+      'UNSUPPORTED_PIXEL_FORMAT',
+      `${source}: ${tagName(info.pixelDataTag)} (floating-point pixels) is not CT stored data`,
+      { details: { source } },
+    );
   }
   const ts = parsed.transferSyntax;
   if (!ts) {
@@ -128,8 +147,13 @@ export function frameReader(parsed: ParsedDicom, info: InstanceInfo, limits: Dec
     });
   }
   const nativeOnly = pm.bitsAllocated === 1 || pm.bitsAllocated === 32;
-  if (![1, 8, 16, 32].includes(pm.bitsAllocated) || (nativeOnly && ts.codec !== 'native' && !(ts.codec === 'rle' && pm.bitsAllocated === 32))) {
-    throw new DicomError('UNSUPPORTED_PIXEL_FORMAT', `${source}: BitsAllocated ${pm.bitsAllocated} is not supported`, { details: { source } });
+  if (
+    ![1, 8, 16, 32].includes(pm.bitsAllocated) ||
+    (nativeOnly && ts.codec !== 'native' && !(ts.codec === 'rle' && pm.bitsAllocated === 32))
+  ) {
+    throw new DicomError('UNSUPPORTED_PIXEL_FORMAT', `${source}: BitsAllocated ${pm.bitsAllocated} is not supported`, {
+      details: { source },
+    });
   }
   checkSize(pm, limits, source);
   const el = parsed.dataSet.elements[info.pixelDataTag]!;
@@ -146,9 +170,13 @@ export function frameReader(parsed: ParsedDicom, info: InstanceInfo, limits: Dec
   } else if ((el.fragments?.length ?? 0) < pm.frames) {
     // PS3.5 A.4: every frame occupies at least one fragment. Checked before allocating, so a
     // NumberOfFrames that lies cannot size the output buffer.
-    throw new DicomError('PIXEL_DATA_SIZE_MISMATCH', `${source}: ${pm.frames} frame(s) declared, ${el.fragments?.length ?? 0} fragment(s) present`, {
-      details: { source, frames: pm.frames, fragments: el.fragments?.length ?? 0 },
-    });
+    throw new DicomError(
+      'PIXEL_DATA_SIZE_MISMATCH',
+      `${source}: ${pm.frames} frame(s) declared, ${el.fragments?.length ?? 0} fragment(s) present`,
+      {
+        details: { source, frames: pm.frames, fragments: el.fragments?.length ?? 0 },
+      },
+    );
   }
   const codec = ts.codec;
   const bigEndian = ts.bigEndian;
@@ -156,8 +184,13 @@ export function frameReader(parsed: ParsedDicom, info: InstanceInfo, limits: Dec
     codec === 'native'
       ? interleave(nativeFrameSamples(parsed, info, pm, f, bigEndian), pm)
       : decodeFrame(codec, encapsulatedFrame(parsed, el, f, pm.frames, source), {
-          rows: pm.rows, cols: pm.cols, samplesPerPixel: pm.samplesPerPixel, bitsAllocated: pm.bitsAllocated,
-          bitsStored: pm.bitsStored, pixelRepresentation: pm.pixelRepresentation, photometric: pm.photometric,
+          rows: pm.rows,
+          cols: pm.cols,
+          samplesPerPixel: pm.samplesPerPixel,
+          bitsAllocated: pm.bitsAllocated,
+          bitsStored: pm.bitsStored,
+          pixelRepresentation: pm.pixelRepresentation,
+          photometric: pm.photometric,
         });
   return { pm, frameSamples };
 }
@@ -165,7 +198,11 @@ export function frameReader(parsed: ParsedDicom, info: InstanceInfo, limits: Dec
 /**
  * Decodes the stored values of every frame, whatever the transfer syntax. Throws DicomError.
  */
-export async function decodeStoredPixels(parsed: ParsedDicom, info: InstanceInfo, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<StoredPixels> {
+export async function decodeStoredPixels(
+  parsed: ParsedDicom,
+  info: InstanceInfo,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): Promise<StoredPixels> {
   const { pm, frameSamples } = frameReader(parsed, info, limits);
   const perFrame = pm.rows * pm.cols * pm.samplesPerPixel;
   const stored = new Int32Array(perFrame * pm.frames);
@@ -184,7 +221,8 @@ function encapsulatedFrame(parsed: ParsedDicom, el: dicomParser.Element, frame: 
     }
     if (frames === 1) return dicomParser.readEncapsulatedPixelDataFromFragments(parsed.dataSet, el, 0, fragments.length) as Uint8Array;
     const bot = el.basicOffsetTable && el.basicOffsetTable.length > 0 ? el.basicOffsetTable : undefined;
-    if (!bot && fragments.length === frames) return dicomParser.readEncapsulatedPixelDataFromFragments(parsed.dataSet, el, frame, 1) as Uint8Array;
+    if (!bot && fragments.length === frames)
+      return dicomParser.readEncapsulatedPixelDataFromFragments(parsed.dataSet, el, frame, 1) as Uint8Array;
     const table = bot ?? dicomParser.createJPEGBasicOffsetTable(parsed.dataSet, el);
     return dicomParser.readEncapsulatedImageFrame(parsed.dataSet, el, frame, table) as Uint8Array;
   } catch (e) {
@@ -218,9 +256,13 @@ export function lutApply(lut: ModalityLut & { kind: 'lut' }, v: number): number 
 /** Package-internal: refuses colour data, which has no modality values. */
 export function checkGreyscale(pm: PixelModule, info: InstanceInfo): void {
   if (pm.samplesPerPixel !== 1 || !/^MONOCHROME[12]$/.test(pm.photometric)) {
-    throw new DicomError('UNSUPPORTED_PHOTOMETRIC', `${info.source}: ${pm.photometric} with ${pm.samplesPerPixel} sample(s) per pixel has no modality values`, {
-      details: { source: info.source, photometric: pm.photometric },
-    });
+    throw new DicomError(
+      'UNSUPPORTED_PHOTOMETRIC',
+      `${info.source}: ${pm.photometric} with ${pm.samplesPerPixel} sample(s) per pixel has no modality values`,
+      {
+        details: { source: info.source, photometric: pm.photometric },
+      },
+    );
   }
 }
 
@@ -274,9 +316,12 @@ export async function frameBytes(
   const { pm, frameSamples } = frameReader(parsed, info, limits);
   const source = info.source;
   if (!Number.isInteger(frame) || frame < 0 || frame >= pm.frames) {
-    throw new DicomError('MALFORMED', `${source}: frame ${frame + 1} is not among its ${pm.frames} frame(s)`, { details: { source, frames: pm.frames } });
+    throw new DicomError('MALFORMED', `${source}: frame ${frame + 1} is not among its ${pm.frames} frame(s)`, {
+      details: { source, frames: pm.frames },
+    });
   }
-  if (pm.bitsAllocated === 1) throw new DicomError('UNSUPPORTED_PIXEL_FORMAT', `${source}: single-bit frames are not served`, { details: { source } });
+  if (pm.bitsAllocated === 1)
+    throw new DicomError('UNSUPPORTED_PIXEL_FORMAT', `${source}: single-bit frames are not served`, { details: { source } });
   const ts = parsed.transferSyntax!;
   const el = parsed.dataSet.elements[info.pixelDataTag!]!;
   const perFrame = pm.rows * pm.cols * pm.samplesPerPixel;
@@ -287,7 +332,10 @@ export async function frameBytes(
   if (ts.codec === 'native' && !ts.bigEndian && pm.planarConfiguration === 0) {
     const start = el.dataOffset + frame * perFrame * bytesPer;
     const end = start + perFrame * bytesPer;
-    if (end > parsed.byteArray.length) throw new DicomError('TRUNCATED', `${source}: frame ${frame + 1} runs past the end of the pixel data`, { details: { source, frame } });
+    if (end > parsed.byteArray.length)
+      throw new DicomError('TRUNCATED', `${source}: frame ${frame + 1} runs past the end of the pixel data`, {
+        details: { source, frame },
+      });
     return { bytes: parsed.byteArray.subarray(start, end), transferSyntaxUid: '1.2.840.10008.1.2.1' };
   }
   // Decoded (or big-endian, or planar) samples, written little-endian in their container size.

@@ -84,7 +84,12 @@ export function planSeries(infos: readonly InstanceInfo[]): SeriesPlan {
   if (!first?.pixel) throw new DicomError('EMPTY_SERIES', 'the series has no instances with pixel data');
   const warnings: SeriesWarning[] = [];
   const sizes = new Set(withPixels.map((i) => `${i.pixel!.cols}x${i.pixel!.rows}`));
-  if (sizes.size > 1) warnings.push({ code: 'MIXED_IMAGE_SIZES', message: `slices have different sizes: ${[...sizes].join(', ')}`, details: { sizes: [...sizes] } });
+  if (sizes.size > 1)
+    warnings.push({
+      code: 'MIXED_IMAGE_SIZES',
+      message: `slices have different sizes: ${[...sizes].join(', ')}`,
+      details: { sizes: [...sizes] },
+    });
 
   const refIop = iop0(first, 0);
   const axes = refIop ? axesOf(refIop) : undefined;
@@ -101,13 +106,17 @@ export function planSeries(infos: readonly InstanceInfo[]): SeriesPlan {
     }
   }
   orientations = seenIop.size;
-  if (orientations > 1) warnings.push({ code: 'MIXED_ORIENTATIONS', message: `${orientations} different ImageOrientationPatient values in one series` });
+  if (orientations > 1)
+    warnings.push({ code: 'MIXED_ORIENTATIONS', message: `${orientations} different ImageOrientationPatient values in one series` });
 
   const geometric = axes !== undefined && slices.every((s) => Number.isFinite(s.position));
   if (geometric) {
     slices.sort((a, b) => a.position - b.position || (a.info.instanceNumber ?? 0) - (b.info.instanceNumber ?? 0));
   } else {
-    warnings.push({ code: 'NO_GEOMETRY', message: 'ImagePositionPatient/ImageOrientationPatient missing: slices ordered by InstanceNumber' });
+    warnings.push({
+      code: 'NO_GEOMETRY',
+      message: 'ImagePositionPatient/ImageOrientationPatient missing: slices ordered by InstanceNumber',
+    });
     slices.sort((a, b) => (a.info.instanceNumber ?? 0) - (b.info.instanceNumber ?? 0) || a.frame - b.frame);
   }
 
@@ -120,7 +129,12 @@ export function planSeries(infos: readonly InstanceInfo[]): SeriesPlan {
       if (prev && Math.abs(prev.position - s.position) < 1e-3) dup++;
       else kept.push(s);
     }
-    if (dup > 0) warnings.push({ code: 'DUPLICATE_SLICES', message: `${dup} slice(s) share a position with another and were dropped`, details: { count: dup } });
+    if (dup > 0)
+      warnings.push({
+        code: 'DUPLICATE_SLICES',
+        message: `${dup} slice(s) share a position with another and were dropped`,
+        details: { count: dup },
+      });
     slices = kept;
   }
 
@@ -131,7 +145,11 @@ export function planSeries(infos: readonly InstanceInfo[]): SeriesPlan {
     const missing = gaps.filter((g) => g > 1.5 * sliceSpacing);
     if (missing.length > 0) {
       const count = missing.reduce((n, g) => n + Math.round(g / sliceSpacing) - 1, 0);
-      warnings.push({ code: 'MISSING_SLICES', message: `${missing.length} gap(s) suggest about ${count} missing slice(s)`, details: { gaps: missing.length, estimated: count } });
+      warnings.push({
+        code: 'MISSING_SLICES',
+        message: `${missing.length} gap(s) suggest about ${count} missing slice(s)`,
+        details: { gaps: missing.length, estimated: count },
+      });
     }
     if (irregular.length > 0) {
       warnings.push({
@@ -163,7 +181,8 @@ export function planSeries(infos: readonly InstanceInfo[]): SeriesPlan {
 
   // Axial: the normal is within 45° of the patient's head–foot axis.
   const axial = axes ? Math.abs(axes.normal[2]) >= Math.SQRT1_2 : false;
-  if (axes && !axial) warnings.push({ code: 'NON_AXIAL', message: `slice normal (${axes.normal.map((v) => v.toFixed(2)).join(', ')}) is not axial` });
+  if (axes && !axial)
+    warnings.push({ code: 'NON_AXIAL', message: `slice normal (${axes.normal.map((v) => v.toFixed(2)).join(', ')}) is not axial` });
 
   const plan: SeriesPlan = {
     seriesInstanceUid: first.seriesInstanceUid ?? NO_SERIES,
@@ -205,16 +224,22 @@ export function chooseSeries(plans: readonly SeriesPlan[]): SeriesChoice {
   const rejected: SeriesChoice['rejected'] = [];
   const eligible = plans.filter((p) => {
     const why =
-      p.modality !== 'CT' ? `modality ${p.modality ?? 'missing'}, not CT`
-      : !p.axial ? 'not axial'
-      : p.slices.length < 2 ? 'a single slice'
-      : p.slices[0]?.info.pixel?.samplesPerPixel !== 1 ? 'not greyscale'
-      : undefined;
+      p.modality !== 'CT'
+        ? `modality ${p.modality ?? 'missing'}, not CT`
+        : !p.axial
+          ? 'not axial'
+          : p.slices.length < 2
+            ? 'a single slice'
+            : p.slices[0]?.info.pixel?.samplesPerPixel !== 1
+              ? 'not greyscale'
+              : undefined;
     if (why) rejected.push({ seriesInstanceUid: p.seriesInstanceUid, reason: why });
     return !why;
   });
   if (eligible.length === 0) {
-    throw new DicomError('NO_CT_SERIES', `no axial CT series with at least 2 slices among ${plans.length} series`, { details: { rejected } });
+    throw new DicomError('NO_CT_SERIES', `no axial CT series with at least 2 slices among ${plans.length} series`, {
+      details: { rejected },
+    });
   }
   const thickness = (p: SeriesPlan) => p.sliceThickness ?? p.sliceSpacing ?? Infinity;
   const derived = (p: SeriesPlan) => (derivedView(p.imageType) ? 1 : 0);

@@ -88,7 +88,8 @@ export function decimal(ds: DataSet, tag: string, index = 0): number | undefined
   const v = values[index];
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new DicomError('INVALID_TAG', `${tagName(tag)} holds '${v.slice(0, 32)}', not a number`, { details: { tag } });
+  if (!Number.isFinite(n))
+    throw new DicomError('INVALID_TAG', `${tagName(tag)} holds '${v.slice(0, 32)}', not a number`, { details: { tag } });
   return n;
 }
 

@@ -2,15 +2,7 @@
  * Transfer syntaxes this package knows, with how their pixel data is stored.
  * `codec` names the decoder in `codecs/`; `native` means uncompressed pixel data.
  */
-export type CodecId =
-  | 'native'
-  | 'rle'
-  | 'jpeg-baseline-8'
-  | 'jpeg-extended-12'
-  | 'jpeg-lossless'
-  | 'jpeg-ls'
-  | 'jpeg-2000'
-  | 'htj2k';
+export type CodecId = 'native' | 'rle' | 'jpeg-baseline-8' | 'jpeg-extended-12' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg-2000' | 'htj2k';
 
 /** Facts about one transfer syntax. */
 export interface TransferSyntaxInfo {

@@ -32,14 +32,27 @@ export interface Volume {
  * Decodes every slice of a plan into one volume. `read` returns an instance's bytes by its
  * source name; each instance is read and decoded once even when it holds many frames.
  */
-export async function assembleVolume(plan: SeriesPlan, read: (source: string) => Promise<Uint8Array>, options: Omit<DecodeOptions, 'source'> = {}): Promise<Volume> {
+export async function assembleVolume(
+  plan: SeriesPlan,
+  read: (source: string) => Promise<Uint8Array>,
+  options: Omit<DecodeOptions, 'source'> = {},
+): Promise<Volume> {
   const ny = plan.rows;
   const nx = plan.cols;
   const sliceLen = nx * ny;
   const data = new Float32Array(plan.slices.length * sliceLen);
   let paddingCount = 0;
   for (const [source, zs] of slicesByInstance(plan)) {
-    paddingCount += await decodeInstanceSlices(await read(source), source, zs.map((z) => plan.slices[z]!.frame), zs, ny, nx, data, options);
+    paddingCount += await decodeInstanceSlices(
+      await read(source),
+      source,
+      zs.map((z) => plan.slices[z]!.frame),
+      zs,
+      ny,
+      nx,
+      data,
+      options,
+    );
   }
   return finishVolume(plan, data, paddingCount);
 }
@@ -64,7 +77,9 @@ export async function decodeInstanceSlices(
     data,
     (pixel) => {
       if (pixel.rows !== rows || pixel.cols !== cols) {
-        throw new DicomError('INCONSISTENT_SERIES', `${source} is ${pixel.cols}x${pixel.rows}, the series is ${cols}x${rows}`, { details: { source } });
+        throw new DicomError('INCONSISTENT_SERIES', `${source} is ${pixel.cols}x${pixel.rows}, the series is ${cols}x${rows}`, {
+          details: { source },
+        });
       }
       const offsets = new Array<number>(pixel.frames).fill(-1);
       frames.forEach((f, i) => (offsets[f] = zs[i]! * rows * cols));
@@ -98,7 +113,9 @@ export function finishVolume(plan: SeriesPlan, data: Float32Array, paddingCount:
     spacing: [plan.sliceSpacing ?? plan.sliceThickness ?? 1, sy, sx],
     origin: plan.origin ?? [0, 0, 0],
     direction: { x: dir.row, y: dir.col, z: dir.normal },
-    sopInstanceUids: plan.slices.map((s) => (s.info.pixel && s.info.pixel.frames > 1 ? `${s.sopInstanceUid}#${s.frame}` : s.sopInstanceUid)),
+    sopInstanceUids: plan.slices.map((s) =>
+      s.info.pixel && s.info.pixel.frames > 1 ? `${s.sopInstanceUid}#${s.frame}` : s.sopInstanceUid,
+    ),
     slicePositions: plan.slices.map((s) => s.position),
     sliceOrigins: plan.slices.map((s) => s.info.planes[s.frame]?.imagePositionPatient ?? plan.origin ?? [0, 0, 0]),
     paddingCount,

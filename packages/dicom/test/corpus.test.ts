@@ -37,7 +37,8 @@ const LOSSY_TOLERANCE_HU = 2;
 const BEYOND_REFERENCE: Record<string, string> = {
   'dicom-corpus/notzaki_dicomsamples/DICOMSamples__CT_Implicit_Little_Headless_Retired.dcm':
     'raw implicit-VR dataset without file meta; pydicom 2.3 fails on a missing attribute, the pixels are plain 16-bit',
-  'dicom-corpus/orthanc_tests/MultiframeWindowing.dcm': 'tiny multi-frame file whose windowing attributes trip pydicom 2.3; pixel data is native',
+  'dicom-corpus/orthanc_tests/MultiframeWindowing.dcm':
+    'tiny multi-frame file whose windowing attributes trip pydicom 2.3; pixel data is native',
 };
 
 /** For each reference failure reason, the codes we may answer with. */
@@ -51,7 +52,10 @@ const ERROR_CODES: Record<string, DicomErrorCode[]> = {
   'unsupported-ts': ['UNSUPPORTED_TRANSFER_SYNTAX'],
 };
 
-const sha = (a: ArrayBufferView) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+const sha = (a: ArrayBufferView) =>
+  createHash('sha256')
+    .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    .digest('hex');
 
 function gridOf(hu: Float32Array, rows: number, cols: number): (number | null)[][] {
   const split = (n: number) => {
@@ -69,10 +73,11 @@ function gridOf(hu: Float32Array, rows: number, cols: number): (number | null)[]
     split(cols).map(([c0, c1]) => {
       let sum = 0;
       let n = 0;
-      for (let y = r0; y < r1; y++) for (let x = c0; x < c1; x++) {
-        const v = hu[y * cols + x]!;
-        if (!Number.isNaN(v)) (sum += v), n++;
-      }
+      for (let y = r0; y < r1; y++)
+        for (let x = c0; x < c1; x++) {
+          const v = hu[y * cols + x]!;
+          if (!Number.isNaN(v)) (sum += v), n++;
+        }
       return n ? sum / n : null;
     }),
   );

@@ -34,7 +34,11 @@ describe('toDicomJson', () => {
   });
 
   it('reads implicit VR Little Endian with the VRs of common CT attributes', () => {
-    const bytes = part10(ctImage({ rows: 4, cols: 4, pixels, extra: [{ tag: 0x00091011, vr: 'LO', value: 'AB' }] }), '1.2.840.10008.1.2', 'implicit-le');
+    const bytes = part10(
+      ctImage({ rows: 4, cols: 4, pixels, extra: [{ tag: 0x00091011, vr: 'LO', value: 'AB' }] }),
+      '1.2.840.10008.1.2',
+      'implicit-le',
+    );
     const json = toDicomJson(readDicomInfo(bytes).parsed, { bulkDataUri: bulk });
     expect(json['00280011']).toEqual({ vr: 'US', Value: [4] });
     expect(json['00200037']).toEqual({ vr: 'DS', Value: [1, 0, 0, 0, 1, 0] });

@@ -31,7 +31,6 @@ const CASES_PER_SEED = 300;
 const CASE_TIMEOUT_MS = 10_000;
 const MAX_ARRAY_BUFFERS = 1.5 * 2 ** 30;
 
-
 /** Offsets of a tag's 4 bytes, little-endian, in the file (candidates for length corruption). */
 function tagOffsets(b: Uint8Array, group: number, element: number): number[] {
   const out: number[] = [];
@@ -41,7 +40,16 @@ function tagOffsets(b: Uint8Array, group: number, element: number): number[] {
   return out;
 }
 
-const INTERESTING = [[0x7fe0, 0x0010], [0x0028, 0x0010], [0x0028, 0x0011], [0x0028, 0x0008], [0x0028, 0x0100], [0x0002, 0x0010], [0xfffe, 0xe000], [0x0008, 0x0005]] as const;
+const INTERESTING = [
+  [0x7fe0, 0x0010],
+  [0x0028, 0x0010],
+  [0x0028, 0x0011],
+  [0x0028, 0x0008],
+  [0x0028, 0x0100],
+  [0x0002, 0x0010],
+  [0xfffe, 0xe000],
+  [0x0008, 0x0005],
+] as const;
 
 function mutate(src: Uint8Array, r: () => number, offsets: number[]): { bytes: Uint8Array; how: string } {
   const kind = Math.floor(r() * 4);
@@ -71,59 +79,62 @@ function mutate(src: Uint8Array, r: () => number, offsets: number[]): { bytes: U
 }
 
 describe('fuzzing the decoder', () => {
-  it(
-    `${SEEDS.length * CASES_PER_SEED} mutated files: no crash, no hang, bounded memory`,
-    async () => {
-      let worker = new Worker(new URL('./fuzz-worker-boot.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
-      const failures: string[] = [];
-      const codes = new Map<string, number>();
-      let maxBuffers = 0;
-      let id = 0;
-      const runCase = (bytes: Uint8Array): Promise<{ kind: string; code?: string; message?: string; arrayBuffers: number } | 'timeout' | 'crash'> =>
-        new Promise((resolve) => {
-          const myId = ++id;
-          const timer = setTimeout(() => done('timeout'), CASE_TIMEOUT_MS);
-          const onMsg = (m: { id: number; kind: string; arrayBuffers: number }) => m.id === myId && done(m);
-          const onErr = () => done('crash');
-          function done(v: Parameters<typeof resolve>[0]) {
-            clearTimeout(timer);
-            worker.off('message', onMsg);
-            worker.off('error', onErr);
-            worker.off('exit', onErr);
-            resolve(v);
-          }
-          worker.on('message', onMsg);
-          worker.on('error', onErr);
-          worker.on('exit', onErr);
-          worker.postMessage({ id: myId, bytes });
-        });
-      for (const [s, seed] of SEEDS.entries()) {
-        const src = readShared(seed);
-        const offsets = INTERESTING.flatMap(([g, e]) => tagOffsets(src, g, e));
-        const r = mulberry32(1000 + s);
-        for (let c = 0; c < CASES_PER_SEED; c++) {
-          const { bytes, how } = mutate(src, r, offsets);
-          const out = await runCase(bytes);
-          if (out === 'timeout' || out === 'crash') {
-            failures.push(`${seed} ${how}: ${out}`);
-            await worker.terminate();
-            worker = new Worker(new URL('./fuzz-worker-boot.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
-            continue;
-          }
-          maxBuffers = Math.max(maxBuffers, out.arrayBuffers);
-          if (out.kind === 'untyped') failures.push(`${seed} ${how}: untyped ${out.message}`);
-          const key = out.kind === 'ok' ? 'ok' : out.code ?? out.kind;
-          codes.set(key, (codes.get(key) ?? 0) + 1);
+  it(`${SEEDS.length * CASES_PER_SEED} mutated files: no crash, no hang, bounded memory`, async () => {
+    let worker = new Worker(new URL('./fuzz-worker-boot.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
+    const failures: string[] = [];
+    const codes = new Map<string, number>();
+    let maxBuffers = 0;
+    let id = 0;
+    const runCase = (
+      bytes: Uint8Array,
+    ): Promise<{ kind: string; code?: string; message?: string; arrayBuffers: number } | 'timeout' | 'crash'> =>
+      new Promise((resolve) => {
+        const myId = ++id;
+        const timer = setTimeout(() => done('timeout'), CASE_TIMEOUT_MS);
+        const onMsg = (m: { id: number; kind: string; arrayBuffers: number }) => m.id === myId && done(m);
+        const onErr = () => done('crash');
+        function done(v: Parameters<typeof resolve>[0]) {
+          clearTimeout(timer);
+          worker.off('message', onMsg);
+          worker.off('error', onErr);
+          worker.off('exit', onErr);
+          resolve(v);
         }
+        worker.on('message', onMsg);
+        worker.on('error', onErr);
+        worker.on('exit', onErr);
+        worker.postMessage({ id: myId, bytes });
+      });
+    for (const [s, seed] of SEEDS.entries()) {
+      const src = readShared(seed);
+      const offsets = INTERESTING.flatMap(([g, e]) => tagOffsets(src, g, e));
+      const r = mulberry32(1000 + s);
+      for (let c = 0; c < CASES_PER_SEED; c++) {
+        const { bytes, how } = mutate(src, r, offsets);
+        const out = await runCase(bytes);
+        if (out === 'timeout' || out === 'crash') {
+          failures.push(`${seed} ${how}: ${out}`);
+          await worker.terminate();
+          worker = new Worker(new URL('./fuzz-worker-boot.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
+          continue;
+        }
+        maxBuffers = Math.max(maxBuffers, out.arrayBuffers);
+        if (out.kind === 'untyped') failures.push(`${seed} ${how}: untyped ${out.message}`);
+        const key = out.kind === 'ok' ? 'ok' : (out.code ?? out.kind);
+        codes.set(key, (codes.get(key) ?? 0) + 1);
       }
-      await worker.terminate();
-      console.log('fuzz outcomes', Object.fromEntries([...codes].sort((a, b) => b[1] - a[1])), 'max arrayBuffers MiB', (maxBuffers / 2 ** 20).toFixed(1));
-      expect(failures).toEqual([]);
-      expect(maxBuffers).toBeLessThan(MAX_ARRAY_BUFFERS);
-      // The mutations must exercise both paths: some files still decode, many are refused.
-      expect(codes.get('ok') ?? 0).toBeGreaterThan(100);
-      expect([...codes.keys()].length).toBeGreaterThan(5);
-    },
-    600_000,
-  );
+    }
+    await worker.terminate();
+    console.log(
+      'fuzz outcomes',
+      Object.fromEntries([...codes].sort((a, b) => b[1] - a[1])),
+      'max arrayBuffers MiB',
+      (maxBuffers / 2 ** 20).toFixed(1),
+    );
+    expect(failures).toEqual([]);
+    expect(maxBuffers).toBeLessThan(MAX_ARRAY_BUFFERS);
+    // The mutations must exercise both paths: some files still decode, many are refused.
+    expect(codes.get('ok') ?? 0).toBeGreaterThan(100);
+    expect([...codes.keys()].length).toBeGreaterThan(5);
+  }, 600_000);
 });

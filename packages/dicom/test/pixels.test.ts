@@ -59,11 +59,19 @@ describe('modality LUT', () => {
 
   it('uses the Modality LUT Sequence, clamping outside its range', async () => {
     const lut = new Uint8Array(new Uint16Array([100, 200, 300, 400]).buffer);
-    const extra = [{ tag: 0x00283000, vr: 'SQ', value: [[
-      { tag: 0x00283002, vr: 'US', value: [4, 10, 16] },
-      { tag: 0x00283004, vr: 'LO', value: 'HU' },
-      { tag: 0x00283006, vr: 'OW', value: lut },
-    ]] }];
+    const extra = [
+      {
+        tag: 0x00283000,
+        vr: 'SQ',
+        value: [
+          [
+            { tag: 0x00283002, vr: 'US', value: [4, 10, 16] },
+            { tag: 0x00283004, vr: 'LO', value: 'HU' },
+            { tag: 0x00283006, vr: 'OW', value: lut },
+          ],
+        ],
+      },
+    ];
     const img = await decodeDicom(part10(ctImage({ rows: 1, cols: 5, pixels: px(5, 10, 12, 13, 99), extra })));
     expect(Array.from(img.hu)).toEqual([100, 100, 300, 400, 400]);
   });
@@ -118,18 +126,24 @@ describe('reading', () => {
     const deflated = concat([full.subarray(0, metaEnd), deflateSync(rawDataset(els))]);
     expect(Array.from((await decodeDicom(deflated)).stored)).toEqual([3, 4]);
     const bomb = concat([full.subarray(0, metaEnd), deflateSync(new Uint8Array(64 << 20))]);
-    expect(() => parseDicomBytes(bomb, 'bomb', { maxInflatedBytes: 8 << 20 })).toThrow(expect.objectContaining({ code: 'IMAGE_TOO_LARGE' }));
+    expect(() => parseDicomBytes(bomb, 'bomb', { maxInflatedBytes: 8 << 20 })).toThrow(
+      expect.objectContaining({ code: 'IMAGE_TOO_LARGE' }),
+    );
   });
 
   it('calls non-DICOM bytes NOT_DICOM', () => {
-    expect(() => parseDicomBytes(new TextEncoder().encode('%PDF-1.7 this is not dicom at all, really'))).toThrow(expect.objectContaining({ code: 'NOT_DICOM' }));
+    expect(() => parseDicomBytes(new TextEncoder().encode('%PDF-1.7 this is not dicom at all, really'))).toThrow(
+      expect.objectContaining({ code: 'NOT_DICOM' }),
+    );
     expect(() => parseDicomBytes(new Uint8Array(0))).toThrow(expect.objectContaining({ code: 'NOT_DICOM' }));
   });
 
   it('calls a cut-off file TRUNCATED', async () => {
     const full = part10(els);
     expect(() => parseDicomBytes(full.subarray(0, 200))).toThrow(expect.objectContaining({ code: 'TRUNCATED' }));
-    await expect(decodeDicom(full.subarray(0, full.length - 2))).rejects.toMatchObject({ code: expect.stringMatching(/TRUNCATED|PIXEL_DATA_SIZE_MISMATCH/) });
+    await expect(decodeDicom(full.subarray(0, full.length - 2))).rejects.toMatchObject({
+      code: expect.stringMatching(/TRUNCATED|PIXEL_DATA_SIZE_MISMATCH/),
+    });
   });
 });
 

@@ -13,13 +13,21 @@ import { CHEST_CT, CORPUS } from './corpus-paths';
 import { ctImage, part10 } from '@embolus/testkit';
 
 /** Header facts of a synthetic slice at `z` (mm). */
-function slice(z: number, o: { series?: string; instance?: number; rows?: number; orientation?: number[]; x?: number; y?: number } = {}): InstanceInfo {
+function slice(
+  z: number,
+  o: { series?: string; instance?: number; rows?: number; orientation?: number[]; x?: number; y?: number } = {},
+): InstanceInfo {
   const rows = o.rows ?? 2;
   const bytes = part10(
     ctImage({
-      rows, cols: 2, pixels: new Uint16Array(rows * 2).fill(z + 1000),
-      position: [o.x ?? 0, o.y ?? 0, z], orientation: o.orientation, series: o.series ?? '1.2.3',
-      sop: `1.2.3.${o.instance ?? z + 1000}`, instance: o.instance ?? Math.round(z),
+      rows,
+      cols: 2,
+      pixels: new Uint16Array(rows * 2).fill(z + 1000),
+      position: [o.x ?? 0, o.y ?? 0, z],
+      orientation: o.orientation,
+      series: o.series ?? '1.2.3',
+      sop: `1.2.3.${o.instance ?? z + 1000}`,
+      instance: o.instance ?? Math.round(z),
     }),
   );
   return readDicomInfo(bytes, { source: `slice-${z}` }).info;
@@ -82,7 +90,12 @@ describe('planSeries', () => {
 describe('chooseSeries', () => {
   it('prefers the original axial slices to an axial reformat with more slices', () => {
     const original = planSeries([0, 1, 2].map((z) => slice(z, { series: '1.2.10' })));
-    const mpr = planSeries([0, 0.5, 1, 1.5, 2].map((z) => ({ ...slice(z, { series: '1.2.11', instance: 2000 + z * 2 }), imageType: ['DERIVED', 'SECONDARY', 'AXIAL', 'CSA MPR'] })));
+    const mpr = planSeries(
+      [0, 0.5, 1, 1.5, 2].map((z) => ({
+        ...slice(z, { series: '1.2.11', instance: 2000 + z * 2 }),
+        imageType: ['DERIVED', 'SECONDARY', 'AXIAL', 'CSA MPR'],
+      })),
+    );
     expect(mpr.imageType).toEqual(['DERIVED', 'SECONDARY', 'AXIAL', 'CSA MPR']);
     expect(chooseSeries([mpr, original]).chosen.seriesInstanceUid).toBe('1.2.10');
     // Alone, the reformat is still chosen (and the quality gates refuse it).

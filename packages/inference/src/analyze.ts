@@ -6,7 +6,17 @@
 import { loadStudyVolume } from '@embolus/dicom/node';
 import { preprocessLoaded, type LoadedStudy } from '@embolus/preprocess/node';
 import { PAPER_CHANNELS, sliceProbabilities, type PreprocessMeta, type PreprocessResult } from '@embolus/preprocess';
-import { AnalysisResultSchema, DEFAULT_THRESHOLDS, IMAGE_LABEL, STUDY_LABELS, check, decide, repair, type AnalysisResult, type StudyLabel } from '@embolus/shared';
+import {
+  AnalysisResultSchema,
+  DEFAULT_THRESHOLDS,
+  IMAGE_LABEL,
+  STUDY_LABELS,
+  check,
+  decide,
+  repair,
+  type AnalysisResult,
+  type StudyLabel,
+} from '@embolus/shared';
 import { studyQuality } from './quality';
 import { camGeometry, camToVolume, type CamVolume } from './cam';
 import type { LoadedModel } from './model';
@@ -31,7 +41,13 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** Runs the model on an already preprocessed study. */
-export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessResult, meta: PreprocessMeta, options: AnalyzeOptions = {}, timings: Record<string, number> = {}): Promise<Analysis> {
+export async function analyzePreprocessed(
+  model: LoadedModel,
+  pre: PreprocessResult,
+  meta: PreprocessMeta,
+  options: AnalyzeOptions = {},
+  timings: Record<string, number> = {},
+): Promise<Analysis> {
   const m = model.manifest;
   const t = pre.tensors.find((x) => x.shape[3] === m.inputSize) ?? pre.tensors[0]!;
   const W = t.shape[0];
@@ -58,7 +74,15 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
   const decided = decide({ study: raw, windows: windowProbs, thresholds });
   const diagnostic = quality.diagnostic;
   const labels = Object.fromEntries(
-    STUDY_LABELS.map((l) => [l, { probability: round(final.study[l]), rawProbability: round(raw[l]), threshold: thresholds[l], decision: diagnostic && decided.labels[l] }]),
+    STUDY_LABELS.map((l) => [
+      l,
+      {
+        probability: round(final.study[l]),
+        rawProbability: round(raw[l]),
+        threshold: thresholds[l],
+        decision: diagnostic && decided.labels[l],
+      },
+    ]),
   ) as AnalysisResult['labels'];
   const slices = sliceProbabilities(t.windows, final.images);
   const cam = options.cam === false ? undefined : camToVolume(p1.cam, p1.camShape, W, t.shape[2], t.shape[3]);
@@ -68,7 +92,13 @@ export async function analyzePreprocessed(model: LoadedModel, pre: PreprocessRes
     ...(meta.series ? { seriesInstanceUid: meta.series.seriesInstanceUid } : {}),
     quality,
     labels,
-    windows: t.windows.map((w, i) => ({ index: w.index, probability: round(final.images[i] ?? 0), rawProbability: round(windowProbs[i] ?? 0), decision: diagnostic && (decided.windows[i] ?? false), slices: w.slices })),
+    windows: t.windows.map((w, i) => ({
+      index: w.index,
+      probability: round(final.images[i] ?? 0),
+      rawProbability: round(windowProbs[i] ?? 0),
+      decision: diagnostic && (decided.windows[i] ?? false),
+      slices: w.slices,
+    })),
     slices: [...slices].map(([sopInstanceUid, p]) => ({ sopInstanceUid, probability: round(p) })),
     attention: Object.fromEntries(STUDY_LABELS.map((l) => [l, p2.attention[l].map(round)])) as AnalysisResult['attention'],
     exam: diagnostic
@@ -105,7 +135,11 @@ export interface AnalyzeLoadedOptions extends AnalyzeOptions {
 export async function analyzeLoaded(model: LoadedModel, study: LoadedStudy, options: AnalyzeLoadedOptions = {}): Promise<Analysis> {
   const { consume, beforeInference, ...analyze } = options;
   const t0 = performance.now();
-  const { result, meta } = preprocessLoaded(study, { windows: [{ size: model.manifest.inputSize, windowSlices: model.manifest.windowSlices, channels: PAPER_CHANNELS }] }, consume);
+  const { result, meta } = preprocessLoaded(
+    study,
+    { windows: [{ size: model.manifest.inputSize, windowSlices: model.manifest.windowSlices, channels: PAPER_CHANNELS }] },
+    consume,
+  );
   const timings: Record<string, number> = { ...meta.timingsMs, preprocessTotal: study.loadMs + Math.round(performance.now() - t0) };
   beforeInference?.();
   return analyzePreprocessed(model, result, meta, analyze, timings);

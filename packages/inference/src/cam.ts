@@ -32,7 +32,13 @@ function axis(nIn: number, nOut: number): { i0: Int32Array; i1: Int32Array; w: F
  * then z, into float buffers, so a 16-window study costs a few million multiply-adds (the
  * per-voxel 8-tap form took seconds on 2 cores).
  */
-export function camToVolume(cam: Float32Array, camShape: readonly [number, number, number], windows: number, windowSlices: number, size: number): CamVolume {
+export function camToVolume(
+  cam: Float32Array,
+  camShape: readonly [number, number, number],
+  windows: number,
+  windowSlices: number,
+  size: number,
+): CamVolume {
   const [d, h, w] = camShape;
   const per = d * h * w;
   let max = 0;

@@ -27,7 +27,11 @@ export interface CohortMetrics {
  * Runs `model` on every study and scores it. Uses the raw (pre-repair) probabilities: repair
  * ties many studies at 0.5, which would blunt the ranking AUROC measures.
  */
-export async function scoreCohort(model: LoadedModel, studies: RsnaStudy[], opts: { thresholds?: ThresholdRule; onStudy?: (done: number, total: number) => void; check?: () => void } = {}): Promise<CohortMetrics> {
+export async function scoreCohort(
+  model: LoadedModel,
+  studies: RsnaStudy[],
+  opts: { thresholds?: ThresholdRule; onStudy?: (done: number, total: number) => void; check?: () => void } = {},
+): Promise<CohortMetrics> {
   const perLabel = Object.fromEntries(STUDY_LABELS.map((l) => [l, { s: [] as number[], t: [] as number[] }]));
   const win = { s: [] as number[], t: [] as number[] };
   const t0 = performance.now();
@@ -39,7 +43,10 @@ export async function scoreCohort(model: LoadedModel, studies: RsnaStudy[], opts
       perLabel[l]!.s.push(x.rawProbability ?? x.probability);
       perLabel[l]!.t.push(st.labels[l]);
     }
-    const truth = windowLabelsFromSlices(a.result.windows.map((w) => ({ index: w.index, zStart: 0, zEnd: 0, slices: w.slices })), st.positiveSlices);
+    const truth = windowLabelsFromSlices(
+      a.result.windows.map((w) => ({ index: w.index, zStart: 0, zEnd: 0, slices: w.slices })),
+      st.positiveSlices,
+    );
     a.result.windows.forEach((w, k) => {
       win.s.push(w.rawProbability ?? w.probability);
       win.t.push(truth[k]!);
@@ -49,5 +56,10 @@ export async function scoreCohort(model: LoadedModel, studies: RsnaStudy[], opts
   const rule = opts.thresholds ? { thresholdRule: opts.thresholds } : {};
   const labels = { [IMAGE_LABEL]: scoreLabel(win.s, win.t, rule) } as Record<Label, LabelMetrics>;
   for (const l of STUDY_LABELS) labels[l] = scoreLabel(perLabel[l]!.s, perLabel[l]!.t, rule);
-  return { studies: studies.length, windows: win.s.length, labels, msPerStudy: studies.length ? Math.round((performance.now() - t0) / studies.length) : 0 };
+  return {
+    studies: studies.length,
+    windows: win.s.length,
+    labels,
+    msPerStudy: studies.length ? Math.round((performance.now() - t0) / studies.length) : 0,
+  };
 }

@@ -74,7 +74,10 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   }
   const parsed = ModelManifestSchema.safeParse(json);
   if (!parsed.success) {
-    throw new InferenceError('MODEL_INVALID', `${manifestPath}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new InferenceError(
+      'MODEL_INVALID',
+      `${manifestPath}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const manifest = parsed.data;
   const bytes: Record<'phase1' | 'phase2', Uint8Array> = { phase1: new Uint8Array(), phase2: new Uint8Array() };
@@ -85,7 +88,11 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
       throw new InferenceError('MODEL_NOT_FOUND', `${file}: cannot read ${key} model`, { cause: e });
     });
     const digest = sha256(b);
-    if (digest !== f.sha256) throw new InferenceError('MODEL_CHECKSUM', `${file}: sha256 ${digest.slice(0, 12)}… does not match the manifest's ${f.sha256.slice(0, 12)}…`);
+    if (digest !== f.sha256)
+      throw new InferenceError(
+        'MODEL_CHECKSUM',
+        `${file}: sha256 ${digest.slice(0, 12)}… does not match the manifest's ${f.sha256.slice(0, 12)}…`,
+      );
     bytes[key] = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   }
   const want = options.executionProvider ?? (process.env.EMBOLUS_EXECUTION_PROVIDER as ExecutionProvider | 'auto' | undefined) ?? 'auto';
@@ -96,13 +103,20 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
     phase1 = await session(bytes.phase1, ep, options);
     phase2 = await session(bytes.phase2, ep, options);
   } catch (e) {
-    if (want === 'cuda') throw new InferenceError('SESSION_FAILED', `CUDA was requested but cannot be used: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    if (want === 'cuda')
+      throw new InferenceError('SESSION_FAILED', `CUDA was requested but cannot be used: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
     ep = 'cpu';
     try {
       phase1 = await session(bytes.phase1, 'cpu', options);
       phase2 = await session(bytes.phase2, 'cpu', options);
     } catch (e2) {
-      throw new InferenceError('SESSION_FAILED', `cannot create ONNX Runtime sessions for ${dir}: ${e2 instanceof Error ? e2.message : String(e2)}`, { cause: e2 });
+      throw new InferenceError(
+        'SESSION_FAILED',
+        `cannot create ONNX Runtime sessions for ${dir}: ${e2 instanceof Error ? e2.message : String(e2)}`,
+        { cause: e2 },
+      );
     }
   }
   return {

@@ -20,13 +20,20 @@ export interface Phase1Output {
  * Runs `data` ([W, 3, D, S, S]) through phase 1, `batch` windows at a time. torch 1.13's Conv3d is
  * pathologically slow at batch 1 on CPU, ORT is not; batch size is a throughput knob only.
  */
-export async function runPhase1(session: ort.InferenceSession, data: Float32Array, shape: readonly [number, number, number, number, number], batch = 4): Promise<Phase1Output> {
+export async function runPhase1(
+  session: ort.InferenceSession,
+  data: Float32Array,
+  shape: readonly [number, number, number, number, number],
+  batch = 4,
+): Promise<Phase1Output> {
   const [W, C, D, H, Wd] = shape;
   const per = C * D * H * Wd;
-  if (data.length !== W * per) throw new InferenceError('INPUT_INVALID', `phase 1 input holds ${data.length} values, shape [${shape.join(', ')}] needs ${W * per}`);
+  if (data.length !== W * per)
+    throw new InferenceError('INPUT_INVALID', `phase 1 input holds ${data.length} values, shape [${shape.join(', ')}] needs ${W * per}`);
   const [inputName] = session.inputNames;
   const [featName, logitName, camName] = session.outputNames;
-  if (!inputName || !featName || !logitName || !camName) throw new InferenceError('RUN_FAILED', 'phase 1 model must have 1 input and 3 outputs (feature, logit, cam)');
+  if (!inputName || !featName || !logitName || !camName)
+    throw new InferenceError('RUN_FAILED', 'phase 1 model must have 1 input and 3 outputs (feature, logit, cam)');
   let features: Float32Array | undefined;
   let cam: Float32Array | undefined;
   let featureDim = 0;
@@ -39,7 +46,11 @@ export async function runPhase1(session: ort.InferenceSession, data: Float32Arra
     try {
       out = await session.run({ [inputName]: input });
     } catch (e) {
-      throw new InferenceError('RUN_FAILED', `phase 1 failed on windows ${start}..${start + n - 1}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new InferenceError(
+        'RUN_FAILED',
+        `phase 1 failed on windows ${start}..${start + n - 1}: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
     const f = out[featName]!;
     const l = out[logitName]!;

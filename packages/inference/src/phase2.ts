@@ -16,11 +16,18 @@ export interface Phase2Output {
 }
 
 /** Runs phase 2 for one study from its phase-1 features ([W, D]). */
-export async function runPhase2(session: ort.InferenceSession, features: Float32Array, windows: number, featureDim: number, seqLen: number): Promise<Phase2Output> {
+export async function runPhase2(
+  session: ort.InferenceSession,
+  features: Float32Array,
+  windows: number,
+  featureDim: number,
+  seqLen: number,
+): Promise<Phase2Output> {
   const seq = buildSequence(features, windows, featureDim, seqLen);
   const [xName, maskName] = session.inputNames;
   const [winName, studyName, attnName] = session.outputNames;
-  if (!xName || !maskName || !winName || !studyName || !attnName) throw new InferenceError('RUN_FAILED', 'phase 2 model must have inputs (x, mask) and outputs (window_logit, study_logit, attention)');
+  if (!xName || !maskName || !winName || !studyName || !attnName)
+    throw new InferenceError('RUN_FAILED', 'phase 2 model must have inputs (x, mask) and outputs (window_logit, study_logit, attention)');
   let out: ort.InferenceSession.OnnxValueMapType;
   try {
     out = await session.run({

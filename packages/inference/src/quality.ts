@@ -3,7 +3,15 @@
  * image measurements of preprocessing, held to what the model's manifest says it supports.
  */
 import type { PreprocessMeta } from '@embolus/preprocess';
-import { DEFAULT_ACQUISITION, qualityChecks, summarizeQuality, type AcquisitionRange, type Quality, type QualityMeasurements, type SeriesFacts } from '@embolus/shared';
+import {
+  DEFAULT_ACQUISITION,
+  qualityChecks,
+  summarizeQuality,
+  type AcquisitionRange,
+  type Quality,
+  type QualityMeasurements,
+  type SeriesFacts,
+} from '@embolus/shared';
 
 /** Builds the quality section from a preprocessing record and the manifest's acquisition range. */
 export function studyQuality(meta: PreprocessMeta, acquisition: AcquisitionRange = DEFAULT_ACQUISITION): Quality {

@@ -74,7 +74,8 @@ export function resizeLinear(src: ArrayLike<number>, rows: number, cols: number,
  * @param seqLen L, the phase-2 sequence length (manifest `sequenceLength`, 40).
  */
 export function buildSequence(features: ArrayLike<number>, windows: number, featureDim: number, seqLen = SEQUENCE_LENGTH): Phase2Sequence {
-  if (!Number.isInteger(windows) || windows < 1) throw new InferenceError('INPUT_INVALID', `buildSequence: a study needs at least one window, got ${windows}`);
+  if (!Number.isInteger(windows) || windows < 1)
+    throw new InferenceError('INPUT_INVALID', `buildSequence: a study needs at least one window, got ${windows}`);
   if (!Number.isInteger(featureDim) || featureDim < 1 || !Number.isInteger(seqLen) || seqLen < 1) {
     throw new InferenceError('INPUT_INVALID', `buildSequence: bad featureDim ${featureDim} or seqLen ${seqLen}`);
   }
@@ -104,14 +105,20 @@ export function buildSequence(features: ArrayLike<number>, windows: number, feat
  * Stacks sequences into one phase-2 batch: x [B, L, 3D] and mask [B, L]. All of them must share
  * L and D.
  */
-export function stackSequences(seqs: readonly Phase2Sequence[]): { x: Float32Array; mask: Float32Array; xDims: [number, number, number]; maskDims: [number, number] } {
+export function stackSequences(seqs: readonly Phase2Sequence[]): {
+  x: Float32Array;
+  mask: Float32Array;
+  xDims: [number, number, number];
+  maskDims: [number, number];
+} {
   const first = seqs[0];
   if (!first) throw new InferenceError('INPUT_INVALID', 'stackSequences: no sequences');
   const { seqLen: L, featureDim: D } = first;
   const x = new Float32Array(seqs.length * L * 3 * D);
   const mask = new Float32Array(seqs.length * L);
   seqs.forEach((s, b) => {
-    if (s.seqLen !== L || s.featureDim !== D) throw new InferenceError('INPUT_INVALID', `stackSequences: sequence ${b} is ${s.seqLen}×${s.featureDim}, expected ${L}×${D}`);
+    if (s.seqLen !== L || s.featureDim !== D)
+      throw new InferenceError('INPUT_INVALID', `stackSequences: sequence ${b} is ${s.seqLen}×${s.featureDim}, expected ${L}×${D}`);
     x.set(s.x, b * L * 3 * D);
     mask.set(s.mask, b * L);
   });
@@ -137,7 +144,8 @@ export function toWindows(values: ArrayLike<number>, windows: number, seqLen = S
  * renormalised. When W > L, each row sums to about W/L.
  */
 export function rowsToWindows(values: ArrayLike<number>, rows: number, windows: number, seqLen = SEQUENCE_LENGTH): Float32Array {
-  if (values.length !== rows * seqLen) throw new InferenceError('INPUT_INVALID', `rowsToWindows: ${values.length} values for ${rows}×${seqLen}`);
+  if (values.length !== rows * seqLen)
+    throw new InferenceError('INPUT_INVALID', `rowsToWindows: ${values.length} values for ${rows}×${seqLen}`);
   const out = new Float32Array(rows * windows);
   for (let r = 0; r < rows; r++) {
     const row = Float32Array.from({ length: seqLen }, (_, i) => values[r * seqLen + i]!);

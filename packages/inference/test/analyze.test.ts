@@ -27,14 +27,49 @@ const SLAB_ACQUISITION = {
   maxObliquityDeg: 30,
 };
 
-async function makeModelDir(dir: string, thresholdOverrides: Record<string, number> = {}, extra: Record<string, unknown> = { acquisition: SLAB_ACQUISITION }): Promise<void> {
+async function makeModelDir(
+  dir: string,
+  thresholdOverrides: Record<string, number> = {},
+  extra: Record<string, unknown> = { acquisition: SLAB_ACQUISITION },
+): Promise<void> {
   const files: Record<string, { path: string; sha256: string }> = {};
   for (const f of ['phase1', 'phase2']) {
     await copyFile(path.join(FIXTURES, `${f}.onnx`), path.join(dir, `${f}.onnx`));
-    files[f] = { path: `${f}.onnx`, sha256: createHash('sha256').update(await readFile(path.join(dir, `${f}.onnx`))).digest('hex') };
+    files[f] = {
+      path: `${f}.onnx`,
+      sha256: createHash('sha256')
+        .update(await readFile(path.join(dir, `${f}.onnx`)))
+        .digest('hex'),
+    };
   }
-  const thresholds = { pe_present_on_image: 0.15, negative_exam_for_pe: 0.8, indeterminate: 0.05, chronic_pe: 0.05, acute_and_chronic_pe: 0.05, central_pe: 0.05, leftsided_pe: 0.15, rightsided_pe: 0.15, rv_lv_ratio_gte_1: 0.15, rv_lv_ratio_lt_1: 0.15, ...thresholdOverrides };
-  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ version: 'fixture-1', trainedOn: 'nothing (random tiny weights)', notForClinicalUse: true, files, featureDim: 16, sequenceLength: 40, windowSlices: 10, inputSize: 192, thresholds, ...extra }));
+  const thresholds = {
+    pe_present_on_image: 0.15,
+    negative_exam_for_pe: 0.8,
+    indeterminate: 0.05,
+    chronic_pe: 0.05,
+    acute_and_chronic_pe: 0.05,
+    central_pe: 0.05,
+    leftsided_pe: 0.15,
+    rightsided_pe: 0.15,
+    rv_lv_ratio_gte_1: 0.15,
+    rv_lv_ratio_lt_1: 0.15,
+    ...thresholdOverrides,
+  };
+  await writeFile(
+    path.join(dir, 'manifest.json'),
+    JSON.stringify({
+      version: 'fixture-1',
+      trainedOn: 'nothing (random tiny weights)',
+      notForClinicalUse: true,
+      files,
+      featureDim: 16,
+      sequenceLength: 40,
+      windowSlices: 10,
+      inputSize: 192,
+      thresholds,
+      ...extra,
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -92,10 +127,19 @@ describe('analyzeFolder', () => {
       expect(att.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 4);
     }
     // After repair the final probabilities obey the RSNA rules.
-    const final = { study: Object.fromEntries(STUDY_LABELS.map((l) => [l, r.labels[l]!.probability])) as Record<(typeof STUDY_LABELS)[number], number>, images: r.windows.map((w) => w.probability) };
+    const final = {
+      study: Object.fromEntries(STUDY_LABELS.map((l) => [l, r.labels[l]!.probability])) as Record<(typeof STUDY_LABELS)[number], number>,
+      images: r.windows.map((w) => w.probability),
+    };
     expect(check(final)).toEqual([]);
     // So do the decisions (as 0/1), and the exam decision matches them.
-    const decisions = { study: Object.fromEntries(STUDY_LABELS.map((l) => [l, r.labels[l]!.decision ? 1 : 0])) as Record<(typeof STUDY_LABELS)[number], number>, images: r.windows.map((w) => (w.decision ? 1 : 0)) };
+    const decisions = {
+      study: Object.fromEntries(STUDY_LABELS.map((l) => [l, r.labels[l]!.decision ? 1 : 0])) as Record<
+        (typeof STUDY_LABELS)[number],
+        number
+      >,
+      images: r.windows.map((w) => (w.decision ? 1 : 0)),
+    };
     expect(check(decisions)).toEqual([]);
     expect(r.exam!.decision === 'positive').toBe(r.windows.some((w) => w.decision));
     expect(r.exam!.windowThreshold).toBe(0.15);
@@ -122,7 +166,8 @@ describe('analyzeFolder', () => {
     const [nz, ny, nx] = crop.shapeOut;
     expect(g.validFrames).toBe(nz);
     const [, S] = g.shape;
-    const at = (col: number, row: number, frame: number) => [0, 1, 2].map((r) => g.affine[r * 4]! * col + g.affine[r * 4 + 1]! * row + g.affine[r * 4 + 2]! * frame + g.affine[r * 4 + 3]!);
+    const at = (col: number, row: number, frame: number) =>
+      [0, 1, 2].map((r) => g.affine[r * 4]! * col + g.affine[r * 4 + 1]! * row + g.affine[r * 4 + 2]! * frame + g.affine[r * 4 + 3]!);
     // Crop voxel x sits at resized index (x + 0.5)·S/nx − 0.5 (half-pixel centres); the crop step
     // recorded the patient position of its first and last voxel.
     const box = crop['boxPatientMm'] as { first: number[]; last: number[] };

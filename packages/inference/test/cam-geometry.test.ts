@@ -31,23 +31,30 @@ describe('camGeometry', () => {
     const decoded = await decodeDicom(new Uint8Array(await readFile(path.join(dir, `${pre.volume.sources[src.source]}.dcm`))));
     const { rows, cols } = decoded.pixel;
     const plane = decoded.info.planes[0]!;
-    const ipp = plane.imagePositionPatient!, iop = plane.imageOrientationPatient!, [rs, cs] = plane.pixelSpacing!;
+    const ipp = plane.imagePositionPatient!,
+      iop = plane.imageOrientationPatient!,
+      [rs, cs] = plane.pixelSpacing!;
     // Inverse of the 3×3 part by Cramer's rule (independent of dicom-out's sampler).
     const m = [0, 1, 2].map((r) => [g.affine[r * 4]!, g.affine[r * 4 + 1]!, g.affine[r * 4 + 2]!]);
-    const det = (a: number[][]) => a[0]![0]! * (a[1]![1]! * a[2]![2]! - a[1]![2]! * a[2]![1]!) - a[0]![1]! * (a[1]![0]! * a[2]![2]! - a[1]![2]! * a[2]![0]!) + a[0]![2]! * (a[1]![0]! * a[2]![1]! - a[1]![1]! * a[2]![0]!);
+    const det = (a: number[][]) =>
+      a[0]![0]! * (a[1]![1]! * a[2]![2]! - a[1]![2]! * a[2]![1]!) -
+      a[0]![1]! * (a[1]![0]! * a[2]![2]! - a[1]![2]! * a[2]![0]!) +
+      a[0]![2]! * (a[1]![0]! * a[2]![1]! - a[1]![1]! * a[2]![0]!);
     const d0 = det(m);
     const toIndex = (p: number[]) => {
       const b = [0, 1, 2].map((r) => p[r]! - g.affine[r * 4 + 3]!);
       return [0, 1, 2].map((k) => det(m.map((row, r) => row.map((v, c) => (c === k ? b[r]! : v)))) / d0);
     };
     const meanError = (shift: number) => {
-      let sum = 0, n = 0;
+      let sum = 0,
+        n = 0;
       for (let r = 0; r < rows; r += 2)
         for (let c = 0; c < cols; c += 2) {
           const p = [0, 1, 2].map((a) => ipp[a]! + (c + shift) * cs * iop[a]! + r * rs * iop[3 + a]!);
           const [x, y, f] = toIndex(p).map(Math.round) as [number, number, number];
           if (x < 0 || y < 0 || x >= S || y >= S || f < 0 || f >= g.validFrames) continue;
-          const w = Math.floor(f / D), k = f % D;
+          const w = Math.floor(f / D),
+            k = f % D;
           const model = t.data[((w * D + k) * S + y) * S + x]!;
           sum += Math.abs(model - windowValue(decoded.hu[r * cols + c]!, 100, 700));
           n++;
@@ -59,6 +66,8 @@ describe('camGeometry', () => {
     expect(right.n).toBeGreaterThan(500);
     expect(right.error).toBeLessThan(0.03);
     expect(shifted.error).toBeGreaterThan(right.error * 1.5);
-    console.log(`camGeometry image check: mean |Δ| ${right.error.toFixed(4)} aligned, ${shifted.error.toFixed(4)} shifted 4 px (n=${right.n})`);
+    console.log(
+      `camGeometry image check: mean |Δ| ${right.error.toFixed(4)} aligned, ${shifted.error.toFixed(4)} shifted 4 px (n=${right.n})`,
+    );
   }, 120_000);
 });

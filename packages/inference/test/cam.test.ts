@@ -17,7 +17,9 @@ function reference(cam: Float32Array, [d, h, w]: [number, number, number], windo
     for (let z = 0; z < slices; z++)
       for (let y = 0; y < size; y++)
         for (let x = 0; x < size; x++) {
-          const [z0, z1, wz] = coord(z, d, slices), [y0, y1, wy] = coord(y, h, size), [x0, x1, wx] = coord(x, w, size);
+          const [z0, z1, wz] = coord(z, d, slices),
+            [y0, y1, wy] = coord(y, h, size),
+            [x0, x1, wx] = coord(x, w, size);
           const at = (zz: number, yy: number, xx: number) => cam[win * d * h * w + (zz * h + yy) * w + xx]!;
           const lerp2 = (zz: number) => {
             const a = at(zz, y0, x0) + (at(zz, y0, x1) - at(zz, y0, x0)) * wx;

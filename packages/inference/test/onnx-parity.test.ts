@@ -14,7 +14,12 @@ import { FIXTURES, maxAbsDiff, readNpy } from './fixtures/npy';
 
 const TOL = 1e-4;
 const meta = JSON.parse(readFileSync(path.join(FIXTURES, 'fixtures.json'), 'utf8')) as {
-  featureDim: number; sequenceLength: number; windowSlices: number; inputSize: number; phase1Batch: number; cases: number[];
+  featureDim: number;
+  sequenceLength: number;
+  windowSlices: number;
+  inputSize: number;
+  phase1Batch: number;
+  cases: number[];
   phase1Variants: string[];
 };
 const options: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: 2 };

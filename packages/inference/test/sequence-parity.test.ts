@@ -77,7 +77,8 @@ describe('conventions', () => {
     const att = Float32Array.from({ length: 9 * 40 }, (_, i) => (i % 40) / 40 + Math.floor(i / 40));
     const out = rowsToWindows(att, 9, 97);
     expect(out.length).toBe(9 * 97);
-    for (let r = 0; r < 9; r++) expect(Array.from(out.subarray(r * 97, r * 97 + 97))).toEqual(Array.from(toWindows(att.subarray(r * 40, r * 40 + 40), 97)));
+    for (let r = 0; r < 9; r++)
+      expect(Array.from(out.subarray(r * 97, r * 97 + 97))).toEqual(Array.from(toWindows(att.subarray(r * 40, r * 40 + 40), 97)));
   });
 
   it('stacks sequences into [B, 40, 3D] and [B, 40]', () => {

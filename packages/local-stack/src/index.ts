@@ -74,7 +74,12 @@ export async function startApi(dataDir: string, env: Record<string, string> = {}
 export { dicomFiles };
 
 /** Creates a study, uploads every instance of `dir` (phantom files are named by SOP UID) and submits it. */
-export async function uploadStudy(api: Api, key: string, dir: string, concurrency = 8): Promise<{ studyId: string; jobId: string; instances: number }> {
+export async function uploadStudy(
+  api: Api,
+  key: string,
+  dir: string,
+  concurrency = 8,
+): Promise<{ studyId: string; jobId: string; instances: number }> {
   const created = (await (await api.call('POST', '/v1/studies', key, { json: {} })).json()) as { id: string };
   const files = dicomFiles(dir);
   let next = 0;
@@ -82,7 +87,9 @@ export async function uploadStudy(api: Api, key: string, dir: string, concurrenc
     Array.from({ length: concurrency }, async () => {
       while (next < files.length) {
         const f = files[next++]!;
-        const res = await api.call('PUT', `/v1/studies/${created.id}/instances/${path.basename(f, '.dcm')}`, key, { body: readFileSync(f) });
+        const res = await api.call('PUT', `/v1/studies/${created.id}/instances/${path.basename(f, '.dcm')}`, key, {
+          body: readFileSync(f),
+        });
         if (res.status !== 201 && res.status !== 200) throw new Error(`upload ${res.status}: ${await res.text()}`);
       }
     }),
@@ -106,7 +113,11 @@ export interface RunnerProcess {
 /** Starts `embolus-runner` against `api` with `extra` flags. */
 export function startRunner(api: Api, key: string, workDir: string, extra: string[] = [], env: Record<string, string> = {}): RunnerProcess {
   const args = [RUNNER_BIN, '--api', api.url, '--work-dir', workDir, '--poll-seconds', '0.2', '--model-dir', DEMO_MODEL, ...extra];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, EMBOLUS_RUNNER_KEY: key, EMBOLUS_EXECUTION_PROVIDER: 'cpu', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, EMBOLUS_RUNNER_KEY: key, EMBOLUS_EXECUTION_PROVIDER: 'cpu', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: LogLine[] = [];
   const stderr: string[] = [];
   const waiters: { pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
@@ -139,7 +150,15 @@ export function startRunner(api: Api, key: string, workDir: string, extra: strin
       const found = logs.find(pred);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no matching runner log within ${timeoutMs} ms; stderr: ${stderr.join('').slice(-2000)}; logs: ${JSON.stringify(logs.slice(-10))}`)), timeoutMs);
+        const t = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no matching runner log within ${timeoutMs} ms; stderr: ${stderr.join('').slice(-2000)}; logs: ${JSON.stringify(logs.slice(-10))}`,
+              ),
+            ),
+          timeoutMs,
+        );
         waiters.push({ pred, resolve: (l) => (clearTimeout(t), resolve(l)) });
       });
     },
@@ -156,7 +175,11 @@ export async function stopRunner(r: RunnerProcess, signal: NodeJS.Signals = 'SIG
 /** Runs the `embolus` CLI and returns stdout (throws on a non-zero exit). */
 export function embolus(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, EMBOLUS_EXECUTION_PROVIDER: 'cpu' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, EMBOLUS_EXECUTION_PROVIDER: 'cpu' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
@@ -183,7 +206,10 @@ export const API_CLI = path.join(ROOT, 'apps/edge-api/bin/embolus-api.mjs');
  * Starts `embolus-api serve` over `dataDir` as a process on a free loopback port (benchmarks
  * measure it from outside); resolves once it prints where it listens, rejects if it exits first.
  */
-export async function spawnApi(dataDir: string, o: { args?: string[]; env?: Record<string, string>; echoStderr?: boolean } = {}): Promise<{ child: ChildProcess; base: string; port: number }> {
+export async function spawnApi(
+  dataDir: string,
+  o: { args?: string[]; env?: Record<string, string>; echoStderr?: boolean } = {},
+): Promise<{ child: ChildProcess; base: string; port: number }> {
   const child = spawn(process.execPath, [API_CLI, 'serve', '--port', '0', '--data', dataDir, ...(o.args ?? [])], {
     env: { ...process.env, EMBOLUS_RATE_LIMIT_PER_MINUTE: '0', EMBOLUS_LOG_LEVEL: 'warn', ...o.env },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -9,7 +9,15 @@ import { labelReport, type LabelReportInput } from './label-report';
 
 /** The kinds of rule and their parameters. */
 export type AlertRuleSpec =
-  | { readonly kind: 'auroc_lower_ci_below'; readonly params: { readonly below: number; readonly window: TimeWindow; readonly minPositives?: number; readonly minNegatives?: number } }
+  | {
+      readonly kind: 'auroc_lower_ci_below';
+      readonly params: {
+        readonly below: number;
+        readonly window: TimeWindow;
+        readonly minPositives?: number;
+        readonly minNegatives?: number;
+      };
+    }
   | {
       readonly kind: 'cbpe_drop';
       /** Fires when the CBPE AUROC estimate of the latest window is more than `drop` below that of [referenceFrom, referenceTo) (epoch ms). */
@@ -36,7 +44,10 @@ const f3 = (x: number) => x.toFixed(3);
  * the latest window with a value is what counts.
  */
 export function evaluateAlertRule(spec: AlertRuleSpec, input: LabelReportInput, threshold: number): AlertEvaluation {
-  const min = spec.kind === 'auroc_lower_ci_below' ? { minPositives: spec.params.minPositives ?? 10, minNegatives: spec.params.minNegatives ?? 10 } : {};
+  const min =
+    spec.kind === 'auroc_lower_ci_below'
+      ? { minPositives: spec.params.minPositives ?? 10, minNegatives: spec.params.minNegatives ?? 10 }
+      : {};
   const { periods } = labelReport(input, { window: spec.params.window, threshold, rocPoints: 2, ...min });
   const noData = (why: string): AlertEvaluation => ({ state: 'no_data', period: null, value: null, message: why });
   if (spec.kind === 'auroc_lower_ci_below') {

@@ -138,7 +138,10 @@ export function cohortSummary(input: CohortInput, options: CohortOptions): Cohor
   const cells: Record<string, CohortCell>[] = Array.from({ length: count }, () => ({}));
   for (const [label, { truth, probability }] of Object.entries(input.labels)) {
     if (truth.length !== n || probability.length !== n) {
-      throw new MetricsError('INVALID_INPUT', `cohort: label ${label} has ${truth.length} truths and ${probability.length} probabilities for ${n} studies`);
+      throw new MetricsError(
+        'INVALID_INPUT',
+        `cohort: label ${label} has ${truth.length} truths and ${probability.length} probabilities for ${n} studies`,
+      );
     }
     for (let w = 0; w < count; w++) {
       let a = 0;
@@ -150,7 +153,8 @@ export function cohortSummary(input: CohortInput, options: CohortOptions): Cohor
         if (y !== y || p !== p) continue;
         if (y === 1) cases[a++] = p;
         else if (y === 0) controls[b++] = p;
-        else throw new MetricsError('INVALID_INPUT', `cohort: ${label} truth[${i}] must be 0, 1 or NaN, got ${y}`, { details: { index: i } });
+        else
+          throw new MetricsError('INVALID_INPUT', `cohort: ${label} truth[${i}] must be 0, 1 or NaN, got ${y}`, { details: { index: i } });
       }
       const base = { n: a + b, positives: a, negatives: b };
       const target = cells[w] as Record<string, CohortCell>;

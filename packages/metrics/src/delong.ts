@@ -167,10 +167,8 @@ export function delongTest(
   const A = placements(scoresA, truth, 'scoresA');
   const B = placements(scoresB, truth, 'scoresB');
   const { m, n } = A;
-  const sx =
-    covariance(A.x, A.theta, A.x, A.theta) + covariance(B.x, B.theta, B.x, B.theta) - 2 * covariance(A.x, A.theta, B.x, B.theta);
-  const sy =
-    covariance(A.y, A.theta, A.y, A.theta) + covariance(B.y, B.theta, B.y, B.theta) - 2 * covariance(A.y, A.theta, B.y, B.theta);
+  const sx = covariance(A.x, A.theta, A.x, A.theta) + covariance(B.x, B.theta, B.x, B.theta) - 2 * covariance(A.x, A.theta, B.x, B.theta);
+  const sy = covariance(A.y, A.theta, A.y, A.theta) + covariance(B.y, B.theta, B.y, B.theta) - 2 * covariance(A.y, A.theta, B.y, B.theta);
   const variance = sx / m + sy / n;
   const se = Math.sqrt(Math.max(0, variance));
   const d = A.theta - B.theta;

@@ -54,7 +54,10 @@ export function driftReport(reference: DriftSample, current: DriftSample, option
     if (cur === undefined) continue;
     const refCat = isCategorical(ref);
     if (cur.length > 0 && refCat !== isCategorical(cur)) {
-      throw new MetricsError('INVALID_INPUT', `descriptor '${name}' is ${refCat ? 'categorical' : 'numeric'} in reference but not in current`);
+      throw new MetricsError(
+        'INVALID_INPUT',
+        `descriptor '${name}' is ${refCat ? 'categorical' : 'numeric'} in reference but not in current`,
+      );
     }
     out[name] = refCat
       ? { kind: 'categorical', ...categoricalStabilityIndex(ref as ArrayLike<string | null>, cur as ArrayLike<string | null>, options) }

@@ -15,11 +15,7 @@ export type MetricsErrorCode =
 export class MetricsError extends EmbolusError {
   declare readonly code: MetricsErrorCode;
 
-  constructor(
-    code: MetricsErrorCode,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
+  constructor(code: MetricsErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(code, message, options);
   }
 }

@@ -34,7 +34,8 @@ export interface EvalDataset {
  */
 export function joinEvalCsvs(predictions: EvalCsv, labels: EvalCsv): EvalDataset {
   const truthOf = new Map<string, { value: number; study?: string }>();
-  for (const r of labels.rows) truthOf.set(`${r.label}\u0000${r.id}`, r.study === undefined ? { value: r.value } : { value: r.value, study: r.study });
+  for (const r of labels.rows)
+    truthOf.set(`${r.label}\u0000${r.id}`, r.study === undefined ? { value: r.value } : { value: r.value, study: r.study });
   const byLabel = new Map<Label, LabelColumn>();
   const studyLabels = new Map<string, Partial<Record<StudyLabel, { truth: number; probability: number }>>>();
   const images = new Map<string, { truth: number[]; probability: number[] }>();
@@ -42,11 +43,9 @@ export function joinEvalCsvs(predictions: EvalCsv, labels: EvalCsv): EvalDataset
   for (const p of predictions.rows) {
     const t = truthOf.get(`${p.label}\u0000${p.id}`);
     if (t === undefined) {
-      throw new MetricsError(
-        'MISSING_LABEL',
-        `${predictions.file}:${p.line}: id '${p.id}' (${p.label}) has no label in ${labels.file}`,
-        { details: { file: predictions.file, line: p.line, id: p.id, label: p.label } },
-      );
+      throw new MetricsError('MISSING_LABEL', `${predictions.file}:${p.line}: id '${p.id}' (${p.label}) has no label in ${labels.file}`, {
+        details: { file: predictions.file, line: p.line, id: p.id, label: p.label },
+      });
     }
     let column = byLabel.get(p.label);
     if (column === undefined) byLabel.set(p.label, (column = { ids: [], truth: [], probability: [] }));

@@ -16,12 +16,25 @@ import { wilsonInterval } from './wilson';
 
 /** A proportion with its Wilson CI, or too few subjects to give one. */
 export type Rate =
-  | { readonly kind: 'rate'; readonly value: number; readonly ci: readonly [number, number]; readonly successes: number; readonly n: number }
+  | {
+      readonly kind: 'rate';
+      readonly value: number;
+      readonly ci: readonly [number, number];
+      readonly successes: number;
+      readonly n: number;
+    }
   | { readonly kind: 'insufficient_data'; readonly n: number; readonly required: number };
 
 /** CBPE's expected performance over a window's studies (labelled or not); insufficient below the minimum expected positives or negatives. */
 export type CbpeCell =
-  | { readonly kind: 'estimate'; readonly n: number; readonly expectedPositives: number; readonly auroc: number; readonly sensitivity: number; readonly specificity: number }
+  | {
+      readonly kind: 'estimate';
+      readonly n: number;
+      readonly expectedPositives: number;
+      readonly auroc: number;
+      readonly sensitivity: number;
+      readonly specificity: number;
+    }
   | { readonly kind: 'insufficient_data'; readonly n: number };
 
 /** One calendar window of a label report. */
@@ -48,7 +61,15 @@ export interface LabelOverall {
   readonly auroc: CohortCell;
   /** ROC points (fpr, tpr, threshold) from (0, 0) to (1, 1), thinned to at most `rocPoints`; null without both classes. */
   readonly roc: { readonly fpr: number[]; readonly tpr: number[]; readonly thresholds: (number | null)[] } | null;
-  readonly operatingPoint: { readonly threshold: number; readonly tp: number; readonly fp: number; readonly tn: number; readonly fn: number; readonly sensitivity: Rate; readonly specificity: Rate };
+  readonly operatingPoint: {
+    readonly threshold: number;
+    readonly tp: number;
+    readonly fp: number;
+    readonly tn: number;
+    readonly fn: number;
+    readonly sensitivity: Rate;
+    readonly specificity: Rate;
+  };
   readonly calibration: ReliabilityBin[];
 }
 
@@ -81,7 +102,8 @@ export function rateOf(successes: number, n: number, min: number, level: number)
 
 function aurocCell(cases: Float64Array, controls: Float64Array, minPos: number, minNeg: number, level: number): CohortCell {
   const base = { n: cases.length + controls.length, positives: cases.length, negatives: controls.length };
-  if (cases.length < minPos || controls.length < minNeg) return { kind: 'insufficient_data', ...base, required: { positives: minPos, negatives: minNeg } };
+  if (cases.length < minPos || controls.length < minNeg)
+    return { kind: 'insufficient_data', ...base, required: { positives: minPos, negatives: minNeg } };
   const r = delongCiOfGroups({ cases: cases.sort(), controls: controls.sort() }, level);
   return { kind: 'auroc', ...base, auroc: r.auroc, ci: r.ci };
 }
@@ -113,21 +135,28 @@ export function labelReport(input: LabelReportInput, options: LabelReportOptions
   const th = options.threshold;
   if (!(th >= 0 && th <= 1)) throw new MetricsError('INVALID_INPUT', 'threshold must be in [0, 1]');
   const n = input.time.length;
-  if (input.probability.length !== n || input.truth.length !== n) throw new MetricsError('INVALID_INPUT', 'label report: time, probability and truth differ in length');
+  if (input.probability.length !== n || input.truth.length !== n)
+    throw new MetricsError('INVALID_INPUT', 'label report: time, probability and truth differ in length');
 
   // Per window: studies, labelled, confusion counts at the threshold; cases/controls for AUROC.
   const byWindow = new Map<number, number[]>();
   const allCases: number[] = [];
   const allControls: number[] = [];
-  let tp = 0, fp = 0, tn = 0, fn = 0, studies = 0;
+  let tp = 0,
+    fp = 0,
+    tn = 0,
+    fn = 0,
+    studies = 0;
   for (let i = 0; i < n; i++) {
     const p = input.probability[i] as number;
     if (p !== p) continue;
-    if (!(p >= 0 && p <= 1)) throw new MetricsError('INVALID_INPUT', `label report: probability[${i}] is outside [0, 1]`, { details: { index: i } });
+    if (!(p >= 0 && p <= 1))
+      throw new MetricsError('INVALID_INPUT', `label report: probability[${i}] is outside [0, 1]`, { details: { index: i } });
     const t = input.time[i] as number;
     if (!Number.isFinite(t)) throw new MetricsError('INVALID_INPUT', `label report: time[${i}] is not finite`, { details: { index: i } });
     const y = input.truth[i] as number;
-    if (y === y && y !== 0 && y !== 1) throw new MetricsError('INVALID_INPUT', `label report: truth[${i}] must be 0, 1 or NaN`, { details: { index: i } });
+    if (y === y && y !== 0 && y !== 1)
+      throw new MetricsError('INVALID_INPUT', `label report: truth[${i}] must be 0, 1 or NaN`, { details: { index: i } });
     studies++;
     const w = windowIndex(t, options.window);
     let list = byWindow.get(w);
@@ -155,7 +184,8 @@ export function labelReport(input: LabelReportInput, options: LabelReportOptions
   function period(w: number, idx: number[]): LabelPeriod {
     const cases: number[] = [];
     const controls: number[] = [];
-    let wtp = 0, wtn = 0;
+    let wtp = 0,
+      wtn = 0;
     const probs = new Float64Array(idx.length);
     idx.forEach((i, k) => {
       const p = input.probability[i] as number;
@@ -176,7 +206,14 @@ export function labelReport(input: LabelReportInput, options: LabelReportOptions
         const e = cbpe(probs, { threshold: th });
         // The realized values' minimums apply to the expected counts: a handful of studies gives no estimate.
         if (e.expectedPositives >= minPos && e.n - e.expectedPositives >= minNeg) {
-          cb = { kind: 'estimate', n: e.n, expectedPositives: e.expectedPositives, auroc: e.expectedAuroc, sensitivity: e.atThreshold.sensitivity, specificity: e.atThreshold.specificity };
+          cb = {
+            kind: 'estimate',
+            n: e.n,
+            expectedPositives: e.expectedPositives,
+            auroc: e.expectedAuroc,
+            sensitivity: e.atThreshold.sensitivity,
+            specificity: e.atThreshold.specificity,
+          };
         }
       }
     } catch (e) {
@@ -221,7 +258,15 @@ export function labelReport(input: LabelReportInput, options: LabelReportOptions
       labelled: labelledAll,
       auroc: aurocCell(cases, controls, minPos, minNeg, level),
       roc,
-      operatingPoint: { threshold: th, tp, fp, tn, fn, sensitivity: rateOf(tp, tp + fn, minPos, level), specificity: rateOf(tn, tn + fp, minNeg, level) },
+      operatingPoint: {
+        threshold: th,
+        tp,
+        fp,
+        tn,
+        fn,
+        sensitivity: rateOf(tp, tp + fn, minPos, level),
+        specificity: rateOf(tn, tn + fp, minNeg, level),
+      },
       calibration,
     },
     periods,

@@ -44,7 +44,12 @@ export function scoreLabel(scores: ArrayLike<number>, truth: ArrayLike<number>, 
     const rule = opts.thresholdRule;
     if (rule) {
       const t = selectThreshold(scores, truth, rule);
-      out.threshold = { value: t.threshold, sensitivity: t.sensitivity, specificity: t.specificity, rule: typeof rule === 'string' ? rule : `sensitivity>=${rule.targetSensitivity}` };
+      out.threshold = {
+        value: t.threshold,
+        sensitivity: t.sensitivity,
+        specificity: t.specificity,
+        rule: typeof rule === 'string' ? rule : `sensitivity>=${rule.targetSensitivity}`,
+      };
     }
     return out;
   }

@@ -23,7 +23,12 @@ export interface LabelComparison {
 }
 
 /** Pairs the predictions of A and B by study and runs the paired DeLong test per label. */
-export function compareVersions(a: StudyPrediction[], b: StudyPrediction[], truth: Map<string, Record<string, number>>, level = 0.95): { studies: number; labels: LabelComparison[] } {
+export function compareVersions(
+  a: StudyPrediction[],
+  b: StudyPrediction[],
+  truth: Map<string, Record<string, number>>,
+  level = 0.95,
+): { studies: number; labels: LabelComparison[] } {
   const byStudyB = new Map(b.map((p) => [p.studyId, p.probabilities]));
   const paired = a.filter((p) => byStudyB.has(p.studyId));
   const labels = STUDY_LABELS.map((label): LabelComparison => {
@@ -42,7 +47,12 @@ export function compareVersions(a: StudyPrediction[], b: StudyPrediction[], trut
     const positives = t.reduce((s, y) => s + y, 0);
     try {
       const r = delongTest(sa, sb, t, level);
-      return { label, n: t.length, positives, test: { aurocA: r.aurocA, aurocB: r.aurocB, difference: r.difference, ci: [r.ci[0], r.ci[1]], z: r.z, pValue: r.pValue } };
+      return {
+        label,
+        n: t.length,
+        positives,
+        test: { aurocA: r.aurocA, aurocB: r.aurocB, difference: r.difference, ci: [r.ci[0], r.ci[1]], z: r.z, pValue: r.pValue },
+      };
     } catch (e) {
       // Too few positives or negatives is an answer about the data, not a failure of the request.
       if (e instanceof MetricsError) return { label, n: t.length, positives, test: null, reason: e.code };

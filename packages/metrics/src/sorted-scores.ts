@@ -53,13 +53,7 @@ export function requireBoth(g: SortedGroups, min: number, what: string): void {
  * Called once per distinct score, ascending. `casesBelow`/`controlsBelow` count subjects with a
  * strictly lower score; `casesAt`/`controlsAt` those tied at `value`.
  */
-export type LevelVisitor = (
-  value: number,
-  casesBelow: number,
-  casesAt: number,
-  controlsBelow: number,
-  controlsAt: number,
-) => void;
+export type LevelVisitor = (value: number, casesBelow: number, casesAt: number, controlsBelow: number, controlsAt: number) => void;
 
 /** Walks the distinct score levels of both sorted groups in ascending order. */
 export function forEachLevel(g: SortedGroups, visit: LevelVisitor): void {

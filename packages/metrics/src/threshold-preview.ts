@@ -28,7 +28,10 @@ export interface ThresholdPreview {
 }
 
 function confusion(p: ArrayLike<number>, y: ArrayLike<number>, th: number) {
-  let tp = 0, fn = 0, tn = 0, fp = 0;
+  let tp = 0,
+    fn = 0,
+    tn = 0,
+    fp = 0;
   for (let i = 0; i < p.length; i++) {
     const pos = (p[i] as number) >= th;
     if (y[i] === 1) pos ? tp++ : fn++;
@@ -55,7 +58,8 @@ export function previewThreshold(
   const level = options.level ?? 0.95;
   assertLevel(level);
   const min = options.minCount ?? 1;
-  if (probability.length !== truth.length) throw new MetricsError('INVALID_INPUT', 'threshold preview: probability and truth differ in length');
+  if (probability.length !== truth.length)
+    throw new MetricsError('INVALID_INPUT', 'threshold preview: probability and truth differ in length');
   if (!(current >= 0 && current <= 1)) throw new MetricsError('INVALID_INPUT', 'current threshold must be in [0, 1]');
   const lp: number[] = [];
   const ly: number[] = [];
@@ -63,7 +67,8 @@ export function previewThreshold(
     const p = probability[i] as number;
     const y = truth[i] as number;
     if (p !== p || y !== y) continue;
-    if (y !== 0 && y !== 1) throw new MetricsError('INVALID_INPUT', `threshold preview: truth[${i}] must be 0, 1 or NaN`, { details: { index: i } });
+    if (y !== 0 && y !== 1)
+      throw new MetricsError('INVALID_INPUT', `threshold preview: truth[${i}] must be 0, 1 or NaN`, { details: { index: i } });
     lp.push(p);
     ly.push(y);
   }
@@ -76,7 +81,9 @@ export function previewThreshold(
   }
   const now = confusion(lp, ly, current);
   const next = confusion(lp, ly, threshold);
-  let toPositive = 0, toNegative = 0, of = 0;
+  let toPositive = 0,
+    toNegative = 0,
+    of = 0;
   for (let i = 0; i < probability.length; i++) {
     const p = probability[i] as number;
     if (p !== p) continue;

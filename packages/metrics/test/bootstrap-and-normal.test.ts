@@ -32,7 +32,9 @@ describe('bootstrap CI', () => {
   const rng = seededRandom(3);
   const n = 600;
   const truth = Array.from({ length: n }, (_, i) => (i < 250 ? 1 : 0));
-  const scores = truth.map((y) => Math.round((y * 0.8 + Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next())) * 20) / 20);
+  const scores = truth.map(
+    (y) => Math.round((y * 0.8 + Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next())) * 20) / 20,
+  );
 
   it('is reproducible with a seed and close to DeLong on a large sample', () => {
     const a = aurocCi(scores, truth, { method: 'bootstrap', replicates: 1000, seed: 11 });
@@ -54,7 +56,9 @@ describe('bootstrap CI', () => {
   });
 
   it('rejects bad options', () => {
-    expect(() => aurocCi(scores, truth, { method: 'bootstrap', replicates: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => aurocCi(scores, truth, { method: 'bootstrap', replicates: 1 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
     expect(() => aurocCi(scores, truth, { level: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 });

@@ -57,10 +57,7 @@ describe('cohort summary', () => {
   });
 
   it('uses ISO weeks (Monday start, ISO week-year)', () => {
-    const out = cohortSummary(
-      { time: [day('2021-01-03'), day('2021-01-04')], labels: {} },
-      { window: 'week' },
-    );
+    const out = cohortSummary({ time: [day('2021-01-03'), day('2021-01-04')], labels: {} }, { window: 'week' });
     expect(out.map((w) => [w.key, w.start, w.end])).toEqual([
       ['2020-W53', '2020-12-28', '2021-01-04'],
       ['2021-W01', '2021-01-04', '2021-01-11'],
@@ -71,11 +68,13 @@ describe('cohort summary', () => {
   });
 
   it('rejects bad input', () => {
-    expect(() => cohortSummary({ time: [NaN], labels: {} }, { window: 'month' })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => cohortSummary({ time: [NaN], labels: {} }, { window: 'month' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
     expect(() => cohortSummary(input, { window: 'month', minPositives: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
-    expect(() =>
-      cohortSummary({ time: [0, 1], labels: { x: { truth: [1], probability: [0.2, 0.3] } } }, { window: 'month' }),
-    ).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => cohortSummary({ time: [0, 1], labels: { x: { truth: [1], probability: [0.2, 0.3] } } }, { window: 'month' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
     expect(cohortSummary({ time: [], labels: {} }, { window: 'week' })).toEqual([]);
   });
 });

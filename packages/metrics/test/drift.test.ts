@@ -25,7 +25,10 @@ describe('population stability index', () => {
     expect(r.bins).toEqual(['GE', 'SIEMENS', 'TOSHIBA', 'PHILIPS']);
     const e = 1e-4;
     const expected =
-      (0.25 - 0.5) * Math.log(0.25 / 0.5) + (0.5 - 0.25) * Math.log(0.5 / 0.25) + (e - 0.25) * Math.log(e / 0.25) + (0.25 - e) * Math.log(0.25 / e);
+      (0.25 - 0.5) * Math.log(0.25 / 0.5) +
+      (0.5 - 0.25) * Math.log(0.5 / 0.25) +
+      (e - 0.25) * Math.log(e / 0.25) +
+      (0.25 - e) * Math.log(0.25 / e);
     expect(r.psi).toBeCloseTo(expected, 14);
   });
 });
@@ -65,7 +68,10 @@ describe('drift report', () => {
   it('reports probabilities and numeric and categorical descriptors', () => {
     const out = driftReport(
       { probability: [0.1, 0.2, 0.3, 0.9], descriptors: { sliceThickness: [1, 1, 2.5, 5], manufacturer: ['GE', 'GE', null, 'SIEMENS'] } },
-      { probability: [0.1, 0.25, 0.3, 0.8], descriptors: { sliceThickness: [0.625, 1, 1, 1], manufacturer: ['GE', 'SIEMENS', 'SIEMENS', 'SIEMENS'] } },
+      {
+        probability: [0.1, 0.25, 0.3, 0.8],
+        descriptors: { sliceThickness: [0.625, 1, 1, 1], manufacturer: ['GE', 'SIEMENS', 'SIEMENS', 'SIEMENS'] },
+      },
       { bins: 4 },
     );
     expect(Object.keys(out)).toEqual(['probability', 'sliceThickness', 'manufacturer']);

@@ -13,7 +13,11 @@ const errorOf = (f: () => unknown): MetricsError => {
 
 describe('eval CSV parsing', () => {
   it('reads the long layout with columns in any order, quotes, CRLF and a BOM', () => {
-    const csv = parseEvalCsv('\uFEFFlabel,id,probability\r\ncentral_pe,1.2.3,0.25\r\n\r\n"pe_present_on_image","1.2.3.4",1e-3\r\n', 'p.csv', 'predictions');
+    const csv = parseEvalCsv(
+      '\uFEFFlabel,id,probability\r\ncentral_pe,1.2.3,0.25\r\n\r\n"pe_present_on_image","1.2.3.4",1e-3\r\n',
+      'p.csv',
+      'predictions',
+    );
     expect(csv.format).toBe('long');
     expect(csv.rows).toEqual([
       { id: '1.2.3', label: 'central_pe', value: 0.25, line: 2 },
@@ -79,7 +83,11 @@ describe('joining predictions and labels', () => {
   );
 
   it('matches by (id, label) across layouts and builds per-study log-loss inputs', () => {
-    const preds = parseEvalCsv('id,label\nS1_central_pe,0.8\nS1_negative_exam_for_pe,0.1\nS2_central_pe,0.3\nI1,0.7\nI2,0.2\nI3,0.4\n', 'sub.csv', 'predictions');
+    const preds = parseEvalCsv(
+      'id,label\nS1_central_pe,0.8\nS1_negative_exam_for_pe,0.1\nS2_central_pe,0.3\nI1,0.7\nI2,0.2\nI3,0.4\n',
+      'sub.csv',
+      'predictions',
+    );
     const d = joinEvalCsvs(preds, labels);
     expect(d.byLabel.get('central_pe')).toEqual({ ids: ['S1', 'S2'], truth: [1, 0], probability: [0.8, 0.3] });
     expect(d.byLabel.get('pe_present_on_image')?.truth).toEqual([1, 0, 0]);

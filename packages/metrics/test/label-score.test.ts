@@ -12,7 +12,12 @@ describe('scoreLabel', () => {
 
   it('chooses a threshold only when asked', () => {
     const t = selectThreshold(scores, truth, 'youden');
-    expect(scoreLabel(scores, truth, { thresholdRule: 'youden' }).threshold).toEqual({ value: t.threshold, sensitivity: t.sensitivity, specificity: t.specificity, rule: 'youden' });
+    expect(scoreLabel(scores, truth, { thresholdRule: 'youden' }).threshold).toEqual({
+      value: t.threshold,
+      sensitivity: t.sensitivity,
+      specificity: t.specificity,
+      rule: 'youden',
+    });
     expect(scoreLabel(scores, truth, { thresholdRule: { targetSensitivity: 0.9 } }).threshold?.rule).toBe('sensitivity>=0.9');
   });
 

@@ -43,7 +43,10 @@ describe('label report', () => {
     // Half the studies lose their label.
     const truth = c.truth.map((y, i) => (i % 2 ? Number.NaN : y));
     const th = 0.4;
-    const r = labelReport({ time: c.time, probability: c.probability, truth }, { window: 'month', threshold: th, minPositives: 5, minNegatives: 5 });
+    const r = labelReport(
+      { time: c.time, probability: c.probability, truth },
+      { window: 'month', threshold: th, minPositives: 5, minNegatives: 5 },
+    );
     expect(r.periods.map((p) => p.key)).toEqual(['2026-01', '2026-02', '2026-03']);
     for (const p of r.periods) {
       const idx = c.time.map((_t, i) => i).filter((i) => new Date(c.time[i] as number).toISOString().startsWith(p.key));
@@ -53,8 +56,16 @@ describe('label report', () => {
       expect(p.studies).toBe(idx.length);
       expect(p.labelled).toBe(lab.length);
       expect(p.coverage).toBeCloseTo(lab.length / idx.length, 12);
-      expect(p.sensitivity).toMatchObject({ kind: 'rate', successes: pos.filter((i) => (c.probability[i] as number) >= th).length, n: pos.length });
-      expect(p.specificity).toMatchObject({ kind: 'rate', successes: neg.filter((i) => (c.probability[i] as number) < th).length, n: neg.length });
+      expect(p.sensitivity).toMatchObject({
+        kind: 'rate',
+        successes: pos.filter((i) => (c.probability[i] as number) >= th).length,
+        n: pos.length,
+      });
+      expect(p.specificity).toMatchObject({
+        kind: 'rate',
+        successes: neg.filter((i) => (c.probability[i] as number) < th).length,
+        n: neg.length,
+      });
       expect(p.auroc.kind).toBe('auroc');
       expect(p.cbpe.kind).toBe('estimate');
     }
@@ -82,7 +93,10 @@ describe('site thresholds', () => {
   function brute(rule: 'youden' | 'max-min-sens-spec') {
     let best = -Infinity;
     for (const t of new Set(c.probability)) {
-      let tp = 0, fn = 0, tn = 0, fp = 0;
+      let tp = 0,
+        fn = 0,
+        tn = 0,
+        fp = 0;
       c.probability.forEach((p, i) => (c.truth[i] === 1 ? (p >= t ? tp++ : fn++) : p >= t ? fp++ : tn++));
       const se = tp / (tp + fn);
       const sp = tn / (tn + fp);
@@ -127,7 +141,11 @@ describe('drift alert rules', () => {
   // Three stable months (AUROC ~0.92), then a month at ~0.68.
   const stable = cohort(3000, 2, 0.35, 4, Date.UTC(2026, 0, 1), 90);
   const drifted = cohort(1000, 0.65, 0.35, 5, Date.UTC(2026, 3, 1), 29);
-  const all = { time: [...stable.time, ...drifted.time], probability: [...stable.probability, ...drifted.probability], truth: [...stable.truth, ...drifted.truth] };
+  const all = {
+    time: [...stable.time, ...drifted.time],
+    probability: [...stable.probability, ...drifted.probability],
+    truth: [...stable.truth, ...drifted.truth],
+  };
 
   it('fires on the AUROC lower CI bound of the latest window, not before the drift', () => {
     const spec = { kind: 'auroc_lower_ci_below' as const, params: { below: 0.8, window: 'month' as const } };
@@ -138,15 +156,28 @@ describe('drift alert rules', () => {
   });
 
   it('fires when the CBPE estimate falls against the reference period', () => {
-    const spec = { kind: 'cbpe_drop' as const, params: { drop: 0.1, window: 'month' as const, referenceFrom: Date.UTC(2026, 0, 1), referenceTo: Date.UTC(2026, 3, 1) } };
+    const spec = {
+      kind: 'cbpe_drop' as const,
+      params: { drop: 0.1, window: 'month' as const, referenceFrom: Date.UTC(2026, 0, 1), referenceTo: Date.UTC(2026, 3, 1) },
+    };
     expect(evaluateAlertRule(spec, all, 0.5).state).toBe('breached');
     expect(evaluateAlertRule(spec, stable, 0.5).state).toBe('ok');
   });
 
   it('fires on low label coverage; reports no data on an empty cohort', () => {
     const unlabelled = { ...all, truth: all.truth.map((y, i) => (all.time[i]! >= Date.UTC(2026, 3, 1) ? Number.NaN : y)) };
-    expect(evaluateAlertRule({ kind: 'coverage_below', params: { below: 0.5, window: 'month' } }, unlabelled, 0.5)).toMatchObject({ state: 'breached', period: '2026-04', value: 0 });
-    expect(evaluateAlertRule({ kind: 'auroc_lower_ci_below', params: { below: 0.8, window: 'month' } }, { time: [], probability: [], truth: [] }, 0.5).state).toBe('no_data');
+    expect(evaluateAlertRule({ kind: 'coverage_below', params: { below: 0.5, window: 'month' } }, unlabelled, 0.5)).toMatchObject({
+      state: 'breached',
+      period: '2026-04',
+      value: 0,
+    });
+    expect(
+      evaluateAlertRule(
+        { kind: 'auroc_lower_ci_below', params: { below: 0.8, window: 'month' } },
+        { time: [], probability: [], truth: [] },
+        0.5,
+      ).state,
+    ).toBe('no_data');
   });
 });
 

@@ -7,7 +7,14 @@ const truth = [0, 0, 1, 1, 1, 0];
 describe('SVG charts', () => {
   it('draws a self-contained ROC chart', () => {
     const roc = rocCurve(scores, truth);
-    const svg = rocChartSvg({ title: 'Central PE <test>', fpr: roc.fpr, tpr: roc.tpr, auroc: 0.889, ci: [0.6, 1], operatingPoint: { sensitivity: 0.67, specificity: 1 } });
+    const svg = rocChartSvg({
+      title: 'Central PE <test>',
+      fpr: roc.fpr,
+      tpr: roc.tpr,
+      auroc: 0.889,
+      ci: [0.6, 1],
+      operatingPoint: { sensitivity: 0.67, specificity: 1 },
+    });
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('Central PE &lt;test&gt;');
@@ -19,7 +26,13 @@ describe('SVG charts', () => {
 
   it('draws sensitivity and specificity against threshold', () => {
     const c = thresholdCurve(scores, truth);
-    const svg = thresholdChartSvg({ title: 'Central PE', thresholds: c.thresholds, sensitivity: c.sensitivity, specificity: c.specificity, threshold: 0.35 });
+    const svg = thresholdChartSvg({
+      title: 'Central PE',
+      thresholds: c.thresholds,
+      sensitivity: c.sensitivity,
+      specificity: c.specificity,
+      threshold: 0.35,
+    });
     expect(svg.match(/<polyline/g)).toHaveLength(2);
     expect(svg).toContain('threshold 0.35');
     expect(svg).not.toMatch(/NaN|Infinity/);

@@ -5,7 +5,17 @@
  */
 import type { Tube, Vec3 } from './geometry';
 import { rngFor } from './random';
-import { airways, arteryTreeRoots, greatVessels, peripheralRoots, pulmonaryArteries, veinTreeRoots, vesselTree, type Artery, type Place } from './vessels';
+import {
+  airways,
+  arteryTreeRoots,
+  greatVessels,
+  peripheralRoots,
+  pulmonaryArteries,
+  veinTreeRoots,
+  vesselTree,
+  type Artery,
+  type Place,
+} from './vessels';
 
 /** Half-axes of the body outline, drawn first because the field of view depends on them. */
 export interface BodySize {
@@ -126,7 +136,8 @@ export function insideLungOutline(lung: Lung, p: Vec3, margin: number): boolean 
   const [x, y, z] = p;
   if (z >= lung.apexZ - margin) return false;
   const t = z > lung.taperZ ? Math.sqrt(1 - ((z - lung.taperZ) / (lung.apexZ - lung.taperZ)) ** 2) : 1;
-  const a = lung.a * t - margin, b = lung.b * t - margin;
+  const a = lung.a * t - margin,
+    b = lung.b * t - margin;
   if (a <= 0 || b <= 0 || ((x - lung.cx) / a) ** 2 + ((y - lung.cy) / b) ** 2 >= 1) return false;
   const d = lung.dome;
   const q = ((x - d.cx) / d.a) ** 2 + ((y - d.cy) / d.b) ** 2;
@@ -152,7 +163,8 @@ export function buildAnatomy(
   const place: Place = (p) => [bx + p[0] * s, by + p[1] * s, bifurcationZ + p[2] * s];
   const fatMm = rng.range(8, 25) * s;
   const wallMm = rng.range(14, 20) * s;
-  const inA = size.a - fatMm - wallMm, inB = size.b - fatMm - wallMm;
+  const inA = size.a - fatMm - wallMm,
+    inB = size.b - fatMm - wallMm;
   const lung = (side: -1 | 1, peak: number): Lung => ({
     cx: bx + side * inA * 0.5,
     cy: by + inB * 0.05,
@@ -161,7 +173,14 @@ export function buildAnatomy(
     taperZ: bifurcationZ + 50 * s,
     apexZ: bifurcationZ + rng.range(125, 145) * s,
     // The dome peaks anteriorly, so the posterior costophrenic recesses reach lowest.
-    dome: { cx: bx + side * inA * 0.45, cy: by - inB * 0.15, a: inA * 0.55, b: inB, peakZ: bifurcationZ + peak * s, k: rng.range(45, 70) * s },
+    dome: {
+      cx: bx + side * inA * 0.45,
+      cy: by - inB * 0.15,
+      a: inA * 0.55,
+      b: inB,
+      peakZ: bifurcationZ + peak * s,
+      k: rng.range(45, 70) * s,
+    },
   });
   // The liver lifts the right hemidiaphragm above the left one.
   const lungs = { right: lung(-1, rng.range(-105, -92)), left: lung(1, rng.range(-118, -105)) };
@@ -223,7 +242,14 @@ export function buildAnatomy(
     bifurcationZ,
     lungs,
     // From behind the sternum to just in front of the spine, separating the two lungs.
-    mediastinum: { cx: bx + 4 * s, cy: (by - inB * 0.95 + spineY - 12 * s) / 2, a: 30 * s, b: (spineY - 12 * s - by + inB * 0.95) / 2, zLo: bifurcationZ - 150 * s, zHi: bifurcationZ + 150 * s },
+    mediastinum: {
+      cx: bx + 4 * s,
+      cy: (by - inB * 0.95 + spineY - 12 * s) / 2,
+      a: 30 * s,
+      b: (spineY - 12 * s - by + inB * 0.95) / 2,
+      zLo: bifurcationZ - 150 * s,
+      zHi: bifurcationZ + 150 * s,
+    },
     heart,
     leftAtrium: { cx: bx + 8 * s, cy: by + 6 * s, zc: bifurcationZ - 48 * s, a: 30 * s, b: 16 * s, c: 18 * s },
     spine: { cx: bx, cy: spineY, a: 21 * s, b: 17 * s, discPeriod: 26 * s, discPhase: rng.range(0, 26), discMm: 5 * s },

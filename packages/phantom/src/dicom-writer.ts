@@ -25,7 +25,9 @@ const dcmjs = createRequire(import.meta.url)('dcmjs') as Dcmjs;
 export const SYNTHETIC_DESCRIPTION = 'SYNTHETIC CTPA PHANTOM - NOT PATIENT DATA';
 
 /** How stored values map to HU for each storage layout. */
-export const STORAGE_LAYOUT: Readonly<Record<PixelStorage, { pixelRepresentation: 0 | 1; bitsStored: number; intercept: number; min: number; max: number }>> = {
+export const STORAGE_LAYOUT: Readonly<
+  Record<PixelStorage, { pixelRepresentation: 0 | 1; bitsStored: number; intercept: number; min: number; max: number }>
+> = {
   // 12-bit unsigned with −1024 intercept: stored 0 is −1024 HU, 4095 is 3071 HU.
   unsigned: { pixelRepresentation: 0, bitsStored: 12, intercept: -1024, min: 0, max: 4095 },
   // Signed HU stored as is; the range matches what scanners reconstruct.

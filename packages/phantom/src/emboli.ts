@@ -45,11 +45,17 @@ export interface Embolus {
 
 /** True when the patient-space point lies inside the embolus. */
 export function embolusContains(e: Embolus, x: number, y: number, z: number): boolean {
-  const ax = e.end[0] - e.start[0], ay = e.end[1] - e.start[1], az = e.end[2] - e.start[2];
-  const px = x - e.start[0], py = y - e.start[1], pz = z - e.start[2];
+  const ax = e.end[0] - e.start[0],
+    ay = e.end[1] - e.start[1],
+    az = e.end[2] - e.start[2];
+  const px = x - e.start[0],
+    py = y - e.start[1],
+    pz = z - e.start[2];
   const s = (px * ax + py * ay + pz * az) / (e.lengthMm * e.lengthMm);
   if (s < 0 || s > 1) return false;
-  const qx = px - s * ax, qy = py - s * ay, qz = pz - s * az;
+  const qx = px - s * ax,
+    qy = py - s * ay,
+    qz = pz - s * az;
   if (qx * qx + qy * qy + qz * qz > e.radiusMm * e.radiusMm) return false;
   const u = qx * e.normal[0] + qy * e.normal[1] + qz * e.normal[2];
   return u >= e.uMin && u <= e.uMax;
@@ -63,7 +69,8 @@ export function embolusContains(e: Embolus, x: number, y: number, z: number): bo
 export function embolusZRange(start: Vec3, end: Vec3, r: number, normal: Vec3, uMin: number, uMax: number): [number, number] {
   const axis = unit(sub(end, start));
   const m = cross(axis, normal);
-  const nz = normal[2], mz = m[2];
+  const nz = normal[2],
+    mz = m[2];
   const values: number[] = [];
   const g = Math.hypot(nz, mz);
   for (const sign of [1, -1]) {
@@ -74,7 +81,8 @@ export function embolusZRange(start: Vec3, end: Vec3, r: number, normal: Vec3, u
     const w = Math.sqrt(Math.max(0, r * r - u * u));
     values.push(u * nz + w * mz, u * nz - w * mz);
   }
-  const lo = Math.min(...values), hi = Math.max(...values);
+  const lo = Math.min(...values),
+    hi = Math.max(...values);
   return [Math.min(start[2], end[2]) + lo, Math.max(start[2], end[2]) + hi];
 }
 
@@ -115,14 +123,42 @@ interface StyleParams {
 }
 
 const STYLES: Record<EmbolusStyle, StyleParams> = {
-  clinical: { occlusive: 0.4, length: [12, 32], webLength: [8, 14], centralFraction: [0.5, 0.72], crescent: [0.45, 0.7], crescentMin: 2.5, web: [0.16, 0.24], webMin: 1.5, counts: [1, 1, 1, 2, 2, 2, 3, 3, 4], minRadius: 2.5 },
-  conspicuous: { occlusive: 0.85, length: [30, 50], webLength: [14, 20], centralFraction: [0.7, 0.82], crescent: [0.75, 0.9], crescentMin: 4, web: [0.35, 0.45], webMin: 3, counts: [3, 3, 4, 4, 5], minRadius: 3.5 },
+  clinical: {
+    occlusive: 0.4,
+    length: [12, 32],
+    webLength: [8, 14],
+    centralFraction: [0.5, 0.72],
+    crescent: [0.45, 0.7],
+    crescentMin: 2.5,
+    web: [0.16, 0.24],
+    webMin: 1.5,
+    counts: [1, 1, 1, 2, 2, 2, 3, 3, 4],
+    minRadius: 2.5,
+  },
+  conspicuous: {
+    occlusive: 0.85,
+    length: [30, 50],
+    webLength: [14, 20],
+    centralFraction: [0.7, 0.82],
+    crescent: [0.75, 0.9],
+    crescentMin: 4,
+    web: [0.35, 0.45],
+    webMin: 3,
+    counts: [3, 3, 4, 4, 5],
+    minRadius: 3.5,
+  },
 };
 
 function shape(rng: Rng, artery: Artery, chronic: boolean, window: PlacementWindow, st: StyleParams): Embolus | undefined {
   const tube = rng.pick(artery.tubes);
   const axisLen = norm(sub(tube.b, tube.a));
-  const morphology: EmbolusMorphology = chronic ? (rng.chance(0.65) ? 'eccentric' : 'web') : rng.chance(1 - st.occlusive) ? 'central' : 'occlusive';
+  const morphology: EmbolusMorphology = chronic
+    ? rng.chance(0.65)
+      ? 'eccentric'
+      : 'web'
+    : rng.chance(1 - st.occlusive)
+      ? 'central'
+      : 'occlusive';
   const want = morphology === 'web' ? rng.range(...st.webLength) : rng.range(...st.length);
   const lengthMm = Math.min(want, axisLen - 2);
   if (lengthMm < 6) return undefined;
@@ -133,7 +169,9 @@ function shape(rng: Rng, artery: Artery, chronic: boolean, window: PlacementWind
   const lumen = Math.min(tubeRadiusAt(tube, s0), tubeRadiusAt(tube, s1));
   const axis = unit(sub(end, start));
   const normal = rotate(perpendicular(axis), axis, rng.range(0, 2 * Math.PI));
-  let radiusMm = lumen, uMin = -lumen, uMax = lumen;
+  let radiusMm = lumen,
+    uMin = -lumen,
+    uMax = lumen;
   if (morphology === 'central') {
     radiusMm = lumen * rng.range(...st.centralFraction);
     uMin = -radiusMm;
@@ -175,7 +213,13 @@ function shape(rng: Rng, artery: Artery, chronic: boolean, window: PlacementWind
  * (central, left, right), then an artery of that group, then a spot along it; a draw that does
  * not fit inside the scanned slab is retried. Throws nothing: returns [] when nothing fits.
  */
-export function placeEmboli(rng: Rng, arteries: Artery[], chronicity: Chronicity, window: PlacementWindow, style: EmbolusStyle = 'clinical'): Embolus[] {
+export function placeEmboli(
+  rng: Rng,
+  arteries: Artery[],
+  chronicity: Chronicity,
+  window: PlacementWindow,
+  style: EmbolusStyle = 'clinical',
+): Embolus[] {
   const st = STYLES[style];
   const count = rng.pick(st.counts);
   const chronicFlags = Array.from({ length: count }, () => chronicity === 'chronic');

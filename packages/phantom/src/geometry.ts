@@ -16,14 +16,17 @@ export function unit(a: Vec3): Vec3 {
 /** A unit vector perpendicular to the unit vector `e`. */
 export function perpendicular(e: Vec3): Vec3 {
   // Cross with the axis least aligned with e, so the result is never degenerate.
-  const ax = Math.abs(e[0]), ay = Math.abs(e[1]), az = Math.abs(e[2]);
+  const ax = Math.abs(e[0]),
+    ay = Math.abs(e[1]),
+    az = Math.abs(e[2]);
   const other: Vec3 = ax <= ay && ax <= az ? [1, 0, 0] : ay <= az ? [0, 1, 0] : [0, 0, 1];
   return unit(cross(e, other));
 }
 
 /** Rotates `v` about the unit axis `k` by `angle` radians (Rodrigues' formula). */
 export function rotate(v: Vec3, k: Vec3, angle: number): Vec3 {
-  const c = Math.cos(angle), s = Math.sin(angle);
+  const c = Math.cos(angle),
+    s = Math.sin(angle);
   return add(add(scale(v, c), scale(cross(k, v), s)), scale(k, dot(k, v) * (1 - c)));
 }
 

@@ -4,7 +4,15 @@
  * the images contain no patient data.
  */
 export { generateStudy, planStudy, type PhantomStudy, type PhantomFile } from './study';
-export { validateOptions, resolveKind, type StudyOptions, type StudyKind, type ScanProtocol, type PixelStorage, type Preset } from './options';
+export {
+  validateOptions,
+  resolveKind,
+  type StudyOptions,
+  type StudyKind,
+  type ScanProtocol,
+  type PixelStorage,
+  type Preset,
+} from './options';
 export { RSNA_COLUMNS, type PhantomLabels, type QaLabel, type SliceLabel } from './labels';
 export type { StudyTruth } from './truth';
 export { type Embolus, type EmbolusMorphology, type Chronicity, embolusContains } from './emboli';

@@ -51,7 +51,12 @@ export function chronicityOf(emboli: readonly Embolus[]): Chronicity {
  * flag that made it so. Positive: locations from the emboli, one RV/LV label from the heart,
  * chronic or acute-and-chronic (never both) from the emboli's ages.
  */
-export function studyLabels(kind: StudyKind, emboli: readonly Embolus[], rvLvRatio: number, qa: { motion: boolean; contrast: boolean }): PhantomLabels {
+export function studyLabels(
+  kind: StudyKind,
+  emboli: readonly Embolus[],
+  rvLvRatio: number,
+  qa: { motion: boolean; contrast: boolean },
+): PhantomLabels {
   const labels = Object.fromEntries(STUDY_LABELS.map((l) => [l, 0])) as Record<StudyLabel, 0 | 1>;
   const out: PhantomLabels = { ...labels, qa_motion: 0, qa_contrast: 0, flow_artifact: 0, true_filling_defect_not_pe: 0 };
   const bit = (b: boolean): 0 | 1 => (b ? 1 : 0);

@@ -110,9 +110,15 @@ export function validateOptions(o: StudyOptions): void {
   inRange('sliceSpacingMm', 0.25, 5);
   inRange('fovMm', 250, 500);
   inRange('noiseHu', 0, 100);
-  check(o.kind === undefined || ['negative', 'positive', 'indeterminate'].includes(o.kind), 'kind must be negative, positive or indeterminate', { kind: o.kind });
+  check(
+    o.kind === undefined || ['negative', 'positive', 'indeterminate'].includes(o.kind),
+    'kind must be negative, positive or indeterminate',
+    { kind: o.kind },
+  );
   check(o.preset === undefined || o.preset === 'full' || o.preset === 'demo', 'preset must be full or demo', { preset: o.preset });
-  check(o.storage === undefined || o.storage === 'signed' || o.storage === 'unsigned', 'storage must be signed or unsigned', { storage: o.storage });
+  check(o.storage === undefined || o.storage === 'signed' || o.storage === 'unsigned', 'storage must be signed or unsigned', {
+    storage: o.storage,
+  });
   check(!(isNum(o.slices) && isNum(o.zExtentMm)), 'give slices or zExtentMm, not both', { slices: o.slices, zExtentMm: o.zExtentMm });
 }
 
@@ -143,10 +149,13 @@ export function resolveProtocol(o: StudyOptions, bodyHalfWidthMm: number, bodyHa
   };
   const sliceThicknessMm = o.sliceThicknessMm ?? drawn.thickness;
   const sliceSpacingMm = o.sliceSpacingMm ?? sliceThicknessMm;
-  const slices = isNum(o.slices) ? o.slices
-    : isNum(o.zExtentMm) ? Math.max(8, Math.round(o.zExtentMm / sliceSpacingMm))
-    : demo ? Math.max(8, Math.round(drawn.demoExtent / sliceSpacingMm))
-    : 256;
+  const slices = isNum(o.slices)
+    ? o.slices
+    : isNum(o.zExtentMm)
+      ? Math.max(8, Math.round(o.zExtentMm / sliceSpacingMm))
+      : demo
+        ? Math.max(8, Math.round(drawn.demoExtent / sliceSpacingMm))
+        : 256;
   const matrix = o.matrix ?? drawn.matrix;
   check(matrix * matrix * slices <= MAX_STUDY_VOXELS, `a ${matrix}² × ${slices} study is too large`, { matrix, slices });
   // The reconstruction circle must hold the whole body plus the couch below it.

@@ -87,7 +87,17 @@ function rowRange(grid: SliceGrid, yLo: number, yHi: number): [number, number] {
 }
 
 /** Fills the axis-aligned ellipse ((x−cx)/a)² + ((y−cy)/b)² < 1. `over` = −1 paints everywhere. */
-export function fillEllipse(buf: SliceBuffers, grid: SliceGrid, cx: number, cy: number, a: number, b: number, hu: HuValue, cls: Tissue, over = -1): void {
+export function fillEllipse(
+  buf: SliceBuffers,
+  grid: SliceGrid,
+  cx: number,
+  cy: number,
+  a: number,
+  b: number,
+  hu: HuValue,
+  cls: Tissue,
+  over = -1,
+): void {
   if (!(a > 0 && b > 0)) return;
   const [i0, i1] = rowRange(grid, cy - b, cy + b);
   for (let i = i0; i <= i1; i++) {
@@ -101,7 +111,17 @@ export function fillEllipse(buf: SliceBuffers, grid: SliceGrid, cx: number, cy: 
 }
 
 /** Fills the rectangle [xLo, xHi] × [yLo, yHi]. */
-export function fillRect(buf: SliceBuffers, grid: SliceGrid, xLo: number, xHi: number, yLo: number, yHi: number, hu: number, cls: Tissue, over = -1): void {
+export function fillRect(
+  buf: SliceBuffers,
+  grid: SliceGrid,
+  xLo: number,
+  xHi: number,
+  yLo: number,
+  yHi: number,
+  hu: number,
+  cls: Tissue,
+  over = -1,
+): void {
   const [i0, i1] = rowRange(grid, yLo, yHi);
   for (let i = i0; i <= i1; i++) fillSpan(buf, grid, i, xLo, xHi, hu, cls, over);
 }
@@ -110,10 +130,23 @@ export function fillRect(buf: SliceBuffers, grid: SliceGrid, xLo: number, xHi: n
  * Fills an ellipse with half-axis `p` along u = (cos θ, −sin θ) and `q` along v = (sin θ, cos θ).
  * Each row is the interval where a quadratic in x is negative.
  */
-export function fillRotatedEllipse(buf: SliceBuffers, grid: SliceGrid, cx: number, cy: number, p: number, q: number, angle: number, hu: number, cls: Tissue, over = -1): void {
+export function fillRotatedEllipse(
+  buf: SliceBuffers,
+  grid: SliceGrid,
+  cx: number,
+  cy: number,
+  p: number,
+  q: number,
+  angle: number,
+  hu: number,
+  cls: Tissue,
+  over = -1,
+): void {
   if (!(p > 0 && q > 0)) return;
-  const c = Math.cos(angle), s = Math.sin(angle);
-  const ip = 1 / (p * p), iq = 1 / (q * q);
+  const c = Math.cos(angle),
+    s = Math.sin(angle);
+  const ip = 1 / (p * p),
+    iq = 1 / (q * q);
   const alpha = c * c * ip + s * s * iq;
   const reach = Math.max(p, q);
   const [i0, i1] = rowRange(grid, cy - reach, cy + reach);
@@ -134,17 +167,23 @@ export function fillRotatedEllipse(buf: SliceBuffers, grid: SliceGrid, cx: numbe
  */
 export function fillTube(buf: SliceBuffers, grid: SliceGrid, t: Tube, z: number, hu: number, cls: Tissue, over = -1): void {
   const rMax = Math.max(t.ra, t.rb);
-  const dx = t.b[0] - t.a[0], dy = t.b[1] - t.a[1], dz = t.b[2] - t.a[2];
+  const dx = t.b[0] - t.a[0],
+    dy = t.b[1] - t.a[1],
+    dz = t.b[2] - t.a[2];
   // Part of the axis within rMax of the plane bounds the pixels that can be inside.
-  let s0 = 0, s1 = 1;
+  let s0 = 0,
+    s1 = 1;
   if (dz !== 0) {
-    const u = (z - rMax - t.a[2]) / dz, v = (z + rMax - t.a[2]) / dz;
+    const u = (z - rMax - t.a[2]) / dz,
+      v = (z + rMax - t.a[2]) / dz;
     s0 = Math.max(0, Math.min(u, v));
     s1 = Math.min(1, Math.max(u, v));
     if (s0 > s1) return;
   } else if (Math.abs(z - t.a[2]) > rMax) return;
-  const xLo = Math.min(t.a[0] + dx * s0, t.a[0] + dx * s1) - rMax, xHi = Math.max(t.a[0] + dx * s0, t.a[0] + dx * s1) + rMax;
-  const yLo = Math.min(t.a[1] + dy * s0, t.a[1] + dy * s1) - rMax, yHi = Math.max(t.a[1] + dy * s0, t.a[1] + dy * s1) + rMax;
+  const xLo = Math.min(t.a[0] + dx * s0, t.a[0] + dx * s1) - rMax,
+    xHi = Math.max(t.a[0] + dx * s0, t.a[0] + dx * s1) + rMax;
+  const yLo = Math.min(t.a[1] + dy * s0, t.a[1] + dy * s1) - rMax,
+    yHi = Math.max(t.a[1] + dy * s0, t.a[1] + dy * s1) + rMax;
   const [i0, i1] = rowRange(grid, yLo, yHi);
   const j0 = Math.max(0, Math.ceil((xLo - grid.x0) / grid.ps));
   const j1 = Math.min(grid.n - 1, Math.floor((xHi - grid.x0) / grid.ps));
@@ -160,7 +199,9 @@ export function fillTube(buf: SliceBuffers, grid: SliceGrid, t: Tube, z: number,
       const px = grid.x0 + j * grid.ps - t.a[0];
       let s = (px * dx + py * dy + pz * dz) * inv;
       s = s < 0 ? 0 : s > 1 ? 1 : s;
-      const ex = px - s * dx, ey = py - s * dy, ez = pz - s * dz;
+      const ex = px - s * dx,
+        ey = py - s * dy,
+        ez = pz - s * dz;
       const r = t.ra + (t.rb - t.ra) * s;
       if (ex * ex + ey * ey + ez * ez < r * r) {
         buf.hu[k] = hu;

@@ -32,7 +32,8 @@ function paintLung(buf: SliceBuffers, grid: SliceGrid, lung: Lung, z: number, a:
 
 function paintRibs(buf: SliceBuffers, grid: SliceGrid, a: Anatomy, z: number): void {
   const { body, hu } = a;
-  const ra = body.a - body.fatMm - body.wallMm / 2, rb = body.b - body.fatMm - body.wallMm / 2;
+  const ra = body.a - body.fatMm - body.wallMm / 2,
+    rb = body.b - body.fatMm - body.wallMm / 2;
   const r = 4.5 * a.scale;
   for (const z0 of a.ribZ) {
     // φ is the angle from the spine (0) round to the sternum (π); ribs slope down anteriorly.
@@ -52,19 +53,50 @@ function paintHeart(buf: SliceBuffers, grid: SliceGrid, a: Anatomy, z: number): 
   const dz = z - h.zc;
   const envelope = section(dz, h.halfHeightMm + h.lvWallMm);
   if (envelope === 0) return;
-  const c = Math.cos(h.angle), s = Math.sin(h.angle);
+  const c = Math.cos(h.angle),
+    s = Math.sin(h.angle);
   // v = (sin θ, cos θ) runs across the septum: RV at −v, LV at +v.
   const at = (v: number): [number, number] => [h.cx + s * v, h.cy + c * v];
   const outerRv = h.septumMm / 2 + h.rvDiameterMm + h.rvWallMm;
   const outerLv = h.septumMm / 2 + h.lvDiameterMm + h.lvWallMm;
   const [ex, ey] = at((outerLv - outerRv) / 2);
-  fillRotatedEllipse(buf, grid, ex, ey, (h.halfLengthMm + h.lvWallMm) * envelope, ((outerLv + outerRv) / 2) * envelope, h.angle, hu.myocardium, TISSUE.MYOCARDIUM);
+  fillRotatedEllipse(
+    buf,
+    grid,
+    ex,
+    ey,
+    (h.halfLengthMm + h.lvWallMm) * envelope,
+    ((outerLv + outerRv) / 2) * envelope,
+    h.angle,
+    hu.myocardium,
+    TISSUE.MYOCARDIUM,
+  );
   const cavity = section(dz, h.halfHeightMm);
   if (cavity > 0) {
     const [rx, ry] = at(-(h.septumMm + h.rvDiameterMm) / 2);
     const [lx, ly] = at((h.septumMm + h.lvDiameterMm) / 2);
-    fillRotatedEllipse(buf, grid, rx, ry, h.halfLengthMm * 0.9 * cavity, (h.rvDiameterMm / 2) * cavity, h.angle, hu.rightVentricle, TISSUE.RIGHT_HEART_BLOOD);
-    fillRotatedEllipse(buf, grid, lx, ly, h.halfLengthMm * cavity, (h.lvDiameterMm / 2) * cavity, h.angle, hu.leftHeart, TISSUE.LEFT_HEART_BLOOD);
+    fillRotatedEllipse(
+      buf,
+      grid,
+      rx,
+      ry,
+      h.halfLengthMm * 0.9 * cavity,
+      (h.rvDiameterMm / 2) * cavity,
+      h.angle,
+      hu.rightVentricle,
+      TISSUE.RIGHT_HEART_BLOOD,
+    );
+    fillRotatedEllipse(
+      buf,
+      grid,
+      lx,
+      ly,
+      h.halfLengthMm * cavity,
+      (h.lvDiameterMm / 2) * cavity,
+      h.angle,
+      hu.leftHeart,
+      TISSUE.LEFT_HEART_BLOOD,
+    );
   }
   const la = a.leftAtrium;
   const f = section(z - la.zc, la.c);
@@ -116,7 +148,15 @@ function paintEmboli(buf: SliceBuffers, grid: SliceGrid, emboli: readonly Embolu
 }
 
 /** Paints the noiseless slice at height z (mm) into `buf`. */
-export function renderSlice(buf: SliceBuffers, grid: SliceGrid, a: Anatomy, z: number, emboli: readonly Embolus[], thickness: number, couchTopY: number): void {
+export function renderSlice(
+  buf: SliceBuffers,
+  grid: SliceGrid,
+  a: Anatomy,
+  z: number,
+  emboli: readonly Embolus[],
+  thickness: number,
+  couchTopY: number,
+): void {
   const { hu, body } = a;
   buf.hu.fill(hu.air);
   buf.cls.fill(TISSUE.AIR);

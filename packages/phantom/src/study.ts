@@ -54,7 +54,8 @@ function drawRvLvRatio(rng: Rng, kind: StudyKind): number {
  * otherwise centred on them; long scans sit over the whole chest.
  */
 function scanStart(rng: Rng, extent: number, s: number): number {
-  const lo = 8 * s - extent, hi = -45 * s;
+  const lo = 8 * s - extent,
+    hi = -45 * s;
   const preferred = -28 * s - extent / 2 + rng.range(-10, 10);
   return lo <= hi ? Math.min(hi, Math.max(lo, preferred)) : -18 * s - extent / 2;
 }
@@ -120,21 +121,36 @@ export function generateStudy(options: StudyOptions): PhantomStudy {
   let emboli: Embolus[] = [];
   if (kind === 'positive') {
     const style = protocol.preset === 'demo' ? 'conspicuous' : 'clinical';
-    emboli = placeEmboli(rngFor(options.seed, 'emboli'), anatomy.arteries, chronicity, { zLo: sliceZ[0]!, zHi: sliceZ[sliceZ.length - 1]! }, style);
+    emboli = placeEmboli(
+      rngFor(options.seed, 'emboli'),
+      anatomy.arteries,
+      chronicity,
+      { zLo: sliceZ[0]!, zHi: sliceZ[sliceZ.length - 1]! },
+      style,
+    );
     if (emboli.length === 0) {
-      throw new PhantomError('PLACEMENT_FAILED', `no embolus fits in a ${round((protocol.slices - 1) * spacing, 1)} mm scan; use more slices or thicker ones`, {
-        details: { slices: protocol.slices, sliceSpacingMm: spacing },
-      });
+      throw new PhantomError(
+        'PLACEMENT_FAILED',
+        `no embolus fits in a ${round((protocol.slices - 1) * spacing, 1)} mm scan; use more slices or thicker ones`,
+        {
+          details: { slices: protocol.slices, sliceSpacingMm: spacing },
+        },
+      );
     }
   }
   const motion = qa.motion ? drawMotion(rngFor(options.seed, 'motion'), protocol.slices, ps) : new Map<number, SliceMotion>();
 
   // The twin: drawn as the positive study (so pixels match outside the clots), reported negative.
   const twin = options.embolusFree === true;
-  if (twin && kind !== 'positive') throw new PhantomError('INVALID_OPTIONS', `embolusFree needs a positive study, this seed draws a ${kind} one`, { details: { seed: options.seed, kind } });
+  if (twin && kind !== 'positive')
+    throw new PhantomError('INVALID_OPTIONS', `embolusFree needs a positive study, this seed draws a ${kind} one`, {
+      details: { seed: options.seed, kind },
+    });
   if (twin) emboli = [];
   const reported: StudyKind = twin ? 'negative' : kind;
-  const key = JSON.stringify(twin ? { v: 1, seed: options.seed, kind, protocol, embolusFree: true } : { v: 1, seed: options.seed, kind, protocol });
+  const key = JSON.stringify(
+    twin ? { v: 1, seed: options.seed, kind, protocol, embolusFree: true } : { v: 1, seed: options.seed, kind, protocol },
+  );
   const uids = studyUids(key);
   const patientId = `PHANTOM-${options.patientNumber ?? options.seed}`;
   const couchTopY = centre[1] + size.b + 1;
@@ -172,7 +188,10 @@ export function generateStudy(options: StudyOptions): PhantomStudy {
     const sopInstanceUid = uids.sop(k);
     // Scanners number images in acquisition order: head-first, so the top slice is image 1.
     const instanceNumber = sliceZ.length - k;
-    const bytes = encoder.encode({ sopInstanceUid, instanceNumber, imagePositionPatient: [grid.x0, grid.y0, z] }, quantise(buf.hu, protocol.storage));
+    const bytes = encoder.encode(
+      { sopInstanceUid, instanceNumber, imagePositionPatient: [grid.x0, grid.y0, z] },
+      quantise(buf.hu, protocol.storage),
+    );
     files.push({ sopInstanceUid, instanceNumber, z, bytes });
     sliceLabels.push({ sopInstanceUid, pe_present_on_image: slabHasEmbolus(emboli, z, protocol.sliceThicknessMm) ? 1 : 0 });
   }

@@ -38,7 +38,11 @@ export function pulmonaryArteries(place: Place, s: number, rng: Rng): Artery[] {
   const trunkR = rng.range(12.5, 15) * s;
   const mainR = trunkR * rng.range(0.7, 0.8);
   const lobarR = mainR * rng.range(0.6, 0.7);
-  const artery = (name: string, group: ArteryGroup, points: Vec3[], r0: number, r1: number): Artery => ({ name, group, tubes: chain(points, r0, r1) });
+  const artery = (name: string, group: ArteryGroup, points: Vec3[], r0: number, r1: number): Artery => ({
+    name,
+    group,
+    tubes: chain(points, r0, r1),
+  });
   const rInterlobar = j([-72, 12, -42]);
   const lDescending = j([66, 26, -40]);
   return [
@@ -64,7 +68,18 @@ export function pulmonaryArteries(place: Place, s: number, rng: Rng): Artery[] {
 export function greatVessels(place: Place, s: number, rng: Rng): { aorta: Tube[]; svc: Tube[]; plainVeins: Tube[] } {
   const r = rng.range(13, 16) * s;
   const aorta = chain(
-    [[-18, -30, -70], [-20, -34, -30], [-18, -32, 25], [-12, -28, 40], [5, -15, 50], [24, 8, 48], [28, 26, 35], [28, 30, 15], [26, 32, -120], [22, 30, -260]].map((p) => place(p as Vec3)),
+    [
+      [-18, -30, -70],
+      [-20, -34, -30],
+      [-18, -32, 25],
+      [-12, -28, 40],
+      [5, -15, 50],
+      [24, 8, 48],
+      [28, 26, 35],
+      [28, 30, 15],
+      [26, 32, -120],
+      [22, 30, -260],
+    ].map((p) => place(p as Vec3)),
     r,
     r * 0.8,
   );
@@ -151,7 +166,14 @@ export function arteryTreeRoots(arteries: Artery[]): TreeRoot[] {
  * that every slice shows the dozens of vessel cross-sections a real lung does; a tree grown only
  * from the hila leaves the periphery nearly empty within a few generations.
  */
-export function peripheralRoots(inside: (p: Vec3) => boolean, bounds: { lo: Vec3; hi: Vec3 }, hilum: Vec3, step: number, radius: [number, number], rng: Rng): TreeRoot[] {
+export function peripheralRoots(
+  inside: (p: Vec3) => boolean,
+  bounds: { lo: Vec3; hi: Vec3 },
+  hilum: Vec3,
+  step: number,
+  radius: [number, number],
+  rng: Rng,
+): TreeRoot[] {
   const roots: TreeRoot[] = [];
   for (let z = bounds.lo[2]; z <= bounds.hi[2]; z += step) {
     for (let y = bounds.lo[1]; y <= bounds.hi[1]; y += step) {

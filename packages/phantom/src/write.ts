@@ -120,13 +120,20 @@ function datasetKinds(n: number, seed: number, p: number, q: number): StudyKind[
  * `train.csv`. Study i uses seed `deriveSeed(seed, 'study-' + i)` and pseudonym PHANTOM-(i+1).
  */
 export async function writeDataset(o: DatasetOptions): Promise<DatasetSummary> {
-  if (!Number.isSafeInteger(o.studies) || o.studies < 1) throw new PhantomError('INVALID_OPTIONS', 'studies must be a positive integer', { details: { studies: o.studies } });
+  if (!Number.isSafeInteger(o.studies) || o.studies < 1)
+    throw new PhantomError('INVALID_OPTIONS', 'studies must be a positive integer', { details: { studies: o.studies } });
   validateOptions({ ...o.study, seed: o.seed, positiveRate: o.positiveRate, indeterminateRate: o.indeterminateRate });
   const kinds = datasetKinds(o.studies, o.seed, o.positiveRate ?? 0.5, o.indeterminateRate ?? 0.04);
   await guard(`cannot create ${o.out}`, () => mkdir(o.out, { recursive: true }));
   const csvPath = path.join(o.out, 'train.csv');
   const csv = o.rsnaLayout ? await guard(`cannot write ${csvPath}`, () => open(csvPath, 'w')) : undefined;
-  const summary: DatasetSummary = { out: o.out, studies: [], counts: { negative: 0, positive: 0, indeterminate: 0 }, slices: 0, manifest: path.join(o.out, 'phantom-manifest.json') };
+  const summary: DatasetSummary = {
+    out: o.out,
+    studies: [],
+    counts: { negative: 0, positive: 0, indeterminate: 0 },
+    slices: 0,
+    manifest: path.join(o.out, 'phantom-manifest.json'),
+  };
   try {
     if (csv) await csv.write(RSNA_COLUMNS.join(',') + '\n');
     const total = o.studies + (o.twins ? kinds.filter((k) => k === 'positive').length : 0);
@@ -150,7 +157,17 @@ export async function writeDataset(o: DatasetOptions): Promise<DatasetSummary> {
           positiveSlices: study.sliceLabels.filter((s) => s.pe_present_on_image === 1).length,
           labels: study.labels,
           rvLvRatio: study.truth.rvLvRatio,
-          emboli: study.truth.emboli.map(({ artery, location, chronic, morphology, centre, radiusMm, lengthMm, hu, zRange }) => ({ artery, location, chronic, morphology, centre, radiusMm, lengthMm, hu, zRange })),
+          emboli: study.truth.emboli.map(({ artery, location, chronic, morphology, centre, radiusMm, lengthMm, hu, zRange }) => ({
+            artery,
+            location,
+            chronic,
+            morphology,
+            centre,
+            radiusMm,
+            lengthMm,
+            hu,
+            zRange,
+          })),
           protocol: study.protocol,
           ...(embolusFree ? { twinOf: positiveUid } : {}),
           ms: Math.round(performance.now() - t0),
@@ -166,7 +183,13 @@ export async function writeDataset(o: DatasetOptions): Promise<DatasetSummary> {
     await csv?.close();
   }
   if (csv) summary.csv = csvPath;
-  const manifest = { generator: '@embolus/phantom', note: 'Synthetic data: no patient data. Not for clinical use.', seed: o.seed, counts: summary.counts, studies: summary.studies };
+  const manifest = {
+    generator: '@embolus/phantom',
+    note: 'Synthetic data: no patient data. Not for clinical use.',
+    seed: o.seed,
+    counts: summary.counts,
+    studies: summary.studies,
+  };
   await guard(`cannot write ${summary.manifest}`, () => writeFile(summary.manifest, JSON.stringify(manifest, null, 1) + '\n'));
   return summary;
 }

@@ -14,7 +14,8 @@ function runLength(study: PhantomStudy, k: number, cls: number, x: number, y: nu
   const ps = truth.spacing[1];
   let count = 0;
   for (let t = -120; t <= 120; t += ps / 4) {
-    const j = Math.round((x + t * dx - truth.origin[0]) / ps), i = Math.round((y + t * dy - truth.origin[1]) / ps);
+    const j = Math.round((x + t * dx - truth.origin[0]) / ps),
+      i = Math.round((y + t * dy - truth.origin[1]) / ps);
     if (i >= 0 && i < rows && j >= 0 && j < cols && map[i * cols + j] === cls) count++;
   }
   return (count * ps) / 4;

@@ -28,7 +28,14 @@ describe.each(['signed', 'unsigned'] as const)('DICOM output, %s storage', (stor
     expect(info.seriesInstanceUid).toBe(study.seriesInstanceUid);
     expect(info.sopInstanceUid).toBe(study.files[0]!.sopInstanceUid);
     expect(info.seriesDescription).toBe(SYNTHETIC_DESCRIPTION);
-    expect(info.pixel).toMatchObject({ rows: 160, cols: 160, bitsAllocated: 16, photometric: 'MONOCHROME2', samplesPerPixel: 1, pixelRepresentation: storage === 'signed' ? 1 : 0 });
+    expect(info.pixel).toMatchObject({
+      rows: 160,
+      cols: 160,
+      bitsAllocated: 16,
+      photometric: 'MONOCHROME2',
+      samplesPerPixel: 1,
+      pixelRepresentation: storage === 'signed' ? 1 : 0,
+    });
     expect(info.modalityLut[0]).toMatchObject({ kind: 'rescale', slope: 1, intercept: storage === 'signed' ? 0 : -1024 });
     const plane = info.planes[0]!;
     expect(plane.imageOrientationPatient).toEqual([1, 0, 0, 0, 1, 0]);
@@ -118,7 +125,8 @@ describe('noise', () => {
     const cls = study.truth.tissueSlice(k);
     // Air outside the body, away from the couch and the edges.
     const air: number[] = [];
-    for (let i = 2; i < 20; i++) for (let j = 2; j < cols - 2; j++) if (cls[i * cols + j] === TISSUE.AIR) air.push(vol[(k * rows + i) * cols + j]!);
+    for (let i = 2; i < 20; i++)
+      for (let j = 2; j < cols - 2; j++) if (cls[i * cols + j] === TISSUE.AIR) air.push(vol[(k * rows + i) * cols + j]!);
     const mean = air.reduce((s, v) => s + v, 0) / air.length;
     const sd = Math.sqrt(air.reduce((s, v) => s + (v - mean) ** 2, 0) / air.length);
     expect(mean).toBeCloseTo(-1000, -1);

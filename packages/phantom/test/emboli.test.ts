@@ -14,15 +14,20 @@ function sampledZRange(e: Embolus): [number, number] {
   const r = e.radiusMm;
   const lo = [0, 1, 2].map((d) => Math.min(e.start[d]!, e.end[d]!) - r);
   const hi = [0, 1, 2].map((d) => Math.max(e.start[d]!, e.end[d]!) + r);
-  let zMin = Infinity, zMax = -Infinity;
+  let zMin = Infinity,
+    zMax = -Infinity;
   const steps = 60;
-  for (let a = 0; a <= steps; a++) for (let b = 0; b <= steps; b++) for (let c = 0; c <= steps; c++) {
-    const x = lo[0]! + ((hi[0]! - lo[0]!) * a) / steps, y = lo[1]! + ((hi[1]! - lo[1]!) * b) / steps, z = lo[2]! + ((hi[2]! - lo[2]!) * c) / steps;
-    if (embolusContains(e, x, y, z)) {
-      zMin = Math.min(zMin, z);
-      zMax = Math.max(zMax, z);
-    }
-  }
+  for (let a = 0; a <= steps; a++)
+    for (let b = 0; b <= steps; b++)
+      for (let c = 0; c <= steps; c++) {
+        const x = lo[0]! + ((hi[0]! - lo[0]!) * a) / steps,
+          y = lo[1]! + ((hi[1]! - lo[1]!) * b) / steps,
+          z = lo[2]! + ((hi[2]! - lo[2]!) * c) / steps;
+        if (embolusContains(e, x, y, z)) {
+          zMin = Math.min(zMin, z);
+          zMax = Math.max(zMax, z);
+        }
+      }
   return [zMin, zMax];
 }
 
@@ -88,13 +93,24 @@ describe('emboli', () => {
 describe('emboli styles', () => {
   it('draws the demo preset conspicuous: more, longer and thicker emboli than the full preset', () => {
     const stats = (preset: 'demo' | 'full') => {
-      const es = Array.from({ length: 12 }, (_, i) => generateStudy({ ...SMALL, preset, seed: 700 + i, kind: 'positive', noiseHu: 0 })).flatMap((s) => s.truth.emboli);
+      const es = Array.from({ length: 12 }, (_, i) =>
+        generateStudy({ ...SMALL, preset, seed: 700 + i, kind: 'positive', noiseHu: 0 }),
+      ).flatMap((s) => s.truth.emboli);
       const occlusive = es.filter((e) => e.morphology === 'occlusive').length / es.length;
-      const bandShare = es.filter((e) => e.morphology === 'eccentric' || e.morphology === 'web').map((e) => (e.uMax - e.uMin) / (2 * e.lumenRadiusMm));
+      const bandShare = es
+        .filter((e) => e.morphology === 'eccentric' || e.morphology === 'web')
+        .map((e) => (e.uMax - e.uMin) / (2 * e.lumenRadiusMm));
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-      return { count: es.length, length: mean(es.map((e) => e.lengthMm)), occlusive, band: mean(bandShare), thinnest: Math.min(...es.map((e) => e.radiusMm)) };
+      return {
+        count: es.length,
+        length: mean(es.map((e) => e.lengthMm)),
+        occlusive,
+        band: mean(bandShare),
+        thinnest: Math.min(...es.map((e) => e.radiusMm)),
+      };
     };
-    const demo = stats('demo'), full = stats('full');
+    const demo = stats('demo'),
+      full = stats('full');
     expect(demo.count).toBeGreaterThan(full.count);
     expect(demo.length).toBeGreaterThan(full.length);
     expect(demo.occlusive).toBeGreaterThan(full.occlusive);

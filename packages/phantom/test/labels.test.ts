@@ -13,7 +13,10 @@ const KINDS: StudyKind[] = ['negative', 'positive', 'indeterminate'];
 const studies: PhantomStudy[] = SEEDS.map((seed, i) => generateStudy({ ...TINY, seed, kind: KINDS[i % 3]! }));
 
 function prediction(s: PhantomStudy) {
-  return { study: Object.fromEntries(STUDY_LABELS.map((l) => [l, s.labels[l]])) as Record<(typeof STUDY_LABELS)[number], number>, images: s.sliceLabels.map((l) => l.pe_present_on_image) };
+  return {
+    study: Object.fromEntries(STUDY_LABELS.map((l) => [l, s.labels[l]])) as Record<(typeof STUDY_LABELS)[number], number>,
+    images: s.sliceLabels.map((l) => l.pe_present_on_image),
+  };
 }
 
 describe('study labels', () => {
@@ -50,17 +53,33 @@ describe('study labels', () => {
       expect(labels.rv_lv_ratio_gte_1 + labels.rv_lv_ratio_lt_1).toBe(1);
       expect(labels.rv_lv_ratio_gte_1).toBe(truth.rvDiameterMm / truth.lvDiameterMm >= 1 ? 1 : 0);
       expect(labels.central_pe + labels.leftsided_pe + labels.rightsided_pe).toBeGreaterThan(0);
-      for (const [label, loc] of [['central_pe', 'central'], ['leftsided_pe', 'left'], ['rightsided_pe', 'right']] as const) {
+      for (const [label, loc] of [
+        ['central_pe', 'central'],
+        ['leftsided_pe', 'left'],
+        ['rightsided_pe', 'right'],
+      ] as const) {
         expect(labels[label]).toBe(truth.emboli.some((e) => e.location === loc) ? 1 : 0);
       }
       expect(labels.chronic_pe + labels.acute_and_chronic_pe).toBeLessThanOrEqual(1);
-      const chronic = truth.emboli.some((e) => e.chronic), acute = truth.emboli.some((e) => !e.chronic);
+      const chronic = truth.emboli.some((e) => e.chronic),
+        acute = truth.emboli.some((e) => !e.chronic);
       expect(labels.chronic_pe).toBe(chronic && !acute ? 1 : 0);
       expect(labels.acute_and_chronic_pe).toBe(chronic && acute ? 1 : 0);
     }
     // The mix over 25 positive studies covers every label value.
-    for (const l of ['central_pe', 'leftsided_pe', 'rightsided_pe', 'chronic_pe', 'acute_and_chronic_pe', 'rv_lv_ratio_gte_1', 'rv_lv_ratio_lt_1'] as const) {
-      expect(positives.some((s) => s.labels[l] === 1), l).toBe(true);
+    for (const l of [
+      'central_pe',
+      'leftsided_pe',
+      'rightsided_pe',
+      'chronic_pe',
+      'acute_and_chronic_pe',
+      'rv_lv_ratio_gte_1',
+      'rv_lv_ratio_lt_1',
+    ] as const) {
+      expect(
+        positives.some((s) => s.labels[l] === 1),
+        l,
+      ).toBe(true);
     }
   });
 

@@ -31,7 +31,9 @@ describe('embolus-free twin', () => {
       return false;
     });
     expect(changed.some(Boolean)).toBe(true);
-    changed.forEach((c, k) => { if (c) expect(positive.sliceLabels[k]!.pe_present_on_image).toBe(1); });
+    changed.forEach((c, k) => {
+      if (c) expect(positive.sliceLabels[k]!.pe_present_on_image).toBe(1);
+    });
     // At a clot's centre the positive study shows clot (< 100 HU) and the twin contrast (> 150 HU).
     const e = positive.truth.emboli.find((x) => x.morphology !== 'eccentric')!;
     expect(huAt(positive, a, e.centre)).toBeLessThan(100);
@@ -48,7 +50,16 @@ describe('writeDataset with twins', () => {
   it('writes each positive study followed by its twin, named in twinOf, on top of the drawn studies', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'phantom-twins-'));
     const progress: [number, number][] = [];
-    const s = await writeDataset({ out, studies: 4, seed: 3, positiveRate: 0.5, twins: true, rsnaLayout: true, study: { ...SMALL, slices: 30, sliceThicknessMm: 3 }, onProgress: (d, t) => progress.push([d, t]) });
+    const s = await writeDataset({
+      out,
+      studies: 4,
+      seed: 3,
+      positiveRate: 0.5,
+      twins: true,
+      rsnaLayout: true,
+      study: { ...SMALL, slices: 30, sliceThicknessMm: 3 },
+      onProgress: (d, t) => progress.push([d, t]),
+    });
     expect(s.counts).toEqual({ positive: 2, negative: 4, indeterminate: 0 });
     expect(progress.map(([d]) => d)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(progress.every(([, t]) => t === 6)).toBe(true);

@@ -29,7 +29,15 @@ describe('writeDataset', () => {
   it('writes train.csv with the RSNA-STR columns, one row per slice, matching the labels', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'phantom-set-'));
     const progress: number[] = [];
-    const summary = await writeDataset({ out, studies: 6, seed: 11, positiveRate: 0.5, rsnaLayout: true, study: { ...SMALL, slices: 30, sliceThicknessMm: 3 }, onProgress: (done) => progress.push(done) });
+    const summary = await writeDataset({
+      out,
+      studies: 6,
+      seed: 11,
+      positiveRate: 0.5,
+      rsnaLayout: true,
+      study: { ...SMALL, slices: 30, sliceThicknessMm: 3 },
+      onProgress: (done) => progress.push(done),
+    });
     expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
     expect(summary.counts).toEqual({ positive: 3, negative: 3, indeterminate: 0 });
     const lines = (await readFile(path.join(out, 'train.csv'), 'utf8')).trimEnd().split('\n');

@@ -7,7 +7,6 @@ import { dot, sub, type Vec3 } from '@embolus/shared';
 import type { Step } from './compose';
 import type { PipelineVolume } from './volume';
 
-
 function offsets(origins: Vec3[], origin: Vec3, x: Vec3, y: Vec3): [number, number][] {
   return origins.map((o) => [dot(sub(o, origin), x), dot(sub(o, origin), y)]);
 }
@@ -64,7 +63,13 @@ export function orderBottomToTop(): Step {
       const last = nz - 1;
       const lastOffset = v.sliceOffsets?.[last] ?? [0, 0];
       const zDir: Vec3 = [-v.direction.z[0], -v.direction.z[1], -v.direction.z[2]];
-      const origin: Vec3 = [0, 1, 2].map((i) => v.origin[i]! + lastOffset[0] * v.direction.x[i]! + lastOffset[1] * v.direction.y[i]! + (v.zPositions[last]! - v.zPositions[0]!) * v.direction.z[i]!) as Vec3;
+      const origin: Vec3 = [0, 1, 2].map(
+        (i) =>
+          v.origin[i]! +
+          lastOffset[0] * v.direction.x[i]! +
+          lastOffset[1] * v.direction.y[i]! +
+          (v.zPositions[last]! - v.zPositions[0]!) * v.direction.z[i]!,
+      ) as Vec3;
       return {
         volume: {
           ...v,
@@ -73,7 +78,9 @@ export function orderBottomToTop(): Step {
           direction: { ...v.direction, z: zDir },
           zSources: [...v.zSources].reverse(),
           zPositions: v.zPositions.map((p) => -p).reverse(),
-          ...(v.sliceOffsets ? { sliceOffsets: [...v.sliceOffsets].reverse().map(([a, b]) => [a - lastOffset[0], b - lastOffset[1]] as [number, number]) } : {}),
+          ...(v.sliceOffsets
+            ? { sliceOffsets: [...v.sliceOffsets].reverse().map(([a, b]) => [a - lastOffset[0], b - lastOffset[1]] as [number, number]) }
+            : {}),
         },
         record: { flipped: true },
       };
@@ -86,7 +93,11 @@ export function orderBottomToTop(): Step {
  * by `hu`; returns the array and how many NaN it replaced. One pass, writing each voxel once: copying first and then scanning the copy for NaN
  * cost twice the memory traffic.
  */
-function copyFillingNaN(src: Float32Array, hu: number, data: Float32Array = new Float32Array(src.length)): { data: Float32Array; count: number } {
+function copyFillingNaN(
+  src: Float32Array,
+  hu: number,
+  data: Float32Array = new Float32Array(src.length),
+): { data: Float32Array; count: number } {
   let count = 0;
   if (data === src) {
     // In place: only the padding voxels are written.

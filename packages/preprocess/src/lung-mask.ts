@@ -29,7 +29,14 @@ export interface LungMaskConfig {
   resolutionMm: number;
 }
 
-export const DEFAULT_LUNG_MASK: LungMaskConfig = { airThresholdHu: -400, minComponentFraction: 0.1, maxComponents: 3, minLitres: 0.5, maxLitres: 10, resolutionMm: 2 };
+export const DEFAULT_LUNG_MASK: LungMaskConfig = {
+  airThresholdHu: -400,
+  minComponentFraction: 0.1,
+  maxComponents: 3,
+  minLitres: 0.5,
+  maxLitres: 10,
+  resolutionMm: 2,
+};
 
 /** Segments the lungs; sets `lungMask` and records the volume in litres and which box to crop. */
 export function lungMask(config: Partial<LungMaskConfig> = {}): Step {
@@ -48,7 +55,10 @@ export function lungMask(config: Partial<LungMaskConfig> = {}): Step {
       floodFill3d(air, shape, inPlaneBorder(shape), outside, queue);
       for (let i = 0; i < n; i++) if (outside[i]) air[i] = 0;
       const { labels, sizes } = components3d(air, shape, queue);
-      const ranked = sizes.map((size, label) => ({ size, label })).slice(1).sort((a, b) => b.size - a.size);
+      const ranked = sizes
+        .map((size, label) => ({ size, label }))
+        .slice(1)
+        .sort((a, b) => b.size - a.size);
       const largest = ranked[0]?.size ?? 0;
       const kept = ranked.filter((r) => r.size >= c.minComponentFraction * largest).slice(0, c.maxComponents);
       const keepLabel = new Uint8Array(sizes.length);
@@ -72,11 +82,19 @@ export function lungMask(config: Partial<LungMaskConfig> = {}): Step {
         const b = boundingBox(body, shape);
         box = b ? boxToFull(b, v.shape, f) : { start: [0, 0, 0], end: [...v.shape] };
         source = 'body';
-        warnings.push(`LUNG_MASK_IMPLAUSIBLE: lung mask of ${litres.toFixed(2)} L is outside ${c.minLitres}–${c.maxLitres} L; cropped to the body instead`);
+        warnings.push(
+          `LUNG_MASK_IMPLAUSIBLE: lung mask of ${litres.toFixed(2)} L is outside ${c.minLitres}–${c.maxLitres} L; cropped to the body instead`,
+        );
       }
       return {
         volume: { ...v, lungMask: mask, warnings },
-        record: { lungLitres: Number(litres.toFixed(3)), components: kept.length, resolutionMm: f.map((k, i) => k * v.spacing[i]!), boxSource: source, maskBox: box },
+        record: {
+          lungLitres: Number(litres.toFixed(3)),
+          components: kept.length,
+          resolutionMm: f.map((k, i) => k * v.spacing[i]!),
+          boxSource: source,
+          maskBox: box,
+        },
       };
     },
   };
@@ -85,7 +103,10 @@ export function lungMask(config: Partial<LungMaskConfig> = {}): Step {
 /** Converts a voxel box to patient coordinates (mm) of its first and last voxel centres. */
 export function boxToPatient(v: Pick<PipelineVolume, 'origin' | 'direction' | 'spacing'>, box: Box): { first: number[]; last: number[] } {
   const at = (z: number, y: number, x: number) =>
-    [0, 1, 2].map((i) => v.origin[i]! + x * v.spacing[2] * v.direction.x[i]! + y * v.spacing[1] * v.direction.y[i]! + z * v.spacing[0] * v.direction.z[i]!);
+    [0, 1, 2].map(
+      (i) =>
+        v.origin[i]! + x * v.spacing[2] * v.direction.x[i]! + y * v.spacing[1] * v.direction.y[i]! + z * v.spacing[0] * v.direction.z[i]!,
+    );
   return { first: at(box.start[0], box.start[1], box.start[2]), last: at(box.end[0] - 1, box.end[1] - 1, box.end[2] - 1) };
 }
 

@@ -32,12 +32,22 @@ export interface SeriesAcquisition {
 }
 
 /** Builds meta.json content from a result. */
-export function buildMeta(r: PreprocessResult, series?: PreprocessMeta['series'], extraTimings: Record<string, number> = {}): PreprocessMeta {
+export function buildMeta(
+  r: PreprocessResult,
+  series?: PreprocessMeta['series'],
+  extraTimings: Record<string, number> = {},
+): PreprocessMeta {
   const first = r.record[0];
   const crop = r.record.find((s) => s.step === 'cropToLungBox');
   const t = r.tensors[0]!;
   return {
-    pipeline: { version: 1, spacingMm: r.volume.spacing[0], windowSlices: t.shape[2], channels: PAPER_CHANNELS, sizes: r.tensors.map((x) => x.shape[3]) },
+    pipeline: {
+      version: 1,
+      spacingMm: r.volume.spacing[0],
+      windowSlices: t.shape[2],
+      channels: PAPER_CHANNELS,
+      sizes: r.tensors.map((x) => x.shape[3]),
+    },
     ...(series ? { series } : {}),
     steps: r.record,
     spacing: { input: first?.spacingIn ?? [], output: r.volume.spacing },

@@ -5,7 +5,13 @@
  */
 
 /** Marks (value 1 in `out`) every voxel with mask=1 reachable from `seeds` by 6-connectivity. */
-export function floodFill3d(mask: Uint8Array, shape: readonly [number, number, number], seeds: Iterable<number>, out: Uint8Array, queue: Int32Array): number {
+export function floodFill3d(
+  mask: Uint8Array,
+  shape: readonly [number, number, number],
+  seeds: Iterable<number>,
+  out: Uint8Array,
+  queue: Int32Array,
+): number {
   const [nz, ny, nx] = shape;
   const plane = ny * nx;
   let head = 0;
@@ -54,7 +60,11 @@ export function* inPlaneBorder(shape: readonly [number, number, number]): Genera
 }
 
 /** Connected components (6-connectivity) of a mask: a label per voxel (0 = background) and sizes. */
-export function components3d(mask: Uint8Array, shape: readonly [number, number, number], queue: Int32Array): { labels: Int32Array; sizes: number[] } {
+export function components3d(
+  mask: Uint8Array,
+  shape: readonly [number, number, number],
+  queue: Int32Array,
+): { labels: Int32Array; sizes: number[] } {
   const [nz, ny, nx] = shape;
   const plane = ny * nx;
   const labels = new Int32Array(mask.length);
@@ -126,9 +136,17 @@ export function fillHolesPerSlice(mask: Uint8Array, shape: readonly [number, num
 }
 
 /** Bounding box [start, end) of a mask's foreground, or undefined when empty. */
-export function boundingBox(mask: Uint8Array, shape: readonly [number, number, number]): { start: [number, number, number]; end: [number, number, number] } | undefined {
+export function boundingBox(
+  mask: Uint8Array,
+  shape: readonly [number, number, number],
+): { start: [number, number, number]; end: [number, number, number] } | undefined {
   const [nz, ny, nx] = shape;
-  let z0 = nz, y0 = ny, x0 = nx, z1 = -1, y1 = -1, x1 = -1;
+  let z0 = nz,
+    y0 = ny,
+    x0 = nx,
+    z1 = -1,
+    y1 = -1,
+    x1 = -1;
   for (let z = 0, i = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       for (let x = 0; x < nx; x++, i++) {

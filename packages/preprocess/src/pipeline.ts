@@ -74,7 +74,15 @@ function run(input: PipelineVolume, options: Partial<PreprocessOptions>): Prepro
   const quality: QualityMeasures = { pulmonaryArtery: measurePulmonaryArtery(cropped, {}, areas), ...(lungCut ? { lungCut } : {}) };
   timings.qualityMeasures = Math.round((performance.now() - t0) * 10) / 10;
   const lungRec = cropped.record.find((r) => r.step === 'lungMask');
-  return { tensors, volume: cropped, record: cropped.record, warnings: cropped.warnings, lungLitres: Number(lungRec?.lungLitres ?? 0), timings, quality };
+  return {
+    tensors,
+    volume: cropped,
+    record: cropped.record,
+    warnings: cropped.warnings,
+    lungLitres: Number(lungRec?.lungLitres ?? 0),
+    timings,
+    quality,
+  };
 }
 
 export { SERVE_WINDOWS, TRAIN_WINDOWS };

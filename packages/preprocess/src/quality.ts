@@ -46,7 +46,13 @@ export interface ArteryMeasureConfig {
   maxStdHu: number;
 }
 
-export const DEFAULT_ARTERY_MEASURE: ArteryMeasureConfig = { levels: [0.2, 0.65], roiMm: 15, minVoxelHu: -50, levelStepMm: 3, maxStdHu: 80 };
+export const DEFAULT_ARTERY_MEASURE: ArteryMeasureConfig = {
+  levels: [0.2, 0.65],
+  roiMm: 15,
+  minVoxelHu: -50,
+  levelStepMm: 3,
+  maxStdHu: 80,
+};
 
 /** What was measured; `hu` is undefined when no ROI fitted (with `note` saying why). */
 export interface ArteryMeasurement {
@@ -92,22 +98,29 @@ export function measureLungCut(v: PipelineVolume, areas?: Float64Array): LungCut
  * comment). `allLevels` searches every slice: for a single slice, where there is no lung extent
  * to place the level in.
  */
-export function measurePulmonaryArtery(v: PipelineVolume, config: Partial<ArteryMeasureConfig> & { allLevels?: boolean } = {}, areasIn?: Float64Array): ArteryMeasurement {
+export function measurePulmonaryArtery(
+  v: PipelineVolume,
+  config: Partial<ArteryMeasureConfig> & { allLevels?: boolean } = {},
+  areasIn?: Float64Array,
+): ArteryMeasurement {
   const c = { ...DEFAULT_ARTERY_MEASURE, ...config };
   const [nz, ny, nx] = v.shape;
   if (!v.lungMask) return { note: 'no lung mask', levels: [0, -1] };
   // Patient left is +x in DICOM's LPS frame, posterior is +y.
-  const dx = v.direction.x, dy = v.direction.y;
+  const dx = v.direction.x,
+    dy = v.direction.y;
   if (Math.abs(dx[0]) < 0.7 || Math.abs(dy[1]) < 0.7) return { note: 'rows and columns are not along the patient axes', levels: [0, -1] };
   const leftIsUp = dx[0] > 0; // increasing x index goes to the patient's left
   const anteriorIsDown = dy[1] > 0; // increasing y index goes posterior, so anterior is lower y
   const areas = areasIn ?? lungAreas(v);
   const maxArea = areas.reduce((m, x) => Math.max(m, x), 0);
   if (maxArea === 0) return { note: 'no lungs found', levels: [0, -1] };
-  let lo = 0, hi = nz - 1;
+  let lo = 0,
+    hi = nz - 1;
   if (!config.allLevels) {
-    let first = -1, last = -1;
-    for (let z = 0; z < nz; z++) if (areas[z]! >= 0.05 * maxArea) (first < 0 && (first = z)), (last = z);
+    let first = -1,
+      last = -1;
+    for (let z = 0; z < nz; z++) if (areas[z]! >= 0.05 * maxArea) first < 0 && (first = z), (last = z);
     const span = last - first;
     lo = Math.round(first + c.levels[0] * span);
     hi = Math.round(first + c.levels[1] * span);
@@ -130,12 +143,17 @@ export function measurePulmonaryArtery(v: PipelineVolume, config: Partial<Artery
     const o = z * plane;
     if (areas[z] === 0) continue;
     // Lung centroid of this slice: the midline (x) and the front/back divide (y).
-    let sx = 0, sy = 0, n = 0;
+    let sx = 0,
+      sy = 0,
+      n = 0;
     for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) if (m[o + y * nx + x]) (sx += x), (sy += y), n++;
-    const cx = sx / n, cy = sy / n;
+    const cx = sx / n,
+      cy = sy / n;
     // The searched quadrant, as index ranges: left of the midline, in front of the divide.
-    const x0 = leftIsUp ? Math.floor(cx) + 1 : 0, x1 = leftIsUp ? nx : Math.ceil(cx);
-    const y0 = anteriorIsDown ? 0 : Math.floor(cy) + 1, y1 = anteriorIsDown ? Math.ceil(cy) : ny;
+    const x0 = leftIsUp ? Math.floor(cx) + 1 : 0,
+      x1 = leftIsUp ? nx : Math.ceil(cx);
+    const y0 = anteriorIsDown ? 0 : Math.floor(cy) + 1,
+      y1 = anteriorIsDown ? Math.ceil(cy) : ny;
     if (x1 - x0 <= 2 * halfX || y1 - y0 <= 2 * half) continue;
     const qw = x1 - x0 + 1;
     // Row 0 and column 0 of the tables are the zero border; earlier slices may have used them.
@@ -143,16 +161,20 @@ export function measurePulmonaryArtery(v: PipelineVolume, config: Partial<Artery
     for (let y = y0; y < y1; y++) {
       const row = o + y * nx;
       // Lung on the right half of this row, and the most lateral lung voxel on the left half.
-      let right = false, lateral = -1;
+      let right = false,
+        lateral = -1;
       for (let x = 0; x < nx; x++) {
         if (!m[row + x]) continue;
         const left = leftIsUp ? x > cx : x < cx;
         if (!left) right = true;
         else if (lateral < 0 || (leftIsUp ? x > lateral : x < lateral)) lateral = x;
       }
-      let rs = 0, rq = 0, ro = 0;
-      const q = (y - y0 + 1) * qw, qp = (y - y0) * qw;
-      sum[q] = 0, sq[q] = 0, ok[q] = 0;
+      let rs = 0,
+        rq = 0,
+        ro = 0;
+      const q = (y - y0 + 1) * qw,
+        qp = (y - y0) * qw;
+      (sum[q] = 0), (sq[q] = 0), (ok[q] = 0);
       for (let x = x0; x < x1; x++) {
         const i = row + x;
         const hu = d[i]!;
@@ -170,8 +192,10 @@ export function measurePulmonaryArtery(v: PipelineVolume, config: Partial<Artery
     for (let y = half; y < qh - half; y++) {
       for (let x = halfX; x < qw - 1 - halfX; x++) {
         if (!allowed[y * qw + x]) continue;
-        const a = (y - half) * qw + (x - halfX), b = (y - half) * qw + (x + halfX + 1);
-        const cc = (y + half + 1) * qw + (x - halfX), dd = (y + half + 1) * qw + (x + halfX + 1);
+        const a = (y - half) * qw + (x - halfX),
+          b = (y - half) * qw + (x + halfX + 1);
+        const cc = (y + half + 1) * qw + (x - halfX),
+          dd = (y + half + 1) * qw + (x + halfX + 1);
         if (ok[dd]! - ok[b]! - ok[cc]! + ok[a]! !== full) continue;
         const mean = (sum[dd]! - sum[b]! - sum[cc]! + sum[a]!) / full;
         if (mean <= bestHu) continue;

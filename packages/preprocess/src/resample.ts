@@ -92,7 +92,13 @@ export function resampleIsotropic(spacing = 1): Step {
         if (!p) {
           const [ox, oy] = v.sliceOffsets?.[k] ?? [0, 0];
           p = new Float32Array(plane);
-          resamplePlane(v.data.subarray(k * ny * nx, (k + 1) * ny * nx), nx, axis(nx, nxo, sx / spacing, ox / spacing), axis(ny, nyo, sy / spacing, oy / spacing), p);
+          resamplePlane(
+            v.data.subarray(k * ny * nx, (k + 1) * ny * nx),
+            nx,
+            axis(nx, nxo, sx / spacing, ox / spacing),
+            axis(ny, nyo, sy / spacing, oy / spacing),
+            p,
+          );
           // Output slices ascend, so only the two most recent source slices are ever needed.
           if (cache.size >= 2) cache.delete(Math.min(...cache.keys()));
           cache.set(k, p);
@@ -119,7 +125,10 @@ export function resampleIsotropic(spacing = 1): Step {
       const { sliceOffsets: _drop, ...rest } = v;
       return {
         volume: { ...rest, data, shape: [nzo, nyo, nxo], spacing: [spacing, spacing, spacing], zSources, zPositions },
-        record: { irregularZ: new Set(pos.slice(1).map((q, i) => (q - pos[i]!).toFixed(3))).size > 1, shearCorrected: (v.sliceOffsets ?? []).some(([a, b]) => Math.abs(a) > 1e-3 || Math.abs(b) > 1e-3) },
+        record: {
+          irregularZ: new Set(pos.slice(1).map((q, i) => (q - pos[i]!).toFixed(3))).size > 1,
+          shearCorrected: (v.sliceOffsets ?? []).some(([a, b]) => Math.abs(a) > 1e-3 || Math.abs(b) > 1e-3),
+        },
       };
     },
   };

@@ -20,7 +20,9 @@ async function digest(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const uid of await readdir(path.join(dir, 'studies'))) {
     for (const f of ['train224.npy', 'serve192.npy', 'labels.json']) {
-      out[`${uid}/${f}`] = createHash('sha256').update(await readFile(path.join(dir, 'studies', uid, f))).digest('hex');
+      out[`${uid}/${f}`] = createHash('sha256')
+        .update(await readFile(path.join(dir, 'studies', uid, f)))
+        .digest('hex');
     }
   }
   return out;
@@ -28,7 +30,14 @@ async function digest(dir: string): Promise<Record<string, string>> {
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'embolus-cache-workers-'));
-  data = await writeDataset({ out: path.join(root, 'data'), studies: 4, seed: 9, positiveRate: 0.5, rsnaLayout: true, study: { preset: 'demo', matrix: 96 } });
+  data = await writeDataset({
+    out: path.join(root, 'data'),
+    studies: 4,
+    seed: 9,
+    positiveRate: 0.5,
+    rsnaLayout: true,
+    study: { preset: 'demo', matrix: 96 },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -64,17 +73,34 @@ describe('buildCache with worker threads', () => {
     const out = path.join(root, 'broken-cache');
     const r = await buildCache(copy, out, { split: [1, 0, 0], workers: 2 });
     expect(r).toMatchObject({ written: 2, failed: 1 });
-    const errors = (await readFile(path.join(out, 'errors.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const errors = (await readFile(path.join(out, 'errors.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(errors).toEqual([expect.objectContaining({ study: uid, code: 'NO_CT_SERIES' })]);
   }, 240_000);
 
   it('refuses a worker count that is not a positive integer', async () => {
-    await expect(buildCache(data.out, path.join(root, 'bad'), { split: [1, 0, 0], workers: 0 })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    await expect(buildCache(data.out, path.join(root, 'bad'), { split: [1, 0, 0], workers: 0 })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+    });
   });
 });
 
 describe('the cache worker pool', () => {
-  const jobs: CacheJob[] = [0, 1, 2, 3].map((id) => ({ id, outDir: '/nowhere', split: 'train', study: { studyInstanceUid: `1.2.${id}`, seriesInstanceUids: [], labels: {} as CacheJob['study']['labels'], positiveSlices: new Set(), slices: 0, dir: '' } }));
+  const jobs: CacheJob[] = [0, 1, 2, 3].map((id) => ({
+    id,
+    outDir: '/nowhere',
+    split: 'train',
+    study: {
+      studyInstanceUid: `1.2.${id}`,
+      seriesInstanceUids: [],
+      labels: {} as CacheJob['study']['labels'],
+      positiveSlices: new Set(),
+      slices: 0,
+      dir: '',
+    },
+  }));
 
   it('fails only the job whose worker died, replaces the worker and finishes the rest', async () => {
     const seen: CacheJobResult[] = [];
@@ -87,8 +113,9 @@ describe('the cache worker pool', () => {
 
   it('stops with a clear error when a worker cannot load its code', async () => {
     const seen: CacheJobResult[] = [];
-    await expect(runPool(new URL('./fixtures/broken-cache-worker.mjs', import.meta.url), jobs, 2, async (r) => void seen.push(r)))
-      .rejects.toMatchObject({ code: 'CACHE_IO', message: expect.stringContaining('cannot find package tsx') });
+    await expect(
+      runPool(new URL('./fixtures/broken-cache-worker.mjs', import.meta.url), jobs, 2, async (r) => void seen.push(r)),
+    ).rejects.toMatchObject({ code: 'CACHE_IO', message: expect.stringContaining('cannot find package tsx') });
     expect(seen).toEqual([]);
   });
 });

@@ -23,11 +23,13 @@ describe('coarse grid', () => {
   it('mean-pools bit-identically to accumulating voxel by voxel', () => {
     const sum = new Float32Array(4 * 3 * 6);
     const cnt = new Uint16Array(sum.length);
-    for (let z = 0, i = 0; z < 7; z++) for (let y = 0; y < 9; y++) for (let x = 0; x < 11; x++, i++) {
-      const j = (Math.floor(z / 2) * 3 + Math.floor(y / 3)) * 6 + Math.floor(x / 2);
-      sum[j] = sum[j]! + data[i]!;
-      cnt[j]!++;
-    }
+    for (let z = 0, i = 0; z < 7; z++)
+      for (let y = 0; y < 9; y++)
+        for (let x = 0; x < 11; x++, i++) {
+          const j = (Math.floor(z / 2) * 3 + Math.floor(y / 3)) * 6 + Math.floor(x / 2);
+          sum[j] = sum[j]! + data[i]!;
+          cnt[j]!++;
+        }
     for (let j = 0; j < sum.length; j++) sum[j]! /= cnt[j]!;
     const got = meanPool(data, shape, f);
     expect(got.shape).toEqual(coarse);
@@ -38,7 +40,9 @@ describe('coarse grid', () => {
     const m = Uint8Array.from({ length: 4 * 3 * 6 }, (_, j) => ((j * 7) % 5 === 0 ? 1 : 0));
     m.fill(0, 0, 18); // first coarse plane empty: the box does not start at 0
     const want = new Uint8Array(7 * 9 * 11);
-    for (let z = 0, i = 0; z < 7; z++) for (let y = 0; y < 9; y++) for (let x = 0; x < 11; x++, i++) want[i] = m[(Math.floor(z / 2) * 3 + Math.floor(y / 3)) * 6 + Math.floor(x / 2)]!;
+    for (let z = 0, i = 0; z < 7; z++)
+      for (let y = 0; y < 9; y++)
+        for (let x = 0; x < 11; x++, i++) want[i] = m[(Math.floor(z / 2) * 3 + Math.floor(y / 3)) * 6 + Math.floor(x / 2)]!;
     const up = upsampleMask(m, coarse, shape, f);
     expect(Buffer.from(up).equals(Buffer.from(want))).toBe(true);
     expect(coveredVoxels(m, coarse, shape, f)).toBe(want.reduce((a, b) => a + b, 0));
@@ -65,13 +69,22 @@ function paddedVolume(): Volume {
   const v = volume([60, 230, 220], [2.5, 1, 1], c.hu);
   const [nz, ny, nx] = v.shape;
   let paddingCount = 0;
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
-    if ((y - 115) ** 2 + (x - 110) ** 2 > 110 ** 2) (v.data[(z * ny + y) * nx + x] = NaN), paddingCount++;
-  }
+  for (let z = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++) {
+        if ((y - 115) ** 2 + (x - 110) ** 2 > 110 ** 2) (v.data[(z * ny + y) * nx + x] = NaN), paddingCount++;
+      }
   return {
-    data: v.data, shape: v.shape, spacing: v.spacing, origin: v.origin, direction: v.direction,
-    sopInstanceUids: v.sources, slicePositions: v.zPositions, sliceOrigins: v.zPositions.map((z) => [0, 0, z]),
-    paddingCount, warnings: [],
+    data: v.data,
+    shape: v.shape,
+    spacing: v.spacing,
+    origin: v.origin,
+    direction: v.direction,
+    sopInstanceUids: v.sources,
+    slicePositions: v.zPositions,
+    sliceOrigins: v.zPositions.map((z) => [0, 0, z]),
+    paddingCount,
+    warnings: [],
   };
 }
 
@@ -97,6 +110,10 @@ describe('preprocessConsuming', () => {
     expect(out.data).not.toBe(a.data);
     expect(a.data.some((x) => Number.isNaN(x))).toBe(true);
     // and the filled copy resamples to finite values
-    expect(resampleIsotropic(1).apply(out).volume.data.every((x) => Number.isFinite(x))).toBe(true);
+    expect(
+      resampleIsotropic(1)
+        .apply(out)
+        .volume.data.every((x) => Number.isFinite(x)),
+    ).toBe(true);
   });
 });

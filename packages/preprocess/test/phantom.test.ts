@@ -58,7 +58,14 @@ describe('training cache from an RSNA-layout phantom data set', () => {
   it('writes windows, labels and an index, resumes, and records failures', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'embolus-cache-'));
     try {
-      const data = await writeDataset({ out: path.join(root, 'data'), studies: 3, seed: 5, positiveRate: 0.67, rsnaLayout: true, study: { preset: 'demo', matrix: 128 } });
+      const data = await writeDataset({
+        out: path.join(root, 'data'),
+        studies: 3,
+        seed: 5,
+        positiveRate: 0.67,
+        rsnaLayout: true,
+        study: { preset: 'demo', matrix: 128 },
+      });
       const out = path.join(root, 'cache');
       const first = await buildCache(data.out, out, { split: [1, 0, 0], limit: 1 });
       expect(first.written).toBe(1);
@@ -66,7 +73,10 @@ describe('training cache from an RSNA-layout phantom data set', () => {
       expect(second).toMatchObject({ written: 2, skipped: 1, failed: 0 });
       const settings = JSON.parse(await readFile(path.join(out, 'cache.json'), 'utf8'));
       expect(settings).toMatchObject({ format: 'embolus-cache', version: 1, trainSize: 224, serveSize: 192, synthetic: true });
-      const index = (await readFile(path.join(out, 'index.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const index = (await readFile(path.join(out, 'index.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(index.map((l) => l.study).sort()).toEqual(data.studies.map((s) => s.studyInstanceUid).sort());
       for (const line of index) {
         const dir = path.join(out, 'studies', line.study);
@@ -87,7 +97,11 @@ describe('training cache from an RSNA-layout phantom data set', () => {
       const moved = data.studies[1]!.studyInstanceUid;
       const own = splitOf(moved, [0.5, 0.5, 0]);
       const key = ['1.2.3', '1.2.4', '1.2.5', '1.2.6', '1.2.7', '1.2.8'].find((k) => splitOf(k, [0.5, 0.5, 0]) !== own)!;
-      const grouped = await buildCache(data.out, path.join(root, 'cache-grouped'), { split: [0.5, 0.5, 0], limit: 2, splitWith: new Map([[moved, key]]) });
+      const grouped = await buildCache(data.out, path.join(root, 'cache-grouped'), {
+        split: [0.5, 0.5, 0],
+        limit: 2,
+        splitWith: new Map([[moved, key]]),
+      });
       expect(grouped.index.find((l) => l.study === moved)!.split).toBe(splitOf(key, [0.5, 0.5, 0]));
       // A study whose files are unreadable is recorded in errors.jsonl; the others are cached.
       const broken = data.studies[0]!;
@@ -96,13 +110,19 @@ describe('training cache from an RSNA-layout phantom data set', () => {
       const out2 = path.join(root, 'cache2');
       const third = await buildCache(data.out, out2, { split: [1, 0, 0] });
       expect(third).toMatchObject({ written: 2, failed: 1 });
-      const errors = (await readFile(path.join(out2, 'errors.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const errors = (await readFile(path.join(out2, 'errors.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(errors).toEqual([expect.objectContaining({ study: broken.studyInstanceUid, code: 'NO_CT_SERIES' })]);
       expect(existsSync(path.join(out2, 'studies', broken.studyInstanceUid))).toBe(false);
       // A missing study folder is a layout error, named with its train.csv line.
       const csv = await readFile(path.join(data.out, 'train.csv'), 'utf8');
       await writeFile(path.join(data.out, 'train.csv'), csv + csv.split('\n')[1]!.replace(/^[^,]+/, '9.9.9') + '\n');
-      await expect(buildCache(data.out, out, { split: [1, 0, 0] })).rejects.toMatchObject({ code: 'INVALID_LAYOUT', message: expect.stringMatching(/train\.csv:\d+: study folder 9\.9\.9 not found/) });
+      await expect(buildCache(data.out, out, { split: [1, 0, 0] })).rejects.toMatchObject({
+        code: 'INVALID_LAYOUT',
+        message: expect.stringMatching(/train\.csv:\d+: study folder 9\.9\.9 not found/),
+      });
     } finally {
       await rm(root, { recursive: true, force: true });
     }

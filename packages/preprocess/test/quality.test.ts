@@ -32,7 +32,10 @@ async function phantomVolume(seed: number, kind: StudyKind) {
 describe('contrast gate against the phantom contrast truth', () => {
   it('agrees on ≥ 95% of 24 studies and passes ≥ 99% of opacified ones', async () => {
     const kinds: StudyKind[] = [...Array(12).fill('indeterminate'), ...Array(6).fill('negative'), ...Array(6).fill('positive')];
-    let agree = 0, opacified = 0, opacifiedPassed = 0, poor = 0;
+    let agree = 0,
+      opacified = 0,
+      opacifiedPassed = 0,
+      poor = 0;
     for (const [i, kind] of kinds.entries()) {
       const { study, volume } = await phantomVolume(700 + i, kind);
       const pa = preprocess(volume).quality.pulmonaryArtery;
@@ -44,9 +47,11 @@ describe('contrast gate against the phantom contrast truth', () => {
       if (study.labels.qa_motion === 0) expect(Math.abs(pa.hu! - study.truth.anatomy.hu.pulmonaryArtery)).toBeLessThan(25);
       if (passed !== truthPoor) agree++;
       if (truthPoor) poor++;
-      else (opacified++, passed && opacifiedPassed++);
+      else opacified++, passed && opacifiedPassed++;
     }
-    console.log(`contrast gate: agreement ${agree}/${kinds.length}, opacified passed ${opacifiedPassed}/${opacified}, poor-contrast studies ${poor}`);
+    console.log(
+      `contrast gate: agreement ${agree}/${kinds.length}, opacified passed ${opacifiedPassed}/${opacified}, poor-contrast studies ${poor}`,
+    );
     expect(poor).toBeGreaterThanOrEqual(3);
     expect(agree / kinds.length).toBeGreaterThanOrEqual(0.95);
     expect(opacifiedPassed / opacified).toBeGreaterThanOrEqual(0.99);

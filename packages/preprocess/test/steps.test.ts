@@ -2,7 +2,18 @@
  * Each step on small synthetic volumes with known answers.
  */
 import { describe, expect, it } from 'vitest';
-import { compose, cropToLungBox, fillPadding, lungMask, makeWindows, orderBottomToTop, resampleIsotropic, windowValue, PAPER_CHANNELS, type Step } from '../src/index';
+import {
+  compose,
+  cropToLungBox,
+  fillPadding,
+  lungMask,
+  makeWindows,
+  orderBottomToTop,
+  resampleIsotropic,
+  windowValue,
+  PAPER_CHANNELS,
+  type Step,
+} from '../src/index';
 import { chest, volume } from './synthetic';
 
 describe('resampleIsotropic', () => {
@@ -36,7 +47,8 @@ describe('resampleIsotropic', () => {
     const centroidY = (z: number) => {
       let s = 0;
       let n = 0;
-      for (let y = 0; y < r.shape[1]; y++) for (let x = 0; x < r.shape[2]; x++) if (r.data[(z * r.shape[1] + y) * r.shape[2] + x]! > 0) (s += y), n++;
+      for (let y = 0; y < r.shape[1]; y++)
+        for (let x = 0; x < r.shape[2]; x++) if (r.data[(z * r.shape[1] + y) * r.shape[2] + x]! > 0) (s += y), n++;
       return s / n;
     };
     for (const z of [0, 9, 19]) expect(centroidY(z)).toBeCloseTo(20, 0);
@@ -45,7 +57,10 @@ describe('resampleIsotropic', () => {
   it('tracks which source slices each output slice comes from', () => {
     const v = volume([3, 2, 2], [2, 1, 1], () => 0);
     const r = resampleIsotropic(1).apply(v).volume;
-    expect(r.zSources[1]).toEqual([{ source: 0, weight: 0.5 }, { source: 1, weight: 0.5 }]);
+    expect(r.zSources[1]).toEqual([
+      { source: 0, weight: 0.5 },
+      { source: 1, weight: 0.5 },
+    ]);
     expect(r.zSources[4]).toEqual([{ source: 2, weight: 1 }]);
   });
 });
@@ -53,7 +68,11 @@ describe('resampleIsotropic', () => {
 describe('orderBottomToTop and fillPadding', () => {
   it('flips a volume whose z axis points to the feet', () => {
     const v = volume([3, 1, 1], [1, 1, 1], (z) => z);
-    const down = { ...v, direction: { ...v.direction, z: [0, 0, -1] as [number, number, number] }, origin: [0, 0, 50] as [number, number, number] };
+    const down = {
+      ...v,
+      direction: { ...v.direction, z: [0, 0, -1] as [number, number, number] },
+      origin: [0, 0, 50] as [number, number, number],
+    };
     const r = orderBottomToTop().apply(down).volume;
     expect(Array.from(r.data)).toEqual([2, 1, 0]);
     expect(r.direction.z).toEqual([-0, -0, 1]);
@@ -79,12 +98,14 @@ describe('lungMask and cropToLungBox', () => {
     let inter = 0;
     let a = 0;
     let b = 0;
-    for (let z = 0, i = 0; z < 200; z++) for (let y = 0; y < 230; y++) for (let x = 0; x < 220; x++, i++) {
-      const t = c.inLung(z, y, x) ? 1 : 0;
-      inter += t & mask[i]!;
-      a += t;
-      b += mask[i]!;
-    }
+    for (let z = 0, i = 0; z < 200; z++)
+      for (let y = 0; y < 230; y++)
+        for (let x = 0; x < 220; x++, i++) {
+          const t = c.inLung(z, y, x) ? 1 : 0;
+          inter += t & mask[i]!;
+          a += t;
+          b += mask[i]!;
+        }
     expect((2 * inter) / (a + b)).toBeGreaterThanOrEqual(0.95);
     expect(out.record!.lungLitres).toBeGreaterThan(0.5);
     expect(out.record!.boxSource).toBe('lungs');
@@ -127,7 +148,7 @@ describe('windows', () => {
     const v = volume([13, 8, 8], [1, 1, 1], () => 100);
     const t = makeWindows(v, { size: 4, windowSlices: 10, channels: PAPER_CHANNELS });
     expect(t.shape).toEqual([2, 3, 10, 4, 4]);
-    const at = (w: number, c: number, d: number) => t.data[(((w * 3 + c) * 10 + d) * 4) * 4]!;
+    const at = (w: number, c: number, d: number) => t.data[((w * 3 + c) * 10 + d) * 4 * 4]!;
     expect(at(0, 0, 0)).toBeCloseTo((100 + 1350) / 1500, 6);
     expect(at(0, 1, 0)).toBeCloseTo(0.5, 6);
     expect(at(0, 2, 0)).toBeCloseTo((100 - -160) / 400, 6);
@@ -139,7 +160,12 @@ describe('windows', () => {
 
 describe('compose', () => {
   it('rethrows a failing step naming it and the input shape', () => {
-    const boom: Step = { name: 'boom', apply: () => { throw new Error('bad things'); } };
+    const boom: Step = {
+      name: 'boom',
+      apply: () => {
+        throw new Error('bad things');
+      },
+    };
     const v = volume([2, 3, 4], [1, 1, 1], () => 0);
     expect(() => compose([boom])(v)).toThrow(/step 'boom' failed on a volume of shape \[2, 3, 4\]: bad things/);
   });

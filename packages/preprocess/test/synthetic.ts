@@ -1,11 +1,17 @@
 /** Builders of small PipelineVolumes with known answers. */
 import type { PipelineVolume } from '../src/index';
 
-export function volume(shape: [number, number, number], spacing: [number, number, number], f: (z: number, y: number, x: number) => number, zPositions?: number[]): PipelineVolume {
+export function volume(
+  shape: [number, number, number],
+  spacing: [number, number, number],
+  f: (z: number, y: number, x: number) => number,
+  zPositions?: number[],
+): PipelineVolume {
   const [nz, ny, nx] = shape;
   const data = new Float32Array(nz * ny * nx);
   const pos = zPositions ?? Array.from({ length: nz }, (_, z) => z * spacing[0]);
-  for (let z = 0, i = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) data[i] = f(pos[z]!, y * spacing[1], x * spacing[2]);
+  for (let z = 0, i = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) data[i] = f(pos[z]!, y * spacing[1], x * spacing[2]);
   return {
     data,
     shape,

@@ -13,7 +13,8 @@ export function escapeHtml(s: string): string {
 const e = escapeHtml;
 
 /** The Content-Security-Policy the page needs (inline styles and data: images only). */
-export const REPORT_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+export const REPORT_HTML_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 const CSS = `
 :root { color-scheme: light; }
@@ -41,34 +42,50 @@ figcaption { font-size: .9rem; }
 
 function checksTable(checks: ReportCheck[]): string {
   if (checks.length === 0) return '';
-  const rows = checks.map((c) => `<tr><th scope="row">${e(c.name)}</th><td class="${c.passed ? '' : 'fail'}">${c.passed ? 'Pass' : 'Fail'}</td><td>${e(c.message)}</td></tr>`).join('');
+  const rows = checks
+    .map(
+      (c) =>
+        `<tr><th scope="row">${e(c.name)}</th><td class="${c.passed ? '' : 'fail'}">${c.passed ? 'Pass' : 'Fail'}</td><td>${e(c.message)}</td></tr>`,
+    )
+    .join('');
   return `<table><thead><tr><th scope="col">Check</th><th scope="col">Outcome</th><th scope="col">Details</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** The report as a complete HTML document. */
 export function renderReportHtml(m: ReportModel): string {
   const parts: string[] = [];
-  parts.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${e(m.title)}</title><style>${CSS}</style></head><body>`);
+  parts.push(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${e(m.title)}</title><style>${CSS}</style></head><body>`,
+  );
   parts.push(`<p class="disclaimer" role="note">${e(m.disclaimer)}</p>`);
   // A failed quality gate comes before anything else, even the title's study block.
   if (m.nonDiagnostic) parts.push(`<p class="nondiag" role="alert" id="non-diagnostic">${e(m.nonDiagnostic.reason)}</p>`);
   parts.push(`<h1>${e(m.title)}</h1>`);
   parts.push(`<dl>${m.study.map((r) => `<dt>${e(r.label)}</dt><dd>${e(r.value)}</dd>`).join('')}</dl>`);
   if (m.nonDiagnostic) {
-    parts.push(`<h2>Study quality</h2><p>Decisions are withheld: the study failed a quality gate. Probabilities are shown for research only.</p>${checksTable(m.nonDiagnostic.checks)}`);
+    parts.push(
+      `<h2>Study quality</h2><p>Decisions are withheld: the study failed a quality gate. Probabilities are shown for research only.</p>${checksTable(m.nonDiagnostic.checks)}`,
+    );
   } else if (m.exam) {
     parts.push(`<h2>Exam decision</h2><p class="exam"><strong>${e(m.exam.decision)}</strong></p><p>${e(m.exam.reason)}</p>`);
   }
   const rows = m.labels
-    .map((l) => `<tr data-label="${e(l.label)}"><th scope="row">${e(l.name)}${l.override ? `<br><span class="muted">${e(l.override)}</span>` : ''}</th><td class="num">${e(percent(l.probability))}</td><td class="num">${e(percent(l.threshold))}</td><td class="${l.decision === 'Yes' ? 'yes' : ''}">${e(l.decision)}</td></tr>`)
+    .map(
+      (l) =>
+        `<tr data-label="${e(l.label)}"><th scope="row">${e(l.name)}${l.override ? `<br><span class="muted">${e(l.override)}</span>` : ''}</th><td class="num">${e(percent(l.probability))}</td><td class="num">${e(percent(l.threshold))}</td><td class="${l.decision === 'Yes' ? 'yes' : ''}">${e(l.decision)}</td></tr>`,
+    )
     .join('');
-  parts.push(`<h2>Study labels</h2><table><thead><tr><th scope="col">Label</th><th scope="col">Probability</th><th scope="col">Threshold</th><th scope="col">Decision</th></tr></thead><tbody>${rows}</tbody></table>`);
+  parts.push(
+    `<h2>Study labels</h2><table><thead><tr><th scope="col">Label</th><th scope="col">Probability</th><th scope="col">Threshold</th><th scope="col">Decision</th></tr></thead><tbody>${rows}</tbody></table>`,
+  );
   if (m.quality) parts.push(`<h2>Study quality</h2><p>Every check passed.</p>${checksTable(m.quality)}`);
   parts.push('<h2>Key images</h2>');
   if (m.keyImageNote) parts.push(`<p class="muted" id="key-image-note">${e(m.keyImageNote)}</p>`);
   for (const k of m.keyImages) {
     const src = `data:image/png;base64,${base64(rgbToPng(k.rgb, k.rows, k.cols))}`;
-    parts.push(`<figure><img src="${src}" width="${k.cols}" height="${k.rows}" alt="${e(`Key image: ${k.caption}`)}"><figcaption>${e(k.caption)}</figcaption></figure>`);
+    parts.push(
+      `<figure><img src="${src}" width="${k.cols}" height="${k.rows}" alt="${e(`Key image: ${k.caption}`)}"><figcaption>${e(k.caption)}</figcaption></figure>`,
+    );
   }
   if (m.keyImages.length > 0) {
     const ramp = m.legend.stops.map((s) => `<span style="background:rgb(${s.rgb.join(',')})"></span>`).join('');

@@ -13,7 +13,15 @@
  * Decisions come from `decisionsOf` (@embolus/shared): the report never re-applies thresholds.
  */
 import { OVERLAY_FLOOR, STRETCHED_NOTE, type CamPlacement } from '@embolus/dicom-out';
-import { decisionsOf, DEFAULT_THRESHOLDS, DISPLAY_NAMES, IMAGE_LABEL, STUDY_LABELS, type AnalysisResult, type StudyLabel } from '@embolus/shared';
+import {
+  decisionsOf,
+  DEFAULT_THRESHOLDS,
+  DISPLAY_NAMES,
+  IMAGE_LABEL,
+  STUDY_LABELS,
+  type AnalysisResult,
+  type StudyLabel,
+} from '@embolus/shared';
 import { heatColor } from '@embolus/shared/evidence';
 import { ReportError } from './errors';
 
@@ -59,7 +67,8 @@ export type KeyImageAbsence = 'non-diagnostic' | 'no-cam' | 'cam-mismatch' | 'so
 export const ABSENCE_SENTENCES: Readonly<Record<KeyImageAbsence, string>> = {
   'non-diagnostic': 'No key images: the study is non-diagnostic, so no finding is shown.',
   'no-cam': 'No key-image overlays: this result has no Grad-CAM artifact (cam.npy), so there is nothing to lay over the slices.',
-  'cam-mismatch': 'No key-image overlays: the stored Grad-CAM artifact does not match this result (its shape differs from the windows or the CAM geometry), so it cannot be placed on the slices.',
+  'cam-mismatch':
+    'No key-image overlays: the stored Grad-CAM artifact does not match this result (its shape differs from the windows or the CAM geometry), so it cannot be placed on the slices.',
   'source-unreadable': 'No key-image overlays: a source slice of the analysed series could not be read.',
   'no-windows': 'No key images: none of the result’s windows covers a stored slice of the analysed series.',
 };
@@ -130,7 +139,8 @@ export function percent(p: number): string {
 /** Which threshold set the result used, in words. */
 function thresholdSet(result: AnalysisResult, windowThreshold: number): string {
   const differs = STUDY_LABELS.filter((l) => result.labels[l] && Math.abs(result.labels[l]!.threshold - DEFAULT_THRESHOLDS[l]) > 1e-9);
-  if (differs.length === 0 && Math.abs(windowThreshold - DEFAULT_THRESHOLDS[IMAGE_LABEL]) < 1e-9) return 'the paper’s defaults (Ma et al., Sci Rep 2022, Table 2)';
+  if (differs.length === 0 && Math.abs(windowThreshold - DEFAULT_THRESHOLDS[IMAGE_LABEL]) < 1e-9)
+    return 'the paper’s defaults (Ma et al., Sci Rep 2022, Table 2)';
   return `set for this model version; differs from the paper’s defaults for ${differs.length > 0 ? differs.map((l) => DISPLAY_NAMES[l]).join(', ') : 'the window threshold'}`;
 }
 
@@ -140,8 +150,13 @@ export function buildReport(input: ReportInput): ReportModel {
   const d = decisionsOf(result);
   const withheld = d.exam === 'withheld';
   for (const k of input.keyImages) {
-    if (!(k.rows > 0 && k.cols > 0 && k.rows <= MAX_KEY_IMAGE_SIDE && k.cols <= MAX_KEY_IMAGE_SIDE) || k.rgb.length !== k.rows * k.cols * 3) {
-      throw new ReportError('INVALID_KEY_IMAGE', 'a key image must be rows × cols × 3 bytes of RGB, at most 2048 pixels per side', { details: { rows: k.rows, cols: k.cols, bytes: k.rgb.length } });
+    if (
+      !(k.rows > 0 && k.cols > 0 && k.rows <= MAX_KEY_IMAGE_SIDE && k.cols <= MAX_KEY_IMAGE_SIDE) ||
+      k.rgb.length !== k.rows * k.cols * 3
+    ) {
+      throw new ReportError('INVALID_KEY_IMAGE', 'a key image must be rows × cols × 3 bytes of RGB, at most 2048 pixels per side', {
+        details: { rows: k.rows, cols: k.cols, bytes: k.rgb.length },
+      });
     }
   }
   const overrides = new Map(d.overrides.map((o) => [o.label, o.message]));
@@ -150,7 +165,14 @@ export function buildReport(input: ReportInput): ReportModel {
     const v = result.labels[l];
     if (!v) continue;
     const override = withheld ? undefined : overrides.get(l);
-    labels.push({ label: l, name: DISPLAY_NAMES[l], probability: v.probability, threshold: v.threshold, decision: withheld ? 'Withheld' : d.labels[l] ? 'Yes' : 'No', ...(override ? { override } : {}) });
+    labels.push({
+      label: l,
+      name: DISPLAY_NAMES[l],
+      probability: v.probability,
+      threshold: v.threshold,
+      decision: withheld ? 'Withheld' : d.labels[l] ? 'Yes' : 'No',
+      ...(override ? { override } : {}),
+    });
   }
   const checks = (result.quality?.checks ?? []).map((c) => ({ name: checkName(c.code), passed: c.passed, message: c.message }));
   // A non-diagnostic study shows no finding, so no key image either, whatever the caller passed.
@@ -183,7 +205,13 @@ export function buildReport(input: ReportInput): ReportModel {
       text: `Grad-CAM overlay, relative to its maximum on the slice: drawn above ${Math.round(OVERLAY_FLOOR * 100)} %, from blue (low) to red (high), over a CTPA window (W 700, L 100).`,
       stops,
     },
-    model: { version: result.model.version, sha256: result.model.sha256, trainedOn: result.model.trainedOn, thresholdSet: thresholdSet(result, d.windowThreshold), windowThreshold: d.windowThreshold },
+    model: {
+      version: result.model.version,
+      sha256: result.model.sha256,
+      trainedOn: result.model.trainedOn,
+      thresholdSet: thresholdSet(result, d.windowThreshold),
+      windowThreshold: d.windowThreshold,
+    },
     generatedAt: input.generatedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
 }

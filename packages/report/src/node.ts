@@ -19,7 +19,10 @@ export function loadReportFonts(): Promise<ReportFonts> {
   fonts ??= (async () => {
     try {
       const dir = path.join(path.dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-      const [regular, bold] = await Promise.all([readFile(path.join(dir, 'DejaVuSans.ttf')), readFile(path.join(dir, 'DejaVuSans-Bold.ttf'))]);
+      const [regular, bold] = await Promise.all([
+        readFile(path.join(dir, 'DejaVuSans.ttf')),
+        readFile(path.join(dir, 'DejaVuSans-Bold.ttf')),
+      ]);
       return { regular: new Uint8Array(regular), bold: new Uint8Array(bold) };
     } catch (e) {
       fonts = undefined;
@@ -56,7 +59,8 @@ export async function collectKeyImages(input: CollectKeyImagesInput): Promise<{ 
     }
   } catch (e) {
     if (!(e instanceof DicomOutError)) throw e;
-    const absence: KeyImageAbsence = e.code === 'CAM_MISMATCH' ? 'cam-mismatch' : e.code === 'SOURCE_UNREADABLE' ? 'source-unreadable' : 'no-windows';
+    const absence: KeyImageAbsence =
+      e.code === 'CAM_MISMATCH' ? 'cam-mismatch' : e.code === 'SOURCE_UNREADABLE' ? 'source-unreadable' : 'no-windows';
     return { keyImages: [], absence };
   }
   return keyImages.length > 0 ? { keyImages } : { keyImages, absence: 'no-windows' };

@@ -33,7 +33,12 @@ function heading(doc: Doc, text: string): void {
   room(doc, 60);
   doc.moveDown(0.8).font('bold').fontSize(13).fillColor('black').text(text, MARGIN, doc.y, { width: WIDTH });
   const y = doc.y + 2;
-  doc.moveTo(MARGIN, y).lineTo(MARGIN + WIDTH, y).lineWidth(0.5).strokeColor('#999999').stroke();
+  doc
+    .moveTo(MARGIN, y)
+    .lineTo(MARGIN + WIDTH, y)
+    .lineWidth(0.5)
+    .strokeColor('#999999')
+    .stroke();
   doc.y = y + 6;
   doc.font('regular').fontSize(10);
 }
@@ -43,20 +48,32 @@ function boxed(doc: Doc, text: string, color: string, size: number): void {
   const h = doc.heightOfString(text, { width: WIDTH - 16 });
   room(doc, h + 16);
   const top = doc.y;
-  doc.rect(MARGIN, top, WIDTH, h + 12).lineWidth(1.5).strokeColor(color).stroke();
+  doc
+    .rect(MARGIN, top, WIDTH, h + 12)
+    .lineWidth(1.5)
+    .strokeColor(color)
+    .stroke();
   doc.fillColor(color).text(text, MARGIN + 8, top + 6, { width: WIDTH - 16 });
   doc.y = top + h + 18;
   doc.fillColor('black').font('regular').fontSize(10);
 }
 
 /** One table row: cells at fixed x offsets; the row is as tall as its tallest cell. */
-function row(doc: Doc, cells: { text: string; x: number; width: number; bold?: boolean; align?: 'left' | 'right'; color?: string }[], size = 10): void {
+function row(
+  doc: Doc,
+  cells: { text: string; x: number; width: number; bold?: boolean; align?: 'left' | 'right'; color?: string }[],
+  size = 10,
+): void {
   doc.fontSize(size);
   const heights = cells.map((c) => doc.font(c.bold ? 'bold' : 'regular').heightOfString(c.text, { width: c.width }));
   const h = Math.max(...heights);
   room(doc, h + 4);
   const top = doc.y;
-  for (const c of cells) doc.font(c.bold ? 'bold' : 'regular').fillColor(c.color ?? 'black').text(c.text, MARGIN + c.x, top, { width: c.width, align: c.align ?? 'left' });
+  for (const c of cells)
+    doc
+      .font(c.bold ? 'bold' : 'regular')
+      .fillColor(c.color ?? 'black')
+      .text(c.text, MARGIN + c.x, top, { width: c.width, align: c.align ?? 'left' });
   doc.y = top + h + 4;
   doc.fillColor('black').font('regular');
 }
@@ -67,7 +84,16 @@ function checks(doc: Doc, list: ReportCheck[]): void {
     { text: 'Outcome', x: 145, width: 55, bold: true },
     { text: 'Details', x: 205, width: WIDTH - 205, bold: true },
   ]);
-  for (const c of list) row(doc, [{ text: c.name, x: 0, width: 140 }, { text: c.passed ? 'Pass' : 'Fail', x: 145, width: 55, bold: !c.passed, ...(c.passed ? {} : { color: RED }) }, { text: c.message, x: 205, width: WIDTH - 205 }], 9);
+  for (const c of list)
+    row(
+      doc,
+      [
+        { text: c.name, x: 0, width: 140 },
+        { text: c.passed ? 'Pass' : 'Fail', x: 145, width: 55, bold: !c.passed, ...(c.passed ? {} : { color: RED }) },
+        { text: c.message, x: 205, width: WIDTH - 205 },
+      ],
+      9,
+    );
 }
 
 /** Renders the report to PDF bytes. */
@@ -77,7 +103,14 @@ export function renderReportPdf(m: ReportModel, fonts: ReportFonts): Promise<Uin
     margin: MARGIN,
     // No default font: pdfkit's is Helvetica (read from disk, cannot write "≥"); ours are registered below.
     font: null as unknown as string,
-    info: { Title: m.title, Author: 'Embolus', Subject: m.disclaimer, Creator: 'Embolus', Producer: 'Embolus (pdfkit)', CreationDate: new Date(m.generatedAt) },
+    info: {
+      Title: m.title,
+      Author: 'Embolus',
+      Subject: m.disclaimer,
+      Creator: 'Embolus',
+      Producer: 'Embolus (pdfkit)',
+      CreationDate: new Date(m.generatedAt),
+    },
     displayTitle: true,
     lang: 'en',
   });
@@ -92,7 +125,11 @@ export function renderReportPdf(m: ReportModel, fonts: ReportFonts): Promise<Uin
   });
   // Every page after the first repeats the disclaimer at its top.
   doc.on('pageAdded', () => {
-    doc.font('bold').fontSize(8).fillColor(RED).text(m.disclaimer, MARGIN, MARGIN - 20, { width: WIDTH, lineBreak: false });
+    doc
+      .font('bold')
+      .fontSize(8)
+      .fillColor(RED)
+      .text(m.disclaimer, MARGIN, MARGIN - 20, { width: WIDTH, lineBreak: false });
     doc.fillColor('black').font('regular').fontSize(10);
     doc.x = MARGIN;
     doc.y = MARGIN;
@@ -103,7 +140,15 @@ export function renderReportPdf(m: ReportModel, fonts: ReportFonts): Promise<Uin
   if (m.nonDiagnostic) boxed(doc, m.nonDiagnostic.reason, AMBER, 12);
   doc.font('bold').fontSize(16).fillColor('black').text(m.title, MARGIN, doc.y, { width: WIDTH });
   doc.moveDown(0.4);
-  for (const r of m.study) row(doc, [{ text: r.label, x: 0, width: 120, bold: true }, { text: r.value, x: 125, width: WIDTH - 125 }], 9);
+  for (const r of m.study)
+    row(
+      doc,
+      [
+        { text: r.label, x: 0, width: 120, bold: true },
+        { text: r.value, x: 125, width: WIDTH - 125 },
+      ],
+      9,
+    );
 
   if (m.nonDiagnostic) {
     heading(doc, 'Study quality');
@@ -158,8 +203,16 @@ export function renderReportPdf(m: ReportModel, fonts: ReportFonts): Promise<Uin
   if (m.keyImages.length > 0) {
     room(doc, 40);
     const top = doc.y;
-    m.legend.stops.forEach((s, i) => doc.rect(MARGIN + i * 18, top, 18, 10).fillColor(`#${s.rgb.map((v) => v.toString(16).padStart(2, '0')).join('')}`).fill());
-    doc.fillColor('black').fontSize(9).text(m.legend.text, MARGIN + m.legend.stops.length * 18 + 8, top, { width: WIDTH - m.legend.stops.length * 18 - 8 });
+    m.legend.stops.forEach((s, i) =>
+      doc
+        .rect(MARGIN + i * 18, top, 18, 10)
+        .fillColor(`#${s.rgb.map((v) => v.toString(16).padStart(2, '0')).join('')}`)
+        .fill(),
+    );
+    doc
+      .fillColor('black')
+      .fontSize(9)
+      .text(m.legend.text, MARGIN + m.legend.stops.length * 18 + 8, top, { width: WIDTH - m.legend.stops.length * 18 - 8 });
     doc.x = MARGIN;
     doc.fontSize(10);
   }
@@ -172,7 +225,14 @@ export function renderReportPdf(m: ReportModel, fonts: ReportFonts): Promise<Uin
     ['Thresholds', `${m.model.thresholdSet}; window threshold ${percent(m.model.windowThreshold)}`],
     ['Generated', m.generatedAt],
   ] as const) {
-    row(doc, [{ text: label, x: 0, width: 90, bold: true }, { text: value, x: 95, width: WIDTH - 95 }], 9);
+    row(
+      doc,
+      [
+        { text: label, x: 0, width: 90, bold: true },
+        { text: value, x: 95, width: WIDTH - 95 },
+      ],
+      9,
+    );
   }
   doc.moveDown(0.8);
   boxed(doc, m.disclaimer, RED, 10);

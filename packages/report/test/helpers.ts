@@ -32,7 +32,9 @@ export function syntheticResult(studyUid: string, seriesUid: string, sops: strin
     schemaVersion: 1,
     studyInstanceUid: studyUid,
     seriesInstanceUid: seriesUid,
-    labels: Object.fromEntries(STUDY_LABELS.map((l, i) => [l, { probability: 0.05 + i * 0.1, threshold: 0.5, decision: 0.05 + i * 0.1 > 0.5 }])),
+    labels: Object.fromEntries(
+      STUDY_LABELS.map((l, i) => [l, { probability: 0.05 + i * 0.1, threshold: 0.5, decision: 0.05 + i * 0.1 > 0.5 }]),
+    ),
     windows,
     attention: Object.fromEntries(STUDY_LABELS.map((l) => [l, windows.map(() => 1 / windows.length)])),
     exam: { decision: 'positive', reason: 'window 3 probability ≥ the window threshold: PE reported', windowThreshold: 0.5, overrides: [] },
@@ -59,7 +61,11 @@ export async function pdfText(pdf: Uint8Array, dir: string, name = 'report.pdf')
 }
 
 /** The image rows of `pdfimages -list` (poppler-utils): width, height, colour, bits per component. */
-export async function pdfImages(pdf: Uint8Array, dir: string, name = 'images.pdf'): Promise<{ type: string; width: number; height: number; color: string; bpc: number }[]> {
+export async function pdfImages(
+  pdf: Uint8Array,
+  dir: string,
+  name = 'images.pdf',
+): Promise<{ type: string; width: number; height: number; color: string; bpc: number }[]> {
   const file = path.join(dir, name);
   writeFileSync(file, pdf);
   const out = (await exec('pdfimages', ['-list', file])).stdout;

@@ -10,7 +10,16 @@ import { writeDataset } from '@embolus/phantom';
 import { contrastCheck, coverageCheck, DISPLAY_NAMES, STUDY_LABELS, summarizeQuality, type AnalysisResult } from '@embolus/shared';
 import { dicomFiles } from '@embolus/testkit/files';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ABSENCE_SENTENCES, buildReport, DISCLAIMER, escapeHtml, renderReportHtml, renderReportPdf, ReportError, type ReportKeyImage } from '../src';
+import {
+  ABSENCE_SENTENCES,
+  buildReport,
+  DISCLAIMER,
+  escapeHtml,
+  renderReportHtml,
+  renderReportPdf,
+  ReportError,
+  type ReportKeyImage,
+} from '../src';
 import { collectKeyImages, loadReportFonts } from '../src/node';
 import { pdfImages, pdfText, syntheticCam, syntheticResult } from './helpers';
 
@@ -39,7 +48,12 @@ afterAll(() => (process.env['KEEP_TMP'] ? console.log(tmp) : rmSync(tmp, { recur
 
 const nonDiagnostic = (r: AnalysisResult): AnalysisResult => {
   const quality = summarizeQuality([contrastCheck(140, 250), coverageCheck({ first: 0, last: 0.01 }, 0.1)]);
-  return { ...r, quality, labels: Object.fromEntries(Object.entries(r.labels).map(([l, v]) => [l, { ...v, decision: false }])) as AnalysisResult['labels'], exam: { ...r.exam!, decision: 'withheld', reason: quality.reason!, overrides: [] } };
+  return {
+    ...r,
+    quality,
+    labels: Object.fromEntries(Object.entries(r.labels).map(([l, v]) => [l, { ...v, decision: false }])) as AnalysisResult['labels'],
+    exam: { ...r.exam!, decision: 'withheld', reason: quality.reason!, overrides: [] },
+  };
 };
 
 describe('report content', () => {
@@ -58,7 +72,15 @@ describe('report content', () => {
 
   it('puts "Non-diagnostic: …" before anything else and shows no decision and no key image', () => {
     const nd = nonDiagnostic(result);
-    const fake: ReportKeyImage = { rgb: new Uint8Array(4 * 4 * 3), rows: 4, cols: 4, windowIndex: 3, probability: 0.9, reported: true, placement: 'patient' };
+    const fake: ReportKeyImage = {
+      rgb: new Uint8Array(4 * 4 * 3),
+      rows: 4,
+      cols: 4,
+      windowIndex: 3,
+      probability: 0.9,
+      reported: true,
+      placement: 'patient',
+    };
     const m = buildReport({ study: { id: 'st-2' }, result: nd, keyImages: [fake], generatedAt });
     expect(m.nonDiagnostic?.reason).toMatch(/^Non-diagnostic: /);
     expect(m.exam).toBeNull();
@@ -71,7 +93,12 @@ describe('report content', () => {
     const reasonAt = body.indexOf(escapeHtml(m.nonDiagnostic!.reason));
     expect(reasonAt).toBeGreaterThan(0);
     expect(reasonAt).toBeLessThan(body.indexOf('<h1>'));
-    expect(body.slice(0, reasonAt).replace(/<[^>]+>/g, '').trim()).toBe(escapeHtml(DISCLAIMER));
+    expect(
+      body
+        .slice(0, reasonAt)
+        .replace(/<[^>]+>/g, '')
+        .trim(),
+    ).toBe(escapeHtml(DISCLAIMER));
     expect(html).not.toMatch(/<td class="yes">Yes<\/td>|>No<\/td>/);
     expect(html).not.toContain('Exam decision');
     expect(html).not.toContain('<img');
@@ -79,8 +106,20 @@ describe('report content', () => {
 
   it('escapes every string it prints in the HTML', () => {
     const evil = '<script>alert("x")</script>&\'';
-    const r: AnalysisResult = { ...result, model: { ...result.model, version: evil, trainedOn: `<img src=x onerror=alert(1)>` }, exam: { ...result.exam!, reason: evil } };
-    const html = renderReportHtml(buildReport({ study: { id: '"><b>id</b>', accessionNumber: '<i>acc</i>' }, result: r, keyImages: [], keyImageAbsence: 'no-cam', generatedAt }));
+    const r: AnalysisResult = {
+      ...result,
+      model: { ...result.model, version: evil, trainedOn: `<img src=x onerror=alert(1)>` },
+      exam: { ...result.exam!, reason: evil },
+    };
+    const html = renderReportHtml(
+      buildReport({
+        study: { id: '"><b>id</b>', accessionNumber: '<i>acc</i>' },
+        result: r,
+        keyImages: [],
+        keyImageAbsence: 'no-cam',
+        generatedAt,
+      }),
+    );
     expect(html).not.toContain('<script');
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('<b>id</b>');
@@ -90,7 +129,15 @@ describe('report content', () => {
   });
 
   it('refuses a key image whose bytes do not match its size', () => {
-    const bad: ReportKeyImage = { rgb: new Uint8Array(10), rows: 4, cols: 4, windowIndex: 0, probability: 0.5, reported: false, placement: 'patient' };
+    const bad: ReportKeyImage = {
+      rgb: new Uint8Array(10),
+      rows: 4,
+      cols: 4,
+      windowIndex: 0,
+      probability: 0.5,
+      reported: false,
+      placement: 'patient',
+    };
     expect(() => buildReport({ study: { id: 's' }, result, keyImages: [bad], generatedAt })).toThrow(ReportError);
   });
 });
@@ -111,13 +158,26 @@ describe('key images for the report', () => {
 
   it('says why there are no overlays when the CAM is missing or does not fit the result', async () => {
     expect(await collectKeyImages({ ...input, cam: null })).toEqual({ keyImages: [], absence: 'no-cam' });
-    expect(await collectKeyImages({ ...input, cam: syntheticCam(result.windows.length + 1).subarray(0, 200) })).toEqual({ keyImages: [], absence: 'cam-mismatch' });
+    expect(await collectKeyImages({ ...input, cam: syntheticCam(result.windows.length + 1).subarray(0, 200) })).toEqual({
+      keyImages: [],
+      absence: 'cam-mismatch',
+    });
     // 7 frames do not divide into the windows.
     const { encodeNpyFloat32 } = await import('./helpers');
-    expect(await collectKeyImages({ ...input, cam: encodeNpyFloat32(new Float32Array(7 * 4), [7, 2, 2]) })).toEqual({ keyImages: [], absence: 'cam-mismatch' });
+    expect(await collectKeyImages({ ...input, cam: encodeNpyFloat32(new Float32Array(7 * 4), [7, 2, 2]) })).toEqual({
+      keyImages: [],
+      absence: 'cam-mismatch',
+    });
     // A geometry of another shape than the artifact.
-    const geometry = { shape: [result.windows.length * 10, 32, 32] as [number, number, number], validFrames: 10, affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0] };
-    expect(await collectKeyImages({ ...input, result: { ...result, camGeometry: geometry } })).toEqual({ keyImages: [], absence: 'cam-mismatch' });
+    const geometry = {
+      shape: [result.windows.length * 10, 32, 32] as [number, number, number],
+      validFrames: 10,
+      affine: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0],
+    };
+    expect(await collectKeyImages({ ...input, result: { ...result, camGeometry: geometry } })).toEqual({
+      keyImages: [],
+      absence: 'cam-mismatch',
+    });
     const m = buildReport({ study: { id: 's' }, result, keyImages: [], keyImageAbsence: 'cam-mismatch', generatedAt });
     expect(renderReportHtml(m)).toContain(escapeHtml(ABSENCE_SENTENCES['cam-mismatch']));
     expect(await collectKeyImages({ ...input, result: nonDiagnostic(result) })).toEqual({ keyImages: [], absence: 'non-diagnostic' });
@@ -127,7 +187,10 @@ describe('key images for the report', () => {
 describe('the PDF, read back with poppler', () => {
   it('has every label name, the decisions, the model, the disclaimer as text and the key images as images', async () => {
     // Three reported windows, so three key images.
-    const r3: AnalysisResult = { ...result, windows: result.windows.map((w) => (w.index >= 1 && w.index <= 3 ? { ...w, decision: true, probability: 0.6 + w.index / 10 } : w)) };
+    const r3: AnalysisResult = {
+      ...result,
+      windows: result.windows.map((w) => (w.index >= 1 && w.index <= 3 ? { ...w, decision: true, probability: 0.6 + w.index / 10 } : w)),
+    };
     const { keyImages } = await collectKeyImages({ ...input, result: r3 });
     expect(keyImages).toHaveLength(3);
     const m = buildReport({ study: { id: 'study-abc' }, result: r3, keyImages, generatedAt });
@@ -148,7 +211,9 @@ describe('the PDF, read back with poppler', () => {
     expect([...names].sort((a, b) => a - b)).toEqual(names);
     for (const k of m.keyImages) expect(flat).toContain(k.caption);
     const images = await pdfImages(pdf, tmp);
-    expect(images.filter((i) => i.type === 'image')).toEqual(keyImages.map((k) => ({ type: 'image', width: k.cols, height: k.rows, color: 'rgb', bpc: 8 })));
+    expect(images.filter((i) => i.type === 'image')).toEqual(
+      keyImages.map((k) => ({ type: 'image', width: k.cols, height: k.rows, color: 'rgb', bpc: 8 })),
+    );
   });
 
   it('leads a non-diagnostic PDF with the reason and prints no decision and no image', async () => {

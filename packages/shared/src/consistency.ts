@@ -122,11 +122,10 @@ function violationsOf(studyPositive: boolean, pos: (label: StudyLabel) => boolea
     }
     const contradicting = (['negative_exam_for_pe', 'indeterminate'] as const).filter(pos);
     if (contradicting.length > 0) {
-      add(
-        'positive_not_negative_or_indeterminate',
-        `A positive study cannot have ${contradicting.join(' or ')} > 0.5.`,
-        ['negative_exam_for_pe', 'indeterminate'],
-      );
+      add('positive_not_negative_or_indeterminate', `A positive study cannot have ${contradicting.join(' or ')} > 0.5.`, [
+        'negative_exam_for_pe',
+        'indeterminate',
+      ]);
     }
   } else {
     if (pos('negative_exam_for_pe') === pos('indeterminate')) {

@@ -106,7 +106,8 @@ const isProbability = (v: unknown): v is number => typeof v === 'number' && Numb
 
 function assertValid(input: DecisionInput): void {
   for (const label of STUDY_LABELS) {
-    if (!isProbability(input.study[label])) throw new InvalidPredictionError(`study label ${label} must be a probability in [0, 1]`, { label });
+    if (!isProbability(input.study[label]))
+      throw new InvalidPredictionError(`study label ${label} must be a probability in [0, 1]`, { label });
   }
   for (const label of [IMAGE_LABEL, ...STUDY_LABELS] as const) {
     if (!isProbability(input.thresholds[label])) throw new InvalidPredictionError(`threshold of ${label} must be in [0, 1]`, { label });
@@ -122,7 +123,13 @@ const num = (x: number): string => String(Number(x.toFixed(3)));
 const signed = (x: number): string => (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(2);
 
 /** Why each rule holds, as the tail of an override message. */
-const WHY: Record<'positive_rv_lv_exactly_one' | 'positive_needs_location' | 'positive_chronic_exclusive' | 'negative_exactly_one_of_negative_indeterminate', string> = {
+const WHY: Record<
+  | 'positive_rv_lv_exactly_one'
+  | 'positive_needs_location'
+  | 'positive_chronic_exclusive'
+  | 'negative_exactly_one_of_negative_indeterminate',
+  string
+> = {
   positive_rv_lv_exactly_one: 'a PE-positive exam has exactly one RV/LV label',
   positive_needs_location: 'a PE-positive exam has at least one location (central, left or right)',
   positive_chronic_exclusive: 'chronic and acute-and-chronic PE exclude each other',
@@ -151,8 +158,7 @@ export function decide(input: DecisionInput): DecisionSet {
     if (decision !== passes(l)) overrides.push({ label: l, rule, thresholdDecision: passes(l), decision, message: message() });
   };
   /** The group member most probable relative to its threshold; ties go to the earlier one. */
-  const best = (group: readonly StudyLabel[]): StudyLabel =>
-    group.reduce((b, l) => (margin(l) > margin(b) ? l : b));
+  const best = (group: readonly StudyLabel[]): StudyLabel => group.reduce((b, l) => (margin(l) > margin(b) ? l : b));
   const marginsOf = (group: readonly StudyLabel[]): string => group.map((l) => signed(margin(l))).join(' vs ');
 
   /** Exactly one of `group` (or at most one, when `atMostOne`), keeping what passed if allowed. */
@@ -162,9 +168,21 @@ export function decide(input: DecisionInput): DecisionSet {
     const winner = best(passing.length > 1 ? passing : group);
     for (const l of group) {
       if (l === winner) {
-        set(l, true, rule, () => `${name(l)} reported although below its threshold (${describe(l)}): ${WHY[rule]}, and ${name(l)} is the most probable relative to its threshold (logit margin ${marginsOf([l, ...group.filter((x) => x !== l)])}).`);
+        set(
+          l,
+          true,
+          rule,
+          () =>
+            `${name(l)} reported although below its threshold (${describe(l)}): ${WHY[rule]}, and ${name(l)} is the most probable relative to its threshold (logit margin ${marginsOf([l, ...group.filter((x) => x !== l)])}).`,
+        );
       } else {
-        set(l, false, rule, () => `${name(l)} not reported: ${name(winner)} is more probable relative to its threshold (logit margin ${signed(margin(winner))} vs ${signed(margin(l))}); ${WHY[rule]}.`);
+        set(
+          l,
+          false,
+          rule,
+          () =>
+            `${name(l)} not reported: ${name(winner)} is more probable relative to its threshold (logit margin ${signed(margin(winner))} vs ${signed(margin(l))}); ${WHY[rule]}.`,
+        );
       }
     }
   };
@@ -175,9 +193,18 @@ export function decide(input: DecisionInput): DecisionSet {
   const top = input.windows.reduce((b, p, i) => (p > (input.windows[b] ?? -1) ? i : b), 0);
   const negativeExam = passes('negative_exam_for_pe');
   const anyWindow = windowPasses.some(Boolean);
-  const windowText = input.windows.length === 0 ? 'no windows' : anyWindow ? `window #${top} ${prob(input.windows[top]!)} ≥ ${num(tw)}` : `no window reached ${num(tw)} (highest ${prob(input.windows[top]!)})`;
+  const windowText =
+    input.windows.length === 0
+      ? 'no windows'
+      : anyWindow
+        ? `window #${top} ${prob(input.windows[top]!)} ≥ ${num(tw)}`
+        : `no window reached ${num(tw)} (highest ${prob(input.windows[top]!)})`;
   const positive = !negativeExam && anyWindow;
-  const examReason = positive ? `negative exam ${describe('negative_exam_for_pe')} and ${windowText}` : negativeExam ? `negative exam ${describe('negative_exam_for_pe')}` : windowText;
+  const examReason = positive
+    ? `negative exam ${describe('negative_exam_for_pe')} and ${windowText}`
+    : negativeExam
+      ? `negative exam ${describe('negative_exam_for_pe')}`
+      : windowText;
   const because = `the exam is PE-${positive ? 'positive' : 'negative'} (${examReason})`;
 
   let windows: boolean[];
@@ -187,7 +214,8 @@ export function decide(input: DecisionInput): DecisionSet {
       set(l, false, 'positive_not_negative_or_indeterminate', () => `${name(l)} not reported (${describe(l)}): ${because}.`);
     }
     pick(['rv_lv_ratio_gte_1', 'rv_lv_ratio_lt_1'], 'positive_rv_lv_exactly_one');
-    if (!(['central_pe', 'leftsided_pe', 'rightsided_pe'] as const).some(passes)) pick(['central_pe', 'leftsided_pe', 'rightsided_pe'], 'positive_needs_location');
+    if (!(['central_pe', 'leftsided_pe', 'rightsided_pe'] as const).some(passes))
+      pick(['central_pe', 'leftsided_pe', 'rightsided_pe'], 'positive_needs_location');
     pick(['acute_and_chronic_pe', 'chronic_pe'], 'positive_chronic_exclusive', true);
     windows = windowPasses;
   } else {

@@ -17,7 +17,17 @@ export function invert3(m: readonly number[]): number[] | null {
   const C = d * h - e * g;
   const det = a * A + b * B + c * C;
   if (!Number.isFinite(det) || Math.abs(det) < 1e-12) return null;
-  return [A / det, -(b * i - c * h) / det, (b * f - c * e) / det, B / det, (a * i - c * g) / det, -(a * f - c * d) / det, C / det, -(a * h - b * g) / det, (a * e - b * d) / det];
+  return [
+    A / det,
+    -(b * i - c * h) / det,
+    (b * f - c * e) / det,
+    B / det,
+    (a * i - c * g) / det,
+    -(a * f - c * d) / det,
+    C / det,
+    -(a * h - b * g) / det,
+    (a * e - b * d) / det,
+  ];
 }
 
 /** Patient position (mm) of the centre of CAM voxel (col, row, frame). */
@@ -48,7 +58,11 @@ export function pixelToPatient(plane: SlicePlane, col: number, row: number): V3 
   const [x, y, z] = plane.imagePositionPatient;
   const o = plane.imageOrientationPatient;
   const [rowSpacing, colSpacing] = plane.pixelSpacing;
-  return [x + o[0] * col * colSpacing + o[3] * row * rowSpacing, y + o[1] * col * colSpacing + o[4] * row * rowSpacing, z + o[2] * col * colSpacing + o[5] * row * rowSpacing];
+  return [
+    x + o[0] * col * colSpacing + o[3] * row * rowSpacing,
+    y + o[1] * col * colSpacing + o[4] * row * rowSpacing,
+    z + o[2] * col * colSpacing + o[5] * row * rowSpacing,
+  ];
 }
 
 /** Index of the slice whose plane lies nearest to a patient position (distance along each plane's normal); -1 for no slices. */
@@ -82,7 +96,12 @@ export interface WindowSlices {
  * (frame centres at the CAM's in-plane centre) through the affine, each to the nearest slice.
  * Null when the window holds no valid frame or the geometry does not divide into windows.
  */
-export function windowToSlices(geometry: CamGeometry, windowCount: number, windowIndex: number, planes: readonly SlicePlane[]): WindowSlices | null {
+export function windowToSlices(
+  geometry: CamGeometry,
+  windowCount: number,
+  windowIndex: number,
+  planes: readonly SlicePlane[],
+): WindowSlices | null {
   const per = framesPerWindow(windowCount, geometry);
   if (per === null || planes.length === 0) return null;
   const start = windowIndex * per;
@@ -121,7 +140,12 @@ export interface KeySlice {
  * window's valid frames, through the affine to the nearest slice). Windows without a valid frame
  * are left out.
  */
-export function keySlices(windows: AnalysisResult['windows'], windowCount: number, cam: { data: Float32Array; geometry: CamGeometry }, planes: readonly SlicePlane[]): KeySlice[] {
+export function keySlices(
+  windows: AnalysisResult['windows'],
+  windowCount: number,
+  cam: { data: Float32Array; geometry: CamGeometry },
+  planes: readonly SlicePlane[],
+): KeySlice[] {
   const per = framesPerWindow(windowCount, cam.geometry);
   if (per === null || planes.length === 0) return [];
   const [frames, h, w] = cam.geometry.shape;

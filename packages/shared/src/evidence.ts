@@ -12,7 +12,19 @@ import { invert3 } from './evidence-stack';
 import type { AnalysisResult, CamGeometry } from './result';
 
 export { readNpyFloat32, NpyFormatError } from './npy';
-export { camVoxelToPatient, patientToCamIndex, pixelToPatient, nearestSlice, framesPerWindow, windowToSlices, sliceToWindow, keySlices, stackOrder, type WindowSlices, type KeySlice } from './evidence-stack';
+export {
+  camVoxelToPatient,
+  patientToCamIndex,
+  pixelToPatient,
+  nearestSlice,
+  framesPerWindow,
+  windowToSlices,
+  sliceToWindow,
+  keySlices,
+  stackOrder,
+  type WindowSlices,
+  type KeySlice,
+} from './evidence-stack';
 
 /** The CAM artifact's shape differs from the result's geometry, or the geometry is unusable. */
 export class CamMismatchError extends EmbolusError {
@@ -41,7 +53,9 @@ export interface SlicePlane {
 /** The plane of a source slice, when its header has all three attributes. */
 export function slicePlane(plane: Partial<SlicePlane> | undefined): SlicePlane | null {
   const { imagePositionPatient, imageOrientationPatient, pixelSpacing } = plane ?? {};
-  return imagePositionPatient && imageOrientationPatient && pixelSpacing ? { imagePositionPatient, imageOrientationPatient, pixelSpacing } : null;
+  return imagePositionPatient && imageOrientationPatient && pixelSpacing
+    ? { imagePositionPatient, imageOrientationPatient, pixelSpacing }
+    : null;
 }
 
 /**
@@ -50,7 +64,11 @@ export function slicePlane(plane: Partial<SlicePlane> | undefined): SlicePlane |
  */
 export function camOnSlice(cam: PlacedCam, plane: SlicePlane, rows: number, cols: number): Float32Array {
   const { shape, validFrames, affine } = cam.geometry;
-  if (cam.shape.length !== 3 || shape.some((n, i) => n !== cam.shape[i])) throw new CamMismatchError('the CAM artifact shape differs from the result camGeometry shape', { artifact: [...cam.shape], geometry: shape });
+  if (cam.shape.length !== 3 || shape.some((n, i) => n !== cam.shape[i]))
+    throw new CamMismatchError('the CAM artifact shape differs from the result camGeometry shape', {
+      artifact: [...cam.shape],
+      geometry: shape,
+    });
   const inv = invert3([affine[0]!, affine[1]!, affine[2]!, affine[4]!, affine[5]!, affine[6]!, affine[8]!, affine[9]!, affine[10]!]);
   if (!inv) throw new CamMismatchError('the result camGeometry affine is singular', {});
   const t = [affine[3]!, affine[7]!, affine[11]!];
@@ -76,9 +94,15 @@ export function camOnSlice(cam: PlacedCam, plane: SlicePlane, rows: number, cols
       const xc = Math.min(Math.max(x, 0), w - 1);
       const yc = Math.min(Math.max(y, 0), h - 1);
       const zc = Math.min(Math.max(z, 0), frames - 1);
-      const x0 = Math.floor(xc), y0 = Math.floor(yc), z0 = Math.floor(zc);
-      const x1 = Math.min(x0 + 1, w - 1), y1 = Math.min(y0 + 1, h - 1), z1 = Math.min(z0 + 1, frames - 1);
-      const fx = xc - x0, fy = yc - y0, fz = zc - z0;
+      const x0 = Math.floor(xc),
+        y0 = Math.floor(yc),
+        z0 = Math.floor(zc);
+      const x1 = Math.min(x0 + 1, w - 1),
+        y1 = Math.min(y0 + 1, h - 1),
+        z1 = Math.min(z0 + 1, frames - 1);
+      const fx = xc - x0,
+        fy = yc - y0,
+        fz = zc - z0;
       const plane2 = (f: number) => {
         const a = at(f, y0, x0) + (at(f, y0, x1) - at(f, y0, x0)) * fx;
         const b = at(f, y1, x0) + (at(f, y1, x1) - at(f, y1, x0)) * fx;

@@ -20,7 +20,18 @@ export interface LabelCsvIssue {
   /** 1-based line in the file (1: the header). */
   readonly line: number;
   readonly column?: string;
-  readonly code: 'BAD_HEADER' | 'UNKNOWN_COLUMN' | 'MISSING_REFERENCE' | 'INVALID_VALUE' | 'INVALID_SOURCE' | 'NO_LABELS' | 'WRONG_FIELD_COUNT' | 'DUPLICATE_STUDY' | 'UNKNOWN_STUDY' | 'AMBIGUOUS_STUDY' | 'TOO_MANY_ROWS';
+  readonly code:
+    | 'BAD_HEADER'
+    | 'UNKNOWN_COLUMN'
+    | 'MISSING_REFERENCE'
+    | 'INVALID_VALUE'
+    | 'INVALID_SOURCE'
+    | 'NO_LABELS'
+    | 'WRONG_FIELD_COUNT'
+    | 'DUPLICATE_STUDY'
+    | 'UNKNOWN_STUDY'
+    | 'AMBIGUOUS_STUDY'
+    | 'TOO_MANY_ROWS';
   readonly message: string;
 }
 
@@ -80,7 +91,12 @@ export function parseLabelCsv(text: string, maxRows = 20_000): LabelCsv {
   const issues: LabelCsvIssue[] = [];
   const header = split(lines[0] ?? '');
   const none = (issue: LabelCsvIssue): LabelCsv => ({ reference: null, rows: [], issues: [issue], dataLines: 0 });
-  if (!header || header.length < 2) return none({ line: 1, code: 'BAD_HEADER', message: 'the header needs a studyId or studyInstanceUid column and at least one label column' });
+  if (!header || header.length < 2)
+    return none({
+      line: 1,
+      code: 'BAD_HEADER',
+      message: 'the header needs a studyId or studyInstanceUid column and at least one label column',
+    });
   const lower = header.map((h) => h.toLowerCase());
   const refIdx = lower.findIndex((h) => h === 'studyid' || h === 'studyinstanceuid');
   if (refIdx < 0 || lower.filter((h) => h === 'studyid' || h === 'studyinstanceuid').length > 1) {
@@ -93,10 +109,21 @@ export function parseLabelCsv(text: string, maxRows = 20_000): LabelCsv {
     if (i === refIdx || i === sourceIdx) continue;
     const name = header[i] as string;
     if (LABEL_SET.has(name) && !labelCols.some(([, l]) => l === name)) labelCols.push([i, name as StudyLabel]);
-    else issues.push({ line: 1, column: name.slice(0, 64), code: 'UNKNOWN_COLUMN', message: `column ${i + 1} is not a study label (or is repeated)` });
+    else
+      issues.push({
+        line: 1,
+        column: name.slice(0, 64),
+        code: 'UNKNOWN_COLUMN',
+        message: `column ${i + 1} is not a study label (or is repeated)`,
+      });
   }
   if (issues.length > 0 || labelCols.length === 0) {
-    return { reference, rows: [], issues: issues.length ? issues : [{ line: 1, code: 'BAD_HEADER', message: 'no label columns' }], dataLines: 0 };
+    return {
+      reference,
+      rows: [],
+      issues: issues.length ? issues : [{ line: 1, code: 'BAD_HEADER', message: 'no label columns' }],
+      dataLines: 0,
+    };
   }
   const rows: LabelCsvRow[] = [];
   const seen = new Map<string, number>();
@@ -128,10 +155,23 @@ export function parseLabelCsv(text: string, maxRows = 20_000): LabelCsv {
     if (sourceIdx >= 0 && cells[sourceIdx] !== '') {
       const s = cells[sourceIdx] as string;
       if ((GROUND_TRUTH_SOURCES as readonly string[]).includes(s)) source = s as GroundTruthSource;
-      else rowIssues.push({ line, column: 'source', code: 'INVALID_SOURCE', message: `source must be one of ${GROUND_TRUTH_SOURCES.join(', ')}` });
+      else
+        rowIssues.push({
+          line,
+          column: 'source',
+          code: 'INVALID_SOURCE',
+          message: `source must be one of ${GROUND_TRUTH_SOURCES.join(', ')}`,
+        });
     }
-    if (rowIssues.length === 0 && Object.keys(labels).length === 0) rowIssues.push({ line, code: 'NO_LABELS', message: 'the row gives no label' });
-    if (ref !== '' && seen.has(ref)) rowIssues.push({ line, column: header[refIdx] as string, code: 'DUPLICATE_STUDY', message: `the same study as line ${seen.get(ref)}` });
+    if (rowIssues.length === 0 && Object.keys(labels).length === 0)
+      rowIssues.push({ line, code: 'NO_LABELS', message: 'the row gives no label' });
+    if (ref !== '' && seen.has(ref))
+      rowIssues.push({
+        line,
+        column: header[refIdx] as string,
+        code: 'DUPLICATE_STUDY',
+        message: `the same study as line ${seen.get(ref)}`,
+      });
     if (ref !== '' && !seen.has(ref)) seen.set(ref, line);
     if (rowIssues.length) issues.push(...rowIssues);
     else rows.push({ line, ref, labels, ...(source ? { source } : {}) });

@@ -30,7 +30,9 @@ export function redact(fields: Record<string, unknown>, allow?: ReadonlySet<stri
     if (typeof v === 'number' || typeof v === 'boolean' || v === null) out[k] = v;
     else if (typeof v === 'string') out[k] = v.slice(0, LOG_STRING_MAX);
     else if (typeof v === 'object' && !Array.isArray(v)) {
-      out[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => typeof x === 'number' || typeof x === 'boolean'));
+      out[k] = Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).filter(([, x]) => typeof x === 'number' || typeof x === 'boolean'),
+      );
     }
   }
   return out;

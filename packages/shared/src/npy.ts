@@ -14,7 +14,8 @@ export class NpyFormatError extends EmbolusError {
 
 /** The values (as float32) and shape of .npy bytes. @throws NpyFormatError (code CAM_MISMATCH) for any other layout. */
 export function readNpyFloat32(bytes: Uint8Array): { data: Float32Array; shape: number[] } {
-  if (bytes.length < 12 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') throw new NpyFormatError('the CAM artifact is not a .npy file');
+  if (bytes.length < 12 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY')
+    throw new NpyFormatError('the CAM artifact is not a .npy file');
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
@@ -24,13 +25,21 @@ export function readNpyFloat32(bytes: Uint8Array): { data: Float32Array; shape: 
   const header = String.fromCharCode(...bytes.subarray(major === 1 ? 10 : 12, Math.min(start, bytes.length)));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const itemSize = descr === '<f4' ? 4 : descr === '|u1' ? 1 : 0;
-  if (!itemSize || /'fortran_order':\s*True/.test(header)) throw new NpyFormatError('the CAM artifact must be uint8 or little-endian float32 in C order');
-  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (!itemSize || /'fortran_order':\s*True/.test(header))
+    throw new NpyFormatError('the CAM artifact must be uint8 or little-endian float32 in C order');
+  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   if (shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n > 0) || start + count * itemSize > bytes.length) {
     throw new NpyFormatError('the CAM artifact has an unexpected shape or length', { shape });
   }
   // Copy: the source may not be 4-byte aligned.
-  const data = itemSize === 4 ? new Float32Array(bytes.slice(start, start + count * 4).buffer) : Float32Array.from(bytes.subarray(start, start + count));
+  const data =
+    itemSize === 4
+      ? new Float32Array(bytes.slice(start, start + count * 4).buffer)
+      : Float32Array.from(bytes.subarray(start, start + count));
   return { data, shape };
 }

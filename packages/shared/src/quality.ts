@@ -11,7 +11,15 @@
 import { z } from 'zod';
 
 /** The checks a result can carry. New codes may be added; consumers must not assume a closed set. */
-export const QUALITY_CODES = ['contrast_opacification', 'slice_thickness', 'slice_spacing', 'lung_coverage', 'slice_count', 'series_type', 'orientation'] as const;
+export const QUALITY_CODES = [
+  'contrast_opacification',
+  'slice_thickness',
+  'slice_spacing',
+  'lung_coverage',
+  'slice_count',
+  'series_type',
+  'orientation',
+] as const;
 export type QualityCode = (typeof QUALITY_CODES)[number];
 
 /**
@@ -125,7 +133,13 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
 /** Contrast opacification of the pulmonary arteries. */
 export function contrastCheck(hu: number | undefined, limit: number, note?: string): QualityCheck {
   if (hu === undefined || !Number.isFinite(hu)) {
-    return { code: 'contrast_opacification', passed: false, measured: null, limit, message: `pulmonary arteries not found to measure contrast${note ? ` (${note})` : ''}` };
+    return {
+      code: 'contrast_opacification',
+      passed: false,
+      measured: null,
+      limit,
+      message: `pulmonary arteries not found to measure contrast${note ? ` (${note})` : ''}`,
+    };
   }
   const passed = hu >= limit;
   return {
@@ -133,7 +147,9 @@ export function contrastCheck(hu: number | undefined, limit: number, note?: stri
     passed,
     measured: r1(hu),
     limit,
-    message: passed ? `pulmonary arteries opacified (${r1(hu)} HU ≥ ${limit} HU)` : `poor contrast opacification of the pulmonary arteries (${r1(hu)} HU < ${limit} HU)`,
+    message: passed
+      ? `pulmonary arteries opacified (${r1(hu)} HU ≥ ${limit} HU)`
+      : `poor contrast opacification of the pulmonary arteries (${r1(hu)} HU < ${limit} HU)`,
   };
 }
 
@@ -141,7 +157,13 @@ function rangeCheck(code: QualityCode, what: string, v: number | undefined, rang
   const limit = `${range.min}–${range.max} mm`;
   if (v === undefined || !Number.isFinite(v)) return { code, passed: false, measured: null, limit, message: `${what} unknown` };
   const passed = v >= range.min && v <= range.max;
-  return { code, passed, measured: r3(v), limit, message: passed ? `${what} ${r3(v)} mm within ${limit}` : `${what} ${r3(v)} mm is outside what the model supports (${limit})` };
+  return {
+    code,
+    passed,
+    measured: r3(v),
+    limit,
+    message: passed ? `${what} ${r3(v)} mm within ${limit}` : `${what} ${r3(v)} mm is outside what the model supports (${limit})`,
+  };
 }
 
 /** ImageType values that mark a series the model must not read. */
@@ -162,21 +184,57 @@ export function acquisitionChecks(f: SeriesFacts, a: AcquisitionRange): QualityC
   const derived = view === 'reformatted';
   const typeText = types.join('\\') || '(none)';
   const seriesType: QualityCheck = localizer
-    ? { code: 'series_type', passed: false, measured: typeText, limit: 'acquired slices (no localizer or reformat)', message: `the series is a localizer (ImageType ${typeText})` }
+    ? {
+        code: 'series_type',
+        passed: false,
+        measured: typeText,
+        limit: 'acquired slices (no localizer or reformat)',
+        message: `the series is a localizer (ImageType ${typeText})`,
+      }
     : derived
-      ? { code: 'series_type', passed: false, measured: typeText, limit: 'acquired slices (no localizer or reformat)', message: `the series is reformatted (ImageType ${typeText})` }
-      : { code: 'series_type', passed: true, measured: typeText, limit: 'acquired slices (no localizer or reformat)', message: `series type ${typeText}` };
+      ? {
+          code: 'series_type',
+          passed: false,
+          measured: typeText,
+          limit: 'acquired slices (no localizer or reformat)',
+          message: `the series is reformatted (ImageType ${typeText})`,
+        }
+      : {
+          code: 'series_type',
+          passed: true,
+          measured: typeText,
+          limit: 'acquired slices (no localizer or reformat)',
+          message: `series type ${typeText}`,
+        };
   const ob = f.obliquityDeg;
   const orientation: QualityCheck =
     ob === undefined || !Number.isFinite(ob)
-      ? { code: 'orientation', passed: false, measured: null, limit: a.maxObliquityDeg, message: 'slice orientation unknown (no ImageOrientationPatient)' }
+      ? {
+          code: 'orientation',
+          passed: false,
+          measured: null,
+          limit: a.maxObliquityDeg,
+          message: 'slice orientation unknown (no ImageOrientationPatient)',
+        }
       : ob <= a.maxObliquityDeg
         ? { code: 'orientation', passed: true, measured: r1(ob), limit: a.maxObliquityDeg, message: `axial slices (${r1(ob)}° from axial)` }
-        : { code: 'orientation', passed: false, measured: r1(ob), limit: a.maxObliquityDeg, message: `non-axial series (${r1(ob)}° from axial, at most ${a.maxObliquityDeg}°)` };
+        : {
+            code: 'orientation',
+            passed: false,
+            measured: r1(ob),
+            limit: a.maxObliquityDeg,
+            message: `non-axial series (${r1(ob)}° from axial, at most ${a.maxObliquityDeg}°)`,
+          };
   const count: QualityCheck =
     f.slices >= a.minSlices
       ? { code: 'slice_count', passed: true, measured: f.slices, limit: a.minSlices, message: `${f.slices} slices` }
-      : { code: 'slice_count', passed: false, measured: f.slices, limit: a.minSlices, message: `too few slices (${f.slices} < ${a.minSlices})` };
+      : {
+          code: 'slice_count',
+          passed: false,
+          measured: f.slices,
+          limit: a.minSlices,
+          message: `too few slices (${f.slices} < ${a.minSlices})`,
+        };
   return [
     rangeCheck('slice_thickness', 'slice thickness', f.sliceThicknessMm ?? f.sliceSpacingMm, a.sliceThicknessMm),
     rangeCheck('slice_spacing', 'slice spacing', f.sliceSpacingMm, a.sliceSpacingMm),
@@ -188,19 +246,45 @@ export function acquisitionChecks(f: SeriesFacts, a: AcquisitionRange): QualityC
 
 /** Lung coverage: lungs cut by the first or last slice of the scan. */
 export function coverageCheck(cut: QualityMeasurements['lungCut'], maxCut: number | null): QualityCheck {
-  if (!cut) return { code: 'lung_coverage', passed: maxCut === null, measured: null, limit: maxCut, message: 'lungs not found to measure coverage' };
+  if (!cut)
+    return {
+      code: 'lung_coverage',
+      passed: maxCut === null,
+      measured: null,
+      limit: maxCut,
+      message: 'lungs not found to measure coverage',
+    };
   const worst = Math.max(cut.first, cut.last);
   const where = cut.first >= cut.last ? 'first (lowest)' : 'last (highest)';
   const share = `${Math.round(worst * 100)}% of the largest lung cross-section on the ${where} slice`;
-  if (maxCut === null) return { code: 'lung_coverage', passed: true, measured: r3(worst), limit: null, message: `lung coverage not required by this model (${share})` };
+  if (maxCut === null)
+    return {
+      code: 'lung_coverage',
+      passed: true,
+      measured: r3(worst),
+      limit: null,
+      message: `lung coverage not required by this model (${share})`,
+    };
   const passed = worst <= maxCut;
   const limitText = `at most ${Math.round(maxCut * 100)}%`;
-  return { code: 'lung_coverage', passed, measured: r3(worst), limit: maxCut, message: passed ? `lungs covered (${share}, ${limitText})` : `incomplete lung coverage: lungs cut by the ${where} slice (${share}, ${limitText})` };
+  return {
+    code: 'lung_coverage',
+    passed,
+    measured: r3(worst),
+    limit: maxCut,
+    message: passed
+      ? `lungs covered (${share}, ${limitText})`
+      : `incomplete lung coverage: lungs cut by the ${where} slice (${share}, ${limitText})`,
+  };
 }
 
 /** All checks for a study. */
 export function qualityChecks(facts: SeriesFacts, m: QualityMeasurements, a: AcquisitionRange): QualityCheck[] {
-  return [contrastCheck(m.pulmonaryArteryHu, a.minPulmonaryArteryHu, m.pulmonaryArteryNote), ...acquisitionChecks(facts, a), coverageCheck(m.lungCut, a.maxLungCutFraction)];
+  return [
+    contrastCheck(m.pulmonaryArteryHu, a.minPulmonaryArteryHu, m.pulmonaryArteryNote),
+    ...acquisitionChecks(facts, a),
+    coverageCheck(m.lungCut, a.maxLungCutFraction),
+  ];
 }
 
 /** Folds checks into the quality section: diagnostic only when all pass. */

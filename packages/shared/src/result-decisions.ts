@@ -32,12 +32,28 @@ export function decisionsOf(r: AnalysisResult): ResultDecisions {
   if (r.quality?.diagnostic === false) {
     const labels = Object.fromEntries(STUDY_LABELS.map((l) => [l, false])) as Record<StudyLabel, boolean>;
     const windowThreshold = r.exam?.windowThreshold ?? DEFAULT_THRESHOLDS[IMAGE_LABEL];
-    return { exam: 'withheld', reason: r.quality.reason ?? 'Non-diagnostic', windowThreshold, labels, windows: r.windows.map(() => false), overrides: [], stored: true };
+    return {
+      exam: 'withheld',
+      reason: r.quality.reason ?? 'Non-diagnostic',
+      windowThreshold,
+      labels,
+      windows: r.windows.map(() => false),
+      overrides: [],
+      stored: true,
+    };
   }
   if (r.exam) {
     const labels = Object.fromEntries(STUDY_LABELS.map((l) => [l, r.labels[l]?.decision ?? false])) as Record<StudyLabel, boolean>;
     const windows = r.windows.map((w) => w.decision ?? false);
-    return { exam: r.exam.decision, reason: r.exam.reason, windowThreshold: r.exam.windowThreshold, labels, windows, overrides: r.exam.overrides, stored: true };
+    return {
+      exam: r.exam.decision,
+      reason: r.exam.reason,
+      windowThreshold: r.exam.windowThreshold,
+      labels,
+      windows,
+      overrides: r.exam.overrides,
+      stored: true,
+    };
   }
   const thresholds = { ...DEFAULT_THRESHOLDS } as Record<Label, number>;
   const study = {} as Record<StudyLabel, number>;
@@ -47,5 +63,13 @@ export function decisionsOf(r: AnalysisResult): ResultDecisions {
     if (x) thresholds[l] = x.threshold;
   }
   const d = decide({ study, windows: r.windows.map((w) => w.rawProbability ?? w.probability), thresholds });
-  return { exam: d.exam, reason: d.examReason, windowThreshold: thresholds[IMAGE_LABEL], labels: d.labels, windows: d.windows, overrides: d.overrides, stored: false };
+  return {
+    exam: d.exam,
+    reason: d.examReason,
+    windowThreshold: thresholds[IMAGE_LABEL],
+    labels: d.labels,
+    windows: d.windows,
+    overrides: d.overrides,
+    stored: false,
+  };
 }

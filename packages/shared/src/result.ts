@@ -83,7 +83,15 @@ export const AnalysisResultSchema = z.object({
    * Per window of 10 resampled slices: PE probability, the source slices it covers, and `decision`:
    * PE reported on this window (never in a PE-negative exam).
    */
-  windows: z.array(z.object({ index: z.number().int().min(0), probability, rawProbability: probability.optional(), decision: z.boolean().optional(), slices: z.array(WindowSliceSchema) })),
+  windows: z.array(
+    z.object({
+      index: z.number().int().min(0),
+      probability,
+      rawProbability: probability.optional(),
+      decision: z.boolean().optional(),
+      slices: z.array(WindowSliceSchema),
+    }),
+  ),
   /** Per source slice: PE probability (the max over windows covering it). */
   slices: z.array(z.object({ sopInstanceUid: z.string(), probability })).optional(),
   /** Attention of each study label's head over windows (sums to 1). */

@@ -26,7 +26,9 @@ export function applySiteThresholds(r: AnalysisResult, thresholds: Readonly<Part
   }
   merged[IMAGE_LABEL] = thresholds[IMAGE_LABEL] ?? r.exam?.windowThreshold ?? DEFAULT_THRESHOLDS[IMAGE_LABEL];
   const d = decide({ study, windows: r.windows.map((w) => w.rawProbability ?? w.probability), thresholds: merged });
-  const labels = Object.fromEntries(STUDY_LABELS.map((l) => [l, { ...r.labels[l], threshold: merged[l], decision: d.labels[l] }])) as AnalysisResult['labels'];
+  const labels = Object.fromEntries(
+    STUDY_LABELS.map((l) => [l, { ...r.labels[l], threshold: merged[l], decision: d.labels[l] }]),
+  ) as AnalysisResult['labels'];
   return {
     ...r,
     labels,

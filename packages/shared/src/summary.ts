@@ -37,13 +37,24 @@ export function summarize(r: AnalysisResult): ResultSummary {
   const negative = r.labels.negative_exam_for_pe;
   // A study that failed a quality gate is its own state, never negative or positive.
   if (r.quality?.diagnostic === false) {
-    return { urgency: 1, peProbability: Math.min(1, Math.max(0, negative ? 1 - negative.probability : 0)), decision: 'non_diagnostic', probabilities, reason: nonDiagnosticReason(r) };
+    return {
+      urgency: 1,
+      peProbability: Math.min(1, Math.max(0, negative ? 1 - negative.probability : 0)),
+      decision: 'non_diagnostic',
+      probabilities,
+      reason: nonDiagnosticReason(r),
+    };
   }
   const windowMax = r.windows.reduce((m, w) => Math.max(m, w.probability), 0);
   const peProbability = negative ? 1 - negative.probability : windowMax;
   const d = decisionsOf(r);
   const urgent = d.labels.central_pe && d.labels.rv_lv_ratio_gte_1;
-  return { urgency: urgent ? 0 : 1, peProbability: Math.min(1, Math.max(0, peProbability)), decision: d.exam === 'withheld' ? 'non_diagnostic' : d.exam, probabilities };
+  return {
+    urgency: urgent ? 0 : 1,
+    peProbability: Math.min(1, Math.max(0, peProbability)),
+    decision: d.exam === 'withheld' ? 'non_diagnostic' : d.exam,
+    probabilities,
+  };
 }
 
 /** "Non-diagnostic: <reason>" for a result that failed a quality gate, otherwise undefined. */

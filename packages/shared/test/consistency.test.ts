@@ -81,9 +81,7 @@ describe('check', () => {
       expect(rules(positive({ rv_lv_ratio_lt_1: 0.3 }))).toEqual(['positive_rv_lv_exactly_one']);
     });
     it('flags both exactly 0.5 (neither counts as positive)', () => {
-      expect(rules(positive({ rv_lv_ratio_gte_1: 0.5, rv_lv_ratio_lt_1: 0.5 }))).toEqual([
-        'positive_rv_lv_exactly_one',
-      ]);
+      expect(rules(positive({ rv_lv_ratio_gte_1: 0.5, rv_lv_ratio_lt_1: 0.5 }))).toEqual(['positive_rv_lv_exactly_one']);
     });
     it('accepts 0.5 next to a value just above 0.5', () => {
       expect(check(positive({ rv_lv_ratio_gte_1: 0.5, rv_lv_ratio_lt_1: 0.51 }))).toEqual([]);
@@ -97,9 +95,7 @@ describe('check', () => {
       expect(v[0]?.labels).toEqual(['central_pe', 'leftsided_pe', 'rightsided_pe']);
     });
     it('treats a location of exactly 0.5 as absent', () => {
-      expect(rules(positive({ central_pe: 0.5, leftsided_pe: 0.5, rightsided_pe: 0.5 }))).toEqual([
-        'positive_needs_location',
-      ]);
+      expect(rules(positive({ central_pe: 0.5, leftsided_pe: 0.5, rightsided_pe: 0.5 }))).toEqual(['positive_needs_location']);
     });
     it('accepts any single location', () => {
       for (const l of ['central_pe', 'leftsided_pe', 'rightsided_pe'] as const) {
@@ -306,7 +302,6 @@ describe('repair', () => {
     expect(p).toEqual(snapshot);
   });
 });
-
 
 function randomPrediction(rand: () => number): Prediction {
   // Mix in the awkward values: exact 0.5, its neighbours, and the ends of [0, 1].

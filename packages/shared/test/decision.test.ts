@@ -99,14 +99,21 @@ describe('decide: the exam-level rule', () => {
     const d = decide(positive({}, [0.1, 0.14]));
     expect(d.exam).not.toBe('positive');
     expect(d.examReason).toBe('no window reached 0.15 (highest 0.140)');
-    expect(d.overrides.find((o) => o.label === 'central_pe')?.message).toBe('Central PE not reported (0.900 ≥ 0.05): the exam is PE-negative (no window reached 0.15 (highest 0.140)).');
+    expect(d.overrides.find((o) => o.label === 'central_pe')?.message).toBe(
+      'Central PE not reported (0.900 ≥ 0.05): the exam is PE-negative (no window reached 0.15 (highest 0.140)).',
+    );
     expect(decide(positive({}, [])).examReason).toBe('no windows');
     expect(decide(positive({}, [])).exam).not.toBe('positive');
   });
 
   it('uses the window threshold it is given', () => {
-    expect(decide({ ...positive({}, [0.1, 0.3]), thresholds: { ...DEFAULT_THRESHOLDS, pe_present_on_image: 0.5 } }).exam).not.toBe('positive');
-    expect(decide({ ...positive({}, [0.1, 0.3]), thresholds: { ...DEFAULT_THRESHOLDS, pe_present_on_image: 0.25 } }).windows).toEqual([false, true]);
+    expect(decide({ ...positive({}, [0.1, 0.3]), thresholds: { ...DEFAULT_THRESHOLDS, pe_present_on_image: 0.5 } }).exam).not.toBe(
+      'positive',
+    );
+    expect(decide({ ...positive({}, [0.1, 0.3]), thresholds: { ...DEFAULT_THRESHOLDS, pe_present_on_image: 0.25 } }).windows).toEqual([
+      false,
+      true,
+    ]);
   });
 });
 
@@ -128,7 +135,10 @@ describe('decide: a PE-positive exam', () => {
   });
 
   it('compares relative to each threshold, not raw probabilities', () => {
-    const d = decide({ ...positive({ rv_lv_ratio_gte_1: 0.5, rv_lv_ratio_lt_1: 0.4 }), thresholds: { ...DEFAULT_THRESHOLDS, rv_lv_ratio_gte_1: 0.45, rv_lv_ratio_lt_1: 0.1 } });
+    const d = decide({
+      ...positive({ rv_lv_ratio_gte_1: 0.5, rv_lv_ratio_lt_1: 0.4 }),
+      thresholds: { ...DEFAULT_THRESHOLDS, rv_lv_ratio_gte_1: 0.45, rv_lv_ratio_lt_1: 0.1 },
+    });
     expect(d.labels.rv_lv_ratio_lt_1).toBe(true);
     expect(d.labels.rv_lv_ratio_gte_1).toBe(false);
   });
@@ -137,16 +147,30 @@ describe('decide: a PE-positive exam', () => {
     const d = decide(positive({ rv_lv_ratio_gte_1: 0.1, rv_lv_ratio_lt_1: 0.05 }));
     expect(d.labels.rv_lv_ratio_gte_1).toBe(true);
     expect(d.overrides).toHaveLength(1);
-    expect(d.overrides[0]).toMatchObject({ label: 'rv_lv_ratio_gte_1', rule: 'positive_rv_lv_exactly_one', thresholdDecision: false, decision: true });
-    expect(d.overrides[0]!.message).toMatch(/^RV\/LV ratio ≥ 1 reported although below its threshold \(0\.100 < 0\.15\): a PE-positive exam has exactly one RV\/LV label, and RV\/LV ratio ≥ 1 is the most probable relative to its threshold \(logit margin −0\.46 vs −1\.21\)\.$/);
+    expect(d.overrides[0]).toMatchObject({
+      label: 'rv_lv_ratio_gte_1',
+      rule: 'positive_rv_lv_exactly_one',
+      thresholdDecision: false,
+      decision: true,
+    });
+    expect(d.overrides[0]!.message).toMatch(
+      /^RV\/LV ratio ≥ 1 reported although below its threshold \(0\.100 < 0\.15\): a PE-positive exam has exactly one RV\/LV label, and RV\/LV ratio ≥ 1 is the most probable relative to its threshold \(logit margin −0\.46 vs −1\.21\)\.$/,
+    );
   });
 
   it('reports the most probable location when none passes', () => {
     const d = decide(positive({ central_pe: 0.01, leftsided_pe: 0.1, rightsided_pe: 0.12 }));
     expect(reported(d)).toEqual(['rightsided_pe', 'rv_lv_ratio_lt_1']);
     expect(d.overrides).toHaveLength(1);
-    expect(d.overrides[0]).toMatchObject({ label: 'rightsided_pe', rule: 'positive_needs_location', thresholdDecision: false, decision: true });
-    expect(d.overrides[0]!.message).toMatch(/^Right-sided PE reported although below its threshold \(0\.120 < 0\.15\): a PE-positive exam has at least one location \(central, left or right\), and Right-sided PE is the most probable/);
+    expect(d.overrides[0]).toMatchObject({
+      label: 'rightsided_pe',
+      rule: 'positive_needs_location',
+      thresholdDecision: false,
+      decision: true,
+    });
+    expect(d.overrides[0]!.message).toMatch(
+      /^Right-sided PE reported although below its threshold \(0\.120 < 0\.15\): a PE-positive exam has at least one location \(central, left or right\), and Right-sided PE is the most probable/,
+    );
   });
 
   it('keeps every location that passes (more than one is allowed)', () => {
@@ -157,8 +181,15 @@ describe('decide: a PE-positive exam', () => {
     const d = decide(positive({ chronic_pe: 0.2, acute_and_chronic_pe: 0.08 }));
     expect(d.labels).toMatchObject({ chronic_pe: true, acute_and_chronic_pe: false });
     expect(d.overrides).toHaveLength(1);
-    expect(d.overrides[0]).toMatchObject({ label: 'acute_and_chronic_pe', rule: 'positive_chronic_exclusive', thresholdDecision: true, decision: false });
-    expect(d.overrides[0]!.message).toMatch(/^Acute and chronic PE not reported: Chronic PE is more probable relative to its threshold \(logit margin \+1\.56 vs \+0\.50\); chronic and acute-and-chronic PE exclude each other\.$/);
+    expect(d.overrides[0]).toMatchObject({
+      label: 'acute_and_chronic_pe',
+      rule: 'positive_chronic_exclusive',
+      thresholdDecision: true,
+      decision: false,
+    });
+    expect(d.overrides[0]!.message).toMatch(
+      /^Acute and chronic PE not reported: Chronic PE is more probable relative to its threshold \(logit margin \+1\.56 vs \+0\.50\); chronic and acute-and-chronic PE exclude each other\.$/,
+    );
     expect(decide(positive()).labels).toMatchObject({ chronic_pe: false, acute_and_chronic_pe: false });
   });
 
@@ -171,7 +202,8 @@ describe('decide: a PE-positive exam', () => {
         rule: 'positive_not_negative_or_indeterminate',
         thresholdDecision: true,
         decision: false,
-        message: 'Indeterminate not reported (0.070 ≥ 0.05): the exam is PE-positive (negative exam 0.010 < 0.8 and window #1 0.900 ≥ 0.15).',
+        message:
+          'Indeterminate not reported (0.070 ≥ 0.05): the exam is PE-positive (negative exam 0.010 < 0.8 and window #1 0.900 ≥ 0.15).',
       },
     ]);
   });
@@ -179,7 +211,9 @@ describe('decide: a PE-positive exam', () => {
   it('breaks exact ties toward the label that keeps a person looking', () => {
     expect(decide(positive({ rv_lv_ratio_gte_1: 0.3, rv_lv_ratio_lt_1: 0.3 })).labels.rv_lv_ratio_gte_1).toBe(true);
     const t = { ...DEFAULT_THRESHOLDS, leftsided_pe: 0.05, rightsided_pe: 0.05 };
-    expect(decide({ ...positive({ central_pe: 0.01, leftsided_pe: 0.01, rightsided_pe: 0.01 }), thresholds: t }).labels.central_pe).toBe(true);
+    expect(decide({ ...positive({ central_pe: 0.01, leftsided_pe: 0.01, rightsided_pe: 0.01 }), thresholds: t }).labels.central_pe).toBe(
+      true,
+    );
     expect(decide(positive({ chronic_pe: 0.2, acute_and_chronic_pe: 0.2 })).labels.acute_and_chronic_pe).toBe(true);
   });
 });
@@ -189,8 +223,15 @@ describe('decide: a PE-negative exam', () => {
     const d = decide(negative({ indeterminate: 0.7 }));
     expect(d.exam).toBe('indeterminate');
     expect(d.overrides).toHaveLength(1);
-    expect(d.overrides[0]).toMatchObject({ label: 'negative_exam_for_pe', rule: 'negative_exactly_one_of_negative_indeterminate', thresholdDecision: true, decision: false });
-    expect(d.overrides[0]!.message).toBe('Negative exam for PE not reported: Indeterminate is more probable relative to its threshold (logit margin +3.79 vs +3.21); a PE-negative exam is either negative or indeterminate.');
+    expect(d.overrides[0]).toMatchObject({
+      label: 'negative_exam_for_pe',
+      rule: 'negative_exactly_one_of_negative_indeterminate',
+      thresholdDecision: true,
+      decision: false,
+    });
+    expect(d.overrides[0]!.message).toBe(
+      'Negative exam for PE not reported: Indeterminate is more probable relative to its threshold (logit margin +3.79 vs +3.21); a PE-negative exam is either negative or indeterminate.',
+    );
     // 0.5 at 0.05 is less probable relative to its threshold than 0.99 at 0.8.
     expect(decide(negative({ indeterminate: 0.5 })).exam).toBe('negative');
   });
@@ -200,8 +241,15 @@ describe('decide: a PE-negative exam', () => {
     const d = decide(negative({ negative_exam_for_pe: 0.6, indeterminate: 0.01 }, [0.05]));
     expect(d.exam).toBe('negative');
     expect(d.overrides).toHaveLength(1);
-    expect(d.overrides[0]).toMatchObject({ label: 'negative_exam_for_pe', rule: 'negative_exactly_one_of_negative_indeterminate', thresholdDecision: false, decision: true });
-    expect(d.overrides[0]!.message).toMatch(/^Negative exam for PE reported although below its threshold \(0\.600 < 0\.8\): a PE-negative exam is either negative or indeterminate, and Negative exam for PE is the most probable relative to its threshold/);
+    expect(d.overrides[0]).toMatchObject({
+      label: 'negative_exam_for_pe',
+      rule: 'negative_exactly_one_of_negative_indeterminate',
+      thresholdDecision: false,
+      decision: true,
+    });
+    expect(d.overrides[0]!.message).toMatch(
+      /^Negative exam for PE reported although below its threshold \(0\.600 < 0\.8\): a PE-negative exam is either negative or indeterminate, and Negative exam for PE is the most probable relative to its threshold/,
+    );
     expect(decide(negative({ negative_exam_for_pe: 0.3, indeterminate: 0.04 }, [0.05])).exam).toBe('indeterminate');
   });
 
@@ -242,7 +290,9 @@ describe('decide: the quick-start phantom', () => {
       ['rv_lv_ratio_gte_1', 'positive_rv_lv_exactly_one'],
       ['chronic_pe', 'positive_chronic_exclusive'],
     ]);
-    expect(d.overrides[0]!.message).toMatch(/^RV\/LV ratio ≥ 1 not reported: RV\/LV ratio < 1 is more probable relative to its threshold \(logit margin \+1\.92 vs \+1\.71\)/);
+    expect(d.overrides[0]!.message).toMatch(
+      /^RV\/LV ratio ≥ 1 not reported: RV\/LV ratio < 1 is more probable relative to its threshold \(logit margin \+1\.92 vs \+1\.71\)/,
+    );
     expect(d.windows.filter(Boolean)).toHaveLength(11);
   });
 });
@@ -251,11 +301,12 @@ describe('decide: bad input', () => {
   it('throws a typed error naming the label, never a value', () => {
     expect(() => decide(positive({ central_pe: Number.NaN }))).toThrow(InvalidPredictionError);
     expect(() => decide(positive({ central_pe: 1.5 }))).toThrow(/central_pe/);
-    expect(() => decide({ ...positive(), thresholds: { ...DEFAULT_THRESHOLDS, pe_present_on_image: -1 } })).toThrow(/threshold of pe_present_on_image/);
+    expect(() => decide({ ...positive(), thresholds: { ...DEFAULT_THRESHOLDS, pe_present_on_image: -1 } })).toThrow(
+      /threshold of pe_present_on_image/,
+    );
     expect(() => decide(positive({}, [0.2, 2]))).toThrow(/window 1/);
   });
 });
-
 
 describe('decide: property', () => {
   it('yields 0 inconsistent decision sets over 100,000 random probability vectors under random thresholds', () => {
@@ -283,7 +334,10 @@ describe('decide: property', () => {
       const windows = Array.from({ length: Math.floor(rand() * 8) }, () => value(IMAGE_LABEL));
       const d = decide({ study, windows, thresholds });
       // The independent checker: the RSNA rules of consistency.ts on 0/1 "probabilities".
-      const asPrediction = { study: Object.fromEntries(STUDY_LABELS.map((l) => [l, d.labels[l] ? 1 : 0])) as Record<StudyLabel, number>, images: d.windows.map((w) => (w ? 1 : 0)) };
+      const asPrediction = {
+        study: Object.fromEntries(STUDY_LABELS.map((l) => [l, d.labels[l] ? 1 : 0])) as Record<StudyLabel, number>,
+        images: d.windows.map((w) => (w ? 1 : 0)),
+      };
       const examAgrees = d.exam === (d.windows.some(Boolean) ? 'positive' : d.labels.indeterminate ? 'indeterminate' : 'negative');
       // Every reported decision is its threshold's, unless an override says otherwise.
       const overriddenLabels = new Set(d.overrides.map((o) => o.label));

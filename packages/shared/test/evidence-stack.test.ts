@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { framesPerWindow, keySlices, nearestSlice, readNpyFloat32, sliceToWindow, stackOrder, windowToSlices, type SlicePlane } from '../src/evidence';
+import {
+  framesPerWindow,
+  keySlices,
+  nearestSlice,
+  readNpyFloat32,
+  sliceToWindow,
+  stackOrder,
+  windowToSlices,
+  type SlicePlane,
+} from '../src/evidence';
 import type { CamGeometry } from '../src/result';
 
 /** CAM [20, 8, 8], two windows of 10 frames, 15 valid: col → x 2 mm, row → y 2 mm, frame → z 1 mm from (-8, -8, 100). */
@@ -7,7 +16,11 @@ const up: CamGeometry = { shape: [20, 8, 8], validFrames: 15, affine: [2, 0, 0, 
 /** The same CAM with frames running down in z (z = 130 − frame): window 0 lies at the top of the stack. */
 const down: CamGeometry = { ...up, affine: [2, 0, 0, -8, 0, 2, 0, -8, 0, 0, -1, 130] };
 /** 40 axial slices, 1 mm apart from z = 95, 16 × 16 pixels of 1 mm. */
-const planes: SlicePlane[] = Array.from({ length: 40 }, (_, k) => ({ imagePositionPatient: [-8, -8, 95 + k], imageOrientationPatient: [1, 0, 0, 0, 1, 0], pixelSpacing: [1, 1] }));
+const planes: SlicePlane[] = Array.from({ length: 40 }, (_, k) => ({
+  imagePositionPatient: [-8, -8, 95 + k],
+  imageOrientationPatient: [1, 0, 0, 0, 1, 0],
+  pixelSpacing: [1, 1],
+}));
 
 describe('window ↔ slice mapping through the CAM affine', () => {
   it('maps a window to the slices its frames lie on', () => {

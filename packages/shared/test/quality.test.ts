@@ -1,8 +1,24 @@
 /** The pure part of the study-quality gates: measurements and acquisition facts into checks. */
 import { describe, expect, it } from 'vitest';
-import { AcquisitionRangeSchema, DEFAULT_ACQUISITION, acquisitionChecks, contrastCheck, coverageCheck, qualityChecks, summarizeQuality, type QualityCheck, type SeriesFacts } from '../src/index';
+import {
+  AcquisitionRangeSchema,
+  DEFAULT_ACQUISITION,
+  acquisitionChecks,
+  contrastCheck,
+  coverageCheck,
+  qualityChecks,
+  summarizeQuality,
+  type QualityCheck,
+  type SeriesFacts,
+} from '../src/index';
 
-const ctpa: SeriesFacts = { sliceThicknessMm: 1, sliceSpacingMm: 1, slices: 300, imageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'], obliquityDeg: 0 };
+const ctpa: SeriesFacts = {
+  sliceThicknessMm: 1,
+  sliceSpacingMm: 1,
+  slices: 300,
+  imageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'],
+  obliquityDeg: 0,
+};
 const byCode = (checks: QualityCheck[], code: string): QualityCheck => checks.find((c) => c.code === code)!;
 
 describe('quality checks', () => {
@@ -10,7 +26,15 @@ describe('quality checks', () => {
     const q = summarizeQuality(qualityChecks(ctpa, { pulmonaryArteryHu: 320, lungCut: { first: 0, last: 0.01 } }, DEFAULT_ACQUISITION));
     expect(q.diagnostic).toBe(true);
     expect(q.reason).toBeUndefined();
-    expect(q.checks.map((c) => c.code).sort()).toEqual(['contrast_opacification', 'lung_coverage', 'orientation', 'series_type', 'slice_count', 'slice_spacing', 'slice_thickness']);
+    expect(q.checks.map((c) => c.code).sort()).toEqual([
+      'contrast_opacification',
+      'lung_coverage',
+      'orientation',
+      'series_type',
+      'slice_count',
+      'slice_spacing',
+      'slice_thickness',
+    ]);
   });
 
   it('fails contrast below the limit, with the measured HU and the limit', () => {
@@ -29,10 +53,21 @@ describe('quality checks', () => {
   });
 
   it('refuses localizers, reformats and non-axial series', () => {
-    expect(byCode(acquisitionChecks({ ...ctpa, imageType: ['ORIGINAL', 'PRIMARY', 'LOCALIZER'] }, DEFAULT_ACQUISITION), 'series_type').message).toContain('localizer');
-    expect(byCode(acquisitionChecks({ ...ctpa, imageType: ['DERIVED', 'SECONDARY', 'REFORMATTED'] }, DEFAULT_ACQUISITION), 'series_type').message).toContain('reformatted');
-    expect(byCode(acquisitionChecks({ ...ctpa, imageType: ['DERIVED', 'SECONDARY', 'AXIAL', 'CSA MPR'] }, DEFAULT_ACQUISITION), 'series_type').passed).toBe(false);
-    expect(byCode(acquisitionChecks({ ...ctpa, obliquityDeg: 90 }, DEFAULT_ACQUISITION), 'orientation')).toMatchObject({ passed: false, measured: 90 });
+    expect(
+      byCode(acquisitionChecks({ ...ctpa, imageType: ['ORIGINAL', 'PRIMARY', 'LOCALIZER'] }, DEFAULT_ACQUISITION), 'series_type').message,
+    ).toContain('localizer');
+    expect(
+      byCode(acquisitionChecks({ ...ctpa, imageType: ['DERIVED', 'SECONDARY', 'REFORMATTED'] }, DEFAULT_ACQUISITION), 'series_type')
+        .message,
+    ).toContain('reformatted');
+    expect(
+      byCode(acquisitionChecks({ ...ctpa, imageType: ['DERIVED', 'SECONDARY', 'AXIAL', 'CSA MPR'] }, DEFAULT_ACQUISITION), 'series_type')
+        .passed,
+    ).toBe(false);
+    expect(byCode(acquisitionChecks({ ...ctpa, obliquityDeg: 90 }, DEFAULT_ACQUISITION), 'orientation')).toMatchObject({
+      passed: false,
+      measured: 90,
+    });
     expect(byCode(acquisitionChecks({ ...ctpa, obliquityDeg: 12 }, DEFAULT_ACQUISITION), 'orientation').passed).toBe(true);
   });
 
@@ -44,13 +79,24 @@ describe('quality checks', () => {
   });
 
   it('a failed check makes the study non-diagnostic with every failed reason', () => {
-    const q = summarizeQuality(qualityChecks({ ...ctpa, sliceThicknessMm: 5 }, { pulmonaryArteryHu: 90, lungCut: { first: 0, last: 0 } }, DEFAULT_ACQUISITION));
+    const q = summarizeQuality(
+      qualityChecks({ ...ctpa, sliceThicknessMm: 5 }, { pulmonaryArteryHu: 90, lungCut: { first: 0, last: 0 } }, DEFAULT_ACQUISITION),
+    );
     expect(q.diagnostic).toBe(false);
-    expect(q.reason).toMatch(/^Non-diagnostic: poor contrast opacification of the pulmonary arteries \(90 HU < 250 HU\); slice thickness 5 mm/);
+    expect(q.reason).toMatch(
+      /^Non-diagnostic: poor contrast opacification of the pulmonary arteries \(90 HU < 250 HU\); slice thickness 5 mm/,
+    );
   });
 
   it('reads the acquisition range from a manifest, with the literature contrast floor by default', () => {
-    const a = AcquisitionRangeSchema.parse({ trainedOn: { sliceThicknessMm: [2, 2.5], sliceSpacingMm: [2, 2.5] }, sliceThicknessMm: { min: 0.5, max: 3 }, sliceSpacingMm: { min: 0.5, max: 3 }, minSlices: 40, maxLungCutFraction: null, maxObliquityDeg: 30 });
+    const a = AcquisitionRangeSchema.parse({
+      trainedOn: { sliceThicknessMm: [2, 2.5], sliceSpacingMm: [2, 2.5] },
+      sliceThicknessMm: { min: 0.5, max: 3 },
+      sliceSpacingMm: { min: 0.5, max: 3 },
+      minSlices: 40,
+      maxLungCutFraction: null,
+      maxObliquityDeg: 30,
+    });
     expect(a.minPulmonaryArteryHu).toBe(250);
   });
 });

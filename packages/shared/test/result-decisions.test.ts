@@ -1,6 +1,15 @@
 /** `decisionsOf`: what every surface reads as a result's decisions, non-diagnostic results included. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_THRESHOLDS, STUDY_LABELS, contrastCheck, decide, decisionsOf, summarizeQuality, type AnalysisResult, type StudyLabel } from '../src/index';
+import {
+  DEFAULT_THRESHOLDS,
+  STUDY_LABELS,
+  contrastCheck,
+  decide,
+  decisionsOf,
+  summarizeQuality,
+  type AnalysisResult,
+  type StudyLabel,
+} from '../src/index';
 
 /** A PE-positive result as `analyzePreprocessed` writes it (central PE, RV/LV ≥ 1). */
 function positiveResult(): AnalysisResult {
@@ -10,7 +19,9 @@ function positiveResult(): AnalysisResult {
   const d = decide({ study, windows, thresholds: DEFAULT_THRESHOLDS });
   return {
     schemaVersion: 1,
-    labels: Object.fromEntries(STUDY_LABELS.map((l) => [l, { probability: study[l], threshold: DEFAULT_THRESHOLDS[l], decision: d.labels[l] }])) as AnalysisResult['labels'],
+    labels: Object.fromEntries(
+      STUDY_LABELS.map((l) => [l, { probability: study[l], threshold: DEFAULT_THRESHOLDS[l], decision: d.labels[l] }]),
+    ) as AnalysisResult['labels'],
     windows: windows.map((probability, index) => ({ index, probability, decision: d.windows[index]!, slices: [] })),
     attention: Object.fromEntries(STUDY_LABELS.map((l) => [l, [0.5, 0.5]])) as AnalysisResult['attention'],
     exam: { decision: d.exam, reason: d.examReason, windowThreshold: DEFAULT_THRESHOLDS.pe_present_on_image, overrides: d.overrides },

@@ -1,6 +1,17 @@
 /** Issue 18: site thresholds re-decide a result by `decide`; the ground-truth CSV parser. */
 import { describe, expect, it } from 'vitest';
-import { AnalysisResultSchema, DEFAULT_THRESHOLDS, STUDY_LABELS, applySiteThresholds, contrastCheck, decide, parseLabelCsv, summarizeQuality, type AnalysisResult, type StudyLabel } from '../src/index';
+import {
+  AnalysisResultSchema,
+  DEFAULT_THRESHOLDS,
+  STUDY_LABELS,
+  applySiteThresholds,
+  contrastCheck,
+  decide,
+  parseLabelCsv,
+  summarizeQuality,
+  type AnalysisResult,
+  type StudyLabel,
+} from '../src/index';
 
 /** A PE-positive result at the default thresholds (negative exam 0.3 < 0.8, window 0.9). */
 function result(): AnalysisResult {
@@ -10,7 +21,12 @@ function result(): AnalysisResult {
   const d = decide({ study, windows, thresholds: DEFAULT_THRESHOLDS });
   return {
     schemaVersion: 1,
-    labels: Object.fromEntries(STUDY_LABELS.map((l) => [l, { probability: study[l], rawProbability: study[l], threshold: DEFAULT_THRESHOLDS[l], decision: d.labels[l] }])) as AnalysisResult['labels'],
+    labels: Object.fromEntries(
+      STUDY_LABELS.map((l) => [
+        l,
+        { probability: study[l], rawProbability: study[l], threshold: DEFAULT_THRESHOLDS[l], decision: d.labels[l] },
+      ]),
+    ) as AnalysisResult['labels'],
     windows: windows.map((probability, index) => ({ index, probability, decision: d.windows[index]!, slices: [] })),
     attention: Object.fromEntries(STUDY_LABELS.map((l) => [l, [0.5, 0.5]])) as AnalysisResult['attention'],
     exam: { decision: d.exam, reason: d.examReason, windowThreshold: DEFAULT_THRESHOLDS.pe_present_on_image, overrides: d.overrides },

@@ -14,11 +14,29 @@ export function uid(prefix = '2.25.1'): string {
 }
 
 /** One CT slice: `size`² pixels of 16-bit data, a smooth phantom-like pattern. */
-export function ctSlice(opts: { study: string; series: string; sop: string; index: number; size?: number; extra?: El[]; modality?: string; sopClass?: string }): Uint8Array {
+export function ctSlice(opts: {
+  study: string;
+  series: string;
+  sop: string;
+  index: number;
+  size?: number;
+  extra?: El[];
+  modality?: string;
+  sopClass?: string;
+}): Uint8Array {
   const size = opts.size ?? 16;
   const pixels = new Uint16Array(size * size);
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) pixels[y * size + x] = 1000 + ((x * 7 + y * 3 + opts.index * 11) % 400);
-  const els = ctImage({ rows: size, cols: size, pixels, series: opts.series, sop: opts.sop, instance: opts.index + 1, position: [0, 0, -opts.index * 1.25], extra: [{ tag: 0x0020000d, vr: 'UI', value: opts.study }, ...(opts.extra ?? [])] });
+  const els = ctImage({
+    rows: size,
+    cols: size,
+    pixels,
+    series: opts.series,
+    sop: opts.sop,
+    instance: opts.index + 1,
+    position: [0, 0, -opts.index * 1.25],
+    extra: [{ tag: 0x0020000d, vr: 'UI', value: opts.study }, ...(opts.extra ?? [])],
+  });
   const patched = els.map((e) => {
     if (e.tag === 0x00080060 && opts.modality) return { ...e, value: opts.modality };
     if (e.tag === 0x00080016 && opts.sopClass) return { ...e, value: opts.sopClass };
@@ -41,7 +59,10 @@ export function ctStudy(n: number, size = 16): { study: string; series: string; 
 const enc = new TextEncoder();
 
 /** A multipart body (form-data files, or multipart/related parts) and its content type. */
-export function multipart(files: { name?: string; bytes: Uint8Array; contentType?: string }[], kind: 'form-data' | 'related' = 'form-data'): { body: Uint8Array; contentType: string } {
+export function multipart(
+  files: { name?: string; bytes: Uint8Array; contentType?: string }[],
+  kind: 'form-data' | 'related' = 'form-data',
+): { body: Uint8Array; contentType: string } {
   const boundary = `embolus-test-${Math.random().toString(36).slice(2)}`;
   const chunks: Uint8Array[] = [];
   for (const [i, f] of files.entries()) {
@@ -52,7 +73,10 @@ export function multipart(files: { name?: string; bytes: Uint8Array; contentType
     chunks.push(enc.encode(`--${boundary}\r\n${head}\r\n`), f.bytes, enc.encode('\r\n'));
   }
   chunks.push(enc.encode(`--${boundary}--\r\n`));
-  const contentType = kind === 'form-data' ? `multipart/form-data; boundary=${boundary}` : `multipart/related; type="application/dicom"; boundary=${boundary}`;
+  const contentType =
+    kind === 'form-data'
+      ? `multipart/form-data; boundary=${boundary}`
+      : `multipart/related; type="application/dicom"; boundary=${boundary}`;
   return { body: concat(chunks), contentType };
 }
 
@@ -70,7 +94,8 @@ const SQ_HEAD = new Uint8Array([0x40, 0x00, 0x30, 0xa7, 0x53, 0x51, 0, 0]);
  */
 export function nestedSequence(depth: number, leaf: El[], undefinedLength = false): El {
   const undef = u32le(0xffffffff);
-  const wrapItem = (body: Uint8Array) => (undefinedLength ? concat([ITEM, undef, body, ITEM_END]) : concat([ITEM, u32le(body.length), body]));
+  const wrapItem = (body: Uint8Array) =>
+    undefinedLength ? concat([ITEM, undef, body, ITEM_END]) : concat([ITEM, u32le(body.length), body]);
   let items = wrapItem(rawDataset(leaf));
   for (let level = 1; level < depth; level++) {
     const sq = undefinedLength ? concat([SQ_HEAD, undef, items, SEQ_END]) : concat([SQ_HEAD, u32le(items.length), items]);

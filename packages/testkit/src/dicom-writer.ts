@@ -66,37 +66,44 @@ export function concat(parts: Uint8Array[]): Uint8Array {
 
 function encodeElements(els: El[]): Uint8Array {
   return concat(
-    [...els].sort((a, b) => a.tag - b.tag).map((el) => {
-      const data = encodeValue(el.vr, el.value);
-      const undefinedLength = !Array.isArray(el.value) && typeof el.value === 'object' && !(el.value instanceof Uint8Array);
-      const length = undefinedLength ? 0xffffffff : data.length;
-      // File meta (group 0002) is always explicit VR little endian (PS3.10 7.1).
-      const mode = el.tag >>> 16 === 0x0002 ? 'explicit-le' : enc;
-      const le = mode !== 'explicit-be';
-      if (mode === 'implicit-le') {
-        const head = new Uint8Array(8);
+    [...els]
+      .sort((a, b) => a.tag - b.tag)
+      .map((el) => {
+        const data = encodeValue(el.vr, el.value);
+        const undefinedLength = !Array.isArray(el.value) && typeof el.value === 'object' && !(el.value instanceof Uint8Array);
+        const length = undefinedLength ? 0xffffffff : data.length;
+        // File meta (group 0002) is always explicit VR little endian (PS3.10 7.1).
+        const mode = el.tag >>> 16 === 0x0002 ? 'explicit-le' : enc;
+        const le = mode !== 'explicit-be';
+        if (mode === 'implicit-le') {
+          const head = new Uint8Array(8);
+          const dv = new DataView(head.buffer);
+          dv.setUint16(0, el.tag >>> 16, true);
+          dv.setUint16(2, el.tag & 0xffff, true);
+          dv.setUint32(4, length, true);
+          return concat([head, data]);
+        }
+        const long = LONG.has(el.vr);
+        const head = new Uint8Array(long ? 12 : 8);
         const dv = new DataView(head.buffer);
-        dv.setUint16(0, el.tag >>> 16, true);
-        dv.setUint16(2, el.tag & 0xffff, true);
-        dv.setUint32(4, length, true);
+        dv.setUint16(0, el.tag >>> 16, le);
+        dv.setUint16(2, el.tag & 0xffff, le);
+        head[4] = el.vr.charCodeAt(0);
+        head[5] = el.vr.charCodeAt(1);
+        if (long) dv.setUint32(8, length, le);
+        else dv.setUint16(6, length, le);
         return concat([head, data]);
-      }
-      const long = LONG.has(el.vr);
-      const head = new Uint8Array(long ? 12 : 8);
-      const dv = new DataView(head.buffer);
-      dv.setUint16(0, el.tag >>> 16, le);
-      dv.setUint16(2, el.tag & 0xffff, le);
-      head[4] = el.vr.charCodeAt(0);
-      head[5] = el.vr.charCodeAt(1);
-      if (long) dv.setUint32(8, length, le);
-      else dv.setUint16(6, length, le);
-      return concat([head, data]);
-    }),
+      }),
   );
 }
 
 /** A Part 10 file (preamble, DICM, file meta) around `dataset`, encoded as `encoding`. */
-export function part10(dataset: El[], transferSyntax = '1.2.840.10008.1.2.1', encoding: Encoding = 'explicit-le', transform?: (body: Uint8Array) => Uint8Array): Uint8Array {
+export function part10(
+  dataset: El[],
+  transferSyntax = '1.2.840.10008.1.2.1',
+  encoding: Encoding = 'explicit-le',
+  transform?: (body: Uint8Array) => Uint8Array,
+): Uint8Array {
   const meta = encodeElements([
     { tag: 0x00020001, vr: 'OB', value: new Uint8Array([0, 1]) },
     { tag: 0x00020002, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
@@ -121,7 +128,19 @@ export function rawDataset(dataset: El[]): Uint8Array {
 }
 
 /** A CT image dataset with the given stored values (16-bit containers). */
-export function ctImage(opts: { rows: number; cols: number; pixels: Uint16Array; bitsStored?: number; signed?: boolean; extra?: El[]; position?: number[]; orientation?: number[]; series?: string; sop?: string; instance?: number }): El[] {
+export function ctImage(opts: {
+  rows: number;
+  cols: number;
+  pixels: Uint16Array;
+  bitsStored?: number;
+  signed?: boolean;
+  extra?: El[];
+  position?: number[];
+  orientation?: number[];
+  series?: string;
+  sop?: string;
+  instance?: number;
+}): El[] {
   const els: El[] = [
     { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.2' },
     { tag: 0x00080018, vr: 'UI', value: opts.sop ?? '1.2.3.4' },

@@ -29,14 +29,28 @@ export interface LocalIdp {
 }
 
 /** Starts the IdP; `redirectUris` are the client's registered redirect URIs. */
-export async function startLocalIdp(options: { people: Record<string, IdpPerson>; redirectUris: string[]; clientId?: string; clientSecret?: string }): Promise<LocalIdp> {
+export async function startLocalIdp(options: {
+  people: Record<string, IdpPerson>;
+  redirectUris: string[];
+  clientId?: string;
+  clientSecret?: string;
+}): Promise<LocalIdp> {
   const clientId = options.clientId ?? 'embolus-test';
   const clientSecret = options.clientSecret ?? 'embolus-test-secret-0123456789';
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: options.redirectUris, grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: options.redirectUris,
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], groups: ['groups'] },
     // Claims of the requested scopes go into the ID token, as Keycloak and Entra do for groups.
     conformIdTokenClaims: false,
@@ -46,7 +60,10 @@ export async function startLocalIdp(options: { people: Record<string, IdpPerson>
     async findAccount(_ctx: unknown, id: string) {
       const person = options.people[id];
       if (!person) return undefined;
-      return { accountId: id, claims: async () => ({ sub: id, email: person.email, email_verified: person.emailVerified ?? true, groups: person.groups }) };
+      return {
+        accountId: id,
+        claims: async () => ({ sub: id, email: person.email, email_verified: person.emailVerified ?? true, groups: person.groups }),
+      };
     },
   } as ConstructorParameters<typeof Provider>[1]);
   server.on('request', provider.callback());
@@ -81,7 +98,9 @@ export async function startLocalIdp(options: { people: Record<string, IdpPerson>
       const html = await res.text();
       if (res.status !== 200) throw new Error(`the test IdP answered ${res.status} at ${url.pathname}: ${html.slice(0, 300)}`);
       // The development forms post back to the same interaction URL.
-      form = html.includes('name="prompt" value="login"') ? new URLSearchParams({ prompt: 'login', login, password: 'any password' }) : new URLSearchParams({ prompt: 'consent' });
+      form = html.includes('name="prompt" value="login"')
+        ? new URLSearchParams({ prompt: 'login', login, password: 'any password' })
+        : new URLSearchParams({ prompt: 'consent' });
     }
     throw new Error('the test IdP did not redirect back within 12 steps');
   }

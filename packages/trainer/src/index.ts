@@ -71,7 +71,12 @@ export function runTrainerModule(
     child.on('error', (e) => reject(new EmbolusError('TRAINER_FAILED', `cannot start ${pythonExecutable()}: ${e.message}`, { cause: e })));
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new EmbolusError('TRAINER_FAILED', `trainer module ${module} exited with ${signal ?? code}`, { details: { module, code, signal } }));
+      else
+        reject(
+          new EmbolusError('TRAINER_FAILED', `trainer module ${module} exited with ${signal ?? code}`, {
+            details: { module, code, signal },
+          }),
+        );
     });
   });
 }

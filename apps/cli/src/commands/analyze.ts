@@ -7,7 +7,12 @@ import { DEMO_MODEL_DIR, analyzeFolder, loadModel } from '@embolus/inference';
 import { writeNpy } from '@embolus/preprocess/node';
 import { DISPLAY_NAMES, STUDY_LABELS, UsageError, decisionsOf, type AnalysisResult } from '@embolus/shared';
 
-const EXAM_LINE = { positive: 'PE-POSITIVE', negative: 'NEGATIVE for PE', indeterminate: 'INDETERMINATE', withheld: 'NON-DIAGNOSTIC, no decision' } as const;
+const EXAM_LINE = {
+  positive: 'PE-POSITIVE',
+  negative: 'NEGATIVE for PE',
+  indeterminate: 'INDETERMINATE',
+  withheld: 'NON-DIAGNOSTIC, no decision',
+} as const;
 
 /**
  * The human-readable report of a result (from `embolus analyze` or from the API). Decisions come
@@ -32,7 +37,9 @@ export function formatReport(r: AnalysisResult): string {
     // Where consistency repair moved a label, the repaired value is shown beside it.
     const repaired = Math.abs(p - x.probability) > 5e-4 ? `   (repaired ${x.probability.toFixed(3)})` : '';
     const decision = withheld ? 'withheld' : `${d.labels[l] ? 'POSITIVE' : '-'}${overridden.has(l) ? ' *' : ''}`;
-    lines.push(`${DISPLAY_NAMES[l].padEnd(26)} ${p.toFixed(3).padStart(11)}  ${x.threshold.toFixed(2).padStart(9)}  ${decision.padEnd(10)}${repaired}`.trimEnd());
+    lines.push(
+      `${DISPLAY_NAMES[l].padEnd(26)} ${p.toFixed(3).padStart(11)}  ${x.threshold.toFixed(2).padStart(9)}  ${decision.padEnd(10)}${repaired}`.trimEnd(),
+    );
   }
   if (d.overrides.length) {
     lines.push('* decided by an RSNA label rule, not by its threshold alone:');
@@ -46,12 +53,19 @@ export function formatReport(r: AnalysisResult): string {
       : `windows: ${r.windows.length}; PE-positive (≥ ${d.windowThreshold}): ${positive.length ? positive.map((w) => `#${w.index} (${(w.rawProbability ?? w.probability).toFixed(2)})`).join(', ') : 'none'}`,
   );
   if (r.consistency.violations.length) {
-    lines.push(`consistency repair of the probabilities (at 0.5, for scoring): ${r.consistency.violations.length} rule(s) broken, repaired by changing ${r.consistency.changed.join(', ') || 'image-level values'}`);
+    lines.push(
+      `consistency repair of the probabilities (at 0.5, for scoring): ${r.consistency.violations.length} rule(s) broken, repaired by changing ${r.consistency.changed.join(', ') || 'image-level values'}`,
+    );
     for (const v of r.consistency.violations) lines.push(`  - ${v.message}`);
   } else lines.push('consistency: the probabilities obey all RSNA label rules at 0.5');
-  if (!d.stored) lines.push(`note: this result predates stored decisions; they were recomputed with the default window threshold ${d.windowThreshold}`);
+  if (!d.stored)
+    lines.push(`note: this result predates stored decisions; they were recomputed with the default window threshold ${d.windowThreshold}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
-  lines.push(`time: ${Object.entries(r.timings).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+  lines.push(
+    `time: ${Object.entries(r.timings)
+      .map(([k, v]) => `${k} ${v} ms`)
+      .join(', ')}`,
+  );
   return lines.join('\n');
 }
 
@@ -67,7 +81,12 @@ export async function run(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { model: { type: 'string' }, json: { type: 'boolean', default: false }, 'cam-out': { type: 'string' }, batch: { type: 'string' } },
+    options: {
+      model: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'cam-out': { type: 'string' },
+      batch: { type: 'string' },
+    },
   });
   if (positionals.length !== 1) throw new UsageError('usage: embolus analyze <series-dir|study-dir> [--model <dir>] [--json]');
   const batch = values.batch ? Number(values.batch) : undefined;

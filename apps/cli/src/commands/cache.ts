@@ -13,9 +13,15 @@ export async function run(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { out: { type: 'string' }, split: { type: 'string', default: '8:1:1' }, limit: { type: 'string' }, workers: { type: 'string' } },
+    options: {
+      out: { type: 'string' },
+      split: { type: 'string', default: '8:1:1' },
+      limit: { type: 'string' },
+      workers: { type: 'string' },
+    },
   });
-  if (positionals.length !== 1 || !values.out) throw new UsageError('usage: embolus cache <rsna-layout-dir> --out <cache-dir> [--split 8:1:1] [--limit n] [--workers n]');
+  if (positionals.length !== 1 || !values.out)
+    throw new UsageError('usage: embolus cache <rsna-layout-dir> --out <cache-dir> [--split 8:1:1] [--limit n] [--workers n]');
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit takes a positive integer');
   const workers = values.workers === undefined ? defaultCacheWorkers() : Number(values.workers);

@@ -15,7 +15,12 @@ export function infoJson(file: string, bytes: Uint8Array): Record<string, unknow
   const ts = transferSyntaxInfo(parsed.transferSyntaxUid);
   return {
     file,
-    transferSyntax: { uid: parsed.transferSyntaxUid, name: ts?.name ?? 'unsupported', lossy: ts?.lossy ?? null, supported: ts !== undefined },
+    transferSyntax: {
+      uid: parsed.transferSyntaxUid,
+      name: ts?.name ?? 'unsupported',
+      lossy: ts?.lossy ?? null,
+      supported: ts !== undefined,
+    },
     hasPreamble: parsed.hasPreamble,
     hasFileMeta: parsed.hasFileMeta,
     sopClassUid: info.sopClassUid ?? null,
@@ -29,7 +34,10 @@ export function infoJson(file: string, bytes: Uint8Array): Record<string, unknow
     pixel: info.pixel ?? null,
     plane: info.planes[0] ?? null,
     frames: info.pixel?.frames ?? 0,
-    modalityLut: info.modalityLut[0]?.kind === 'lut' ? { kind: 'lut', entries: info.modalityLut[0].data.length, firstMapped: info.modalityLut[0].firstMapped } : (info.modalityLut[0] ?? null),
+    modalityLut:
+      info.modalityLut[0]?.kind === 'lut'
+        ? { kind: 'lut', entries: info.modalityLut[0].data.length, firstMapped: info.modalityLut[0].firstMapped }
+        : (info.modalityLut[0] ?? null),
     padding: info.padding ?? null,
     warnings: info.warnings,
   };
@@ -53,7 +61,11 @@ async function huOne(file: string, out: string): Promise<void> {
 }
 
 async function hu(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, 'out-dir': { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, 'out-dir': { type: 'string' } },
+  });
   if (positionals.length === 0) throw new UsageError('dicom hu needs at least one file');
   if (values.out && values['out-dir']) throw new UsageError('give either --out or --out-dir, not both');
   if (values.out) {

@@ -147,11 +147,24 @@ async function writePlots(
     const op = r.sensitivity !== null && r.specificity !== null ? { sensitivity: r.sensitivity, specificity: r.specificity } : undefined;
     await writeFile(
       path.join(dir, `roc-${label}.svg`),
-      rocChartSvg({ title: `${title}: ROC`, fpr: roc.fpr, tpr: roc.tpr, ...(r.auroc !== null ? { auroc: r.auroc } : {}), ...(r.ci ? { ci: r.ci } : {}), ...(op ? { operatingPoint: op } : {}) }),
+      rocChartSvg({
+        title: `${title}: ROC`,
+        fpr: roc.fpr,
+        tpr: roc.tpr,
+        ...(r.auroc !== null ? { auroc: r.auroc } : {}),
+        ...(r.ci ? { ci: r.ci } : {}),
+        ...(op ? { operatingPoint: op } : {}),
+      }),
     );
     await writeFile(
       path.join(dir, `sens-spec-${label}.svg`),
-      thresholdChartSvg({ title: `${title}: sensitivity and specificity`, thresholds: curve.thresholds, sensitivity: curve.sensitivity, specificity: curve.specificity, threshold: r.threshold }),
+      thresholdChartSvg({
+        title: `${title}: sensitivity and specificity`,
+        thresholds: curve.thresholds,
+        sensitivity: curve.sensitivity,
+        specificity: curve.specificity,
+        threshold: r.threshold,
+      }),
     );
     written += 2;
   }
@@ -173,7 +186,8 @@ function table(reports: Partial<Record<Label, LabelReport>>, loss: number | null
     fmt(r.specificity),
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  ');
   return [
     line(head),
     ...rows.map(line),
@@ -213,7 +227,7 @@ export async function run(argv: string[]): Promise<number> {
   if (args.json) {
     process.stdout.write(JSON.stringify({ labels: reports, weighted_log_loss: loss }) + '\n');
   } else {
-    const source = args.thresholdsFrom ? `max min(sens, spec) on ${args.thresholdsFrom}` : "paper defaults (Ma et al., Table 2)";
+    const source = args.thresholdsFrom ? `max min(sens, spec) on ${args.thresholdsFrom}` : 'paper defaults (Ma et al., Table 2)';
     process.stdout.write(table(reports, loss, source) + '\n');
   }
   if (args.plots) {

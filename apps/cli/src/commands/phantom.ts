@@ -110,7 +110,9 @@ export async function run(argv: string[]): Promise<number> {
         if (quiet) return;
         const elapsed = (performance.now() - t0) / 1000;
         const eta = (elapsed / done) * (total - done);
-        process.stderr.write(`phantom ${done}/${total}  ${s.kind.padEnd(13)} ${s.slices} slices ${s.protocol.matrix}²  ${(s.ms / 1000).toFixed(1)} s  (eta ${eta.toFixed(0)} s)\n`);
+        process.stderr.write(
+          `phantom ${done}/${total}  ${s.kind.padEnd(13)} ${s.slices} slices ${s.protocol.matrix}²  ${(s.ms / 1000).toFixed(1)} s  (eta ${eta.toFixed(0)} s)\n`,
+        );
       },
     });
   } catch (e) {

@@ -49,7 +49,11 @@ export function volumeSummary(v: Volume, ms: number) {
 
 /** Entry point of `embolus series`. */
 export async function run(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, volume: { type: 'boolean', default: false } } });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, volume: { type: 'boolean', default: false } },
+  });
   if (positionals.length !== 1) throw new UsageError('series takes one folder');
   const scan = await scanFolder(positionals[0]!);
   let choice: SeriesChoice | undefined;
@@ -77,9 +81,15 @@ export async function run(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else {
     const lines = [`${result.files} file(s), ${result.series.length} series`];
-    for (const s of result.series) lines.push(`  ${s.seriesInstanceUid}  ${s.modality ?? '?'}  ${s.slices} slices ${s.cols}x${s.rows}  ${s.axial ? 'axial' : 'non-axial'}  ${s.warnings.map((w) => w.code).join(',')}`);
+    for (const s of result.series)
+      lines.push(
+        `  ${s.seriesInstanceUid}  ${s.modality ?? '?'}  ${s.slices} slices ${s.cols}x${s.rows}  ${s.axial ? 'axial' : 'non-axial'}  ${s.warnings.map((w) => w.code).join(',')}`,
+      );
     if (result.chosen) lines.push(`chosen: ${result.chosen.seriesInstanceUid} — ${result.chosen.reason}`);
-    if (volume) lines.push(`volume: ${volume.shape.join('×')} voxels, ${volume.extentMm.join(' × ')} mm, HU ${volume.hu.min}..${volume.hu.max} (mean ${volume.hu.mean}), decoded in ${volume.decodeMs} ms`);
+    if (volume)
+      lines.push(
+        `volume: ${volume.shape.join('×')} voxels, ${volume.extentMm.join(' × ')} mm, HU ${volume.hu.min}..${volume.hu.max} (mean ${volume.hu.mean}), decoded in ${volume.decodeMs} ms`,
+      );
     if (scan.skipped.length) lines.push(`skipped ${scan.skipped.length} file(s) that are not readable DICOM`);
     process.stdout.write(lines.join('\n') + '\n');
   }

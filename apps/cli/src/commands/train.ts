@@ -16,7 +16,14 @@ import { evaluateOnPhantoms, type DemoEvaluation } from '../demo-evaluation';
 import { progressBar } from '../progress';
 import { runTrainerModule } from '@embolus/trainer';
 
-const MODULES: Record<string, string> = { phase1: 'train_phase1', extract: 'extract', phase2: 'train_phase2', export: 'export', evaluate: 'evaluate', pipeline: 'pipeline' };
+const MODULES: Record<string, string> = {
+  phase1: 'train_phase1',
+  extract: 'extract',
+  phase2: 'train_phase2',
+  export: 'export',
+  evaluate: 'evaluate',
+  pipeline: 'pipeline',
+};
 
 function logEpoch(line: Record<string, unknown>): void {
   const parts = Object.entries(line).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(4)) : JSON.stringify(v)}`);
@@ -52,7 +59,12 @@ function evaluationMarkdown(e: DemoEvaluation, trainedOn: string): string {
  * The demo model's training data, described portably: what and how much, never where it lay on
  * the machine that trained it (every result quotes it).
  */
-export function demoTrainedOn(o: { studies: number; seed: number; twins: number; splits: Record<string, { studies: number; windows: number }> }): string {
+export function demoTrainedOn(o: {
+  studies: number;
+  seed: number;
+  twins: number;
+  splits: Record<string, { studies: number; windows: number }>;
+}): string {
   const total = Object.values(o.splits).reduce((n, v) => n + v.studies, 0);
   const split = Object.entries(o.splits)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -71,7 +83,9 @@ async function refuseForeignCache(cache: string, studies: ReadonlySet<string>): 
   const lines = (await readFile(index, 'utf8')).split('\n').filter((l) => l.trim() !== '');
   const foreign = lines.filter((l) => !studies.has((JSON.parse(l) as { study: string }).study)).length;
   if (foreign > 0) {
-    throw new UsageError(`${cache} holds ${foreign} studies that are not in this phantom set (an earlier run with other options); delete ${path.dirname(cache)} or pass another --work`);
+    throw new UsageError(
+      `${cache} holds ${foreign} studies that are not in this phantom set (an earlier run with other options); delete ${path.dirname(cache)} or pass another --work`,
+    );
   }
 }
 
@@ -104,15 +118,34 @@ async function demo(argv: string[]): Promise<number> {
   // Every positive training phantom comes with its embolus-free twin (same patient and scan, no
   // clot): 160 drawn studies + ~80 twins. Twins share a split, and pairs.json tells the trainer
   // (the 'demo' config samples 3/4 of each phase-1 batch as twin pairs).
-  const train = await writeDataset({ out: path.join(work, 'phantoms-train'), studies: int('studies', values.studies), seed, twins: true, rsnaLayout: true, study: { preset: 'demo' }, onProgress: (d, t) => bar(d, t) });
+  const train = await writeDataset({
+    out: path.join(work, 'phantoms-train'),
+    studies: int('studies', values.studies),
+    seed,
+    twins: true,
+    rsnaLayout: true,
+    study: { preset: 'demo' },
+    onProgress: (d, t) => bar(d, t),
+  });
   const cache = path.join(work, 'cache');
   await refuseForeignCache(cache, new Set(train.studies.map((s) => s.studyInstanceUid)));
   stage('2/5 training cache (TypeScript preprocessing)');
   bar = progressBar('cache');
   const twins = train.studies.flatMap((s) => (s.twinOf ? [[s.twinOf, s.studyInstanceUid] as const] : []));
-  const built = await buildCache(train.out, cache, { split: [0.8, 0.15, 0.05], splitWith: new Map(twins.map(([p, t]) => [t, p])), workers: defaultCacheWorkers(), onProgress: (p) => bar(p.done, p.total) });
+  const built = await buildCache(train.out, cache, {
+    split: [0.8, 0.15, 0.05],
+    splitWith: new Map(twins.map(([p, t]) => [t, p])),
+    workers: defaultCacheWorkers(),
+    onProgress: (p) => bar(p.done, p.total),
+  });
   const cached = new Set(built.index.map((l) => l.study));
-  await writeFile(path.join(cache, 'pairs.json'), JSON.stringify({ note: 'phantom twins: [positive study, its embolus-free twin]', pairs: twins.filter((p) => p.every((u) => cached.has(u))) }));
+  await writeFile(
+    path.join(cache, 'pairs.json'),
+    JSON.stringify({
+      note: 'phantom twins: [positive study, its embolus-free twin]',
+      pairs: twins.filter((p) => p.every((u) => cached.has(u))),
+    }),
+  );
   stage('3/5 trainer: phase 1 → features → phase 2 → export');
   const modelWork = path.join(work, 'model');
   const extra = [
@@ -122,7 +155,14 @@ async function demo(argv: string[]): Promise<number> {
   await runTrainerModule('pipeline', ['--cache', cache, '--out', modelWork, '--config', values.config!, ...extra], logEpoch);
   stage('4/5 held-out phantoms');
   bar = progressBar('phantoms');
-  const test = await writeDataset({ out: path.join(work, 'phantoms-test'), studies: int('test-studies', values['test-studies']), seed: seed + 1000, rsnaLayout: true, study: { preset: 'demo' }, onProgress: (d, t) => bar(d, t) });
+  const test = await writeDataset({
+    out: path.join(work, 'phantoms-test'),
+    studies: int('test-studies', values['test-studies']),
+    seed: seed + 1000,
+    rsnaLayout: true,
+    study: { preset: 'demo' },
+    onProgress: (d, t) => bar(d, t),
+  });
   stage('5/5 evaluation through the serving path');
   const out = path.resolve(values.out!);
   await mkdir(out, { recursive: true });
@@ -134,14 +174,22 @@ async function demo(argv: string[]): Promise<number> {
   bar = progressBar('evaluate');
   const evaluation = await evaluateOnPhantoms(model, test, (d, t) => bar(d, t));
   await model.release();
-  const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as Record<string, unknown> & { trainingData?: { splits?: Record<string, { studies: number; windows: number }> } };
-  manifest.trainedOn = demoTrainedOn({ studies: int('studies', values.studies), seed, twins: twins.length, splits: manifest.trainingData?.splits ?? {} });
+  const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as Record<string, unknown> & {
+    trainingData?: { splits?: Record<string, { studies: number; windows: number }> };
+  };
+  manifest.trainedOn = demoTrainedOn({
+    studies: int('studies', values.studies),
+    seed,
+    twins: twins.length,
+    splits: manifest.trainingData?.splits ?? {},
+  });
   manifest.heldOutEvaluation = evaluation;
   await writeFile(path.join(out, 'manifest.json'), JSON.stringify(manifest, null, 1));
   await writeFile(path.join(out, 'evaluation.json'), JSON.stringify(evaluation, null, 2));
   await writeFile(path.join(out, 'EVALUATION.md'), evaluationMarkdown(evaluation, String(manifest.trainedOn)));
   process.stderr.write(`\ndone in ${((performance.now() - started) / 60000).toFixed(1)} min; model in ${out}\n`);
-  for (const l of ALL_LABELS) process.stderr.write(`  ${DISPLAY_NAMES[l].padEnd(24)} AUROC ${evaluation.aurocs[l].auroc?.toFixed(4) ?? 'n/a'}\n`);
+  for (const l of ALL_LABELS)
+    process.stderr.write(`  ${DISPLAY_NAMES[l].padEnd(24)} AUROC ${evaluation.aurocs[l].auroc?.toFixed(4) ?? 'n/a'}\n`);
   return 0;
 }
 
@@ -150,7 +198,11 @@ async function demo(argv: string[]): Promise<number> {
  * same): demo-preset phantoms are contiguous 2 or 2.5 mm slices over 14–17 cm slabs.
  */
 export const DEMO_ACQUISITION = {
-  trainedOn: { sliceThicknessMm: [2, 2.5], sliceSpacingMm: [2, 2.5], note: 'demo-preset phantoms: contiguous 2 or 2.5 mm slices, 14-17 cm slabs centred on the pulmonary arteries, 192 or 256 matrix' },
+  trainedOn: {
+    sliceThicknessMm: [2, 2.5],
+    sliceSpacingMm: [2, 2.5],
+    note: 'demo-preset phantoms: contiguous 2 or 2.5 mm slices, 14-17 cm slabs centred on the pulmonary arteries, 192 or 256 matrix',
+  },
   sliceThicknessMm: { min: 0.5, max: 3 },
   sliceSpacingMm: { min: 0.5, max: 3 },
   minSlices: 40,

@@ -159,7 +159,15 @@ function Registry() {
       const v = encodeURIComponent(action.version);
       if (action.kind === 'activate' || action.kind === 'rollback') await api(`/v1/models/${v}/activate`, { method: 'POST' });
       else await api(`/v1/models/${v}/shadow`, { method: 'POST', json: { enabled: action.kind === 'shadow' } });
-      setMessage({ ok: true, text: action.kind === 'unshadow' ? `${action.version} no longer runs in shadow.` : action.kind === 'shadow' ? `${action.version} now runs in shadow.` : `${action.version} is now the active model.` });
+      setMessage({
+        ok: true,
+        text:
+          action.kind === 'unshadow'
+            ? `${action.version} no longer runs in shadow.`
+            : action.kind === 'shadow'
+              ? `${action.version} now runs in shadow.`
+              : `${action.version} is now the active model.`,
+      });
       setTick((t) => t + 1);
     } catch (e) {
       setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The change failed.' });
@@ -214,7 +222,12 @@ function Registry() {
                           { kind: wasActive ? 'rollback' : 'activate', version: m.version },
                           { kind: m.status === 'shadow' ? 'unshadow' : 'shadow', version: m.version },
                         ];
-                  const names = { activate: 'Activate', rollback: 'Roll back to this', shadow: 'Run in shadow', unshadow: 'Stop shadow' } as const;
+                  const names = {
+                    activate: 'Activate',
+                    rollback: 'Roll back to this',
+                    shadow: 'Run in shadow',
+                    unshadow: 'Stop shadow',
+                  } as const;
                   return [
                     <tr key={m.version} data-version={m.version}>
                       <th scope="row" className="mono">
@@ -226,7 +239,13 @@ function Registry() {
                       <td>{when(m.createdAt)}</td>
                       <td>{when(m.activatedAt)}</td>
                       <td>
-                        <button type="button" className="button button--ghost button--small" aria-expanded={open === m.version} aria-controls={`report-${m.id}`} onClick={() => setOpen(open === m.version ? null : m.version)}>
+                        <button
+                          type="button"
+                          className="button button--ghost button--small"
+                          aria-expanded={open === m.version}
+                          aria-controls={`report-${m.id}`}
+                          onClick={() => setOpen(open === m.version ? null : m.version)}
+                        >
                           {open === m.version ? 'Hide report' : 'Show report'}
                           <span className="sr-only"> of {m.version}</span>
                         </button>
@@ -234,7 +253,13 @@ function Registry() {
                       <td>
                         <div className="form-actions" style={{ marginTop: 0 }}>
                           {actions.map((a) => (
-                            <button key={a.kind} type="button" className="button button--secondary button--small" disabled={!isAdmin || busy} onClick={() => setPending(a)}>
+                            <button
+                              key={a.kind}
+                              type="button"
+                              className="button button--secondary button--small"
+                              disabled={!isAdmin || busy}
+                              onClick={() => setPending(a)}
+                            >
                               {names[a.kind]}
                               <span className="sr-only"> {m.version}</span>
                             </button>

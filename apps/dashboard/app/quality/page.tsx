@@ -26,11 +26,37 @@ function OverTime() {
     { key: 'start', header: 'From', value: (w) => w.start },
     { key: 'n', header: 'n', numeric: true, value: (w) => w.labels[label]?.n ?? 0 },
     { key: 'positives', header: 'Positives', numeric: true, value: (w) => w.labels[label]?.positives ?? 0 },
-    { key: 'auroc', header: 'AUROC', numeric: true, value: (w) => (w.labels[label]?.kind === 'auroc' ? fixed(w.labels[label].auroc) : 'insufficient data') },
-    { key: 'ci_low', header: 'CI low', numeric: true, value: (w) => { const c = w.labels[label]; return c?.kind === 'auroc' ? fixed(c.ci[0]) : null; } },
-    { key: 'ci_high', header: 'CI high', numeric: true, value: (w) => { const c = w.labels[label]; return c?.kind === 'auroc' ? fixed(c.ci[1]) : null; } },
+    {
+      key: 'auroc',
+      header: 'AUROC',
+      numeric: true,
+      value: (w) => (w.labels[label]?.kind === 'auroc' ? fixed(w.labels[label].auroc) : 'insufficient data'),
+    },
+    {
+      key: 'ci_low',
+      header: 'CI low',
+      numeric: true,
+      value: (w) => {
+        const c = w.labels[label];
+        return c?.kind === 'auroc' ? fixed(c.ci[0]) : null;
+      },
+    },
+    {
+      key: 'ci_high',
+      header: 'CI high',
+      numeric: true,
+      value: (w) => {
+        const c = w.labels[label];
+        return c?.kind === 'auroc' ? fixed(c.ci[1]) : null;
+      },
+    },
   ];
-  const coverage = windows.map((w) => ({ key: w.key, studies: w.studies, labelled: w.labels[label]?.n ?? 0, share: w.studies > 0 ? (w.labels[label]?.n ?? 0) / w.studies : null }));
+  const coverage = windows.map((w) => ({
+    key: w.key,
+    studies: w.studies,
+    labelled: w.labels[label]?.n ?? 0,
+    share: w.studies > 0 ? (w.labels[label]?.n ?? 0) / w.studies : null,
+  }));
   type Cov = (typeof coverage)[number];
   const coverageColumns: Column<Cov>[] = [
     { key: 'period', header: 'Period', value: (r) => r.key },
@@ -70,7 +96,9 @@ function OverTime() {
             </div>
             <div className="tile">
               <span className="tile__label">Latest AUROC ({usable[usable.length - 1]?.key ?? '—'})</span>
-              <span className="tile__value">{lastLow ? `${fixed(lastLow.auroc)} (${fixed(lastLow.ci[0])}–${fixed(lastLow.ci[1])})` : '—'}</span>
+              <span className="tile__value">
+                {lastLow ? `${fixed(lastLow.auroc)} (${fixed(lastLow.ci[0])}–${fixed(lastLow.ci[1])})` : '—'}
+              </span>
             </div>
           </div>
           <div className="qgrid">
@@ -92,7 +120,11 @@ function OverTime() {
               columns={coverageColumns}
               csvName={`coverage-${label}-${period}`}
             >
-              <ShareBars bars={coverage} name="coverage" ariaLabel={`Ground-truth coverage of ${name} per ${period}: ${totalLabelled} of ${totalStudies} studies`} />
+              <ShareBars
+                bars={coverage}
+                name="coverage"
+                ariaLabel={`Ground-truth coverage of ${name} per ${period}: ${totalLabelled} of ${totalStudies} studies`}
+              />
             </DataFigure>
           </div>
         </>

@@ -34,7 +34,13 @@ export default function SetPasswordPage() {
       const r = await api<{ email: string }>('/v1/auth/set-password', { method: 'POST', json: { token, password } });
       setDone(r.email);
     } catch (err) {
-      setError(err instanceof ApiError ? (err.code === 'VALIDATION_FAILED' ? 'A password needs 10 to 256 characters.' : err.message) : 'The password could not be set.');
+      setError(
+        err instanceof ApiError
+          ? err.code === 'VALIDATION_FAILED'
+            ? 'A password needs 10 to 256 characters.'
+            : err.message
+          : 'The password could not be set.',
+      );
     } finally {
       setBusy(false);
     }
@@ -65,7 +71,16 @@ export default function SetPasswordPage() {
           <form onSubmit={submit} className="form">
             <div className="field">
               <label htmlFor="password">New password</label>
-              <input id="password" name="password" type="password" autoComplete="new-password" minLength={10} maxLength={256} required autoFocus />
+              <input
+                id="password"
+                name="password"
+                type="password"
+                autoComplete="new-password"
+                minLength={10}
+                maxLength={256}
+                required
+                autoFocus
+              />
             </div>
             <div className="field">
               <label htmlFor="confirm">Repeat it</label>

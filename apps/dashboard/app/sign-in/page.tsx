@@ -40,7 +40,10 @@ export default function SignInPage() {
     setBusy(true);
     setError(null);
     try {
-      const s = await api<SessionInfo>('/v1/auth/sign-in', { method: 'POST', json: { email: String(form.get('email') ?? ''), password: String(form.get('password') ?? '') } });
+      const s = await api<SessionInfo>('/v1/auth/sign-in', {
+        method: 'POST',
+        json: { email: String(form.get('email') ?? ''), password: String(form.get('password') ?? '') },
+      });
       setSession(s);
       window.location.assign(nextPath());
     } catch (err) {
@@ -81,7 +84,11 @@ export default function SignInPage() {
             <p className="divider">or</p>
             <div className="sso-buttons">
               {providers.map((p) => (
-                <a key={p.startUrl} className="button button--secondary button--block" href={`${p.startUrl}?next=${encodeURIComponent(nextPath())}`}>
+                <a
+                  key={p.startUrl}
+                  className="button button--secondary button--block"
+                  href={`${p.startUrl}?next=${encodeURIComponent(nextPath())}`}
+                >
                   Sign in with {p.name}
                 </a>
               ))}

@@ -98,7 +98,11 @@ function Study() {
           </p>
         </div>
         <div className="summary">
-          {withheld ? <span className="status status--nondiag">Non-diagnostic</span> : <span className={`status status--${study.status}`}>{STATUS_NAMES[study.status]}</span>}
+          {withheld ? (
+            <span className="status status--nondiag">Non-diagnostic</span>
+          ) : (
+            <span className={`status status--${study.status}`}>{STATUS_NAMES[study.status]}</span>
+          )}
           {urgent && <span className="badge badge--urgent">Urgent: central PE with RV/LV ≥ 1</span>}
           {r && !withheld && (
             <span className="summary__prob">
@@ -116,7 +120,12 @@ function Study() {
           <a className="button button--secondary" href={`/v1/studies/${encodeURIComponent(study.id)}/report.pdf`} download>
             Report (PDF)
           </a>{' '}
-          <a className="button button--ghost" href={`/v1/studies/${encodeURIComponent(study.id)}/report.html`} target="_blank" rel="noopener">
+          <a
+            className="button button--ghost"
+            href={`/v1/studies/${encodeURIComponent(study.id)}/report.html`}
+            target="_blank"
+            rel="noopener"
+          >
             Printable report
           </a>
         </p>
@@ -142,15 +151,19 @@ function Study() {
             <h2 id="labels-h">Study labels</h2>
             <p className="muted small">
               Bar: probability; tick: the decision threshold.{' '}
-              {withheld ? 'Decisions are withheld: the study is non-diagnostic.' : 'Decisions follow the RSNA label rules; a rule that overrides a threshold says why.'}
+              {withheld
+                ? 'Decisions are withheld: the study is non-diagnostic.'
+                : 'Decisions follow the RSNA label rules; a rule that overrides a threshold says why.'}
             </p>
             <LabelBars result={r} decisions={withheld && decisions.exam !== 'withheld' ? { ...decisions, exam: 'withheld' } : decisions} />
-
           </section>
 
           <section className="card viewer-slot" aria-labelledby="viewer-h">
             <h2 id="viewer-h">Images</h2>
-            <p className="muted">Scroll the CT stack with the Grad-CAM overlay on each slice, the window PE probability and attention beside it, and the key images.</p>
+            <p className="muted">
+              Scroll the CT stack with the Grad-CAM overlay on each slice, the window PE probability and attention beside it, and the key
+              images.
+            </p>
             <p>
               <Link href={`/viewer?id=${encodeURIComponent(study.id)}`}>Open the viewer</Link>
             </p>
@@ -191,7 +204,13 @@ function Study() {
                 </ul>
                 {r.consistency.changed.length > 0 && (
                   <p className="small">
-                    Changed: {r.consistency.changed.map((l) => `${LABEL_NAMES[l]} (model ${percent(r.labels[l]?.rawProbability, 1)} → ${percent(r.labels[l]?.probability, 1)})`).join('; ')}
+                    Changed:{' '}
+                    {r.consistency.changed
+                      .map(
+                        (l) =>
+                          `${LABEL_NAMES[l]} (model ${percent(r.labels[l]?.rawProbability, 1)} → ${percent(r.labels[l]?.probability, 1)})`,
+                      )
+                      .join('; ')}
                   </p>
                 )}
               </>
@@ -219,9 +238,7 @@ function Study() {
               <dt>Trained on</dt>
               <dd>{r.model.trainedOn}</dd>
               <dt>Series</dt>
-              <dd>
-                {study.series.map((s) => `${s.modality ?? '?'} · ${s.instanceCount} images`).join('; ') || '—'}
-              </dd>
+              <dd>{study.series.map((s) => `${s.modality ?? '?'} · ${s.instanceCount} images`).join('; ') || '—'}</dd>
             </dl>
           </section>
           {canSeeQuality(session?.user.role) && <GroundTruthPanel studyId={study.id} />}

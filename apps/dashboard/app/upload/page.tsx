@@ -37,7 +37,8 @@ function Upload() {
     const off = c.on((e: ControllerEvent) => {
       if (e.type === 'scan') setScanned({ scanned: e.scanned, total: e.total });
       else if (e.type === 'progress') setProgress(e);
-      else if (e.type === 'study' && (e.state === 'submitted' || e.state === 'already-submitted')) setLinks((m) => new Map(m).set(e.studyInstanceUid, e.studyId));
+      else if (e.type === 'study' && (e.state === 'submitted' || e.state === 'already-submitted'))
+        setLinks((m) => new Map(m).set(e.studyInstanceUid, e.studyId));
     });
     return () => {
       off();
@@ -73,7 +74,12 @@ function Upload() {
     try {
       const r = await c.upload(plan);
       setReport(r);
-      if (r.stopped) setError(r.stopped.code === 'CANCELLED' ? 'Upload cancelled. Press Resume upload to continue: images already stored are skipped.' : `Upload stopped: ${r.stopped.message}. Sign in again, then choose the same files to resume.`);
+      if (r.stopped)
+        setError(
+          r.stopped.code === 'CANCELLED'
+            ? 'Upload cancelled. Press Resume upload to continue: images already stored are skipped.'
+            : `Upload stopped: ${r.stopped.message}. Sign in again, then choose the same files to resume.`,
+        );
     } catch (e) {
       setError(`Upload failed: ${(e as Error).message}`);
     }
@@ -93,7 +99,10 @@ function Upload() {
       <div className="page__head">
         <div>
           <h1 className="page__title">Upload</h1>
-          <p className="muted small">CT pulmonary angiograms in DICOM. De-identified on this computer by the DICOM PS3.15 Basic Confidentiality Profile before anything is sent.</p>
+          <p className="muted small">
+            CT pulmonary angiograms in DICOM. De-identified on this computer by the DICOM PS3.15 Basic Confidentiality Profile before
+            anything is sent.
+          </p>
         </div>
       </div>
 
@@ -115,8 +124,8 @@ function Upload() {
           {plan && (
             <section aria-labelledby="summary-h" className="upload-section">
               <h2 id="summary-h">
-                {plan.studies.length === 1 ? '1 study' : `${plan.studies.length} studies`} · {plan.studies.reduce((n, s) => n + s.instances, 0)} images ·{' '}
-                {megabytes(plan.studies.reduce((n, s) => n + s.bytes, 0))}
+                {plan.studies.length === 1 ? '1 study' : `${plan.studies.length} studies`} ·{' '}
+                {plan.studies.reduce((n, s) => n + s.instances, 0)} images · {megabytes(plan.studies.reduce((n, s) => n + s.bytes, 0))}
                 {refused.length > 0 && ` · ${refused.length} refused`}
               </h2>
               <StudySummaryView plan={plan} links={links} />
@@ -130,14 +139,25 @@ function Upload() {
                 <div className="upload-progress">
                   <progress id="upload-progress" max={100} value={pct} aria-label="Upload progress" aria-valuetext={`${pct} %`} />
                   <p role="status" className="small">
-                    {progress.instancesDone} of {progress.instancesTotal} images · {megabytes(progress.bytesDone)} of {megabytes(progress.bytesTotal)}
-                    {phase === 'finished' && report && !report.stopped && ` · ${submitted === 1 ? '1 study' : `${submitted} studies`} submitted for analysis`}
+                    {progress.instancesDone} of {progress.instancesTotal} images · {megabytes(progress.bytesDone)} of{' '}
+                    {megabytes(progress.bytesTotal)}
+                    {phase === 'finished' &&
+                      report &&
+                      !report.stopped &&
+                      ` · ${submitted === 1 ? '1 study' : `${submitted} studies`} submitted for analysis`}
                     {skipped > 0 && ` · ${skipped} already on the server, skipped`}
                   </p>
                 </div>
               )}
               <div className="upload-actions__buttons">
-                <button type="button" className="button button--primary" disabled={busy || plan.studies.length === 0 || (phase === 'finished' && !report?.stopped && submitted === plan.studies.length)} onClick={() => void upload()}>
+                <button
+                  type="button"
+                  className="button button--primary"
+                  disabled={
+                    busy || plan.studies.length === 0 || (phase === 'finished' && !report?.stopped && submitted === plan.studies.length)
+                  }
+                  onClick={() => void upload()}
+                >
                   {report?.stopped ? 'Resume upload' : 'Upload'}
                 </button>
                 <button type="button" className="button button--secondary" disabled={!busy} onClick={() => controller.current?.cancel()}>
@@ -155,7 +175,10 @@ function Upload() {
           {plan && (
             <section className="card upload-section" aria-labelledby="removed-h">
               <h2 id="removed-h">Removed before upload</h2>
-              <p className="muted small">Attributes by name and tag, never their values. Private tags, overlays and curves are removed too. UIDs are kept so that results match the study in your PACS.</p>
+              <p className="muted small">
+                Attributes by name and tag, never their values. Private tags, overlays and curves are removed too. UIDs are kept so that
+                results match the study in your PACS.
+              </p>
               <RemovedView removed={removed} />
             </section>
           )}
@@ -171,14 +194,21 @@ function Upload() {
         <aside className="card upload-aside" aria-labelledby="how-h">
           <h2 id="how-h">How upload works</h2>
           <ol className="small">
-            <li>Drop files, folders or zip archives, or choose them. Each file is read in the browser; nothing leaves this computer yet.</li>
-            <li>Patient names, IDs, dates, descriptions, private tags and the other attributes of the profile are removed from every file.</li>
+            <li>
+              Drop files, folders or zip archives, or choose them. Each file is read in the browser; nothing leaves this computer yet.
+            </li>
+            <li>
+              Patient names, IDs, dates, descriptions, private tags and the other attributes of the profile are removed from every file.
+            </li>
             <li>Files with burned-in annotation, non-CT images and files that are not DICOM are refused, each with its reason.</li>
-            <li>Upload sends only the de-identified files, a few at a time, and submits each study for analysis once its series is complete.</li>
+            <li>
+              Upload sends only the de-identified files, a few at a time, and submits each study for analysis once its series is complete.
+            </li>
           </ol>
           <h3 className="small">Interrupted?</h3>
           <p className="small">
-            If the upload is cancelled, the connection drops or this page is reloaded, choose the same files again and press Upload. This browser tab remembers which study each upload went to, and the files the server already holds are skipped.
+            If the upload is cancelled, the connection drops or this page is reloaded, choose the same files again and press Upload. This
+            browser tab remembers which study each upload went to, and the files the server already holds are skipped.
           </p>
         </aside>
       </div>

@@ -45,7 +45,11 @@ function ViewerPage() {
       })
       .catch((e: unknown) => {
         if (!live || handleAuthError(e)) return;
-        setError(e instanceof ApiError && (e.status === 404 || e.status === 400) ? 'There is no study with this ID in your organisation.' : 'The viewer could not be loaded.');
+        setError(
+          e instanceof ApiError && (e.status === 404 || e.status === 400)
+            ? 'There is no study with this ID in your organisation.'
+            : 'The viewer could not be loaded.',
+        );
       });
     return () => {
       live = false;
@@ -55,7 +59,8 @@ function ViewerPage() {
   return (
     <section aria-labelledby="vw-title" className="vw-page">
       <p className="crumbs">
-        <Link href="/">Worklist</Link> <span aria-hidden="true">/</span> <Link href={`/study?id=${encodeURIComponent(id)}`}>Study {shortId(id)}</Link> <span aria-hidden="true">/</span> Viewer
+        <Link href="/">Worklist</Link> <span aria-hidden="true">/</span>{' '}
+        <Link href={`/study?id=${encodeURIComponent(id)}`}>Study {shortId(id)}</Link> <span aria-hidden="true">/</span> Viewer
       </p>
       <h1 id="vw-title" className="page__title">
         Images of study <span className="mono">{shortId(id)}</span>

@@ -43,7 +43,10 @@ export function AlertBanner() {
         <span>
           {name}, {first.period}: {first.message}
         </span>{' '}
-        <Link href={`/quality?label=${encodeURIComponent(first.label)}&period=${first.period.includes('W') ? 'week' : 'month'}`} className="alert-banner__link">
+        <Link
+          href={`/quality?label=${encodeURIComponent(first.label)}&period=${first.period.includes('W') ? 'week' : 'month'}`}
+          className="alert-banner__link"
+        >
           Open the chart
         </Link>
         {events.length > 1 && (

@@ -22,7 +22,7 @@ export function AurocOverTime({ points, label, patternId }: { points: AurocPoint
   // Up to 16 periods, each gets its n and positives under the axis; more would not fit.
   const dense = points.length > 16;
   const bottom = dense ? 30 : 66;
-  const H = (dense ? 264 : 300);
+  const H = dense ? 264 : 300;
   const innerW = W - M.left - M.right;
   const innerH = H - M.top - bottom;
   const x = scalePoint<string>({ domain: points.map((p) => p.key), range: [0, innerW], padding: 0.5 });
@@ -49,15 +49,35 @@ export function AurocOverTime({ points, label, patternId }: { points: AurocPoint
           .filter((p) => !ok(p))
           .map((p) => (
             <g key={p.key} className="chart__nodata" data-period={p.key} data-insufficient="true">
-              <rect x={xs(p) - step / 2 + 2} y={0} width={Math.max(2, step - 4)} height={innerH} fill={`url(#${patternId})`} opacity={0.8} />
+              <rect
+                x={xs(p) - step / 2 + 2}
+                y={0}
+                width={Math.max(2, step - 4)}
+                height={innerH}
+                fill={`url(#${patternId})`}
+                opacity={0.8}
+              />
               {!dense && (
-                <text x={xs(p)} y={innerH / 2} textAnchor="middle" transform={`rotate(-90 ${xs(p)} ${innerH / 2})`} className="chart__nodata-text">
+                <text
+                  x={xs(p)}
+                  y={innerH / 2}
+                  textAnchor="middle"
+                  transform={`rotate(-90 ${xs(p)} ${innerH / 2})`}
+                  className="chart__nodata-text"
+                >
                   too little data
                 </text>
               )}
             </g>
           ))}
-        <Area<AurocPoint> data={points} x={xs} y0={(p) => y(aur(p)?.ci[0] ?? lo)} y1={(p) => y(aur(p)?.ci[1] ?? lo)} defined={ok} className="chart__band" />
+        <Area<AurocPoint>
+          data={points}
+          x={xs}
+          y0={(p) => y(aur(p)?.ci[0] ?? lo)}
+          y1={(p) => y(aur(p)?.ci[1] ?? lo)}
+          defined={ok}
+          className="chart__band"
+        />
         <LinePath<AurocPoint> data={points} x={xs} y={(p) => y(aur(p)?.auroc ?? lo)} defined={ok} className="chart__line" />
         {usable.map((p) => {
           const c = aur(p)!;
@@ -76,7 +96,15 @@ export function AurocOverTime({ points, label, patternId }: { points: AurocPoint
               </tspan>
             </text>
           ))}
-        <AxisLeft scale={y} numTicks={5} tickFormat={(v) => Number(v).toFixed(1)} label="AUROC" labelOffset={30} labelClassName="chart__axis-label" tickLabelProps={{ className: 'chart__tick' }} />
+        <AxisLeft
+          scale={y}
+          numTicks={5}
+          tickFormat={(v) => Number(v).toFixed(1)}
+          label="AUROC"
+          labelOffset={30}
+          labelClassName="chart__axis-label"
+          tickLabelProps={{ className: 'chart__tick' }}
+        />
         <AxisBottom top={innerH} scale={x} tickValues={tickValues} tickLabelProps={{ className: 'chart__tick' }} />
       </Group>
     </svg>

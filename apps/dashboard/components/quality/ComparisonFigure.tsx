@@ -35,7 +35,12 @@ export function ComparisonFigure({ comparison, title }: { comparison: ModelCompa
     { key: 'difference', header: 'B − A', numeric: true, value: (r) => (r.test ? fixed(r.test.difference) : null) },
     { key: 'ci_low', header: `${level}% CI low`, numeric: true, value: (r) => (r.test ? fixed(r.test.ci[0]) : null) },
     { key: 'ci_high', header: `${level}% CI high`, numeric: true, value: (r) => (r.test ? fixed(r.test.ci[1]) : null) },
-    { key: 'p', header: 'p (paired DeLong)', numeric: true, value: (r) => (r.test ? (r.test.pValue < 0.001 ? '<0.001' : fixed(r.test.pValue)) : null) },
+    {
+      key: 'p',
+      header: 'p (paired DeLong)',
+      numeric: true,
+      value: (r) => (r.test ? (r.test.pValue < 0.001 ? '<0.001' : fixed(r.test.pValue)) : null),
+    },
     { key: 'note', header: 'Note', value: (r) => r.reason ?? '' },
   ];
   return (
@@ -47,7 +52,13 @@ export function ComparisonFigure({ comparison, title }: { comparison: ModelCompa
       columns={columns}
       csvName={`compare-${comparison.a}-${comparison.b}`}
     >
-      <svg viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-label={`Paired AUROC differences of ${comparison.b} against ${comparison.a} for ${rows.length} labels`} data-chart="comparison">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        className="chart"
+        role="img"
+        aria-label={`Paired AUROC differences of ${comparison.b} against ${comparison.a} for ${rows.length} labels`}
+        data-chart="comparison"
+      >
         <Group left={M.left} top={M.top}>
           <line x1={x(0)} x2={x(0)} y1={0} y2={rows.length * rowH} stroke="#6b7280" strokeDasharray="3 3" />
           {rows.map((r) => {
@@ -60,7 +71,14 @@ export function ComparisonFigure({ comparison, title }: { comparison: ModelCompa
                 {r.test ? (
                   <>
                     <line x1={x(r.test.ci[0])} x2={x(r.test.ci[1])} y1={cy} y2={cy} stroke="#0b5eaf" strokeWidth={2} />
-                    <circle cx={x(r.test.difference)} cy={cy} r={4.5} className="chart__point" data-label={r.label} data-difference={r.test.difference} />
+                    <circle
+                      cx={x(r.test.difference)}
+                      cy={cy}
+                      r={4.5}
+                      className="chart__point"
+                      data-label={r.label}
+                      data-difference={r.test.difference}
+                    />
                   </>
                 ) : (
                   <text x={x(0) + 8} y={cy} dy="0.33em" className="chart__nodata-text">
@@ -70,7 +88,15 @@ export function ComparisonFigure({ comparison, title }: { comparison: ModelCompa
               </g>
             );
           })}
-          <AxisBottom top={rows.length * rowH} scale={x} numTicks={7} tickFormat={(v) => Number(v).toFixed(2)} label={`AUROC ${comparison.b} − ${comparison.a}`} labelClassName="chart__axis-label" tickLabelProps={{ className: 'chart__tick' }} />
+          <AxisBottom
+            top={rows.length * rowH}
+            scale={x}
+            numTicks={7}
+            tickFormat={(v) => Number(v).toFixed(2)}
+            label={`AUROC ${comparison.b} − ${comparison.a}`}
+            labelClassName="chart__axis-label"
+            tickLabelProps={{ className: 'chart__tick' }}
+          />
         </Group>
       </svg>
     </DataFigure>

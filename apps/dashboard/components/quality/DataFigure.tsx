@@ -37,7 +37,12 @@ export function DataFigure<R>({ title, description, children, rows, columns, csv
         </div>
         <div className="qfig__actions">
           {actions}
-          <button type="button" className="button button--secondary button--small" onClick={() => downloadText(`${csvName}.csv`, toCsv(rows, columns))} aria-label={`Download CSV: ${title}`}>
+          <button
+            type="button"
+            className="button button--secondary button--small"
+            onClick={() => downloadText(`${csvName}.csv`, toCsv(rows, columns))}
+            aria-label={`Download CSV: ${title}`}
+          >
             Download CSV
           </button>
         </div>

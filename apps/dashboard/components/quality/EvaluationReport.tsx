@@ -18,7 +18,10 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 export function EvaluationReport({ card, version }: { card: unknown; version: string }) {
   if (!isRecord(card)) return <p className="muted small">No evaluation report: this version has no model card.</p>;
   const held = isRecord(card['heldOutEvaluation']) ? (card['heldOutEvaluation'] as HeldOut) : null;
-  const validation = isRecord(card['metrics']) && isRecord(card['metrics']['study_auroc']) ? (card['metrics']['study_auroc'] as Record<string, number | null>) : null;
+  const validation =
+    isRecord(card['metrics']) && isRecord(card['metrics']['study_auroc'])
+      ? (card['metrics']['study_auroc'] as Record<string, number | null>)
+      : null;
   const trainedOn = typeof card['trainedOn'] === 'string' ? card['trainedOn'] : null;
   if (held?.aurocs) {
     return (
@@ -33,16 +36,26 @@ export function EvaluationReport({ card, version }: { card: unknown; version: st
           <thead>
             <tr>
               <th scope="col">Label</th>
-              <th scope="col" className="num">n</th>
-              <th scope="col" className="num">Positives</th>
-              <th scope="col" className="num">AUROC</th>
-              <th scope="col" className="num">95% CI</th>
+              <th scope="col" className="num">
+                n
+              </th>
+              <th scope="col" className="num">
+                Positives
+              </th>
+              <th scope="col" className="num">
+                AUROC
+              </th>
+              <th scope="col" className="num">
+                95% CI
+              </th>
             </tr>
           </thead>
           <tbody>
             {Object.entries(held.aurocs).map(([label, r]) => (
               <tr key={label}>
-                <th scope="row">{LABEL_NAMES[label as StudyLabel] ?? (label === 'pe_present_on_image' ? 'PE on image (windows)' : label)}</th>
+                <th scope="row">
+                  {LABEL_NAMES[label as StudyLabel] ?? (label === 'pe_present_on_image' ? 'PE on image (windows)' : label)}
+                </th>
                 <td className="num mono">{r.n ?? '—'}</td>
                 <td className="num mono">{r.positives ?? '—'}</td>
                 <td className="num mono">{r.auroc === null || r.auroc === undefined ? 'too little data' : fixed(r.auroc)}</td>

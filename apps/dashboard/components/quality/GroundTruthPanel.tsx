@@ -23,7 +23,11 @@ export function GroundTruthPanel({ studyId }: { studyId: string }) {
   const [rows, setRows] = useState<GroundTruthLabel[] | null>(null);
   const [draft, setDraft] = useState<Partial<Record<StudyLabel, Choice>>>({});
   const [source, setSource] = useState<GroundTruthSource>('radiologist');
-  const [state, setState] = useState<{ busy: boolean; error: string | null; saved: string | null }>({ busy: false, error: null, saved: null });
+  const [state, setState] = useState<{ busy: boolean; error: string | null; saved: string | null }>({
+    busy: false,
+    error: null,
+    saved: null,
+  });
 
   useEffect(() => {
     let live = true;
@@ -45,7 +49,10 @@ export function GroundTruthPanel({ studyId }: { studyId: string }) {
     setState({ busy: true, error: null, saved: null });
     try {
       const labels = Object.fromEntries(changed.map((l) => [l, Number(draft[l])]));
-      const b = await api<{ labels: GroundTruthLabel[] }>(`/v1/studies/${encodeURIComponent(studyId)}/labels`, { method: 'POST', json: { labels, source } });
+      const b = await api<{ labels: GroundTruthLabel[] }>(`/v1/studies/${encodeURIComponent(studyId)}/labels`, {
+        method: 'POST',
+        json: { labels, source },
+      });
       setRows(b.labels);
       setDraft({});
       setState({ busy: false, error: null, saved: `Saved ${changed.length} label${changed.length === 1 ? '' : 's'}.` });
@@ -95,13 +102,21 @@ export function GroundTruthPanel({ studyId }: { studyId: string }) {
                     <th scope="row">{LABEL_NAMES[l]}</th>
                     <td>
                       {canEdit ? (
-                        <select aria-label={`Ground truth: ${LABEL_NAMES[l]}`} value={value} onChange={(e) => setDraft((d) => ({ ...d, [l]: e.target.value as Choice }))}>
+                        <select
+                          aria-label={`Ground truth: ${LABEL_NAMES[l]}`}
+                          value={value}
+                          onChange={(e) => setDraft((d) => ({ ...d, [l]: e.target.value as Choice }))}
+                        >
                           {!r && <option value="">Not known</option>}
                           <option value="1">Present</option>
                           <option value="0">Absent</option>
                         </select>
                       ) : r ? (
-                        r.value === 1 ? 'Present' : 'Absent'
+                        r.value === 1 ? (
+                          'Present'
+                        ) : (
+                          'Absent'
+                        )
                       ) : (
                         <span className="muted">Not known</span>
                       )}
@@ -126,8 +141,17 @@ export function GroundTruthPanel({ studyId }: { studyId: string }) {
                   ))}
                 </select>
               </div>
-              <button type="submit" className="button button--primary" disabled={state.busy || changed.length === 0} style={{ alignSelf: 'flex-end' }}>
-                {state.busy ? 'Saving…' : changed.length ? `Save ${changed.length} label${changed.length === 1 ? '' : 's'}` : 'Save ground truth'}
+              <button
+                type="submit"
+                className="button button--primary"
+                disabled={state.busy || changed.length === 0}
+                style={{ alignSelf: 'flex-end' }}
+              >
+                {state.busy
+                  ? 'Saving…'
+                  : changed.length
+                    ? `Save ${changed.length} label${changed.length === 1 ? '' : 's'}`
+                    : 'Save ground truth'}
               </button>
               {state.saved && (
                 <span role="status" className="small">

@@ -29,9 +29,7 @@ export function NotPermitted({ what }: { what: string }) {
       <h1 id="np-h" className="page__title">
         Not permitted
       </h1>
-      <p>
-        {what} are for the quality team and administrators. Your role cannot open them; ask an administrator if you need access.
-      </p>
+      <p>{what} are for the quality team and administrators. Your role cannot open them; ask an administrator if you need access.</p>
       <p>
         <Link href="/">Back to the worklist</Link>
       </p>
@@ -49,7 +47,11 @@ function Gate({ title, children }: { title: string; children: ReactNode }) {
         <ul>
           {SUBNAV.map((n) => (
             <li key={n.href}>
-              <Link href={n.href} className="subnav__link" aria-current={pathname === n.href || pathname === `${n.href}/` ? 'page' : undefined}>
+              <Link
+                href={n.href}
+                className="subnav__link"
+                aria-current={pathname === n.href || pathname === `${n.href}/` ? 'page' : undefined}
+              >
                 {n.label}
               </Link>
             </li>

@@ -23,7 +23,23 @@ const H = 280;
 const M = { top: 14, right: 16, bottom: 36, left: 60 };
 const SWATCH = { '': '#0b5eaf', b: '#c2410c', c: '#047857' } as const;
 
-export function SeriesChart({ keys, series, yLabel, ariaLabel, patternId, name, domain }: { keys: string[]; series: Series[]; yLabel: string; ariaLabel: string; patternId: string; name: string; domain?: [number, number] }) {
+export function SeriesChart({
+  keys,
+  series,
+  yLabel,
+  ariaLabel,
+  patternId,
+  name,
+  domain,
+}: {
+  keys: string[];
+  series: Series[];
+  yLabel: string;
+  ariaLabel: string;
+  patternId: string;
+  name: string;
+  domain?: [number, number];
+}) {
   const innerW = W - M.left - M.right;
   const innerH = H - M.top - M.bottom;
   const x = scalePoint<string>({ domain: keys, range: [0, innerW], padding: 0.5 });
@@ -44,9 +60,22 @@ export function SeriesChart({ keys, series, yLabel, ariaLabel, patternId, name, 
           ))}
           {empty.map((i) => (
             <g key={keys[i]} data-insufficient="true">
-              <rect x={(x(keys[i]!) ?? 0) - x.step() / 2 + 2} y={0} width={Math.max(2, x.step() - 4)} height={innerH} fill={`url(#${patternId})`} opacity={0.8} />
+              <rect
+                x={(x(keys[i]!) ?? 0) - x.step() / 2 + 2}
+                y={0}
+                width={Math.max(2, x.step() - 4)}
+                height={innerH}
+                fill={`url(#${patternId})`}
+                opacity={0.8}
+              />
               {!dense && (
-                <text x={x(keys[i]!) ?? 0} y={innerH / 2} textAnchor="middle" transform={`rotate(-90 ${x(keys[i]!) ?? 0} ${innerH / 2})`} className="chart__nodata-text">
+                <text
+                  x={x(keys[i]!) ?? 0}
+                  y={innerH / 2}
+                  textAnchor="middle"
+                  transform={`rotate(-90 ${x(keys[i]!) ?? 0} ${innerH / 2})`}
+                  className="chart__nodata-text"
+                >
                   too little data
                 </text>
               )}
@@ -67,13 +96,38 @@ export function SeriesChart({ keys, series, yLabel, ariaLabel, patternId, name, 
           )}
           {series.map((s) => (
             <g key={s.name}>
-              <LinePath<number> data={idx} x={(i) => x(keys[i]!) ?? 0} y={(i) => y(s.values[i] ?? lo)} defined={(i) => s.values[i] !== null} className={`chart__line${s.tone ? ` chart__line--${s.tone}` : ''}`} />
+              <LinePath<number>
+                data={idx}
+                x={(i) => x(keys[i]!) ?? 0}
+                y={(i) => y(s.values[i] ?? lo)}
+                defined={(i) => s.values[i] !== null}
+                className={`chart__line${s.tone ? ` chart__line--${s.tone}` : ''}`}
+              />
               {idx.map((i) =>
-                s.values[i] === null ? null : <circle key={i} cx={x(keys[i]!) ?? 0} cy={y(s.values[i]!)} r={2.8} className={`chart__point${s.tone ? ` chart__point--${s.tone}` : ''}`} data-series={s.name} data-period={keys[i]} data-value={s.values[i]!} />,
+                s.values[i] === null ? null : (
+                  <circle
+                    key={i}
+                    cx={x(keys[i]!) ?? 0}
+                    cy={y(s.values[i]!)}
+                    r={2.8}
+                    className={`chart__point${s.tone ? ` chart__point--${s.tone}` : ''}`}
+                    data-series={s.name}
+                    data-period={keys[i]}
+                    data-value={s.values[i]!}
+                  />
+                ),
               )}
             </g>
           ))}
-          <AxisLeft scale={y} numTicks={5} tickFormat={(v) => Number(v).toFixed(1)} label={yLabel} labelOffset={30} labelClassName="chart__axis-label" tickLabelProps={{ className: 'chart__tick' }} />
+          <AxisLeft
+            scale={y}
+            numTicks={5}
+            tickFormat={(v) => Number(v).toFixed(1)}
+            label={yLabel}
+            labelOffset={30}
+            labelClassName="chart__axis-label"
+            tickLabelProps={{ className: 'chart__tick' }}
+          />
           <AxisBottom top={innerH} scale={x} tickValues={ticks} tickLabelProps={{ className: 'chart__tick' }} />
         </Group>
       </svg>

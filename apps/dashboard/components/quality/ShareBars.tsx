@@ -36,12 +36,26 @@ export function ShareBars({ bars, ariaLabel, name }: { bars: ShareBar[]; ariaLab
               none
             </text>
           ) : (
-            <Bar key={b.key} x={x(b.key) ?? 0} y={y(b.share)} width={x.bandwidth()} height={innerH - y(b.share)} className="chart__bar" data-period={b.key} data-share={b.share}>
+            <Bar
+              key={b.key}
+              x={x(b.key) ?? 0}
+              y={y(b.share)}
+              width={x.bandwidth()}
+              height={innerH - y(b.share)}
+              className="chart__bar"
+              data-period={b.key}
+              data-share={b.share}
+            >
               <title>{`${b.key}: ${(b.share * 100).toFixed(1)} %`}</title>
             </Bar>
           ),
         )}
-        <AxisLeft scale={y} numTicks={4} tickFormat={(v) => `${Math.round(Number(v) * 100)} %`} tickLabelProps={{ className: 'chart__tick' }} />
+        <AxisLeft
+          scale={y}
+          numTicks={4}
+          tickFormat={(v) => `${Math.round(Number(v) * 100)} %`}
+          tickLabelProps={{ className: 'chart__tick' }}
+        />
         <AxisBottom top={innerH} scale={x} tickValues={ticks} tickLabelProps={{ className: 'chart__tick' }} />
       </Group>
     </svg>

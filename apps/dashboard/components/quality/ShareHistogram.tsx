@@ -11,7 +11,17 @@ const W = 880;
 const H = 240;
 const M = { top: 12, right: 16, bottom: 48, left: 48 };
 
-export function ShareHistogram({ bins, reference, current, ariaLabel }: { bins: string[]; reference: number[]; current: number[]; ariaLabel: string }) {
+export function ShareHistogram({
+  bins,
+  reference,
+  current,
+  ariaLabel,
+}: {
+  bins: string[];
+  reference: number[];
+  current: number[];
+  ariaLabel: string;
+}) {
   const innerW = W - M.left - M.right;
   const innerH = H - M.top - M.bottom;
   const x = scaleBand<string>({ domain: bins, range: [0, innerW], padding: 0.2 });
@@ -27,11 +37,28 @@ export function ShareHistogram({ bins, reference, current, ariaLabel }: { bins: 
           ))}
           {bins.map((b, i) => (
             <Group key={b} left={x(b) ?? 0}>
-              <Bar x={inner('reference') ?? 0} y={y(reference[i] ?? 0)} width={inner.bandwidth()} height={innerH - y(reference[i] ?? 0)} className="chart__bar" />
-              <Bar x={inner('current') ?? 0} y={y(current[i] ?? 0)} width={inner.bandwidth()} height={innerH - y(current[i] ?? 0)} className="chart__bar chart__bar--b" />
+              <Bar
+                x={inner('reference') ?? 0}
+                y={y(reference[i] ?? 0)}
+                width={inner.bandwidth()}
+                height={innerH - y(reference[i] ?? 0)}
+                className="chart__bar"
+              />
+              <Bar
+                x={inner('current') ?? 0}
+                y={y(current[i] ?? 0)}
+                width={inner.bandwidth()}
+                height={innerH - y(current[i] ?? 0)}
+                className="chart__bar chart__bar--b"
+              />
             </Group>
           ))}
-          <AxisLeft scale={y} numTicks={4} tickFormat={(v) => `${Math.round(Number(v) * 100)} %`} tickLabelProps={{ className: 'chart__tick' }} />
+          <AxisLeft
+            scale={y}
+            numTicks={4}
+            tickFormat={(v) => `${Math.round(Number(v) * 100)} %`}
+            tickLabelProps={{ className: 'chart__tick' }}
+          />
           <AxisBottom top={innerH} scale={x} tickLabelProps={{ className: 'chart__tick' }} />
         </Group>
       </svg>

@@ -17,7 +17,25 @@ export interface XY {
 const S = 360;
 const M = { top: 12, right: 16, bottom: 48, left: 60 };
 
-export function XYChart({ line, points, marker, xLabel, yLabel, ariaLabel, name, markerLabel }: { line?: XY[]; points?: XY[]; marker?: XY | null; xLabel: string; yLabel: string; ariaLabel: string; name: string; markerLabel?: string }) {
+export function XYChart({
+  line,
+  points,
+  marker,
+  xLabel,
+  yLabel,
+  ariaLabel,
+  name,
+  markerLabel,
+}: {
+  line?: XY[];
+  points?: XY[];
+  marker?: XY | null;
+  xLabel: string;
+  yLabel: string;
+  ariaLabel: string;
+  name: string;
+  markerLabel?: string;
+}) {
   const inner = S - M.left - M.right;
   const innerH = S - M.top - M.bottom;
   const x = scaleLinear<number>({ domain: [0, 1], range: [0, inner] });
@@ -36,7 +54,9 @@ export function XYChart({ line, points, marker, xLabel, yLabel, ariaLabel, name,
         <line x1={x(0)} y1={y(0)} x2={x(1)} y2={y(1)} className="chart__line chart__line--muted" />
         {line && <LinePath<XY> data={line} x={(p) => x(p.x)} y={(p) => y(p.y)} className="chart__line" />}
         {points && <LinePath<XY> data={points} x={(p) => x(p.x)} y={(p) => y(p.y)} className="chart__line chart__line--c" />}
-        {points?.map((p, i) => <circle key={i} cx={x(p.x)} cy={y(p.y)} r={r(p.weight ?? 1)} className="chart__point" fillOpacity={0.75} />)}
+        {points?.map((p, i) => (
+          <circle key={i} cx={x(p.x)} cy={y(p.y)} r={r(p.weight ?? 1)} className="chart__point" fillOpacity={0.75} />
+        ))}
         {marker && (
           <g data-operating-point={`${marker.x},${marker.y}`}>
             <circle cx={x(marker.x)} cy={y(marker.y)} r={6} className="chart__point--op" />
@@ -47,8 +67,22 @@ export function XYChart({ line, points, marker, xLabel, yLabel, ariaLabel, name,
             )}
           </g>
         )}
-        <AxisLeft scale={y} numTicks={5} label={yLabel} labelOffset={30} labelClassName="chart__axis-label" tickLabelProps={{ className: 'chart__tick' }} />
-        <AxisBottom top={innerH} scale={x} numTicks={5} label={xLabel} labelClassName="chart__axis-label" tickLabelProps={{ className: 'chart__tick' }} />
+        <AxisLeft
+          scale={y}
+          numTicks={5}
+          label={yLabel}
+          labelOffset={30}
+          labelClassName="chart__axis-label"
+          tickLabelProps={{ className: 'chart__tick' }}
+        />
+        <AxisBottom
+          top={innerH}
+          scale={x}
+          numTicks={5}
+          label={xLabel}
+          labelClassName="chart__axis-label"
+          tickLabelProps={{ className: 'chart__tick' }}
+        />
       </Group>
     </svg>
   );

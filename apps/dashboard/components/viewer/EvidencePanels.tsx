@@ -40,7 +40,17 @@ export interface StripWindow {
   slice: number;
 }
 
-export function ZStrip({ windows, current, label, onJump }: { windows: StripWindow[]; current: number | null; label: StudyLabel; onJump: (slice: number) => void }) {
+export function ZStrip({
+  windows,
+  current,
+  label,
+  onJump,
+}: {
+  windows: StripWindow[];
+  current: number | null;
+  label: StudyLabel;
+  onJump: (slice: number) => void;
+}) {
   const peak = Math.max(1e-9, ...windows.map((w) => w.attention));
   const ordered = [...windows].sort((a, b) => a.slice - b.slice);
   return (
@@ -84,7 +94,12 @@ function Thumb({ k, onOpen }: { k: KeyImage; onOpen: (slice: number) => void }) 
   }, [k]);
   return (
     <li>
-      <button type="button" className="vw-key" onClick={() => onOpen(k.slice)} aria-label={`Key image: slice ${k.slice + 1}, window ${k.windowIndex + 1}, PE probability ${percent(k.probability)}. Open in the stack`}>
+      <button
+        type="button"
+        className="vw-key"
+        onClick={() => onOpen(k.slice)}
+        aria-label={`Key image: slice ${k.slice + 1}, window ${k.windowIndex + 1}, PE probability ${percent(k.probability)}. Open in the stack`}
+      >
         {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a canvas without tabIndex is not focusable; the picture is described by the labelled control around it */}
         <canvas ref={ref} width={144} height={144} aria-hidden="true" />
         <span className="vw-key__cap">

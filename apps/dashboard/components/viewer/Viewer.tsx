@@ -59,7 +59,12 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
   useEffect(() => {
     const el = element.current;
     if (!el) return;
-    return attachPointer(el, { viewport: () => viewport.current, scroll: (d) => go(live.current.index + d), voi: () => live.current.voi, setVoi });
+    return attachPointer(el, {
+      viewport: () => viewport.current,
+      scroll: (d) => go(live.current.index + d),
+      voi: () => live.current.voi,
+      setVoi,
+    });
   }, []);
 
   // The overlay follows every render of the stack (slice, zoom, pan) and its own settings.
@@ -85,7 +90,13 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
       const viaGeometry = geometry && all ? windowToSlices(geometry, windows.length, w.index, all) : null;
       const listed = w.slices.map((s) => index.get(s.sopInstanceUid)).filter((i): i is number => i !== undefined);
       const slice = viaGeometry?.centre ?? (listed.length ? listed[Math.floor(listed.length / 2)]! : 0);
-      return { index: w.index, probability: w.probability, decision: w.decision === true, attention: result?.attention[label]?.[w.index] ?? 0, slice };
+      return {
+        index: w.index,
+        probability: w.probability,
+        decision: w.decision === true,
+        attention: result?.attention[label]?.[w.index] ?? 0,
+        slice,
+      };
     });
   }, [result, windows, state.ordered, state.imageIds, planes, sopOf, label]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `planes` is a ref filled as headers load; `state.loaded` is what says it changed
@@ -100,9 +111,19 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
     if (!result || !cam || !state.ordered) return [];
     const ps = state.imageIds.map((id) => planes.current.get(id));
     if (!ps.every(Boolean)) return [];
-    return keySlices(keyWindows(result, 4), windows.length, cam, ps.map((p) => p!)).map((k) => {
+    return keySlices(
+      keyWindows(result, 4),
+      windows.length,
+      cam,
+      ps.map((p) => p!),
+    ).map((k) => {
       const id = state.imageIds[k.slice]!;
-      return { windowIndex: k.windowIndex, probability: k.probability, slice: k.slice, paint: (c: HTMLCanvasElement) => paintThumb(c, id, planes.current.get(id)!, overlays) };
+      return {
+        windowIndex: k.windowIndex,
+        probability: k.probability,
+        slice: k.slice,
+        paint: (c: HTMLCanvasElement) => paintThumb(c, id, planes.current.get(id)!, overlays),
+      };
     });
   }, [result, cam, state.ordered, state.imageIds, planes, windows.length, overlays]);
 
@@ -142,7 +163,14 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
       <div className="vw-toolbar" role="toolbar" aria-label="Viewer tools">
         <div className="vw-group" role="group" aria-label="Window presets">
           {PRESETS.map((p) => (
-            <button key={p.id} type="button" className="vw-btn" aria-pressed={activePreset?.id === p.id} onClick={() => setVoi(p.voi)} title={`Key ${p.key}`}>
+            <button
+              key={p.id}
+              type="button"
+              className="vw-btn"
+              aria-pressed={activePreset?.id === p.id}
+              onClick={() => setVoi(p.voi)}
+              title={`Key ${p.key}`}
+            >
               {p.name}
             </button>
           ))}
@@ -151,7 +179,12 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
           <button type="button" className="vw-btn" aria-label="Zoom in" onClick={() => viewport.current && zoomBy(viewport.current, 1.2)}>
             +
           </button>
-          <button type="button" className="vw-btn" aria-label="Zoom out" onClick={() => viewport.current && zoomBy(viewport.current, 1 / 1.2)}>
+          <button
+            type="button"
+            className="vw-btn"
+            aria-label="Zoom out"
+            onClick={() => viewport.current && zoomBy(viewport.current, 1 / 1.2)}
+          >
             −
           </button>
           <button type="button" className="vw-btn" onClick={reset}>
@@ -160,11 +193,21 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
         </div>
         <div className="vw-group" role="group" aria-label="Grad-CAM overlay">
           <label className="vw-check">
-            <input type="checkbox" checked={overlayOn && Boolean(cam)} disabled={!cam} onChange={(e) => setOverlayOn(e.target.checked)} /> Overlay
+            <input type="checkbox" checked={overlayOn && Boolean(cam)} disabled={!cam} onChange={(e) => setOverlayOn(e.target.checked)} />{' '}
+            Overlay
           </label>
           <label className="vw-range">
             Opacity
-            <input type="range" min={0} max={1} step={0.05} value={opacity} disabled={!cam || !overlayOn} onChange={(e) => setOpacity(Number(e.target.value))} aria-valuetext={`${Math.round(opacity * 100)} %`} />
+            <input
+              type="range"
+              min={0}
+              max={1}
+              step={0.05}
+              value={opacity}
+              disabled={!cam || !overlayOn}
+              onChange={(e) => setOpacity(Number(e.target.value))}
+              aria-valuetext={`${Math.round(opacity * 100)} %`}
+            />
           </label>
         </div>
         {cam && <OverlayLegend />}
@@ -179,7 +222,7 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
           {state.fatal}
         </p>
       )}
-      <div className={`vw-main${windows.length > 0 ? "" : " vw-main--nostrip"}`}>
+      <div className={`vw-main${windows.length > 0 ? '' : ' vw-main--nostrip'}`}>
         <div className="vw-stage">
           <div
             ref={element}
@@ -226,7 +269,13 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
             </select>
           </label>
           <h2 className="vw-side__title">Key images</h2>
-          {keys.length > 0 ? <KeyImages keys={keys} onOpen={go} /> : <p className="vw-muted">{cam ? 'Key images appear once every slice has loaded.' : 'No key images without the Grad-CAM overlay.'}</p>}
+          {keys.length > 0 ? (
+            <KeyImages keys={keys} onOpen={go} />
+          ) : (
+            <p className="vw-muted">
+              {cam ? 'Key images appear once every slice has loaded.' : 'No key images without the Grad-CAM overlay.'}
+            </p>
+          )}
           <details className="vw-help">
             <summary>Keyboard and mouse</summary>
             <dl id="vw-keys">
@@ -242,7 +291,14 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
       </div>
       <label className="vw-slider">
         <span className="sr-only">Slice</span>
-        <input type="range" min={1} max={Math.max(1, n)} value={state.index + 1} onChange={(e) => go(Number(e.target.value) - 1)} aria-valuetext={`slice ${state.index + 1} of ${n}`} />
+        <input
+          type="range"
+          min={1}
+          max={Math.max(1, n)}
+          value={state.index + 1}
+          onChange={(e) => go(Number(e.target.value) - 1)}
+          aria-valuetext={`slice ${state.index + 1} of ${n}`}
+        />
       </label>
     </div>
   );

@@ -4,7 +4,16 @@
  * web workers, and each slice's plane. Loaded only by the viewer route (a dynamic import), so no
  * other page carries cornerstone's weight.
  */
-import { cache, Enums, imageLoader, init as initCore, metaData, RenderingEngine, setUseCPURendering, type Types } from '@cornerstonejs/core';
+import {
+  cache,
+  Enums,
+  imageLoader,
+  init as initCore,
+  metaData,
+  RenderingEngine,
+  setUseCPURendering,
+  type Types,
+} from '@cornerstonejs/core';
 import { init as initLoader } from '@cornerstonejs/dicom-image-loader';
 import type { SlicePlane } from '@embolus/shared/evidence';
 
@@ -80,7 +89,12 @@ export function loadErrorReason(e: unknown): string {
  * Loads (fetches, parses and decodes into the cache) every image, nearest to `from` first, a few
  * at a time; calls back for each one done or failed. Returns a function that stops it.
  */
-export function prefetch(imageIds: readonly string[], from: number, onDone: (imageId: string, error: string | null) => void, concurrency = 6): () => void {
+export function prefetch(
+  imageIds: readonly string[],
+  from: number,
+  onDone: (imageId: string, error: string | null) => void,
+  concurrency = 6,
+): () => void {
   const order = imageIds.map((_, i) => i).sort((a, b) => Math.abs(a - from) - Math.abs(b - from));
   let next = 0;
   let stopped = false;
@@ -106,7 +120,13 @@ export function pixelsOf(imageId: string): { hu: ArrayLike<number>; rows: number
   const image = cache.getImage(imageId) as (Types.IImage & { preScale?: { scaled?: boolean } }) | undefined;
   if (!image) return null;
   const scaled = Boolean(image.preScale?.scaled);
-  return { hu: image.getPixelData(), rows: image.rows, cols: image.columns, slope: scaled ? 1 : (image.slope ?? 1), intercept: scaled ? 0 : (image.intercept ?? 0) };
+  return {
+    hu: image.getPixelData(),
+    rows: image.rows,
+    cols: image.columns,
+    slope: scaled ? 1 : (image.slope ?? 1),
+    intercept: scaled ? 0 : (image.intercept ?? 0),
+  };
 }
 
 /** Loads one image (from the cache when there) and resolves when it is ready. */

@@ -24,13 +24,21 @@ export async function loadCam(studyId: string, result: AnalysisResult | null): P
   const name = result.artifacts?.['cam'];
   if (!name) return { cam: null, problem: 'No overlay: this result lists no Grad-CAM artifact.' };
   const geometry = result.camGeometry;
-  if (!geometry) return { cam: null, problem: 'No overlay: this result has no CAM geometry (it was made before the geometry was stored), so the map cannot be placed on the images.' };
+  if (!geometry)
+    return {
+      cam: null,
+      problem:
+        'No overlay: this result has no CAM geometry (it was made before the geometry was stored), so the map cannot be placed on the images.',
+    };
   let bytes: Uint8Array;
   try {
-    const res = await fetch(`/v1/studies/${encodeURIComponent(studyId)}/artifacts/${encodeURIComponent(name)}`, { credentials: 'same-origin' });
+    const res = await fetch(`/v1/studies/${encodeURIComponent(studyId)}/artifacts/${encodeURIComponent(name)}`, {
+      credentials: 'same-origin',
+    });
     if (res.status === 404) return { cam: null, problem: 'No overlay: the Grad-CAM artifact is missing from the store.' };
     if (!res.ok) return { cam: null, problem: `No overlay: the Grad-CAM artifact could not be read (HTTP ${res.status}).` };
-    if (Number(res.headers.get('content-length') ?? 0) > MAX_CAM_BYTES) return { cam: null, problem: 'No overlay: the Grad-CAM artifact is larger than the viewer reads.' };
+    if (Number(res.headers.get('content-length') ?? 0) > MAX_CAM_BYTES)
+      return { cam: null, problem: 'No overlay: the Grad-CAM artifact is larger than the viewer reads.' };
     bytes = new Uint8Array(await res.arrayBuffer());
   } catch {
     return { cam: null, problem: 'No overlay: the Grad-CAM artifact could not be fetched.' };
@@ -42,10 +50,16 @@ export async function loadCam(studyId: string, result: AnalysisResult | null): P
     return { cam: null, problem: `No overlay: ${(e as Error).message}.` };
   }
   if (npy.shape.some((n, i) => n !== geometry.shape[i])) {
-    return { cam: null, problem: `No overlay: the Grad-CAM artifact's shape (${npy.shape.join(' × ')}) does not match the result's CAM geometry (${geometry.shape.join(' × ')}).` };
+    return {
+      cam: null,
+      problem: `No overlay: the Grad-CAM artifact's shape (${npy.shape.join(' × ')}) does not match the result's CAM geometry (${geometry.shape.join(' × ')}).`,
+    };
   }
   if (framesPerWindow(result.windows.length, geometry) === null) {
-    return { cam: null, problem: `No overlay: the CAM's ${geometry.shape[0]} frames do not divide into the result's ${result.windows.length} windows.` };
+    return {
+      cam: null,
+      problem: `No overlay: the CAM's ${geometry.shape[0]} frames do not divide into the result's ${result.windows.length} windows.`,
+    };
   }
   let max = 0;
   for (const v of npy.data) if (v > max) max = v;

@@ -69,7 +69,14 @@ export function attachPointer(element: HTMLElement, t: PointerTargets): () => vo
   };
   let drag: { x: number; y: number; mode: 'voi' | 'pan' | 'zoom'; voi: Voi } | null = null;
   const onDown = (e: PointerEvent) => {
-    const mode = e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : e.button === 2 || (e.button === 0 && e.ctrlKey) ? 'zoom' : e.button === 0 ? 'voi' : null;
+    const mode =
+      e.button === 1 || (e.button === 0 && e.shiftKey)
+        ? 'pan'
+        : e.button === 2 || (e.button === 0 && e.ctrlKey)
+          ? 'zoom'
+          : e.button === 0
+            ? 'voi'
+            : null;
     if (!mode) return;
     e.preventDefault();
     element.setPointerCapture(e.pointerId);

@@ -64,7 +64,13 @@ export class OverlayCache {
 }
 
 /** Draws a slice's map on the overlay canvas (or clears it when `map` is null). */
-export function drawOverlay(canvas: HTMLCanvasElement, viewport: Types.IStackViewport, plane: Plane | null, map: HTMLCanvasElement | null, opacity: number): void {
+export function drawOverlay(
+  canvas: HTMLCanvasElement,
+  viewport: Types.IStackViewport,
+  plane: Plane | null,
+  map: HTMLCanvasElement | null,
+  opacity: number,
+): void {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.round(canvas.clientWidth * dpr);
   const h = Math.round(canvas.clientHeight * dpr);

@@ -25,6 +25,9 @@ export function stackInstances(rows: readonly InstanceRow[], result: AnalysisRes
   const sops = series.map((r) => r.sopInstanceUid);
   const inSeries = new Set(sops);
   // The result's slices run up the patient (the series plan's order); the stack shows head first.
-  const ordered = (result?.slices ?? []).map((s) => s.sopInstanceUid).filter((s) => inSeries.has(s)).reverse();
+  const ordered = (result?.slices ?? [])
+    .map((s) => s.sopInstanceUid)
+    .filter((s) => inSeries.has(s))
+    .reverse();
   return ordered.length === sops.length ? ordered : sops;
 }

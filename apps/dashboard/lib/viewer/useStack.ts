@@ -33,7 +33,15 @@ export function useStack(element: RefObject<HTMLDivElement | null>, initialIds: 
   const planes = useRef(new Map<string, Plane>());
   const voiRef = useRef(voi);
   voiRef.current = voi;
-  const [s, setS] = useState<StackState>({ imageIds: initialIds, index: 0, fatal: null, failed: {}, loaded: 0, ordered: false, renders: 0 });
+  const [s, setS] = useState<StackState>({
+    imageIds: initialIds,
+    index: 0,
+    fatal: null,
+    failed: {},
+    loaded: 0,
+    ordered: false,
+    renders: 0,
+  });
 
   useEffect(() => {
     const el = element.current;
@@ -75,7 +83,9 @@ export function useStack(element: RefObject<HTMLDivElement | null>, initialIds: 
         el.addEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
         el.addEventListener(Enums.Events.IMAGE_LOAD_ERROR, onError);
         // Show slice 0 as soon as it decodes; a failed first frame still leaves the stack usable.
-        await made.viewport.setStack(ids, 0).catch((e: unknown) => setS((p) => ({ ...p, failed: { ...p.failed, [ids[0]!]: loadErrorReason(e) } })));
+        await made.viewport
+          .setStack(ids, 0)
+          .catch((e: unknown) => setS((p) => ({ ...p, failed: { ...p.failed, [ids[0]!]: loadErrorReason(e) } })));
         if (!live) return;
         applyVoi(made.viewport, voiRef.current);
         let done = 0;
@@ -95,7 +105,9 @@ export function useStack(element: RefObject<HTMLDivElement | null>, initialIds: 
       const vp = viewport.current;
       if (!vp || !live) return;
       const withPlane = ids.filter((id) => planes.current.has(id));
-      const sorted = stackOrder(withPlane.map((id) => planes.current.get(id)!)).map((i) => withPlane[i]!).reverse();
+      const sorted = stackOrder(withPlane.map((id) => planes.current.get(id)!))
+        .map((i) => withPlane[i]!)
+        .reverse();
       const next = [...sorted, ...ids.filter((id) => !planes.current.has(id))];
       if (next.some((id, i) => id !== ids[i])) {
         const current = ids[vp.getCurrentImageIdIndex()]!;

@@ -30,7 +30,15 @@ export async function startStack(admin: { email: string; password: string }, env
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, PORT: '0', EMBOLUS_DATA_DIR: path.join(work, 'data'), EMBOLUS_ADMIN_EMAIL: admin.email, EMBOLUS_ADMIN_PASSWORD: admin.password, EMBOLUS_TENANT: 'hospital', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      EMBOLUS_DATA_DIR: path.join(work, 'data'),
+      EMBOLUS_ADMIN_EMAIL: admin.email,
+      EMBOLUS_ADMIN_PASSWORD: admin.password,
+      EMBOLUS_TENANT: 'hospital',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -62,11 +70,27 @@ export async function startStack(admin: { email: string; password: string }, env
 }
 
 /** Creates a dashboard user in the stack's tenant with the API's CLI. */
-export function createUser(stack: Stack, user: { email: string; password: string; role: 'clinician' | 'quality' | 'admin' }, tenant = 'hospital'): Promise<void> {
+export function createUser(
+  stack: Stack,
+  user: { email: string; password: string; role: 'clinician' | 'quality' | 'admin' },
+  tenant = 'hospital',
+): Promise<void> {
   return new Promise<void>((resolve, reject) =>
     execFile(
       process.execPath,
-      [path.join(ROOT, 'apps/edge-api/bin/embolus-api.mjs'), 'users', 'create', '--data', path.join(stack.work, 'data/api'), '--tenant', tenant, '--email', user.email, '--role', user.role],
+      [
+        path.join(ROOT, 'apps/edge-api/bin/embolus-api.mjs'),
+        'users',
+        'create',
+        '--data',
+        path.join(stack.work, 'data/api'),
+        '--tenant',
+        tenant,
+        '--email',
+        user.email,
+        '--role',
+        user.role,
+      ],
       { env: { ...process.env, EMBOLUS_USER_PASSWORD: user.password } },
       (err, _o, stderr) => (err ? reject(new Error(stderr)) : resolve()),
     ),
@@ -76,18 +100,34 @@ export function createUser(stack: Stack, user: { email: string; password: string
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
 /** Signs in over HTTP (as a script would) and returns a caller that sends the cookie and CSRF token. */
 export async function apiSession(url: string, email: string, password: string) {
-  const res = await fetch(`${url}/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${url}/v1/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   if (res.status !== 200) throw new Error(`sign-in ${res.status}: ${await res.text()}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
   const { csrfToken } = (await res.json()) as { csrfToken: string };
   return (method: string, p: string, json?: unknown) =>
-    fetch(`${url}${p}`, { method, headers: { cookie, 'x-csrf-token': csrfToken, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+    fetch(`${url}${p}`, {
+      method,
+      headers: { cookie, 'x-csrf-token': csrfToken, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+    });
 }
 
 export async function signIn(page: Page, url: string, email: string, password: string): Promise<void> {
@@ -105,5 +145,7 @@ export async function shot(page: Page, name: string): Promise<void> {
 /** axe-core's serious and critical violations, one line each. */
 export async function axe(page: Page): Promise<string[]> {
   const { violations } = await new AxeBuilder({ page }).analyze();
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }

@@ -105,19 +105,26 @@ export async function discover(issuer: string, fetchImpl: typeof fetch, now = Da
   if (hit && hit.until > now) return hit.as;
   const url = new URL(issuer);
   try {
-    const as = await oauth.processDiscoveryResponse(url, await oauth.discoveryRequest(url, { ...httpOptions(url, fetchImpl), algorithm: 'oidc' }));
+    const as = await oauth.processDiscoveryResponse(
+      url,
+      await oauth.discoveryRequest(url, { ...httpOptions(url, fetchImpl), algorithm: 'oidc' }),
+    );
     if (discovered.size > 100) discovered.clear();
     discovered.set(issuer, { as, until: now + DISCOVERY_TTL_MS });
     return as;
   } catch (e) {
-    throw new SsoError('SSO_IDP_FAILED', 'the identity provider’s discovery document could not be read', { cause: e, details: { step: 'discovery' } });
+    throw new SsoError('SSO_IDP_FAILED', 'the identity provider’s discovery document could not be read', {
+      cause: e,
+      details: { step: 'discovery' },
+    });
   }
 }
 
 /** Builds the authorization request: a fresh state, nonce and PKCE verifier. */
 export async function startAuthorization(client: SsoClient, redirectUri: string, fetchImpl: typeof fetch): Promise<AuthorizationStart> {
   const as = await discover(client.issuer, fetchImpl);
-  if (!as.authorization_endpoint) throw new SsoError('SSO_IDP_FAILED', 'the identity provider has no authorization endpoint', { details: { step: 'discovery' } });
+  if (!as.authorization_endpoint)
+    throw new SsoError('SSO_IDP_FAILED', 'the identity provider has no authorization endpoint', { details: { step: 'discovery' } });
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
   const nonce = oauth.generateRandomNonce();
@@ -153,15 +160,27 @@ export async function completeAuthorization(
     params = oauth.validateAuthResponse(as, oc, input.callback.searchParams, input.expectedState);
   } catch (e) {
     const error = e instanceof oauth.AuthorizationResponseError ? e.error : undefined;
-    throw new SsoError('SSO_IDP_FAILED', error === 'access_denied' ? 'the identity provider denied the sign-in' : 'the identity provider’s answer is not valid', {
-      cause: e,
-      details: { step: 'authorization', ...(error ? { error } : {}) },
-    });
+    throw new SsoError(
+      'SSO_IDP_FAILED',
+      error === 'access_denied' ? 'the identity provider denied the sign-in' : 'the identity provider’s answer is not valid',
+      {
+        cause: e,
+        details: { step: 'authorization', ...(error ? { error } : {}) },
+      },
+    );
   }
   let claims: oauth.IDToken;
   let accessToken: string;
   try {
-    const response = await oauth.authorizationCodeGrantRequest(as, oc, oauth.ClientSecretBasic(client.clientSecret), params, input.redirectUri, input.codeVerifier, opts);
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      oc,
+      oauth.ClientSecretBasic(client.clientSecret),
+      params,
+      input.redirectUri,
+      input.codeVerifier,
+      opts,
+    );
     const result = await oauth.processAuthorizationCodeResponse(as, oc, response, { expectedNonce: input.nonce, requireIdToken: true });
     // The token came straight from the IdP over TLS, but the JWKS check costs little and also
     // covers loopback test IdPs on plain http.
@@ -169,7 +188,10 @@ export async function completeAuthorization(
     claims = oauth.getValidatedIdTokenClaims(result) as oauth.IDToken;
     accessToken = result.access_token;
   } catch (e) {
-    throw new SsoError('SSO_IDP_FAILED', 'the sign-in could not be completed with the identity provider', { cause: e, details: { step: 'token', ...(e instanceof Error && 'code' in e ? { reason: String(e.code) } : {}) } });
+    throw new SsoError('SSO_IDP_FAILED', 'the sign-in could not be completed with the identity provider', {
+      cause: e,
+      details: { step: 'token', ...(e instanceof Error && 'code' in e ? { reason: String(e.code) } : {}) },
+    });
   }
   let all: Record<string, unknown> = claims;
   if ((claims[input.groupClaim.split('.')[0] as string] === undefined || typeof claims['email'] !== 'string') && as.userinfo_endpoint) {
@@ -177,11 +199,20 @@ export async function completeAuthorization(
       const info = await oauth.processUserInfoResponse(as, oc, claims.sub, await oauth.userInfoRequest(as, oc, accessToken, opts));
       all = { ...info, ...claims };
     } catch (e) {
-      throw new SsoError('SSO_IDP_FAILED', 'the identity provider’s UserInfo could not be read', { cause: e, details: { step: 'userinfo' } });
+      throw new SsoError('SSO_IDP_FAILED', 'the identity provider’s UserInfo could not be read', {
+        cause: e,
+        details: { step: 'userinfo' },
+      });
     }
   }
   const email = all['email'];
-  if (typeof email !== 'string' || !email.includes('@')) throw new SsoError('SSO_NO_EMAIL', 'the identity provider sent no email address: add the "email" scope and claim', { details: { claim: 'email' } });
-  if (all['email_verified'] === false) throw new SsoError('SSO_NO_EMAIL', 'the identity provider says the email address is not verified', { details: { claim: 'email_verified' } });
+  if (typeof email !== 'string' || !email.includes('@'))
+    throw new SsoError('SSO_NO_EMAIL', 'the identity provider sent no email address: add the "email" scope and claim', {
+      details: { claim: 'email' },
+    });
+  if (all['email_verified'] === false)
+    throw new SsoError('SSO_NO_EMAIL', 'the identity provider says the email address is not verified', {
+      details: { claim: 'email_verified' },
+    });
   return { subject: `${as.issuer} ${claims.sub}`, email, groups: groupsOf(all, input.groupClaim) };
 }

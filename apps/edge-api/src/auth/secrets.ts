@@ -31,7 +31,11 @@ async function importKey(key: string | undefined): Promise<Awaited<ReturnType<ty
 export async function sealSecret(key: string | undefined, tenantId: string, plain: string): Promise<string> {
   const k = await importKey(key);
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(tenantId) }, k, new TextEncoder().encode(plain));
+  const ct = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(tenantId) },
+    k,
+    new TextEncoder().encode(plain),
+  );
   return `v1.${b64url(iv)}.${b64url(new Uint8Array(ct))}`;
 }
 
@@ -41,7 +45,11 @@ export async function openSecret(key: string | undefined, tenantId: string, seal
   const m = /^v1\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(sealed);
   if (!m) throw new SecretsError('SECRET_UNREADABLE', 'the stored secret is not in the v1 format');
   try {
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromB64url(m[1] as string), additionalData: new TextEncoder().encode(tenantId) }, k, fromB64url(m[2] as string));
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: fromB64url(m[1] as string), additionalData: new TextEncoder().encode(tenantId) },
+      k,
+      fromB64url(m[2] as string),
+    );
     return new TextDecoder().decode(plain);
   } catch {
     throw new SecretsError('SECRET_UNREADABLE', 'the stored secret does not decrypt with EMBOLUS_SECRETS_KEY (was the key changed?)');

@@ -17,7 +17,9 @@ export async function provisionSsoUser(store: Store, tenantId: string, identity:
   if (!user) {
     const byEmail = await store.users.byEmail(identity.email);
     if (byEmail && (byEmail.tenantId !== tenantId || (byEmail.oidcSubject !== null && byEmail.oidcSubject !== identity.subject))) {
-      throw new SsoError('SSO_ACCOUNT_CONFLICT', 'an account with this email exists elsewhere: ask an administrator', { details: { claim: 'email' } });
+      throw new SsoError('SSO_ACCOUNT_CONFLICT', 'an account with this email exists elsewhere: ask an administrator', {
+        details: { claim: 'email' },
+      });
     }
     if (byEmail) {
       user = await store.users.update(tenantId, byEmail.id, { oidcSubject: identity.subject });
@@ -27,8 +29,10 @@ export async function provisionSsoUser(store: Store, tenantId: string, identity:
       await audit('user.sso_provisioned', user.id, { role });
     }
   }
-  if (!user || user.tenantId !== tenantId) throw new SsoError('SSO_ACCOUNT_CONFLICT', 'this identity belongs to another organisation’s account', { details: { claim: 'sub' } });
-  if (user.disabledAt !== null) throw new SsoError('SSO_USER_DISABLED', 'this account is disabled: ask an administrator', { details: { userId: user.id } });
+  if (!user || user.tenantId !== tenantId)
+    throw new SsoError('SSO_ACCOUNT_CONFLICT', 'this identity belongs to another organisation’s account', { details: { claim: 'sub' } });
+  if (user.disabledAt !== null)
+    throw new SsoError('SSO_USER_DISABLED', 'this account is disabled: ask an administrator', { details: { userId: user.id } });
   if (user.role !== role) {
     const before = user.role;
     user = (await store.users.update(tenantId, user.id, { role })) ?? user;

@@ -16,7 +16,10 @@ export interface BackfillReport {
 }
 
 /** Indexes every instance of every tenant that has no search attributes yet. */
-export async function backfillSearchAttributes(deps: { store: Store; blobs: BlobStore; maxInflatedBytes: number }, batch = 100): Promise<BackfillReport> {
+export async function backfillSearchAttributes(
+  deps: { store: Store; blobs: BlobStore; maxInflatedBytes: number },
+  batch = 100,
+): Promise<BackfillReport> {
   const report: BackfillReport = { indexed: 0, skipped: {} };
   const skip = (code: string) => void (report.skipped[code] = (report.skipped[code] ?? 0) + 1);
   let after = '';
@@ -31,12 +34,19 @@ export async function backfillSearchAttributes(deps: { store: Store; blobs: Blob
         continue;
       }
       try {
-        const { parsed, info } = readDicomInfo(bytes, { source: 'instance', parseLimits: { maxInflatedBytes: deps.maxInflatedBytes, maxSequenceDepth: 64 } });
+        const { parsed, info } = readDicomInfo(bytes, {
+          source: 'instance',
+          parseLimits: { maxInflatedBytes: deps.maxInflatedBytes, maxSequenceDepth: 64 },
+        });
         if (!info.studyInstanceUid || !info.seriesInstanceUid) {
           skip('NO_STUDY_OR_SERIES_UID');
           continue;
         }
-        await deps.store.dicomweb.index(row, { studyInstanceUid: info.studyInstanceUid, seriesInstanceUid: info.seriesInstanceUid }, searchAttributesOf(parsed.dataSet, info));
+        await deps.store.dicomweb.index(
+          row,
+          { studyInstanceUid: info.studyInstanceUid, seriesInstanceUid: info.seriesInstanceUid },
+          searchAttributesOf(parsed.dataSet, info),
+        );
         report.indexed++;
       } catch (e) {
         if (!(e instanceof DicomError)) throw e;

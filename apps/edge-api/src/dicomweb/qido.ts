@@ -60,16 +60,24 @@ function keywordOf(key: string): string | null {
 }
 
 function uidList(key: string, value: string): string[] {
-  const list = value.split(/[,\\]/).map((v) => v.trim()).filter(Boolean);
+  const list = value
+    .split(/[,\\]/)
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (list.length === 0 || list.length > 100 || list.some((u) => u.length > 64 || !UID.test(u))) {
-    throw new ApiError('BAD_REQUEST', `${key} must be a UID or a comma-separated list of at most 100 UIDs`, { details: { parameter: key } });
+    throw new ApiError('BAD_REQUEST', `${key} must be a UID or a comma-separated list of at most 100 UIDs`, {
+      details: { parameter: key },
+    });
   }
   return list;
 }
 
 function dateRange(key: string, value: string): { from?: string; to?: string } {
   const m = /^(\d{8})?(-)?(\d{8})?$/.exec(value);
-  if (!m || (!m[1] && !m[3]) || (!m[2] && m[3])) throw new ApiError('BAD_REQUEST', `${key} must be YYYYMMDD, YYYYMMDD-, -YYYYMMDD or YYYYMMDD-YYYYMMDD`, { details: { parameter: key } });
+  if (!m || (!m[1] && !m[3]) || (!m[2] && m[3]))
+    throw new ApiError('BAD_REQUEST', `${key} must be YYYYMMDD, YYYYMMDD-, -YYYYMMDD or YYYYMMDD-YYYYMMDD`, {
+      details: { parameter: key },
+    });
   if (!m[2]) return { from: m[1]!, to: m[1]! };
   return { ...(m[1] ? { from: m[1] } : {}), ...(m[3] ? { to: m[3] } : {}) };
 }
@@ -104,24 +112,48 @@ export function parseQido(params: URLSearchParams, fixed: DicomSearchFilter = {}
     const key = keywordOf(rawKey)!;
     if (value === '' || value === '*') continue; // universal matching
     switch (key) {
-      case 'StudyInstanceUID': filter.studyInstanceUid = uidList(key, value); break;
-      case 'SeriesInstanceUID': filter.seriesInstanceUid = uidList(key, value); break;
-      case 'SOPInstanceUID': filter.sopInstanceUid = uidList(key, value); break;
-      case 'SOPClassUID': filter.sopClassUid = uidList(key, value); break;
+      case 'StudyInstanceUID':
+        filter.studyInstanceUid = uidList(key, value);
+        break;
+      case 'SeriesInstanceUID':
+        filter.seriesInstanceUid = uidList(key, value);
+        break;
+      case 'SOPInstanceUID':
+        filter.sopInstanceUid = uidList(key, value);
+        break;
+      case 'SOPClassUID':
+        filter.sopClassUid = uidList(key, value);
+        break;
       case 'Modality':
       case 'ModalitiesInStudy': {
-        const list = value.split(/[,\\]/).map((m) => text(key, m.trim())).filter(Boolean);
+        const list = value
+          .split(/[,\\]/)
+          .map((m) => text(key, m.trim()))
+          .filter(Boolean);
         filter.modality = list.length > 1 ? list.slice(0, 20) : (list[0] ?? value);
         break;
       }
-      case 'StudyDate': filter.studyDate = dateRange(key, value); break;
-      case 'AccessionNumber': filter.accessionNumber = text(key, value); break;
-      case 'StudyDescription': filter.studyDescription = text(key, value); break;
-      case 'SeriesDescription': filter.seriesDescription = text(key, value); break;
-      case 'SeriesNumber': filter.seriesNumber = integer(key, value); break;
-      case 'InstanceNumber': filter.instanceNumber = integer(key, value); break;
+      case 'StudyDate':
+        filter.studyDate = dateRange(key, value);
+        break;
+      case 'AccessionNumber':
+        filter.accessionNumber = text(key, value);
+        break;
+      case 'StudyDescription':
+        filter.studyDescription = text(key, value);
+        break;
+      case 'SeriesDescription':
+        filter.seriesDescription = text(key, value);
+        break;
+      case 'SeriesNumber':
+        filter.seriesNumber = integer(key, value);
+        break;
+      case 'InstanceNumber':
+        filter.instanceNumber = integer(key, value);
+        break;
       // Header-safe: a key is echoed in the Warning header, so only tag and keyword characters.
-      default: ignored.push(key.replace(/[^A-Za-z0-9(),]/g, '?').slice(0, 64));
+      default:
+        ignored.push(key.replace(/[^A-Za-z0-9(),]/g, '?').slice(0, 64));
     }
   }
   return { filter: { ...filter, ...fixed }, limit, offset, ignored };
@@ -136,7 +168,13 @@ export function qidoWarning(ignored: readonly string[]): string | null {
 type Json = Record<string, { vr: string; Value?: unknown[] }>;
 const v = (vr: string, value: unknown) => (value === null || value === undefined || value === '' ? { vr } : { vr, Value: [value] });
 
-function studyPart(r: { studyInstanceUid: string; studyDate: string | null; studyTime: string | null; accessionNumber: string | null; studyDescription: string | null }): Json {
+function studyPart(r: {
+  studyInstanceUid: string;
+  studyDate: string | null;
+  studyTime: string | null;
+  accessionNumber: string | null;
+  studyDescription: string | null;
+}): Json {
   return {
     '00080020': v('DA', r.studyDate),
     '00080030': v('TM', r.studyTime),

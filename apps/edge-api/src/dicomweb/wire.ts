@@ -20,7 +20,11 @@ export function parseAccept(header: string | undefined): AcceptRange[] {
     const params: Record<string, string> = {};
     for (const p of rest) {
       const eq = p.indexOf('=');
-      if (eq > 0) params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"|"$/g, '');
+      if (eq > 0)
+        params[p.slice(0, eq).trim().toLowerCase()] = p
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"|"$/g, '');
     }
     const q = params['q'] === undefined ? 1 : Number(params['q']);
     if (q > 0) out.push({ type: type.toLowerCase(), params, q });
@@ -42,7 +46,11 @@ export interface Negotiated {
  * multipart range `multipart/related; type=X` matches offer X; `*\/*` and `multipart/related`
  * without a type take the first offer. @throws ApiError NOT_ACCEPTABLE naming what is offered.
  */
-export function negotiate(header: string | undefined, offers: readonly string[], options: { singlePart?: readonly string[] } = {}): Negotiated {
+export function negotiate(
+  header: string | undefined,
+  offers: readonly string[],
+  options: { singlePart?: readonly string[] } = {},
+): Negotiated {
   for (const r of parseAccept(header)) {
     const ts = r.params['transfer-syntax'] ?? '';
     if (r.type === 'multipart/related' || r.type === 'multipart/*') {
@@ -62,7 +70,9 @@ export function negotiate(header: string | undefined, offers: readonly string[],
     }
   }
   const offered = [...offers.map((o) => `multipart/related; type="${o}"`), ...(options.singlePart ?? [])];
-  throw new ApiError('NOT_ACCEPTABLE', `none of the Accept media types can be served here; offered: ${offered.join(', ')}`, { details: { offered } });
+  throw new ApiError('NOT_ACCEPTABLE', `none of the Accept media types can be served here; offered: ${offered.join(', ')}`, {
+    details: { offered },
+  });
 }
 
 /** One part of a multipart/related body. */
@@ -88,7 +98,11 @@ const enc = new TextEncoder();
  * Streams the parts that `next` yields (null: no more) as a multipart/related body. Parts are
  * fetched only when the reader asks (backpressure), so at most one part is in flight.
  */
-export function multipartStream(boundary: string, next: () => Promise<Part | null>, onError?: (e: unknown) => void): ReadableStream<Uint8Array> {
+export function multipartStream(
+  boundary: string,
+  next: () => Promise<Part | null>,
+  onError?: (e: unknown) => void,
+): ReadableStream<Uint8Array> {
   let current: ReadableStreamDefaultReader<Uint8Array> | null = null;
   let done = false;
   let first = true;

@@ -11,7 +11,11 @@ import { sendDimse, sendStow } from './send';
 export const DEFAULT_CALLING_AE = 'EMBOLUS';
 
 /** Sends due deliveries once. Never throws. */
-export async function deliverDicom(deps: AppDeps, limit = 8, onDelivered?: (e: { studyId: string; at: number }) => void): Promise<{ attempted: number; delivered: number }> {
+export async function deliverDicom(
+  deps: AppDeps,
+  limit = 8,
+  onDelivered?: (e: { studyId: string; at: number }) => void,
+): Promise<{ attempted: number; delivered: number }> {
   const { store, blobs, config, clock, logger } = deps;
   let due;
   try {
@@ -35,7 +39,12 @@ export async function deliverDicom(deps: AppDeps, limit = 8, onDelivered?: (e: {
       if (!destination.active) error = 'destination deactivated';
       else if (destination.kind === 'dimse') {
         error = await sendDimse(
-          { host: destination.host ?? '127.0.0.1', port: destination.port ?? 104, calledAe: destination.calledAe ?? 'ANY-SCP', callingAe: destination.callingAe ?? DEFAULT_CALLING_AE },
+          {
+            host: destination.host ?? '127.0.0.1',
+            port: destination.port ?? 104,
+            calledAe: destination.calledAe ?? 'ANY-SCP',
+            callingAe: destination.callingAe ?? DEFAULT_CALLING_AE,
+          },
           objects,
           config.dicomDeliveryTimeoutMs,
         );
@@ -44,15 +53,26 @@ export async function deliverDicom(deps: AppDeps, limit = 8, onDelivered?: (e: {
       error = (e as { code?: string }).code ?? 'internal error';
     }
     try {
-      const row = await store.dicom.recordAttempt(delivery.id, { at: clock.now(), ok: error === null, error, ms: clock.now() - started }, {
-        maxAttempts: config.dicomDeliveryMaxAttempts,
-        backoff: config.dicomDeliveryBackoff,
-      });
+      const row = await store.dicom.recordAttempt(
+        delivery.id,
+        { at: clock.now(), ok: error === null, error, ms: clock.now() - started },
+        {
+          maxAttempts: config.dicomDeliveryMaxAttempts,
+          backoff: config.dicomDeliveryBackoff,
+        },
+      );
       if (row?.status === 'delivered') {
         delivered++;
         onDelivered?.({ studyId: delivery.studyId, at: clock.now() });
       }
-      logger.log(error ? 'warn' : 'info', 'dicom_delivery.attempt', { deliveryId: delivery.id, destinationId: destination.id, kind: destination.kind, error, outcome: row?.status, attempts: row?.attempts });
+      logger.log(error ? 'warn' : 'info', 'dicom_delivery.attempt', {
+        deliveryId: delivery.id,
+        destinationId: destination.id,
+        kind: destination.kind,
+        error,
+        outcome: row?.status,
+        attempts: row?.attempts,
+      });
     } catch (e) {
       logger.log('error', 'dicom_delivery.record_failed', { deliveryId: delivery.id, code: (e as { code?: string }).code ?? 'INTERNAL' });
     }

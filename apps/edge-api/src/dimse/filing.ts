@@ -39,8 +39,10 @@ export function studyFor(deps: AppDeps, locks: Map<string, Promise<string>>, ten
     });
   locks.set(key, next);
   // Only in-flight creations are kept: the map does not grow with every study ever received.
-  void next.finally(() => {
-    if (locks.get(key) === next) locks.delete(key);
-  }).catch(() => undefined);
+  void next
+    .finally(() => {
+      if (locks.get(key) === next) locks.delete(key);
+    })
+    .catch(() => undefined);
   return next;
 }

@@ -41,7 +41,13 @@ const MAX_PDU_BYTES = 65536;
 /** Storage SOP classes share this root (PS3.4 B.5). */
 const STORAGE_ROOT = '1.2.840.10008.5.1.4.1.1.';
 /** Transfer syntaxes accepted, best first: uncompressed explicit, implicit, then what @embolus/dicom decodes. */
-const ACCEPTED_TS = [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian, ...supportedTransferSyntaxes().filter((t) => !t.bigEndian).map((t) => t.uid)];
+const ACCEPTED_TS = [
+  TransferSyntax.ExplicitVRLittleEndian,
+  TransferSyntax.ImplicitVRLittleEndian,
+  ...supportedTransferSyntaxes()
+    .filter((t) => !t.bigEndian)
+    .map((t) => t.uid),
+];
 
 /** Events the listener reports (tests and the bench observe these). */
 export interface ListenerEvents {
@@ -102,7 +108,10 @@ export async function startDicomListener(options: DicomListenerOptions): Promise
     socket.setNoDelay(true);
     socket.on('close', () => shared.sockets.delete(socket));
     socket.on('error', () => undefined);
-    const scp = new ScpClass(socket, { associationTimeout: 60_000, pduTimeout: 60_000 }) as unknown as InstanceType<typeof Scp> & { connected: boolean; flushAudit(): Promise<void> };
+    const scp = new ScpClass(socket, { associationTimeout: 60_000, pduTimeout: 60_000 }) as unknown as InstanceType<typeof Scp> & {
+      connected: boolean;
+      flushAudit(): Promise<void>;
+    };
     scp.connected = true;
     socket.once('close', () => void scp.flushAudit());
     scp.on('networkError', () => socket.destroy());
@@ -152,7 +161,14 @@ function makeScp(shared: Shared) {
       this.counts.clear();
       try {
         for (const [studyId, c] of entries) {
-          await deps.store.audit.write({ tenantId: principal.tenantId, keyId: null, role: null, action: 'instance.write', studyId, detail: { via: 'dimse', callingAe: this.callingAe, ...c, refused: this.refused } });
+          await deps.store.audit.write({
+            tenantId: principal.tenantId,
+            keyId: null,
+            role: null,
+            action: 'instance.write',
+            studyId,
+            detail: { via: 'dimse', callingAe: this.callingAe, ...c, refused: this.refused },
+          });
         }
       } catch (e) {
         deps.logger.log('error', 'dimse.audit_failed', { code: (e as { code?: string }).code ?? 'INTERNAL' });
@@ -167,7 +183,11 @@ function makeScp(shared: Shared) {
         // connections bounds the listener's memory: past the limit, a transient rejection.
         if (shared.sockets.size > shared.maxAssociations) {
           deps.logger.log('warn', 'dimse.association_rejected', { reason: 'limit' });
-          return this.sendAssociationReject(RejectResult.Transient, RejectSource.ServiceProviderPresentation, RejectReason.LocalLimitExceeded);
+          return this.sendAssociationReject(
+            RejectResult.Transient,
+            RejectSource.ServiceProviderPresentation,
+            RejectReason.LocalLimitExceeded,
+          );
         }
         if (called !== shared.aeTitle) {
           deps.logger.log('warn', 'dimse.association_rejected', { reason: 'called_ae' });
@@ -211,7 +231,10 @@ function makeScp(shared: Shared) {
       this.sendAssociationReleaseResponse();
     }
 
-    override cEchoRequest(request: InstanceType<typeof dimse.requests.CEchoRequest>, callback: (r: InstanceType<typeof CEchoResponse>) => void): void {
+    override cEchoRequest(
+      request: InstanceType<typeof dimse.requests.CEchoRequest>,
+      callback: (r: InstanceType<typeof CEchoResponse>) => void,
+    ): void {
       const response = CEchoResponse.fromRequest(request);
       response.setStatus(DIMSE_STATUS.success);
       callback(response);
@@ -222,7 +245,11 @@ function makeScp(shared: Shared) {
       return this.collector;
     }
 
-    override createDatasetFromStoreWritableStream(_w: Writable, _pc: PresentationContext, callback: (dataset: InstanceType<typeof Dataset>) => void): void {
+    override createDatasetFromStoreWritableStream(
+      _w: Writable,
+      _pc: PresentationContext,
+      callback: (dataset: InstanceType<typeof Dataset>) => void,
+    ): void {
       // The bytes are ingested as received; dcmjs need not parse them (an empty placeholder).
       callback(new Dataset({}));
     }
@@ -240,7 +267,13 @@ function makeScp(shared: Shared) {
           } else {
             response.setStatus(DIMSE_STATUS.success);
           }
-          if (this.principal) shared.events.onStored?.({ tenantId: this.principal.tenantId, studyId: outcome.status === 'refused' ? '' : (outcome.studyId ?? ''), outcome, ms: performance.now() - started });
+          if (this.principal)
+            shared.events.onStored?.({
+              tenantId: this.principal.tenantId,
+              studyId: outcome.status === 'refused' ? '' : (outcome.studyId ?? ''),
+              outcome,
+              ms: performance.now() - started,
+            });
           callback(response);
         })
         .catch((e) => {
@@ -257,9 +290,19 @@ function makeScp(shared: Shared) {
       if (!principal || !collector) return { status: 'refused', code: 'NOT_DICOM', message: 'no dataset', details: {} };
       const limit = deps.config.maxInstanceBytes;
       if (collector.size > limit) {
-        return { status: 'refused', code: 'INSTANCE_TOO_LARGE', message: `instance is larger than ${limit} bytes`, details: { size: collector.size, limit } };
+        return {
+          status: 'refused',
+          code: 'INSTANCE_TOO_LARGE',
+          message: `instance is larger than ${limit} bytes`,
+          details: { size: collector.size, limit },
+        };
       }
-      const meta = fileMetaBytes({ sopClassUid: request.getAffectedSopClassUid(), sopInstanceUid: request.getAffectedSopInstanceUid(), transferSyntaxUid: collector.transferSyntaxUid, sourceAe: this.callingAe });
+      const meta = fileMetaBytes({
+        sopClassUid: request.getAffectedSopClassUid(),
+        sopInstanceUid: request.getAffectedSopInstanceUid(),
+        transferSyntaxUid: collector.transferSyntaxUid,
+        sourceAe: this.callingAe,
+      });
       const bytes = new Uint8Array(meta.length + collector.size);
       bytes.set(meta);
       let off = meta.length;

@@ -49,7 +49,11 @@ export async function produceDicomObjects(deps: AppDeps, limit = 4, onDone?: (t:
       const cam = camArtifact ? await blobs.get(camArtifact.blobKey) : null;
       const objects = await buildResultObjects({
         result,
-        instances: rows.map((r) => ({ sopInstanceUid: r.sopInstanceUid, sopClassUid: r.sopClassUid ?? '1.2.840.10008.5.1.4.1.1.2', seriesInstanceUid: r.seriesInstanceUid })),
+        instances: rows.map((r) => ({
+          sopInstanceUid: r.sopInstanceUid,
+          sopClassUid: r.sopClassUid ?? '1.2.840.10008.5.1.4.1.1.2',
+          seriesInstanceUid: r.seriesInstanceUid,
+        })),
         loadInstance: async (uid) => {
           const key = blobOf.get(uid);
           const bytes = key ? await blobs.get(key) : null;
@@ -76,7 +80,13 @@ export async function produceDicomObjects(deps: AppDeps, limit = 4, onDone?: (t:
       }
       written++;
       const t2 = performance.now();
-      logger.log('info', 'dicom_out.written', { studyId: p.studyId, jobId: p.jobId, objects: objects.length, deliveries: out.deliveries, ms: Math.round(t2 - t0) });
+      logger.log('info', 'dicom_out.written', {
+        studyId: p.studyId,
+        jobId: p.jobId,
+        objects: objects.length,
+        deliveries: out.deliveries,
+        ms: Math.round(t2 - t0),
+      });
       onDone?.({ studyId: p.studyId, buildMs: t1 - t0, storeMs: t2 - t1 });
     } catch (e) {
       failedJobs.add(p.jobId);

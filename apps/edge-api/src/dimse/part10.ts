@@ -35,7 +35,12 @@ function element(group: number, elementNo: number, vr: string, value: Uint8Array
 }
 
 /** The Part 10 preamble, `DICM` and file meta group for a dataset received over DIMSE. */
-export function fileMetaBytes(input: { sopClassUid: string; sopInstanceUid: string; transferSyntaxUid: string; sourceAe?: string }): Uint8Array {
+export function fileMetaBytes(input: {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  transferSyntaxUid: string;
+  sourceAe?: string;
+}): Uint8Array {
   const uid = (s: string) => evenPadded(s, 0);
   const items = [
     element(0x0002, 0x0001, 'OB', new Uint8Array([0, 1])),

@@ -41,7 +41,15 @@ export class QuietSubmitter {
       const out = await store.studies.submit(tenantId, studyId, { priority: 0, maxAttempts: config.jobMaxAttempts });
       const jobId = out.kind === 'created' || out.kind === 'existing' ? out.job.id : null;
       logger.log('info', 'dimse.study_submitted', { studyId, outcome: out.kind, jobId });
-      if (jobId) await store.audit.write({ tenantId, keyId: null, role: null, action: 'study.submit', studyId, detail: { via: 'dimse', jobId, created: out.kind === 'created' } });
+      if (jobId)
+        await store.audit.write({
+          tenantId,
+          keyId: null,
+          role: null,
+          action: 'study.submit',
+          studyId,
+          detail: { via: 'dimse', jobId, created: out.kind === 'created' },
+        });
       this.onSubmitted?.({ tenantId, studyId, jobId });
     } catch (e) {
       logger.log('error', 'dimse.submit_failed', { studyId, code: (e as { code?: string }).code ?? 'INTERNAL' });

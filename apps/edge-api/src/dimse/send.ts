@@ -57,7 +57,11 @@ export function sendDimse(peer: DimsePeer, objects: Uint8Array[], timeoutMs: num
       else if (failed.length > 0) finish(`C-STORE status 0x${failed[0]!.toString(16).padStart(4, '0')}`);
       else finish(null);
     });
-    client.send(peer.host, peer.port, peer.callingAe, peer.calledAe, { connectTimeout: Math.min(timeoutMs, 10_000), associationTimeout: timeoutMs, pduTimeout: timeoutMs });
+    client.send(peer.host, peer.port, peer.callingAe, peer.calledAe, {
+      connectTimeout: Math.min(timeoutMs, 10_000),
+      associationTimeout: timeoutMs,
+      pduTimeout: timeoutMs,
+    });
   });
 }
 

@@ -73,7 +73,9 @@ export function authenticate(cache: KeyCache, guard = new AuthFailureGuard()): M
     const refuse = (until: number): never => {
       const retryAfter = Math.max(1, Math.ceil((until - now) / 1000));
       c.header('Retry-After', String(retryAfter));
-      throw new ApiError('RATE_LIMITED', 'too many failed authentications from this address', { details: { limit: config.authFailuresPerMinute, retryAfterSeconds: retryAfter } });
+      throw new ApiError('RATE_LIMITED', 'too many failed authentications from this address', {
+        details: { limit: config.authFailuresPerMinute, retryAfterSeconds: retryAfter },
+      });
     };
     const fail = async (message: string): Promise<never> => {
       if (limited) {

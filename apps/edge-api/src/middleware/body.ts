@@ -41,7 +41,9 @@ export async function readBody(c: Context, limit: number, what = 'request body')
 }
 
 function tooLarge(what: string, limit: number, size?: number): ApiError {
-  return new ApiError('PAYLOAD_TOO_LARGE', `${what} is larger than ${limit} bytes`, { details: { limit, ...(size !== undefined ? { size } : {}) } });
+  return new ApiError('PAYLOAD_TOO_LARGE', `${what} is larger than ${limit} bytes`, {
+    details: { limit, ...(size !== undefined ? { size } : {}) },
+  });
 }
 
 /** The media type of the request, lower-case, without parameters. */

@@ -36,13 +36,20 @@ export function platformRunnerScope(): MiddlewareHandler<AppEnv> {
     if (m) jobId = decodeURIComponent(m[1] as string);
     else if (models) {
       jobId = c.req.query('job');
-      if (!jobId) throw new ApiError('FORBIDDEN', 'a platform runner reads models only for a job it holds: add ?job=<id> and the Embolus-Lease-Token header');
+      if (!jobId)
+        throw new ApiError(
+          'FORBIDDEN',
+          'a platform runner reads models only for a job it holds: add ?job=<id> and the Embolus-Lease-Token header',
+        );
     } else {
       // Claim and queue: the handlers serve all tenants for this role.
       return next();
     }
     const token = c.req.header('embolus-lease-token');
-    if (!token) throw new ApiError('VALIDATION_FAILED', 'the Embolus-Lease-Token header is required', { details: { issues: [{ path: 'embolus-lease-token', message: 'Required' }] } });
+    if (!token)
+      throw new ApiError('VALIDATION_FAILED', 'the Embolus-Lease-Token header is required', {
+        details: { issues: [{ path: 'embolus-lease-token', message: 'Required' }] },
+      });
     const held = await c.get('deps').store.jobs.heldBy(jobId, token, p.keyId);
     if (held.kind === 'not_found') throw new ApiError('NOT_FOUND', 'no such job');
     // No details: the job belongs to another claim, possibly of another tenant's runner.

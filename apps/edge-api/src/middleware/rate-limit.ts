@@ -19,7 +19,9 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
       if (!d.allowed) {
         const retryAfter = Math.max(1, Math.ceil((d.resetAt - clock.now()) / 1000));
         c.header('Retry-After', String(retryAfter));
-        throw new ApiError('RATE_LIMITED', `more than ${d.limit} requests per minute for this key`, { details: { limit: d.limit, retryAfterSeconds: retryAfter } });
+        throw new ApiError('RATE_LIMITED', `more than ${d.limit} requests per minute for this key`, {
+          details: { limit: d.limit, retryAfterSeconds: retryAfter },
+        });
       }
     }
     await next();

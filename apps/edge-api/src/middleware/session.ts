@@ -4,7 +4,18 @@
  */
 import type { SessionView } from '@embolus/db';
 import type { Context, MiddlewareHandler } from 'hono';
-import { BACKGROUND_HEADER, CSRF_HEADER, csrfTokenOf, isHttps, sameOrigin, sameString, sessionCookie, sessionEnded, sessionTokenOf, TOUCH_INTERVAL_MS } from '../auth/sessions';
+import {
+  BACKGROUND_HEADER,
+  CSRF_HEADER,
+  csrfTokenOf,
+  isHttps,
+  sameOrigin,
+  sameString,
+  sessionCookie,
+  sessionEnded,
+  sessionTokenOf,
+  TOUCH_INTERVAL_MS,
+} from '../auth/sessions';
 import type { AppEnv } from '../deps';
 import { ApiError } from '../errors';
 
@@ -43,14 +54,24 @@ export function sessionAuth(): MiddlewareHandler<AppEnv> {
     const ended = sessionEnded(view, now, config.session.idleMs);
     if (ended) {
       await store.sessions.revoke(view.sessionId);
-      await store.audit.write({ tenantId: view.tenantId, keyId: `user:${view.userId}`, role: view.role, action: 'auth.session_ended', detail: { reason: ended } });
+      await store.audit.write({
+        tenantId: view.tenantId,
+        keyId: `user:${view.userId}`,
+        role: view.role,
+        action: 'auth.session_ended',
+        detail: { reason: ended },
+      });
       clear();
-      throw new ApiError('UNAUTHORIZED', `the session has ended (${ended === 'idle' ? 'idle timeout' : 'expired'}): sign in again`, { details: { reason: ended } });
+      throw new ApiError('UNAUTHORIZED', `the session has ended (${ended === 'idle' ? 'idle timeout' : 'expired'}): sign in again`, {
+        details: { reason: ended },
+      });
     }
     if (!SAFE_METHODS.has(c.req.method)) {
       const sent = c.req.header(CSRF_HEADER) ?? '';
       if (!sameOrigin(c) || !sameString(sent, await csrfTokenOf(token))) {
-        throw new ApiError('FORBIDDEN', `a cookie-authenticated change needs a same-origin request with the ${CSRF_HEADER} header`, { details: { csrf: true } });
+        throw new ApiError('FORBIDDEN', `a cookie-authenticated change needs a same-origin request with the ${CSRF_HEADER} header`, {
+          details: { csrf: true },
+        });
       }
     }
     const background = c.req.header(BACKGROUND_HEADER) === '1';

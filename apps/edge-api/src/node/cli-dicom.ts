@@ -13,9 +13,13 @@ const str = (v: Values, k: string): string | undefined => (typeof v[k] === 'stri
 
 /** `A,B , C` → validated AE titles. @throws UsageError naming the position of a bad one. */
 export function parseAeList(list: string): string[] {
-  const titles = list.split(',').map(normalizeAeTitle).filter((t) => t.length > 0);
+  const titles = list
+    .split(',')
+    .map(normalizeAeTitle)
+    .filter((t) => t.length > 0);
   titles.forEach((t, i) => {
-    if (!AE_TITLE_PATTERN.test(t)) throw new UsageError(`--dicom-ae: AE title ${i + 1} must be 1–16 printable characters without backslash`);
+    if (!AE_TITLE_PATTERN.test(t))
+      throw new UsageError(`--dicom-ae: AE title ${i + 1} must be 1–16 printable characters without backslash`);
   });
   return titles;
 }
@@ -33,10 +37,20 @@ function parseAe(v: string | undefined, flag: string): string {
 }
 
 /** Starts the listener and the DICOM result worker over an open runtime (what `serve --dicom-port` does). */
-export async function startDicomFromArgs(runtime: NodeRuntime, a: { port: string | undefined; ae: string | undefined; host: string | undefined }): Promise<DicomListener> {
-  const listener = await startDicomListener({ deps: runtime.deps, port: parsePort(a.port, 'dicom-port'), aeTitle: parseAe(a.ae, 'ae'), ...(a.host ? { host: a.host } : {}) });
+export async function startDicomFromArgs(
+  runtime: NodeRuntime,
+  a: { port: string | undefined; ae: string | undefined; host: string | undefined },
+): Promise<DicomListener> {
+  const listener = await startDicomListener({
+    deps: runtime.deps,
+    port: parsePort(a.port, 'dicom-port'),
+    aeTitle: parseAe(a.ae, 'ae'),
+    ...(a.host ? { host: a.host } : {}),
+  });
   runtime.startDicomOutput();
-  process.stderr.write(`embolus-api DICOM listener on ${a.host ?? '127.0.0.1'}:${listener.port}, AE ${listener.aeTitle}; not for clinical use\n`);
+  process.stderr.write(
+    `embolus-api DICOM listener on ${a.host ?? '127.0.0.1'}:${listener.port}, AE ${listener.aeTitle}; not for clinical use\n`,
+  );
   return listener;
 }
 
@@ -74,7 +88,8 @@ export async function destinationsCommand(sub: string | undefined, v: Values): P
       const name = need(str(v, 'name'), 'name');
       const dimseAddr = str(v, 'dimse');
       const stowUrl = str(v, 'stow-url');
-      if ((dimseAddr === undefined) === (stowUrl === undefined)) throw new UsageError('give exactly one of --dimse <host>:<port> or --stow-url <url>');
+      if ((dimseAddr === undefined) === (stowUrl === undefined))
+        throw new UsageError('give exactly one of --dimse <host>:<port> or --stow-url <url>');
       let dest;
       if (dimseAddr !== undefined) {
         const m = /^(.+):(\d{1,5})$/.exec(dimseAddr);

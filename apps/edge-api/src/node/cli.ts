@@ -19,7 +19,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PLATFORM_TENANT, ROLES, type Role } from '@embolus/db';
-import { FolderBlobStore, formatFsckReport, fsck, } from '@embolus/db/node';
+import { FolderBlobStore, formatFsckReport, fsck } from '@embolus/db/node';
 import { isEmbolusError } from '@embolus/shared';
 import { backfillSearchAttributes } from '../dicomweb/backfill';
 import { parseConfig } from '../env';
@@ -105,14 +105,21 @@ export async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be 1..64');
       if (workers > 1 && !isClusterWorker()) return await runPrimary({ dataDir, port, host: v.host ?? '127.0.0.1', workers, argv });
       // A stray rejection in a background task is logged, never fatal: the server keeps serving.
-      process.on('unhandledRejection', (e) => process.stderr.write(`${JSON.stringify({ level: 'error', event: 'unhandled_rejection', error: (e as Error)?.message })}\n`));
+      process.on('unhandledRejection', (e) =>
+        process.stderr.write(`${JSON.stringify({ level: 'error', event: 'unhandled_rejection', error: (e as Error)?.message })}\n`),
+      );
       // In a cluster the primary cleans crash leftovers once (cluster.ts).
-      if (v['dicom-port'] !== undefined && workers > 1) throw new UsageError('--dicom-port needs --workers 1 (one listener per data folder)');
+      if (v['dicom-port'] !== undefined && workers > 1)
+        throw new UsageError('--dicom-port needs --workers 1 (one listener per data folder)');
       const server = await startServer({ dataDir, port, ...(v.host ? { host: v.host } : {}), cleanLeftovers: !isClusterWorker() });
-      if (!isClusterWorker()) process.stderr.write(`embolus-api listening on http://${v.host ?? '127.0.0.1'}:${server.port} (data: ${dataDir}); not for clinical use\n`);
+      if (!isClusterWorker())
+        process.stderr.write(
+          `embolus-api listening on http://${v.host ?? '127.0.0.1'}:${server.port} (data: ${dataDir}); not for clinical use\n`,
+        );
       // One process writes the DICOM objects of results (SR, key images) and delivers them.
       if (!isClusterWorker() && v['dicom-port'] === undefined) server.runtime.startDicomOutput();
-      const dicom = v['dicom-port'] !== undefined ? await startDicomFromArgs(server.runtime, { port: v['dicom-port'], ae: v.ae, host: v.host }) : null;
+      const dicom =
+        v['dicom-port'] !== undefined ? await startDicomFromArgs(server.runtime, { port: v['dicom-port'], ae: v.ae, host: v.host }) : null;
       await new Promise<void>((resolve) => {
         const stop = () => void (dicom ? dicom.close() : Promise.resolve()).then(() => server.close()).then(resolve);
         process.once('SIGINT', stop);
@@ -128,7 +135,8 @@ export async function main(argv: string[]): Promise<number> {
       const role = need(v.role, 'role');
       if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
       const platform = role === 'platform-runner';
-      if (platform && v.tenant !== undefined && v.tenant !== PLATFORM_TENANT) throw new UsageError(`--role platform-runner keys belong to no tenant of their own: omit --tenant (or give ${PLATFORM_TENANT})`);
+      if (platform && v.tenant !== undefined && v.tenant !== PLATFORM_TENANT)
+        throw new UsageError(`--role platform-runner keys belong to no tenant of their own: omit --tenant (or give ${PLATFORM_TENANT})`);
       if (!platform && v.tenant === PLATFORM_TENANT) throw new UsageError(`the ${PLATFORM_TENANT} tenant holds only platform-runner keys`);
       return await withStore(need(v.data, 'data'), async (store) => {
         const tenant = platform ? await store.tenants.ensurePlatform() : await store.tenants.ensure(need(v.tenant, 'tenant'));
@@ -147,17 +155,20 @@ export async function main(argv: string[]): Promise<number> {
           process.stderr.write('revoked\n');
           return 0;
         }
-        for (const k of await store.keys.list(tenant.id)) process.stdout.write(`${k.id}\t${k.role}\t${k.prefix}…\t${k.revokedAt ? 'revoked' : 'active'}\t${k.label ?? ''}\n`);
+        for (const k of await store.keys.list(tenant.id))
+          process.stdout.write(`${k.id}\t${k.role}\t${k.prefix}…\t${k.revokedAt ? 'revoked' : 'active'}\t${k.label ?? ''}\n`);
         return 0;
       });
     }
     if (cmd === 'tenants' && sub === 'create') {
       const regex = v['pseudonym-regex'];
-      if (regex !== undefined && typeof compilePseudonym(regex) === 'string') throw new UsageError(`--pseudonym-regex: ${String(compilePseudonym(regex))}`);
+      if (regex !== undefined && typeof compilePseudonym(regex) === 'string')
+        throw new UsageError(`--pseudonym-regex: ${String(compilePseudonym(regex))}`);
       return await withStore(need(v.data, 'data'), async (store) => {
         const aes = v['dicom-ae'] !== undefined ? parseAeList(v['dicom-ae']) : null;
         // Checked before the tenant exists, so a taken AE title leaves nothing half-created.
-        for (const ae of aes ?? []) if (await store.dicom.tenantForAe(ae)) throw new UsageError('--dicom-ae: an AE title is mapped to another tenant');
+        for (const ae of aes ?? [])
+          if (await store.dicom.tenantForAe(ae)) throw new UsageError('--dicom-ae: an AE title is mapped to another tenant');
         const t = await store.tenants.create({ name: need(v.name, 'name'), pseudonymRegex: regex ?? null });
         if (aes) await store.dicom.setAeTitles(t.id, aes);
         process.stdout.write(`${t.id}\n`);
@@ -166,7 +177,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (cmd === 'tenants' && sub === 'update') {
       const regex = v['pseudonym-regex'];
-      if (regex !== undefined && typeof compilePseudonym(regex) === 'string') throw new UsageError(`--pseudonym-regex: ${String(compilePseudonym(regex))}`);
+      if (regex !== undefined && typeof compilePseudonym(regex) === 'string')
+        throw new UsageError(`--pseudonym-regex: ${String(compilePseudonym(regex))}`);
       if (regex === undefined && v['dicom-ae'] === undefined) throw new UsageError('tenants update needs --pseudonym-regex or --dicom-ae');
       return await withStore(need(v.data, 'data'), async (store) => {
         const t = await store.tenants.byName(need(v.name, 'name'));
@@ -179,7 +191,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (cmd === 'tenants' && sub === 'list') {
       return await withStore(need(v.data, 'data'), async (store) => {
-        for (const t of await store.tenants.list()) process.stdout.write(`${t.id}\t${t.name}\t${t.pseudonymRegex ?? ''}\t${(await store.dicom.aeTitles(t.id)).join(',')}\n`);
+        for (const t of await store.tenants.list())
+          process.stdout.write(`${t.id}\t${t.name}\t${t.pseudonymRegex ?? ''}\t${(await store.dicom.aeTitles(t.id)).join(',')}\n`);
         return 0;
       });
     }
@@ -189,22 +202,37 @@ export async function main(argv: string[]): Promise<number> {
       const email = need(v.email, 'email');
       if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new UsageError('--email must be an email address');
       return await withStore(need(v.data, 'data'), async (store) => {
-        const u = await createUser(store, { tenant: need(v.tenant, 'tenant'), email, role, password: process.env['EMBOLUS_USER_PASSWORD'] });
+        const u = await createUser(store, {
+          tenant: need(v.tenant, 'tenant'),
+          email,
+          role,
+          password: process.env['EMBOLUS_USER_PASSWORD'],
+        });
         if (u.generatedPassword) process.stdout.write(`${u.generatedPassword}\n`);
-        process.stderr.write(`created ${u.role} user ${u.email} (id ${u.userId}) in tenant ${u.tenantName}${u.generatedPassword ? '; the generated password above is shown once' : ''}\n`);
+        process.stderr.write(
+          `created ${u.role} user ${u.email} (id ${u.userId}) in tenant ${u.tenantName}${u.generatedPassword ? '; the generated password above is shown once' : ''}\n`,
+        );
         return 0;
       });
     }
     if (cmd === 'dicomweb' && sub === 'index') {
       const dataDir = path.resolve(need(v.data, 'data'));
       const report = await withStore(dataDir, (store) =>
-        backfillSearchAttributes({ store, blobs: new FolderBlobStore(path.join(dataDir, 'blobs')), maxInflatedBytes: parseConfig(process.env).maxInstanceBytes }),
+        backfillSearchAttributes({
+          store,
+          blobs: new FolderBlobStore(path.join(dataDir, 'blobs')),
+          maxInflatedBytes: parseConfig(process.env).maxInstanceBytes,
+        }),
       );
       process.stdout.write(`${JSON.stringify(report)}\n`);
       return 0;
     }
     if (cmd === 'fsck') {
-      const report = await fsck({ dataDir: need(v.data, 'data'), repair: v.repair === true, graceMs: parseConfig(process.env).leftoverGraceMs });
+      const report = await fsck({
+        dataDir: need(v.data, 'data'),
+        repair: v.repair === true,
+        graceMs: parseConfig(process.env).leftoverGraceMs,
+      });
       process.stdout.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : formatFsckReport(report));
       return report.problems === 0 ? 0 : FSCK_PROBLEMS;
     }

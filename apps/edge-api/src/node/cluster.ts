@@ -12,7 +12,13 @@ import { cleanLeftovers, openSqlite } from '@embolus/db/node';
 import { parseConfig } from '../env';
 
 /** Runs the primary: migrates once, forks `workers` servers, restarts any that die, stops on SIGINT/SIGTERM. */
-export async function runPrimary(options: { dataDir: string; port: number; host: string; workers: number; argv: string[] }): Promise<number> {
+export async function runPrimary(options: {
+  dataDir: string;
+  port: number;
+  host: string;
+  workers: number;
+  argv: string[];
+}): Promise<number> {
   // Migrate once here, so workers never race to apply the same migration.
   openSqlite(path.join(options.dataDir, 'embolus.sqlite')).close();
   let stopping = false;
@@ -22,7 +28,9 @@ export async function runPrimary(options: { dataDir: string; port: number; host:
   cluster.on('listening', (_worker, address) => {
     if (announced) return;
     announced = true;
-    process.stderr.write(`embolus-api listening on http://${options.host}:${address.port} (${options.workers} workers, data: ${options.dataDir}); not for clinical use\n`);
+    process.stderr.write(
+      `embolus-api listening on http://${options.host}:${address.port} (${options.workers} workers, data: ${options.dataDir}); not for clinical use\n`,
+    );
   });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
@@ -53,12 +61,22 @@ export async function runPrimary(options: { dataDir: string; port: number; host:
 async function cleanPrimaryLeftovers(dataDir: string): Promise<void> {
   const h = openSqlite(path.join(dataDir, 'embolus.sqlite'), { migrate: false });
   try {
-    const r = await cleanLeftovers({ sqlite: h.sqlite, blobRoot: path.join(dataDir, 'blobs'), dataDir, graceMs: parseConfig(process.env).leftoverGraceMs, repair: true });
+    const r = await cleanLeftovers({
+      sqlite: h.sqlite,
+      blobRoot: path.join(dataDir, 'blobs'),
+      dataDir,
+      graceMs: parseConfig(process.env).leftoverGraceMs,
+      repair: true,
+    });
     if (r.tmpDeleted + r.orphansQuarantined > 0) {
-      process.stderr.write(`${JSON.stringify({ level: 'warn', event: 'leftovers.cleaned', tmpDeleted: r.tmpDeleted, orphansQuarantined: r.orphansQuarantined, young: r.young })}\n`);
+      process.stderr.write(
+        `${JSON.stringify({ level: 'warn', event: 'leftovers.cleaned', tmpDeleted: r.tmpDeleted, orphansQuarantined: r.orphansQuarantined, young: r.young })}\n`,
+      );
     }
   } catch (e) {
-    process.stderr.write(`${JSON.stringify({ level: 'error', event: 'leftovers.clean_failed', code: (e as { code?: string }).code ?? 'INTERNAL' })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', event: 'leftovers.clean_failed', code: (e as { code?: string }).code ?? 'INTERNAL' })}\n`,
+    );
   } finally {
     h.close();
   }

@@ -26,7 +26,8 @@ const TYPES: Record<string, string> = {
  * The static export's HTML runs Next's inline bootstrap scripts, hence 'unsafe-inline' for
  * scripts; everything is fetched from this origin only, and no page may be framed.
  */
-const CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
 /** Where `next build` puts the export in this repository. */
 export function defaultDashboardDir(): string {
@@ -65,7 +66,13 @@ export function withDashboard(api: { fetch: (req: Request, ...rest: never[]) => 
   const app = new Hono();
   app.all('*', async (c) => {
     const p = c.req.path;
-    if (p.startsWith('/v1/') || p === '/v1' || p.startsWith('/dicomweb/') || p === '/dicomweb' || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) {
+    if (
+      p.startsWith('/v1/') ||
+      p === '/v1' ||
+      p.startsWith('/dicomweb/') ||
+      p === '/dicomweb' ||
+      (c.req.method !== 'GET' && c.req.method !== 'HEAD')
+    ) {
       return api.fetch(c.req.raw, ...([c.env] as never[]));
     }
     const file = resolveAsset(root, p);

@@ -75,7 +75,13 @@ function secretsKeyIn(dataDir: string): string {
 /** Opens `dataDir` (created if missing) and builds the app's dependencies. */
 export function openNodeRuntime(
   dataDir: string,
-  options: { env?: Record<string, string | undefined>; clock?: Clock; fetch?: typeof fetch; logger?: Logger; resolveHost?: HostResolver } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    clock?: Clock;
+    fetch?: typeof fetch;
+    logger?: Logger;
+    resolveHost?: HostResolver;
+  } = {},
 ): NodeRuntime {
   mkdirSync(dataDir, { recursive: true });
   const config = parseConfig(options.env ?? process.env);
@@ -85,7 +91,8 @@ export function openNodeRuntime(
   const clock = options.clock ?? systemClock;
   const store = createStore(sqlite.driver, clock);
   const logger =
-    options.logger ?? consoleLogger(config.logLevel, { out: (l) => void process.stdout.write(l), err: (l) => void process.stderr.write(l) });
+    options.logger ??
+    consoleLogger(config.logLevel, { out: (l) => void process.stdout.write(l), err: (l) => void process.stderr.write(l) });
   let timer: ReturnType<typeof setInterval> | undefined;
   let pruneTimer: ReturnType<typeof setInterval> | undefined;
   let alertTimer: ReturnType<typeof setInterval> | undefined;
@@ -174,7 +181,12 @@ export function openNodeRuntime(
     startAlerts(intervalMs = ALERT_INTERVAL_MS) {
       if (alertTimer) return;
       // Read the busiest cohorts into the cache first, then evaluate (which reads the same cohorts).
-      alerting = alerting.then(() => (deps.cohortCache as CohortCache).warm(store).then(() => undefined, (e) => logger.log('error', 'cohort.warm_failed', { code: (e as { code?: string }).code ?? 'INTERNAL' })));
+      alerting = alerting.then(() =>
+        (deps.cohortCache as CohortCache).warm(store).then(
+          () => undefined,
+          (e) => logger.log('error', 'cohort.warm_failed', { code: (e as { code?: string }).code ?? 'INTERNAL' }),
+        ),
+      );
       void runAlerts();
       alertTimer = setInterval(() => void runAlerts(), intervalMs);
       alertTimer.unref();
@@ -191,7 +203,14 @@ export function openNodeRuntime(
       await deliverDicom(deps, 8, dicomHooks.onDelivered);
     },
     async cleanLeftovers() {
-      const report = await cleanLeftovers({ sqlite: sqlite.sqlite, blobRoot: path.join(dataDir, 'blobs'), dataDir, graceMs: config.leftoverGraceMs, repair: true, now: clock.now() });
+      const report = await cleanLeftovers({
+        sqlite: sqlite.sqlite,
+        blobRoot: path.join(dataDir, 'blobs'),
+        dataDir,
+        graceMs: config.leftoverGraceMs,
+        repair: true,
+        now: clock.now(),
+      });
       const { tmpDeleted, orphansQuarantined, young } = report;
       if (tmpDeleted + orphansQuarantined > 0) logger.log('warn', 'leftovers.cleaned', { tmpDeleted, orphansQuarantined, young });
       return report;

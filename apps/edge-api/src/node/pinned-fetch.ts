@@ -20,7 +20,10 @@ export function checkedLookup(allow: TargetAllowList, lookup: typeof dnsLookup =
     const trusted = allow.hosts.has(hostname.toLowerCase().replace(/\.$/, ''));
     lookup(hostname, { ...(options as LookupOptions), all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
-      if (addresses.length === 0 || (!trusted && addresses.some((a) => !isPublicAddress(a.address) && !isAllowedAddress(a.address, allow)))) {
+      if (
+        addresses.length === 0 ||
+        (!trusted && addresses.some((a) => !isPublicAddress(a.address) && !isAllowedAddress(a.address, allow)))
+      ) {
         return callback(refused() as NodeJS.ErrnoException, '', 0);
       }
       if ((options as LookupOptions).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
@@ -39,11 +42,21 @@ export function pinnedFetch(allow: TargetAllowList, resolve: typeof dnsLookup = 
     const headers = Object.fromEntries(new Headers(init.headers).entries());
     const client = url.protocol === 'https:' ? https : http;
     return new Promise<Response>((resolve, reject) => {
-      const req = client.request(url, { method: init.method ?? 'GET', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, agent: false, signal: init.signal ?? undefined }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(new Response(null, { status: res.statusCode ?? 502 })));
-        res.on('error', reject);
-      });
+      const req = client.request(
+        url,
+        {
+          method: init.method ?? 'GET',
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          lookup,
+          agent: false,
+          signal: init.signal ?? undefined,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(new Response(null, { status: res.statusCode ?? 502 })));
+          res.on('error', reject);
+        },
+      );
       // A timeout surfaces as the signal's reason (a TimeoutError), as with fetch().
       req.on('error', (e) => reject(init.signal?.aborted ? init.signal.reason : e instanceof WebhookTargetError ? refused() : e));
       req.end(body);

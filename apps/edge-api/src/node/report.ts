@@ -33,7 +33,11 @@ export function nodeReports(): ReportMaker {
       }
       const { keyImages, absence } = await collectKeyImages({
         result,
-        instances: rows.map((r) => ({ sopInstanceUid: r.sopInstanceUid, sopClassUid: r.sopClassUid ?? '1.2.840.10008.5.1.4.1.1.2', seriesInstanceUid: r.seriesInstanceUid })),
+        instances: rows.map((r) => ({
+          sopInstanceUid: r.sopInstanceUid,
+          sopClassUid: r.sopClassUid ?? '1.2.840.10008.5.1.4.1.1.2',
+          seriesInstanceUid: r.seriesInstanceUid,
+        })),
         loadInstance,
         cam,
         maxKeyImages: REPORT_KEY_IMAGES,
@@ -47,7 +51,13 @@ export function nodeReports(): ReportMaker {
           accessionNumber = null;
         }
       }
-      const model = buildReport({ study: { id: study.id, studyInstanceUid: study.studyInstanceUid, accessionNumber }, result, keyImages, ...(absence ? { keyImageAbsence: absence } : {}), generatedAt });
+      const model = buildReport({
+        study: { id: study.id, studyInstanceUid: study.studyInstanceUid, accessionNumber },
+        result,
+        keyImages,
+        ...(absence ? { keyImageAbsence: absence } : {}),
+        generatedAt,
+      });
       const body = format === 'pdf' ? await renderReportPdf(model, await loadReportFonts()) : renderReportHtml(model);
       return { body, keyImages: model.keyImages.length, ...(absence ? { keyImageAbsence: absence } : {}) };
     },

@@ -88,7 +88,10 @@ export async function startServer(options: {
  * runs only while the request is being received, so a handler busy with a large upload, or a
  * download to a slow reader, is not cut off; idle keep-alive connections keep Node's own timer.
  */
-export function limitSlowClients(server: Server, limits: { headersTimeoutMs: number; bodyIdleTimeoutMs: number; maxConnections: number }): void {
+export function limitSlowClients(
+  server: Server,
+  limits: { headersTimeoutMs: number; bodyIdleTimeoutMs: number; maxConnections: number },
+): void {
   // Idle keep-alive connections stay open longer than the usual proxy and client idle timeouts
   // (60 s), so the server is never the side that closes a connection a client is reusing.
   server.keepAliveTimeout = 65_000;

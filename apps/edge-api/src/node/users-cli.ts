@@ -23,11 +23,19 @@ export function isUserRole(role: string): role is UserRole {
  * Creates the user (and the tenant when absent). `password` undefined or empty: a generated one.
  * @throws PasswordError for a password that breaks the policy; DbError CONFLICT for a taken email.
  */
-export async function createUser(store: Store, input: { tenant: string; email: string; role: UserRole; password?: string | undefined }): Promise<CreatedUser> {
+export async function createUser(
+  store: Store,
+  input: { tenant: string; email: string; role: UserRole; password?: string | undefined },
+): Promise<CreatedUser> {
   const generated = input.password ? null : generatePassword();
   const password = input.password || (generated as string);
   checkPasswordPolicy(password);
   const tenant = await store.tenants.ensure(input.tenant);
-  const user = await store.users.create({ tenantId: tenant.id, email: input.email, role: input.role, passwordHash: await hashPassword(password) });
+  const user = await store.users.create({
+    tenantId: tenant.id,
+    email: input.email,
+    role: input.role,
+    passwordHash: await hashPassword(password),
+  });
   return { userId: user.id, tenantName: tenant.name, email: user.email, role: user.role, generatedPassword: generated };
 }

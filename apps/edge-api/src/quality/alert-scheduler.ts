@@ -30,18 +30,40 @@ export interface RuleOutcome {
 export function specOf(rule: AlertRule): AlertRuleSpec {
   const p = rule.params as Record<string, unknown>;
   if (rule.kind === 'cbpe_drop') {
-    return { kind: 'cbpe_drop', params: { drop: p['drop'] as number, window: p['window'] as 'week' | 'month', referenceFrom: Date.parse(p['referenceFrom'] as string), referenceTo: Date.parse(p['referenceTo'] as string) } };
+    return {
+      kind: 'cbpe_drop',
+      params: {
+        drop: p['drop'] as number,
+        window: p['window'] as 'week' | 'month',
+        referenceFrom: Date.parse(p['referenceFrom'] as string),
+        referenceTo: Date.parse(p['referenceTo'] as string),
+      },
+    };
   }
   return { kind: rule.kind, params: p } as AlertRuleSpec;
 }
 
 /** The `alert.fired` webhook payload. */
 function payload(eventId: string, rule: AlertRule, e: AlertEvaluation): string {
-  return JSON.stringify({ event: 'alert.fired', alertId: eventId, ruleId: rule.id, label: rule.label, kind: rule.kind, period: e.period, value: e.value, message: e.message, notForClinicalUse: true });
+  return JSON.stringify({
+    event: 'alert.fired',
+    alertId: eventId,
+    ruleId: rule.id,
+    label: rule.label,
+    kind: rule.kind,
+    period: e.period,
+    value: e.value,
+    message: e.message,
+    notForClinicalUse: true,
+  });
 }
 
 /** Evaluates the tenant's enabled rules (or `only`) and records what fired and what resolved. */
-export async function evaluateTenantAlerts(deps: Pick<AppDeps, 'store' | 'cohortCache'>, tenantId: string, only?: AlertRule[]): Promise<RuleOutcome[]> {
+export async function evaluateTenantAlerts(
+  deps: Pick<AppDeps, 'store' | 'cohortCache'>,
+  tenantId: string,
+  only?: AlertRule[],
+): Promise<RuleOutcome[]> {
   const store: Store = deps.store;
   const rules = only ?? (await store.alerts.rules(tenantId, { enabledOnly: true }));
   if (rules.length === 0) return [];
@@ -53,7 +75,11 @@ export async function evaluateTenantAlerts(deps: Pick<AppDeps, 'store' | 'cohort
     const label = rule.label as StudyLabel;
     let evaluation: AlertEvaluation;
     try {
-      evaluation = evaluateAlertRule(specOf(rule), { time: cohort.time, probability: cohort.probability[label], truth: cohort.truth[label] }, thresholds[label]);
+      evaluation = evaluateAlertRule(
+        specOf(rule),
+        { time: cohort.time, probability: cohort.probability[label], truth: cohort.truth[label] },
+        thresholds[label],
+      );
     } catch (e) {
       // A rule whose parameters no longer fit (e.g. a reference period without studies) must not stop the others.
       if (!(e instanceof MetricsError)) throw e;
@@ -63,7 +89,15 @@ export async function evaluateTenantAlerts(deps: Pick<AppDeps, 'store' | 'cohort
     let fired = false;
     let resolved = false;
     if (evaluation.state === 'breached' && evaluation.period) {
-      const event = await store.alerts.fire(tenantId, { ruleId: rule.id, label: rule.label, kind: rule.kind, period: evaluation.period, value: evaluation.value, message: evaluation.message, payload: (id) => payload(id, rule, evaluation) });
+      const event = await store.alerts.fire(tenantId, {
+        ruleId: rule.id,
+        label: rule.label,
+        kind: rule.kind,
+        period: evaluation.period,
+        value: evaluation.value,
+        message: evaluation.message,
+        payload: (id) => payload(id, rule, evaluation),
+      });
       fired = event !== null;
     } else if (evaluation.state === 'ok') {
       resolved = (await store.alerts.resolve(tenantId, rule.id)) > 0;
@@ -74,7 +108,9 @@ export async function evaluateTenantAlerts(deps: Pick<AppDeps, 'store' | 'cohort
 }
 
 /** One pass over every tenant with enabled rules; logs counts only. */
-export async function evaluateAlerts(deps: Pick<AppDeps, 'store' | 'cohortCache' | 'logger'>): Promise<{ tenants: number; fired: number; resolved: number }> {
+export async function evaluateAlerts(
+  deps: Pick<AppDeps, 'store' | 'cohortCache' | 'logger'>,
+): Promise<{ tenants: number; fired: number; resolved: number }> {
   const tenants = await deps.store.alerts.tenantsWithRules();
   let fired = 0;
   let resolved = 0;

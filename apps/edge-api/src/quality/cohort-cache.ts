@@ -53,7 +53,13 @@ export class CohortCache {
    * `compute(cohort)` for the current version of the tenant's cohort, computed once per version
    * and `key` (which must name everything else the result depends on: route, query, thresholds).
    */
-  async memo<T>(store: Store, tenantId: string, key: string, range: { from?: number | undefined; to?: number | undefined }, compute: (c: CohortColumns) => T): Promise<T> {
+  async memo<T>(
+    store: Store,
+    tenantId: string,
+    key: string,
+    range: { from?: number | undefined; to?: number | undefined },
+    compute: (c: CohortColumns) => T,
+  ): Promise<T> {
     const e = await this.entry(store, tenantId);
     if (e.results.has(key)) return e.results.get(key) as T;
     const value = compute(slice(e, range.from ?? -Infinity, range.to ?? Infinity));
@@ -79,7 +85,16 @@ async function load(store: Store, tenantId: string, version: number): Promise<En
   const c = await store.cohort.columnsWithIds(tenantId);
   const index = new Map<string, number>();
   c.studyIds.forEach((id, i) => index.set(id, i));
-  return { version, length: c.time.length, studyIds: c.studyIds, index, time: c.time, probability: { ...c.probability }, truth: { ...c.truth }, results: new Map() };
+  return {
+    version,
+    length: c.time.length,
+    studyIds: c.studyIds,
+    index,
+    time: c.time,
+    probability: { ...c.probability },
+    truth: { ...c.truth },
+    results: new Map(),
+  };
 }
 
 /** Grows every column to at least `n` (doubling). */
@@ -147,6 +162,7 @@ function lowerBound(time: Float64Array, n: number, t: number): number {
 function slice(e: Entry, from: number, to: number): CohortColumns {
   const a = lowerBound(e.time, e.length, from);
   const b = lowerBound(e.time, e.length, to);
-  const pick = (src: Record<StudyLabel, Float64Array>) => Object.fromEntries(STUDY_LABELS.map((l) => [l, src[l].subarray(a, b)])) as Record<StudyLabel, Float64Array>;
+  const pick = (src: Record<StudyLabel, Float64Array>) =>
+    Object.fromEntries(STUDY_LABELS.map((l) => [l, src[l].subarray(a, b)])) as Record<StudyLabel, Float64Array>;
   return { time: e.time.subarray(a, b), probability: pick(e.probability), truth: pick(e.truth) };
 }

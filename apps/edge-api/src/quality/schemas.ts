@@ -10,7 +10,14 @@ const Interval = z.tuple([z.number(), z.number()]);
 /** AUROC with DeLong CI, or too few positives/negatives. */
 export const AurocCell = z
   .discriminatedUnion('kind', [
-    z.object({ kind: z.literal('auroc'), n: z.number().int(), positives: z.number().int(), negatives: z.number().int(), auroc: z.number(), ci: Interval }),
+    z.object({
+      kind: z.literal('auroc'),
+      n: z.number().int(),
+      positives: z.number().int(),
+      negatives: z.number().int(),
+      auroc: z.number(),
+      ci: Interval,
+    }),
     z.object({
       kind: z.literal('insufficient_data'),
       n: z.number().int(),
@@ -32,7 +39,14 @@ export const RateCell = z
 /** CBPE's expected performance over all of a period's analysed studies, labelled or not. */
 export const CbpeCell = z
   .discriminatedUnion('kind', [
-    z.object({ kind: z.literal('estimate'), n: z.number().int(), expectedPositives: z.number(), auroc: z.number(), sensitivity: z.number(), specificity: z.number() }),
+    z.object({
+      kind: z.literal('estimate'),
+      n: z.number().int(),
+      expectedPositives: z.number(),
+      auroc: z.number(),
+      sensitivity: z.number(),
+      specificity: z.number(),
+    }),
     z.object({ kind: z.literal('insufficient_data'), n: z.number().int() }),
   ])
   .openapi('CbpeCell');
@@ -59,7 +73,13 @@ export const LabelPeriod = z
   .openapi('LabelPeriod');
 
 export const ReliabilityBin = z
-  .object({ lower: z.number(), upper: z.number(), count: z.number().int(), meanProbability: z.number().nullable(), observedRate: z.number().nullable() })
+  .object({
+    lower: z.number(),
+    upper: z.number(),
+    count: z.number().int(),
+    meanProbability: z.number().nullable(),
+    observedRate: z.number().nullable(),
+  })
   .openapi('ReliabilityBin');
 
 /** Where the threshold of a report or preview comes from. */

@@ -4,14 +4,28 @@
  * webhook event. The route only reads the request and hands the completion to the store.
  */
 import type { Completion, Job } from '@embolus/db';
-import { AnalysisResultSchema, applySiteThresholds, MODEL_FILES, summarize, type AnalysisResult, type ResultSummary } from '@embolus/shared';
+import {
+  AnalysisResultSchema,
+  applySiteThresholds,
+  MODEL_FILES,
+  summarize,
+  type AnalysisResult,
+  type ResultSummary,
+} from '@embolus/shared';
 import { z } from '@hono/zod-openapi';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 
 /** What a training job reports: the model it registered (optional) and its metrics. */
 export const TrainingResult = z.object({
-  model: z.object({ version: z.string().min(1).max(64), sha256: z.string().regex(/^[0-9a-f]{64}$/), trainedOn: z.string().max(200), card: z.record(z.string(), z.unknown()).optional() }).optional(),
+  model: z
+    .object({
+      version: z.string().min(1).max(64),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      trainedOn: z.string().max(200),
+      card: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
   metrics: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -39,7 +53,8 @@ export function studyResultPayload(studyId: string | null, resultId: string, sum
 /** Checks an analysis result (and its shadow results) against `job` and builds its completion. */
 async function analysisCompletion(deps: AppDeps, tenantId: string, job: Job, raw: unknown, shadow: AnalysisResult[]): Promise<Completion> {
   const parsed = AnalysisResultSchema.safeParse(raw);
-  if (!parsed.success) throw new ApiError('INVALID_RESULT', 'the result does not match AnalysisResultSchema', { details: { issues: issuesOf(parsed.error) } });
+  if (!parsed.success)
+    throw new ApiError('INVALID_RESULT', 'the result does not match AnalysisResultSchema', { details: { issues: issuesOf(parsed.error) } });
   // The tenant's site thresholds (issue 18), if it has set any, decide the result as stored;
   // the result records which set that was. Results stored before keep their decisions.
   const site = await deps.store.thresholdSets.active(tenantId);
@@ -51,14 +66,21 @@ async function analysisCompletion(deps: AppDeps, tenantId: string, job: Job, raw
   const names = new Set((await deps.store.results.artifacts(tenantId, job.id)).map((a) => a.name));
   const missing = Object.values(r.artifacts ?? {}).filter((n) => !names.has(n));
   if (missing.length) throw new ApiError('INVALID_RESULT', 'the result names artifacts that were not uploaded', { details: { missing } });
-  if (shadow.some((x) => x.model.version === r.model.version)) throw new ApiError('INVALID_RESULT', 'a shadow result comes from the decision’s own model version');
+  if (shadow.some((x) => x.model.version === r.model.version))
+    throw new ApiError('INVALID_RESULT', 'a shadow result comes from the decision’s own model version');
   const summary = summarize(r);
   const stored = JSON.stringify(r);
   return {
     shadow: shadow.map((x) => {
       const s = summarize(x);
       const model = { version: x.model.version, sha256: x.model.sha256, trainedOn: x.model.trainedOn };
-      return { modelVersion: x.model.version, model, probabilities: s.probabilities, peProbability: s.peProbability, body: JSON.stringify(x) };
+      return {
+        modelVersion: x.model.version,
+        model,
+        probabilities: s.probabilities,
+        peProbability: s.peProbability,
+        body: JSON.stringify(x),
+      };
     }),
     body: stored,
     modelVersion: r.model.version,
@@ -74,12 +96,22 @@ async function analysisCompletion(deps: AppDeps, tenantId: string, job: Job, raw
  * kind; a training job that uploaded the model files as artifacts makes its version
  * downloadable by runners. Throws {@link ApiError} (PAYLOAD_TOO_LARGE, INVALID_RESULT).
  */
-export async function buildCompletion(deps: AppDeps, tenantId: string, job: Job, raw: unknown, shadow: AnalysisResult[] = []): Promise<Completion> {
+export async function buildCompletion(
+  deps: AppDeps,
+  tenantId: string,
+  job: Job,
+  raw: unknown,
+  shadow: AnalysisResult[] = [],
+): Promise<Completion> {
   const body = JSON.stringify(raw ?? null);
-  if (body.length > deps.config.maxResultBytes) throw new ApiError('PAYLOAD_TOO_LARGE', `the result is larger than ${deps.config.maxResultBytes} bytes`);
+  if (body.length > deps.config.maxResultBytes)
+    throw new ApiError('PAYLOAD_TOO_LARGE', `the result is larger than ${deps.config.maxResultBytes} bytes`);
   if (job.kind === 'analysis') return analysisCompletion(deps, tenantId, job, raw, shadow);
   const parsed = job.kind === 'training' ? TrainingResult.safeParse(raw) : z.record(z.string(), z.unknown()).safeParse(raw);
-  if (!parsed.success) throw new ApiError('INVALID_RESULT', `the ${job.kind} result does not match its schema`, { details: { issues: issuesOf(parsed.error) } });
+  if (!parsed.success)
+    throw new ApiError('INVALID_RESULT', `the ${job.kind} result does not match its schema`, {
+      details: { issues: issuesOf(parsed.error) },
+    });
   const declared = job.kind === 'training' ? (parsed.data as z.infer<typeof TrainingResult>).model : undefined;
   const names = new Set((await deps.store.results.artifacts(tenantId, job.id)).map((a) => a.name));
   const model = declared ? { ...declared, filesInJob: MODEL_FILES.every((f) => names.has(f)) } : undefined;

@@ -11,9 +11,18 @@ import { AuditFilters, auditQuery } from './audit-export';
 import { audit, errors, json, router } from './common';
 
 const KeySchema = z
-  .object({ id: z.string(), role: z.enum(ROLES), prefix: z.string(), label: z.string().nullable(), createdAt: z.string(), revokedAt: z.string().nullable() })
+  .object({
+    id: z.string(),
+    role: z.enum(ROLES),
+    prefix: z.string(),
+    label: z.string().nullable(),
+    createdAt: z.string(),
+    revokedAt: z.string().nullable(),
+  })
   .openapi('ApiKey');
-const TenantSchema = z.object({ id: z.string(), name: z.string(), pseudonymRegex: z.string().nullable(), createdAt: z.string() }).openapi('Tenant');
+const TenantSchema = z
+  .object({ id: z.string(), name: z.string(), pseudonymRegex: z.string().nullable(), createdAt: z.string() })
+  .openapi('Tenant');
 
 /** The admin router; `keys` lets revocations take effect in this process at once. */
 export function adminRoutes(keys: KeyCache) {
@@ -32,9 +41,14 @@ export function adminRoutes(keys: KeyCache) {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const { key, info } = await c.get('deps').store.keys.create({ tenantId: c.get('principal').tenantId, role: body.role, label: body.label ?? null });
+      const { key, info } = await c
+        .get('deps')
+        .store.keys.create({ tenantId: c.get('principal').tenantId, role: body.role, label: body.label ?? null });
       await audit(c, 'key.create', null, { keyId: info.id, role: info.role });
-      return c.json({ id: info.id, role: info.role, prefix: info.prefix, label: info.label, createdAt: isoOf(info.createdAt), revokedAt: null, key }, 201);
+      return c.json(
+        { id: info.id, role: info.role, prefix: info.prefix, label: info.label, createdAt: isoOf(info.createdAt), revokedAt: null, key },
+        201,
+      );
     },
   );
 
@@ -124,7 +138,15 @@ export function adminRoutes(keys: KeyCache) {
           content: json(
             z.object({
               items: z.array(
-                z.object({ id: z.number().int(), keyId: z.string().nullable(), role: z.string().nullable(), action: z.string(), studyId: z.string().nullable(), detail: z.unknown(), at: z.string() }),
+                z.object({
+                  id: z.number().int(),
+                  keyId: z.string().nullable(),
+                  role: z.string().nullable(),
+                  action: z.string(),
+                  studyId: z.string().nullable(),
+                  detail: z.unknown(),
+                  at: z.string(),
+                }),
               ),
               nextBefore: z.number().int().nullable(),
             }),
@@ -140,7 +162,15 @@ export function adminRoutes(keys: KeyCache) {
         ...(q.before !== undefined ? { before: q.before } : {}),
         limit: q.limit,
       });
-      const items = rows.map((r) => ({ id: r.id, keyId: r.keyId, role: r.role, action: r.action, studyId: r.studyId, detail: r.detail, at: isoOf(r.at) }));
+      const items = rows.map((r) => ({
+        id: r.id,
+        keyId: r.keyId,
+        role: r.role,
+        action: r.action,
+        studyId: r.studyId,
+        detail: r.detail,
+        at: isoOf(r.at),
+      }));
       return c.json({ items, nextBefore: rows.length === q.limit ? (rows[rows.length - 1]?.id ?? null) : null }, 200);
     },
   );

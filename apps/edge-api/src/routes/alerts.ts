@@ -27,7 +27,14 @@ const RuleInput = z
     z.object({
       kind: z.literal('auroc_lower_ci_below'),
       label: z.enum(STUDY_LABELS),
-      params: z.object({ below: Fraction, window: Window, minPositives: z.number().int().min(2).max(10_000).optional(), minNegatives: z.number().int().min(2).max(10_000).optional() }).strict(),
+      params: z
+        .object({
+          below: Fraction,
+          window: Window,
+          minPositives: z.number().int().min(2).max(10_000).optional(),
+          minNegatives: z.number().int().min(2).max(10_000).optional(),
+        })
+        .strict(),
     }),
     z.object({
       kind: z.literal('cbpe_drop'),
@@ -35,14 +42,33 @@ const RuleInput = z
       params: z
         .object({ drop: Fraction, window: Window, referenceFrom: z.string(), referenceTo: z.string() })
         .strict()
-        .refine((p) => Instant.safeParse(p.referenceFrom).success && Instant.safeParse(p.referenceTo).success && Date.parse(p.referenceFrom) < Date.parse(p.referenceTo), 'referenceFrom < referenceTo, ISO-8601 dates'),
+        .refine(
+          (p) =>
+            Instant.safeParse(p.referenceFrom).success &&
+            Instant.safeParse(p.referenceTo).success &&
+            Date.parse(p.referenceFrom) < Date.parse(p.referenceTo),
+          'referenceFrom < referenceTo, ISO-8601 dates',
+        ),
     }),
-    z.object({ kind: z.literal('coverage_below'), label: z.enum(STUDY_LABELS), params: z.object({ below: Fraction, window: Window }).strict() }),
+    z.object({
+      kind: z.literal('coverage_below'),
+      label: z.enum(STUDY_LABELS),
+      params: z.object({ below: Fraction, window: Window }).strict(),
+    }),
   ])
   .openapi('AlertRuleInput');
 
 const RuleView = z
-  .object({ id: z.string(), label: z.string(), kind: z.string(), params: z.record(z.string(), z.unknown()), enabled: z.boolean(), createdBy: z.string(), createdAt: z.string(), updatedAt: z.string() })
+  .object({
+    id: z.string(),
+    label: z.string(),
+    kind: z.string(),
+    params: z.record(z.string(), z.unknown()),
+    enabled: z.boolean(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
   .openapi('AlertRule');
 
 const EventView = z
@@ -60,7 +86,16 @@ const EventView = z
   })
   .openapi('AlertEvent');
 
-const ruleView = (r: AlertRule) => ({ id: r.id, label: r.label, kind: r.kind, params: r.params, enabled: r.enabled, createdBy: r.createdBy, createdAt: isoOf(r.createdAt), updatedAt: isoOf(r.updatedAt) });
+const ruleView = (r: AlertRule) => ({
+  id: r.id,
+  label: r.label,
+  kind: r.kind,
+  params: r.params,
+  enabled: r.enabled,
+  createdBy: r.createdBy,
+  createdAt: isoOf(r.createdAt),
+  updatedAt: isoOf(r.updatedAt),
+});
 const eventView = (e: AlertEventRow) => ({
   id: e.id,
   ruleId: e.ruleId,
@@ -75,7 +110,13 @@ const eventView = (e: AlertEventRow) => ({
 });
 
 alerts.openapi(
-  createRoute({ method: 'get', path: '/v1/alerts/rules', tags: ['quality'], summary: 'Drift alert rules', responses: { 200: { description: 'Rules', content: json(z.object({ items: z.array(RuleView) })) } } }),
+  createRoute({
+    method: 'get',
+    path: '/v1/alerts/rules',
+    tags: ['quality'],
+    summary: 'Drift alert rules',
+    responses: { 200: { description: 'Rules', content: json(z.object({ items: z.array(RuleView) })) } },
+  }),
   async (c) => c.json({ items: (await c.get('deps').store.alerts.rules(c.get('principal').tenantId)).map(ruleView) }, 200),
 );
 
@@ -91,7 +132,9 @@ alerts.openapi(
   async (c) => {
     const body = c.req.valid('json');
     const p = c.get('principal');
-    const rule = await c.get('deps').store.alerts.createRule(p.tenantId, { label: body.label, kind: body.kind, params: body.params, createdBy: p.keyId });
+    const rule = await c
+      .get('deps')
+      .store.alerts.createRule(p.tenantId, { label: body.label, kind: body.kind, params: body.params, createdBy: p.keyId });
     await audit(c, 'alerts.rule_create', null, { ruleId: rule.id, label: rule.label, kind: rule.kind });
     return c.json(ruleView(rule), 201);
   },
@@ -103,7 +146,13 @@ alerts.openapi(
     path: '/v1/alerts/rules/{id}',
     tags: ['quality'],
     summary: 'Enable, disable or change the parameters of a rule (its kind and label stay)',
-    request: { params: IdParam, body: { required: true, content: json(z.object({ enabled: z.boolean().optional(), params: z.record(z.string(), z.unknown()).optional() })) } },
+    request: {
+      params: IdParam,
+      body: {
+        required: true,
+        content: json(z.object({ enabled: z.boolean().optional(), params: z.record(z.string(), z.unknown()).optional() })),
+      },
+    },
     responses: { 200: { description: 'The rule', content: json(RuleView) }, ...errors(404) },
   }),
   async (c) => {
@@ -117,12 +166,22 @@ alerts.openapi(
     if (body.params) {
       // The new parameters are checked as the rule's kind requires.
       const parsed = RuleInput.safeParse({ kind: rule.kind, label: rule.label, params: body.params });
-      if (!parsed.success) throw new ApiError('VALIDATION_FAILED', 'the parameters do not fit the rule’s kind', { details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } });
+      if (!parsed.success)
+        throw new ApiError('VALIDATION_FAILED', 'the parameters do not fit the rule’s kind', {
+          details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+        });
       params = parsed.data.params;
     }
-    const updated = await store.alerts.updateRule(tenantId, id, { ...(params ? { params } : {}), ...(body.enabled !== undefined ? { enabled: body.enabled } : {}) });
+    const updated = await store.alerts.updateRule(tenantId, id, {
+      ...(params ? { params } : {}),
+      ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+    });
     if (!updated) throw new ApiError('NOT_FOUND', 'no such alert rule');
-    await audit(c, 'alerts.rule_update', null, { ruleId: id, ...(body.enabled !== undefined ? { enabled: body.enabled } : {}), params: params !== undefined });
+    await audit(c, 'alerts.rule_update', null, {
+      ruleId: id,
+      ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+      params: params !== undefined,
+    });
     return c.json(ruleView(updated), 200);
   },
 );
@@ -138,7 +197,8 @@ alerts.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param');
-    if (!(await c.get('deps').store.alerts.deleteRule(c.get('principal').tenantId, id))) throw new ApiError('NOT_FOUND', 'no such alert rule');
+    if (!(await c.get('deps').store.alerts.deleteRule(c.get('principal').tenantId, id)))
+      throw new ApiError('NOT_FOUND', 'no such alert rule');
     await audit(c, 'alerts.rule_delete', null, { ruleId: id });
     return c.body(null, 204);
   },
@@ -155,7 +215,9 @@ alerts.openapi(
   }),
   async (c) => {
     const q = c.req.valid('query');
-    const rows = await c.get('deps').store.alerts.events(c.get('principal').tenantId, { limit: q.limit, offset: q.offset, ...(q.state ? { state: q.state } : {}) });
+    const rows = await c
+      .get('deps')
+      .store.alerts.events(c.get('principal').tenantId, { limit: q.limit, offset: q.offset, ...(q.state ? { state: q.state } : {}) });
     return c.json({ items: rows.map(eventView) }, 200);
   },
 );
@@ -173,7 +235,15 @@ alerts.openapi(
           z
             .object({
               items: z.array(
-                z.object({ ruleId: z.string(), state: z.string(), period: z.string().nullable(), value: z.number().nullable(), message: z.string().nullable(), fired: z.boolean(), resolved: z.boolean() }),
+                z.object({
+                  ruleId: z.string(),
+                  state: z.string(),
+                  period: z.string().nullable(),
+                  value: z.number().nullable(),
+                  message: z.string().nullable(),
+                  fired: z.boolean(),
+                  resolved: z.boolean(),
+                }),
               ),
             })
             .openapi('AlertEvaluation'),

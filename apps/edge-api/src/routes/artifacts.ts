@@ -34,14 +34,28 @@ artifacts.openapi(
     summary: 'Artifacts of the study’s current result',
     middleware: [requireRole(...ROLES_FOR.readStudies)] as const,
     request: { params: IdParam },
-    responses: { 200: { description: 'Artifacts', content: { 'application/json': { schema: z.object({ items: z.array(ArtifactSchema) }) } } }, ...errors(404) },
+    responses: {
+      200: { description: 'Artifacts', content: { 'application/json': { schema: z.object({ items: z.array(ArtifactSchema) }) } } },
+      ...errors(404),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid('param');
     const jobId = await resultJob(c, id);
     const rows = await c.get('deps').store.results.artifacts(c.get('principal').tenantId, jobId);
     await audit(c, 'artifact.list', id, { count: rows.length });
-    return c.json({ items: rows.map((a) => ({ name: a.name, contentType: a.contentType, size: a.size, sha256: a.sha256, createdAt: isoOf(a.createdAt) })) }, 200);
+    return c.json(
+      {
+        items: rows.map((a) => ({
+          name: a.name,
+          contentType: a.contentType,
+          size: a.size,
+          sha256: a.sha256,
+          createdAt: isoOf(a.createdAt),
+        })),
+      },
+      200,
+    );
   },
 );
 
@@ -53,7 +67,10 @@ artifacts.openapi(
     summary: 'Download one artifact',
     middleware: [requireRole(...ROLES_FOR.readStudies)] as const,
     request: { params: IdParam.extend({ name: ArtifactName.openapi({ param: { name: 'name', in: 'path' } }) }) },
-    responses: { 200: { description: 'The artifact bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...errors(404) },
+    responses: {
+      200: { description: 'The artifact bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+      ...errors(404),
+    },
   }),
   async (c) => {
     const { id, name } = c.req.valid('param');

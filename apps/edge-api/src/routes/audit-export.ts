@@ -25,7 +25,8 @@ export const AuditFilters = z.object({
 export function auditQuery(q: z.infer<typeof AuditFilters>): AuditQuery {
   const from = q.from ? Date.parse(q.from) : undefined;
   const to = q.to ? Date.parse(q.to) : undefined;
-  if (from !== undefined && to !== undefined && from >= to) throw new ApiError('VALIDATION_FAILED', 'from must be before to', { details: { parameter: 'from' } });
+  if (from !== undefined && to !== undefined && from >= to)
+    throw new ApiError('VALIDATION_FAILED', 'from must be before to', { details: { parameter: 'from' } });
   return {
     ...(q.studyId ? { studyId: q.studyId } : {}),
     ...(q.action ? { action: q.action } : {}),
@@ -49,7 +50,9 @@ auditExport.openapi(
     path: '/v1/audit/export.csv',
     tags: ['admin'],
     summary: `The audit log as CSV, newest first, with the same filters (at most ${AUDIT_EXPORT_MAX_ROWS} rows; cells starting with = + - @ are prefixed with ')`,
-    request: { query: AuditFilters.extend({ maxRows: z.coerce.number().int().min(1).max(AUDIT_EXPORT_MAX_ROWS).default(AUDIT_EXPORT_MAX_ROWS) }) },
+    request: {
+      query: AuditFilters.extend({ maxRows: z.coerce.number().int().min(1).max(AUDIT_EXPORT_MAX_ROWS).default(AUDIT_EXPORT_MAX_ROWS) }),
+    },
     responses: { 200: { description: 'CSV (RFC 4180, UTF-8)', content: { 'text/csv': { schema: z.string() } } }, ...errors() },
   }),
   async (c) => {
@@ -73,14 +76,24 @@ auditExport.openapi(
         const limit = Math.min(PAGE, q.maxRows - sent);
         const rows = limit > 0 ? await store.audit.list(tenantId, { ...filters, ...(before !== undefined ? { before } : {}), limit }) : [];
         let text = '';
-        for (const r of rows) text += csvRow([r.id, isoOf(r.at), r.keyId, r.role, r.action, r.studyId, r.detail ? JSON.stringify(r.detail) : null]);
+        for (const r of rows)
+          text += csvRow([r.id, isoOf(r.at), r.keyId, r.role, r.action, r.studyId, r.detail ? JSON.stringify(r.detail) : null]);
         sent += rows.length;
         before = rows[rows.length - 1]?.id;
         if (rows.length < limit || limit <= 0) done = true;
         if (!done && sent >= q.maxRows) {
           done = true;
           const more = await store.audit.list(tenantId, { ...filters, ...(before !== undefined ? { before } : {}), limit: 1 });
-          if (more.length > 0) text += csvRow(['', '', '', '', 'export.truncated', '', JSON.stringify({ maxRows: q.maxRows, note: 'narrow the filters for the rest' })]);
+          if (more.length > 0)
+            text += csvRow([
+              '',
+              '',
+              '',
+              '',
+              'export.truncated',
+              '',
+              JSON.stringify({ maxRows: q.maxRows, note: 'narrow the filters for the rest' }),
+            ]);
         }
         if (text) controller.enqueue(encoder.encode(text));
         if (done) controller.close();

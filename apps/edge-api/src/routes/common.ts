@@ -25,7 +25,9 @@ export function router(): OpenAPIHono<AppEnv> {
 export const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 /** Documented error responses, by status. */
-export function errors(...statuses: number[]): Record<number, { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }> {
+export function errors(
+  ...statuses: number[]
+): Record<number, { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }> {
   const text: Record<number, string> = {
     400: 'Invalid request',
     401: 'Missing or unknown API key',
@@ -38,14 +40,29 @@ export function errors(...statuses: number[]): Record<number, { description: str
     429: 'Rate limited',
   };
   const out: Record<number, { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }> = {};
-  for (const s of [400, 401, 403, 429, ...statuses]) out[s] = { description: text[s] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } };
+  for (const s of [400, 401, 403, 429, ...statuses])
+    out[s] = { description: text[s] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } };
   return out;
 }
 
 /** Writes an audit record for the current principal. Reads of study data are never served unaudited. */
-export async function audit(c: Context<AppEnv>, action: string, studyId: string | null, detail?: Record<string, unknown>, page?: AuditPage): Promise<void> {
+export async function audit(
+  c: Context<AppEnv>,
+  action: string,
+  studyId: string | null,
+  detail?: Record<string, unknown>,
+  page?: AuditPage,
+): Promise<void> {
   const p = c.get('principal');
-  await c.get('deps').store.audit.write({ tenantId: p.tenantId, keyId: p.keyId, role: p.role, action, studyId, detail: detail ?? null, ...(page ? { page } : {}) });
+  await c.get('deps').store.audit.write({
+    tenantId: p.tenantId,
+    keyId: p.keyId,
+    role: p.role,
+    action,
+    studyId,
+    detail: detail ?? null,
+    ...(page ? { page } : {}),
+  });
 }
 
 /** The study of the principal's tenant, or 404 (also for other tenants' studies). */

@@ -16,8 +16,13 @@ import { audit, errors, router } from './common';
 
 export const dicomwebQido = router();
 
-const Uid = z.string().regex(/^[0-9]+(\.[0-9]+)*$/).max(64);
-const DicomJson = z.array(z.record(z.string(), z.object({ vr: z.string(), Value: z.array(z.unknown()).optional() }))).openapi('DicomJsonList');
+const Uid = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]+)*$/)
+  .max(64);
+const DicomJson = z
+  .array(z.record(z.string(), z.object({ vr: z.string(), Value: z.array(z.unknown()).optional() })))
+  .openapi('DicomJsonList');
 const ok = {
   200: { description: 'Matches (DICOM JSON)', content: { 'application/dicom+json': { schema: DicomJson } } },
   204: { description: 'No match' },
@@ -39,7 +44,13 @@ async function answer(c: Context<AppEnv>, level: Level, fixed: DicomSearchFilter
   if (scope) {
     // The path's study (or series) must be the tenant's: otherwise 404, never an empty answer
     // that would tell a caller the UID exists elsewhere differently from not at all.
-    const held = await deps.store.dicomweb.instances(tenantId, scope === 'study' ? { studyInstanceUid: fixed.studyInstanceUid! } : { studyInstanceUid: fixed.studyInstanceUid!, seriesInstanceUid: fixed.seriesInstanceUid! }, { limit: 1, offset: 0 });
+    const held = await deps.store.dicomweb.instances(
+      tenantId,
+      scope === 'study'
+        ? { studyInstanceUid: fixed.studyInstanceUid! }
+        : { studyInstanceUid: fixed.studyInstanceUid!, seriesInstanceUid: fixed.seriesInstanceUid! },
+      { limit: 1, offset: 0 },
+    );
     if (!held.length) throw new ApiError('NOT_FOUND', scope === 'study' ? 'no such study' : 'no such series');
   }
   const base = dicomwebBase(c);
@@ -60,9 +71,26 @@ async function answer(c: Context<AppEnv>, level: Level, fixed: DicomSearchFilter
 const DESCRIPTION =
   'Match keys by keyword or tag (StudyInstanceUID or 0020000D): UIDs (comma lists), Modality, StudyDate (ranges), AccessionNumber, StudyDescription/SeriesDescription (wildcards * ?), SeriesNumber, InstanceNumber; limit (≤1000), offset, includefield.';
 const route = (path: string, summary: string) =>
-  createRoute({ method: 'get', path, tags: ['dicomweb'], summary, description: DESCRIPTION, middleware: [requireRole(...ROLES_FOR.readStudies)] as const, responses: ok });
+  createRoute({
+    method: 'get',
+    path,
+    tags: ['dicomweb'],
+    summary,
+    description: DESCRIPTION,
+    middleware: [requireRole(...ROLES_FOR.readStudies)] as const,
+    responses: ok,
+  });
 const scoped = <P extends z.ZodObject>(path: string, summary: string, params: P) =>
-  createRoute({ method: 'get', path, tags: ['dicomweb'], summary, description: DESCRIPTION, middleware: [requireRole(...ROLES_FOR.readStudies)] as const, request: { params }, responses: ok });
+  createRoute({
+    method: 'get',
+    path,
+    tags: ['dicomweb'],
+    summary,
+    description: DESCRIPTION,
+    middleware: [requireRole(...ROLES_FOR.readStudies)] as const,
+    request: { params },
+    responses: ok,
+  });
 
 dicomwebQido.openapi(route('/dicomweb/studies', 'QIDO-RS: search for studies'), (c) => answer(c, 'study', {}, null) as never);
 dicomwebQido.openapi(route('/dicomweb/series', 'QIDO-RS: search for series'), (c) => answer(c, 'series', {}, null) as never);
@@ -71,12 +99,19 @@ dicomwebQido.openapi(scoped('/dicomweb/studies/{study}/series', 'QIDO-RS: search
   const { study } = c.req.valid('param');
   return answer(c, 'series', { studyInstanceUid: [study] }, 'study') as never;
 });
-dicomwebQido.openapi(scoped('/dicomweb/studies/{study}/instances', 'QIDO-RS: search for a study’s instances', z.object({ study: Uid })), (c) => {
-  const { study } = c.req.valid('param');
-  return answer(c, 'instance', { studyInstanceUid: [study] }, 'study') as never;
-});
 dicomwebQido.openapi(
-  scoped('/dicomweb/studies/{study}/series/{series}/instances', 'QIDO-RS: search for a series’ instances', z.object({ study: Uid, series: Uid })),
+  scoped('/dicomweb/studies/{study}/instances', 'QIDO-RS: search for a study’s instances', z.object({ study: Uid })),
+  (c) => {
+    const { study } = c.req.valid('param');
+    return answer(c, 'instance', { studyInstanceUid: [study] }, 'study') as never;
+  },
+);
+dicomwebQido.openapi(
+  scoped(
+    '/dicomweb/studies/{study}/series/{series}/instances',
+    'QIDO-RS: search for a series’ instances',
+    z.object({ study: Uid, series: Uid }),
+  ),
   (c) => {
     const { study, series } = c.req.valid('param');
     return answer(c, 'instance', { studyInstanceUid: [study], seriesInstanceUid: [series] }, 'series') as never;

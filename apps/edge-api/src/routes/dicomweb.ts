@@ -78,7 +78,10 @@ dicomweb.openapi(
     const params = headerParams(header);
     const type = (params['type'] ?? 'application/dicom').toLowerCase();
     if (mediaType(c) !== 'multipart/related' || type !== 'application/dicom') {
-      throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'STOW-RS here takes multipart/related; type="application/dicom" (no JSON or XML metadata)');
+      throw new ApiError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'STOW-RS here takes multipart/related; type="application/dicom" (no JSON or XML metadata)',
+      );
     }
     const body = await readBody(c, deps.config.maxRequestBytes);
     let parts;
@@ -88,7 +91,10 @@ dicomweb.openapi(
       if (!(e instanceof MultipartError)) throw e;
       throw new ApiError('BAD_REQUEST', `the multipart body cannot be read: ${e.message}`);
     }
-    if (parts.length === 0) throw new ApiError('BAD_REQUEST', 'the STOW-RS request has no parts: send at least one application/dicom part', { details: { parts: 0 } });
+    if (parts.length === 0)
+      throw new ApiError('BAD_REQUEST', 'the STOW-RS request has no parts: send at least one application/dicom part', {
+        details: { parts: 0 },
+      });
     const pseudonym = await tenantPseudonym(deps, principal.tenantId);
     const studyByUid = new Map<string, string>();
     const referenced: DicomJson[] = [];
@@ -101,7 +107,11 @@ dicomweb.openapi(
       if (part.contentType && part.contentType !== 'application/dicom') {
         out = { status: 'refused', code: 'UNSUPPORTED_MEDIA_TYPE', message: `part ${part.index} is not application/dicom`, details: {} };
       } else {
-        const inspected = inspectInstance(part.body, { pseudonym, maxInflatedBytes: maxInflatedBytes(deps.config), source: `part ${part.index}` });
+        const inspected = inspectInstance(part.body, {
+          pseudonym,
+          maxInflatedBytes: maxInflatedBytes(deps.config),
+          source: `part ${part.index}`,
+        });
         if (!inspected.ok) {
           out = { status: 'refused', ...inspected.refusal };
         } else {

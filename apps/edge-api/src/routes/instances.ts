@@ -40,7 +40,11 @@ instances.openapi(
     await studyOr404(c, id);
     const bytes = await readBody(c, deps.config.maxInstanceBytes, 'instance');
     const principal = c.get('principal');
-    const out = await ingestInstance(deps, { principal, studyId: id, expectedSopUid: sopUid, pseudonym: await tenantPseudonym(deps, principal.tenantId), source: 'instance' }, bytes);
+    const out = await ingestInstance(
+      deps,
+      { principal, studyId: id, expectedSopUid: sopUid, pseudonym: await tenantPseudonym(deps, principal.tenantId), source: 'instance' },
+      bytes,
+    );
     if (out.status === 'refused') {
       deps.logger.log('info', 'upload.refused', { studyId: id, code: out.code, requestId: c.get('requestId') });
       throw new UploadRefusedError(out.code, out.message, out.details);
@@ -70,7 +74,10 @@ instances.openapi(
         },
       },
     },
-    responses: { 200: { description: 'Per-file outcomes', content: { 'application/json': { schema: BatchResponse } } }, ...errors(404, 413, 415) },
+    responses: {
+      200: { description: 'Per-file outcomes', content: { 'application/json': { schema: BatchResponse } } },
+      ...errors(404, 413, 415),
+    },
   }),
   async (c) => {
     const deps = c.get('deps');
@@ -97,7 +104,14 @@ instances.openapi(
 );
 
 const InstanceRow = z
-  .object({ sopInstanceUid: z.string(), seriesInstanceUid: z.string().nullable(), sopClassUid: z.string().nullable(), size: z.number().int(), sha256: z.string(), createdAt: z.string() })
+  .object({
+    sopInstanceUid: z.string(),
+    seriesInstanceUid: z.string().nullable(),
+    sopClassUid: z.string().nullable(),
+    size: z.number().int(),
+    sha256: z.string(),
+    createdAt: z.string(),
+  })
   .openapi('Instance');
 
 instances.openapi(
@@ -108,7 +122,10 @@ instances.openapi(
     summary: 'The study’s stored instances',
     middleware: [requireRole(...ROLES_FOR.readStudies)] as const,
     request: { params: IdParam },
-    responses: { 200: { description: 'Instances', content: { 'application/json': { schema: z.object({ items: z.array(InstanceRow) }) } } }, ...errors(404) },
+    responses: {
+      200: { description: 'Instances', content: { 'application/json': { schema: z.object({ items: z.array(InstanceRow) }) } } },
+      ...errors(404),
+    },
   }),
   async (c) => {
     const study = await studyOr404(c, c.req.valid('param').id);

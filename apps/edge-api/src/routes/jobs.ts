@@ -35,7 +35,12 @@ jobs.openapi(
   async (c) => {
     const { store, config } = c.get('deps');
     const body = c.req.valid('json');
-    const job = await store.jobs.create(c.get('principal').tenantId, { kind: body.kind, payload: body.payload, priority: body.priority, maxAttempts: config.jobMaxAttempts });
+    const job = await store.jobs.create(c.get('principal').tenantId, {
+      kind: body.kind,
+      payload: body.payload,
+      priority: body.priority,
+      maxAttempts: config.jobMaxAttempts,
+    });
     await audit(c, 'job.create', null, { jobId: job.id, kind: job.kind });
     return c.json(jobView(job), 201);
   },
@@ -74,7 +79,10 @@ jobs.openapi(
     tags: ['jobs'],
     summary: 'A job and, once done, its result',
     request: { params: IdParam },
-    responses: { 200: { description: 'The job', content: json(z.object({ job: JobSchema, result: z.unknown().nullable() })) }, ...errors(404) },
+    responses: {
+      200: { description: 'The job', content: json(z.object({ job: JobSchema, result: z.unknown().nullable() })) },
+      ...errors(404),
+    },
   }),
   async (c) => {
     const { store } = c.get('deps');

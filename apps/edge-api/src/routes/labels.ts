@@ -18,7 +18,10 @@ export const MAX_LABEL_CSV_BYTES = 2 * 1024 * 1024;
 /** Most issues listed in a report; the count is always complete. */
 const MAX_LISTED = 500;
 
-const flag = z.enum(['true', 'false']).default('false').transform((v) => v === 'true');
+const flag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((v) => v === 'true');
 
 const Issue = z.object({ line: z.number().int(), column: z.string().optional(), code: z.string(), message: z.string() });
 
@@ -61,7 +64,8 @@ labels.openapi(
   }),
   async (c) => {
     const q = c.req.valid('query');
-    if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('text/csv')) throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send the file as text/csv');
+    if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('text/csv'))
+      throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send the file as text/csv');
     const bytes = await readBody(c, MAX_LABEL_CSV_BYTES, 'CSV file');
     let text: string;
     try {
@@ -75,12 +79,27 @@ labels.openapi(
     const issues: LabelCsvIssue[] = [...csv.issues];
     // Resolve references to this tenant's studies: an unknown or ambiguous one is a row error.
     const refs = csv.rows.map((r) => r.ref);
-    const found = await store.labels.resolveStudies(p.tenantId, csv.reference === 'studyId' ? { ids: refs, uids: [] } : { ids: [], uids: refs });
+    const found = await store.labels.resolveStudies(
+      p.tenantId,
+      csv.reference === 'studyId' ? { ids: refs, uids: [] } : { ids: [], uids: refs },
+    );
     const valid: { studyId: string; labels: Record<string, 0 | 1>; source: string }[] = [];
     for (const r of csv.rows) {
       const ids = csv.reference === 'studyId' ? (found.ids.has(r.ref) ? [r.ref] : []) : (found.byUid.get(r.ref) ?? []);
-      if (ids.length === 0) issues.push({ line: r.line, column: csv.reference ?? undefined, code: 'UNKNOWN_STUDY', message: 'no such study in this tenant' } as LabelCsvIssue);
-      else if (ids.length > 1) issues.push({ line: r.line, column: csv.reference ?? undefined, code: 'AMBIGUOUS_STUDY', message: `${ids.length} studies have this StudyInstanceUID; use studyId` } as LabelCsvIssue);
+      if (ids.length === 0)
+        issues.push({
+          line: r.line,
+          column: csv.reference ?? undefined,
+          code: 'UNKNOWN_STUDY',
+          message: 'no such study in this tenant',
+        } as LabelCsvIssue);
+      else if (ids.length > 1)
+        issues.push({
+          line: r.line,
+          column: csv.reference ?? undefined,
+          code: 'AMBIGUOUS_STUDY',
+          message: `${ids.length} studies have this StudyInstanceUID; use studyId`,
+        } as LabelCsvIssue);
       else valid.push({ studyId: ids[0] as string, labels: r.labels as Record<string, 0 | 1>, source: r.source ?? q.source });
     }
     issues.sort((a, b) => a.line - b.line);
@@ -89,7 +108,11 @@ labels.openapi(
     if (apply) {
       // One write per source, so every row keeps its own reference standard.
       for (const source of new Set(valid.map((v) => v.source))) {
-        await store.labels.recordMany(p.tenantId, valid.filter((v) => v.source === source), { source, recordedBy: p.keyId, enteredVia: 'csv' });
+        await store.labels.recordMany(
+          p.tenantId,
+          valid.filter((v) => v.source === source),
+          { source, recordedBy: p.keyId, enteredVia: 'csv' },
+        );
       }
     }
     const report = {
@@ -101,12 +124,23 @@ labels.openapi(
       valid: valid.length,
       invalid,
       labels: valid.reduce((n, v) => n + Object.keys(v.labels).length, 0),
-      errors: issues.slice(0, MAX_LISTED).map((i) => ({ line: i.line, code: i.code, message: i.message, ...(i.column !== undefined ? { column: i.column } : {}) })),
+      errors: issues
+        .slice(0, MAX_LISTED)
+        .map((i) => ({ line: i.line, code: i.code, message: i.message, ...(i.column !== undefined ? { column: i.column } : {}) })),
       errorsTruncated: issues.length > MAX_LISTED,
     };
-    await audit(c, 'labels.import', null, { rows: report.rows, valid: report.valid, invalid, applied: apply, dryRun: q.dryRun, partial: q.partial });
+    await audit(c, 'labels.import', null, {
+      rows: report.rows,
+      valid: report.valid,
+      invalid,
+      applied: apply,
+      dryRun: q.dryRun,
+      partial: q.partial,
+    });
     if (issues.length > 0 && !q.dryRun && !q.partial) {
-      throw new ApiError('VALIDATION_FAILED', 'the file has errors, so nothing was applied (partial=true applies the valid rows)', { details: { report } });
+      throw new ApiError('VALIDATION_FAILED', 'the file has errors, so nothing was applied (partial=true applies the valid rows)', {
+        details: { report },
+      });
     }
     return c.json(report, 200);
   },

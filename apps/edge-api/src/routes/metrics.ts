@@ -40,7 +40,12 @@ metrics.openapi(
       query: CohortQuery.extend({
         labels: z
           .string()
-          .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+          .transform((s) =>
+            s
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean),
+          )
           .pipe(z.array(z.enum(STUDY_LABELS)).min(1))
           .optional(),
       }),
@@ -48,7 +53,11 @@ metrics.openapi(
     responses: {
       200: {
         description: 'Cohort summary: `studies` analysed, `labelled` with ground truth on at least one label',
-        content: json(z.object({ window: z.string(), studies: z.number().int(), labelled: z.number().int(), windows: z.array(CohortWindow) }).openapi('CohortSummary')),
+        content: json(
+          z
+            .object({ window: z.string(), studies: z.number().int(), labelled: z.number().int(), windows: z.array(CohortWindow) })
+            .openapi('CohortSummary'),
+        ),
       },
       ...errors(422),
     },
@@ -58,13 +67,27 @@ metrics.openapi(
     const { store, cohortCache } = c.get('deps');
     const labels = q.labels ?? [...STUDY_LABELS];
     // Computed once per cohort version and query (the page asks again on every visit).
-    const body = await (cohortCache as CohortCache).memo(store, c.get('principal').tenantId, `cohort ${JSON.stringify({ ...q, labels })}`, { from: q.from, to: q.to }, (cohort) => {
-      const input = { time: cohort.time, labels: Object.fromEntries(labels.map((l) => [l, { truth: cohort.truth[l], probability: cohort.probability[l] }])) };
-      const windows = cohortSummary(input, { window: q.window, minPositives: q.minPositives, minNegatives: q.minNegatives, level: q.level });
-      let labelled = 0;
-      for (let i = 0; i < cohort.time.length; i++) if (STUDY_LABELS.some((l) => cohort.truth[l][i] === cohort.truth[l][i])) labelled++;
-      return { window: q.window, studies: cohort.time.length, labelled, windows: windows as z.infer<typeof CohortWindow>[] };
-    });
+    const body = await (cohortCache as CohortCache).memo(
+      store,
+      c.get('principal').tenantId,
+      `cohort ${JSON.stringify({ ...q, labels })}`,
+      { from: q.from, to: q.to },
+      (cohort) => {
+        const input = {
+          time: cohort.time,
+          labels: Object.fromEntries(labels.map((l) => [l, { truth: cohort.truth[l], probability: cohort.probability[l] }])),
+        };
+        const windows = cohortSummary(input, {
+          window: q.window,
+          minPositives: q.minPositives,
+          minNegatives: q.minNegatives,
+          level: q.level,
+        });
+        let labelled = 0;
+        for (let i = 0; i < cohort.time.length; i++) if (STUDY_LABELS.some((l) => cohort.truth[l][i] === cohort.truth[l][i])) labelled++;
+        return { window: q.window, studies: cohort.time.length, labelled, windows: windows as z.infer<typeof CohortWindow>[] };
+      },
+    );
     await audit(c, 'metrics.cohort', null, { studies: body.studies });
     return c.json(body, 200);
   },
@@ -75,7 +98,8 @@ metrics.openapi(
     method: 'get',
     path: '/v1/metrics/labels/{label}',
     tags: ['quality'],
-    summary: 'One label: AUROC, sensitivity/specificity (Wilson CI), coverage and CBPE per window; ROC with operating point and calibration',
+    summary:
+      'One label: AUROC, sensitivity/specificity (Wilson CI), coverage and CBPE per window; ROC with operating point and calibration',
     request: {
       params: z.object({ label: z.enum(STUDY_LABELS).openapi({ param: { name: 'label', in: 'path' } }) }),
       query: CohortQuery.extend({
@@ -96,21 +120,49 @@ metrics.openapi(
     const threshold =
       q.threshold !== undefined
         ? { value: q.threshold, source: 'query' as const, setVersion: null }
-        : { value: inForce.thresholds[label], source: inForce.set && label in inForce.set.thresholds ? ('site' as const) : ('default' as const), setVersion: inForce.set?.version ?? null };
+        : {
+            value: inForce.thresholds[label],
+            source: inForce.set && label in inForce.set.thresholds ? ('site' as const) : ('default' as const),
+            setVersion: inForce.set?.version ?? null,
+          };
     // Computed once per cohort version, query and threshold in force.
-    const report = await (cohortCache as CohortCache).memo(store, tenantId, `label ${label} ${JSON.stringify(q)} ${threshold.value}`, { from: q.from, to: q.to }, (cohort) =>
-      labelReport(
-        { time: cohort.time, probability: cohort.probability[label], truth: cohort.truth[label] },
-        { window: q.window, threshold: threshold.value, minPositives: q.minPositives, minNegatives: q.minNegatives, level: q.level, rocPoints: q.rocPoints, calibrationBins: q.bins },
-      ),
+    const report = await (cohortCache as CohortCache).memo(
+      store,
+      tenantId,
+      `label ${label} ${JSON.stringify(q)} ${threshold.value}`,
+      { from: q.from, to: q.to },
+      (cohort) =>
+        labelReport(
+          { time: cohort.time, probability: cohort.probability[label], truth: cohort.truth[label] },
+          {
+            window: q.window,
+            threshold: threshold.value,
+            minPositives: q.minPositives,
+            minNegatives: q.minNegatives,
+            level: q.level,
+            rocPoints: q.rocPoints,
+            calibrationBins: q.bins,
+          },
+        ),
     );
     await audit(c, 'metrics.label', null, { label, studies: report.overall.studies });
-    return c.json({ label, window: q.window, threshold, ...(report as Omit<z.infer<typeof LabelReport>, 'label' | 'window' | 'threshold'>) }, 200);
+    return c.json(
+      { label, window: q.window, threshold, ...(report as Omit<z.infer<typeof LabelReport>, 'label' | 'window' | 'threshold'>) },
+      200,
+    );
   },
 );
 
 /** The descriptors compared between periods. */
-const DESCRIPTORS = ['manufacturer', 'manufacturerModelName', 'convolutionKernel', 'sliceThickness', 'pixelSpacing', 'kvp', 'rows'] as const;
+const DESCRIPTORS = [
+  'manufacturer',
+  'manufacturerModelName',
+  'convolutionKernel',
+  'sliceThickness',
+  'pixelSpacing',
+  'kvp',
+  'rows',
+] as const;
 
 function descriptorValues(rows: DriftRow[], name: string): DescriptorValues {
   const values = rows.map((r) => r.descriptors[name]);
@@ -156,7 +208,8 @@ metrics.openapi(
     const tenantId = c.get('principal').tenantId;
     const currentTo = q.currentTo ?? clock.now();
     const currentFrom = q.currentFrom ?? currentTo - 30 * DAY;
-    if (q.referenceFrom >= q.referenceTo || currentFrom >= currentTo) throw new ApiError('VALIDATION_FAILED', 'each period needs from < to');
+    if (q.referenceFrom >= q.referenceTo || currentFrom >= currentTo)
+      throw new ApiError('VALIDATION_FAILED', 'each period needs from < to');
     const ref = await store.labels.drift(tenantId, { from: q.referenceFrom, to: q.referenceTo });
     const cur = await store.labels.drift(tenantId, { from: currentFrom, to: currentTo });
     const features: Record<string, FeatureDrift> = {};
@@ -174,10 +227,15 @@ metrics.openapi(
       ],
       ...DESCRIPTORS.map(
         (name) =>
-          [name, () => driftReport({ descriptors: { [name]: descriptorValues(ref, name) } }, { descriptors: { [name]: descriptorValues(cur, name) } }, { bins: q.bins })] as [
-            string,
-            () => Record<string, FeatureDrift>,
-          ],
+          [
+            name,
+            () =>
+              driftReport(
+                { descriptors: { [name]: descriptorValues(ref, name) } },
+                { descriptors: { [name]: descriptorValues(cur, name) } },
+                { bins: q.bins },
+              ),
+          ] as [string, () => Record<string, FeatureDrift>],
       ),
     ];
     for (const [name, run] of variables) {

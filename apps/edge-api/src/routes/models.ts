@@ -29,7 +29,13 @@ const ModelSchema = z
   })
   .openapi('Model');
 
-const VersionParam = z.object({ version: z.string().min(1).max(64).openapi({ param: { name: 'version', in: 'path' } }) });
+const VersionParam = z.object({
+  version: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'version', in: 'path' } }),
+});
 
 /** The public view of a model row. */
 export function modelView(m: Model) {
@@ -70,7 +76,16 @@ const Comparison = z
         label: z.string(),
         n: z.number().int(),
         positives: z.number().int(),
-        test: z.object({ aurocA: z.number(), aurocB: z.number(), difference: z.number(), ci: z.tuple([z.number(), z.number()]), z: z.number(), pValue: z.number() }).nullable(),
+        test: z
+          .object({
+            aurocA: z.number(),
+            aurocB: z.number(),
+            difference: z.number(),
+            ci: z.tuple([z.number(), z.number()]),
+            z: z.number(),
+            pValue: z.number(),
+          })
+          .nullable(),
         reason: z.string().optional(),
       }),
     ),
@@ -85,18 +100,28 @@ models.openapi(
     tags: ['models'],
     summary: 'Compare two versions on the studies both analysed (paired DeLong test per label, against ground truth)',
     middleware: [requireRole(...ROLES_FOR.metrics)] as const,
-    request: { query: z.object({ a: z.string().min(1).max(64), b: z.string().min(1).max(64), level: z.coerce.number().gt(0).lt(1).default(0.95) }) },
+    request: {
+      query: z.object({ a: z.string().min(1).max(64), b: z.string().min(1).max(64), level: z.coerce.number().gt(0).lt(1).default(0.95) }),
+    },
     responses: { 200: { description: 'The comparison', content: json(Comparison) }, ...errors(404) },
   }),
   async (c) => {
     const { store } = c.get('deps');
     const tenantId = c.get('principal').tenantId;
     const q = c.req.valid('query');
-    for (const [parameter, v] of [['a', q.a], ['b', q.b]] as const) {
+    for (const [parameter, v] of [
+      ['a', q.a],
+      ['b', q.b],
+    ] as const) {
       // The parameter is named, its value never echoed.
-      if (!(await store.models.get(tenantId, v))) throw new ApiError('NOT_FOUND', `no model version named by query parameter '${parameter}'`, { details: { parameter } });
+      if (!(await store.models.get(tenantId, v)))
+        throw new ApiError('NOT_FOUND', `no model version named by query parameter '${parameter}'`, { details: { parameter } });
     }
-    const [pa, pb, truth] = await Promise.all([store.models.predictions(tenantId, q.a), store.models.predictions(tenantId, q.b), store.models.truth(tenantId)]);
+    const [pa, pb, truth] = await Promise.all([
+      store.models.predictions(tenantId, q.a),
+      store.models.predictions(tenantId, q.b),
+      store.models.truth(tenantId),
+    ]);
     const out = compareVersions(pa, pb, truth, q.level);
     await audit(c, 'models.compare', null, { a: q.a, b: q.b, studies: out.studies });
     return c.json({ a: q.a, b: q.b, level: q.level, ...out, notForClinicalUse: true as const }, 200);

@@ -17,7 +17,12 @@ password.openapi(
     tags: ['auth'],
     summary: 'Set a password with a one-time link (invitation or reset); every session of the user ends',
     security: [],
-    request: { body: { required: true, content: json(z.object({ token: z.string().min(1).max(100), password: z.string().min(PASSWORD_MIN).max(PASSWORD_MAX) })) } },
+    request: {
+      body: {
+        required: true,
+        content: json(z.object({ token: z.string().min(1).max(100), password: z.string().min(PASSWORD_MIN).max(PASSWORD_MAX) })),
+      },
+    },
     responses: { 200: { description: 'Password set: sign in with it', content: json(z.object({ email: z.string() })) }, ...errors(409) },
   }),
   async (c) => {
@@ -33,12 +38,22 @@ password.openapi(
     // Hashed before the token is used, so a slow hash cannot leave a used token and no password.
     const hash = await hashPassword(body.password);
     const link = await store.passwordTokens.consume(body.token);
-    if (!link) throw new ApiError('UNAUTHORIZED', 'this link is not valid: it was used, replaced by a newer one, or expired. Ask an administrator for a new one');
+    if (!link)
+      throw new ApiError(
+        'UNAUTHORIZED',
+        'this link is not valid: it was used, replaced by a newer one, or expired. Ask an administrator for a new one',
+      );
     const user = await store.users.get(link.tenantId, link.userId);
     if (!user) throw new ApiError('UNAUTHORIZED', 'this link is not valid');
     if (user.disabledAt !== null) throw new ApiError('CONFLICT', 'this account is disabled: ask an administrator');
     await store.users.setPasswordHash(link.tenantId, link.userId, hash);
-    await store.audit.write({ tenantId: link.tenantId, keyId: `user:${user.id}`, role: user.role, action: 'user.password_set', detail: { purpose: link.purpose } });
+    await store.audit.write({
+      tenantId: link.tenantId,
+      keyId: `user:${user.id}`,
+      role: user.role,
+      action: 'user.password_set',
+      detail: { purpose: link.purpose },
+    });
     return c.json({ email: user.email }, 200);
   },
 );

@@ -17,7 +17,8 @@ import { audit, errors, router, studyOr404 } from './common';
 export const report = router();
 
 /** The page's policy: inline styles and data: images, nothing else (the API's default denies both). */
-const HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const HTML_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /** The download's file name: from the study id, restricted to characters every browser keeps. */
 export function reportFileName(studyId: string): string {
@@ -29,13 +30,31 @@ async function make(c: Context<AppEnv>, id: string, format: 'pdf' | 'html') {
   const tenantId = c.get('principal').tenantId;
   const study = await studyOr404(c, id);
   const row = study.resultId ? await deps.store.results.get(tenantId, study.resultId) : null;
-  if (!row) throw new ApiError('STUDY_NOT_ANALYSED', 'the study has no analysis result yet, so there is nothing to report', { details: { status: study.status } });
+  if (!row)
+    throw new ApiError('STUDY_NOT_ANALYSED', 'the study has no analysis result yet, so there is nothing to report', {
+      details: { status: study.status },
+    });
   if (!deps.reports) {
-    throw new ApiError('REPORT_UNAVAILABLE', 'reports are made on the Node server only: key images decode the stored slices, which this platform (Cloudflare Workers) does not do', { details: { format } });
+    throw new ApiError(
+      'REPORT_UNAVAILABLE',
+      'reports are made on the Node server only: key images decode the stored slices, which this platform (Cloudflare Workers) does not do',
+      { details: { format } },
+    );
   }
   const result = AnalysisResultSchema.parse(JSON.parse(row.body));
-  const made = await deps.reports.make(deps, { tenantId, study, result, jobId: row.jobId, format, generatedAt: new Date(deps.clock.now()) });
-  await audit(c, 'report.read', study.id, { format, keyImages: made.keyImages, ...(made.keyImageAbsence ? { keyImageAbsence: made.keyImageAbsence } : {}) });
+  const made = await deps.reports.make(deps, {
+    tenantId,
+    study,
+    result,
+    jobId: row.jobId,
+    format,
+    generatedAt: new Date(deps.clock.now()),
+  });
+  await audit(c, 'report.read', study.id, {
+    format,
+    keyImages: made.keyImages,
+    ...(made.keyImageAbsence ? { keyImageAbsence: made.keyImageAbsence } : {}),
+  });
   return made;
 }
 

@@ -15,12 +15,27 @@ import { unwrap } from './runner';
 export const runnerDeploy = router();
 runnerDeploy.use('/v1/runner/*', requireRole(...ROLES_FOR.runner), platformRunnerScope());
 
-const LeaseHeader = z.object({ 'embolus-lease-token': z.string().min(1).max(128).openapi({ param: { name: 'embolus-lease-token', in: 'header' } }) });
+const LeaseHeader = z.object({
+  'embolus-lease-token': z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: 'embolus-lease-token', in: 'header' } }),
+});
 
 // Needed by platform runners (with the lease header), ignored for a tenant's own runners.
-const JobQuery = z.object({ job: z.string().min(1).max(64).optional().openapi({ param: { name: 'job', in: 'query', description: 'Platform runners: the job held, whose tenant’s models are meant' } }) });
+const JobQuery = z.object({
+  job: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .openapi({ param: { name: 'job', in: 'query', description: 'Platform runners: the job held, whose tenant’s models are meant' } }),
+});
 
-const DeployedModel = z.object({ version: z.string(), sha256: z.string(), downloadable: z.boolean(), activatedAt: z.string().nullable() }).openapi('DeployedModel');
+const DeployedModel = z
+  .object({ version: z.string(), sha256: z.string(), downloadable: z.boolean(), activatedAt: z.string().nullable() })
+  .openapi('DeployedModel');
 
 runnerDeploy.openapi(
   createRoute({
@@ -41,7 +56,12 @@ runnerDeploy.openapi(
     const { store } = c.get('deps');
     const tenantId = c.get('principal').tenantId;
     const [d, all] = await Promise.all([store.models.deployment(tenantId), store.models.list(tenantId)]);
-    const view = (m: NonNullable<typeof d.active>) => ({ version: m.version, sha256: m.sha256, downloadable: m.jobId !== null, activatedAt: isoOf(m.activatedAt) });
+    const view = (m: NonNullable<typeof d.active>) => ({
+      version: m.version,
+      sha256: m.sha256,
+      downloadable: m.jobId !== null,
+      activatedAt: isoOf(m.activatedAt),
+    });
     return c.json({ active: d.active ? view(d.active) : null, shadow: d.shadow.map(view), registered: all.map(view) }, 200);
   },
 );
@@ -54,12 +74,19 @@ runnerDeploy.openapi(
     summary: 'Download one file of a model version registered by a training job',
     request: {
       params: z.object({
-        version: z.string().min(1).max(64).openapi({ param: { name: 'version', in: 'path' } }),
+        version: z
+          .string()
+          .min(1)
+          .max(64)
+          .openapi({ param: { name: 'version', in: 'path' } }),
         name: z.enum(MODEL_FILES).openapi({ param: { name: 'name', in: 'path' } }),
       }),
       query: JobQuery,
     },
-    responses: { 200: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...errors(404) },
+    responses: {
+      200: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+      ...errors(404),
+    },
   }),
   async (c) => {
     const { store } = c.get('deps');
@@ -100,7 +127,17 @@ runnerDeploy.openapi(
     responses: {
       200: {
         description: 'Counts',
-        content: json(z.object({ items: z.array(z.object({ kind: z.enum(['analysis', 'training', 'evaluation']), status: z.enum(['queued', 'leased', 'done', 'failed']), count: z.number().int() })) })),
+        content: json(
+          z.object({
+            items: z.array(
+              z.object({
+                kind: z.enum(['analysis', 'training', 'evaluation']),
+                status: z.enum(['queued', 'leased', 'done', 'failed']),
+                count: z.number().int(),
+              }),
+            ),
+          }),
+        ),
       },
       ...errors(),
     },

@@ -19,7 +19,13 @@ import { audit, errors, jobView, json, router, sendBlob } from './common';
 export const runner = router();
 runner.use('/v1/runner/*', requireRole(...ROLES_FOR.runner), platformRunnerScope());
 
-const LeaseHeader = z.object({ 'embolus-lease-token': z.string().min(1).max(128).openapi({ param: { name: 'embolus-lease-token', in: 'header', description: 'The lease token from the claim (Embolus-Lease-Token)' } }) });
+const LeaseHeader = z.object({
+  'embolus-lease-token': z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: 'embolus-lease-token', in: 'header', description: 'The lease token from the claim (Embolus-Lease-Token)' } }),
+});
 
 /** A job whose lease the caller holds right now, or 404 / 409 LEASE_LOST. */
 async function heldJob(c: Context<AppEnv>, id: string, token: string): Promise<Job> {
@@ -27,14 +33,19 @@ async function heldJob(c: Context<AppEnv>, id: string, token: string): Promise<J
   const job = await store.jobs.get(c.get('principal').tenantId, id);
   if (!job) throw new ApiError('NOT_FOUND', 'no such job');
   if (job.leaseToken !== token || job.status !== 'leased' || (job.leaseExpiresAt ?? 0) <= clock.now()) {
-    throw new ApiError('LEASE_LOST', 'the lease on this job is not held (expired, reclaimed or finished)', { details: { status: job.status } });
+    throw new ApiError('LEASE_LOST', 'the lease on this job is not held (expired, reclaimed or finished)', {
+      details: { status: job.status },
+    });
   }
   return job;
 }
 
 export function unwrap<T>(out: LeaseOutcome<T>): T {
   if (out.kind === 'not_found') throw new ApiError('NOT_FOUND', 'no such job');
-  if (out.kind === 'lease_lost') throw new ApiError('LEASE_LOST', 'the lease on this job is not held (expired, reclaimed or finished)', { details: { status: out.job.status } });
+  if (out.kind === 'lease_lost')
+    throw new ApiError('LEASE_LOST', 'the lease on this job is not held (expired, reclaimed or finished)', {
+      details: { status: out.job.status },
+    });
   return out.value;
 }
 
@@ -49,7 +60,15 @@ runner.openapi(
     request: {
       body: {
         required: false,
-        content: json(z.object({ leaseSeconds: z.number().int().min(5).optional(), kinds: z.array(z.enum(['analysis', 'training', 'evaluation'])).min(1).optional() })),
+        content: json(
+          z.object({
+            leaseSeconds: z.number().int().min(5).optional(),
+            kinds: z
+              .array(z.enum(['analysis', 'training', 'evaluation']))
+              .min(1)
+              .optional(),
+          }),
+        ),
       },
     },
     responses: { 200: { description: 'A leased job', content: json(Claimed) }, 204: { description: 'No job is waiting' }, ...errors() },
@@ -61,7 +80,8 @@ runner.openapi(
     const leaseMs = Math.min(config.maxLeaseMs, (body.leaseSeconds ?? config.leaseMs / 1000) * 1000);
     const opts = { leaseMs, ...(body.kinds ? { kinds: body.kinds } : {}) };
     // A platform runner claims from every tenant, round-robin by tenant; then acts in the job's.
-    const job = p.role === 'platform-runner' ? await store.jobs.claimAcrossTenants(p.keyId, opts) : await store.jobs.claim(p.tenantId, p.keyId, opts);
+    const job =
+      p.role === 'platform-runner' ? await store.jobs.claimAcrossTenants(p.keyId, opts) : await store.jobs.claim(p.tenantId, p.keyId, opts);
     if (!job) return c.body(null, 204);
     c.set('principal', actingIn(p, job.tenantId));
     await audit(c, 'job.claim', job.studyId, { jobId: job.id, kind: job.kind, attempt: job.attempts });
@@ -84,7 +104,10 @@ runner.openapi(
           z.object({
             leaseSeconds: z.number().int().min(5).optional(),
             // The runner's latest progress (stage, epoch metrics): shown on GET /v1/jobs/{id}.
-            progress: z.record(z.string(), z.unknown()).refine((p) => JSON.stringify(p).length <= 16 * 1024, 'at most 16 KiB of JSON').optional(),
+            progress: z
+              .record(z.string(), z.unknown())
+              .refine((p) => JSON.stringify(p).length <= 16 * 1024, 'at most 16 KiB of JSON')
+              .optional(),
           }),
         ),
       },
@@ -95,7 +118,15 @@ runner.openapi(
     const { store, config } = c.get('deps');
     const body = c.req.valid('json') as { leaseSeconds?: number; progress?: Record<string, unknown> };
     const leaseMs = Math.min(config.maxLeaseMs, (body.leaseSeconds ?? config.leaseMs / 1000) * 1000);
-    const job = unwrap(await store.jobs.heartbeat(c.get('principal').tenantId, c.req.valid('param').id, c.req.valid('header')['embolus-lease-token'], leaseMs, body.progress));
+    const job = unwrap(
+      await store.jobs.heartbeat(
+        c.get('principal').tenantId,
+        c.req.valid('param').id,
+        c.req.valid('header')['embolus-lease-token'],
+        leaseMs,
+        body.progress,
+      ),
+    );
     return c.json({ leaseExpiresAt: isoOf(job.leaseExpiresAt as number) }, 200);
   },
 );
@@ -113,7 +144,10 @@ runner.openapi(
       body: { required: true, content: json(z.object({ result: z.unknown(), shadow: z.array(AnalysisResult).max(8).optional() })) },
     },
     responses: {
-      200: { description: 'Stored (replay: the same lease already completed it)', content: json(z.object({ resultId: z.string(), replay: z.boolean() })) },
+      200: {
+        description: 'Stored (replay: the same lease already completed it)',
+        content: json(z.object({ resultId: z.string(), replay: z.boolean() })),
+      },
       ...errors(404, 409, 422),
     },
   }),
@@ -144,7 +178,12 @@ runner.openapi(
       headers: LeaseHeader,
       body: {
         required: true,
-        content: json(z.object({ error: z.object({ code: z.string().min(1).max(64), message: z.string().max(1000) }), retryable: z.boolean().default(true) })),
+        content: json(
+          z.object({
+            error: z.object({ code: z.string().min(1).max(64), message: z.string().max(1000) }),
+            retryable: z.boolean().default(true),
+          }),
+        ),
       },
     },
     responses: { 200: { description: 'Recorded', content: json(JobSchema) }, ...errors(404, 409) },
@@ -154,7 +193,15 @@ runner.openapi(
     const p = c.get('principal');
     const body = c.req.valid('json');
     const { id } = c.req.valid('param');
-    const job = unwrap(await store.jobs.fail(p.tenantId, id, c.req.valid('header')['embolus-lease-token'], { ...body.error, retryable: body.retryable }, config.jobBackoff));
+    const job = unwrap(
+      await store.jobs.fail(
+        p.tenantId,
+        id,
+        c.req.valid('header')['embolus-lease-token'],
+        { ...body.error, retryable: body.retryable },
+        config.jobBackoff,
+      ),
+    );
     await audit(c, 'job.fail', job.studyId, { jobId: id, code: body.error.code, status: job.status });
     return c.json(jobView(job), 200);
   },
@@ -170,7 +217,20 @@ runner.openapi(
     responses: {
       200: {
         description: 'Instances with download URLs',
-        content: json(z.object({ studyId: z.string(), items: z.array(z.object({ sopInstanceUid: z.string(), seriesInstanceUid: z.string().nullable(), size: z.number(), sha256: z.string(), url: z.string() })) })),
+        content: json(
+          z.object({
+            studyId: z.string(),
+            items: z.array(
+              z.object({
+                sopInstanceUid: z.string(),
+                seriesInstanceUid: z.string().nullable(),
+                size: z.number(),
+                sha256: z.string(),
+                url: z.string(),
+              }),
+            ),
+          }),
+        ),
       },
       ...errors(404, 409),
     },
@@ -181,7 +241,13 @@ runner.openapi(
     if (!job.studyId) throw new ApiError('NOT_FOUND', 'this job has no study');
     const rows = await c.get('deps').store.studies.instances(c.get('principal').tenantId, job.studyId);
     await audit(c, 'instance.list', job.studyId, { jobId: id, count: rows.length });
-    const items = rows.map((r) => ({ sopInstanceUid: r.sopInstanceUid, seriesInstanceUid: r.seriesInstanceUid, size: r.size, sha256: r.sha256, url: `/v1/runner/jobs/${id}/instances/${r.sopInstanceUid}` }));
+    const items = rows.map((r) => ({
+      sopInstanceUid: r.sopInstanceUid,
+      seriesInstanceUid: r.seriesInstanceUid,
+      size: r.size,
+      sha256: r.sha256,
+      url: `/v1/runner/jobs/${id}/instances/${r.sopInstanceUid}`,
+    }));
     return c.json({ studyId: job.studyId, items }, 200);
   },
 );
@@ -193,7 +259,10 @@ runner.openapi(
     tags: ['runner'],
     summary: 'Download one instance of the leased job’s study',
     request: { params: SopParams, headers: LeaseHeader },
-    responses: { 200: { description: 'The instance', content: { 'application/dicom': { schema: { type: 'string', format: 'binary' } } } }, ...errors(404, 409) },
+    responses: {
+      200: { description: 'The instance', content: { 'application/dicom': { schema: { type: 'string', format: 'binary' } } } },
+      ...errors(404, 409),
+    },
   }),
   async (c) => {
     const { id, sopUid } = c.req.valid('param');
@@ -216,7 +285,10 @@ runner.openapi(
       headers: LeaseHeader,
       body: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
     },
-    responses: { 201: { description: 'Stored', content: json(z.object({ name: z.string(), size: z.number(), sha256: z.string() })) }, ...errors(404, 409, 413) },
+    responses: {
+      201: { description: 'Stored', content: json(z.object({ name: z.string(), size: z.number(), sha256: z.string() })) },
+      ...errors(404, 409, 413),
+    },
   }),
   async (c) => {
     const deps = c.get('deps');
@@ -225,7 +297,8 @@ runner.openapi(
     const token = c.req.valid('header')['embolus-lease-token'];
     await heldJob(c, id, token);
     const bytes = await readBody(c, deps.config.maxArtifactBytes, 'artifact');
-    const contentType = (c.req.header('content-type') ?? 'application/octet-stream').split(';')[0]?.trim().toLowerCase() || 'application/octet-stream';
+    const contentType =
+      (c.req.header('content-type') ?? 'application/octet-stream').split(';')[0]?.trim().toLowerCase() || 'application/octet-stream';
     const sha256 = await sha256Hex(bytes);
     // A fresh key per upload: a runner that lost its lease can never overwrite its successor's file.
     const blobKey = `tenants/${p.tenantId}/jobs/${id}/artifacts/${crypto.randomUUID()}`;

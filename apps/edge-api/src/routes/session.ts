@@ -26,7 +26,11 @@ const SessionInfo = z
   .openapi('Session');
 
 /** A sign-in attempt that did not start a session, audited without the email (only the user id, when known). */
-async function auditFailure(c: Context<AppEnv>, reason: string, user: { id: string; tenantId: string; role: string } | null): Promise<void> {
+async function auditFailure(
+  c: Context<AppEnv>,
+  reason: string,
+  user: { id: string; tenantId: string; role: string } | null,
+): Promise<void> {
   await c.get('deps').store.audit.write({
     // Unknown emails have no tenant; the audit table keeps them under a fixed marker.
     tenantId: user?.tenantId ?? '-',
@@ -37,7 +41,11 @@ async function auditFailure(c: Context<AppEnv>, reason: string, user: { id: stri
   });
 }
 
-async function sessionBody(c: Context<AppEnv>, token: string, s: { userId: string; email: string; role: z.infer<typeof UserRole>; tenantId: string; expiresAt: number }) {
+async function sessionBody(
+  c: Context<AppEnv>,
+  token: string,
+  s: { userId: string; email: string; role: z.infer<typeof UserRole>; tenantId: string; expiresAt: number },
+) {
   const tenant = await c.get('deps').store.tenants.get(s.tenantId);
   return {
     user: { id: s.userId, email: s.email, role: s.role, tenantId: s.tenantId, tenantName: tenant?.name ?? '' },
@@ -54,7 +62,12 @@ sessionRoutes.openapi(
     tags: ['auth'],
     summary: 'Sign in with email and password; sets the httpOnly session cookie',
     security: [],
-    request: { body: { required: true, content: json(z.object({ email: z.string().min(3).max(254), password: z.string().min(1).max(PASSWORD_MAX) })) } },
+    request: {
+      body: {
+        required: true,
+        content: json(z.object({ email: z.string().min(3).max(254), password: z.string().min(1).max(PASSWORD_MAX) })),
+      },
+    },
     responses: { 200: { description: 'Signed in', content: json(SessionInfo) }, ...errors() },
   }),
   async (c) => {
@@ -66,7 +79,10 @@ sessionRoutes.openapi(
     const client = await rateLimiter.hit(`signin:client:${clientAddress(c)}`, limit * 3, 60_000);
     const user = await store.users.byEmail(email);
     if (!account.allowed || !client.allowed) {
-      const retryAfter = Math.max(1, Math.ceil((Math.max(account.allowed ? 0 : account.resetAt, client.allowed ? 0 : client.resetAt) - clock.now()) / 1000));
+      const retryAfter = Math.max(
+        1,
+        Math.ceil((Math.max(account.allowed ? 0 : account.resetAt, client.allowed ? 0 : client.resetAt) - clock.now()) / 1000),
+      );
       await auditFailure(c, 'rate_limited', user);
       c.header('Retry-After', String(retryAfter));
       throw new ApiError('RATE_LIMITED', 'too many sign-in attempts; wait and try again', { details: { retryAfterSeconds: retryAfter } });
@@ -81,7 +97,10 @@ sessionRoutes.openapi(
     await store.audit.write({ tenantId: user.tenantId, keyId: `user:${user.id}`, role: user.role, action: 'auth.sign_in', detail: null });
     c.header('Set-Cookie', sessionCookie(token, config.session.ttlMs / 1000, isHttps(c)));
     c.header('Cache-Control', 'no-store');
-    return c.json(await sessionBody(c, token, { userId: user.id, email: user.email, role: user.role, tenantId: user.tenantId, expiresAt }), 200);
+    return c.json(
+      await sessionBody(c, token, { userId: user.id, email: user.email, role: user.role, tenantId: user.tenantId, expiresAt }),
+      200,
+    );
   },
 );
 
@@ -114,7 +133,13 @@ sessionRoutes.openapi(
     if (!s) throw new ApiError('BAD_REQUEST', 'sign-out ends a session; revoke a key with `embolus-api keys revoke`');
     const { store } = c.get('deps');
     await store.sessions.revoke(s.view.sessionId);
-    await store.audit.write({ tenantId: s.view.tenantId, keyId: `user:${s.view.userId}`, role: s.view.role, action: 'auth.sign_out', detail: null });
+    await store.audit.write({
+      tenantId: s.view.tenantId,
+      keyId: `user:${s.view.userId}`,
+      role: s.view.role,
+      action: 'auth.sign_out',
+      detail: null,
+    });
     c.header('Set-Cookie', sessionCookie('', 0, isHttps(c)));
     return c.json({ signedOut: true as const }, 200);
   },

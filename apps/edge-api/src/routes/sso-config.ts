@@ -48,7 +48,12 @@ const SsoUpdate = z.object({
     .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'space-separated scope tokens')
     .refine((s) => s.split(' ').includes('openid'), 'scopes must include openid')
     .default('openid email profile'),
-  groupClaim: z.string().min(1).max(100).regex(/^[A-Za-z0-9_:./-]+$/, 'a claim name (dots reach into objects)').default('groups'),
+  groupClaim: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_:./-]+$/, 'a claim name (dots reach into objects)')
+    .default('groups'),
   roleMap: RoleMapSchema,
   enabled: z.boolean().default(true),
 });
@@ -98,13 +103,20 @@ ssoConfig.openapi(
     const problem = issuerProblem(body.issuer);
     if (problem) throw new ApiError('VALIDATION_FAILED', problem, { details: { parameter: 'issuer' } });
     const groups = body.roleMap.map((m) => m.group);
-    if (new Set(groups).size !== groups.length) throw new ApiError('VALIDATION_FAILED', 'each group may appear once in the role map', { details: { parameter: 'roleMap' } });
+    if (new Set(groups).size !== groups.length)
+      throw new ApiError('VALIDATION_FAILED', 'each group may appear once in the role map', { details: { parameter: 'roleMap' } });
     const existing = await store.oidc.get(p.tenantId);
-    if (!existing && body.clientSecret === undefined) throw new ApiError('VALIDATION_FAILED', 'clientSecret is required the first time', { details: { parameter: 'clientSecret' } });
+    if (!existing && body.clientSecret === undefined)
+      throw new ApiError('VALIDATION_FAILED', 'clientSecret is required the first time', { details: { parameter: 'clientSecret' } });
     try {
       await discover(body.issuer, c.get('deps').oidcFetch ?? globalThis.fetch);
     } catch (e) {
-      if (e instanceof SsoError) throw new ApiError('VALIDATION_FAILED', `the issuer could not be reached or is not an OpenID provider (${body.issuer}/.well-known/openid-configuration)`, { details: { parameter: 'issuer' } });
+      if (e instanceof SsoError)
+        throw new ApiError(
+          'VALIDATION_FAILED',
+          `the issuer could not be reached or is not an OpenID provider (${body.issuer}/.well-known/openid-configuration)`,
+          { details: { parameter: 'issuer' } },
+        );
       throw e;
     }
     let clientSecret = existing?.clientSecret ?? '';
@@ -128,7 +140,11 @@ ssoConfig.openapi(
       enabled: body.enabled,
       updatedBy: p.keyId,
     });
-    await audit(c, existing ? 'sso.update' : 'sso.create', null, { enabled: body.enabled, mappings: body.roleMap.length, secretChanged: body.clientSecret !== undefined });
+    await audit(c, existing ? 'sso.update' : 'sso.create', null, {
+      enabled: body.enabled,
+      mappings: body.roleMap.length,
+      secretChanged: body.clientSecret !== undefined,
+    });
     return c.json(settings(redirectUriOf(c), saved), 200);
   },
 );

@@ -47,12 +47,27 @@ sso.openapi(
     tags: ['auth'],
     summary: 'Identity providers the sign-in page offers ("Sign in with …")',
     security: [],
-    responses: { 200: { description: 'Providers', content: json(z.object({ providers: z.array(z.object({ tenantId: z.string(), name: z.string(), startUrl: z.string() })) })) }, ...errors() },
+    responses: {
+      200: {
+        description: 'Providers',
+        content: json(z.object({ providers: z.array(z.object({ tenantId: z.string(), name: z.string(), startUrl: z.string() })) })),
+      },
+      ...errors(),
+    },
   }),
   async (c) => {
     const rows = await c.get('deps').store.oidc.listEnabled();
     c.header('Cache-Control', 'no-store');
-    return c.json({ providers: rows.map((r) => ({ tenantId: r.tenantId, name: r.displayName, startUrl: `/v1/auth/oidc/${encodeURIComponent(r.tenantId)}/start` })) }, 200);
+    return c.json(
+      {
+        providers: rows.map((r) => ({
+          tenantId: r.tenantId,
+          name: r.displayName,
+          startUrl: `/v1/auth/oidc/${encodeURIComponent(r.tenantId)}/start`,
+        })),
+      },
+      200,
+    );
   },
 );
 
@@ -64,7 +79,13 @@ sso.openapi(
     summary: 'Start single sign-on: redirects to the tenant’s IdP (code flow, PKCE, state, nonce)',
     security: [],
     request: {
-      params: z.object({ tenantId: z.string().min(1).max(64).openapi({ param: { name: 'tenantId', in: 'path' } }) }),
+      params: z.object({
+        tenantId: z
+          .string()
+          .min(1)
+          .max(64)
+          .openapi({ param: { name: 'tenantId', in: 'path' } }),
+      }),
       query: z.object({ next: z.string().max(500).optional() }),
     },
     responses: { 302: { description: 'To the IdP, or back to the sign-in page with `sso_error`' } },
@@ -82,7 +103,11 @@ sso.openapi(
       const p = await store.oidc.get(tenantId);
       if (!p?.enabled) throw new SsoError('SSO_NOT_CONFIGURED', 'single sign-on is not configured for this organisation');
       const redirectUri = redirectUriOf(c);
-      const start = await startAuthorization({ issuer: p.issuer, clientId: p.clientId, clientSecret: '', scopes: p.scopes }, redirectUri, fetchOf(c));
+      const start = await startAuthorization(
+        { issuer: p.issuer, clientId: p.clientId, clientSecret: '', scopes: p.scopes },
+        redirectUri,
+        fetchOf(c),
+      );
       const binding = randomToken(24);
       await store.oidc.startLogin(start.state, {
         tenantId,
@@ -121,18 +146,28 @@ sso.openapi(
       const state = url.searchParams.get('state') ?? '';
       const login = await store.oidc.takeLogin(state);
       const binding = getCookie(c, BINDING_COOKIE);
-      if (!login || !binding || !(await sha256Hex(binding) === login.browserHash)) {
+      if (!login || !binding || !((await sha256Hex(binding)) === login.browserHash)) {
         throw new SsoError('SSO_STATE_INVALID', 'this sign-in link is not valid (expired, used, or from another browser): start again');
       }
       tenantId = login.tenantId;
       const p = await store.oidc.get(login.tenantId);
       if (!p?.enabled) throw new SsoError('SSO_NOT_CONFIGURED', 'single sign-on is not configured for this organisation');
       const clientSecret = await openSecret(config.secretsKey, p.tenantId, p.clientSecret).catch((e: unknown) => {
-        throw new SsoError('SSO_IDP_FAILED', 'the identity provider’s client secret cannot be read', { cause: e, details: { step: 'secret' } });
+        throw new SsoError('SSO_IDP_FAILED', 'the identity provider’s client secret cannot be read', {
+          cause: e,
+          details: { step: 'secret' },
+        });
       });
       const identity = await completeAuthorization(
         { issuer: p.issuer, clientId: p.clientId, clientSecret, scopes: p.scopes },
-        { callback: url, expectedState: state, nonce: login.nonce, codeVerifier: login.codeVerifier, redirectUri: redirectUriOf(c), groupClaim: p.groupClaim },
+        {
+          callback: url,
+          expectedState: state,
+          nonce: login.nonce,
+          codeVerifier: login.codeVerifier,
+          redirectUri: redirectUriOf(c),
+          groupClaim: p.groupClaim,
+        },
         fetchOf(c),
       );
       const role = roleForGroups(identity.groups, p.roleMap);
@@ -143,7 +178,13 @@ sso.openapi(
       }
       const user = await provisionSsoUser(store, p.tenantId, identity, role);
       const { token } = await store.sessions.create({ userId: user.id, tenantId: user.tenantId, ttlMs: config.session.ttlMs });
-      await store.audit.write({ tenantId: user.tenantId, keyId: `user:${user.id}`, role: user.role, action: 'auth.sign_in', detail: { via: 'sso' } });
+      await store.audit.write({
+        tenantId: user.tenantId,
+        keyId: `user:${user.id}`,
+        role: user.role,
+        action: 'auth.sign_in',
+        detail: { via: 'sso' },
+      });
       c.header('Set-Cookie', sessionCookie(token, config.session.ttlMs / 1000, secure), { append: true });
       c.header('Set-Cookie', bindingCookie('', 0, secure), { append: true });
       c.header('Cache-Control', 'no-store');

@@ -6,7 +6,19 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { auditPage, jobStages, resultFlags, type GroundTruth, type ResultFlags, type Study } from '@embolus/db';
 import { requireRole, ROLES_FOR } from '../middleware/auth';
 import { ApiError } from '../errors';
-import { Decision, IdParam, Instant, isoOf, JobSchema, LabelValues, Priority, PRIORITY_VALUE, StudyDetail, StudyStatus, WorklistItem } from '../schemas';
+import {
+  Decision,
+  IdParam,
+  Instant,
+  isoOf,
+  JobSchema,
+  LabelValues,
+  Priority,
+  PRIORITY_VALUE,
+  StudyDetail,
+  StudyStatus,
+  WorklistItem,
+} from '../schemas';
 import { audit, errors, jobView, json, router, studyOr404 } from './common';
 
 export const studies = router();
@@ -37,7 +49,12 @@ function worklistItem(s: Study, flags: ResultFlags | undefined, stage: string | 
 const csv = <T extends string>(values: readonly T[]) =>
   z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(values as [T, ...T[]])).max(10))
     .optional();
 
@@ -53,7 +70,9 @@ studies.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json') as { priority?: z.infer<typeof Priority> };
-    const study = await c.get('deps').store.studies.create(c.get('principal').tenantId, { priority: PRIORITY_VALUE[body.priority ?? 'routine'] });
+    const study = await c
+      .get('deps')
+      .store.studies.create(c.get('principal').tenantId, { priority: PRIORITY_VALUE[body.priority ?? 'routine'] });
     await audit(c, 'study.create', study.id);
     return c.json({ id: study.id, status: study.status }, 201);
   },
@@ -73,13 +92,23 @@ studies.openapi(
         from: Instant.optional().openapi({ description: 'created at or after (ISO-8601)' }),
         to: Instant.optional().openapi({ description: 'created before (ISO-8601)' }),
         urgent: z.enum(['true', 'false']).optional().openapi({ description: 'true: only central PE with RV/LV ≥ 1' }),
-        q: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9.-]+$/, 'letters, digits, dots and dashes').optional().openapi({ description: 'a prefix of the study id or Study Instance UID' }),
+        q: z
+          .string()
+          .trim()
+          .min(1)
+          .max(64)
+          .regex(/^[A-Za-z0-9.-]+$/, 'letters, digits, dots and dashes')
+          .optional()
+          .openapi({ description: 'a prefix of the study id or Study Instance UID' }),
         limit: z.coerce.number().int().min(1).max(200).default(50),
         offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
       }),
     },
     responses: {
-      200: { description: 'Studies, most urgent first', content: json(z.object({ items: z.array(WorklistItem), nextOffset: z.number().int().nullable() })) },
+      200: {
+        description: 'Studies, most urgent first',
+        content: json(z.object({ items: z.array(WorklistItem), nextOffset: z.number().int().nullable() })),
+      },
       ...errors(),
     },
   }),
@@ -102,9 +131,22 @@ studies.openapi(
         limit: q.limit,
         offset: q.offset,
       });
-      const flags = await resultFlags(store.driver, tenantId, rows.flatMap((r) => (r.resultId ? [r.resultId] : [])));
-      const stages = await jobStages(store.driver, tenantId, rows.flatMap((r) => (r.status === 'processing' && r.analysisJobId ? [r.analysisJobId] : [])));
-      const body = JSON.stringify({ items: rows.map((r) => worklistItem(r, r.resultId ? flags.get(r.resultId) : undefined, r.analysisJobId ? stages.get(r.analysisJobId) : undefined)), nextOffset: rows.length === q.limit ? q.offset + q.limit : null });
+      const flags = await resultFlags(
+        store.driver,
+        tenantId,
+        rows.flatMap((r) => (r.resultId ? [r.resultId] : [])),
+      );
+      const stages = await jobStages(
+        store.driver,
+        tenantId,
+        rows.flatMap((r) => (r.status === 'processing' && r.analysisJobId ? [r.analysisJobId] : [])),
+      );
+      const body = JSON.stringify({
+        items: rows.map((r) =>
+          worklistItem(r, r.resultId ? flags.get(r.resultId) : undefined, r.analysisJobId ? stages.get(r.analysisJobId) : undefined),
+        ),
+        nextOffset: rows.length === q.limit ? q.offset + q.limit : null,
+      });
       page = { version, body, audit: await auditPage(rows.map((r) => r.id)) };
       // A processing study's stage changes with runner heartbeats, which do not bump the worklist
       // version, so a page showing one is never cached (issue 16).
@@ -148,7 +190,10 @@ studies.openapi(
     // `failure` only on failed studies, `nonDiagnostic` (first, before the result) only on
     // non-diagnostic ones: every other response keeps exactly { id, status, series, result }.
     const reason = result ? nonDiagnosticReason(result) : undefined;
-    return c.json({ ...(reason ? { nonDiagnostic: reason } : {}), id: study.id, status: study.status, series, result, ...(failure ? { failure } : {}) }, 200);
+    return c.json(
+      { ...(reason ? { nonDiagnostic: reason } : {}), id: study.id, status: study.status, series, result, ...(failure ? { failure } : {}) },
+      200,
+    );
   },
 );
 
@@ -166,13 +211,20 @@ studies.openapi(
         content: json(
           z.object({
             priority: Priority.optional(),
-            modelVersion: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional().openapi({ description: 'analyse with this model version instead of the active one' }),
+            modelVersion: z
+              .string()
+              .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
+              .optional()
+              .openapi({ description: 'analyse with this model version instead of the active one' }),
           }),
         ),
       },
     },
     responses: {
-      202: { description: 'Queued (or already queued, processing or complete)', content: json(z.object({ id: z.string(), status: StudyStatus, job: JobSchema, created: z.boolean() })) },
+      202: {
+        description: 'Queued (or already queued, processing or complete)',
+        content: json(z.object({ id: z.string(), status: StudyStatus, job: JobSchema, created: z.boolean() })),
+      },
       ...errors(404, 422),
     },
   }),
@@ -182,7 +234,11 @@ studies.openapi(
     const body = c.req.valid('json') as { priority?: z.infer<typeof Priority>; modelVersion?: string };
     const current = await studyOr404(c, id);
     const priority = body.priority ? PRIORITY_VALUE[body.priority] : current.priority;
-    const out = await store.studies.submit(c.get('principal').tenantId, id, { priority, maxAttempts: config.jobMaxAttempts, ...(body.modelVersion ? { modelVersion: body.modelVersion } : {}) });
+    const out = await store.studies.submit(c.get('principal').tenantId, id, {
+      priority,
+      maxAttempts: config.jobMaxAttempts,
+      ...(body.modelVersion ? { modelVersion: body.modelVersion } : {}),
+    });
     if (out.kind === 'not_found') throw new ApiError('NOT_FOUND', 'no such study');
     if (out.kind === 'empty') throw new ApiError('EMPTY_STUDY', 'the study has no instances to analyse');
     await audit(c, 'study.submit', id, { jobId: out.job.id, created: out.kind === 'created' });
@@ -194,11 +250,27 @@ const LabelsResponse = z
   .object({
     studyId: z.string(),
     /** Per label: the value, its reference standard, who recorded it (key id or `user:<id>`), when, and how (api, ui, csv). */
-    labels: z.array(z.object({ label: z.string(), value: z.number().int(), source: z.string(), recordedBy: z.string(), recordedAt: z.string(), enteredVia: z.enum(['api', 'ui', 'csv']) })),
+    labels: z.array(
+      z.object({
+        label: z.string(),
+        value: z.number().int(),
+        source: z.string(),
+        recordedBy: z.string(),
+        recordedAt: z.string(),
+        enteredVia: z.enum(['api', 'ui', 'csv']),
+      }),
+    ),
   })
   .openapi('GroundTruth');
 
-const labelView = (r: GroundTruth) => ({ label: r.label, value: r.value, source: r.source, recordedBy: r.recordedBy, recordedAt: isoOf(r.recordedAt), enteredVia: r.enteredVia });
+const labelView = (r: GroundTruth) => ({
+  label: r.label,
+  value: r.value,
+  source: r.source,
+  recordedBy: r.recordedBy,
+  recordedAt: isoOf(r.recordedAt),
+  enteredVia: r.enteredVia,
+});
 
 studies.openapi(
   createRoute({
@@ -228,7 +300,12 @@ studies.openapi(
     const body = c.req.valid('json');
     // A dashboard session's principal is `user:<id>`: labels entered there are from the UI.
     const enteredVia = p.keyId.startsWith('user:') ? 'ui' : 'api';
-    const ok = await store.labels.record(p.tenantId, id, { labels: body.labels as Record<string, 0 | 1>, source: body.source, recordedBy: p.keyId, enteredVia });
+    const ok = await store.labels.record(p.tenantId, id, {
+      labels: body.labels as Record<string, 0 | 1>,
+      source: body.source,
+      recordedBy: p.keyId,
+      enteredVia,
+    });
     if (!ok) throw new ApiError('NOT_FOUND', 'no such study');
     await audit(c, 'labels.write', id, { labels: Object.keys(body.labels) });
     const rows = await store.labels.forStudy(p.tenantId, id);

@@ -75,7 +75,15 @@ const SetView = z
   })
   .openapi('ThresholdSet');
 
-const view = (s: ThresholdSet) => ({ id: s.id, version: s.version, thresholds: s.thresholds, rules: s.rules, note: s.note, createdBy: s.createdBy, createdAt: isoOf(s.createdAt) });
+const view = (s: ThresholdSet) => ({
+  id: s.id,
+  version: s.version,
+  thresholds: s.thresholds,
+  rules: s.rules,
+  note: s.note,
+  createdBy: s.createdBy,
+  createdAt: isoOf(s.createdAt),
+});
 
 const toMetricsRule = (r: Rule): SiteThresholdRule =>
   r.kind === 'target-sensitivity' ? { targetSensitivity: r.sensitivity } : r.kind === 'fixed' ? { threshold: r.threshold } : r.kind;
@@ -88,7 +96,9 @@ async function previews(c: Context<AppEnv>, body: z.infer<typeof Choice>) {
   const cohort = await (cohortCache as CohortCache).get(store, tenantId, { from: body.from, to: body.to });
   const labels: Record<string, Omit<ThresholdPreview, 'rule'> & { rule: Rule }> = {};
   for (const [label, rule] of Object.entries(body.rules) as [StudyLabel, Rule][]) {
-    const p = previewThreshold(cohort.probability[label], cohort.truth[label], toMetricsRule(rule), inForce.thresholds[label], { level: body.level });
+    const p = previewThreshold(cohort.probability[label], cohort.truth[label], toMetricsRule(rule), inForce.thresholds[label], {
+      level: body.level,
+    });
     labels[label] = { ...p, rule };
   }
   return { inForce, studies: cohort.time.length, labels };
@@ -99,14 +109,22 @@ thresholds.openapi(
     method: 'post',
     path: '/v1/thresholds/preview',
     tags: ['quality'],
-    summary: 'Choose thresholds by rule on the labelled studies and preview sensitivity, specificity (Wilson CIs) and changed decisions; applies nothing',
+    summary:
+      'Choose thresholds by rule on the labelled studies and preview sensitivity, specificity (Wilson CIs) and changed decisions; applies nothing',
     request: { body: { required: true, content: json(Choice) } },
     responses: { 200: { description: 'Per label: the threshold chosen and its effect', content: json(PreviewResponse) }, ...errors(422) },
   }),
   async (c) => {
     const out = await previews(c, c.req.valid('json'));
     await audit(c, 'thresholds.preview', null, { labels: Object.keys(out.labels) });
-    return c.json({ studies: out.studies, activeVersion: out.inForce.set?.version ?? null, labels: out.labels as Record<string, z.infer<typeof Preview>> }, 200);
+    return c.json(
+      {
+        studies: out.studies,
+        activeVersion: out.inForce.set?.version ?? null,
+        labels: out.labels as Record<string, z.infer<typeof Preview>>,
+      },
+      200,
+    );
   },
 );
 
@@ -115,7 +133,8 @@ thresholds.openapi(
     method: 'post',
     path: '/v1/thresholds',
     tags: ['quality'],
-    summary: 'Apply thresholds as a new version of the site threshold set (the others carried over from the active set), or re-apply an earlier version (`copyOf`)',
+    summary:
+      'Apply thresholds as a new version of the site threshold set (the others carried over from the active set), or re-apply an earlier version (`copyOf`)',
     request: {
       body: {
         required: true,
@@ -128,7 +147,10 @@ thresholds.openapi(
       },
     },
     responses: {
-      201: { description: 'The new active set, with the previews it was chosen on', content: json(z.object({ set: SetView, labels: z.record(z.string(), Preview) })) },
+      201: {
+        description: 'The new active set, with the previews it was chosen on',
+        content: json(z.object({ set: SetView, labels: z.record(z.string(), Preview) })),
+      },
       ...errors(404, 422),
     },
   }),
@@ -152,7 +174,11 @@ thresholds.openapi(
       chosen = out.labels as Record<string, z.infer<typeof Preview>>;
     }
     const set = await store.thresholdSets.create(p.tenantId, { thresholds: values, rules, note: body.note ?? null, createdBy: p.keyId });
-    await audit(c, 'thresholds.apply', null, { version: set.version, labels: Object.keys(values), ...('copyOf' in body ? { copyOf: body.copyOf } : {}) });
+    await audit(c, 'thresholds.apply', null, {
+      version: set.version,
+      labels: Object.keys(values),
+      ...('copyOf' in body ? { copyOf: body.copyOf } : {}),
+    });
     return c.json({ set: view(set), labels: chosen }, 201);
   },
 );
@@ -167,7 +193,11 @@ thresholds.openapi(
     responses: {
       200: {
         description: 'The active set (null: the model’s defaults), every label’s threshold in force, and the versions',
-        content: json(z.object({ active: SetView.nullable(), inForce: z.record(z.string(), z.number()), items: z.array(SetView) }).openapi('ThresholdSets')),
+        content: json(
+          z
+            .object({ active: SetView.nullable(), inForce: z.record(z.string(), z.number()), items: z.array(SetView) })
+            .openapi('ThresholdSets'),
+        ),
       },
     },
   }),
@@ -187,7 +217,15 @@ thresholds.openapi(
     path: '/v1/thresholds/{version}',
     tags: ['quality'],
     summary: 'One version of the site threshold set',
-    request: { params: z.object({ version: z.coerce.number().int().min(1).openapi({ param: { name: 'version', in: 'path' } }) }) },
+    request: {
+      params: z.object({
+        version: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .openapi({ param: { name: 'version', in: 'path' } }),
+      }),
+    },
     responses: { 200: { description: 'The set', content: json(SetView) }, ...errors(404) },
   }),
   async (c) => {

@@ -15,9 +15,23 @@ import { audit, errors, json, router } from './common';
 export const users = router();
 
 const UserSchema = z
-  .object({ id: z.string(), email: z.string(), role: z.enum(USER_ROLES), createdAt: z.string(), disabledAt: z.string().nullable(), sso: z.boolean() })
+  .object({
+    id: z.string(),
+    email: z.string(),
+    role: z.enum(USER_ROLES),
+    createdAt: z.string(),
+    disabledAt: z.string().nullable(),
+    sso: z.boolean(),
+  })
   .openapi('User');
-const view = (u: { id: string; email: string; role: (typeof USER_ROLES)[number]; createdAt: number; disabledAt: number | null; oidcSubject?: string | null }) => ({
+const view = (u: {
+  id: string;
+  email: string;
+  role: (typeof USER_ROLES)[number];
+  createdAt: number;
+  disabledAt: number | null;
+  oidcSubject?: string | null;
+}) => ({
   id: u.id,
   email: u.email,
   role: u.role,
@@ -52,7 +66,9 @@ users.openapi(
     request: {
       body: {
         required: true,
-        content: json(z.object({ email: z.email().max(254), role: z.enum(USER_ROLES), password: z.string().min(PASSWORD_MIN).max(PASSWORD_MAX) })),
+        content: json(
+          z.object({ email: z.email().max(254), role: z.enum(USER_ROLES), password: z.string().min(PASSWORD_MIN).max(PASSWORD_MAX) }),
+        ),
       },
     },
     responses: { 201: { description: 'Created', content: json(UserSchema) }, ...errors(409) },
@@ -61,7 +77,12 @@ users.openapi(
     const body = c.req.valid('json');
     const p = c.get('principal');
     const { store } = c.get('deps');
-    const user = await store.users.create({ tenantId: p.tenantId, email: body.email, role: body.role, passwordHash: await hashPassword(body.password) });
+    const user = await store.users.create({
+      tenantId: p.tenantId,
+      email: body.email,
+      role: body.role,
+      passwordHash: await hashPassword(body.password),
+    });
     await audit(c, 'user.create', null, { userId: user.id, role: user.role });
     return c.json(view(user), 201);
   },
@@ -93,13 +114,25 @@ users.openapi(
     const p = c.get('principal');
     const { store } = c.get('deps');
     const user = await store.users.create({ tenantId: p.tenantId, email: body.email, role: body.role, passwordHash: NO_PASSWORD });
-    const link = await store.passwordTokens.issue({ userId: user.id, tenantId: p.tenantId, purpose: 'invite', createdBy: p.keyId, ttlMs: LINK_TTL_MS.invite });
+    const link = await store.passwordTokens.issue({
+      userId: user.id,
+      tenantId: p.tenantId,
+      purpose: 'invite',
+      createdBy: p.keyId,
+      ttlMs: LINK_TTL_MS.invite,
+    });
     await audit(c, 'user.invite', null, { userId: user.id, role: user.role });
     return c.json({ user: view(user), invite: linkOf(c, link.token, link.expiresAt) }, 201);
   },
 );
 
-const UserParam = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) });
+const UserParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
 
 users.openapi(
   createRoute({
@@ -110,7 +143,14 @@ users.openapi(
     middleware: [requireRole(...ROLES_FOR.admin)] as const,
     request: {
       params: UserParam,
-      body: { required: true, content: json(z.object({ role: z.enum(USER_ROLES).optional(), disabled: z.boolean().optional() }).refine((b) => b.role !== undefined || b.disabled !== undefined, 'give role or disabled')) },
+      body: {
+        required: true,
+        content: json(
+          z
+            .object({ role: z.enum(USER_ROLES).optional(), disabled: z.boolean().optional() })
+            .refine((b) => b.role !== undefined || b.disabled !== undefined, 'give role or disabled'),
+        ),
+      },
     },
     responses: { 200: { description: 'Updated', content: json(UserSchema) }, ...errors(404, 409) },
   }),
@@ -126,8 +166,10 @@ users.openapi(
     if (!before) throw new ApiError('NOT_FOUND', 'no such user');
     const after = await store.users.update(p.tenantId, id, body);
     if (!after) throw new ApiError('NOT_FOUND', 'no such user');
-    if (body.role !== undefined && body.role !== before.role) await audit(c, 'user.role_change', null, { userId: id, from: before.role, to: body.role });
-    if (body.disabled !== undefined && body.disabled !== (before.disabledAt !== null)) await audit(c, body.disabled ? 'user.disable' : 'user.enable', null, { userId: id });
+    if (body.role !== undefined && body.role !== before.role)
+      await audit(c, 'user.role_change', null, { userId: id, from: before.role, to: body.role });
+    if (body.disabled !== undefined && body.disabled !== (before.disabledAt !== null))
+      await audit(c, body.disabled ? 'user.disable' : 'user.enable', null, { userId: id });
     return c.json(view(after), 200);
   },
 );
@@ -137,7 +179,8 @@ users.openapi(
     method: 'post',
     path: '/v1/users/{id}/reset',
     tags: ['admin'],
-    summary: 'Reset a user’s password: the old one stops working, their sessions end, and a one-time set-password link is returned (shown once)',
+    summary:
+      'Reset a user’s password: the old one stops working, their sessions end, and a one-time set-password link is returned (shown once)',
     middleware: [requireRole(...ROLES_FOR.admin)] as const,
     request: { params: UserParam },
     responses: { 200: { description: 'Reset', content: json(z.object({ user: UserSchema, reset: LinkSchema })) }, ...errors(404) },
@@ -148,7 +191,13 @@ users.openapi(
     const { store } = c.get('deps');
     const user = await store.users.get(p.tenantId, id);
     if (!user || !(await store.users.setPasswordHash(p.tenantId, id, NO_PASSWORD))) throw new ApiError('NOT_FOUND', 'no such user');
-    const link = await store.passwordTokens.issue({ userId: id, tenantId: p.tenantId, purpose: 'reset', createdBy: p.keyId, ttlMs: LINK_TTL_MS.reset });
+    const link = await store.passwordTokens.issue({
+      userId: id,
+      tenantId: p.tenantId,
+      purpose: 'reset',
+      createdBy: p.keyId,
+      ttlMs: LINK_TTL_MS.reset,
+    });
     await audit(c, 'user.password_reset', null, { userId: id });
     return c.json({ user: view(user), reset: linkOf(c, link.token, link.expiresAt) }, 200);
   },

@@ -58,18 +58,29 @@ webhooks.openapi(
     path: '/v1/webhooks',
     tags: ['webhooks'],
     summary: 'Register a webhook; deliveries are signed with the returned secret (shown once)',
-    request: { body: { required: true, content: json(z.object({ url: z.string().url().max(2048), events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).default(['study.result']) })) } },
+    request: {
+      body: {
+        required: true,
+        content: json(
+          z.object({ url: z.string().url().max(2048), events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).default(['study.result']) }),
+        ),
+      },
+    },
     responses: { 201: { description: 'Registered', content: json(WebhookSchema.extend({ secret: z.string() })) }, ...errors() },
   }),
   async (c) => {
     const { store, config, resolveHost } = c.get('deps');
     const body = c.req.valid('json');
     const url = new URL(body.url);
-    if (url.protocol !== 'https:' && !(config.webhookAllowHttp && url.protocol === 'http:')) throw new ApiError('VALIDATION_FAILED', 'webhook URLs must use https');
+    if (url.protocol !== 'https:' && !(config.webhookAllowHttp && url.protocol === 'http:'))
+      throw new ApiError('VALIDATION_FAILED', 'webhook URLs must use https');
     if (url.username || url.password) throw new ApiError('VALIDATION_FAILED', 'webhook URLs must not carry credentials');
     const target = await checkTarget(url, { resolve: resolveHost, allow: config.webhookAllowInternal, timeoutMs: config.webhookTimeoutMs });
     if (!target.ok) throw new ApiError('VALIDATION_FAILED', target.message, { details: { parameter: 'url', reason: target.reason } });
-    const { webhook, secret } = await store.webhooks.create(c.get('principal').tenantId, { url: url.toString(), events: [...new Set(body.events)] });
+    const { webhook, secret } = await store.webhooks.create(c.get('principal').tenantId, {
+      url: url.toString(),
+      events: [...new Set(body.events)],
+    });
     await audit(c, 'webhook.create', null, { webhookId: webhook.id });
     return c.json({ ...view(webhook), secret }, 201);
   },
@@ -113,7 +124,8 @@ webhooks.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param');
-    if (!(await c.get('deps').store.webhooks.deactivate(c.get('principal').tenantId, id))) throw new ApiError('NOT_FOUND', 'no such webhook');
+    if (!(await c.get('deps').store.webhooks.deactivate(c.get('principal').tenantId, id)))
+      throw new ApiError('NOT_FOUND', 'no such webhook');
     await audit(c, 'webhook.deactivate', null, { webhookId: id });
     return c.body(null, 204);
   },
@@ -145,7 +157,15 @@ webhooks.openapi(
     path: '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
     tags: ['webhooks'],
     summary: 'Send a delivery again: a new pending delivery of the same event and payload (the original and its log are kept)',
-    request: { params: IdParam.extend({ deliveryId: z.string().min(1).max(64).openapi({ param: { name: 'deliveryId', in: 'path' } }) }) },
+    request: {
+      params: IdParam.extend({
+        deliveryId: z
+          .string()
+          .min(1)
+          .max(64)
+          .openapi({ param: { name: 'deliveryId', in: 'path' } }),
+      }),
+    },
     responses: { 202: { description: 'Queued', content: json(DeliverySchema) }, ...errors(404, 409) },
   }),
   async (c) => {

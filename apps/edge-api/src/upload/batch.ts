@@ -29,20 +29,29 @@ function tally(files: FileOutcome[]): BatchResult {
   return { stored: count('stored'), duplicates: count('duplicate'), refused: count('refused'), skipped: count('skipped'), files };
 }
 
-const ZIP_STATUS: Partial<Record<string, 'PAYLOAD_TOO_LARGE' | 'BAD_REQUEST'>> = { TOO_MANY_ENTRIES: 'PAYLOAD_TOO_LARGE', ENTRY_TOO_LARGE: 'PAYLOAD_TOO_LARGE' };
+const ZIP_STATUS: Partial<Record<string, 'PAYLOAD_TOO_LARGE' | 'BAD_REQUEST'>> = {
+  TOO_MANY_ENTRIES: 'PAYLOAD_TOO_LARGE',
+  ENTRY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+};
 
 /**
  * Stores the DICOM entries of a zip archive. An archive that cannot be read safely is refused
  * whole (nothing stored); entries that cannot be read are refused one by one.
  */
-export async function ingestZip(deps: AppDeps, target: Omit<IngestTarget, 'source' | 'expectedSopUid'>, body: Uint8Array): Promise<BatchResult> {
+export async function ingestZip(
+  deps: AppDeps,
+  target: Omit<IngestTarget, 'source' | 'expectedSopUid'>,
+  body: Uint8Array,
+): Promise<BatchResult> {
   const { config } = deps;
   let entries;
   try {
     entries = readZipDirectory(body, { maxEntries: config.maxZipEntries, maxTotalBytes: config.maxZipInflatedBytes });
   } catch (e) {
     if (!(e instanceof ZipReadError)) throw e;
-    throw new ApiError(ZIP_STATUS[e.problem] ?? 'BAD_REQUEST', `the archive cannot be read: ${e.message}`, { details: { problem: e.problem } });
+    throw new ApiError(ZIP_STATUS[e.problem] ?? 'BAD_REQUEST', `the archive cannot be read: ${e.message}`, {
+      details: { problem: e.problem },
+    });
   }
   const files: FileOutcome[] = [];
   let inflated = 0;
@@ -54,7 +63,14 @@ export async function ingestZip(deps: AppDeps, target: Omit<IngestTarget, 'sourc
     }
     const unsafe = unsafeName(entry.name);
     if (unsafe) {
-      files.push({ ...base, name: undefined, status: 'refused', code: 'UNSAFE_PATH', message: `unsafe entry name: ${unsafe}`, details: {} });
+      files.push({
+        ...base,
+        name: undefined,
+        status: 'refused',
+        code: 'UNSAFE_PATH',
+        message: `unsafe entry name: ${unsafe}`,
+        details: {},
+      });
       continue;
     }
     let bytes: Uint8Array;

@@ -9,7 +9,15 @@ import { compilePseudonym, inspectInstance, maxInflatedBytes, type InstanceFacts
 
 /** The outcome for one instance. */
 export type IngestOutcome =
-  | { status: 'stored' | 'duplicate'; sopInstanceUid: string; sopClassUid: string | null; seriesInstanceUid: string | null; size: number; sha256: string; studyId?: string }
+  | {
+      status: 'stored' | 'duplicate';
+      sopInstanceUid: string;
+      sopClassUid: string | null;
+      seriesInstanceUid: string | null;
+      size: number;
+      sha256: string;
+      studyId?: string;
+    }
   | ({ status: 'refused' } & Refusal);
 
 /** Where an instance goes. */
@@ -43,7 +51,12 @@ export async function ingestInstance(deps: AppDeps, target: IngestTarget, bytes:
   const tenantId = target.principal.tenantId;
   if (bytes.length === 0) return { status: 'refused', code: 'NOT_DICOM', message: 'empty body', details: {} };
   if (bytes.length > config.maxInstanceBytes) {
-    return { status: 'refused', code: 'INSTANCE_TOO_LARGE', message: `instance is larger than ${config.maxInstanceBytes} bytes`, details: { size: bytes.length, limit: config.maxInstanceBytes } };
+    return {
+      status: 'refused',
+      code: 'INSTANCE_TOO_LARGE',
+      message: `instance is larger than ${config.maxInstanceBytes} bytes`,
+      details: { size: bytes.length, limit: config.maxInstanceBytes },
+    };
   }
   const sha256 = await sha256Hex(bytes);
   // Retries of a PUT that already succeeded skip parsing and rewriting.
@@ -82,7 +95,14 @@ export async function ingestInstance(deps: AppDeps, target: IngestTarget, bytes:
   );
   const ids = { sopInstanceUid: f.sopInstanceUid, sopClassUid: f.sopClassUid };
   if (outcome.kind === 'created' || outcome.kind === 'duplicate') {
-    return { status: outcome.kind === 'created' ? 'stored' : 'duplicate', ...ids, seriesInstanceUid: f.seriesInstanceUid, size: bytes.length, sha256, studyId };
+    return {
+      status: outcome.kind === 'created' ? 'stored' : 'duplicate',
+      ...ids,
+      seriesInstanceUid: f.seriesInstanceUid,
+      size: bytes.length,
+      sha256,
+      studyId,
+    };
   }
   // No row references this blob: the same SOP UID with these bytes would have been a duplicate.
   await blobs.delete(blobKey).catch((e) => deps.logger.log('warn', 'blob.cleanup_failed', { code: (e as { code?: string }).code }));
@@ -92,13 +112,37 @@ export async function ingestInstance(deps: AppDeps, target: IngestTarget, bytes:
     case 'not_found':
       return { status: 'refused', ...ids, code: 'NOT_FOUND', message: 'no such study', details: {} };
     case 'study_locked':
-      return { status: 'refused', ...ids, code: 'STUDY_LOCKED', message: `the study is ${outcome.status}; instances can only be added before submit`, details: { status: outcome.status } };
+      return {
+        status: 'refused',
+        ...ids,
+        code: 'STUDY_LOCKED',
+        message: `the study is ${outcome.status}; instances can only be added before submit`,
+        details: { status: outcome.status },
+      };
     case 'study_too_large':
-      return { status: 'refused', ...ids, code: 'STUDY_TOO_LARGE', message: `the study would exceed ${outcome.limit} bytes`, details: { limit: outcome.limit, totalBytes: outcome.totalBytes } };
+      return {
+        status: 'refused',
+        ...ids,
+        code: 'STUDY_TOO_LARGE',
+        message: `the study would exceed ${outcome.limit} bytes`,
+        details: { limit: outcome.limit, totalBytes: outcome.totalBytes },
+      };
     case 'too_many_instances':
-      return { status: 'refused', ...ids, code: 'TOO_MANY_INSTANCES', message: `the study already has ${outcome.count} instances`, details: { limit: outcome.limit } };
+      return {
+        status: 'refused',
+        ...ids,
+        code: 'TOO_MANY_INSTANCES',
+        message: `the study already has ${outcome.count} instances`,
+        details: { limit: outcome.limit },
+      };
     case 'study_uid_mismatch':
-      return { status: 'refused', ...ids, code: 'STUDY_UID_MISMATCH', message: 'the Study Instance UID (0020,000D) differs from the study’s other instances', details: {} };
+      return {
+        status: 'refused',
+        ...ids,
+        code: 'STUDY_UID_MISMATCH',
+        message: 'the Study Instance UID (0020,000D) differs from the study’s other instances',
+        details: {},
+      };
   }
 }
 
@@ -107,7 +151,14 @@ function existingOutcome(
   sha256: string,
 ): IngestOutcome {
   if (existing.sha256 === sha256) {
-    return { status: 'duplicate', sopInstanceUid: existing.sopInstanceUid, sopClassUid: existing.sopClassUid, seriesInstanceUid: existing.seriesInstanceUid, size: existing.size, sha256 };
+    return {
+      status: 'duplicate',
+      sopInstanceUid: existing.sopInstanceUid,
+      sopClassUid: existing.sopClassUid,
+      seriesInstanceUid: existing.seriesInstanceUid,
+      size: existing.size,
+      sha256,
+    };
   }
   return {
     status: 'refused',

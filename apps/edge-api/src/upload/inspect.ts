@@ -186,13 +186,19 @@ export function inspectInstance(
     const code = e instanceof DicomError ? e.code : 'MALFORMED';
     // Limits are not patient data; parser messages are not echoed (they may quote bytes).
     const limits = e instanceof DicomError ? pickLimits(e.details) : {};
-    return { ok: false, refusal: { code: 'NOT_DICOM', message: `not a readable DICOM instance (${code})`, details: { dicomCode: code, ...limits } } };
+    return {
+      ok: false,
+      refusal: { code: 'NOT_DICOM', message: `not a readable DICOM instance (${code})`, details: { dicomCode: code, ...limits } },
+    };
   }
   const ds = parsed.dataSet;
   const sopInstanceUid = info.sopInstanceUid ?? text(ds, 'x00020003');
   const sopClassUid = info.sopClassUid ?? text(ds, 'x00020002');
   const ids = { ...(sopInstanceUid ? { sopInstanceUid } : {}), ...(sopClassUid ? { sopClassUid } : {}) };
-  const refuse = (code: RefusalCode, message: string, details: Record<string, unknown> = {}) => ({ ok: false as const, refusal: { code, message, details, ...ids } });
+  const refuse = (code: RefusalCode, message: string, details: Record<string, unknown> = {}) => ({
+    ok: false as const,
+    refusal: { code, message, details, ...ids },
+  });
   if (!sopInstanceUid) return refuse('MISSING_SOP_UID', 'the instance has no SOP Instance UID (0008,0018)');
   if (options.expectedSopUid !== undefined && options.expectedSopUid !== sopInstanceUid) {
     return refuse('SOP_UID_MISMATCH', 'the SOP Instance UID (0008,0018) in the file differs from the one in the URL');

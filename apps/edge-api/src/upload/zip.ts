@@ -13,11 +13,21 @@
 import { inflateRawChunks } from '@embolus/dicom';
 
 /** Why an archive or one entry cannot be read. */
-export type ZipProblem = 'ZIP_MALFORMED' | 'ZIP_UNSUPPORTED' | 'TOO_MANY_ENTRIES' | 'ENTRY_TOO_LARGE' | 'ENTRY_CORRUPT' | 'ENTRY_ENCRYPTED' | 'UNSAFE_PATH';
+export type ZipProblem =
+  | 'ZIP_MALFORMED'
+  | 'ZIP_UNSUPPORTED'
+  | 'TOO_MANY_ENTRIES'
+  | 'ENTRY_TOO_LARGE'
+  | 'ENTRY_CORRUPT'
+  | 'ENTRY_ENCRYPTED'
+  | 'UNSAFE_PATH';
 
 /** An archive- or entry-level failure. */
 export class ZipReadError extends Error {
-  constructor(readonly problem: ZipProblem, message: string) {
+  constructor(
+    readonly problem: ZipProblem,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -63,8 +73,10 @@ export function readZipDirectory(b: Uint8Array, limits: { maxEntries: number; ma
   const count = u16(eocd + 10);
   const cdSize = u32(eocd + 12);
   const cdOffset = u32(eocd + 16);
-  if (u16(eocd + 4) !== 0 || u16(eocd + 6) !== 0 || u16(eocd + 8) !== count) throw new ZipReadError('ZIP_UNSUPPORTED', 'multi-disk archives are not supported');
-  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) throw new ZipReadError('ZIP_UNSUPPORTED', 'zip64 archives are not supported');
+  if (u16(eocd + 4) !== 0 || u16(eocd + 6) !== 0 || u16(eocd + 8) !== count)
+    throw new ZipReadError('ZIP_UNSUPPORTED', 'multi-disk archives are not supported');
+  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff)
+    throw new ZipReadError('ZIP_UNSUPPORTED', 'zip64 archives are not supported');
   if (count > limits.maxEntries) throw new ZipReadError('TOO_MANY_ENTRIES', `more than ${limits.maxEntries} entries`);
   if (cdOffset + cdSize > eocd) throw new ZipReadError('ZIP_MALFORMED', 'central directory lies outside the archive');
   const entries: ZipEntry[] = [];
@@ -94,12 +106,14 @@ export function readZipDirectory(b: Uint8Array, limits: { maxEntries: number; ma
     declaredTotal += uncompressedSize;
     entries.push({ index: i, name, method, flags, crc32, compressedSize, uncompressedSize, dataOffset, isDirectory: name.endsWith('/') });
   }
-  if (declaredTotal > limits.maxTotalBytes) throw new ZipReadError('ENTRY_TOO_LARGE', `entries declare more than ${limits.maxTotalBytes} bytes in total`);
+  if (declaredTotal > limits.maxTotalBytes)
+    throw new ZipReadError('ENTRY_TOO_LARGE', `entries declare more than ${limits.maxTotalBytes} bytes in total`);
   // Entries whose data overlaps can make a small archive expand many times over.
   const byOffset = [...entries].filter((e) => e.compressedSize > 0).sort((x, y) => x.dataOffset - y.dataOffset);
   for (let i = 1; i < byOffset.length; i++) {
     const prev = byOffset[i - 1] as ZipEntry;
-    if ((byOffset[i] as ZipEntry).dataOffset < prev.dataOffset + prev.compressedSize) throw new ZipReadError('ZIP_MALFORMED', 'entries overlap');
+    if ((byOffset[i] as ZipEntry).dataOffset < prev.dataOffset + prev.compressedSize)
+      throw new ZipReadError('ZIP_MALFORMED', 'entries overlap');
   }
   return entries;
 }
@@ -161,10 +175,16 @@ export function yieldToEventLoop(): Promise<void> {
  * @param pause awaited every {@link YIELD_EVERY_BYTES} of work
  * @throws ZipReadError ENTRY_TOO_LARGE, ENTRY_ENCRYPTED, ZIP_UNSUPPORTED (method), ENTRY_CORRUPT.
  */
-export async function extractEntry(b: Uint8Array, e: ZipEntry, maxBytes: number, pause: () => Promise<void> = yieldToEventLoop): Promise<Uint8Array> {
+export async function extractEntry(
+  b: Uint8Array,
+  e: ZipEntry,
+  maxBytes: number,
+  pause: () => Promise<void> = yieldToEventLoop,
+): Promise<Uint8Array> {
   if (e.flags & 0x1) throw new ZipReadError('ENTRY_ENCRYPTED', 'entry is encrypted');
   if (e.uncompressedSize > maxBytes) throw new ZipReadError('ENTRY_TOO_LARGE', `entry is larger than ${maxBytes} bytes`);
-  if (e.method !== 0 && e.method !== 8) throw new ZipReadError('ZIP_UNSUPPORTED', `compression method ${e.method} is not supported (stored and deflate are)`);
+  if (e.method !== 0 && e.method !== 8)
+    throw new ZipReadError('ZIP_UNSUPPORTED', `compression method ${e.method} is not supported (stored and deflate are)`);
   const raw = b.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
   let crc = 0xffffffff;
   let work = 0;
@@ -199,6 +219,7 @@ export async function extractEntry(b: Uint8Array, e: ZipEntry, maxBytes: number,
       throw new ZipReadError('ENTRY_CORRUPT', 'entry does not inflate');
     }
   }
-  if (total !== e.uncompressedSize || ((crc ^ 0xffffffff) >>> 0) !== e.crc32) throw new ZipReadError('ENTRY_CORRUPT', 'entry size or CRC-32 does not match its header');
+  if (total !== e.uncompressedSize || (crc ^ 0xffffffff) >>> 0 !== e.crc32)
+    throw new ZipReadError('ENTRY_CORRUPT', 'entry size or CRC-32 does not match its header');
   return out;
 }

@@ -24,7 +24,13 @@ export async function sign(secret: string, timestampSeconds: number, body: strin
  * Verifies a signature header as a partner would: the HMAC matches (constant time) and the
  * timestamp is within `toleranceSeconds` of `nowSeconds` (replay protection).
  */
-export async function verifySignature(secret: string, header: string, body: string, nowSeconds: number, toleranceSeconds = 300): Promise<boolean> {
+export async function verifySignature(
+  secret: string,
+  header: string,
+  body: string,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): Promise<boolean> {
   const parts = Object.fromEntries(header.split(',').map((p) => p.split('=', 2) as [string, string]));
   const t = Number(parts['t']);
   const v1 = parts['v1'] ?? '';
@@ -51,7 +57,11 @@ export async function dispatchWebhooks(deps: AppDeps, limit = 25): Promise<{ att
       let error: string | null = null;
       try {
         // Checked again at every attempt: the name may point elsewhere since registration.
-        const target = await checkTarget(new URL(url), { resolve: deps.resolveHost, allow: config.webhookAllowInternal, timeoutMs: config.webhookTimeoutMs });
+        const target = await checkTarget(new URL(url), {
+          resolve: deps.resolveHost,
+          allow: config.webhookAllowInternal,
+          timeoutMs: config.webhookTimeoutMs,
+        });
         if (!target.ok) throw new WebhookTargetError(target.reason, target.message);
         const body = delivery.payload;
         const res = await deps.fetch(url, {
@@ -78,12 +88,22 @@ export async function dispatchWebhooks(deps: AppDeps, limit = 25): Promise<{ att
         else error = e instanceof Error && e.name === 'TimeoutError' ? 'timeout' : 'network error';
       }
       try {
-        const row = await store.webhooks.recordAttempt(delivery.id, { at: clock.now(), status, error, ms: clock.now() - started }, {
-          maxAttempts: config.webhookMaxAttempts,
-          backoff: config.webhookBackoff,
-        });
+        const row = await store.webhooks.recordAttempt(
+          delivery.id,
+          { at: clock.now(), status, error, ms: clock.now() - started },
+          {
+            maxAttempts: config.webhookMaxAttempts,
+            backoff: config.webhookBackoff,
+          },
+        );
         if (row?.status === 'delivered') delivered++;
-        logger.log(error ? 'warn' : 'info', 'webhook.attempt', { deliveryId: delivery.id, webhookId: delivery.webhookId, status, error, outcome: row?.status });
+        logger.log(error ? 'warn' : 'info', 'webhook.attempt', {
+          deliveryId: delivery.id,
+          webhookId: delivery.webhookId,
+          status,
+          error,
+          outcome: row?.status,
+        });
       } catch (e) {
         logger.log('error', 'webhook.record_failed', { deliveryId: delivery.id, error: (e as Error).message });
       }

@@ -85,21 +85,32 @@ export function isInternalName(hostname: string): boolean {
  * then resolved with `resolve` and every address checked. Without a resolver (Workers) names
  * pass once the name rules hold. Allow-listed hosts and addresses pass.
  */
-export async function checkTarget(url: URL, options: { resolve?: HostResolver | undefined; allow: TargetAllowList; timeoutMs: number }): Promise<TargetCheck> {
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+export async function checkTarget(
+  url: URL,
+  options: { resolve?: HostResolver | undefined; allow: TargetAllowList; timeoutMs: number },
+): Promise<TargetCheck> {
+  const host = url.hostname
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.$/, '');
   if (options.allow.hosts.has(host)) return { ok: true, addresses: [] };
   let addresses: string[];
   if (isIpLiteral(host)) {
     addresses = [host];
   } else {
-    if (isInternalName(host)) return { ok: false, reason: 'INTERNAL_NAME', message: 'the webhook host is a name reserved for internal networks' };
+    if (isInternalName(host))
+      return { ok: false, reason: 'INTERNAL_NAME', message: 'the webhook host is a name reserved for internal networks' };
     if (!options.resolve) return { ok: true, addresses: [] };
     addresses = await withTimeout(options.resolve(host), options.timeoutMs).catch(() => []);
     if (addresses.length === 0) return { ok: false, reason: 'UNRESOLVED', message: 'the webhook host does not resolve' };
   }
   for (const a of addresses) {
     if (!isPublicAddress(a) && !isAllowedAddress(a, options.allow)) {
-      return { ok: false, reason: 'INTERNAL_ADDRESS', message: 'the webhook host is or resolves to an internal address (private, loopback, link-local, shared, reserved or multicast)' };
+      return {
+        ok: false,
+        reason: 'INTERNAL_ADDRESS',
+        message: 'the webhook host is or resolves to an internal address (private, loopback, link-local, shared, reserved or multicast)',
+      };
     }
   }
   return { ok: true, addresses };

@@ -22,8 +22,16 @@ const studies: string[] = [];
 for (let i = 0; i < count; i++) studies.push(((await (await h.request('POST', '/v1/studies', { key })).json()) as { id: string }).id);
 const send = (i: number) =>
   kind === 'zip'
-    ? h.request('POST', `/v1/studies/${studies[i]}/instances`, { key, body: bodies[i] as never, headers: { 'content-type': 'application/zip' } })
-    : h.request('PUT', `/v1/studies/${studies[i]}/instances/1.2.3.${i}`, { key, body: bodies[i] as never, headers: { 'content-type': 'application/dicom' } });
+    ? h.request('POST', `/v1/studies/${studies[i]}/instances`, {
+        key,
+        body: bodies[i] as never,
+        headers: { 'content-type': 'application/zip' },
+      })
+    : h.request('PUT', `/v1/studies/${studies[i]}/instances/1.2.3.${i}`, {
+        key,
+        body: bodies[i] as never,
+        headers: { 'content-type': 'application/dicom' },
+      });
 // Reset the peak to the current RSS where the kernel allows it (Linux clear_refs 5).
 try {
   writeFileSync('/proc/self/clear_refs', '5');
@@ -37,4 +45,6 @@ const ms = performance.now() - started;
 const peakKb = statusKb('VmHWM');
 const bodiesOut = await Promise.all(responses.map(async (r) => ({ status: r.status, body: (await r.json()) as unknown })));
 h.close();
-process.stdout.write(`${JSON.stringify({ kind, count, bombBytes: bodies[0]?.length, baselineKb, peakKb, growthMb: (peakKb - baselineKb) / 1024, ms, responses: bodiesOut })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ kind, count, bombBytes: bodies[0]?.length, baselineKb, peakKb, growthMb: (peakKb - baselineKb) / 1024, ms, responses: bodiesOut })}\n`,
+);

@@ -43,7 +43,11 @@ export interface Harness {
    */
   dns: Map<string, string[]>;
   key(tenant: string, role: Role): Promise<string>;
-  request(method: string, path: string, opts?: { key?: string; json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> }): Promise<Response>;
+  request(
+    method: string,
+    path: string,
+    opts?: { key?: string; json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> },
+  ): Promise<Response>;
   close(): void;
 }
 
@@ -68,7 +72,17 @@ export function harness(env: Record<string, string> = {}): Harness {
     throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
   };
   const config = parseConfig({ EMBOLUS_RATE_LIMIT_PER_MINUTE: '100000', EMBOLUS_AUTH_CACHE_SECONDS: '0', ...env });
-  const deps: AppDeps = { store, blobs, config, clock, logger, rateLimiter: new MemoryRateLimiter(clock), fetch: fakeFetch, resolveHost, clientAddress: (c) => c.req.header('x-test-client-address') };
+  const deps: AppDeps = {
+    store,
+    blobs,
+    config,
+    clock,
+    logger,
+    rateLimiter: new MemoryRateLimiter(clock),
+    fetch: fakeFetch,
+    resolveHost,
+    clientAddress: (c) => c.req.header('x-test-client-address'),
+  };
   const app = createApp(deps);
   return {
     deps,

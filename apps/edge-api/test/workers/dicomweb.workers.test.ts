@@ -18,8 +18,15 @@ describe('DICOMweb on workerd', () => {
     const { key } = await store.keys.create({ tenantId: t.id, role: 'clinician' });
     const auth = { authorization: `Bearer ${key}` };
     const s = ctStudy(3);
-    const m = multipart(s.slices.map((x) => ({ bytes: x.bytes })), 'related');
-    const stow = await SELF.fetch(`${ORIGIN}/dicomweb/studies`, { method: 'POST', headers: { ...auth, 'content-type': m.contentType }, body: m.body });
+    const m = multipart(
+      s.slices.map((x) => ({ bytes: x.bytes })),
+      'related',
+    );
+    const stow = await SELF.fetch(`${ORIGIN}/dicomweb/studies`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': m.contentType },
+      body: m.body,
+    });
     expect(stow.status).toBe(200);
 
     const q = await SELF.fetch(`${ORIGIN}/dicomweb/studies/${s.study}/series/${s.series}/instances`, { headers: auth });
@@ -36,7 +43,11 @@ describe('DICOMweb on workerd', () => {
     const base = `${ORIGIN}/dicomweb/studies/${s.study}/series/${s.series}/instances/${s.slices[0]!.sop}`;
     const frames = await SELF.fetch(`${base}/frames/1`, { headers: auth });
     expect(frames.status).toBe(200);
-    const [frame] = parseMultipart(new Uint8Array(await frames.arrayBuffer()), headerParams(frames.headers.get('content-type') ?? '')['boundary'] ?? '', 10);
+    const [frame] = parseMultipart(
+      new Uint8Array(await frames.arrayBuffer()),
+      headerParams(frames.headers.get('content-type') ?? '')['boundary'] ?? '',
+      10,
+    );
     expect(frame!.body.length).toBe(16 * 16 * 2);
     const png = await SELF.fetch(`${base}/rendered?window=1200,400`, { headers: { ...auth, accept: 'image/png' } });
     expect(png.status).toBe(200);

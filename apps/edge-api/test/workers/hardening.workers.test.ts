@@ -17,8 +17,21 @@ beforeAll(async () => {
 
 describe('hardening on Workers', () => {
   it('refuses internal webhook targets', async () => {
-    const register = (url: string) => call('/v1/webhooks', { method: 'POST', headers: { authorization: `Bearer ${partner}`, 'content-type': 'application/json' }, body: JSON.stringify({ url }) });
-    for (const url of ['https://[::ffff:127.0.0.1]/', 'https://[::ffff:a00:1]/', 'https://metadata.google.internal/', 'https://198.18.0.1/', 'https://224.0.0.1/', 'https://255.255.255.255/', 'https://169.254.169.254/']) {
+    const register = (url: string) =>
+      call('/v1/webhooks', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${partner}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url }),
+      });
+    for (const url of [
+      'https://[::ffff:127.0.0.1]/',
+      'https://[::ffff:a00:1]/',
+      'https://metadata.google.internal/',
+      'https://198.18.0.1/',
+      'https://224.0.0.1/',
+      'https://255.255.255.255/',
+      'https://169.254.169.254/',
+    ]) {
       expect((await register(url)).status, url).toBe(400);
     }
     const ok = await register('https://partner.example/h');
@@ -34,7 +47,10 @@ describe('hardening on Workers', () => {
     expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
     expect(statuses[30]).toBe(429);
     expect((await from('198.51.100.9')).status).toBe(401);
-    const pre = await call('/v1/studies', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    const pre = await call('/v1/studies', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBeNull();
   });

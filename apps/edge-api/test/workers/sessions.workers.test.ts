@@ -14,9 +14,18 @@ describe('sessions on workerd', () => {
     await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
     const store = createStore(d1Driver(env.DB));
     const t = await store.tenants.ensure('workers-dash');
-    await store.users.create({ tenantId: t.id, email: 'doc@workers.test', role: 'clinician', passwordHash: await hashPassword('a password on workers') });
+    await store.users.create({
+      tenantId: t.id,
+      email: 'doc@workers.test',
+      role: 'clinician',
+      passwordHash: await hashPassword('a password on workers'),
+    });
     const signIn = (password: string) =>
-      SELF.fetch(`${ORIGIN}/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN }, body: JSON.stringify({ email: 'doc@workers.test', password }) });
+      SELF.fetch(`${ORIGIN}/v1/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: ORIGIN },
+        body: JSON.stringify({ email: 'doc@workers.test', password }),
+      });
     expect((await signIn('not the password')).status).toBe(401);
     const res = await signIn('a password on workers');
     expect(res.status).toBe(200);
@@ -26,6 +35,8 @@ describe('sessions on workerd', () => {
     const { csrfToken } = (await res.json()) as { csrfToken: string };
     expect((await SELF.fetch(`${ORIGIN}/v1/studies`, { headers: { cookie } })).status).toBe(200);
     expect((await SELF.fetch(`${ORIGIN}/v1/studies`, { method: 'POST', headers: { cookie, origin: ORIGIN } })).status).toBe(403);
-    expect((await SELF.fetch(`${ORIGIN}/v1/studies`, { method: 'POST', headers: { cookie, origin: ORIGIN, 'x-csrf-token': csrfToken } })).status).toBe(201);
+    expect(
+      (await SELF.fetch(`${ORIGIN}/v1/studies`, { method: 'POST', headers: { cookie, origin: ORIGIN, 'x-csrf-token': csrfToken } })).status,
+    ).toBe(201);
   });
 });

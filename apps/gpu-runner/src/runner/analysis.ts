@@ -53,7 +53,11 @@ const ms = (t0: number) => Math.round(performance.now() - t0);
  * names or errors). The buffer's size is the listed sizes' sum, refused over `maxBytes` before
  * anything is fetched or allocated.
  */
-async function fetchInstances(ctx: JobContext, parallel: number, maxBytes: number): Promise<{ study: StudyBuffer; count: number; bytes: number }> {
+async function fetchInstances(
+  ctx: JobContext,
+  parallel: number,
+  maxBytes: number,
+): Promise<{ study: StudyBuffer; count: number; bytes: number }> {
   const { job, leaseToken } = ctx.claim;
   const list = await ctx.api.instances(job.id, leaseToken);
   if (list.items.length === 0) throw new RunnerError('EMPTY_STUDY', 'the study has no instances');
@@ -69,7 +73,11 @@ async function fetchInstances(ctx: JobContext, parallel: number, maxBytes: numbe
       ctx.check();
       const b = await ctx.api.bytes(list.items[i]!.url, leaseToken, ctx.signal);
       // The API lists the size it stores; different bytes mean a broken transfer, tried again later.
-      if (b.length !== sizes[i]) throw new RunnerError('API_ERROR', 'an instance arrived with a size other than the one listed', { retryable: true, details: { index: i } });
+      if (b.length !== sizes[i])
+        throw new RunnerError('API_ERROR', 'an instance arrived with a size other than the one listed', {
+          retryable: true,
+          details: { index: i },
+        });
       study.put(i, String(i).padStart(6, '0'), b);
       bytes += b.length;
     }
@@ -81,9 +89,13 @@ async function fetchInstances(ctx: JobContext, parallel: number, maxBytes: numbe
 /** The failure of a study over the runner's memory bound (sizes only, in MiB). */
 function tooLarge(what: 'instances' | 'volume', bytes: number, maxBytes: number, details: Record<string, unknown> = {}): RunnerError {
   const mib = (n: number) => Math.ceil(n / 2 ** 20);
-  return new RunnerError('STUDY_TOO_LARGE', `the study's ${what} need ${mib(bytes)} MiB; this runner's limit is ${mib(maxBytes)} MiB (--max-study-mib)`, {
-    details: { ...details, what, bytes, limitBytes: maxBytes },
-  });
+  return new RunnerError(
+    'STUDY_TOO_LARGE',
+    `the study's ${what} need ${mib(bytes)} MiB; this runner's limit is ${mib(maxBytes)} MiB (--max-study-mib)`,
+    {
+      details: { ...details, what, bytes, limitBytes: maxBytes },
+    },
+  );
 }
 
 /** Runs one analysis job and returns what to complete it with. */
@@ -105,7 +117,8 @@ export async function runAnalysis(ctx: JobContext, o: AnalysisOptions): Promise<
   const deployed = deployment.registered.find((m) => m.version === version);
   const model = await o.models.get(version, ctx.api, held, deployed);
   const shadows: LoadedModel[] = [];
-  for (const s of deployment.shadow) if (s.version !== model.manifest.version) shadows.push(await o.models.get(s.version, ctx.api, held, s));
+  for (const s of deployment.shadow)
+    if (s.version !== model.manifest.version) shadows.push(await o.models.get(s.version, ctx.api, held, s));
   timings.modelLoad = ms(t);
 
   ctx.check();
@@ -114,7 +127,10 @@ export async function runAnalysis(ctx: JobContext, o: AnalysisOptions): Promise<
   const { choice, volume } = await loadStudyVolumeFromMemory(fetched.study.study(), { maxVolumeBytes: o.maxStudyBytes });
   const loaded = { choice, volume, loadMs: ms(t) };
   const slices = loaded.choice.chosen.slices.length;
-  if (slices < o.minSlices) throw new RunnerError('TOO_FEW_SLICES', `the chosen CT series has ${slices} slices; at least ${o.minSlices} are needed`, { details: { slices, minSlices: o.minSlices } });
+  if (slices < o.minSlices)
+    throw new RunnerError('TOO_FEW_SLICES', `the chosen CT series has ${slices} slices; at least ${o.minSlices} are needed`, {
+      details: { slices, minSlices: o.minSlices },
+    });
 
   ctx.check();
   ctx.progress('preprocess');
@@ -137,7 +153,10 @@ export async function runAnalysis(ctx: JobContext, o: AnalysisOptions): Promise<
   t = performance.now();
   const artifacts: Record<string, string> = {};
   const { job, leaseToken } = ctx.claim;
-  const attention = JSON.stringify({ windows: main.result.windows.map((w) => ({ index: w.index, probability: w.probability })), attention: main.result.attention });
+  const attention = JSON.stringify({
+    windows: main.result.windows.map((w) => ({ index: w.index, probability: w.probability })),
+    attention: main.result.attention,
+  });
   await ctx.api.putArtifact(job.id, leaseToken, 'attention.json', new TextEncoder().encode(attention), 'application/json');
   artifacts.attention = 'attention.json';
   if (main.cam) {
@@ -147,6 +166,15 @@ export async function runAnalysis(ctx: JobContext, o: AnalysisOptions): Promise<
   timings.uploadArtifacts = ms(t);
   timings.runnerTotal = ms(t0);
   const result: AnalysisResult = { ...main.result, timings: { ...main.result.timings, ...timings }, artifacts };
-  ctx.log.log('info', 'job.analysed', { jobId: job.id, instances: fetched.count, bytes: fetched.bytes, windows: result.windows.length, diagnostic: result.quality?.diagnostic ?? null, modelVersion: result.model.version, shadow: shadow.length, timings: result.timings });
+  ctx.log.log('info', 'job.analysed', {
+    jobId: job.id,
+    instances: fetched.count,
+    bytes: fetched.bytes,
+    windows: result.windows.length,
+    diagnostic: result.quality?.diagnostic ?? null,
+    modelVersion: result.model.version,
+    shadow: shadow.length,
+    timings: result.timings,
+  });
   return { result, shadow };
 }

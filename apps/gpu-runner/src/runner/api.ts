@@ -15,7 +15,14 @@ import { RunnerError } from './errors';
 
 /** A leased job as the claim returns it. */
 export interface ClaimedJob {
-  job: { id: string; kind: 'analysis' | 'training' | 'evaluation'; studyId: string | null; payload: unknown; attempts: number; maxAttempts: number };
+  job: {
+    id: string;
+    kind: 'analysis' | 'training' | 'evaluation';
+    studyId: string | null;
+    payload: unknown;
+    attempts: number;
+    maxAttempts: number;
+  };
   leaseToken: string;
   leaseExpiresAt: string;
 }
@@ -98,7 +105,9 @@ export class ApiClient {
     const startedAt = Date.now();
     const signal = c.signal ?? this.scope?.signal;
     const cancelled = (cause?: unknown) =>
-      signal?.reason instanceof RunnerError ? signal.reason : new RunnerError('SHUTDOWN', 'the request was cancelled', { cause, retryable: true });
+      signal?.reason instanceof RunnerError
+        ? signal.reason
+        : new RunnerError('SHUTDOWN', 'the request was cancelled', { cause, retryable: true });
     for (let failures = 0; ; failures++) {
       let res: Response;
       try {
@@ -112,11 +121,17 @@ export class ApiClient {
           headers['content-type'] = c.contentType ?? 'application/octet-stream';
           body = c.body as unknown as RequestInit['body'];
         }
-        res = await this.fetchImpl(new URL(c.path, this.baseUrl), { method: c.method, headers, ...(body !== undefined ? { body } : {}), ...(signal ? { signal } : {}) });
+        res = await this.fetchImpl(new URL(c.path, this.baseUrl), {
+          method: c.method,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          ...(signal ? { signal } : {}),
+        });
       } catch (e) {
         if (signal?.aborted) throw cancelled(e);
         const wait = this.nextWait(failures, retries, true, startedAt);
-        if (wait === null) throw new RunnerError('API_UNAVAILABLE', `cannot reach the API (${(e as Error).name})`, { cause: e, retryable: true });
+        if (wait === null)
+          throw new RunnerError('API_UNAVAILABLE', `cannot reach the API (${(e as Error).name})`, { cause: e, retryable: true });
         await sleep(wait, signal);
         if (signal?.aborted) throw cancelled();
         continue;
@@ -134,11 +149,15 @@ export class ApiClient {
       const err = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
       const code = err?.error?.code ?? `HTTP_${res.status}`;
       const message = `${c.method} ${c.path.replace(/\/instances\/[^/]+$/, '/instances/…')}: ${res.status} ${code}`;
-      if (res.status === 401 || res.status === 403) throw new RunnerError('UNAUTHORIZED', `${message}: the runner key is missing, revoked or not a runner key`);
+      if (res.status === 401 || res.status === 403)
+        throw new RunnerError('UNAUTHORIZED', `${message}: the runner key is missing, revoked or not a runner key`);
       if (code === 'LEASE_LOST') throw new RunnerError('LEASE_LOST', message, { details: { status: res.status } });
       // Unreachable: an infrastructure failure (the job is released, its attempt not spent).
       // A 500: the API answered badly; retryable, but counted, so it cannot loop forever.
-      throw new RunnerError(unreachable ? 'API_UNAVAILABLE' : 'API_ERROR', message, { retryable: transient, details: { status: res.status, apiCode: code } });
+      throw new RunnerError(unreachable ? 'API_UNAVAILABLE' : 'API_ERROR', message, {
+        retryable: transient,
+        details: { status: res.status, apiCode: code },
+      });
     }
   }
 
@@ -148,13 +167,25 @@ export class ApiClient {
 
   /** Leases the next job of `kinds`, or null when none waits. No retries: the loop backs off. */
   async claim(kinds: ClaimedJob['job']['kind'][], leaseSeconds: number, signal?: AbortSignal): Promise<ClaimedJob | null> {
-    const res = await this.request({ method: 'POST', path: '/v1/runner/jobs/claim', json: { kinds, leaseSeconds }, retries: 0, ...(signal ? { signal } : {}) });
+    const res = await this.request({
+      method: 'POST',
+      path: '/v1/runner/jobs/claim',
+      json: { kinds, leaseSeconds },
+      retries: 0,
+      ...(signal ? { signal } : {}),
+    });
     if (res.status === 204) return null;
     return (await res.json()) as ClaimedJob;
   }
 
   heartbeat(id: string, lease: string, leaseSeconds: number, progress?: Record<string, unknown>): Promise<{ leaseExpiresAt: string }> {
-    return this.json({ method: 'POST', path: `/v1/runner/jobs/${id}/heartbeat`, lease, json: { leaseSeconds, ...(progress ? { progress } : {}) }, retries: 1 });
+    return this.json({
+      method: 'POST',
+      path: `/v1/runner/jobs/${id}/heartbeat`,
+      lease,
+      json: { leaseSeconds, ...(progress ? { progress } : {}) },
+      retries: 1,
+    });
   }
 
   complete(id: string, lease: string, body: { result: unknown; shadow?: unknown[] }): Promise<{ resultId: string; replay: boolean }> {
@@ -169,7 +200,13 @@ export class ApiClient {
     return this.json({ method: 'POST', path: `/v1/runner/jobs/${id}/release`, lease, retries: 2 });
   }
 
-  instances(id: string, lease: string): Promise<{ studyId: string; items: { sopInstanceUid: string; seriesInstanceUid: string | null; size: number; sha256: string; url: string }[] }> {
+  instances(
+    id: string,
+    lease: string,
+  ): Promise<{
+    studyId: string;
+    items: { sopInstanceUid: string; seriesInstanceUid: string | null; size: number; sha256: string; url: string }[];
+  }> {
     return this.json({ method: 'GET', path: `/v1/runner/jobs/${id}/instances`, lease });
   }
 
@@ -178,7 +215,13 @@ export class ApiClient {
     return new Uint8Array(await res.arrayBuffer());
   }
 
-  putArtifact(id: string, lease: string, name: string, body: Uint8Array, contentType: string): Promise<{ name: string; size: number; sha256: string }> {
+  putArtifact(
+    id: string,
+    lease: string,
+    name: string,
+    body: Uint8Array,
+    contentType: string,
+  ): Promise<{ name: string; size: number; sha256: string }> {
     return this.json({ method: 'PUT', path: `/v1/runner/jobs/${id}/artifacts/${encodeURIComponent(name)}`, lease, body, contentType });
   }
 

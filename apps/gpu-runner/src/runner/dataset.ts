@@ -12,7 +12,10 @@ import { RunnerError } from './errors';
 export const DatasetSchema = z.object({
   path: z.string().min(1).max(500),
   cache: z.string().min(1).max(500).optional(),
-  split: z.string().regex(/^[0-9.]+:[0-9.]+:[0-9.]+$/).default('8:1:1'),
+  split: z
+    .string()
+    .regex(/^[0-9.]+:[0-9.]+:[0-9.]+$/)
+    .default('8:1:1'),
 });
 export type Dataset = z.infer<typeof DatasetSchema>;
 
@@ -20,7 +23,8 @@ export type Dataset = z.infer<typeof DatasetSchema>;
 export function underRoot(root: string, p: string): string {
   const abs = path.resolve(root, p);
   const rel = path.relative(path.resolve(root), abs);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new RunnerError('DATASET_INVALID', 'the dataset path is outside the runner’s data root');
+  if (rel.startsWith('..') || path.isAbsolute(rel))
+    throw new RunnerError('DATASET_INVALID', 'the dataset path is outside the runner’s data root');
   return abs;
 }
 
@@ -28,13 +32,23 @@ export function underRoot(root: string, p: string): string {
 export function parsePayload<T extends z.ZodType>(schema: T, payload: unknown, kind: string): z.infer<T> {
   const r = schema.safeParse(payload ?? {});
   if (!r.success) {
-    throw new RunnerError('BAD_PAYLOAD', `the ${kind} job payload is invalid: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ').slice(0, 300)}`);
+    throw new RunnerError(
+      'BAD_PAYLOAD',
+      `the ${kind} job payload is invalid: ${r.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')
+        .slice(0, 300)}`,
+    );
   }
   return r.data;
 }
 
 /** The studies of the dataset (all, or one split), with the split ratios. */
-export async function datasetStudies(root: string, d: Dataset, split?: Split): Promise<{ dir: string; ratios: [number, number, number]; studies: RsnaStudy[] }> {
+export async function datasetStudies(
+  root: string,
+  d: Dataset,
+  split?: Split,
+): Promise<{ dir: string; ratios: [number, number, number]; studies: RsnaStudy[] }> {
   const dir = underRoot(root, d.path);
   let ratios: [number, number, number];
   let studies: RsnaStudy[];
@@ -42,7 +56,9 @@ export async function datasetStudies(root: string, d: Dataset, split?: Split): P
     ratios = parseSplit(d.split);
     studies = await readRsnaLayout(dir);
   } catch (e) {
-    throw new RunnerError('DATASET_INVALID', `the dataset is not a readable RSNA layout (${(e as { code?: string }).code ?? 'ERROR'})`, { cause: e });
+    throw new RunnerError('DATASET_INVALID', `the dataset is not a readable RSNA layout (${(e as { code?: string }).code ?? 'ERROR'})`, {
+      cause: e,
+    });
   }
   return { dir, ratios, studies: split ? studies.filter((s) => splitOf(s.studyInstanceUid, ratios) === split) : studies };
 }

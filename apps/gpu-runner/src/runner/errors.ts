@@ -35,7 +35,11 @@ export class RunnerError extends EmbolusError {
   declare readonly code: RunnerErrorCode;
   readonly retryable: boolean;
 
-  constructor(code: RunnerErrorCode, message: string, options: { retryable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(
+    code: RunnerErrorCode,
+    message: string,
+    options: { retryable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
     super(code, message, options);
     this.retryable = options.retryable ?? false;
   }
@@ -49,23 +53,41 @@ export class RunnerError extends EmbolusError {
 export function classifyError(e: unknown): RunnerError {
   if (e instanceof RunnerError) return e;
   if (e instanceof DicomError) {
-    if (e.code === 'NO_CT_SERIES') return new RunnerError('NO_CT_SERIES', 'the study has no axial CT series the model can read', { cause: e, details: { dicomCode: e.code } });
+    if (e.code === 'NO_CT_SERIES')
+      return new RunnerError('NO_CT_SERIES', 'the study has no axial CT series the model can read', {
+        cause: e,
+        details: { dicomCode: e.code },
+      });
     if (e.code === 'VOLUME_TOO_LARGE') {
-      return new RunnerError('STUDY_TOO_LARGE', "the chosen series exceeds this runner's memory limit as a volume (--max-study-mib)", { cause: e, details: { dicomCode: e.code, ...e.details } });
+      return new RunnerError('STUDY_TOO_LARGE', "the chosen series exceeds this runner's memory limit as a volume (--max-study-mib)", {
+        cause: e,
+        details: { dicomCode: e.code, ...e.details },
+      });
     }
     return new RunnerError('DECODE_FAILED', `an instance could not be decoded (${e.code})`, { cause: e, details: { dicomCode: e.code } });
   }
   if (e instanceof PreprocessError) {
-    return new RunnerError('PREPROCESS_FAILED', `preprocessing failed (${e.code}); the series geometry is not usable`, { cause: e, details: { preprocessCode: e.code } });
+    return new RunnerError('PREPROCESS_FAILED', `preprocessing failed (${e.code}); the series geometry is not usable`, {
+      cause: e,
+      details: { preprocessCode: e.code },
+    });
   }
   if (e instanceof InferenceError) {
-    if (e.code === 'INPUT_INVALID') return new RunnerError('PREPROCESS_FAILED', 'the preprocessed study is not a valid model input', { cause: e });
+    if (e.code === 'INPUT_INVALID')
+      return new RunnerError('PREPROCESS_FAILED', 'the preprocessed study is not a valid model input', { cause: e });
     // Sessions and runs can fail for reasons local to this runner (memory, GPU): another try may work.
     const code = e.code.startsWith('MODEL') ? 'MODEL_UNAVAILABLE' : 'INFERENCE_FAILED';
-    return new RunnerError(code, `${code === 'MODEL_UNAVAILABLE' ? 'the model could not be loaded' : 'inference failed'} (${e.code})`, { cause: e, retryable: true });
+    return new RunnerError(code, `${code === 'MODEL_UNAVAILABLE' ? 'the model could not be loaded' : 'inference failed'} (${e.code})`, {
+      cause: e,
+      retryable: true,
+    });
   }
   if (isEmbolusError(e) && e.code === 'TRAINER_FAILED') return new RunnerError('TRAINING_FAILED', e.message, { cause: e, retryable: true });
-  if (e instanceof RangeError) return new RunnerError('INTERNAL', 'out of memory or a size limit while processing', { cause: e, retryable: true });
+  if (e instanceof RangeError)
+    return new RunnerError('INTERNAL', 'out of memory or a size limit while processing', { cause: e, retryable: true });
   // Free-form messages may quote paths or values: only the error's class name leaves the runner.
-  return new RunnerError('INTERNAL', `internal error in the runner (${e instanceof Error ? e.name : typeof e})`, { cause: e, retryable: true });
+  return new RunnerError('INTERNAL', `internal error in the runner (${e instanceof Error ? e.name : typeof e})`, {
+    cause: e,
+    retryable: true,
+  });
 }

@@ -27,8 +27,17 @@ export async function runEvaluation(ctx: JobContext, o: { dataRoot: string; mode
   const job = { id: ctx.claim.job.id, lease: ctx.claim.leaseToken };
   const deployment = await ctx.api.deployment(job);
   const version = p.modelVersion ?? deployment.active?.version ?? null;
-  const model = await o.models.get(version, ctx.api, job, deployment.registered.find((m) => m.version === version));
+  const model = await o.models.get(
+    version,
+    ctx.api,
+    job,
+    deployment.registered.find((m) => m.version === version),
+  );
   ctx.progress('evaluate', { done: 0, total: studies.length });
-  const metrics = await scoreCohort(model, studies, { thresholds: 'max-min-sens-spec', check: ctx.check, onStudy: (done, total) => ctx.progress('evaluate', { done, total }) });
+  const metrics = await scoreCohort(model, studies, {
+    thresholds: 'max-min-sens-spec',
+    check: ctx.check,
+    onStudy: (done, total) => ctx.progress('evaluate', { done, total }),
+  });
   return { model: { version: model.manifest.version, sha256: model.sha256 }, split: p.split, ...metrics, notForClinicalUse: true };
 }

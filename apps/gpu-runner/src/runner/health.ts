@@ -28,7 +28,12 @@ export function parseNvidiaSmi(out: string): GpuInfo[] {
       // The name may itself contain commas: the three numbers are the last three fields.
       const parts = l.split(',').map((x) => x.trim());
       const [used, total, util] = parts.slice(-3).map(Number);
-      return { name: parts.slice(0, -3).join(', '), memoryUsedMiB: used ?? NaN, memoryTotalMiB: total ?? NaN, utilizationPercent: Number.isFinite(util) ? util! : NaN };
+      return {
+        name: parts.slice(0, -3).join(', '),
+        memoryUsedMiB: used ?? NaN,
+        memoryTotalMiB: total ?? NaN,
+        utilizationPercent: Number.isFinite(util) ? util! : NaN,
+      };
     });
 }
 
@@ -36,11 +41,16 @@ export function parseNvidiaSmi(out: string): GpuInfo[] {
 export function gpus(): Promise<GpuInfo[]> {
   if (gpuCache && Date.now() - gpuCache.at < 10_000) return Promise.resolve(gpuCache.value);
   return new Promise((resolve) => {
-    execFile('nvidia-smi', ['--query-gpu=name,memory.used,memory.total,utilization.gpu', '--format=csv,noheader,nounits'], { timeout: 2000 }, (err, out) => {
-      const value = err ? [] : parseNvidiaSmi(out);
-      gpuCache = { at: Date.now(), value };
-      resolve(value);
-    });
+    execFile(
+      'nvidia-smi',
+      ['--query-gpu=name,memory.used,memory.total,utilization.gpu', '--format=csv,noheader,nounits'],
+      { timeout: 2000 },
+      (err, out) => {
+        const value = err ? [] : parseNvidiaSmi(out);
+        gpuCache = { at: Date.now(), value };
+        resolve(value);
+      },
+    );
   });
 }
 
@@ -57,7 +67,12 @@ export async function serveHealth(port: number, host: string, snapshot: HealthSn
     snapshot()
       .then(async (s) => {
         const body = { ...s, gpu: { cudaProviderInstalled: cudaProviderInstalled(), devices: await gpus() }, notForClinicalUse: true };
-        res.writeHead(s.status === 'ok' || s.status === 'idle' || s.status === 'working' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+        res
+          .writeHead(s.status === 'ok' || s.status === 'idle' || s.status === 'working' ? 200 : 503, {
+            'content-type': 'application/json',
+            'cache-control': 'no-store',
+          })
+          .end(JSON.stringify(body));
       })
       .catch(() => res.writeHead(500).end());
   });

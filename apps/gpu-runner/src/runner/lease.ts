@@ -38,7 +38,13 @@ export class LeaseKeeper {
   /** The API for calls about this job after it ran (complete, fail, release): waits out outages, not cancelled. */
   readonly reportApi: ApiClient;
 
-  constructor(private readonly claim: ClaimedJob, private readonly api: ApiClient, private readonly leaseSeconds: number, private readonly log: Logger, claimSentAt = Date.now()) {
+  constructor(
+    private readonly claim: ClaimedJob,
+    private readonly api: ApiClient,
+    private readonly leaseSeconds: number,
+    private readonly log: Logger,
+    claimSentAt = Date.now(),
+  ) {
     this.renewedAt = claimSentAt;
     this.reportApi = api.forJob({ deadline: () => this.deadline() });
   }
@@ -102,7 +108,8 @@ export class LeaseKeeper {
       log,
       progress: (stage, extra) => this.progress(stage, extra),
       check: () => {
-        if (signal.aborted) throw signal.reason instanceof RunnerError ? signal.reason : new RunnerError('SHUTDOWN', 'cancelled', { retryable: true });
+        if (signal.aborted)
+          throw signal.reason instanceof RunnerError ? signal.reason : new RunnerError('SHUTDOWN', 'cancelled', { retryable: true });
       },
     };
   }

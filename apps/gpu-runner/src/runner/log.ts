@@ -12,9 +12,37 @@ export type Level = LogLevel;
 
 /** Fields a log line may carry; anything else passed in is dropped. */
 const ALLOWED = new Set([
-  'runnerId', 'jobId', 'studyId', 'kind', 'stage', 'attempt', 'code', 'retryable', 'ms', 'delayMs', 'failures', 'status',
-  'instances', 'bytes', 'windows', 'modelVersion', 'shadow', 'executionProvider', 'concurrency', 'port', 'epoch', 'phase',
-  'loss', 'valLoss', 'auroc', 'signal', 'reason', 'count', 'api', 'active', 'timings',
+  'runnerId',
+  'jobId',
+  'studyId',
+  'kind',
+  'stage',
+  'attempt',
+  'code',
+  'retryable',
+  'ms',
+  'delayMs',
+  'failures',
+  'status',
+  'instances',
+  'bytes',
+  'windows',
+  'modelVersion',
+  'shadow',
+  'executionProvider',
+  'concurrency',
+  'port',
+  'epoch',
+  'phase',
+  'loss',
+  'valLoss',
+  'auroc',
+  'signal',
+  'reason',
+  'count',
+  'api',
+  'active',
+  'timings',
 ]);
 
 /** Keeps only allow-listed keys whose values are numbers, booleans, short strings or plain objects of those. */
@@ -23,6 +51,10 @@ export function redact(fields: Record<string, unknown>): Record<string, unknown>
 }
 
 /** A logger writing JSON lines to `write` (stdout by default) at `minLevel` and above. */
-export function jsonLogger(minLevel: Level = 'info', write: (line: string) => void = (l) => void process.stdout.write(l), base: Record<string, unknown> = {}): Logger {
+export function jsonLogger(
+  minLevel: Level = 'info',
+  write: (line: string) => void = (l) => void process.stdout.write(l),
+  base: Record<string, unknown> = {},
+): Logger {
   return sharedJsonLogger({ min: minLevel, write, allow: ALLOWED, base });
 }

@@ -20,7 +20,12 @@ export class ModelStore {
   private readonly loaded = new Map<string, Promise<LoadedModel>>();
   private defaultVersion: string | null = null;
 
-  constructor(private readonly dirs: string[], private readonly cacheDir: string, private readonly load: LoadOptions = {}, private readonly keep = 3) {}
+  constructor(
+    private readonly dirs: string[],
+    private readonly cacheDir: string,
+    private readonly load: LoadOptions = {},
+    private readonly keep = 3,
+  ) {}
 
   /** Reads the manifests of the local folders (the first is the default). */
   async init(): Promise<void> {
@@ -55,7 +60,8 @@ export class ModelStore {
    */
   get(version: string | null, api: ApiClient, job: JobRef, deployed?: DeployedModel): Promise<LoadedModel> {
     const v = version ?? this.defaultVersion;
-    if (!v) throw new RunnerError('MODEL_UNAVAILABLE', 'no model version was named and this runner has no --model-dir', { retryable: true });
+    if (!v)
+      throw new RunnerError('MODEL_UNAVAILABLE', 'no model version was named and this runner has no --model-dir', { retryable: true });
     // Local folders are the operator's choice for a name; downloads are told apart by content.
     const key = this.local.has(v) || !deployed ? v : `${v}@${deployed.sha256}`;
     let p = this.loaded.get(key);
@@ -74,7 +80,11 @@ export class ModelStore {
       const name = deployed ? `${version}_${deployed.sha256.slice(0, 16)}` : version;
       dir = path.join(this.cacheDir, name.replace(/[^A-Za-z0-9._-]/g, '_'));
       if (!existsSync(path.join(dir, 'manifest.json'))) {
-        if (!deployed?.downloadable) throw new RunnerError('MODEL_UNAVAILABLE', `model version ${version} is not on this runner and the API has no files for it`, { retryable: true, details: { modelVersion: version } });
+        if (!deployed?.downloadable)
+          throw new RunnerError('MODEL_UNAVAILABLE', `model version ${version} is not on this runner and the API has no files for it`, {
+            retryable: true,
+            details: { modelVersion: version },
+          });
         await this.download(version, dir, api, job);
       }
     }
@@ -82,7 +92,9 @@ export class ModelStore {
     if (deployed && deployed.sha256 !== model.sha256 && !this.local.has(version)) {
       await model.release();
       await rm(dir, { recursive: true, force: true });
-      throw new RunnerError('MODEL_UNAVAILABLE', `model version ${version}: downloaded manifest does not match the registered sha256`, { retryable: true });
+      throw new RunnerError('MODEL_UNAVAILABLE', `model version ${version}: downloaded manifest does not match the registered sha256`, {
+        retryable: true,
+      });
     }
     return model;
   }
@@ -92,7 +104,8 @@ export class ModelStore {
     const tmp = `${dir}.part-${process.pid}`;
     await mkdir(tmp, { recursive: true });
     const query = `?job=${encodeURIComponent(job.id)}`;
-    for (const f of MODEL_FILES) await writeFile(path.join(tmp, f), await api.bytes(`/v1/runner/models/${encodeURIComponent(version)}/files/${f}${query}`, job.lease));
+    for (const f of MODEL_FILES)
+      await writeFile(path.join(tmp, f), await api.bytes(`/v1/runner/models/${encodeURIComponent(version)}/files/${f}${query}`, job.lease));
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
   }

@@ -78,7 +78,11 @@ export class Runner {
       this.health = h.server;
       this.healthPort = h.port;
     }
-    this.log('info', 'runner.started', { concurrency: this.o.concurrency, port: this.healthPort ?? undefined, modelVersion: this.models.fallback ?? undefined });
+    this.log('info', 'runner.started', {
+      concurrency: this.o.concurrency,
+      port: this.healthPort ?? undefined,
+      modelVersion: this.models.fallback ?? undefined,
+    });
     this.state = 'idle';
     this.loops = Array.from({ length: this.o.concurrency }, () => this.loop());
   }
@@ -86,7 +90,10 @@ export class Runner {
   /** What the health endpoint shows. */
   async snapshot(): Promise<Record<string, unknown> & { status: string }> {
     if (!this.queueCache || Date.now() - this.queueCache.at > 5000) {
-      const value = await this.api.queue().then((q) => q.items).catch(() => null);
+      const value = await this.api
+        .queue()
+        .then((q) => q.items)
+        .catch(() => null);
       this.queueCache = { at: Date.now(), value };
     }
     const status = this.state === 'starting' ? 'starting' : this.state;
@@ -96,7 +103,10 @@ export class Runner {
       uptimeSeconds: Math.round(process.uptime()),
       concurrency: this.o.concurrency,
       kinds: this.o.kinds,
-      jobs: { active: [...this.active].map(([id, a]) => ({ id, kind: a.kind, stage: a.keeper.stage, startedAt: a.startedAt })), ...this.counters },
+      jobs: {
+        active: [...this.active].map(([id, a]) => ({ id, kind: a.kind, stage: a.keeper.stage, startedAt: a.startedAt })),
+        ...this.counters,
+      },
       api: { ...this.apiState },
       queue: this.queueCache.value,
       models: { default: this.models.fallback, loaded: await this.models.loadedModels() },
@@ -153,7 +163,13 @@ export class Runner {
       const o = this.o;
       let body: { result: unknown; shadow?: unknown[] };
       if (job.kind === 'analysis') {
-        const out = await runAnalysis(ctx, { models: this.models, minSlices: o.minSlices, cam: o.cam, downloads: 8, maxStudyBytes: o.maxStudyBytes ?? DEFAULT_MAX_STUDY_BYTES });
+        const out = await runAnalysis(ctx, {
+          models: this.models,
+          minSlices: o.minSlices,
+          cam: o.cam,
+          downloads: 8,
+          maxStudyBytes: o.maxStudyBytes ?? DEFAULT_MAX_STUDY_BYTES,
+        });
         body = { result: out.result, ...(out.shadow.length ? { shadow: out.shadow } : {}) };
       } else if (job.kind === 'training') body = { result: await runTraining(ctx, { workDir: o.workDir, dataRoot: o.dataRoot }) };
       else body = { result: await runEvaluation(ctx, { dataRoot: o.dataRoot, models: this.models }) };
@@ -161,7 +177,12 @@ export class Runner {
       await keeper.stop();
       const done = await keeper.reportApi.complete(job.id, claim.leaseToken, body);
       this.counters.completed++;
-      this.log('info', 'job.completed', { jobId: job.id, kind: job.kind, ms: Math.round(performance.now() - t0), status: done.replay ? 'replay' : 'stored' });
+      this.log('info', 'job.completed', {
+        jobId: job.id,
+        kind: job.kind,
+        ms: Math.round(performance.now() - t0),
+        status: done.replay ? 'replay' : 'stored',
+      });
     } catch (e) {
       await keeper.stop();
       await this.report(claim, keeper.reportApi, classifyError(e), Math.round(performance.now() - t0));
@@ -189,7 +210,13 @@ export class Runner {
       } else {
         await api.fail(job.id, claim.leaseToken, { code: err.code, message: err.message.slice(0, 1000) }, err.retryable);
         this.counters.failed++;
-        this.log(err.retryable ? 'warn' : 'info', 'job.failed', { jobId: job.id, kind: job.kind, code: err.code, retryable: err.retryable, ms });
+        this.log(err.retryable ? 'warn' : 'info', 'job.failed', {
+          jobId: job.id,
+          kind: job.kind,
+          code: err.code,
+          retryable: err.retryable,
+          ms,
+        });
       }
     } catch (e) {
       // The lease will expire (or has: an outage as long as the lease) and the API requeue the job; nothing else to do here.

@@ -24,7 +24,10 @@ const Payload = z.object({
   epochsPhase2: z.number().int().min(1).max(10000).optional(),
   thresholdRule: z.enum(['max-min-sens-spec', 'youden']).default('max-min-sens-spec'),
   /** Overrides the version the export derives from the weights. */
-  version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
+  version: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
+    .optional(),
 });
 
 /** Settings of training jobs. */
@@ -49,7 +52,11 @@ export async function runTraining(ctx: JobContext, o: TrainingOptions): Promise<
   const { dir, ratios } = await datasetStudies(o.dataRoot, p.dataset);
   const cache = p.dataset.cache ? underRoot(o.dataRoot, p.dataset.cache) : path.join(work, 'cache');
   if (!p.dataset.cache) {
-    const built = await buildCache(dir, cache, { split: ratios, workers: defaultCacheWorkers(), onProgress: (x) => ctx.progress('cache', { done: x.done, total: x.total }) });
+    const built = await buildCache(dir, cache, {
+      split: ratios,
+      workers: defaultCacheWorkers(),
+      onProgress: (x) => ctx.progress('cache', { done: x.done, total: x.total }),
+    });
     if (built.failed > 0 && built.index.length === 0) throw new RunnerError('DATASET_INVALID', 'no study of the dataset could be cached');
   }
   lap('cache', t);
@@ -66,10 +73,23 @@ export async function runTraining(ctx: JobContext, o: TrainingOptions): Promise<
   const onJson = (line: Record<string, unknown>) => {
     if (line.phase === 'evaluate') trainerMetrics = line;
     if (line.epoch === undefined) return;
-    const e = { phase: line.phase, epoch: line.epoch, loss: num(line.loss), valLoss: num(line.val_loss), valAuroc: num(line.val_auroc ?? line.val_window_auroc), seconds: num(line.seconds) };
+    const e = {
+      phase: line.phase,
+      epoch: line.epoch,
+      loss: num(line.loss),
+      valLoss: num(line.val_loss),
+      valAuroc: num(line.val_auroc ?? line.val_window_auroc),
+      seconds: num(line.seconds),
+    };
     epochs.push(e);
     ctx.progress('train', { ...e, epochs: epochs.slice(-20) });
-    ctx.log.log('info', 'training.epoch', { jobId: ctx.claim.job.id, phase: String(line.phase), epoch: Number(line.epoch), loss: e.loss, valLoss: e.valLoss });
+    ctx.log.log('info', 'training.epoch', {
+      jobId: ctx.claim.job.id,
+      phase: String(line.phase),
+      epoch: Number(line.epoch),
+      loss: e.loss,
+      valLoss: e.valLoss,
+    });
   };
   // Trainer stderr is human text (paths, warnings): kept out of the structured log.
   await runTrainerModule('pipeline', args, onJson, () => undefined, ctx.signal).catch((e: unknown) => {
@@ -85,7 +105,11 @@ export async function runTraining(ctx: JobContext, o: TrainingOptions): Promise<
   const model = await loadModel(modelDir);
   let validation;
   try {
-    validation = await scoreCohort(model, val, { thresholds: p.thresholdRule, check: ctx.check, onStudy: (done, total) => ctx.progress('validate', { done, total, epochs: epochs.slice(-20) }) });
+    validation = await scoreCohort(model, val, {
+      thresholds: p.thresholdRule,
+      check: ctx.check,
+      onStudy: (done, total) => ctx.progress('validate', { done, total, epochs: epochs.slice(-20) }),
+    });
   } finally {
     await model.release();
   }
@@ -93,7 +117,11 @@ export async function runTraining(ctx: JobContext, o: TrainingOptions): Promise<
 
   // Thresholds chosen on validation replace the export's defaults where both classes occurred.
   const manifestPath = path.join(modelDir, 'manifest.json');
-  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown> & { thresholds: Record<string, number>; version: string; trainedOn: string };
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown> & {
+    thresholds: Record<string, number>;
+    version: string;
+    trainedOn: string;
+  };
   const chosen: Record<string, string> = {};
   for (const l of ALL_LABELS) {
     const th = validation.labels[l].threshold;
@@ -106,9 +134,27 @@ export async function runTraining(ctx: JobContext, o: TrainingOptions): Promise<
   await writeFile(manifestPath, bytes);
 
   ctx.progress('upload', { epochs: epochs.slice(-20) });
-  for (const f of MODEL_FILES) await ctx.api.putArtifact(ctx.claim.job.id, ctx.claim.leaseToken, f, f === 'manifest.json' ? bytes : await readFile(path.join(modelDir, f)), f.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+  for (const f of MODEL_FILES)
+    await ctx.api.putArtifact(
+      ctx.claim.job.id,
+      ctx.claim.leaseToken,
+      f,
+      f === 'manifest.json' ? bytes : await readFile(path.join(modelDir, f)),
+      f.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+    );
   seconds.total = Math.round((performance.now() - t0) / 100) / 10;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const card = { config: p.config, thresholds: manifest.thresholds, validation: manifest.validation, trainer: trainerMetrics, epochs: epochs.slice(-50), seconds, notForClinicalUse: true };
-  return { model: { version: manifest.version, sha256, trainedOn: String(manifest.trainedOn).slice(0, 200), card }, metrics: { validation, trainerTest: trainerMetrics, seconds } };
+  const card = {
+    config: p.config,
+    thresholds: manifest.thresholds,
+    validation: manifest.validation,
+    trainer: trainerMetrics,
+    epochs: epochs.slice(-50),
+    seconds,
+    notForClinicalUse: true,
+  };
+  return {
+    model: { version: manifest.version, sha256, trainedOn: String(manifest.trainedOn).slice(0, 200), card },
+    metrics: { validation, trainerTest: trainerMetrics, seconds },
+  };
 }

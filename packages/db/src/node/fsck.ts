@@ -101,7 +101,15 @@ export async function fsck(options: { dataDir: string; repair: boolean; graceMs:
       report.problems = 1;
       return report;
     }
-    report.leftovers = await cleanLeftovers({ sqlite, blobRoot, dataDir, graceMs: options.graceMs, repair: options.repair, now, quarantine });
+    report.leftovers = await cleanLeftovers({
+      sqlite,
+      blobRoot,
+      dataDir,
+      graceMs: options.graceMs,
+      repair: options.repair,
+      now,
+      quarantine,
+    });
     const rows: (RowFacts & { table: BadRow['table'] })[] = [
       ...(sqlite.prepare('SELECT * FROM instances ORDER BY rowid').all() as RowFacts[]).map((r) => ({ ...r, table: 'instances' as const })),
       ...(sqlite.prepare('SELECT * FROM artifacts ORDER BY rowid').all() as RowFacts[]).map((r) => ({ ...r, table: 'artifacts' as const })),
@@ -112,14 +120,24 @@ export async function fsck(options: { dataDir: string; repair: boolean; graceMs:
       const blob = path.join(blobRoot, ...row.blob_key.split('/'));
       const sha = await fileSha256(blob);
       if (sha === row.sha256) continue;
-      const bad: BadRow = { table: row.table, id: row.id, tenantId: row.tenant_id, studyId: row.study_id, key: row.blob_key, problem: sha === null ? 'missing' : 'sha256_mismatch' };
+      const bad: BadRow = {
+        table: row.table,
+        id: row.id,
+        tenantId: row.tenant_id,
+        studyId: row.study_id,
+        key: row.blob_key,
+        problem: sha === null ? 'missing' : 'sha256_mismatch',
+      };
       report.badRows.push(bad);
       if (!options.repair) continue;
       await mkdir(quarantine, { recursive: true });
       // The corrupt bytes go to quarantine whatever their age: they are damaged, not in flight.
       if (sha !== null) await quarantineBlob(blobRoot, quarantine, row.blob_key, null, now);
       const { table: _t, ...columns } = row;
-      await appendFile(path.join(quarantine, 'rows.jsonl'), `${JSON.stringify({ table: row.table, problem: bad.problem, row: columns })}\n`);
+      await appendFile(
+        path.join(quarantine, 'rows.jsonl'),
+        `${JSON.stringify({ table: row.table, problem: bad.problem, row: columns })}\n`,
+      );
       if (removeRow(sqlite, row, bad.problem, now)) {
         report.rowsRemoved++;
         if (row.study_id) affected.add(row.study_id);
@@ -127,7 +145,11 @@ export async function fsck(options: { dataDir: string; repair: boolean; graceMs:
     }
     report.affectedStudies = [...affected].sort();
     report.quarantine = report.leftovers.quarantine ?? (report.rowsRemoved > 0 ? quarantine : null);
-    const leftoverProblems = report.leftovers.tmpFiles.length - report.leftovers.tmpDeleted + report.leftovers.orphanBlobs.length - report.leftovers.orphansQuarantined;
+    const leftoverProblems =
+      report.leftovers.tmpFiles.length -
+      report.leftovers.tmpDeleted +
+      report.leftovers.orphanBlobs.length -
+      report.leftovers.orphansQuarantined;
     report.problems = leftoverProblems + report.badRows.length - report.rowsRemoved;
     return report;
   } finally {
@@ -149,15 +171,27 @@ function integrityCheck(sqlite: Database.Database): FsckReport['integrity'] {
 }
 
 /** Deletes one bad row (and fixes its study's counters) with an audit record, in one transaction. */
-function removeRow(sqlite: Database.Database, row: RowFacts & { table: BadRow['table'] }, problem: BadRow['problem'], now: number): boolean {
+function removeRow(
+  sqlite: Database.Database,
+  row: RowFacts & { table: BadRow['table'] },
+  problem: BadRow['problem'],
+  now: number,
+): boolean {
   return sqlite.transaction(() => {
     // The instance's QIDO-RS attributes reference it; they go with it.
-    if (row.table === 'instances') sqlite.prepare('DELETE FROM dicom_instance_attributes WHERE instance_id = ? AND EXISTS (SELECT 1 FROM instances WHERE id = ? AND blob_key = ?)').run(row.id, row.id, row.blob_key);
+    if (row.table === 'instances')
+      sqlite
+        .prepare(
+          'DELETE FROM dicom_instance_attributes WHERE instance_id = ? AND EXISTS (SELECT 1 FROM instances WHERE id = ? AND blob_key = ?)',
+        )
+        .run(row.id, row.id, row.blob_key);
     const gone = sqlite.prepare(`DELETE FROM ${row.table} WHERE id = ? AND blob_key = ?`).run(row.id, row.blob_key).changes === 1;
     if (!gone) return false;
     if (row.table === 'instances' && row.study_id) {
       sqlite
-        .prepare('UPDATE studies SET instance_count = max(instance_count - 1, 0), total_bytes = max(total_bytes - ?, 0), updated_at = ? WHERE id = ?')
+        .prepare(
+          'UPDATE studies SET instance_count = max(instance_count - 1, 0), total_bytes = max(total_bytes - ?, 0), updated_at = ? WHERE id = ?',
+        )
         .run(row.size, now, row.study_id);
     }
     const action = row.table === 'instances' ? 'fsck.instance_removed' : 'fsck.artifact_removed';
@@ -180,11 +214,13 @@ export function formatFsckReport(r: FsckReport): string {
   l.push(`blobs without a row: ${lo.orphanBlobs.length}${r.repair ? ` (quarantined ${lo.orphansQuarantined})` : ''}`);
   for (const k of lo.orphanBlobs) l.push(`  ${k}`);
   if (lo.young > 0) l.push(`younger than the grace period, left alone: ${lo.young}`);
-  l.push(`rows checked: ${r.rowsChecked}; blob missing or SHA-256 mismatch: ${r.badRows.length}${r.repair ? ` (removed ${r.rowsRemoved})` : ''}`);
-  for (const b of r.badRows) l.push(`  ${b.table} ${b.id} (study ${b.studyId ?? '-'}): ${b.problem === 'missing' ? 'blob missing' : 'sha256 differs'}`);
+  l.push(
+    `rows checked: ${r.rowsChecked}; blob missing or SHA-256 mismatch: ${r.badRows.length}${r.repair ? ` (removed ${r.rowsRemoved})` : ''}`,
+  );
+  for (const b of r.badRows)
+    l.push(`  ${b.table} ${b.id} (study ${b.studyId ?? '-'}): ${b.problem === 'missing' ? 'blob missing' : 'sha256 differs'}`);
   if (r.affectedStudies.length > 0) l.push(`studies that lost data (re-upload or re-run): ${r.affectedStudies.join(', ')}`);
   if (r.quarantine) l.push(`quarantine: ${r.quarantine}`);
   l.push(r.problems === 0 ? 'clean' : `${r.problems} problem(s)${r.repair ? ' remain' : '; run with --repair to fix'}`);
   return `${l.join('\n')}\n`;
 }
-

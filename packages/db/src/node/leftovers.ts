@@ -67,7 +67,13 @@ export function quarantineFolder(dataDir: string, now: number): string {
  * again and is about to commit its row) is moved back; `null` moves unconditionally (corrupt
  * bytes). Returns whether it stayed in quarantine.
  */
-export async function quarantineBlob(blobRoot: string, quarantine: string, rel: string, graceMs: number | null, now: number): Promise<boolean> {
+export async function quarantineBlob(
+  blobRoot: string,
+  quarantine: string,
+  rel: string,
+  graceMs: number | null,
+  now: number,
+): Promise<boolean> {
   const from = path.join(blobRoot, ...rel.split('/'));
   const to = path.join(quarantine, 'blobs', ...rel.split('/'));
   await mkdir(path.dirname(to), { recursive: true });

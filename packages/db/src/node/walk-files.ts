@@ -17,7 +17,13 @@ export interface WalkedFile {
  * non-files are skipped, and a folder that is missing (or vanishes mid-walk) has none. Other
  * read errors go through `fail`, which throws the caller's typed error.
  */
-export async function* walkFiles(dir: string, rel = '', fail: (e: unknown) => never = (e) => { throw e; }): AsyncGenerator<WalkedFile> {
+export async function* walkFiles(
+  dir: string,
+  rel = '',
+  fail: (e: unknown) => never = (e) => {
+    throw e;
+  },
+): AsyncGenerator<WalkedFile> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });

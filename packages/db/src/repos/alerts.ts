@@ -47,30 +47,55 @@ export interface AlertFiring {
 
 /** Alert repository. */
 export class AlertRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
-  async createRule(tenantId: string, input: { label: string; kind: AlertKind; params: Record<string, unknown>; enabled?: boolean; createdBy: string }): Promise<AlertRule> {
+  async createRule(
+    tenantId: string,
+    input: { label: string; kind: AlertKind; params: Record<string, unknown>; enabled?: boolean; createdBy: string },
+  ): Promise<AlertRule> {
     const now = this.clock.now();
     const [row] = await this.d.db
       .insert(alertRules)
-      .values({ id: newId(), tenantId, label: input.label, kind: input.kind, params: JSON.stringify(input.params), enabled: input.enabled ?? true, createdBy: input.createdBy, createdAt: now, updatedAt: now })
+      .values({
+        id: newId(),
+        tenantId,
+        label: input.label,
+        kind: input.kind,
+        params: JSON.stringify(input.params),
+        enabled: input.enabled ?? true,
+        createdBy: input.createdBy,
+        createdAt: now,
+        updatedAt: now,
+      })
       .returning();
     if (!row) throw new DbError('INVALID_STATE', 'insert returned no row', { details: { table: 'alert_rules' } });
     return parse(row);
   }
 
   async rules(tenantId: string, opts: { enabledOnly?: boolean } = {}): Promise<AlertRule[]> {
-    const where = opts.enabledOnly ? and(eq(alertRules.tenantId, tenantId), eq(alertRules.enabled, true)) : eq(alertRules.tenantId, tenantId);
+    const where = opts.enabledOnly
+      ? and(eq(alertRules.tenantId, tenantId), eq(alertRules.enabled, true))
+      : eq(alertRules.tenantId, tenantId);
     return (await this.d.db.select().from(alertRules).where(where).orderBy(asc(alertRules.createdAt), asc(alertRules.id))).map(parse);
   }
 
   async rule(tenantId: string, id: string): Promise<AlertRule | null> {
-    const [row] = await this.d.db.select().from(alertRules).where(and(eq(alertRules.id, id), eq(alertRules.tenantId, tenantId)));
+    const [row] = await this.d.db
+      .select()
+      .from(alertRules)
+      .where(and(eq(alertRules.id, id), eq(alertRules.tenantId, tenantId)));
     return row ? parse(row) : null;
   }
 
   /** Changes parameters or enables/disables a rule. @returns null when no such rule. */
-  async updateRule(tenantId: string, id: string, input: { params?: Record<string, unknown>; enabled?: boolean }): Promise<AlertRule | null> {
+  async updateRule(
+    tenantId: string,
+    id: string,
+    input: { params?: Record<string, unknown>; enabled?: boolean },
+  ): Promise<AlertRule | null> {
     const [row] = await this.d.db
       .update(alertRules)
       .set({
@@ -135,6 +160,12 @@ export class AlertRepo {
   /** Events, newest first, optionally of one state. */
   async events(tenantId: string, q: { state?: 'active' | 'resolved'; limit: number; offset: number }): Promise<AlertEventRow[]> {
     const where = q.state ? and(eq(alertEvents.tenantId, tenantId), eq(alertEvents.state, q.state)) : eq(alertEvents.tenantId, tenantId);
-    return this.d.db.select().from(alertEvents).where(where).orderBy(desc(alertEvents.firedAt), asc(alertEvents.id)).limit(q.limit).offset(q.offset);
+    return this.d.db
+      .select()
+      .from(alertEvents)
+      .where(where)
+      .orderBy(desc(alertEvents.firedAt), asc(alertEvents.id))
+      .limit(q.limit)
+      .offset(q.offset);
   }
 }

@@ -79,11 +79,15 @@ const defer: (f: () => void) => void = typeof setImmediate === 'function' ? (f) 
  * multi-row INSERT (one commit), and each write resolves only once its row is committed.
  */
 export class AuditRepo {
-  private pending: { row: Row; page: { tenantId: string; page: AuditPage } | null; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private pending: { row: Row; page: { tenantId: string; page: AuditPage } | null; resolve: () => void; reject: (e: unknown) => void }[] =
+    [];
   /** Pages this process stored or refreshed recently (tenant|hash → when), bounded. */
   private readonly pagesSeen = new Map<string, number>();
 
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /** Appends one record; resolves when it is committed, rejects when it could not be. */
   write(e: AuditEntry): Promise<void> {
@@ -105,7 +109,10 @@ export class AuditRepo {
       try {
         // Pages first: a page without a record is harmless (pruned later), the reverse is not.
         await this.storePages(chunk.flatMap((p) => (p.page ? [p.page] : [])));
-        await this.d.execute(`INSERT INTO audit_log (tenant_id, key_id, role, action, study_id, detail, at) VALUES ${values}`, chunk.flatMap((p) => p.row));
+        await this.d.execute(
+          `INSERT INTO audit_log (tenant_id, key_id, role, action, study_id, detail, at) VALUES ${values}`,
+          chunk.flatMap((p) => p.row),
+        );
         for (const p of chunk) p.resolve();
       } catch (err) {
         for (const p of chunk) p.reject(err);
@@ -161,7 +168,9 @@ export class AuditRepo {
     }
     // A retained record (at ≥ cutoff) refreshed its page's last_at to within an hour of `at`.
     out.auditPages = (await this.d.select('DELETE FROM audit_pages WHERE last_at < ? RETURNING hash', [cutoff - PAGE_REFRESH_MS])).length;
-    out.rateLimitWindows = (await this.d.select('DELETE FROM rate_limits WHERE window_start < ? RETURNING bucket', [now - RATE_LIMIT_KEEP_MS])).length;
+    out.rateLimitWindows = (
+      await this.d.select('DELETE FROM rate_limits WHERE window_start < ? RETURNING bucket', [now - RATE_LIMIT_KEEP_MS])
+    ).length;
     this.pagesSeen.clear();
     return out;
   }
@@ -175,7 +184,12 @@ export class AuditRepo {
     if (q.from !== undefined) where.push(gte(auditLog.at, q.from));
     if (q.to !== undefined) where.push(lt(auditLog.at, q.to));
     if (q.before !== undefined) where.push(lt(auditLog.id, q.before));
-    const rows = await this.d.db.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.id)).limit(q.limit);
+    const rows = await this.d.db
+      .select()
+      .from(auditLog)
+      .where(and(...where))
+      .orderBy(desc(auditLog.id))
+      .limit(q.limit);
     const records = rows.map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null }));
     // Pages are expanded again, so a list record reads back with the study ids it showed.
     const hashes = [...new Set(records.flatMap((r) => (typeof r.detail?.['page'] === 'string' ? [r.detail['page']] : [])))];
@@ -197,7 +211,10 @@ export class AuditRepo {
 
 /** Fixed-window counters in the database, shared by every process or isolate using it. */
 export class RateLimitRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /** Counts one hit in `bucket`'s current window of `windowMs` and returns the count so far. */
   async hit(bucket: string, windowMs: number): Promise<{ count: number; resetAt: number }> {

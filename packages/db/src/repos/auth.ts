@@ -28,23 +28,35 @@ function isUniqueViolation(e: unknown): boolean {
 
 /** Tenants repository. */
 export class TenantRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Creates a tenant. Names starting with `@` are reserved (see `ensurePlatform`).
    * @throws DbError CONFLICT when the name is taken, INVALID_STATE for a reserved name.
    */
   async create(input: { name: string; pseudonymRegex?: string | null }): Promise<Tenant> {
-    if (input.name.startsWith('@')) throw new DbError('INVALID_STATE', 'tenant names starting with @ are reserved', { details: { table: 'tenants' } });
+    if (input.name.startsWith('@'))
+      throw new DbError('INVALID_STATE', 'tenant names starting with @ are reserved', { details: { table: 'tenants' } });
     return this.insert(input);
   }
 
   private async insert(input: { name: string; pseudonymRegex?: string | null }): Promise<Tenant> {
-    const row = { id: newId(), name: input.name, pseudonymRegex: input.pseudonymRegex ?? null, worklistVersion: 0, claimSeq: 0, createdAt: this.clock.now() };
+    const row = {
+      id: newId(),
+      name: input.name,
+      pseudonymRegex: input.pseudonymRegex ?? null,
+      worklistVersion: 0,
+      claimSeq: 0,
+      createdAt: this.clock.now(),
+    };
     try {
       await this.d.db.insert(tenants).values(row);
     } catch (e) {
-      if (isUniqueViolation(e)) throw new DbError('CONFLICT', 'a tenant with this name exists', { cause: e, details: { table: 'tenants' } });
+      if (isUniqueViolation(e))
+        throw new DbError('CONFLICT', 'a tenant with this name exists', { cause: e, details: { table: 'tenants' } });
       throw e;
     }
     return row;
@@ -93,7 +105,10 @@ export class TenantRepo {
 
 /** API keys repository. */
 export class KeyRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Creates a key and returns it in clear, once. A `platform-runner` key belongs to the
@@ -105,7 +120,9 @@ export class KeyRepo {
     const [tenant] = await this.d.db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, input.tenantId));
     if (!tenant) throw new DbError('NOT_FOUND', 'no such tenant', { details: { table: 'tenants' } });
     if ((input.role === 'platform-runner') !== (tenant.name === PLATFORM_TENANT)) {
-      throw new DbError('INVALID_STATE', `platform-runner keys, and only they, belong to the ${PLATFORM_TENANT} tenant`, { details: { table: 'api_keys', role: input.role } });
+      throw new DbError('INVALID_STATE', `platform-runner keys, and only they, belong to the ${PLATFORM_TENANT} tenant`, {
+        details: { table: 'api_keys', role: input.role },
+      });
     }
     const key = `emb_${randomToken(24)}`;
     const info: ApiKeyInfo = {

@@ -50,7 +50,10 @@ export function upsertCohortPoint(studyId: string, resultId: string, probabiliti
   const tCols = sql.raw(TRUTH_COLUMNS.join(', '));
   const updates = sql.raw(['completed_at', ...PROBABILITY_COLUMNS].map((c) => `${c} = excluded.${c}`).join(', '));
   return sql`INSERT INTO cohort_points (study_id, tenant_id, completed_at, ${pCols}, ${tCols})
-    SELECT s.id, s.tenant_id, s.completed_at, ${sql.join(p.map((v) => sql`${v}`), sql`, `)}, ${truths}
+    SELECT s.id, s.tenant_id, s.completed_at, ${sql.join(
+      p.map((v) => sql`${v}`),
+      sql`, `,
+    )}, ${truths}
     FROM studies s WHERE s.id = ${studyId} AND s.result_id = ${resultId} AND s.completed_at IS NOT NULL
     ON CONFLICT (study_id) DO UPDATE SET ${updates}`;
 }
@@ -112,13 +115,19 @@ export class CohortPointRepo {
     return this.read(tenantId, range, maxRows, false);
   }
 
-  private async read(tenantId: string, range: { from?: number; to?: number }, maxRows: number, withIds: boolean): Promise<CohortColumns & { studyIds?: string[] }> {
+  private async read(
+    tenantId: string,
+    range: { from?: number; to?: number },
+    maxRows: number,
+    withIds: boolean,
+  ): Promise<CohortColumns & { studyIds?: string[] }> {
     const from = range.from ?? Number.MIN_SAFE_INTEGER;
     const to = range.to ?? Number.MAX_SAFE_INTEGER;
     const where = 'tenant_id = ? AND completed_at >= ? AND completed_at < ?';
     const [countRow] = await this.d.select(`SELECT count(*) AS n FROM cohort_points WHERE ${where}`, [tenantId, from, to]);
     const n = Number(countRow?.['n'] ?? 0);
-    if (n > maxRows) throw new DbError('INVALID_INPUT', `the cohort has more than ${maxRows} studies; narrow the period`, { details: { maxRows } });
+    if (n > maxRows)
+      throw new DbError('INVALID_INPUT', `the cohort has more than ${maxRows} studies; narrow the period`, { details: { maxRows } });
     const rows = await this.d.select(
       // Without study ids, in index order: what metrics need, read as few values as possible.
       `SELECT ${withIds ? 'study_id, ' : ''}completed_at, ${PROBABILITY_COLUMNS.join(', ')}, ${TRUTH_COLUMNS.join(', ')} FROM cohort_points WHERE ${where} ORDER BY completed_at LIMIT ?`,

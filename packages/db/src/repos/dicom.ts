@@ -45,7 +45,10 @@ function isUniqueViolation(e: unknown): boolean {
 
 /** DICOM integration repository. */
 export class DicomRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Replaces the tenant's allowed calling AE titles.
@@ -54,29 +57,40 @@ export class DicomRepo {
   async setAeTitles(tenantId: string, titles: readonly string[]): Promise<string[]> {
     const wanted = [...new Set(titles.map(normalizeAeTitle))];
     for (const [i, t] of wanted.entries()) {
-      if (!AE_TITLE_PATTERN.test(t)) throw new DbError('INVALID_INPUT', 'an AE title must be 1–16 printable characters without backslash', { details: { index: i } });
+      if (!AE_TITLE_PATTERN.test(t))
+        throw new DbError('INVALID_INPUT', 'an AE title must be 1–16 printable characters without backslash', { details: { index: i } });
     }
     for (const t of wanted) {
       const [owner] = await this.d.db.select().from(dicomAeTitles).where(eq(dicomAeTitles.aeTitle, t));
-      if (owner && owner.tenantId !== tenantId) throw new DbError('CONFLICT', 'an AE title is mapped to another tenant', { details: { table: 'dicom_ae_titles', aeTitle: t } });
+      if (owner && owner.tenantId !== tenantId)
+        throw new DbError('CONFLICT', 'an AE title is mapped to another tenant', { details: { table: 'dicom_ae_titles', aeTitle: t } });
     }
     const now = this.clock.now();
     await this.d.batch([
       run(sql`DELETE FROM dicom_ae_titles WHERE tenant_id = ${tenantId}`),
-      ...wanted.map((aeTitle) => run(sql`INSERT INTO dicom_ae_titles (ae_title, tenant_id, created_at) VALUES (${aeTitle}, ${tenantId}, ${now})`)),
+      ...wanted.map((aeTitle) =>
+        run(sql`INSERT INTO dicom_ae_titles (ae_title, tenant_id, created_at) VALUES (${aeTitle}, ${tenantId}, ${now})`),
+      ),
     ]);
     return wanted;
   }
 
   /** The tenant's allowed calling AE titles. */
   async aeTitles(tenantId: string): Promise<string[]> {
-    const rows = await this.d.db.select().from(dicomAeTitles).where(eq(dicomAeTitles.tenantId, tenantId)).orderBy(asc(dicomAeTitles.aeTitle));
+    const rows = await this.d.db
+      .select()
+      .from(dicomAeTitles)
+      .where(eq(dicomAeTitles.tenantId, tenantId))
+      .orderBy(asc(dicomAeTitles.aeTitle));
     return rows.map((r) => r.aeTitle);
   }
 
   /** The tenant a calling AE title belongs to, or null (the association is then rejected). */
   async tenantForAe(aeTitle: string): Promise<string | null> {
-    const [row] = await this.d.db.select().from(dicomAeTitles).where(eq(dicomAeTitles.aeTitle, normalizeAeTitle(aeTitle)));
+    const [row] = await this.d.db
+      .select()
+      .from(dicomAeTitles)
+      .where(eq(dicomAeTitles.aeTitle, normalizeAeTitle(aeTitle)));
     return row?.tenantId ?? null;
   }
 
@@ -98,7 +112,8 @@ export class DicomRepo {
     try {
       await this.d.db.insert(dicomDestinations).values(row);
     } catch (e) {
-      if (isUniqueViolation(e)) throw new DbError('CONFLICT', 'a destination with this name exists', { cause: e, details: { table: 'dicom_destinations' } });
+      if (isUniqueViolation(e))
+        throw new DbError('CONFLICT', 'a destination with this name exists', { cause: e, details: { table: 'dicom_destinations' } });
       throw e;
     }
     return row;
@@ -130,7 +145,9 @@ export class DicomRepo {
     const claimed = await this.d.db
       .update(dicomDeliveries)
       .set({ status: 'sending', leaseExpiresAt: now + leaseMs })
-      .where(sql`${dicomDeliveries.id} IN (SELECT id FROM dicom_deliveries WHERE ${due} ORDER BY next_attempt_at LIMIT ${limit}) AND ${due}`)
+      .where(
+        sql`${dicomDeliveries.id} IN (SELECT id FROM dicom_deliveries WHERE ${due} ORDER BY next_attempt_at LIMIT ${limit}) AND ${due}`,
+      )
       .returning();
     const out = [];
     for (const delivery of claimed) {
@@ -145,7 +162,11 @@ export class DicomRepo {
    * until `maxAttempts` (then failed, the objects stay downloadable), or fails at once when the
    * destination was deactivated.
    */
-  async recordAttempt(id: string, attempt: DicomDeliveryAttempt, policy: { maxAttempts: number; backoff: Backoff }): Promise<DicomDeliveryRow | null> {
+  async recordAttempt(
+    id: string,
+    attempt: DicomDeliveryAttempt,
+    policy: { maxAttempts: number; backoff: Backoff },
+  ): Promise<DicomDeliveryRow | null> {
     const [current] = await this.d.db.select().from(dicomDeliveries).where(eq(dicomDeliveries.id, id));
     if (!current) return null;
     const dest = await this.destination(current.destinationId);
@@ -173,11 +194,22 @@ export class DicomRepo {
    * (no `dicom-sr.dcm` artifact), created at or after `since`, oldest first; `skip` lists job
    * ids to leave out (failed here).
    */
-  async resultsWithoutObjects(limit: number, skip: readonly string[] = [], since = 0): Promise<{ tenantId: string; studyId: string; jobId: string; resultId: string }[]> {
+  async resultsWithoutObjects(
+    limit: number,
+    skip: readonly string[] = [],
+    since = 0,
+  ): Promise<{ tenantId: string; studyId: string; jobId: string; resultId: string }[]> {
     const rows = await this.d.db.all<{ tenant_id: string; study_id: string; job_id: string; id: string }>(sql`
       SELECT r.tenant_id, r.study_id, r.job_id, r.id FROM results r JOIN studies s ON s.result_id = r.id
       WHERE r.kind = 'analysis' AND r.created_at >= ${since} AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.job_id = r.job_id AND a.name = ${DICOM_SR_ARTIFACT})
-      ${skip.length ? sql`AND r.job_id NOT IN (${sql.join(skip.map((j) => sql`${j}`), sql`, `)})` : sql``}
+      ${
+        skip.length
+          ? sql`AND r.job_id NOT IN (${sql.join(
+              skip.map((j) => sql`${j}`),
+              sql`, `,
+            )})`
+          : sql``
+      }
       ORDER BY r.created_at LIMIT ${limit}`);
     return rows.map((r) => ({ tenantId: r.tenant_id, studyId: r.study_id, jobId: r.job_id, resultId: r.id }));
   }
@@ -212,7 +244,9 @@ export class DicomRepo {
           WHERE ${ours} ON CONFLICT (job_id, destination_id) DO NOTHING`),
       ),
     ]);
-    const [row] = await this.d.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM artifacts WHERE job_id = ${input.jobId} AND name = ${DICOM_SR_ARTIFACT} AND blob_key = ${sr.blobKey}`);
+    const [row] = await this.d.db.all<{ n: number }>(
+      sql`SELECT count(*) AS n FROM artifacts WHERE job_id = ${input.jobId} AND name = ${DICOM_SR_ARTIFACT} AND blob_key = ${sr.blobKey}`,
+    );
     return { stored: (row?.n ?? 0) > 0, deliveries: (row?.n ?? 0) > 0 ? dests.length : 0 };
   }
 

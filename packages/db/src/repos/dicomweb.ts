@@ -88,7 +88,13 @@ function glob(pattern: string): string {
 function where(tenantId: string, f: DicomSearchFilter): SQL {
   const parts: SQL[] = [sql`a.tenant_id = ${tenantId}`];
   const uids = (col: SQL, list?: string[]) => {
-    if (list?.length) parts.push(sql`${col} IN (${sql.join(list.map((u) => sql`${u}`), sql`, `)})`);
+    if (list?.length)
+      parts.push(
+        sql`${col} IN (${sql.join(
+          list.map((u) => sql`${u}`),
+          sql`, `,
+        )})`,
+      );
   };
   uids(sql`a.study_instance_uid`, f.studyInstanceUid);
   uids(sql`a.series_instance_uid`, f.seriesInstanceUid);
@@ -204,7 +210,21 @@ export class DicomwebRepo {
    * Instances stored without search attributes (before migration 0008, or without Study and
    * Series Instance UIDs), oldest first, after the instance id `after` (a cursor).
    */
-  async unindexed(limit: number, after = ''): Promise<{ instanceId: string; tenantId: string; studyId: string; blobKey: string; sopInstanceUid: string; sopClassUid: string | null; modality: string | null; createdAt: number }[]> {
+  async unindexed(
+    limit: number,
+    after = '',
+  ): Promise<
+    {
+      instanceId: string;
+      tenantId: string;
+      studyId: string;
+      blobKey: string;
+      sopInstanceUid: string;
+      sopClassUid: string | null;
+      modality: string | null;
+      createdAt: number;
+    }[]
+  > {
     const rows = await this.d.db.all<Raw>(sql`
       SELECT i.id, i.tenant_id, i.study_id, i.blob_key, i.sop_instance_uid, i.sop_class_uid, i.modality, i.created_at FROM instances i
       WHERE i.id > ${after} AND NOT EXISTS (SELECT 1 FROM dicom_instance_attributes a WHERE a.instance_id = i.id)
@@ -223,7 +243,15 @@ export class DicomwebRepo {
 
   /** Stores the search attributes of an already stored instance (the backfill); a second call is a no-op. */
   async index(
-    row: { instanceId: string; tenantId: string; studyId: string; sopInstanceUid: string; sopClassUid: string | null; modality: string | null; createdAt: number },
+    row: {
+      instanceId: string;
+      tenantId: string;
+      studyId: string;
+      sopInstanceUid: string;
+      sopClassUid: string | null;
+      modality: string | null;
+      createdAt: number;
+    },
     uids: { studyInstanceUid: string; seriesInstanceUid: string },
     a: DicomSearchAttributes,
   ): Promise<void> {

@@ -17,18 +17,38 @@ export const PASSWORD_TOKEN_PATTERN = /^emp_[A-Za-z0-9_-]{32}$/;
 
 /** One-time set-password links. */
 export class PasswordTokenRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Makes a new link for the user; every earlier unused link of the user stops working.
    * @returns the token in clear (shown once) and its expiry.
    */
-  async issue(input: { userId: string; tenantId: string; purpose: PasswordTokenPurpose; createdBy: string; ttlMs: number }): Promise<{ token: string; expiresAt: number }> {
+  async issue(input: {
+    userId: string;
+    tenantId: string;
+    purpose: PasswordTokenPurpose;
+    createdBy: string;
+    ttlMs: number;
+  }): Promise<{ token: string; expiresAt: number }> {
     const now = this.clock.now();
-    await this.d.db.update(passwordTokens).set({ usedAt: now }).where(and(eq(passwordTokens.userId, input.userId), isNull(passwordTokens.usedAt)));
+    await this.d.db
+      .update(passwordTokens)
+      .set({ usedAt: now })
+      .where(and(eq(passwordTokens.userId, input.userId), isNull(passwordTokens.usedAt)));
     const token = `emp_${randomToken(24)}`;
     const expiresAt = now + input.ttlMs;
-    await this.d.db.insert(passwordTokens).values({ tokenHash: await sha256Hex(token), userId: input.userId, tenantId: input.tenantId, purpose: input.purpose, createdBy: input.createdBy, createdAt: now, expiresAt });
+    await this.d.db.insert(passwordTokens).values({
+      tokenHash: await sha256Hex(token),
+      userId: input.userId,
+      tenantId: input.tenantId,
+      purpose: input.purpose,
+      createdBy: input.createdBy,
+      createdAt: now,
+      expiresAt,
+    });
     return { token, expiresAt };
   }
 
@@ -93,7 +113,10 @@ function provider(row: ProviderRow): OidcProvider {
 
 /** Tenants' OpenID Connect providers and pending sign-ins. */
 export class OidcRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   async get(tenantId: string): Promise<OidcProvider | null> {
     const [row] = await this.d.db.select().from(oidcProviders).where(eq(oidcProviders.tenantId, tenantId));
@@ -102,13 +125,19 @@ export class OidcRepo {
 
   /** Enabled providers of every tenant, for the sign-in page's buttons. */
   async listEnabled(): Promise<{ tenantId: string; displayName: string }[]> {
-    return this.d.db.select({ tenantId: oidcProviders.tenantId, displayName: oidcProviders.displayName }).from(oidcProviders).where(eq(oidcProviders.enabled, true));
+    return this.d.db
+      .select({ tenantId: oidcProviders.tenantId, displayName: oidcProviders.displayName })
+      .from(oidcProviders)
+      .where(eq(oidcProviders.enabled, true));
   }
 
   /** Creates or replaces the tenant's provider. */
   async put(input: Omit<OidcProvider, 'updatedAt'>): Promise<OidcProvider> {
     const row = { ...input, roleMap: JSON.stringify(input.roleMap), updatedAt: this.clock.now() };
-    await this.d.db.insert(oidcProviders).values(row).onConflictDoUpdate({ target: oidcProviders.tenantId, set: { ...row, tenantId: undefined } });
+    await this.d.db
+      .insert(oidcProviders)
+      .values(row)
+      .onConflictDoUpdate({ target: oidcProviders.tenantId, set: { ...row, tenantId: undefined } });
     return { ...input, updatedAt: row.updatedAt };
   }
 

@@ -30,10 +30,16 @@ export type LeaseOutcome<T> = { kind: 'ok'; value: T } | { kind: 'not_found' } |
 
 /** Jobs repository. */
 export class JobRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /** Queues a training or evaluation job (analysis jobs come from StudyRepo.submit). */
-  async create(tenantId: string, input: { kind: JobKind; payload: unknown; priority?: number; maxAttempts: number; studyId?: string | null }): Promise<Job> {
+  async create(
+    tenantId: string,
+    input: { kind: JobKind; payload: unknown; priority?: number; maxAttempts: number; studyId?: string | null },
+  ): Promise<Job> {
     const now = this.clock.now();
     const [row] = await this.d.db
       .insert(jobs)
@@ -56,7 +62,10 @@ export class JobRepo {
   }
 
   async get(tenantId: string, id: string): Promise<Job | null> {
-    const [row] = await this.d.db.select().from(jobs).where(and(eq(jobs.id, id), eq(jobs.tenantId, tenantId)));
+    const [row] = await this.d.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.id, id), eq(jobs.tenantId, tenantId)));
     return row ?? null;
   }
 
@@ -64,7 +73,13 @@ export class JobRepo {
     const where: SQL[] = [eq(jobs.tenantId, tenantId)];
     if (q.status?.length) where.push(inArray(jobs.status, q.status));
     if (q.kind?.length) where.push(inArray(jobs.kind, q.kind));
-    return this.d.db.select().from(jobs).where(and(...where)).orderBy(desc(jobs.createdAt), asc(jobs.id)).limit(q.limit).offset(q.offset);
+    return this.d.db
+      .select()
+      .from(jobs)
+      .where(and(...where))
+      .orderBy(desc(jobs.createdAt), asc(jobs.id))
+      .limit(q.limit)
+      .offset(q.offset);
   }
 
   /**
@@ -92,7 +107,10 @@ export class JobRepo {
     const now = this.clock.now();
     await this.expireExhausted(tenantId, now);
     const kinds = input.kinds?.length ? input.kinds : (['analysis', 'training', 'evaluation'] as const);
-    const kindList = sql.join(kinds.map((k) => sql`${k}`), sql`, `);
+    const kindList = sql.join(
+      kinds.map((k) => sql`${k}`),
+      sql`, `,
+    );
     // `status IN (…)` is implied by the rest, but lets the jobs_queue index skip a tenant's
     // finished jobs (without it every claim walks the tenant's whole history).
     const eligible = sql`(status IN ('queued', 'leased') AND ((status = 'queued' AND available_at <= ${now}) OR (status = 'leased' AND lease_expires_at <= ${now} AND attempts < max_attempts)))`;
@@ -140,7 +158,9 @@ export class JobRepo {
     if (!row) return { kind: 'not_found' };
     const live = row.status === 'leased' && (row.leaseExpiresAt ?? 0) > this.clock.now();
     const finished = row.status === 'done' || row.status === 'failed';
-    return row.leaseToken === token && row.leaseOwner === owner && (live || finished) ? { kind: 'ok', value: row } : { kind: 'lease_lost', job: row };
+    return row.leaseToken === token && row.leaseOwner === owner && (live || finished)
+      ? { kind: 'ok', value: row }
+      : { kind: 'lease_lost', job: row };
   }
 
   /** Marks jobs whose last allowed lease expired as failed (and their studies); all tenants for null. */
@@ -158,7 +178,15 @@ export class JobRepo {
     await this.d.db
       .update(studies)
       .set({ status: 'failed', updatedAt: now })
-      .where(and(inArray(studies.analysisJobId, failed.map((f) => f.id)), inArray(studies.status, ['queued', 'processing'])));
+      .where(
+        and(
+          inArray(
+            studies.analysisJobId,
+            failed.map((f) => f.id),
+          ),
+          inArray(studies.status, ['queued', 'processing']),
+        ),
+      );
   }
 
   /** Why a lease-holding call matched nothing: no such job, or the lease is not (or no longer) held. */
@@ -194,7 +222,13 @@ export class JobRepo {
     const retry = failure.retryable && current.attempts < current.maxAttempts;
     // Unique to this call (time, attempt, a nonce), so the study update below can tell that
     // the job update took effect.
-    const lastError = JSON.stringify({ code: failure.code, message: failure.message, at: now, attempt: current.attempts, ref: randomToken(6) });
+    const lastError = JSON.stringify({
+      code: failure.code,
+      message: failure.message,
+      at: now,
+      attempt: current.attempts,
+      ref: randomToken(6),
+    });
     const availableAt = now + backoffCap(current.attempts, backoff);
     await this.d.batch([
       run(sql`UPDATE jobs SET status = ${retry ? 'queued' : 'failed'}, available_at = ${retry ? availableAt : current.availableAt},
@@ -236,7 +270,10 @@ export class JobRepo {
     const rows =
       tenantId === null
         ? await this.d.select('SELECT kind, status, COUNT(*) AS n FROM jobs GROUP BY kind, status ORDER BY kind, status', [])
-        : await this.d.select('SELECT kind, status, COUNT(*) AS n FROM jobs WHERE tenant_id = ? GROUP BY kind, status ORDER BY kind, status', [tenantId]);
+        : await this.d.select(
+            'SELECT kind, status, COUNT(*) AS n FROM jobs WHERE tenant_id = ? GROUP BY kind, status ORDER BY kind, status',
+            [tenantId],
+          );
     return rows.map((r) => ({ kind: r['kind'] as JobKind, status: r['status'] as JobStatus, count: Number(r['n']) }));
   }
 }

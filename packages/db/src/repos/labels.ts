@@ -40,14 +40,24 @@ function parseJson<T>(text: string | null, what: string): T {
 
 /** Ground-truth repository. */
 export class LabelRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Records ground truth for a study of the tenant, replacing earlier values of the same labels.
    * @returns false when the study does not exist for this tenant.
    */
-  async record(tenantId: string, studyId: string, input: { labels: Record<string, 0 | 1>; source: string; recordedBy: string; enteredVia?: EnteredVia }): Promise<boolean> {
-    const [study] = await this.d.db.select({ id: studies.id }).from(studies).where(and(eq(studies.id, studyId), eq(studies.tenantId, tenantId)));
+  async record(
+    tenantId: string,
+    studyId: string,
+    input: { labels: Record<string, 0 | 1>; source: string; recordedBy: string; enteredVia?: EnteredVia },
+  ): Promise<boolean> {
+    const [study] = await this.d.db
+      .select({ id: studies.id })
+      .from(studies)
+      .where(and(eq(studies.id, studyId), eq(studies.tenantId, tenantId)));
     if (!study) return false;
     await this.d.batch(this.statements(tenantId, studyId, input));
     return true;
@@ -57,13 +67,22 @@ export class LabelRepo {
    * Records ground truth for many studies of the tenant (already resolved to ids that exist) in
    * one transaction per `chunk` studies: a CSV import.
    */
-  async recordMany(tenantId: string, rows: { studyId: string; labels: Record<string, 0 | 1> }[], meta: { source: string; recordedBy: string; enteredVia: EnteredVia }, chunk = 200): Promise<void> {
+  async recordMany(
+    tenantId: string,
+    rows: { studyId: string; labels: Record<string, 0 | 1> }[],
+    meta: { source: string; recordedBy: string; enteredVia: EnteredVia },
+    chunk = 200,
+  ): Promise<void> {
     for (let i = 0; i < rows.length; i += chunk) {
       await this.d.batch(rows.slice(i, i + chunk).flatMap((r) => this.statements(tenantId, r.studyId, { ...meta, labels: r.labels })));
     }
   }
 
-  private statements(tenantId: string, studyId: string, input: { labels: Record<string, 0 | 1>; source: string; recordedBy: string; enteredVia?: EnteredVia }) {
+  private statements(
+    tenantId: string,
+    studyId: string,
+    input: { labels: Record<string, 0 | 1>; source: string; recordedBy: string; enteredVia?: EnteredVia },
+  ) {
     const now = this.clock.now();
     const via = input.enteredVia ?? 'api';
     const out = Object.entries(input.labels).map(([label, value]) =>
@@ -82,12 +101,18 @@ export class LabelRepo {
    * Resolves study references of the tenant: ids and StudyInstanceUIDs to study ids (a UID held
    * by several studies maps to all of them, so the caller can refuse it as ambiguous).
    */
-  async resolveStudies(tenantId: string, refs: { ids: string[]; uids: string[] }): Promise<{ ids: Set<string>; byUid: Map<string, string[]> }> {
+  async resolveStudies(
+    tenantId: string,
+    refs: { ids: string[]; uids: string[] },
+  ): Promise<{ ids: Set<string>; byUid: Map<string, string[]> }> {
     const ids = new Set<string>();
     const byUid = new Map<string, string[]>();
     const chunk = Math.min(500, this.d.maxParameters - 10);
     for (let i = 0; i < refs.ids.length; i += chunk) {
-      const rows = await this.d.db.select({ id: studies.id }).from(studies).where(and(eq(studies.tenantId, tenantId), inArray(studies.id, refs.ids.slice(i, i + chunk))));
+      const rows = await this.d.db
+        .select({ id: studies.id })
+        .from(studies)
+        .where(and(eq(studies.tenantId, tenantId), inArray(studies.id, refs.ids.slice(i, i + chunk))));
       for (const r of rows) ids.add(r.id);
     }
     for (let i = 0; i < refs.uids.length; i += chunk) {
@@ -148,7 +173,14 @@ export class LabelRepo {
       .select({ completedAt: studies.completedAt, peProbability: results.peProbability, descriptors: studies.descriptors })
       .from(studies)
       .innerJoin(results, eq(results.id, studies.resultId))
-      .where(and(eq(studies.tenantId, tenantId), eq(studies.status, 'complete'), gte(studies.completedAt, range.from), lt(studies.completedAt, range.to)));
+      .where(
+        and(
+          eq(studies.tenantId, tenantId),
+          eq(studies.status, 'complete'),
+          gte(studies.completedAt, range.from),
+          lt(studies.completedAt, range.to),
+        ),
+      );
     return rows.map((r) => ({
       completedAt: r.completedAt as number,
       peProbability: r.peProbability,

@@ -26,7 +26,10 @@ export type ModelChange = { kind: 'ok'; model: Model } | { kind: 'not_found' } |
 
 /** Models repository. */
 export class ModelRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /** The tenant's models, newest first. */
   async list(tenantId: string): Promise<Model[]> {
@@ -34,7 +37,10 @@ export class ModelRepo {
   }
 
   async get(tenantId: string, version: string): Promise<Model | null> {
-    const [row] = await this.d.db.select().from(models).where(and(eq(models.tenantId, tenantId), eq(models.version, version)));
+    const [row] = await this.d.db
+      .select()
+      .from(models)
+      .where(and(eq(models.tenantId, tenantId), eq(models.version, version)));
     return row ?? null;
   }
 
@@ -67,7 +73,11 @@ export class ModelRepo {
 
   /** The active version and the shadow versions. */
   async deployment(tenantId: string): Promise<Deployment> {
-    const rows = await this.d.db.select().from(models).where(and(eq(models.tenantId, tenantId), sql`${models.status} IN ('active', 'shadow')`)).orderBy(asc(models.createdAt));
+    const rows = await this.d.db
+      .select()
+      .from(models)
+      .where(and(eq(models.tenantId, tenantId), sql`${models.status} IN ('active', 'shadow')`))
+      .orderBy(asc(models.createdAt));
     return { active: rows.find((m) => m.status === 'active') ?? null, shadow: rows.filter((m) => m.status === 'shadow') };
   }
 
@@ -87,7 +97,9 @@ export class ModelRepo {
       [tenantId, version, tenantId, version],
     )) as { study_id: string; probabilities: string }[];
     const out = new Map<string, StudyPrediction>();
-    for (const r of rows) if (!out.has(r.study_id)) out.set(r.study_id, { studyId: r.study_id, probabilities: JSON.parse(r.probabilities) as Record<string, number> });
+    for (const r of rows)
+      if (!out.has(r.study_id))
+        out.set(r.study_id, { studyId: r.study_id, probabilities: JSON.parse(r.probabilities) as Record<string, number> });
     return [...out.values()];
   }
 
@@ -106,6 +118,10 @@ export class ModelRepo {
 
   /** Shadow results of one job (what a runner stored beside the decision). */
   async shadowResultsOfJob(tenantId: string, jobId: string): Promise<(typeof shadowResults.$inferSelect)[]> {
-    return this.d.db.select().from(shadowResults).where(and(eq(shadowResults.tenantId, tenantId), eq(shadowResults.jobId, jobId))).orderBy(asc(shadowResults.modelVersion));
+    return this.d.db
+      .select()
+      .from(shadowResults)
+      .where(and(eq(shadowResults.tenantId, tenantId), eq(shadowResults.jobId, jobId)))
+      .orderBy(asc(shadowResults.modelVersion));
   }
 }

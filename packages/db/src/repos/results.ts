@@ -67,14 +67,22 @@ export interface Completion {
 
 /** Results, artifacts and models repository. */
 export class ResultRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Stores the result of a leased job and marks it done. Replaying a completion the same lease
    * already made returns the stored result (idempotent); anything else without a live lease is
    * refused.
    */
-  async complete(tenantId: string, jobId: string, token: string, c: Completion): Promise<LeaseOutcome<{ result: ResultRow; replay: boolean }>> {
+  async complete(
+    tenantId: string,
+    jobId: string,
+    token: string,
+    c: Completion,
+  ): Promise<LeaseOutcome<{ result: ResultRow; replay: boolean }>> {
     const now = this.clock.now();
     const rid = newId();
     const job = await this.job(tenantId, jobId);
@@ -143,17 +151,26 @@ export class ResultRepo {
   }
 
   private async job(tenantId: string, id: string): Promise<Job | null> {
-    const [row] = await this.d.db.select().from(jobs).where(and(eq(jobs.id, id), eq(jobs.tenantId, tenantId)));
+    const [row] = await this.d.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.id, id), eq(jobs.tenantId, tenantId)));
     return row ?? null;
   }
 
   async get(tenantId: string, id: string): Promise<ResultRow | null> {
-    const [row] = await this.d.db.select().from(results).where(and(eq(results.id, id), eq(results.tenantId, tenantId)));
+    const [row] = await this.d.db
+      .select()
+      .from(results)
+      .where(and(eq(results.id, id), eq(results.tenantId, tenantId)));
     return row ?? null;
   }
 
   async forJob(tenantId: string, jobId: string): Promise<ResultRow | null> {
-    const [row] = await this.d.db.select().from(results).where(and(eq(results.jobId, jobId), eq(results.tenantId, tenantId)));
+    const [row] = await this.d.db
+      .select()
+      .from(results)
+      .where(and(eq(results.jobId, jobId), eq(results.tenantId, tenantId)));
     return row ?? null;
   }
 
@@ -168,13 +185,19 @@ export class ResultRepo {
     a: { name: string; contentType: string; size: number; sha256: string; blobKey: string },
   ): Promise<LeaseOutcome<{ artifact: Artifact; replacedBlobKey: string | null }>> {
     const now = this.clock.now();
-    const [previous] = await this.d.db.select().from(artifacts).where(and(eq(artifacts.jobId, jobId), eq(artifacts.name, a.name)));
+    const [previous] = await this.d.db
+      .select()
+      .from(artifacts)
+      .where(and(eq(artifacts.jobId, jobId), eq(artifacts.name, a.name)));
     await this.d.db.run(sql`INSERT INTO artifacts (id, tenant_id, job_id, study_id, name, content_type, size, sha256, blob_key, created_at)
       SELECT ${newId()}, tenant_id, id, study_id, ${a.name}, ${a.contentType}, ${a.size}, ${a.sha256}, ${a.blobKey}, ${now}
       FROM jobs WHERE id = ${jobId} AND tenant_id = ${tenantId} AND lease_token = ${token} AND status = 'leased' AND lease_expires_at > ${now}
       ON CONFLICT (job_id, name) DO UPDATE SET content_type = excluded.content_type, size = excluded.size, sha256 = excluded.sha256,
         blob_key = excluded.blob_key, created_at = excluded.created_at`);
-    const [row] = await this.d.db.select().from(artifacts).where(and(eq(artifacts.jobId, jobId), eq(artifacts.name, a.name), eq(artifacts.tenantId, tenantId)));
+    const [row] = await this.d.db
+      .select()
+      .from(artifacts)
+      .where(and(eq(artifacts.jobId, jobId), eq(artifacts.name, a.name), eq(artifacts.tenantId, tenantId)));
     if (row && row.blobKey === a.blobKey) {
       const replaced = previous && previous.blobKey !== a.blobKey ? previous.blobKey : null;
       return { kind: 'ok', value: { artifact: row, replacedBlobKey: replaced } };
@@ -185,11 +208,18 @@ export class ResultRepo {
 
   /** The artifacts of one job. */
   async artifacts(tenantId: string, jobId: string): Promise<Artifact[]> {
-    return this.d.db.select().from(artifacts).where(and(eq(artifacts.jobId, jobId), eq(artifacts.tenantId, tenantId))).orderBy(asc(artifacts.name));
+    return this.d.db
+      .select()
+      .from(artifacts)
+      .where(and(eq(artifacts.jobId, jobId), eq(artifacts.tenantId, tenantId)))
+      .orderBy(asc(artifacts.name));
   }
 
   async artifact(tenantId: string, jobId: string, name: string): Promise<Artifact | null> {
-    const [row] = await this.d.db.select().from(artifacts).where(and(eq(artifacts.jobId, jobId), eq(artifacts.tenantId, tenantId), eq(artifacts.name, name)));
+    const [row] = await this.d.db
+      .select()
+      .from(artifacts)
+      .where(and(eq(artifacts.jobId, jobId), eq(artifacts.tenantId, tenantId), eq(artifacts.name, name)));
     return row ?? null;
   }
 }

@@ -120,7 +120,10 @@ function studyFromRow(r: Record<string, unknown>): Study {
 
 /** Studies and instances repository. */
 export class StudyRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /** Creates a receiving study; `studyInstanceUid` pins the UID its instances must carry. */
   async create(tenantId: string, input: { priority?: number; studyInstanceUid?: string | null } = {}): Promise<Study> {
@@ -142,7 +145,10 @@ export class StudyRepo {
   }
 
   async get(tenantId: string, id: string): Promise<Study | null> {
-    const [row] = await this.d.db.select().from(studies).where(and(eq(studies.id, id), eq(studies.tenantId, tenantId)));
+    const [row] = await this.d.db
+      .select()
+      .from(studies)
+      .where(and(eq(studies.id, id), eq(studies.tenantId, tenantId)));
     return row ?? null;
   }
 
@@ -272,8 +278,10 @@ export class StudyRepo {
     const study = await this.get(s.tenantId, s.studyId);
     if (!study) return { kind: 'not_found' };
     if (study.status !== 'receiving') return { kind: 'study_locked', status: study.status };
-    if (study.instanceCount >= limits.maxStudyInstances) return { kind: 'too_many_instances', count: study.instanceCount, limit: limits.maxStudyInstances };
-    if (study.totalBytes + s.size > limits.maxStudyBytes) return { kind: 'study_too_large', totalBytes: study.totalBytes, limit: limits.maxStudyBytes };
+    if (study.instanceCount >= limits.maxStudyInstances)
+      return { kind: 'too_many_instances', count: study.instanceCount, limit: limits.maxStudyInstances };
+    if (study.totalBytes + s.size > limits.maxStudyBytes)
+      return { kind: 'study_too_large', totalBytes: study.totalBytes, limit: limits.maxStudyBytes };
     return { kind: 'study_uid_mismatch' };
   }
 
@@ -281,7 +289,11 @@ export class StudyRepo {
    * Queues the study's analysis. Idempotent: a study already queued, processing or complete
    * returns its job; a failed study is queued again with a new job.
    */
-  async submit(tenantId: string, studyId: string, input: { priority: number; maxAttempts: number; modelVersion?: string }): Promise<SubmitOutcome> {
+  async submit(
+    tenantId: string,
+    studyId: string,
+    input: { priority: number; maxAttempts: number; modelVersion?: string },
+  ): Promise<SubmitOutcome> {
     const jobId = newId();
     const now = this.clock.now();
     // A named model version pins the analysis to it; otherwise the runner uses the active one.

@@ -25,7 +25,11 @@ export interface ThresholdSet {
 
 function parse(row: typeof thresholdSets.$inferSelect): ThresholdSet {
   try {
-    return { ...row, thresholds: JSON.parse(row.thresholds) as Record<string, number>, rules: JSON.parse(row.rules) as Record<string, unknown> };
+    return {
+      ...row,
+      thresholds: JSON.parse(row.thresholds) as Record<string, number>,
+      rules: JSON.parse(row.rules) as Record<string, unknown>,
+    };
   } catch (e) {
     throw new DbError('CORRUPT_ROW', 'stored threshold set is not JSON', { cause: e, details: { table: 'threshold_sets' } });
   }
@@ -33,13 +37,19 @@ function parse(row: typeof thresholdSets.$inferSelect): ThresholdSet {
 
 /** Threshold set repository. */
 export class ThresholdSetRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Adds the tenant's next version in one statement (the version is computed inside the INSERT,
    * and the unique index refuses a concurrent duplicate rather than letting two sets share one).
    */
-  async create(tenantId: string, input: { thresholds: Record<string, number>; rules: Record<string, unknown>; note?: string | null; createdBy: string }): Promise<ThresholdSet> {
+  async create(
+    tenantId: string,
+    input: { thresholds: Record<string, number>; rules: Record<string, unknown>; note?: string | null; createdBy: string },
+  ): Promise<ThresholdSet> {
     const id = newId();
     const now = this.clock.now();
     await this.d.batch([
@@ -54,18 +64,32 @@ export class ThresholdSetRepo {
 
   /** The tenant's active set (highest version), or null when it uses the model's thresholds. */
   async active(tenantId: string): Promise<ThresholdSet | null> {
-    const [row] = await this.d.db.select().from(thresholdSets).where(eq(thresholdSets.tenantId, tenantId)).orderBy(desc(thresholdSets.version)).limit(1);
+    const [row] = await this.d.db
+      .select()
+      .from(thresholdSets)
+      .where(eq(thresholdSets.tenantId, tenantId))
+      .orderBy(desc(thresholdSets.version))
+      .limit(1);
     return row ? parse(row) : null;
   }
 
   async byVersion(tenantId: string, version: number): Promise<ThresholdSet | null> {
-    const [row] = await this.d.db.select().from(thresholdSets).where(and(eq(thresholdSets.tenantId, tenantId), eq(thresholdSets.version, version)));
+    const [row] = await this.d.db
+      .select()
+      .from(thresholdSets)
+      .where(and(eq(thresholdSets.tenantId, tenantId), eq(thresholdSets.version, version)));
     return row ? parse(row) : null;
   }
 
   /** Every version, newest first. */
   async list(tenantId: string, q: { limit: number; offset: number }): Promise<ThresholdSet[]> {
-    const rows = await this.d.db.select().from(thresholdSets).where(eq(thresholdSets.tenantId, tenantId)).orderBy(desc(thresholdSets.version)).limit(q.limit).offset(q.offset);
+    const rows = await this.d.db
+      .select()
+      .from(thresholdSets)
+      .where(eq(thresholdSets.tenantId, tenantId))
+      .orderBy(desc(thresholdSets.version))
+      .limit(q.limit)
+      .offset(q.offset);
     return rows.map(parse);
   }
 }

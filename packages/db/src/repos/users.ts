@@ -35,7 +35,15 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? `${e.message} ${String((e as { cause?: unknown }).cause ?? '')}` : String(e);
 }
 
-const INFO = { id: users.id, tenantId: users.tenantId, email: users.email, role: users.role, createdAt: users.createdAt, disabledAt: users.disabledAt, oidcSubject: users.oidcSubject };
+const INFO = {
+  id: users.id,
+  tenantId: users.tenantId,
+  email: users.email,
+  role: users.role,
+  createdAt: users.createdAt,
+  disabledAt: users.disabledAt,
+  oidcSubject: users.oidcSubject,
+};
 
 /**
  * A password hash that no password matches: an invited user before the link is used, or a user
@@ -45,16 +53,34 @@ export const NO_PASSWORD = '!none';
 
 /** Users repository. */
 export class UserRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /** Creates a user. @throws DbError CONFLICT when the email is taken, NOT_FOUND without the tenant. */
-  async create(input: { tenantId: string; email: string; role: UserRole; passwordHash: string; oidcSubject?: string | null }): Promise<UserInfo> {
-    const info: UserInfo = { id: newId(), tenantId: input.tenantId, email: normalizeEmail(input.email), role: input.role, createdAt: this.clock.now(), disabledAt: null, oidcSubject: input.oidcSubject ?? null };
+  async create(input: {
+    tenantId: string;
+    email: string;
+    role: UserRole;
+    passwordHash: string;
+    oidcSubject?: string | null;
+  }): Promise<UserInfo> {
+    const info: UserInfo = {
+      id: newId(),
+      tenantId: input.tenantId,
+      email: normalizeEmail(input.email),
+      role: input.role,
+      createdAt: this.clock.now(),
+      disabledAt: null,
+      oidcSubject: input.oidcSubject ?? null,
+    };
     try {
       await this.d.db.insert(users).values({ ...info, passwordHash: input.passwordHash });
     } catch (e) {
       const m = messageOf(e);
-      if (/UNIQUE constraint failed/i.test(m)) throw new DbError('CONFLICT', 'a user with this email exists', { cause: e, details: { table: 'users' } });
+      if (/UNIQUE constraint failed/i.test(m))
+        throw new DbError('CONFLICT', 'a user with this email exists', { cause: e, details: { table: 'users' } });
       if (/FOREIGN KEY/i.test(m)) throw new DbError('NOT_FOUND', 'no such tenant', { cause: e, details: { table: 'tenants' } });
       throw e;
     }
@@ -63,16 +89,15 @@ export class UserRepo {
 
   /** The user with this email and its password hash (for sign-in), or null. */
   async byEmail(email: string): Promise<(UserInfo & { passwordHash: string }) | null> {
-    const [row] = await this.d.db.select().from(users).where(eq(users.email, normalizeEmail(email)));
+    const [row] = await this.d.db
+      .select()
+      .from(users)
+      .where(eq(users.email, normalizeEmail(email)));
     return row ?? null;
   }
 
   async list(tenantId: string): Promise<UserInfo[]> {
-    return this.d.db
-      .select(INFO)
-      .from(users)
-      .where(eq(users.tenantId, tenantId))
-      .orderBy(asc(users.email));
+    return this.d.db.select(INFO).from(users).where(eq(users.tenantId, tenantId)).orderBy(asc(users.email));
   }
 
   /** Number of users of the tenant (the one-command stack creates the first admin once). */
@@ -82,7 +107,10 @@ export class UserRepo {
 
   /** One user of the tenant, or null. */
   async get(tenantId: string, userId: string): Promise<UserInfo | null> {
-    const [row] = await this.d.db.select(INFO).from(users).where(and(eq(users.id, userId), eq(users.tenantId, tenantId)));
+    const [row] = await this.d.db
+      .select(INFO)
+      .from(users)
+      .where(and(eq(users.id, userId), eq(users.tenantId, tenantId)));
     return row ?? null;
   }
 
@@ -96,37 +124,72 @@ export class UserRepo {
    * Changes role, disabled state, or the linked IdP subject. Disabling revokes every session of
    * the user at once (sessions of disabled users also stop resolving). @returns the user, or null.
    */
-  async update(tenantId: string, userId: string, change: { role?: UserRole; disabled?: boolean; oidcSubject?: string }): Promise<UserInfo | null> {
+  async update(
+    tenantId: string,
+    userId: string,
+    change: { role?: UserRole; disabled?: boolean; oidcSubject?: string },
+  ): Promise<UserInfo | null> {
     const set: Partial<typeof users.$inferInsert> = {};
     if (change.role !== undefined) set.role = change.role;
     if (change.disabled !== undefined) set.disabledAt = change.disabled ? this.clock.now() : null;
     if (change.oidcSubject !== undefined) set.oidcSubject = change.oidcSubject;
     if (Object.keys(set).length > 0) {
-      const rows = await this.d.db.update(users).set(set).where(and(eq(users.id, userId), eq(users.tenantId, tenantId))).returning({ id: users.id });
+      const rows = await this.d.db
+        .update(users)
+        .set(set)
+        .where(and(eq(users.id, userId), eq(users.tenantId, tenantId)))
+        .returning({ id: users.id });
       if (rows.length === 0) return null;
     }
-    if (change.disabled === true) await this.d.db.update(sessions).set({ revokedAt: this.clock.now() }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+    if (change.disabled === true)
+      await this.d.db
+        .update(sessions)
+        .set({ revokedAt: this.clock.now() })
+        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
     return this.get(tenantId, userId);
   }
 
   /** Replaces the password hash and revokes every session of the user. @returns false when no such user. */
   async setPasswordHash(tenantId: string, userId: string, passwordHash: string): Promise<boolean> {
-    const rows = await this.d.db.update(users).set({ passwordHash }).where(and(eq(users.id, userId), eq(users.tenantId, tenantId))).returning({ id: users.id });
+    const rows = await this.d.db
+      .update(users)
+      .set({ passwordHash })
+      .where(and(eq(users.id, userId), eq(users.tenantId, tenantId)))
+      .returning({ id: users.id });
     if (rows.length === 0) return false;
-    await this.d.db.update(sessions).set({ revokedAt: this.clock.now() }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+    await this.d.db
+      .update(sessions)
+      .set({ revokedAt: this.clock.now() })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
     return true;
   }
 }
 
 /** Sessions repository. */
 export class SessionRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /** Starts a session for a user; returns the token in clear, once. */
-  async create(input: { userId: string; tenantId: string; ttlMs: number }): Promise<{ token: string; sessionId: string; expiresAt: number }> {
+  async create(input: {
+    userId: string;
+    tenantId: string;
+    ttlMs: number;
+  }): Promise<{ token: string; sessionId: string; expiresAt: number }> {
     const token = `ems_${randomToken(32)}`;
     const now = this.clock.now();
-    const row = { id: newId(), tokenHash: await sha256Hex(token), userId: input.userId, tenantId: input.tenantId, createdAt: now, lastSeenAt: now, expiresAt: now + input.ttlMs, revokedAt: null };
+    const row = {
+      id: newId(),
+      tokenHash: await sha256Hex(token),
+      userId: input.userId,
+      tenantId: input.tenantId,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: now + input.ttlMs,
+      revokedAt: null,
+    };
     await this.d.db.insert(sessions).values(row);
     return { token, sessionId: row.id, expiresAt: row.expiresAt };
   }

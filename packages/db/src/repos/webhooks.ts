@@ -38,14 +38,25 @@ function info(row: WebhookRow): WebhookInfo {
 
 /** Webhooks repository. */
 export class WebhookRepo {
-  constructor(private readonly d: SqlDriver, private readonly clock: Clock) {}
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly clock: Clock,
+  ) {}
 
   /** Registers a webhook; the signing secret is returned once. */
   async create(tenantId: string, input: { url: string; events: string[] }): Promise<{ webhook: WebhookInfo; secret: string }> {
     const secret = `whsec_${randomToken(24)}`;
     const [row] = await this.d.db
       .insert(webhooks)
-      .values({ id: newId(), tenantId, url: input.url, secret, events: JSON.stringify(input.events), active: true, createdAt: this.clock.now() })
+      .values({
+        id: newId(),
+        tenantId,
+        url: input.url,
+        secret,
+        events: JSON.stringify(input.events),
+        active: true,
+        createdAt: this.clock.now(),
+      })
       .returning();
     if (!row) throw new DbError('INVALID_STATE', 'insert returned no row', { details: { table: 'webhooks' } });
     return { webhook: info(row), secret };
@@ -57,7 +68,10 @@ export class WebhookRepo {
   }
 
   async get(tenantId: string, id: string): Promise<WebhookInfo | null> {
-    const [row] = await this.d.db.select().from(webhooks).where(and(eq(webhooks.id, id), eq(webhooks.tenantId, tenantId)));
+    const [row] = await this.d.db
+      .select()
+      .from(webhooks)
+      .where(and(eq(webhooks.id, id), eq(webhooks.tenantId, tenantId)));
     return row ? info(row) : null;
   }
 
@@ -88,17 +102,33 @@ export class WebhookRepo {
    * delivery of this webhook. @throws DbError INVALID_STATE when the webhook is deactivated.
    */
   async redeliver(tenantId: string, webhookId: string, deliveryId: string): Promise<DeliveryRow | null> {
-    const [hook] = await this.d.db.select({ active: webhooks.active }).from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.tenantId, tenantId)));
+    const [hook] = await this.d.db
+      .select({ active: webhooks.active })
+      .from(webhooks)
+      .where(and(eq(webhooks.id, webhookId), eq(webhooks.tenantId, tenantId)));
     const [original] = await this.d.db
       .select()
       .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.tenantId, tenantId)));
+      .where(
+        and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.tenantId, tenantId)),
+      );
     if (!hook || !original) return null;
     if (!hook.active) throw new DbError('INVALID_STATE', 'the webhook is deactivated', { details: { table: 'webhooks' } });
     const now = this.clock.now();
     const [row] = await this.d.db
       .insert(webhookDeliveries)
-      .values({ id: newId(), tenantId, webhookId, event: original.event, payload: original.payload, status: 'pending', attempts: 0, nextAttemptAt: now, log: '[]', createdAt: now })
+      .values({
+        id: newId(),
+        tenantId,
+        webhookId,
+        event: original.event,
+        payload: original.payload,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        log: '[]',
+        createdAt: now,
+      })
       .returning();
     return row ?? null;
   }
@@ -113,7 +143,9 @@ export class WebhookRepo {
     const claimed = await this.d.db
       .update(webhookDeliveries)
       .set({ status: 'sending', leaseExpiresAt: now + leaseMs })
-      .where(sql`${webhookDeliveries.id} IN (SELECT id FROM webhook_deliveries WHERE ${due} ORDER BY next_attempt_at LIMIT ${limit}) AND ${due}`)
+      .where(
+        sql`${webhookDeliveries.id} IN (SELECT id FROM webhook_deliveries WHERE ${due} ORDER BY next_attempt_at LIMIT ${limit}) AND ${due}`,
+      )
       .returning();
     const out: DueDelivery[] = [];
     for (const delivery of claimed) {
@@ -127,7 +159,11 @@ export class WebhookRepo {
    * Records one attempt. A 2xx ends the delivery; otherwise it is retried after a backoff until
    * `maxAttempts`, then marked failed. A deactivated webhook's pending deliveries fail at once.
    */
-  async recordAttempt(id: string, attempt: DeliveryAttempt, policy: { maxAttempts: number; backoff: Backoff }): Promise<DeliveryRow | null> {
+  async recordAttempt(
+    id: string,
+    attempt: DeliveryAttempt,
+    policy: { maxAttempts: number; backoff: Backoff },
+  ): Promise<DeliveryRow | null> {
     const [current] = await this.d.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
     if (!current) return null;
     const [hook] = await this.d.db.select({ active: webhooks.active }).from(webhooks).where(eq(webhooks.id, current.webhookId));

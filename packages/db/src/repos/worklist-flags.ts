@@ -30,7 +30,12 @@ export async function resultFlags(d: SqlDriver, tenantId: string, resultIds: rea
          FROM results WHERE tenant_id = ? AND id IN (${ids.map(() => '?').join(', ')})`,
       [tenantId, ...ids],
     );
-    for (const row of rows) out.set(String(row['id']), { modelVersion: (row['mv'] as string | null) ?? null, centralPe: flag(row['c']), rvLvGte1: flag(row['r']) });
+    for (const row of rows)
+      out.set(String(row['id']), {
+        modelVersion: (row['mv'] as string | null) ?? null,
+        centralPe: flag(row['c']),
+        rvLvGte1: flag(row['r']),
+      });
   }
   return out;
 }

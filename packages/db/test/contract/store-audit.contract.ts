@@ -23,7 +23,11 @@ export function storeAuditContract(name: string, open: () => Promise<StoreUnderT
       const t = await tenant(store);
       const ids = Array.from({ length: 50 }, () => newId());
       const page = await auditPage(ids);
-      await Promise.all(Array.from({ length: 5 }, () => store.audit.write({ tenantId: t, keyId: 'k', role: 'clinician', action: 'study.list', detail: { count: 50 }, page })));
+      await Promise.all(
+        Array.from({ length: 5 }, () =>
+          store.audit.write({ tenantId: t, keyId: 'k', role: 'clinician', action: 'study.list', detail: { count: 50 }, page }),
+        ),
+      );
       await store.audit.write({ tenantId: t, keyId: 'k', role: 'clinician', action: 'study.list', detail: { count: 50 }, page });
       expect(await pageRows(t)).toEqual([{ hash: page.hash, study_ids: JSON.stringify(ids) }]);
       // The record itself names the page; its detail stays small whatever the page size.
@@ -71,7 +75,11 @@ export function storeAuditContract(name: string, open: () => Promise<StoreUnderT
       await store.audit.prune(0);
       clock.advance(1);
       const t = await tenant(store);
-      await Promise.all(Array.from({ length: 2500 }, (_, i) => store.audit.write({ tenantId: t, keyId: 'k', role: 'runner', action: 'instance.read', detail: { i } })));
+      await Promise.all(
+        Array.from({ length: 2500 }, (_, i) =>
+          store.audit.write({ tenantId: t, keyId: 'k', role: 'runner', action: 'instance.read', detail: { i } }),
+        ),
+      );
       clock.advance(3 * DAY);
       await store.audit.write({ tenantId: t, keyId: 'k', role: 'runner', action: 'instance.read', detail: { i: -1 } });
       // A statement budget bounds each pass (D1 caps queries per invocation); the next pass goes on.

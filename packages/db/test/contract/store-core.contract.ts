@@ -88,7 +88,10 @@ export function storeCoreContract(name: string, open: () => Promise<StoreUnderTe
       const other = await tenant(store);
       expect((await store.studies.addInstance(instance(other, s.id, {}), LIMITS)).kind).toBe('not_found');
       await store.studies.submit(t, s.id, { priority: 0, maxAttempts: 3 });
-      const locked = await store.studies.addInstance(instance(t, s.id, { studyInstanceUid: '1.2.3' }), { maxStudyBytes: 1e9, maxStudyInstances: 100 });
+      const locked = await store.studies.addInstance(instance(t, s.id, { studyInstanceUid: '1.2.3' }), {
+        maxStudyBytes: 1e9,
+        maxStudyInstances: 100,
+      });
       expect(locked).toMatchObject({ kind: 'study_locked', status: 'queued' });
     });
 
@@ -114,7 +117,11 @@ export function storeCoreContract(name: string, open: () => Promise<StoreUnderTe
       const jobIds = new Set(outcomes.map((o) => (o.kind === 'created' || o.kind === 'existing' ? o.job.id : '')));
       expect(jobIds.size).toBe(1);
       const again = await store.studies.submit(t, s.id, { priority: 0, maxAttempts: 3 });
-      expect(again).toMatchObject({ kind: 'existing', study: { status: 'queued', priority: 10 }, job: { kind: 'analysis', status: 'queued', studyId: s.id } });
+      expect(again).toMatchObject({
+        kind: 'existing',
+        study: { status: 'queued', priority: 10 },
+        job: { kind: 'analysis', status: 'queued', studyId: s.id },
+      });
       expect((await store.studies.submit(await tenant(store), s.id, { priority: 0, maxAttempts: 3 })).kind).toBe('not_found');
     });
 
@@ -161,7 +168,12 @@ export function storeCoreContract(name: string, open: () => Promise<StoreUnderTe
       const page2 = await store.studies.worklist(t, { limit: 2, offset: 2 });
       expect(page2.map((s) => s.id)).toEqual([ids['low'], ids['pending2']]);
       const lowStudy = await store.studies.get(t, ids['low'] as string);
-      const ranged = await store.studies.worklist(t, { from: lowStudy?.createdAt ?? 0, to: (lowStudy?.createdAt ?? 0) + 1, limit: 50, offset: 0 });
+      const ranged = await store.studies.worklist(t, {
+        from: lowStudy?.createdAt ?? 0,
+        to: (lowStudy?.createdAt ?? 0) + 1,
+        limit: 50,
+        offset: 0,
+      });
       expect(ranged.map((s) => s.id)).toEqual([ids['low']]);
       expect(await store.studies.worklist(await tenant(store), { limit: 50, offset: 0 })).toEqual([]);
     });
@@ -174,16 +186,26 @@ export function storeCoreContract(name: string, open: () => Promise<StoreUnderTe
         body: '{}',
         summary: { urgency: 1, peProbability: 0.7, decision: 'positive', probabilities: { central_pe: 0.4 } },
       });
-      expect(await store.labels.record(t, studyId, { labels: { central_pe: 1, negative_exam_for_pe: 0 }, source: 'radiologist', recordedBy: 'k1' })).toBe(true);
+      expect(
+        await store.labels.record(t, studyId, {
+          labels: { central_pe: 1, negative_exam_for_pe: 0 },
+          source: 'radiologist',
+          recordedBy: 'k1',
+        }),
+      ).toBe(true);
       expect(await store.labels.record(t, studyId, { labels: { central_pe: 0 }, source: 'consensus', recordedBy: 'k2' })).toBe(true);
-      expect(await store.labels.record(await tenant(store), studyId, { labels: { central_pe: 1 }, source: 'radiologist', recordedBy: 'k3' })).toBe(false);
+      expect(
+        await store.labels.record(await tenant(store), studyId, { labels: { central_pe: 1 }, source: 'radiologist', recordedBy: 'k3' }),
+      ).toBe(false);
       const gt = await store.labels.forStudy(t, studyId);
       expect(gt.map((g) => [g.label, g.value, g.source])).toEqual([
         ['central_pe', 0, 'consensus'],
         ['negative_exam_for_pe', 0, 'radiologist'],
       ]);
       const cohort = await store.labels.cohort(t, {});
-      expect(cohort).toEqual([{ studyId, completedAt: clock.now(), probabilities: { central_pe: 0.4 }, truth: { central_pe: 0, negative_exam_for_pe: 0 } }]);
+      expect(cohort).toEqual([
+        { studyId, completedAt: clock.now(), probabilities: { central_pe: 0.4 }, truth: { central_pe: 0, negative_exam_for_pe: 0 } },
+      ]);
       const drift = await store.labels.drift(t, { from: clock.now(), to: clock.now() + 1 });
       expect(drift).toEqual([{ completedAt: clock.now(), peProbability: 0.7, descriptors: { manufacturer: 'ACME', sliceThickness: 1 } }]);
       expect(await store.labels.cohort(await tenant(store), {})).toEqual([]);
@@ -200,7 +222,11 @@ export function storeCoreContract(name: string, open: () => Promise<StoreUnderTe
       expect(await store.audit.list(t, { before: all[1]?.id ?? 0, limit: 10 })).toEqual([]);
       expect(await store.audit.list(await tenant(store), { limit: 10 })).toEqual([]);
       // Concurrent writes are group-committed; each resolves once its row is stored.
-      await Promise.all(Array.from({ length: 40 }, (_, i) => store.audit.write({ tenantId: t, keyId: 'k', role: 'runner', action: 'instance.read', detail: { i } })));
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          store.audit.write({ tenantId: t, keyId: 'k', role: 'runner', action: 'instance.read', detail: { i } }),
+        ),
+      );
       const many = await store.audit.list(t, { action: 'instance.read', limit: 100 });
       expect(many.map((a) => (a.detail as { i: number }).i).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     });

@@ -42,7 +42,12 @@ export function storeDicomwebContract(name: string, open: () => Promise<StoreUnd
         sops.push(sop);
         const series = i < 2 ? `${studyUid}.7` : `${studyUid}.8`;
         const out = await store.studies.addInstance(
-          instance(t, s.id, { sopInstanceUid: sop, studyInstanceUid: studyUid, seriesInstanceUid: series, dicomAttributes: attrs({ instanceNumber: 3 - i, seriesNumber: i < 2 ? 2 : 1, seriesDescription: i < 2 ? 'Axial' : 'Scout' }) }),
+          instance(t, s.id, {
+            sopInstanceUid: sop,
+            studyInstanceUid: studyUid,
+            seriesInstanceUid: series,
+            dicomAttributes: attrs({ instanceNumber: 3 - i, seriesNumber: i < 2 ? 2 : 1, seriesDescription: i < 2 ? 'Axial' : 'Scout' }),
+          }),
           LIMITS,
         );
         expect(out.kind).toBe('created');
@@ -54,7 +59,13 @@ export function storeDicomwebContract(name: string, open: () => Promise<StoreUnd
       const { t, studyUid, sops } = await seed();
       const [study, ...none] = await store.dicomweb.studies(t, {}, PAGE);
       expect(none).toEqual([]);
-      expect(study).toMatchObject({ studyInstanceUid: studyUid, studyDate: '20260301', modalities: ['CT'], seriesCount: 2, instanceCount: 3 });
+      expect(study).toMatchObject({
+        studyInstanceUid: studyUid,
+        studyDate: '20260301',
+        modalities: ['CT'],
+        seriesCount: 2,
+        instanceCount: 3,
+      });
       const series = await store.dicomweb.series(t, { studyInstanceUid: [studyUid] }, PAGE);
       expect(series.map((r) => [r.seriesNumber, r.instanceCount, r.seriesDescription])).toEqual([
         [1, 1, 'Scout'],
@@ -63,7 +74,9 @@ export function storeDicomwebContract(name: string, open: () => Promise<StoreUnd
       const inst = await store.dicomweb.instances(t, { studyInstanceUid: [studyUid] }, PAGE);
       expect(inst.map((r) => r.sopInstanceUid)).toEqual([sops[2], sops[1], sops[0]]);
       expect(inst[0]).toMatchObject({ rows: 512, transferSyntaxUid: '1.2.840.10008.1.2.1' });
-      expect((await store.dicomweb.instances(t, { studyInstanceUid: [studyUid] }, { limit: 1, offset: 1 })).map((r) => r.sopInstanceUid)).toEqual([sops[1]]);
+      expect(
+        (await store.dicomweb.instances(t, { studyInstanceUid: [studyUid] }, { limit: 1, offset: 1 })).map((r) => r.sopInstanceUid),
+      ).toEqual([sops[1]]);
     });
 
     it('matches dates, ranges, wildcards and numbers', async () => {
@@ -83,7 +96,15 @@ export function storeDicomwebContract(name: string, open: () => Promise<StoreUnd
     it('answers one object for a SOP Instance UID stored in two studies, and nothing to another tenant', async () => {
       const { t, studyUid, sops } = await seed();
       const again = await store.studies.create(t);
-      const out = await store.studies.addInstance(instance(t, again.id, { sopInstanceUid: sops[0]!, studyInstanceUid: studyUid, seriesInstanceUid: `${studyUid}.7`, dicomAttributes: attrs() }), LIMITS);
+      const out = await store.studies.addInstance(
+        instance(t, again.id, {
+          sopInstanceUid: sops[0]!,
+          studyInstanceUid: studyUid,
+          seriesInstanceUid: `${studyUid}.7`,
+          dicomAttributes: attrs(),
+        }),
+        LIMITS,
+      );
       expect(out.kind).toBe('created');
       expect(await store.dicomweb.instances(t, { sopInstanceUid: [sops[0]!] }, PAGE)).toHaveLength(1);
       expect((await store.dicomweb.studies(t, {}, PAGE))[0]!.instanceCount).toBe(3);
@@ -96,7 +117,10 @@ export function storeDicomwebContract(name: string, open: () => Promise<StoreUnd
       const t = await tenant(store);
       const s = await store.studies.create(t);
       const uid = `2.25.${Date.now()}.99`;
-      const tooBig = await store.studies.addInstance(instance(t, s.id, { studyInstanceUid: uid, size: LIMITS.maxStudyBytes + 1, dicomAttributes: attrs() }), LIMITS);
+      const tooBig = await store.studies.addInstance(
+        instance(t, s.id, { studyInstanceUid: uid, size: LIMITS.maxStudyBytes + 1, dicomAttributes: attrs() }),
+        LIMITS,
+      );
       expect(tooBig.kind).toBe('study_too_large');
       expect(await store.dicomweb.studies(t, {}, PAGE)).toEqual([]);
     });

@@ -24,7 +24,9 @@ export function storeIdentityContract(name: string, open: () => Promise<StoreUnd
       const first = await store.passwordTokens.issue({ userId: u.id, tenantId: t, purpose: 'invite', createdBy: 'user:x', ttlMs: HOUR });
       const second = await store.passwordTokens.issue({ userId: u.id, tenantId: t, purpose: 'reset', createdBy: 'user:x', ttlMs: HOUR });
       expect(await store.passwordTokens.consume(first.token)).toBeNull();
-      expect(await store.driver.select('SELECT token_hash FROM password_tokens WHERE user_id = ? AND used_at IS NULL', [u.id])).toEqual([{ token_hash: await sha256Hex(second.token) }]);
+      expect(await store.driver.select('SELECT token_hash FROM password_tokens WHERE user_id = ? AND used_at IS NULL', [u.id])).toEqual([
+        { token_hash: await sha256Hex(second.token) },
+      ]);
       expect(await store.passwordTokens.consume(second.token)).toEqual({ userId: u.id, tenantId: t, purpose: 'reset' });
       expect(await store.passwordTokens.consume(second.token)).toBeNull();
       const late = await store.passwordTokens.issue({ userId: u.id, tenantId: t, purpose: 'reset', createdBy: 'user:x', ttlMs: HOUR });
@@ -49,7 +51,18 @@ export function storeIdentityContract(name: string, open: () => Promise<StoreUnd
 
     it('stores an IdP per tenant, links users by subject, and takes a pending sign-in once', async () => {
       const t = await tenant(store);
-      const p = { tenantId: t, displayName: 'Hospital IdP', issuer: 'https://idp.example', clientId: 'c', clientSecret: 'v1.a.b', scopes: 'openid email', groupClaim: 'groups', roleMap: [{ group: 'g', role: 'quality' as const }], enabled: true, updatedBy: 'user:x' };
+      const p = {
+        tenantId: t,
+        displayName: 'Hospital IdP',
+        issuer: 'https://idp.example',
+        clientId: 'c',
+        clientSecret: 'v1.a.b',
+        scopes: 'openid email',
+        groupClaim: 'groups',
+        roleMap: [{ group: 'g', role: 'quality' as const }],
+        enabled: true,
+        updatedBy: 'user:x',
+      };
       await store.oidc.put(p);
       await store.oidc.put({ ...p, displayName: 'Renamed' });
       expect(await store.oidc.get(t)).toMatchObject({ displayName: 'Renamed', roleMap: [{ group: 'g', role: 'quality' }] });
@@ -57,7 +70,9 @@ export function storeIdentityContract(name: string, open: () => Promise<StoreUnd
       const subject = `https://idp.example ${newId()}`;
       const u = await store.users.create({ tenantId: t, email: email(), role: 'quality', passwordHash: '!none', oidcSubject: subject });
       expect((await store.users.byOidcSubject(subject))?.id).toBe(u.id);
-      await expect(store.users.create({ tenantId: t, email: email(), role: 'quality', passwordHash: '!none', oidcSubject: subject })).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(
+        store.users.create({ tenantId: t, email: email(), role: 'quality', passwordHash: '!none', oidcSubject: subject }),
+      ).rejects.toMatchObject({ code: 'CONFLICT' });
       const login = { tenantId: t, browserHash: 'b', codeVerifier: 'v', nonce: 'n', nextPath: '/', expiresAt: clock.now() + 600_000 };
       await store.oidc.startLogin('state-1', login);
       expect(await store.oidc.takeLogin('state-2')).toBeNull();

@@ -70,7 +70,9 @@ export function storeJobsContract(name: string, open: () => Promise<StoreUnderTe
       expect((await store.jobs.heartbeat(t, jobId, first?.leaseToken ?? '', LEASE)).kind).toBe('lease_lost');
       const late = await store.results.complete(t, jobId, first?.leaseToken ?? '', { body: '{}' });
       expect(late.kind).toBe('lease_lost');
-      expect((await store.jobs.fail(t, jobId, first?.leaseToken ?? '', { code: 'X', message: 'x', retryable: true }, BACKOFF)).kind).toBe('lease_lost');
+      expect((await store.jobs.fail(t, jobId, first?.leaseToken ?? '', { code: 'X', message: 'x', retryable: true }, BACKOFF)).kind).toBe(
+        'lease_lost',
+      );
       expect((await store.jobs.heartbeat(t, 'no-such-job', 'x', LEASE)).kind).toBe('not_found');
     });
 
@@ -117,7 +119,13 @@ export function storeJobsContract(name: string, open: () => Promise<StoreUnderTe
       const t = await tenant(store);
       const { jobId, studyId } = await submittedStudy(store, t);
       const c = await store.jobs.claim(t, 'r', { leaseMs: LEASE });
-      const f = await store.jobs.fail(t, jobId, c?.leaseToken ?? '', { code: 'NO_CT_SERIES', message: 'no CT series', retryable: false }, BACKOFF);
+      const f = await store.jobs.fail(
+        t,
+        jobId,
+        c?.leaseToken ?? '',
+        { code: 'NO_CT_SERIES', message: 'no CT series', retryable: false },
+        BACKOFF,
+      );
       expect(f).toMatchObject({ kind: 'ok', value: { status: 'failed', attempts: 1 } });
       expect((await store.studies.get(t, studyId))?.status).toBe('failed');
     });
@@ -142,7 +150,13 @@ export function storeJobsContract(name: string, open: () => Promise<StoreUnderTe
       expect(done.kind).toBe('ok');
       const result = done.kind === 'ok' ? done.value.result : null;
       expect(result).toMatchObject({ jobId, studyId, kind: 'analysis', modelVersion: 'v1', peProbability: 0.93 });
-      expect(await store.studies.get(t, studyId)).toMatchObject({ status: 'complete', resultId: result?.id, urgency: 0, sortProbability: 0.93, decision: 'positive' });
+      expect(await store.studies.get(t, studyId)).toMatchObject({
+        status: 'complete',
+        resultId: result?.id,
+        urgency: 0,
+        sortProbability: 0.93,
+        decision: 'positive',
+      });
       expect(await store.jobs.get(t, jobId)).toMatchObject({ status: 'done' });
       expect((await store.models.list(t)).map((m) => [m.version, m.status])).toEqual([['v1', 'registered']]);
       const deliveries = await store.webhooks.deliveries(t, subscribed.webhook.id, { limit: 10, offset: 0 });
@@ -182,7 +196,10 @@ export function storeJobsContract(name: string, open: () => Promise<StoreUnderTe
       expect(hook.secret).toMatch(/^whsec_/);
       const { jobId } = await submittedStudy(store, t);
       const c = await store.jobs.claim(t, 'r', { leaseMs: LEASE });
-      await store.results.complete(t, jobId, c?.leaseToken ?? '', { body: '{}', events: [{ event: 'study.result', payload: () => '{"x":1}' }] });
+      await store.results.complete(t, jobId, c?.leaseToken ?? '', {
+        body: '{}',
+        events: [{ event: 'study.result', payload: () => '{"x":1}' }],
+      });
       const policy = { maxAttempts: 3, backoff: BACKOFF };
       const mine = async () => (await store.webhooks.claimDue(100, 10_000)).filter((d) => d.delivery.tenantId === t);
       const due = await mine();

@@ -16,7 +16,9 @@ function completion(version: string, p: number, shadowVersion?: string, q = 0.5)
     modelVersion: version,
     summary: { urgency: 1, peProbability: 1 - p, decision: 'negative', probabilities: { negative_exam_for_pe: p } },
     model: { version, sha256: 'b'.repeat(64), trainedOn: 'synthetic' },
-    ...(shadowVersion ? { shadow: [{ modelVersion: shadowVersion, probabilities: { negative_exam_for_pe: q }, peProbability: 1 - q, body: '{}' }] } : {}),
+    ...(shadowVersion
+      ? { shadow: [{ modelVersion: shadowVersion, probabilities: { negative_exam_for_pe: q }, peProbability: 1 - q, body: '{}' }] }
+      : {}),
   };
 }
 
@@ -65,7 +67,13 @@ export function storeModelsContract(name: string, open: () => Promise<StoreUnder
       const a = await store.models.predictions(t, 'a');
       const b = await store.models.predictions(t, 'b');
       expect(a.map((x) => x.studyId).sort()).toEqual([s1, s2].sort());
-      expect(new Map(b.map((x) => [x.studyId, x.probabilities['negative_exam_for_pe']]))).toEqual(new Map([[s1, 0.7], [s2, 0.4], [s3, 0.6]]));
+      expect(new Map(b.map((x) => [x.studyId, x.probabilities['negative_exam_for_pe']]))).toEqual(
+        new Map([
+          [s1, 0.7],
+          [s2, 0.4],
+          [s3, 0.6],
+        ]),
+      );
       const job = (await store.studies.get(t, s1))!.analysisJobId!;
       expect((await store.models.shadowResultsOfJob(t, job)).map((r) => r.modelVersion)).toEqual(['b']);
       expect(await store.models.predictions(await tenant(store), 'a')).toEqual([]);

@@ -115,7 +115,12 @@ export function storePlatformContract(name: string, open: () => Promise<StoreUnd
         ids.push((await submittedStudy(store, t)).jobId, (await submittedStudy(store, t)).jobId);
       }
       const got = await Promise.all(Array.from({ length: 12 }, (_, i) => store.jobs.claimAcrossTenants(`runner-${i}`, { leaseMs: LEASE })));
-      expect(got.filter((j) => j !== null).map((j) => j?.id).sort()).toEqual([...ids].sort());
+      expect(
+        got
+          .filter((j) => j !== null)
+          .map((j) => j?.id)
+          .sort(),
+      ).toEqual([...ids].sort());
     });
 
     it('admits only the claimer’s live or finished lease (heldBy)', async () => {
@@ -134,7 +139,10 @@ export function storePlatformContract(name: string, open: () => Promise<StoreUnd
       const second = (await store.jobs.claimAcrossTenants('platform', { leaseMs: LEASE })) as Job;
       expect(second.id).toBe(jobId);
       await store.jobs.fail(t, jobId, second.leaseToken as string, { code: 'X', message: 'x', retryable: false }, { baseMs: 1, maxMs: 1 });
-      expect(await store.jobs.heldBy(jobId, second.leaseToken as string, 'platform')).toMatchObject({ kind: 'ok', value: { status: 'failed' } });
+      expect(await store.jobs.heldBy(jobId, second.leaseToken as string, 'platform')).toMatchObject({
+        kind: 'ok',
+        value: { status: 'failed' },
+      });
       expect((await store.jobs.heldBy(jobId, token, 'platform')).kind).toBe('lease_lost');
     });
 

@@ -38,7 +38,9 @@ export function storeQualityContract(name: string, open: () => Promise<StoreUnde
       const t = await tenant(store);
       const { studyId: early } = await submittedStudy(store, t);
       // Ground truth recorded before the analysis is picked up by the completion.
-      expect(await store.labels.record(t, early, { labels: { central_pe: 1 }, source: 'radiologist', recordedBy: 'k', enteredVia: 'csv' })).toBe(true);
+      expect(
+        await store.labels.record(t, early, { labels: { central_pe: 1 }, source: 'radiologist', recordedBy: 'k', enteredVia: 'csv' }),
+      ).toBe(true);
       const job = await store.jobs.claim(t, 'r', { leaseMs: 30_000, kinds: ['analysis'] });
       await store.results.complete(t, job!.id, job!.leaseToken!, completion({ central_pe: 0.8, negative_exam_for_pe: 0.1 }));
       clock.advance(1_000);
@@ -46,7 +48,12 @@ export function storeQualityContract(name: string, open: () => Promise<StoreUnde
       const late = await analysed(t, { central_pe: 0.2, negative_exam_for_pe: 0.9 });
       expect(await store.cohort.version(t)).toBeGreaterThan(v0);
       const v1 = await store.cohort.version(t);
-      await store.labels.record(t, late, { labels: { central_pe: 0, negative_exam_for_pe: 1 }, source: 'consensus', recordedBy: 'user:u1', enteredVia: 'ui' });
+      await store.labels.record(t, late, {
+        labels: { central_pe: 0, negative_exam_for_pe: 1 },
+        source: 'consensus',
+        recordedBy: 'user:u1',
+        enteredVia: 'ui',
+      });
       expect(await store.cohort.version(t)).toBeGreaterThan(v1);
       const c = await store.cohort.columns(t);
       expect(Array.from(c.probability.central_pe)).toEqual([0.8, 0.2]);
@@ -68,7 +75,11 @@ export function storeQualityContract(name: string, open: () => Promise<StoreUnde
     it('versions threshold sets per tenant and records the set a result was decided with', async () => {
       const t = await tenant(store);
       expect(await store.thresholdSets.active(t)).toBeNull();
-      const a = await store.thresholdSets.create(t, { thresholds: { central_pe: 0.1 }, rules: { central_pe: { kind: 'youden' } }, createdBy: 'k1' });
+      const a = await store.thresholdSets.create(t, {
+        thresholds: { central_pe: 0.1 },
+        rules: { central_pe: { kind: 'youden' } },
+        createdBy: 'k1',
+      });
       const b = await store.thresholdSets.create(t, { thresholds: { central_pe: 0.2 }, rules: {}, note: 'n', createdBy: 'k2' });
       expect([a.version, b.version]).toEqual([1, 2]);
       expect((await store.thresholdSets.active(t))?.id).toBe(b.id);
@@ -84,9 +95,23 @@ export function storeQualityContract(name: string, open: () => Promise<StoreUnde
       const t = await tenant(store);
       await store.webhooks.create(t, { url: 'https://hooks.example/a', events: ['alert.fired'] });
       await store.webhooks.create(t, { url: 'https://hooks.example/b', events: ['study.result'] });
-      const rule = await store.alerts.createRule(t, { label: 'central_pe', kind: 'auroc_lower_ci_below', params: { below: 0.8, window: 'month' }, createdBy: 'k' });
+      const rule = await store.alerts.createRule(t, {
+        label: 'central_pe',
+        kind: 'auroc_lower_ci_below',
+        params: { below: 0.8, window: 'month' },
+        createdBy: 'k',
+      });
       expect(await store.alerts.tenantsWithRules()).toContain(t);
-      const fire = (period: string) => store.alerts.fire(t, { ruleId: rule.id, label: 'central_pe', kind: rule.kind, period, value: 0.7, message: 'm', payload: (id) => JSON.stringify({ id }) });
+      const fire = (period: string) =>
+        store.alerts.fire(t, {
+          ruleId: rule.id,
+          label: 'central_pe',
+          kind: rule.kind,
+          period,
+          value: 0.7,
+          message: 'm',
+          payload: (id) => JSON.stringify({ id }),
+        });
       const first = await fire('2026-01');
       expect(first?.state).toBe('active');
       expect(await fire('2026-01')).toBeNull();
@@ -94,7 +119,9 @@ export function storeQualityContract(name: string, open: () => Promise<StoreUnde
       expect(await fire('2026-02')).toBeNull();
       const due = await store.webhooks.claimDue(10, 1_000);
       const mine = due.filter((d) => d.delivery.tenantId === t);
-      expect(mine.map((d) => [d.url, d.delivery.event, d.delivery.payload])).toEqual([['https://hooks.example/a', 'alert.fired', JSON.stringify({ id: first!.id })]]);
+      expect(mine.map((d) => [d.url, d.delivery.event, d.delivery.payload])).toEqual([
+        ['https://hooks.example/a', 'alert.fired', JSON.stringify({ id: first!.id })],
+      ]);
       expect(await store.alerts.resolve(t, rule.id)).toBe(1);
       expect(await fire('2026-01')).toBeNull(); // that period already fired
       expect((await fire('2026-02'))?.period).toBe('2026-02');
@@ -108,16 +135,33 @@ export function storeQualityContract(name: string, open: () => Promise<StoreUnde
 
     it('seeds a deterministic labelled cohort', async () => {
       const t = await tenant(store);
-      const { studyIds } = await seedCohort(store.driver, { tenantId: t, studies: 60, months: 2, end: clock.now(), seed: 5, labelledFraction: 0.5 });
+      const { studyIds } = await seedCohort(store.driver, {
+        tenantId: t,
+        studies: 60,
+        months: 2,
+        end: clock.now(),
+        seed: 5,
+        labelledFraction: 0.5,
+      });
       expect(studyIds).toHaveLength(60);
       const c = await store.cohort.columns(t);
       expect(c.time.length).toBe(60);
       const labelled = Array.from(c.truth.central_pe).filter((x) => !Number.isNaN(x)).length;
       expect(labelled).toBeGreaterThan(15);
       expect(labelled).toBeLessThan(45);
-      expect((await store.labels.forStudy(t, studyIds[0] as string)).length === 9 || (await store.labels.forStudy(t, studyIds[0] as string)).length === 0).toBe(true);
+      expect(
+        (await store.labels.forStudy(t, studyIds[0] as string)).length === 9 ||
+          (await store.labels.forStudy(t, studyIds[0] as string)).length === 0,
+      ).toBe(true);
       const again = await tenant(store);
-      const second = await seedCohort(store.driver, { tenantId: again, studies: 60, months: 2, end: clock.now(), seed: 5, labelledFraction: 0.5 });
+      const second = await seedCohort(store.driver, {
+        tenantId: again,
+        studies: 60,
+        months: 2,
+        end: clock.now(),
+        seed: 5,
+        labelledFraction: 0.5,
+      });
       // The same seed gives the same cohort in another tenant, under other ids.
       expect(second.studyIds.some((id) => studyIds.includes(id))).toBe(false);
       expect(Array.from((await store.cohort.columns(again)).probability.central_pe)).toEqual(Array.from(c.probability.central_pe));

@@ -22,8 +22,12 @@ export function storeUsersContract(name: string, open: () => Promise<StoreUnderT
       const e = email();
       const u = await store.users.create({ tenantId: a, email: ` ${e} `, role: 'quality', passwordHash: 'scrypt$h' });
       expect(u.email).toBe(e.toLowerCase());
-      await expect(store.users.create({ tenantId: b, email: e.toUpperCase(), role: 'admin', passwordHash: 'x' })).rejects.toMatchObject({ code: 'CONFLICT' });
-      await expect(store.users.create({ tenantId: 'no-such-tenant', email: email(), role: 'admin', passwordHash: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(store.users.create({ tenantId: b, email: e.toUpperCase(), role: 'admin', passwordHash: 'x' })).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      await expect(
+        store.users.create({ tenantId: 'no-such-tenant', email: email(), role: 'admin', passwordHash: 'x' }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
       expect((await store.users.byEmail(e))?.passwordHash).toBe('scrypt$h');
       const listed = await store.users.list(a);
       expect(listed.map((x) => x.email)).toEqual([e.toLowerCase()]);
@@ -36,8 +40,16 @@ export function storeUsersContract(name: string, open: () => Promise<StoreUnderT
       const u = await store.users.create({ tenantId: t, email: email(), role: 'clinician', passwordHash: 'x' });
       const s = await store.sessions.create({ userId: u.id, tenantId: t, ttlMs: 12 * HOUR });
       expect(s.token).toMatch(/^ems_[A-Za-z0-9_-]{43}$/);
-      expect(await store.driver.select('SELECT token_hash FROM sessions WHERE id = ?', [s.sessionId])).toEqual([{ token_hash: await sha256Hex(s.token) }]);
-      expect(await store.sessions.resolve(s.token)).toMatchObject({ sessionId: s.sessionId, userId: u.id, tenantId: t, role: 'clinician', expiresAt: clock.now() + 12 * HOUR });
+      expect(await store.driver.select('SELECT token_hash FROM sessions WHERE id = ?', [s.sessionId])).toEqual([
+        { token_hash: await sha256Hex(s.token) },
+      ]);
+      expect(await store.sessions.resolve(s.token)).toMatchObject({
+        sessionId: s.sessionId,
+        userId: u.id,
+        tenantId: t,
+        role: 'clinician',
+        expiresAt: clock.now() + 12 * HOUR,
+      });
       expect(await store.sessions.resolve(`ems_${'A'.repeat(43)}`)).toBeNull();
       expect(await store.sessions.resolve('not a token')).toBeNull();
       clock.advance(1000);

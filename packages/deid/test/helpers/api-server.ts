@@ -21,7 +21,10 @@ export interface Seen {
 }
 
 /** What the front does to the next matching request instead of passing it on. */
-export type Fault = { match: (method: string, path: string) => boolean; times: number } & ({ status: number; retryAfter?: number } | { drop: true });
+export type Fault = { match: (method: string, path: string) => boolean; times: number } & (
+  | { status: number; retryAfter?: number }
+  | { drop: true }
+);
 
 export interface TestApi {
   base: string;
@@ -38,13 +41,26 @@ export interface TestApi {
 
 /** Starts the API; `statics` maps URL paths to files served as-is; `routes` answers other paths first (null: not handled). */
 export async function startApi(
-  options: { env?: Record<string, string>; statics?: Record<string, string>; record?: boolean; routes?: (req: Request) => Promise<Response | null> } = {},
+  options: {
+    env?: Record<string, string>;
+    statics?: Record<string, string>;
+    record?: boolean;
+    routes?: (req: Request) => Promise<Response | null>;
+  } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(path.join(tmpdir(), 'embolus-deid-'));
   const sqlite = openSqlite(path.join(dir, 'embolus.sqlite'));
   const store = createStore(sqlite.driver, systemClock);
   const config = parseConfig({ EMBOLUS_RATE_LIMIT_PER_MINUTE: '1000000', EMBOLUS_AUTH_CACHE_SECONDS: '0', ...options.env });
-  const app = createApp({ store, blobs: new FolderBlobStore(path.join(dir, 'blobs')), config, clock: systemClock, logger: memoryLogger(), rateLimiter: new MemoryRateLimiter(systemClock), fetch: (async () => new Response(null, { status: 204 })) as typeof fetch });
+  const app = createApp({
+    store,
+    blobs: new FolderBlobStore(path.join(dir, 'blobs')),
+    config,
+    clock: systemClock,
+    logger: memoryLogger(),
+    rateLimiter: new MemoryRateLimiter(systemClock),
+    fetch: (async () => new Response(null, { status: 204 })) as typeof fetch,
+  });
   const tenant = await store.tenants.ensure('deid-test');
   const key = (await store.keys.create({ tenantId: tenant.id, role: 'clinician' as Role })).key;
   const seen: Seen[] = [];
@@ -71,17 +87,22 @@ export async function startApi(
     // Nothing to record or inject: the request goes to the API as it came (no extra copy).
     if (options.record === false && faults.every((f) => f.times === 0) && !unauthorized.on) return app.fetch(req);
     const body = new Uint8Array(await req.arrayBuffer());
-    if (options.record !== false) seen.push({ method: req.method, path: url.pathname, body, headers: Object.fromEntries(req.headers.entries()) });
+    if (options.record !== false)
+      seen.push({ method: req.method, path: url.pathname, body, headers: Object.fromEntries(req.headers.entries()) });
     const fault = faults.find((f) => f.times > 0 && f.match(req.method, url.pathname));
     if (fault) {
       fault.times--;
       if ('drop' in fault) throw new Error('dropped on purpose');
       return new Response(JSON.stringify({ error: { code: 'INJECTED', message: 'injected failure', details: {} } }), {
         status: fault.status,
-        headers: { 'content-type': 'application/json', ...(fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {}),
+        },
       });
     }
-    if (unauthorized.on) return new Response(JSON.stringify({ error: { code: 'UNAUTHENTICATED', message: 'no session', details: {} } }), { status: 401 });
+    if (unauthorized.on)
+      return new Response(JSON.stringify({ error: { code: 'UNAUTHENTICATED', message: 'no session', details: {} } }), { status: 401 });
     const init: RequestInit = { method: req.method, headers: req.headers };
     if (body.length > 0) init.body = body;
     return app.fetch(new Request(req.url, init));

@@ -39,14 +39,30 @@ export function makeIdentifying(bytes: Uint8Array): Uint8Array {
     // AnatomicRegionSequence > item > AnatomicRegionModifierSequence > item > PatientName.
     d['00082218'] = {
       vr: 'SQ',
-      Value: [{ '00080100': { vr: 'SH', Value: ['T-D3000'] }, '00082220': { vr: 'SQ', Value: [{ '00100010': { vr: 'PN', Value: [{ Alphabetic: IDENTITY.nestedName }] } }] } }],
+      Value: [
+        {
+          '00080100': { vr: 'SH', Value: ['T-D3000'] },
+          '00082220': { vr: 'SQ', Value: [{ '00100010': { vr: 'PN', Value: [{ Alphabetic: IDENTITY.nestedName }] } }] },
+        },
+      ],
     };
   });
 }
 
 /** A phantom series as Files; `identifying` adds {@link IDENTITY} to every file. */
-export function phantomFiles(opts: { seed?: number; slices?: number; matrix?: number; identifying?: boolean } = {}): { files: File[]; bytes: Uint8Array[]; study: ReturnType<typeof generateStudy> } {
-  const study = generateStudy({ seed: opts.seed ?? 7, kind: 'negative', matrix: opts.matrix ?? 64, slices: opts.slices ?? 8, noiseHu: 0, storage: 'signed' });
+export function phantomFiles(opts: { seed?: number; slices?: number; matrix?: number; identifying?: boolean } = {}): {
+  files: File[];
+  bytes: Uint8Array[];
+  study: ReturnType<typeof generateStudy>;
+} {
+  const study = generateStudy({
+    seed: opts.seed ?? 7,
+    kind: 'negative',
+    matrix: opts.matrix ?? 64,
+    slices: opts.slices ?? 8,
+    noiseHu: 0,
+    storage: 'signed',
+  });
   const bytes = study.files.map((f) => (opts.identifying === false ? f.bytes : makeIdentifying(f.bytes)));
   const files = bytes.map((b, i) => new File([b], `slice-${String(i).padStart(3, '0')}.dcm`, { type: 'application/dicom' }));
   return { files, bytes, study };

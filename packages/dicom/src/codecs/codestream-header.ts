@@ -12,7 +12,8 @@ export interface CodestreamSize {
 }
 
 const be16 = (b: Uint8Array, at: number) => ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
-const be32 = (b: Uint8Array, at: number) => (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>> 0;
+const be32 = (b: Uint8Array, at: number) =>
+  (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>> 0;
 
 /** JPEG / JPEG-LS: walks marker segments to the first SOFn (or SOF55 for JPEG-LS). */
 export function jpegSize(b: Uint8Array): CodestreamSize | undefined {

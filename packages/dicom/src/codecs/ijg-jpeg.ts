@@ -35,7 +35,10 @@ async function load(): Promise<CodecsModule> {
 }
 
 /** Decodes one JPEG frame of any DICOM JPEG process. */
-export async function decodeIjgJpeg(frame: Uint8Array, spec: FrameSpec & { bitsStored: number; pixelRepresentation: number; photometric: string }): Promise<Samples> {
+export async function decodeIjgJpeg(
+  frame: Uint8Array,
+  spec: FrameSpec & { bitsStored: number; pixelRepresentation: number; photometric: string },
+): Promise<Samples> {
   ready ??= load().catch((e) => {
     ready = undefined;
     throw new DicomError('DECODE_FAILED', `cannot load the JPEG codec: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

@@ -35,7 +35,10 @@ function bytesToSamples(bytes: Uint8Array, bitsPerSample: number): Samples {
 }
 
 /** Runs an embind decoder object: copy in, decode, copy the result out of WASM memory. */
-function runWasmDecoder(decoder: EmbindDecoder, frame: Uint8Array): { bytes: Uint8Array; info: { width: number; height: number; bitsPerSample: number; componentCount: number } } {
+function runWasmDecoder(
+  decoder: EmbindDecoder,
+  frame: Uint8Array,
+): { bytes: Uint8Array; info: { width: number; height: number; bitsPerSample: number; componentCount: number } } {
   const input: Uint8Array = decoder.getEncodedBuffer(frame.length);
   input.set(frame);
   decoder.decode();
@@ -46,7 +49,8 @@ function runWasmDecoder(decoder: EmbindDecoder, frame: Uint8Array): { bytes: Uin
 
 const decoders = new Map<string, EmbindDecoder>();
 function resetDecoder(codec: CodecId): void {
-  const name: WasmCodecName | undefined = codec === 'jpeg-2000' ? 'openjpeg' : codec === 'htj2k' ? 'openjph' : codec === 'jpeg-ls' ? 'charls' : undefined;
+  const name: WasmCodecName | undefined =
+    codec === 'jpeg-2000' ? 'openjpeg' : codec === 'htj2k' ? 'openjph' : codec === 'jpeg-ls' ? 'charls' : undefined;
   if (!name) return;
   decoders.delete(name);
   resetWasmCodec(name);
@@ -75,7 +79,12 @@ export async function decodeFrame(codec: CodecId, frame: Uint8Array, spec: Frame
     switch (codec) {
       case 'rle': {
         const raw = decodeRleFrame(frame, spec.rows, spec.cols, spec.samplesPerPixel, bytesPerSample);
-        out = bytesPerSample === 1 ? raw : bytesPerSample === 2 ? new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength >> 1) : new Uint32Array(raw.buffer, raw.byteOffset, raw.byteLength >> 2);
+        out =
+          bytesPerSample === 1
+            ? raw
+            : bytesPerSample === 2
+              ? new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength >> 1)
+              : new Uint32Array(raw.buffer, raw.byteOffset, raw.byteLength >> 2);
         break;
       }
       case 'jpeg-baseline-8':

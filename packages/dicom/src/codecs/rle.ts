@@ -38,7 +38,7 @@ export function decodeRleFrame(frame: Uint8Array, rows: number, cols: number, sa
     let written = 0;
     let i = start;
     while (i < end && written < pixels) {
-      const n = (frame[i++] ?? 0) << 24 >> 24; // signed header byte
+      const n = ((frame[i++] ?? 0) << 24) >> 24; // signed header byte
       if (n >= 0) {
         const count = Math.min(n + 1, pixels - written, end - i);
         for (let k = 0; k < count; k++, o += stride) out[o] = frame[i + k] ?? 0;

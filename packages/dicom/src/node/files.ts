@@ -75,9 +75,13 @@ export function checkVolumeSize(plan: SeriesPlan, maxBytes: number | undefined):
   const bytes = plan.slices.length * plan.rows * plan.cols * 4;
   if (maxBytes !== undefined && bytes > maxBytes) {
     const mib = (n: number) => Math.ceil(n / 2 ** 20);
-    throw new DicomError('VOLUME_TOO_LARGE', `the chosen series (${plan.slices.length} slices of ${plan.cols}x${plan.rows}) needs ${mib(bytes)} MiB as a volume; the limit is ${mib(maxBytes)} MiB`, {
-      details: { slices: plan.slices.length, rows: plan.rows, cols: plan.cols, limitBytes: maxBytes },
-    });
+    throw new DicomError(
+      'VOLUME_TOO_LARGE',
+      `the chosen series (${plan.slices.length} slices of ${plan.cols}x${plan.rows}) needs ${mib(bytes)} MiB as a volume; the limit is ${mib(maxBytes)} MiB`,
+      {
+        details: { slices: plan.slices.length, rows: plan.rows, cols: plan.cols, limitBytes: maxBytes },
+      },
+    );
   }
 }
 
@@ -94,7 +98,10 @@ export interface LoadStudyOptions {
  * threads. Reads each file twice (header scan, then decode); a study already in memory loads
  * with `loadStudyVolumeFromMemory` instead.
  */
-export async function loadStudyVolume(dir: string, options: LoadStudyOptions = {}): Promise<{ scan: FolderScan; choice: SeriesChoice; volume: Volume }> {
+export async function loadStudyVolume(
+  dir: string,
+  options: LoadStudyOptions = {},
+): Promise<{ scan: FolderScan; choice: SeriesChoice; volume: Volume }> {
   const scan = await scanFolder(dir);
   const choice = chooseSeries(scan.plans);
   checkVolumeSize(choice.chosen, options.maxVolumeBytes);

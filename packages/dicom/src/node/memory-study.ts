@@ -60,7 +60,10 @@ export class StudyBuffer {
  * when its volume would exceed `maxVolumeBytes`, and decodes it on `workers` threads straight from
  * the shared buffer. The same scan, choice and volume as `loadStudyVolume` on the same files.
  */
-export async function loadStudyVolumeFromMemory(study: StudyInMemory, options: LoadStudyOptions = {}): Promise<{ scan: FolderScan; choice: SeriesChoice; volume: Volume }> {
+export async function loadStudyVolumeFromMemory(
+  study: StudyInMemory,
+  options: LoadStudyOptions = {},
+): Promise<{ scan: FolderScan; choice: SeriesChoice; volume: Volume }> {
   const scan = new ScanBuilder();
   // In name order, as a folder scan lists files, so equal inputs give equal plans.
   const names = [...study.at.keys()].sort();

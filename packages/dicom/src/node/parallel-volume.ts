@@ -14,7 +14,9 @@ import { readBytes } from './read-bytes';
 // worker beside the main file; from sources, a small boot file registers tsx first.
 declare const __EMBOLUS_BUNDLE__: boolean | undefined;
 const WORKER_URL =
-  typeof __EMBOLUS_BUNDLE__ !== 'undefined' && __EMBOLUS_BUNDLE__ ? new URL('./decode-worker.mjs', import.meta.url) : new URL('./decode-worker-boot.mjs', import.meta.url);
+  typeof __EMBOLUS_BUNDLE__ !== 'undefined' && __EMBOLUS_BUNDLE__
+    ? new URL('./decode-worker.mjs', import.meta.url)
+    : new URL('./decode-worker-boot.mjs', import.meta.url);
 
 /** Default number of decoding threads: the machine's cores, at most 4 (decoding is memory bound beyond that). */
 export function defaultDecodeWorkers(): number {
@@ -49,13 +51,20 @@ export async function assembleVolumeParallel(plan: SeriesPlan, workers = default
   const sliceLen = plan.rows * plan.cols;
   const buffer = new SharedArrayBuffer(plan.slices.length * sliceLen * 4);
   const counter = new Int32Array(new SharedArrayBuffer(4));
-  const tasks: DecodeTask[] = groups.map(([source, zs]) => ({ source, zs, frames: zs.map((z) => plan.slices[z]!.frame), ...(memory ? { at: memory.at.get(source) } : {}) }));
+  const tasks: DecodeTask[] = groups.map(([source, zs]) => ({
+    source,
+    zs,
+    frames: zs.map((z) => plan.slices[z]!.frame),
+    ...(memory ? { at: memory.at.get(source) } : {}),
+  }));
   type Result = { ok: boolean; paddingCount?: number; code?: DicomErrorCode; message?: string; details?: Record<string, unknown> };
   const threads = Array.from(
     { length: workers - 1 },
     () =>
       new Promise<Result>((resolve) => {
-        const w = new Worker(WORKER_URL, { workerData: { buffer, counter: counter.buffer, rows: plan.rows, cols: plan.cols, tasks, study: memory?.buffer } });
+        const w = new Worker(WORKER_URL, {
+          workerData: { buffer, counter: counter.buffer, rows: plan.rows, cols: plan.cols, tasks, study: memory?.buffer },
+        });
         w.once('message', (m: Result) => {
           resolve(m);
           void w.terminate();
@@ -78,5 +87,9 @@ export async function assembleVolumeParallel(plan: SeriesPlan, workers = default
   const results = [own, ...(await Promise.all(threads))];
   const failed = results.find((r) => !r.ok);
   if (failed) throw new DicomError(failed.code ?? 'DECODE_FAILED', failed.message ?? 'decode failed', { details: failed.details ?? {} });
-  return finishVolume(plan, new Float32Array(buffer), results.reduce((n, r) => n + (r.paddingCount ?? 0), 0));
+  return finishVolume(
+    plan,
+    new Float32Array(buffer),
+    results.reduce((n, r) => n + (r.paddingCount ?? 0), 0),
+  );
 }

@@ -24,7 +24,7 @@ export interface CacheIndexLine {
 /** Writes studies/<uid>/ for one study and returns its index line (throws on failure). */
 export async function cacheStudy(s: RsnaStudy, outDir: string, split: Split): Promise<CacheIndexLine> {
   const { result, meta } = await preprocessFolder(s.dir, { windows: [SERVE_WINDOWS, TRAIN_WINDOWS] });
-  const [serve, train] = result.tensors as [typeof result.tensors[0], typeof result.tensors[0]];
+  const [serve, train] = result.tensors as [(typeof result.tensors)[0], (typeof result.tensors)[0]];
   const windowLabels = windowLabelsFromSlices(serve.windows, s.positiveSlices);
   const final = path.join(outDir, 'studies', s.studyInstanceUid);
   const tmp = `${final}.partial`;
@@ -36,7 +36,13 @@ export async function cacheStudy(s: RsnaStudy, outDir: string, split: Split): Pr
   await writeFile(path.join(tmp, 'meta.json'), JSON.stringify(meta));
   await rm(final, { recursive: true, force: true });
   await rename(tmp, final);
-  return { study: s.studyInstanceUid, split, windows: serve.shape[0], positiveWindows: windowLabels.reduce((a, b) => a + b, 0), labels: s.labels };
+  return {
+    study: s.studyInstanceUid,
+    split,
+    windows: serve.shape[0],
+    positiveWindows: windowLabels.reduce((a, b) => a + b, 0),
+    labels: s.labels,
+  };
 }
 
 /** A study to cache, as sent to a worker. */

@@ -91,7 +91,8 @@ export async function buildCache(
   },
 ): Promise<{ written: number; skipped: number; failed: number; index: CacheIndexLine[] }> {
   const workers = options.workers ?? 1;
-  if (!Number.isInteger(workers) || workers < 1) throw new PreprocessError('INVALID_CONFIG', `workers must be a positive integer, got ${workers}`);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new PreprocessError('INVALID_CONFIG', `workers must be a positive integer, got ${workers}`);
   const studies = (await readRsnaLayout(layoutDir)).slice(0, options.limit);
   await mkdir(path.join(outDir, 'studies'), { recursive: true });
   const settingsFile = path.join(outDir, 'cache.json');
@@ -101,7 +102,9 @@ export async function buildCache(
   if (existsSync(settingsFile)) {
     const existing = JSON.parse(await readFile(settingsFile, 'utf8')) as Record<string, unknown>;
     if (JSON.stringify(existing) !== settings) {
-      throw new PreprocessError('CACHE_IO', `${settingsFile} was built with other settings; use a new --out folder`, { details: { file: settingsFile } });
+      throw new PreprocessError('CACHE_IO', `${settingsFile} was built with other settings; use a new --out folder`, {
+        details: { file: settingsFile },
+      });
     }
   } else await writeFile(settingsFile, settings);
   const indexFile = path.join(outDir, 'index.jsonl');

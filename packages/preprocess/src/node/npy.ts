@@ -11,7 +11,8 @@ export type NpyArray = Float32Array | Uint8Array;
 /** The .npy preamble and header of a float32 or uint8 array of `shape` (little endian, C order). */
 function npyHeader(data: NpyArray, shape: readonly number[]): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) throw new PreprocessError('INVALID_CONFIG', `npy: shape [${shape.join(', ')}] holds ${count} values, data has ${data.length}`);
+  if (count !== data.length)
+    throw new PreprocessError('INVALID_CONFIG', `npy: shape [${shape.join(', ')}] holds ${count} values, data has ${data.length}`);
   const descr = data instanceof Float32Array ? '<f4' : '|u1';
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
@@ -43,7 +44,11 @@ export function decodeNpy(bytes: Uint8Array): { data: NpyArray; shape: number[] 
   const headerLen = new DataView(bytes.buffer, bytes.byteOffset).getUint16(8, true);
   const header = String.fromCharCode(...bytes.subarray(10, 10 + headerLen));
   const descr = /'descr': '([^']+)'/.exec(header)?.[1];
-  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const body = bytes.slice(10 + headerLen);
   if (descr === '<f4') return { data: new Float32Array(body.buffer, body.byteOffset, body.byteLength / 4), shape };
   if (descr === '|u1') return { data: body, shape };

@@ -20,14 +20,21 @@ export interface LoadedStudy {
  * the volume belongs to this call and the pipeline may fill its padding in place; without, it is
  * left intact for another run (the runner's shadow models).
  */
-export function preprocessLoaded(study: LoadedStudy, options: Partial<PreprocessOptions> = {}, consume = false): { result: PreprocessResult; meta: PreprocessMeta } {
+export function preprocessLoaded(
+  study: LoadedStudy,
+  options: Partial<PreprocessOptions> = {},
+  consume = false,
+): { result: PreprocessResult; meta: PreprocessMeta } {
   const result = consume ? preprocessConsuming(study.volume, options) : preprocess(study.volume, options);
   const meta = buildMeta(result, seriesAcquisition(study.choice.chosen, study.choice.reason), { loadSeries: study.loadMs });
   return { result, meta };
 }
 
 /** Loads the series to analyse from `dir`, preprocesses it and returns the result with its meta. */
-export async function preprocessFolder(dir: string, options: Partial<PreprocessOptions> = {}): Promise<{ result: PreprocessResult; meta: PreprocessMeta }> {
+export async function preprocessFolder(
+  dir: string,
+  options: Partial<PreprocessOptions> = {},
+): Promise<{ result: PreprocessResult; meta: PreprocessMeta }> {
   const t0 = performance.now();
   const { choice, volume } = await loadStudyVolume(dir);
   // The volume was decoded here for this call alone: the pipeline may fill its padding in place.

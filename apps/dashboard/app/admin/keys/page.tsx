@@ -41,7 +41,10 @@ function Keys() {
     setError(null);
     try {
       const label = String(data.get('label') ?? '').trim();
-      const r = await api<{ key: string }>('/v1/keys', { method: 'POST', json: { role: String(data.get('role')), ...(label ? { label } : {}) } });
+      const r = await api<{ key: string }>('/v1/keys', {
+        method: 'POST',
+        json: { role: String(data.get('role')), ...(label ? { label } : {}) },
+      });
       setCreated(r.key);
       form.reset();
       await load();
@@ -62,7 +65,10 @@ function Keys() {
   }
 
   return (
-    <AdminFrame title="API keys" intro="Keys let programs (PACS bridges, partners, runners) call the API. Only a key's prefix is stored in readable form.">
+    <AdminFrame
+      title="API keys"
+      intro="Keys let programs (PACS bridges, partners, runners) call the API. Only a key's prefix is stored in readable form."
+    >
       <form className="card admin-form" onSubmit={create} aria-label="Create an API key">
         <div className="field field--grow">
           <label htmlFor="key-label">Label</label>
@@ -108,7 +114,13 @@ function Keys() {
                 <td>{k.label ?? <span className="muted">—</span>}</td>
                 <td>{k.role}</td>
                 <td className="small">{when(k.createdAt)}</td>
-                <td>{k.revokedAt ? <span className="badge badge--neutral">Revoked {when(k.revokedAt)}</span> : <span className="badge badge--negative">Active</span>}</td>
+                <td>
+                  {k.revokedAt ? (
+                    <span className="badge badge--neutral">Revoked {when(k.revokedAt)}</span>
+                  ) : (
+                    <span className="badge badge--negative">Active</span>
+                  )}
+                </td>
                 <td>
                   {!k.revokedAt && (
                     <button type="button" className="button button--danger button--small" onClick={() => revoke(k)}>

@@ -38,10 +38,19 @@ function Sso() {
         if (!handleAuthError(e)) setError(e instanceof ApiError ? e.message : 'The settings could not be loaded.');
       });
   }, []);
-  if (!s) return <AdminFrame title="Single sign-on">{error ? <p className="alert alert--error">{error}</p> : <p className="muted">Loading…</p>}</AdminFrame>;
+  if (!s)
+    return (
+      <AdminFrame title="Single sign-on">
+        {error ? <p className="alert alert--error">{error}</p> : <p className="muted">Loading…</p>}
+      </AdminFrame>
+    );
 
   const set = <K extends keyof Settings>(k: K, v: Settings[K]) => setS({ ...s, [k]: v });
-  const setRow = (i: number, row: { group: string; role: UserRole }) => set('roleMap', s.roleMap.map((r, j) => (j === i ? row : r)));
+  const setRow = (i: number, row: { group: string; role: UserRole }) =>
+    set(
+      'roleMap',
+      s.roleMap.map((r, j) => (j === i ? row : r)),
+    );
 
   async function save(e: FormEvent) {
     e.preventDefault();
@@ -74,7 +83,10 @@ function Sso() {
   }
 
   return (
-    <AdminFrame title="Single sign-on" intro="Sign-in through your hospital’s identity provider (OpenID Connect: Keycloak, Microsoft Entra ID, ADFS…).">
+    <AdminFrame
+      title="Single sign-on"
+      intro="Sign-in through your hospital’s identity provider (OpenID Connect: Keycloak, Microsoft Entra ID, ADFS…)."
+    >
       <form className="stack" onSubmit={save} aria-label="Single sign-on settings">
         <div className="card">
           <p className="small">
@@ -86,19 +98,42 @@ function Sso() {
         </div>
         <div className="field">
           <label htmlFor="sso-name">Button text: “Sign in with …”</label>
-          <input id="sso-name" required maxLength={80} value={s.displayName ?? ''} onChange={(e) => set('displayName', e.target.value)} placeholder="Hospital account" />
+          <input
+            id="sso-name"
+            required
+            maxLength={80}
+            value={s.displayName ?? ''}
+            onChange={(e) => set('displayName', e.target.value)}
+            placeholder="Hospital account"
+          />
         </div>
         <div className="field">
           <label htmlFor="sso-issuer">Issuer URL</label>
-          <input id="sso-issuer" required type="url" value={s.issuer ?? ''} onChange={(e) => set('issuer', e.target.value)} placeholder="https://login.example.org/realms/hospital" />
+          <input
+            id="sso-issuer"
+            required
+            type="url"
+            value={s.issuer ?? ''}
+            onChange={(e) => set('issuer', e.target.value)}
+            placeholder="https://login.example.org/realms/hospital"
+          />
         </div>
         <div className="field">
           <label htmlFor="sso-client">Client ID</label>
           <input id="sso-client" required value={s.clientId ?? ''} onChange={(e) => set('clientId', e.target.value)} />
         </div>
         <div className="field">
-          <label htmlFor="sso-secret">Client secret {s.clientSecretSet && <span className="muted">(stored; leave empty to keep)</span>}</label>
-          <input id="sso-secret" type="password" autoComplete="new-password" required={!s.clientSecretSet} value={secret} onChange={(e) => setSecret(e.target.value)} />
+          <label htmlFor="sso-secret">
+            Client secret {s.clientSecretSet && <span className="muted">(stored; leave empty to keep)</span>}
+          </label>
+          <input
+            id="sso-secret"
+            type="password"
+            autoComplete="new-password"
+            required={!s.clientSecretSet}
+            value={secret}
+            onChange={(e) => setSecret(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor="sso-scopes">Scopes</label>
@@ -107,7 +142,9 @@ function Sso() {
         <div className="field">
           <label htmlFor="sso-claim">Group claim</label>
           <input id="sso-claim" required value={s.groupClaim} onChange={(e) => set('groupClaim', e.target.value)} />
-          <span className="muted small">The ID token claim listing groups, e.g. groups (Entra, Keycloak group mapper) or realm_access.roles.</span>
+          <span className="muted small">
+            The ID token claim listing groups, e.g. groups (Entra, Keycloak group mapper) or realm_access.roles.
+          </span>
         </div>
         <fieldset className="card">
           <legend>Groups and roles</legend>
@@ -128,17 +165,32 @@ function Sso() {
                   ))}
                 </select>
               </div>
-              <button type="button" className="button button--ghost" aria-label={`Remove row ${i + 1}`} onClick={() => set('roleMap', s.roleMap.filter((_, j) => j !== i))}>
+              <button
+                type="button"
+                className="button button--ghost"
+                aria-label={`Remove row ${i + 1}`}
+                onClick={() =>
+                  set(
+                    'roleMap',
+                    s.roleMap.filter((_, j) => j !== i),
+                  )
+                }
+              >
                 Remove
               </button>
             </div>
           ))}
-          <button type="button" className="button button--secondary button--small" onClick={() => set('roleMap', [...s.roleMap, { group: '', role: 'clinician' }])}>
+          <button
+            type="button"
+            className="button button--secondary button--small"
+            onClick={() => set('roleMap', [...s.roleMap, { group: '', role: 'clinician' }])}
+          >
             Add a group
           </button>
         </fieldset>
         <label className="small check">
-          <input type="checkbox" checked={s.enabled} onChange={(e) => set('enabled', e.target.checked)} /> Offer this sign-in on the sign-in page
+          <input type="checkbox" checked={s.enabled} onChange={(e) => set('enabled', e.target.checked)} /> Offer this sign-in on the sign-in
+          page
         </label>
         {error && (
           <p className="alert alert--error" role="alert">

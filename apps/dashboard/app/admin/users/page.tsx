@@ -52,14 +52,20 @@ function Users() {
     const form = e.currentTarget;
     const data = new FormData(form);
     await act(async () => {
-      const r = await api<{ user: User; invite: { setPasswordUrl: string } }>('/v1/users/invite', { method: 'POST', json: { email: String(data.get('email')), role: String(data.get('role')) } });
+      const r = await api<{ user: User; invite: { setPasswordUrl: string } }>('/v1/users/invite', {
+        method: 'POST',
+        json: { email: String(data.get('email')), role: String(data.get('role')) },
+      });
       setLink({ label: `Invitation link for ${r.user.email}`, url: r.invite.setPasswordUrl });
       form.reset();
     });
   }
 
   return (
-    <AdminFrame title="Users" intro="People who sign in to the dashboard. Invitations and resets give a one-time link to pass on yourself; no email is sent.">
+    <AdminFrame
+      title="Users"
+      intro="People who sign in to the dashboard. Invitations and resets give a one-time link to pass on yourself; no email is sent."
+    >
       <form className="card admin-form" onSubmit={invite} aria-label="Invite a user">
         <div className="field field--grow">
           <label htmlFor="inv-email">Email</label>
@@ -121,7 +127,13 @@ function Users() {
                       ))}
                     </select>
                   </td>
-                  <td>{u.disabledAt ? <span className="badge badge--neutral">Disabled</span> : <span className="badge badge--negative">Active</span>}</td>
+                  <td>
+                    {u.disabledAt ? (
+                      <span className="badge badge--neutral">Disabled</span>
+                    ) : (
+                      <span className="badge badge--negative">Active</span>
+                    )}
+                  </td>
                   <td className="small">{when(u.createdAt)}</td>
                   <td>
                     <div className="row-actions">
@@ -138,7 +150,12 @@ function Users() {
                         className="button button--danger button--small"
                         onClick={() =>
                           act(async () => {
-                            if (!window.confirm(`Reset the password of ${u.email}? Their current password stops working and their sessions end now.`)) return;
+                            if (
+                              !window.confirm(
+                                `Reset the password of ${u.email}? Their current password stops working and their sessions end now.`,
+                              )
+                            )
+                              return;
                             const r = await api<{ reset: { setPasswordUrl: string } }>(`/v1/users/${u.id}/reset`, { method: 'POST' });
                             setLink({ label: `Password reset link for ${u.email}`, url: r.reset.setPasswordUrl });
                           })

@@ -27,7 +27,12 @@ interface Delivery {
   deliveredAt: string | null;
 }
 const PAGE = 25;
-const BADGE: Record<Delivery['status'], string> = { delivered: 'badge--negative', failed: 'badge--urgent', pending: 'badge--neutral', sending: 'badge--neutral' };
+const BADGE: Record<Delivery['status'], string> = {
+  delivered: 'badge--negative',
+  failed: 'badge--urgent',
+  pending: 'badge--neutral',
+  sending: 'badge--neutral',
+};
 
 function Webhooks() {
   const [hooks, setHooks] = useState<Webhook[] | null>(null);
@@ -78,7 +83,10 @@ function Webhooks() {
   }
 
   return (
-    <AdminFrame title="Webhooks" intro="Endpoints notified of results, and every delivery attempt. Partners register endpoints with an API key (POST /v1/webhooks).">
+    <AdminFrame
+      title="Webhooks"
+      intro="Endpoints notified of results, and every delivery attempt. Partners register endpoints with an API key (POST /v1/webhooks)."
+    >
       {error && (
         <p className="alert alert--error" role="alert">
           {error}
@@ -106,7 +114,13 @@ function Webhooks() {
               <tr key={w.id} aria-selected={w.id === chosen}>
                 <td className="mono">{w.url}</td>
                 <td>{w.events.join(', ')}</td>
-                <td>{w.active ? <span className="badge badge--negative">Active</span> : <span className="badge badge--neutral">Deactivated</span>}</td>
+                <td>
+                  {w.active ? (
+                    <span className="badge badge--negative">Active</span>
+                  ) : (
+                    <span className="badge badge--neutral">Deactivated</span>
+                  )}
+                </td>
                 <td className="small">{when(w.createdAt)}</td>
                 <td>
                   <button
@@ -169,7 +183,9 @@ function Webhooks() {
                       {d.lastStatus !== null ? `HTTP ${d.lastStatus}` : ''}
                       {d.lastError && d.lastError !== `HTTP ${d.lastStatus}` && <div className="sub">{d.lastError}</div>}
                     </td>
-                    <td className="small">{d.deliveredAt ? when(d.deliveredAt) : d.nextAttemptAt ? `next ${when(d.nextAttemptAt)}` : '—'}</td>
+                    <td className="small">
+                      {d.deliveredAt ? when(d.deliveredAt) : d.nextAttemptAt ? `next ${when(d.nextAttemptAt)}` : '—'}
+                    </td>
                     <td>
                       <button type="button" className="button button--secondary button--small" onClick={() => redeliver(d)}>
                         Redeliver
@@ -188,12 +204,24 @@ function Webhooks() {
             </table>
           </div>
           <nav className="pager" aria-label="Delivery pages">
-            <span className="muted small">{deliveries && deliveries.length > 0 ? `Deliveries ${offset + 1}–${offset + deliveries.length}` : ''}</span>
+            <span className="muted small">
+              {deliveries && deliveries.length > 0 ? `Deliveries ${offset + 1}–${offset + deliveries.length}` : ''}
+            </span>
             <div className="pager__buttons">
-              <button type="button" className="button button--secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+              <button
+                type="button"
+                className="button button--secondary"
+                disabled={offset === 0}
+                onClick={() => setOffset(Math.max(0, offset - PAGE))}
+              >
                 Newer
               </button>
-              <button type="button" className="button button--secondary" disabled={(deliveries?.length ?? 0) < PAGE} onClick={() => setOffset(offset + PAGE)}>
+              <button
+                type="button"
+                className="button button--secondary"
+                disabled={(deliveries?.length ?? 0) < PAGE}
+                onClick={() => setOffset(offset + PAGE)}
+              >
                 Older
               </button>
             </div>

@@ -8,7 +8,17 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { QualityFrame } from '@/components/quality/QualityFrame';
 import { api, ApiError } from '@/lib/api';
-import { ALERT_EVALUATE_PATH, ALERT_EVENTS_PATH, ALERT_KINDS, ALERT_RULES_PATH, ruleSummary, type AlertEvent, type AlertKind, type AlertRule, type Evaluation } from '@/lib/alerts';
+import {
+  ALERT_EVALUATE_PATH,
+  ALERT_EVENTS_PATH,
+  ALERT_KINDS,
+  ALERT_RULES_PATH,
+  ruleSummary,
+  type AlertEvent,
+  type AlertKind,
+  type AlertRule,
+  type Evaluation,
+} from '@/lib/alerts';
 import { LABEL_NAMES, LABEL_ORDER } from '@/lib/labels';
 import { useWho } from '@/lib/people';
 import type { Period } from '@/lib/quality';
@@ -60,7 +70,10 @@ function Alerts() {
       const out = await api<Evaluation>(ALERT_EVALUATE_PATH, { method: 'POST' });
       const fired = out.items.filter((i) => i.fired).length;
       const breached = out.items.filter((i) => i.state === 'breached').length;
-      setMessage({ ok: true, text: `Evaluated ${out.items.length} rule${out.items.length === 1 ? '' : 's'}: ${breached} breached, ${fired} newly fired.` });
+      setMessage({
+        ok: true,
+        text: `Evaluated ${out.items.length} rule${out.items.length === 1 ? '' : 's'}: ${breached} breached, ${fired} newly fired.`,
+      });
       setTick((t) => t + 1);
     } catch (e) {
       setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The rules could not be evaluated.' });
@@ -84,7 +97,9 @@ function Alerts() {
   }
 
   // Within a page, active first, then newest first.
-  const sorted = [...(events.data?.items ?? [])].sort((a, b) => (a.state === b.state ? b.firedAt.localeCompare(a.firedAt) : a.state === 'active' ? -1 : 1));
+  const sorted = [...(events.data?.items ?? [])].sort((a, b) =>
+    a.state === b.state ? b.firedAt.localeCompare(a.firedAt) : a.state === 'active' ? -1 : 1,
+  );
   return (
     <div className="stack">
       {message && (
@@ -99,7 +114,9 @@ function Alerts() {
             Evaluate rules now
           </button>
         </div>
-        <p className="muted small">The API evaluates every rule on a schedule; a firing rule sends the webhook event alert.fired and raises the banner.</p>
+        <p className="muted small">
+          The API evaluates every rule on a schedule; a firing rule sends the webhook event alert.fired and raises the banner.
+        </p>
         {events.error && (
           <p className="alert alert--error" role="alert">
             {events.error}
@@ -143,10 +160,20 @@ function Alerts() {
         <div className="pager">
           <span className="muted small">{sorted.length ? `Alerts ${offset + 1}–${offset + sorted.length}` : ''}</span>
           <div className="pager__buttons">
-            <button type="button" className="button button--secondary button--small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - EVENTS_PAGE))}>
+            <button
+              type="button"
+              className="button button--secondary button--small"
+              disabled={offset === 0}
+              onClick={() => setOffset(Math.max(0, offset - EVENTS_PAGE))}
+            >
               Newer
             </button>
-            <button type="button" className="button button--secondary button--small" disabled={sorted.length < EVENTS_PAGE} onClick={() => setOffset(offset + EVENTS_PAGE)}>
+            <button
+              type="button"
+              className="button button--secondary button--small"
+              disabled={sorted.length < EVENTS_PAGE}
+              onClick={() => setOffset(offset + EVENTS_PAGE)}
+            >
               Older
             </button>
           </div>
@@ -198,7 +225,8 @@ function Alerts() {
         {deleting && (
           <div className="confirm" role="alertdialog" aria-labelledby="del-confirm">
             <p id="del-confirm">
-              Delete the rule “{ruleSummary(deleting)}” for {LABEL_NAMES[deleting.label] ?? deleting.label}? Alerts it fired stay in the list.
+              Delete the rule “{ruleSummary(deleting)}” for {LABEL_NAMES[deleting.label] ?? deleting.label}? Alerts it fired stay in the
+              list.
             </p>
             <div className="form-actions">
               <button type="button" className="button button--danger" onClick={() => void remove(deleting)} disabled={busy} autoFocus>
@@ -250,7 +278,16 @@ function Alerts() {
             </div>
             <div className="field">
               <label htmlFor="rule-value">Value (0–1)</label>
-              <input id="rule-value" type="number" min={0} max={1} step={0.01} value={value} onChange={(e) => setValue(e.target.value)} aria-invalid={!valid} />
+              <input
+                id="rule-value"
+                type="number"
+                min={0}
+                max={1}
+                step={0.01}
+                value={value}
+                onChange={(e) => setValue(e.target.value)}
+                aria-invalid={!valid}
+              />
             </div>
             <div className="field">
               <label htmlFor="rule-window">Period</label>

@@ -13,7 +13,16 @@ import { SeriesChart } from '@/components/quality/SeriesChart';
 import { ShareHistogram } from '@/components/quality/ShareHistogram';
 import type { Column } from '@/lib/csv';
 import { LABEL_NAMES } from '@/lib/labels';
-import { fixed, labelReportPath, type DriftReport, type LabelPeriod, type LabelReport, type ModelComparison, type ModelInfo, type PsiDrift } from '@/lib/quality';
+import {
+  fixed,
+  labelReportPath,
+  type DriftReport,
+  type LabelPeriod,
+  type LabelReport,
+  type ModelComparison,
+  type ModelInfo,
+  type PsiDrift,
+} from '@/lib/quality';
 import { useApi } from '@/lib/useApi';
 
 const DAY = 86_400_000;
@@ -39,9 +48,24 @@ function Cbpe() {
     { key: 'period', header: 'Period', value: (p) => p.key },
     { key: 'studies', header: 'Analysed', numeric: true, value: (p) => p.studies },
     { key: 'labelled', header: 'With ground truth', numeric: true, value: (p) => p.labelled },
-    { key: 'cbpe_auroc', header: 'CBPE estimated AUROC', numeric: true, value: (p) => (p.cbpe.kind === 'estimate' ? fixed(p.cbpe.auroc) : 'insufficient data') },
-    { key: 'realized_auroc', header: 'Realized AUROC', numeric: true, value: (p) => (p.auroc.kind === 'auroc' ? fixed(p.auroc.auroc) : 'insufficient data') },
-    { key: 'realized_ci', header: 'Realized 95% CI', numeric: true, value: (p) => (p.auroc.kind === 'auroc' ? `${fixed(p.auroc.ci[0])}–${fixed(p.auroc.ci[1])}` : null) },
+    {
+      key: 'cbpe_auroc',
+      header: 'CBPE estimated AUROC',
+      numeric: true,
+      value: (p) => (p.cbpe.kind === 'estimate' ? fixed(p.cbpe.auroc) : 'insufficient data'),
+    },
+    {
+      key: 'realized_auroc',
+      header: 'Realized AUROC',
+      numeric: true,
+      value: (p) => (p.auroc.kind === 'auroc' ? fixed(p.auroc.auroc) : 'insufficient data'),
+    },
+    {
+      key: 'realized_ci',
+      header: 'Realized 95% CI',
+      numeric: true,
+      value: (p) => (p.auroc.kind === 'auroc' ? `${fixed(p.auroc.ci[0])}–${fixed(p.auroc.ci[1])}` : null),
+    },
   ];
   return (
     <>
@@ -66,8 +90,18 @@ function Cbpe() {
             yLabel="AUROC"
             ariaLabel={`CBPE-estimated and realized AUROC of ${name} per ${period}`}
             series={[
-              { name: 'Realized AUROC (labelled)', tone: '', values: periods.map((p) => (p.auroc.kind === 'auroc' ? p.auroc.auroc : null)), lower: periods.map((p) => (p.auroc.kind === 'auroc' ? p.auroc.ci[0] : null)), upper: periods.map((p) => (p.auroc.kind === 'auroc' ? p.auroc.ci[1] : null)) },
-              { name: 'CBPE estimate (all analysed)', tone: 'b', values: periods.map((p) => (p.cbpe.kind === 'estimate' ? p.cbpe.auroc : null)) },
+              {
+                name: 'Realized AUROC (labelled)',
+                tone: '',
+                values: periods.map((p) => (p.auroc.kind === 'auroc' ? p.auroc.auroc : null)),
+                lower: periods.map((p) => (p.auroc.kind === 'auroc' ? p.auroc.ci[0] : null)),
+                upper: periods.map((p) => (p.auroc.kind === 'auroc' ? p.auroc.ci[1] : null)),
+              },
+              {
+                name: 'CBPE estimate (all analysed)',
+                tone: 'b',
+                values: periods.map((p) => (p.cbpe.kind === 'estimate' ? p.cbpe.auroc : null)),
+              },
             ]}
           />
         ) : (
@@ -84,10 +118,16 @@ function Distribution() {
   const [cur, setCur] = useState({ from: isoDay(now - 30 * DAY), to: isoDay(now + DAY) });
   const ms = (d: string) => new Date(`${d}T00:00:00Z`).toISOString();
   const valid = ref.from < ref.to && cur.from < cur.to;
-  const drift = useApi<DriftReport>(valid ? `/v1/metrics/drift?referenceFrom=${ms(ref.from)}&referenceTo=${ms(ref.to)}&currentFrom=${ms(cur.from)}&currentTo=${ms(cur.to)}` : null);
+  const drift = useApi<DriftReport>(
+    valid
+      ? `/v1/metrics/drift?referenceFrom=${ms(ref.from)}&referenceTo=${ms(ref.to)}&currentFrom=${ms(cur.from)}&currentTo=${ms(cur.to)}`
+      : null,
+  );
   const prob = drift.data?.features['probability'];
   type Bin = { bin: string; reference: number; current: number };
-  const bins: Bin[] = prob ? prob.bins.map((b, i) => ({ bin: binName(b), reference: prob.referenceShares[i] ?? 0, current: prob.currentShares[i] ?? 0 })) : [];
+  const bins: Bin[] = prob
+    ? prob.bins.map((b, i) => ({ bin: binName(b), reference: prob.referenceShares[i] ?? 0, current: prob.currentShares[i] ?? 0 }))
+    : [];
   const binColumns: Column<Bin>[] = [
     { key: 'bin', header: 'PE probability bin', value: (b) => b.bin },
     { key: 'reference_share', header: 'Reference share', numeric: true, value: (b) => fixed(b.reference) },
@@ -101,7 +141,12 @@ function Distribution() {
     { key: 'psi', header: 'PSI', numeric: true, value: (f) => fixed(f.d.psi) },
     { key: 'reading', header: 'Reading', value: (f) => psiWord(f.d.psi) },
     { key: 'ks', header: 'KS D', numeric: true, value: (f) => (f.d.ks ? fixed(f.d.ks.statistic) : null) },
-    { key: 'ks_p', header: 'KS p', numeric: true, value: (f) => (f.d.ks ? (f.d.ks.pValue < 0.001 ? '<0.001' : fixed(f.d.ks.pValue)) : null) },
+    {
+      key: 'ks_p',
+      header: 'KS p',
+      numeric: true,
+      value: (f) => (f.d.ks ? (f.d.ks.pValue < 0.001 ? '<0.001' : fixed(f.d.ks.pValue)) : null),
+    },
   ];
   return (
     <>
@@ -125,7 +170,11 @@ function Distribution() {
             <input id="cur-to" type="date" value={cur.to} onChange={(e) => setCur({ ...cur, to: e.target.value })} />
           </div>
         </div>
-        {!valid && <p className="alert alert--error" role="alert">Each period needs its start before its end.</p>}
+        {!valid && (
+          <p className="alert alert--error" role="alert">
+            Each period needs its start before its end.
+          </p>
+        )}
         {drift.error && (
           <p className="alert alert--error" role="alert">
             {drift.error}
@@ -133,26 +182,44 @@ function Distribution() {
         )}
         {drift.data && (
           <p className="small muted">
-            Reference: {drift.data.reference.studies.toLocaleString('en')} studies; current: {drift.data.current.studies.toLocaleString('en')} studies.
-            {Object.keys(drift.data.skipped).length > 0 && ` Not compared (no data in a period): ${Object.keys(drift.data.skipped).join(', ')}.`}
+            Reference: {drift.data.reference.studies.toLocaleString('en')} studies; current:{' '}
+            {drift.data.current.studies.toLocaleString('en')} studies.
+            {Object.keys(drift.data.skipped).length > 0 &&
+              ` Not compared (no data in a period): ${Object.keys(drift.data.skipped).join(', ')}.`}
           </p>
         )}
       </section>
       <div className="stack">
         <DataFigure
           title="Prediction distribution"
-          description={prob ? `PE probability, share of studies per bin. PSI ${fixed(prob.psi)} (${psiWord(prob.psi)})${prob.ks ? `, KS D ${fixed(prob.ks.statistic)}` : ''}.` : 'PE probability, share of studies per bin.'}
+          description={
+            prob
+              ? `PE probability, share of studies per bin. PSI ${fixed(prob.psi)} (${psiWord(prob.psi)})${prob.ks ? `, KS D ${fixed(prob.ks.statistic)}` : ''}.`
+              : 'PE probability, share of studies per bin.'
+          }
           rows={bins}
           columns={binColumns}
           csvName="prediction-distribution"
         >
           {prob ? (
-            <ShareHistogram bins={prob.bins.map(binName)} reference={prob.referenceShares} current={prob.currentShares} ariaLabel={`PE probability distribution, reference against current: PSI ${fixed(prob.psi)}, ${psiWord(prob.psi)}`} />
+            <ShareHistogram
+              bins={prob.bins.map(binName)}
+              reference={prob.referenceShares}
+              current={prob.currentShares}
+              ariaLabel={`PE probability distribution, reference against current: PSI ${fixed(prob.psi)}, ${psiWord(prob.psi)}`}
+            />
           ) : (
             <p className="muted">{drift.loading ? 'Loading…' : 'Too little data: a period has no analysed studies.'}</p>
           )}
         </DataFigure>
-        <DataFigure title="Input and output drift" description="Population stability index per variable (< 0.1 stable, 0.1–0.25 moderate, > 0.25 large) and the KS test for numbers." rows={feats} columns={featColumns} csvName="drift-variables" tableOpen>
+        <DataFigure
+          title="Input and output drift"
+          description="Population stability index per variable (< 0.1 stable, 0.1–0.25 moderate, > 0.25 large) and the KS test for numbers."
+          rows={feats}
+          columns={featColumns}
+          csvName="drift-variables"
+          tableOpen
+        >
           <span className="sr-only">The table below lists each variable’s drift.</span>
         </DataFigure>
       </div>
@@ -164,16 +231,26 @@ function Shadow() {
   const models = useApi<{ items: ModelInfo[] }>('/v1/models');
   const active = models.data?.items.find((m) => m.status === 'active');
   const shadow = models.data?.items.find((m) => m.status === 'shadow');
-  const cmp = useApi<ModelComparison>(active && shadow ? `/v1/models/compare?a=${encodeURIComponent(active.version)}&b=${encodeURIComponent(shadow.version)}` : null);
+  const cmp = useApi<ModelComparison>(
+    active && shadow ? `/v1/models/compare?a=${encodeURIComponent(active.version)}&b=${encodeURIComponent(shadow.version)}` : null,
+  );
   if (!models.data) return null;
   if (!active || !shadow)
     return (
       <section className="card" aria-labelledby="sh-h">
         <h2 id="sh-h">Shadow against active</h2>
-        <p className="muted">No model runs in shadow. An administrator can start one on the Models page; it then analyses new studies beside the active model and is compared here.</p>
+        <p className="muted">
+          No model runs in shadow. An administrator can start one on the Models page; it then analyses new studies beside the active model
+          and is compared here.
+        </p>
       </section>
     );
-  if (cmp.error) return <p className="alert alert--error" role="alert">{cmp.error}</p>;
+  if (cmp.error)
+    return (
+      <p className="alert alert--error" role="alert">
+        {cmp.error}
+      </p>
+    );
   if (!cmp.data) return <p role="status">Comparing the shadow model…</p>;
   if (cmp.data.studies === 0)
     return (

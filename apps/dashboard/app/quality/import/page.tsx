@@ -42,7 +42,9 @@ function Import() {
     // Bounded before reading: the file is never loaded when it is too large.
     if (f.size > LABEL_IMPORT_MAX_BYTES) {
       setFile(null);
-      return setError(`The file is ${(f.size / 1048576).toFixed(1)} MB; the limit is ${LABEL_IMPORT_MAX_BYTES / 1048576} MB. Split it into smaller files.`);
+      return setError(
+        `The file is ${(f.size / 1048576).toFixed(1)} MB; the limit is ${LABEL_IMPORT_MAX_BYTES / 1048576} MB. Split it into smaller files.`,
+      );
     }
     setFile({ name: f.name, text: await f.text() });
   }
@@ -52,7 +54,10 @@ function Import() {
     setBusy(true);
     setError(null);
     try {
-      const r = await api<ImportReport>(labelImportPath({ dryRun, partial: applyValid, source }), { method: 'POST', text: { body: file.text, contentType: 'text/csv' } });
+      const r = await api<ImportReport>(labelImportPath({ dryRun, partial: applyValid, source }), {
+        method: 'POST',
+        text: { body: file.text, contentType: 'text/csv' },
+      });
       setReport(r);
       if (!dryRun) {
         setDone(
@@ -74,8 +79,8 @@ function Import() {
         <h2 id="file-h">The file</h2>
         <p className="small">
           One row per study: a <code>studyId</code> (or <code>studyInstanceUid</code>) column, then any of the label columns{' '}
-          <code>{LABEL_ORDER.join(', ')}</code> with 1 (present), 0 (absent) or empty (not known); an optional <code>source</code> column overrides the
-          source chosen here. Header names as written here; at most {LABEL_IMPORT_MAX_BYTES / 1048576} MB.
+          <code>{LABEL_ORDER.join(', ')}</code> with 1 (present), 0 (absent) or empty (not known); an optional <code>source</code> column
+          overrides the source chosen here. Header names as written here; at most {LABEL_IMPORT_MAX_BYTES / 1048576} MB.
         </p>
         {!canWrite && <p className="alert alert--info">Only the quality role can import ground truth; you can check a file.</p>}
         <div className="form-grid">
@@ -110,14 +115,18 @@ function Import() {
           <div className="qfig__head">
             <h2 id="report-h">Check of {file?.name}</h2>
             {report.errors.length > 0 && (
-              <button type="button" className="button button--secondary button--small" onClick={() => downloadText('label-import-errors.csv', toCsv(report.errors, ERROR_COLUMNS))}>
+              <button
+                type="button"
+                className="button button--secondary button--small"
+                onClick={() => downloadText('label-import-errors.csv', toCsv(report.errors, ERROR_COLUMNS))}
+              >
                 Download the error report (CSV)
               </button>
             )}
           </div>
           <p role="status">
-            {report.rows} row{report.rows === 1 ? '' : 's'}: <strong>{report.valid} valid</strong> ({report.labels} label values), <strong>{report.invalid} with errors</strong>.
-            {report.errorsTruncated && ' Only the first errors are listed.'}
+            {report.rows} row{report.rows === 1 ? '' : 's'}: <strong>{report.valid} valid</strong> ({report.labels} label values),{' '}
+            <strong>{report.invalid} with errors</strong>.{report.errorsTruncated && ' Only the first errors are listed.'}
           </p>
           {report.errors.length > 0 && (
             <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
@@ -157,14 +166,22 @@ function Import() {
               <div className="form-actions">
                 {report.invalid > 0 && (
                   <label className="small check">
-                    <input type="checkbox" checked={applyValid} onChange={(e) => setApplyValid(e.target.checked)} /> Apply the {report.valid} valid row{report.valid === 1 ? '' : 's'} anyway (the {report.invalid} with errors
+                    <input type="checkbox" checked={applyValid} onChange={(e) => setApplyValid(e.target.checked)} /> Apply the{' '}
+                    {report.valid} valid row{report.valid === 1 ? '' : 's'} anyway (the {report.invalid} with errors
                     {report.invalid === 1 ? ' is' : ' are'} skipped)
                   </label>
                 )}
-                <button type="button" className="button button--primary" disabled={busy || (report.invalid > 0 && !applyValid)} onClick={() => void send(false)}>
+                <button
+                  type="button"
+                  className="button button--primary"
+                  disabled={busy || (report.invalid > 0 && !applyValid)}
+                  onClick={() => void send(false)}
+                >
                   {`Apply ${report.valid}${report.invalid > 0 ? ' valid' : ''} row${report.valid === 1 ? '' : 's'}`}
                 </button>
-                {report.invalid > 0 && !applyValid && <span className="muted small">A file with errors applies nothing unless you ask.</span>}
+                {report.invalid > 0 && !applyValid && (
+                  <span className="muted small">A file with errors applies nothing unless you ask.</span>
+                )}
               </div>
             )
           )}

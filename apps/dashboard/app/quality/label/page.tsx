@@ -41,8 +41,11 @@ function AtThreshold() {
     );
   }
   const op = r.overall.operatingPoint;
-  const roc = r.overall.roc ? r.overall.roc.fpr.map((x, i) => ({ x, y: r.overall.roc!.tpr[i] ?? 0, threshold: r.overall.roc!.thresholds[i] ?? null })) : [];
-  const opPoint = op.sensitivity.kind === 'rate' && op.specificity.kind === 'rate' ? { x: 1 - op.specificity.value, y: op.sensitivity.value } : null;
+  const roc = r.overall.roc
+    ? r.overall.roc.fpr.map((x, i) => ({ x, y: r.overall.roc!.tpr[i] ?? 0, threshold: r.overall.roc!.thresholds[i] ?? null }))
+    : [];
+  const opPoint =
+    op.sensitivity.kind === 'rate' && op.specificity.kind === 'rate' ? { x: 1 - op.specificity.value, y: op.sensitivity.value } : null;
   type RocRow = (typeof roc)[number];
   const rocColumns: Column<RocRow>[] = [
     { key: 'threshold', header: 'Threshold', value: (p) => (p.threshold === null ? null : fixed(p.threshold, 4)) },
@@ -52,16 +55,46 @@ function AtThreshold() {
   const calColumns: Column<ReliabilityBin>[] = [
     { key: 'bin', header: 'Predicted probability bin', value: (b) => `${fixed(b.lower, 1)}–${fixed(b.upper, 1)}` },
     { key: 'count', header: 'Studies', numeric: true, value: (b) => b.count },
-    { key: 'mean_probability', header: 'Mean predicted', numeric: true, value: (b) => (b.meanProbability === null ? null : fixed(b.meanProbability)) },
-    { key: 'observed_rate', header: 'Observed rate', numeric: true, value: (b) => (b.observedRate === null ? null : fixed(b.observedRate)) },
+    {
+      key: 'mean_probability',
+      header: 'Mean predicted',
+      numeric: true,
+      value: (b) => (b.meanProbability === null ? null : fixed(b.meanProbability)),
+    },
+    {
+      key: 'observed_rate',
+      header: 'Observed rate',
+      numeric: true,
+      value: (b) => (b.observedRate === null ? null : fixed(b.observedRate)),
+    },
   ];
   const ssColumns: Column<LabelPeriod>[] = [
     { key: 'period', header: 'Period', value: (p) => p.key },
     { key: 'labelled', header: 'With ground truth', numeric: true, value: (p) => p.labelled },
-    { key: 'sensitivity', header: 'Sensitivity', numeric: true, value: (p) => (p.sensitivity.kind === 'rate' ? fixed(p.sensitivity.value) : 'insufficient data') },
-    { key: 'sensitivity_ci', header: 'Sensitivity 95% CI', numeric: true, value: (p) => (p.sensitivity.kind === 'rate' ? `${fixed(p.sensitivity.ci[0])}–${fixed(p.sensitivity.ci[1])}` : null) },
-    { key: 'specificity', header: 'Specificity', numeric: true, value: (p) => (p.specificity.kind === 'rate' ? fixed(p.specificity.value) : 'insufficient data') },
-    { key: 'specificity_ci', header: 'Specificity 95% CI', numeric: true, value: (p) => (p.specificity.kind === 'rate' ? `${fixed(p.specificity.ci[0])}–${fixed(p.specificity.ci[1])}` : null) },
+    {
+      key: 'sensitivity',
+      header: 'Sensitivity',
+      numeric: true,
+      value: (p) => (p.sensitivity.kind === 'rate' ? fixed(p.sensitivity.value) : 'insufficient data'),
+    },
+    {
+      key: 'sensitivity_ci',
+      header: 'Sensitivity 95% CI',
+      numeric: true,
+      value: (p) => (p.sensitivity.kind === 'rate' ? `${fixed(p.sensitivity.ci[0])}–${fixed(p.sensitivity.ci[1])}` : null),
+    },
+    {
+      key: 'specificity',
+      header: 'Specificity',
+      numeric: true,
+      value: (p) => (p.specificity.kind === 'rate' ? fixed(p.specificity.value) : 'insufficient data'),
+    },
+    {
+      key: 'specificity_ci',
+      header: 'Specificity 95% CI',
+      numeric: true,
+      value: (p) => (p.specificity.kind === 'rate' ? `${fixed(p.specificity.ci[0])}–${fixed(p.specificity.ci[1])}` : null),
+    },
   ];
   const cal = r.overall.calibration.filter((b) => b.meanProbability !== null && b.observedRate !== null);
   return (
@@ -89,7 +122,13 @@ function AtThreshold() {
         </div>
       </div>
       <div className="qgrid">
-        <DataFigure title={`ROC curve: ${name}`} description="All labelled studies; dot: the operating point at the threshold in force; dashed: chance." rows={roc} columns={rocColumns} csvName={`roc-${label}`}>
+        <DataFigure
+          title={`ROC curve: ${name}`}
+          description="All labelled studies; dot: the operating point at the threshold in force; dashed: chance."
+          rows={roc}
+          columns={rocColumns}
+          csvName={`roc-${label}`}
+        >
           {roc.length ? (
             <XYChart
               name="roc"
@@ -104,8 +143,20 @@ function AtThreshold() {
             <p className="muted">Too little data: the labelled studies need positives and negatives for a ROC curve.</p>
           )}
         </DataFigure>
-        <DataFigure title={`Calibration: ${name}`} description="Mean predicted probability against the observed rate per bin (dot size: studies). On the diagonal: calibrated." rows={r.overall.calibration} columns={calColumns} csvName={`calibration-${label}`}>
-          <XYChart name="calibration" points={cal.map((b) => ({ x: b.meanProbability!, y: b.observedRate!, weight: b.count }))} xLabel="Mean predicted probability" yLabel="Observed rate" ariaLabel={`Calibration of ${name} in ${cal.length} bins`} />
+        <DataFigure
+          title={`Calibration: ${name}`}
+          description="Mean predicted probability against the observed rate per bin (dot size: studies). On the diagonal: calibrated."
+          rows={r.overall.calibration}
+          columns={calColumns}
+          csvName={`calibration-${label}`}
+        >
+          <XYChart
+            name="calibration"
+            points={cal.map((b) => ({ x: b.meanProbability!, y: b.observedRate!, weight: b.count }))}
+            xLabel="Mean predicted probability"
+            yLabel="Observed rate"
+            ariaLabel={`Calibration of ${name} in ${cal.length} bins`}
+          />
         </DataFigure>
         <DataFigure
           wide
@@ -123,8 +174,20 @@ function AtThreshold() {
             domain={[0, 1]}
             ariaLabel={`Sensitivity and specificity of ${name} per ${period}`}
             series={[
-              { name: 'Sensitivity', tone: '', values: r.periods.map((p) => val(p.sensitivity)), lower: r.periods.map((p) => (p.sensitivity.kind === 'rate' ? p.sensitivity.ci[0] : null)), upper: r.periods.map((p) => (p.sensitivity.kind === 'rate' ? p.sensitivity.ci[1] : null)) },
-              { name: 'Specificity', tone: 'b', values: r.periods.map((p) => val(p.specificity)), lower: r.periods.map((p) => (p.specificity.kind === 'rate' ? p.specificity.ci[0] : null)), upper: r.periods.map((p) => (p.specificity.kind === 'rate' ? p.specificity.ci[1] : null)) },
+              {
+                name: 'Sensitivity',
+                tone: '',
+                values: r.periods.map((p) => val(p.sensitivity)),
+                lower: r.periods.map((p) => (p.sensitivity.kind === 'rate' ? p.sensitivity.ci[0] : null)),
+                upper: r.periods.map((p) => (p.sensitivity.kind === 'rate' ? p.sensitivity.ci[1] : null)),
+              },
+              {
+                name: 'Specificity',
+                tone: 'b',
+                values: r.periods.map((p) => val(p.specificity)),
+                lower: r.periods.map((p) => (p.specificity.kind === 'rate' ? p.specificity.ci[0] : null)),
+                upper: r.periods.map((p) => (p.specificity.kind === 'rate' ? p.specificity.ci[1] : null)),
+              },
             ]}
           />
         </DataFigure>

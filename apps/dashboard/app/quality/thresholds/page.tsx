@@ -15,7 +15,17 @@ import { downloadText } from '@/lib/download';
 import { LABEL_NAMES, LABEL_ORDER } from '@/lib/labels';
 import { useWho } from '@/lib/people';
 import { fixed, rateText } from '@/lib/quality';
-import { ruleText, THRESHOLDS_PATH, THRESHOLDS_PREVIEW_PATH, type Applied, type PreviewResponse, type SiteRule, type ThresholdPreview, type ThresholdSet, type ThresholdSets } from '@/lib/thresholds';
+import {
+  ruleText,
+  THRESHOLDS_PATH,
+  THRESHOLDS_PREVIEW_PATH,
+  type Applied,
+  type PreviewResponse,
+  type SiteRule,
+  type ThresholdPreview,
+  type ThresholdSet,
+  type ThresholdSets,
+} from '@/lib/thresholds';
 import type { StudyLabel } from '@/lib/types';
 import { useApi } from '@/lib/useApi';
 
@@ -71,7 +81,11 @@ function Sets({ tick, onReapply, canApply }: { tick: number; onReapply: (version
                 <tr key={s.id} data-version={s.version}>
                   <th scope="row">
                     v{s.version}
-                    {sets.data?.active?.id === s.id && <span className="badge badge--active" style={{ marginLeft: '0.4rem' }}>in force</span>}
+                    {sets.data?.active?.id === s.id && (
+                      <span className="badge badge--active" style={{ marginLeft: '0.4rem' }}>
+                        in force
+                      </span>
+                    )}
                   </th>
                   <td>{new Date(s.createdAt).toLocaleString('en-GB')}</td>
                   <td>{who(s.createdBy)}</td>
@@ -100,10 +114,20 @@ function Sets({ tick, onReapply, canApply }: { tick: number; onReapply: (version
       <div className="pager">
         <span className="muted small">{items.length ? `Versions ${items[items.length - 1]!.version}–${items[0]!.version}` : ''}</span>
         <div className="pager__buttons">
-          <button type="button" className="button button--secondary button--small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+          <button
+            type="button"
+            className="button button--secondary button--small"
+            disabled={offset === 0}
+            onClick={() => setOffset(Math.max(0, offset - PAGE))}
+          >
             Newer
           </button>
-          <button type="button" className="button button--secondary button--small" disabled={items.length < PAGE} onClick={() => setOffset(offset + PAGE)}>
+          <button
+            type="button"
+            className="button button--secondary button--small"
+            disabled={items.length < PAGE}
+            onClick={() => setOffset(offset + PAGE)}
+          >
             Older
           </button>
         </div>
@@ -117,7 +141,9 @@ function Chooser() {
   const canApply = session?.user.role === 'quality' || session?.user.role === 'admin';
   const [tick, setTick] = useState(0);
   const current = useApi<ThresholdSets>(`${THRESHOLDS_PATH}?limit=1&offset=0&t=${tick}`);
-  const [choices, setChoices] = useState<Record<StudyLabel, Choice>>(() => Object.fromEntries(LABEL_ORDER.map((l) => [l, { kind: 'keep', target: '0.95' }])) as Record<StudyLabel, Choice>);
+  const [choices, setChoices] = useState<Record<StudyLabel, Choice>>(
+    () => Object.fromEntries(LABEL_ORDER.map((l) => [l, { kind: 'keep', target: '0.95' }])) as Record<StudyLabel, Choice>,
+  );
   const [preview, setPreview] = useState<Partial<Record<StudyLabel, ThresholdPreview>> | null>(null);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
@@ -125,8 +151,12 @@ function Chooser() {
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [reapplying, setReapplying] = useState<number | null>(null);
 
-  const rules = Object.fromEntries(LABEL_ORDER.flatMap((l) => (toRule(choices[l]) ? [[l, toRule(choices[l])]] : []))) as Partial<Record<StudyLabel, SiteRule>>;
-  const invalid = LABEL_ORDER.filter((l) => choices[l].kind === 'target' && !(Number(choices[l].target) > 0 && Number(choices[l].target) < 1));
+  const rules = Object.fromEntries(LABEL_ORDER.flatMap((l) => (toRule(choices[l]) ? [[l, toRule(choices[l])]] : []))) as Partial<
+    Record<StudyLabel, SiteRule>
+  >;
+  const invalid = LABEL_ORDER.filter(
+    (l) => choices[l].kind === 'target' && !(Number(choices[l].target) > 0 && Number(choices[l].target) < 1),
+  );
   const count = Object.keys(rules).length;
 
   function set(l: StudyLabel, c: Partial<Choice>) {
@@ -151,7 +181,10 @@ function Chooser() {
   async function apply() {
     setBusy(true);
     try {
-      const { set } = await api<Applied>(THRESHOLDS_PATH, { method: 'POST', json: { rules, ...(note.trim() ? { note: note.trim() } : {}) } });
+      const { set } = await api<Applied>(THRESHOLDS_PATH, {
+        method: 'POST',
+        json: { rules, ...(note.trim() ? { note: note.trim() } : {}) },
+      });
       setMessage({ ok: true, text: `Threshold set v${set.version} is now in force for new results.` });
       setPreview(null);
       setConfirming(false);
@@ -209,7 +242,9 @@ function Chooser() {
           <thead>
             <tr>
               <th scope="col">Label</th>
-              <th scope="col" className="num">In force</th>
+              <th scope="col" className="num">
+                In force
+              </th>
               <th scope="col">Rule</th>
               <th scope="col">Target sensitivity</th>
             </tr>
@@ -220,7 +255,11 @@ function Chooser() {
                 <th scope="row">{LABEL_NAMES[l]}</th>
                 <td className="num mono">{fixed(current.data?.inForce[l], 3)}</td>
                 <td>
-                  <select aria-label={`Rule: ${LABEL_NAMES[l]}`} value={choices[l].kind} onChange={(e) => set(l, { kind: e.target.value as RuleKind })}>
+                  <select
+                    aria-label={`Rule: ${LABEL_NAMES[l]}`}
+                    value={choices[l].kind}
+                    onChange={(e) => set(l, { kind: e.target.value as RuleKind })}
+                  >
                     <option value="keep">Keep</option>
                     <option value="target">Target sensitivity</option>
                     <option value="youden">Youden (max sens + spec − 1)</option>
@@ -246,9 +285,18 @@ function Chooser() {
             ))}
           </tbody>
         </table>
-        {invalid.length > 0 && <p className="alert alert--error" role="alert">A target sensitivity is a number between 0 and 1.</p>}
+        {invalid.length > 0 && (
+          <p className="alert alert--error" role="alert">
+            A target sensitivity is a number between 0 and 1.
+          </p>
+        )}
         <div className="form-actions">
-          <button type="button" className="button button--primary" onClick={runPreview} disabled={busy || count === 0 || invalid.length > 0}>
+          <button
+            type="button"
+            className="button button--primary"
+            onClick={runPreview}
+            disabled={busy || count === 0 || invalid.length > 0}
+          >
             {busy && !preview ? 'Previewing…' : `Preview ${count} label${count === 1 ? '' : 's'}`}
           </button>
         </div>
@@ -257,7 +305,11 @@ function Chooser() {
         <section className="card" aria-labelledby="prev-h" data-panel="threshold-preview">
           <div className="qfig__head">
             <h2 id="prev-h">Preview</h2>
-            <button type="button" className="button button--secondary button--small" onClick={() => downloadText('threshold-preview.csv', toCsv(rows, columns))}>
+            <button
+              type="button"
+              className="button button--secondary button--small"
+              onClick={() => downloadText('threshold-preview.csv', toCsv(rows, columns))}
+            >
               Download CSV
             </button>
           </div>
@@ -300,7 +352,13 @@ function Chooser() {
                 <input id="set-note" value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
               </div>
               {!confirming ? (
-                <button type="button" className="button button--primary" onClick={() => setConfirming(true)} disabled={busy} style={{ alignSelf: 'flex-end' }}>
+                <button
+                  type="button"
+                  className="button button--primary"
+                  onClick={() => setConfirming(true)}
+                  disabled={busy}
+                  style={{ alignSelf: 'flex-end' }}
+                >
                   Apply as a new set
                 </button>
               ) : null}
