@@ -267,6 +267,9 @@ describe('quality pages', () => {
     const q = await pageAs(QUALITY);
     await q.goto(`${stack.url}/study?id=${id}`);
     await q.getByRole('heading', { name: 'Ground truth' }).waitFor();
+    // The study page says which threshold set decided the result (from the result itself).
+    expect(study.result && 'thresholdSet' in study.result).toBe(true);
+    await q.getByText(`Site threshold set, version ${sets.active.version}`).waitFor();
     await q.getByLabel('Ground truth: Negative exam for PE').selectOption('0');
     await q.getByLabel('Ground truth: Central PE').selectOption('1');
     await q.getByLabel('Source', { exact: true }).selectOption('consensus');

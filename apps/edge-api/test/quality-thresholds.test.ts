@@ -93,7 +93,11 @@ describe('site thresholds', () => {
     expect(fresh.status).toBe(200);
     type StudyView = {
       decision?: string;
-      result: { labels: Record<string, { threshold: number; decision: boolean }>; exam: { decision: string } };
+      result: {
+        labels: Record<string, { threshold: number; decision: boolean }>;
+        exam: { decision: string };
+        thresholdSet?: { id: string; version: number };
+      };
     };
     const get = async (id: string) => (await (await h.request('GET', `/v1/studies/${id}`, { key: k.quality })).json()) as StudyView;
     const o = await get(old.id);
@@ -103,6 +107,9 @@ describe('site thresholds', () => {
     // 0.7 ≥ the site's 0.6: a negative exam under the new set.
     expect(n.result.exam.decision).toBe('negative');
     expect(n.result.labels['negative_exam_for_pe']).toMatchObject({ threshold: 0.6, decision: true });
+    // The served result says which set decided it; the old one says none did.
+    expect(n.result.thresholdSet).toEqual({ id: v2.id, version: 2 });
+    expect(o.result.thresholdSet).toBeUndefined();
     const stored = await h.deps.store.driver.select(
       'SELECT r.threshold_set_id AS s, st.decision AS d FROM studies st JOIN results r ON r.id = st.result_id WHERE st.id IN (?, ?) ORDER BY st.id = ?',
       [old.id, fresh.id, fresh.id],

@@ -138,6 +138,7 @@ export function percent(p: number): string {
 
 /** Which threshold set the result used, in words. */
 function thresholdSet(result: AnalysisResult, windowThreshold: number): string {
+  if (result.thresholdSet) return `this site’s threshold set, version ${result.thresholdSet.version}`;
   const differs = STUDY_LABELS.filter((l) => result.labels[l] && Math.abs(result.labels[l]!.threshold - DEFAULT_THRESHOLDS[l]) > 1e-9);
   if (differs.length === 0 && Math.abs(windowThreshold - DEFAULT_THRESHOLDS[IMAGE_LABEL]) < 1e-9)
     return 'the paper’s defaults (Ma et al., Sci Rep 2022, Table 2)';

@@ -68,6 +68,14 @@ describe('report content', () => {
     const order = [...html.matchAll(/data-label="([a-z_0-9]+)"/g)].map((x) => x[1]);
     expect(order).toEqual([...STUDY_LABELS]);
     expect(m.model.thresholdSet).toMatch(/set for this model version/);
+    const site = buildReport({
+      study: { id: 'st-1' },
+      result: { ...result, thresholdSet: { id: 'ts-1', version: 3 } },
+      keyImages: [],
+      keyImageAbsence: 'no-cam',
+      generatedAt,
+    });
+    expect(site.model.thresholdSet).toBe('this site’s threshold set, version 3');
   });
 
   it('puts "Non-diagnostic: …" before anything else and shows no decision and no key image', () => {

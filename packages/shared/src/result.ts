@@ -109,6 +109,11 @@ export const AnalysisResultSchema = z.object({
     trainedOn: z.string(),
     notForClinicalUse: z.literal(true),
   }),
+  /**
+   * The site threshold set (issue 18) that decided this result when it was stored; absent, the
+   * model's own thresholds decided it. Results keep it: a later set never re-decides them.
+   */
+  thresholdSet: z.object({ id: z.string(), version: z.number().int().positive() }).optional(),
   /** Milliseconds per stage. */
   timings: z.record(z.string(), z.number()),
   warnings: z.array(z.string()),

@@ -237,6 +237,8 @@ function Study() {
               <dd className="mono break">{r.model.sha256}</dd>
               <dt>Trained on</dt>
               <dd>{r.model.trainedOn}</dd>
+              <dt>Thresholds</dt>
+              <dd>{r.thresholdSet ? `Site threshold set, version ${r.thresholdSet.version}` : 'The model’s own'}</dd>
               <dt>Series</dt>
               <dd>{study.series.map((s) => `${s.modality ?? '?'} · ${s.instanceCount} images`).join('; ') || '—'}</dd>
             </dl>

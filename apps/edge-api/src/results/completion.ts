@@ -58,7 +58,9 @@ async function analysisCompletion(deps: AppDeps, tenantId: string, job: Job, raw
   // The tenant's site thresholds (issue 18), if it has set any, decide the result as stored;
   // the result records which set that was. Results stored before keep their decisions.
   const site = await deps.store.thresholdSets.active(tenantId);
-  const r = site ? applySiteThresholds(parsed.data, site.thresholds) : parsed.data;
+  const r = site
+    ? { ...applySiteThresholds(parsed.data, site.thresholds), thresholdSet: { id: site.id, version: site.version } }
+    : parsed.data;
   const study = job.studyId ? await deps.store.studies.get(tenantId, job.studyId) : null;
   if (r.studyInstanceUid && study?.studyInstanceUid && r.studyInstanceUid !== study.studyInstanceUid) {
     throw new ApiError('INVALID_RESULT', 'the result’s studyInstanceUid is not the study’s');
