@@ -95,7 +95,15 @@ describe('quality pages', () => {
   it('refuses a clinician: no Quality link, "Not permitted" on every quality page, 403 from the API', async () => {
     const page = await pageAs(CLINICIAN);
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Quality' }).count()).toBe(0);
-    for (const p of ['/quality', '/quality/label', '/quality/thresholds', '/quality/alerts', '/quality/import', '/models']) {
+    for (const p of [
+      '/quality',
+      '/quality/label',
+      '/quality/drift',
+      '/quality/thresholds',
+      '/quality/alerts',
+      '/quality/import',
+      '/models',
+    ]) {
       await page.goto(`${stack.url}${p}`);
       await page.getByRole('heading', { name: 'Not permitted' }).waitFor();
       expect(await page.locator('svg.chart').count()).toBe(0);
@@ -109,6 +117,10 @@ describe('quality pages', () => {
       ['POST', '/v1/thresholds/preview', { rules: { [DRIFT_LABEL]: { kind: 'youden' } } }],
       ['GET', `/v1/studies/${seededStudy}/labels`],
       ['GET', '/v1/models/compare?a=x&b=y'],
+      ['GET', '/v1/metrics/drift'],
+      ['GET', '/v1/alerts'],
+      ['GET', '/v1/alerts/rules'],
+      ['POST', '/v1/alerts/evaluate'],
     ] as [string, string, unknown?][]) {
       expect({ p, status: (await api(method, p, body)).status }).toEqual({ p, status: 403 });
     }
@@ -398,6 +410,27 @@ describe('quality pages', () => {
     // Versions seen only in results have no card, and the report says so rather than inventing one.
     await page.getByRole('button', { name: `Show report of ${demo}` }).click();
     await page.getByText('No evaluation report: this version has no model card.').waitFor();
+    // A version registered by a training job carries the runner's card: its validation is the report.
+    const card = {
+      validation: {
+        studies: 40,
+        split: 'val',
+        labels: { negative_exam_for_pe: { n: 40, positives: 12, auroc: 0.8125, ci: [0.66, 0.96] } },
+      },
+      notForClinicalUse: true,
+    };
+    const cardDb = openSqlite(path.join(stack.work, 'data/api/embolus.sqlite'), { migrate: false });
+    try {
+      cardDb.sqlite.prepare(`UPDATE models SET card = ? WHERE version = 'seed-model'`).run(JSON.stringify(card));
+    } finally {
+      cardDb.close();
+    }
+    await page.reload();
+    await row('seed-model').waitFor();
+    await page.getByRole('button', { name: 'Show report of seed-model' }).click();
+    await page.getByText('Validation of seed-model on 40 studies (val split), through the serving path').waitFor();
+    const report = page.getByRole('table', { name: 'AUROC per label of seed-model' });
+    expect(await report.locator('tbody tr').first().textContent()).toMatch(/Negative exam for PE.*40.*12.*0\.81/);
     const confirm = async (button: string, expected: string) => {
       await page.getByRole('button', { name: button }).click();
       await page.getByRole('alertdialog').getByRole('button', { name: 'Confirm' }).click();

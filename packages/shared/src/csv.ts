@@ -2,7 +2,7 @@
  * CSV writing safe to open in a spreadsheet (RFC 4180 quoting plus formula-injection defence):
  * a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`, so
  * Excel, LibreOffice and Google Sheets show it as text instead of running it (OWASP "CSV
- * Injection"). Used for every CSV download (audit log, chart tables).
+ * Injection"). Used for the API's CSV downloads (the audit log export).
  */
 
 /** One cell: null and undefined are empty; strings are defused; anything is quoted if needed. */

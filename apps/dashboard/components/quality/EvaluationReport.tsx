@@ -15,24 +15,44 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+type Row = { n?: number; positives?: number; auroc?: number | null; ci?: [number, number] | null };
+
+/** The AUROC table a card carries, under one shape: held-out evaluation first, then validation. */
+function tableOf(card: Record<string, unknown>, version: string): { title: string; rows: Record<string, Row> } | null {
+  const held = isRecord(card['heldOutEvaluation']) ? (card['heldOutEvaluation'] as HeldOut) : null;
+  if (held?.aurocs) {
+    return {
+      title: `Held-out evaluation of ${version}${held.studies !== undefined ? ` on ${held.studies} studies` : ''}`,
+      rows: held.aurocs,
+    };
+  }
+  // What a training job stores (the runner's card): validation through the serving path, per label.
+  const val = isRecord(card['validation']) ? card['validation'] : null;
+  if (val && isRecord(val['labels'])) {
+    const studies = typeof val['studies'] === 'number' ? ` on ${val['studies']} studies` : '';
+    const split = typeof val['split'] === 'string' ? ` (${val['split']} split)` : '';
+    return { title: `Validation of ${version}${studies}${split}, through the serving path`, rows: val['labels'] as Record<string, Row> };
+  }
+  return null;
+}
+
 export function EvaluationReport({ card, version }: { card: unknown; version: string }) {
   if (!isRecord(card)) return <p className="muted small">No evaluation report: this version has no model card.</p>;
-  const held = isRecord(card['heldOutEvaluation']) ? (card['heldOutEvaluation'] as HeldOut) : null;
+  const table = tableOf(card, version);
   const validation =
     isRecord(card['metrics']) && isRecord(card['metrics']['study_auroc'])
       ? (card['metrics']['study_auroc'] as Record<string, number | null>)
       : null;
   const trainedOn = typeof card['trainedOn'] === 'string' ? card['trainedOn'] : null;
-  if (held?.aurocs) {
+  if (table) {
     return (
       <div>
         <p className="small">
-          Held-out evaluation of <span className="mono">{version}</span>
-          {held.studies !== undefined ? ` on ${held.studies} studies` : ''}
+          {table.title}
           {trainedOn ? `. Trained on: ${trainedOn}` : ''}
         </p>
         <table className="data-table">
-          <caption className="sr-only">Held-out AUROC per label of {version}</caption>
+          <caption className="sr-only">AUROC per label of {version}</caption>
           <thead>
             <tr>
               <th scope="col">Label</th>
@@ -51,7 +71,7 @@ export function EvaluationReport({ card, version }: { card: unknown; version: st
             </tr>
           </thead>
           <tbody>
-            {Object.entries(held.aurocs).map(([label, r]) => (
+            {Object.entries(table.rows).map(([label, r]) => (
               <tr key={label}>
                 <th scope="row">
                   {LABEL_NAMES[label as StudyLabel] ?? (label === 'pe_present_on_image' ? 'PE on image (windows)' : label)}
