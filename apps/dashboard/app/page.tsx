@@ -9,6 +9,7 @@ import { handleAuthError, Shell } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
 import { percent, shortId, stageText, STATUS_NAMES, when } from '@/lib/format';
 import type { StudyStatus, WorklistItem, WorklistPage } from '@/lib/types';
+import { ErrorNotice } from '@/components/common/Notice';
 
 const PAGE_SIZE = 25;
 const POLL_MS = 5000;
@@ -239,11 +240,7 @@ function Worklist() {
         </div>
       </form>
 
-      {error && (
-        <p className="alert alert--error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice>{error}</ErrorNotice>
 
       <div className="table-wrap">
         <table className="worklist">

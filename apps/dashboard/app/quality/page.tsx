@@ -13,6 +13,7 @@ import type { Column } from '@/lib/csv';
 import { LABEL_NAMES } from '@/lib/labels';
 import { fixed, type CohortSummary, type CohortWindow } from '@/lib/quality';
 import { useApi } from '@/lib/useApi';
+import { ErrorNotice } from '@/components/common/Notice';
 
 function OverTime() {
   const { label, period } = useSelection();
@@ -73,11 +74,7 @@ function OverTime() {
   return (
     <>
       <Selectors />
-      {cohort.error && (
-        <p className="alert alert--error" role="alert">
-          {cohort.error}
-        </p>
-      )}
+      <ErrorNotice>{cohort.error}</ErrorNotice>
       {cohort.loading && !cohort.data && <p role="status">Loading the cohort…</p>}
       {cohort.data && (
         <>

@@ -16,6 +16,7 @@ import { percent, shortId, STATUS_NAMES } from '@/lib/format';
 import { LABEL_NAMES } from '@/lib/labels';
 import { canSeeQuality } from '@/lib/quality';
 import type { StudyDetail } from '@/lib/types';
+import { ErrorNotice } from '@/components/common/Notice';
 
 const POLL_MS = 3000;
 
@@ -130,11 +131,7 @@ function Study() {
           </a>
         </p>
       )}
-      {error && (
-        <p className="alert alert--error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice>{error}</ErrorNotice>
       {study.failure && (
         <p className="alert alert--error" role="alert">
           Analysis failed ({study.failure.code}): {study.failure.message}

@@ -11,6 +11,7 @@ import { LABEL_NAMES, LABEL_ORDER } from '@/lib/labels';
 import { useWho } from '@/lib/people';
 import { GROUND_TRUTH_SOURCES, type GroundTruthLabel, type GroundTruthSource } from '@/lib/quality';
 import type { StudyLabel } from '@/lib/types';
+import { ErrorNotice } from '@/components/common/Notice';
 
 type Choice = '' | '0' | '1';
 
@@ -69,11 +70,7 @@ export function GroundTruthPanel({ studyId }: { studyId: string }) {
           ? 'What the study really showed, for quality monitoring. Choose a value for each label you know; only changed labels are saved, with you, the time and the source.'
           : 'What the study really showed, as entered by the quality team. Only the quality role can enter or change it.'}
       </p>
-      {state.error && (
-        <p className="alert alert--error" role="alert">
-          {state.error}
-        </p>
-      )}
+      <ErrorNotice>{state.error}</ErrorNotice>
       {rows === null && !state.error && <p role="status">Loading…</p>}
       {rows !== null && (
         <form

@@ -17,6 +17,7 @@ import { paintThumb } from '@/lib/viewer/thumbs';
 import { useStack } from '@/lib/viewer/useStack';
 import { KeyImages, OverlayLegend, ZStrip, type KeyImage, type StripWindow } from './EvidencePanels';
 import './viewer.css';
+import { ErrorNotice } from '@/components/common/Notice';
 
 export interface ViewerProps {
   studyId: string;
@@ -217,11 +218,7 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
           {camState.problem}
         </p>
       )}
-      {state.fatal && (
-        <p className="alert alert--error" role="alert">
-          {state.fatal}
-        </p>
-      )}
+      <ErrorNotice>{state.fatal}</ErrorNotice>
       <div className={`vw-main${windows.length > 0 ? '' : ' vw-main--nostrip'}`}>
         <div className="vw-stage">
           <div

@@ -8,6 +8,7 @@ import { AdminFrame, when } from '@/components/admin/AdminFrame';
 import { handleAuthError, Shell } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
 import type { UserRole } from '@/lib/types';
+import { ErrorNotice } from '@/components/common/Notice';
 
 interface Settings {
   configured: boolean;
@@ -192,11 +193,7 @@ function Sso() {
           <input type="checkbox" checked={s.enabled} onChange={(e) => set('enabled', e.target.checked)} /> Offer this sign-in on the sign-in
           page
         </label>
-        {error && (
-          <p className="alert alert--error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorNotice>{error}</ErrorNotice>
         {saved && (
           <p className="alert alert--ok" role="status">
             Saved. The identity provider answered its discovery request.

@@ -24,6 +24,7 @@ import {
   type PsiDrift,
 } from '@/lib/quality';
 import { useApi } from '@/lib/useApi';
+import { ErrorNotice } from '@/components/common/Notice';
 
 const DAY = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -69,11 +70,7 @@ function Cbpe() {
   ];
   return (
     <>
-      {report.error && (
-        <p className="alert alert--error" role="alert">
-          {report.error}
-        </p>
-      )}
+      <ErrorNotice>{report.error}</ErrorNotice>
       <DataFigure
         wide
         title={`Estimated and realized performance: ${name}`}
@@ -175,11 +172,7 @@ function Distribution() {
             Each period needs its start before its end.
           </p>
         )}
-        {drift.error && (
-          <p className="alert alert--error" role="alert">
-            {drift.error}
-          </p>
-        )}
+        <ErrorNotice>{drift.error}</ErrorNotice>
         {drift.data && (
           <p className="small muted">
             Reference: {drift.data.reference.studies.toLocaleString('en')} studies; current:{' '}

@@ -9,11 +9,12 @@ import { useState } from 'react';
 import { QualityFrame } from '@/components/quality/QualityFrame';
 import { useSession } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
-import { toCsv, type Column } from '@/lib/csv';
-import { downloadText } from '@/lib/download';
+import type { Column } from '@/lib/csv';
 import { LABEL_IMPORT_MAX_BYTES, labelImportPath, type ImportReport, type ImportRowError } from '@/lib/labelImport';
 import { LABEL_ORDER } from '@/lib/labels';
 import { GROUND_TRUTH_SOURCES, type GroundTruthSource } from '@/lib/quality';
+import { CsvButton, DataTable } from '@/components/common/DataTable';
+import { ErrorNotice } from '@/components/common/Notice';
 
 const ERROR_COLUMNS: Column<ImportRowError>[] = [
   { key: 'line', header: 'Line', numeric: true, value: (e) => e.line },
@@ -104,24 +105,16 @@ function Import() {
             </button>
           </div>
         </div>
-        {error && (
-          <p className="alert alert--error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorNotice>{error}</ErrorNotice>
       </section>
       {report && (
         <section className="card" aria-labelledby="report-h" data-panel="import-report">
           <div className="qfig__head">
             <h2 id="report-h">Check of {file?.name}</h2>
             {report.errors.length > 0 && (
-              <button
-                type="button"
-                className="button button--secondary button--small"
-                onClick={() => downloadText('label-import-errors.csv', toCsv(report.errors, ERROR_COLUMNS))}
-              >
+              <CsvButton file="label-import-errors.csv" rows={report.errors} columns={ERROR_COLUMNS}>
                 Download the error report (CSV)
-              </button>
+              </CsvButton>
             )}
           </div>
           <p role="status">
@@ -129,32 +122,14 @@ function Import() {
             <strong>{report.invalid} with errors</strong>.{report.errorsTruncated && ' Only the first errors are listed.'}
           </p>
           {report.errors.length > 0 && (
-            <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
-              <table className="data-table" data-table="import-errors">
-                <caption className="sr-only">Rows with errors</caption>
-                <thead>
-                  <tr>
-                    {ERROR_COLUMNS.map((c) => (
-                      <th key={c.key} scope="col" className={c.numeric ? 'num' : undefined}>
-                        {c.header}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {report.errors.map((e, i) => (
-                    <tr key={i} className="row-error">
-                      <th scope="row" className="num">
-                        {e.line}
-                      </th>
-                      <td className="mono">{e.column ?? ''}</td>
-                      <td className="mono">{e.code}</td>
-                      <td>{e.message}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              rows={report.errors}
+              columns={ERROR_COLUMNS}
+              caption="Rows with errors"
+              name="import-errors"
+              rowProps={() => ({ className: 'row-error' })}
+              cellClass={(c, heading) => (heading ? 'num' : c.key === 'message' ? undefined : 'mono')}
+            />
           )}
           {done ? (
             <p className="alert alert--info" role="status">
