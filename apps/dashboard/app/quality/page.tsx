@@ -102,7 +102,10 @@ function OverTime() {
             <DataFigure
               wide
               title={`AUROC over time: ${name}`}
-              description={`Line: AUROC per ${period}; band: DeLong 95% confidence interval; hatched: too few positives or negatives for an AUROC. Under each period: studies with ground truth (n) and positives.`}
+              description={
+                `Line: AUROC per ${period}; band: DeLong 95% confidence interval; hatched: too few positives or negatives for an AUROC. ` +
+                'Under each period: studies with ground truth (n) and positives.'
+              }
               rows={windows}
               columns={aurocColumns}
               csvName={`auroc-${label}-${period}`}

@@ -12,6 +12,7 @@ import { useWho } from '@/lib/people';
 import { GROUND_TRUTH_SOURCES, type GroundTruthLabel, type GroundTruthSource } from '@/lib/quality';
 import type { StudyLabel } from '@/lib/types';
 import { ErrorNotice } from '@/components/common/Notice';
+import { Options } from '@/components/common/Options';
 
 type Choice = '' | '0' | '1';
 
@@ -67,7 +68,8 @@ export function GroundTruthPanel({ studyId }: { studyId: string }) {
       <h2 id="gt-h">Ground truth</h2>
       <p className="muted small">
         {canEdit
-          ? 'What the study really showed, for quality monitoring. Choose a value for each label you know; only changed labels are saved, with you, the time and the source.'
+          ? 'What the study really showed, for quality monitoring. Choose a value for each label you know; ' +
+            'only changed labels are saved, with you, the time and the source.'
           : 'What the study really showed, as entered by the quality team. Only the quality role can enter or change it.'}
       </p>
       <ErrorNotice>{state.error}</ErrorNotice>
@@ -131,11 +133,7 @@ export function GroundTruthPanel({ studyId }: { studyId: string }) {
               <div className="field">
                 <label htmlFor="gt-source">Source</label>
                 <select id="gt-source" value={source} onChange={(e) => setSource(e.target.value as GroundTruthSource)}>
-                  {GROUND_TRUTH_SOURCES.map((s) => (
-                    <option key={s} value={s}>
-                      {s}
-                    </option>
-                  ))}
+                  <Options values={GROUND_TRUTH_SOURCES} />
                 </select>
               </div>
               <button

@@ -9,6 +9,7 @@ import { AdminTable } from '@/components/common/AdminTable';
 import { ErrorNotice, useErrorState } from '@/components/common/Notice';
 import { Shell } from '@/components/Shell';
 import { api } from '@/lib/api';
+import { Options } from '@/components/common/Options';
 
 interface Key {
   id: string;
@@ -79,11 +80,7 @@ function Keys() {
         <div className="field">
           <label htmlFor="key-role">Role</label>
           <select id="key-role" name="role" defaultValue="partner">
-            {KEY_ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+            <Options values={KEY_ROLES} />
           </select>
         </div>
         <button type="submit" className="button button--primary">

@@ -11,6 +11,7 @@ import { ErrorNotice, useErrorState } from '@/components/common/Notice';
 import { Shell, useSession } from '@/components/Shell';
 import { api } from '@/lib/api';
 import type { UserRole } from '@/lib/types';
+import { Options } from '@/components/common/Options';
 
 interface User {
   id: string;
@@ -76,11 +77,7 @@ function Users() {
         <div className="field">
           <label htmlFor="inv-role">Role</label>
           <select id="inv-role" name="role" defaultValue="clinician">
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+            <Options values={ROLES} />
           </select>
         </div>
         <button type="submit" className="button button--primary">
@@ -111,11 +108,7 @@ function Users() {
                   disabled={me}
                   onChange={(e) => act(() => api(`/v1/users/${u.id}`, { method: 'PATCH', json: { role: e.target.value } }))}
                 >
-                  {ROLES.map((r) => (
-                    <option key={r} value={r}>
-                      {r}
-                    </option>
-                  ))}
+                  <Options values={ROLES} />
                 </select>
               </td>
               <td>

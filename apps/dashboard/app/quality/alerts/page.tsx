@@ -182,7 +182,8 @@ function Alerts() {
         )}
         {deleting && (
           <ConfirmPanel danger confirmLabel="Delete" busy={busy} onConfirm={() => void remove(deleting)} onCancel={() => setDeleting(null)}>
-            Delete the rule “{ruleSummary(deleting)}” for {LABEL_NAMES[deleting.label] ?? deleting.label}? Alerts it fired stay in the list.
+            {`Delete the rule “${ruleSummary(deleting)}” for ${LABEL_NAMES[deleting.label] ?? deleting.label}? ` +
+              'Alerts it fired stay in the list.'}
           </ConfirmPanel>
         )}
       </section>

@@ -74,7 +74,10 @@ function Cbpe() {
       <DataFigure
         wide
         title={`Estimated and realized performance: ${name}`}
-        description={`CBPE estimates AUROC from the model’s calibrated probabilities for every analysed study, so it covers periods without ground truth; realized AUROC (with its DeLong band) needs labels. A gap between them: calibration drift.`}
+        description={
+          'CBPE estimates AUROC from the model’s calibrated probabilities for every analysed study, so it covers periods without ' +
+          'ground truth; realized AUROC (with its DeLong band) needs labels. A gap between them: calibration drift.'
+        }
         rows={periods}
         columns={columns}
         csvName={`cbpe-${label}-${period}`}
@@ -187,7 +190,8 @@ function Distribution() {
           title="Prediction distribution"
           description={
             prob
-              ? `PE probability, share of studies per bin. PSI ${fixed(prob.psi)} (${psiWord(prob.psi)})${prob.ks ? `, KS D ${fixed(prob.ks.statistic)}` : ''}.`
+              ? `PE probability, share of studies per bin. PSI ${fixed(prob.psi)} (${psiWord(prob.psi)})` +
+                `${prob.ks ? `, KS D ${fixed(prob.ks.statistic)}` : ''}.`
               : 'PE probability, share of studies per bin.'
           }
           rows={bins}
@@ -207,7 +211,9 @@ function Distribution() {
         </DataFigure>
         <DataFigure
           title="Input and output drift"
-          description="Population stability index per variable (< 0.1 stable, 0.1–0.25 moderate, > 0.25 large) and the KS test for numbers."
+          description={
+            'Population stability index per variable (< 0.1 stable, 0.1–0.25 moderate, > 0.25 large) and the KS test for numbers.'
+          }
           rows={feats}
           columns={featColumns}
           csvName="drift-variables"

@@ -15,6 +15,7 @@ import { LABEL_ORDER } from '@/lib/labels';
 import { GROUND_TRUTH_SOURCES, type GroundTruthSource } from '@/lib/quality';
 import { CsvButton, DataTable } from '@/components/common/DataTable';
 import { ErrorNotice } from '@/components/common/Notice';
+import { Options } from '@/components/common/Options';
 
 const ERROR_COLUMNS: Column<ImportRowError>[] = [
   { key: 'line', header: 'Line', numeric: true, value: (e) => e.line },
@@ -44,7 +45,8 @@ function Import() {
     if (f.size > LABEL_IMPORT_MAX_BYTES) {
       setFile(null);
       return setError(
-        `The file is ${(f.size / 1048576).toFixed(1)} MB; the limit is ${LABEL_IMPORT_MAX_BYTES / 1048576} MB. Split it into smaller files.`,
+        `The file is ${(f.size / 1048576).toFixed(1)} MB; the limit is ${LABEL_IMPORT_MAX_BYTES / 1048576} MB. ` +
+          'Split it into smaller files.',
       );
     }
     setFile({ name: f.name, text: await f.text() });
@@ -61,9 +63,11 @@ function Import() {
       });
       setReport(r);
       if (!dryRun) {
+        const skipped = r.invalid ? `; ${r.invalid} row${r.invalid === 1 ? '' : 's'} with errors skipped` : '';
         setDone(
           r.applied
-            ? `Applied ${r.labels} label value${r.labels === 1 ? '' : 's'} from ${r.valid} row${r.valid === 1 ? '' : 's'} of ${file.name}${r.invalid ? `; ${r.invalid} row${r.invalid === 1 ? '' : 's'} with errors skipped` : ''}.`
+            ? `Applied ${r.labels} label value${r.labels === 1 ? '' : 's'} ` +
+                `from ${r.valid} row${r.valid === 1 ? '' : 's'} of ${file.name}${skipped}.`
             : 'Nothing was applied.',
         );
       }
@@ -92,11 +96,7 @@ function Import() {
           <div className="field">
             <label htmlFor="csv-source">Source of these labels</label>
             <select id="csv-source" value={source} onChange={(e) => setSource(e.target.value as GroundTruthSource)}>
-              {GROUND_TRUTH_SOURCES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
+              <Options values={GROUND_TRUTH_SOURCES} />
             </select>
           </div>
           <div>

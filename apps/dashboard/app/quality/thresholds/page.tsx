@@ -120,7 +120,9 @@ function Chooser() {
       <OutcomeNotice outcome={outcome} />
       <section className="card" aria-labelledby="rules-h">
         <h2 id="rules-h">Choose thresholds</h2>
-        <p className="muted small">Rules run on your organisation’s labelled studies. Labels left on “keep” keep the threshold in force.</p>
+        <p className="muted small">
+          {'Rules run on your organisation’s labelled studies. ' + 'Labels left on “keep” keep the threshold in force.'}
+        </p>
         <table className="data-table" data-table="threshold-rules">
           <caption className="sr-only">A rule per label</caption>
           <thead>
