@@ -14,6 +14,7 @@ import { when } from '@/lib/format';
 import { useWho } from '@/lib/people';
 import type { ModelComparison, ModelInfo } from '@/lib/quality';
 import { useApi } from '@/lib/useApi';
+import { ConfirmPanel } from '@/components/common/ConfirmPanel';
 import { ErrorNotice } from '@/components/common/Notice';
 
 type Action = { kind: 'activate' | 'rollback' | 'shadow' | 'unshadow'; version: string };
@@ -274,17 +275,9 @@ function Registry() {
           </div>
         )}
         {pending && (
-          <div className="confirm" role="alertdialog" aria-labelledby="confirm-text">
-            <p id="confirm-text">{ACTION_TEXT[pending.kind](pending.version)}</p>
-            <div className="form-actions">
-              <button type="button" className="button button--primary" onClick={() => void confirm(pending)} disabled={busy} autoFocus>
-                Confirm
-              </button>
-              <button type="button" className="button button--secondary" onClick={() => setPending(null)} disabled={busy}>
-                Cancel
-              </button>
-            </div>
-          </div>
+          <ConfirmPanel confirmLabel="Confirm" busy={busy} onConfirm={() => void confirm(pending)} onCancel={() => setPending(null)}>
+            {ACTION_TEXT[pending.kind](pending.version)}
+          </ConfirmPanel>
         )}
       </section>
       {models.length >= 2 && <Compare models={models} />}

@@ -13,19 +13,23 @@ export interface PagerProps {
   olderDisabled: boolean;
   onNewer: () => void;
   onOlder: () => void;
+  /** Button texts (their accessible names); default "Newer" and "Older". */
+  newerText?: string;
+  olderText?: string;
 }
 
-export function Pager({ summary, label, small, newerDisabled, olderDisabled, onNewer, onOlder }: PagerProps) {
+export function Pager(props: PagerProps) {
+  const { summary, label, small, newerDisabled, olderDisabled, onNewer, onOlder, newerText = 'Newer', olderText = 'Older' } = props;
   const button = `button button--secondary${small ? ' button--small' : ''}`;
   const body = (
     <>
       <span className="muted small">{summary}</span>
       <div className="pager__buttons">
         <button type="button" className={button} disabled={newerDisabled} onClick={onNewer}>
-          Newer
+          {newerText}
         </button>
         <button type="button" className={button} disabled={olderDisabled} onClick={onOlder}>
-          Older
+          {olderText}
         </button>
       </div>
     </>

@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { AdminFrame, when } from '@/components/admin/AdminFrame';
-import { AdminTable } from '@/components/common/AdminTable';
+import { ListTable } from '@/components/common/ListTable';
 import { ErrorNotice, useErrorState } from '@/components/common/Notice';
 import { Pager } from '@/components/common/Pager';
 import { Shell } from '@/components/Shell';
@@ -117,7 +117,7 @@ function Audit() {
         </div>
       </form>
       <ErrorNotice>{error}</ErrorNotice>
-      <AdminTable
+      <ListTable
         caption="Audit records, newest first"
         columns={['When', 'Actor', 'Action', 'Study', 'Detail']}
         empty="No records match."
@@ -135,7 +135,7 @@ function Audit() {
             <td className="detail">{r.detail ? JSON.stringify(r.detail) : ''}</td>
           </tr>
         ))}
-      </AdminTable>
+      </ListTable>
       <Pager
         label="Audit pages"
         summary={page && page.items.length > 0 ? `${page.items.length} records` : ''}

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { AdminFrame, ShownOnce, when } from '@/components/admin/AdminFrame';
-import { AdminTable } from '@/components/common/AdminTable';
+import { ListTable } from '@/components/common/ListTable';
 import { ErrorNotice, useErrorState } from '@/components/common/Notice';
 import { Shell } from '@/components/Shell';
 import { api } from '@/lib/api';
@@ -89,7 +89,7 @@ function Keys() {
       </form>
       {created && <ShownOnce label="New API key" value={created} onDone={() => setCreated(null)} />}
       <ErrorNotice>{error}</ErrorNotice>
-      <AdminTable
+      <ListTable
         caption="API keys"
         columns={['Prefix', 'Label', 'Role', 'Created', 'Status', 'Actions']}
         empty="No keys yet."
@@ -117,7 +117,7 @@ function Keys() {
             </td>
           </tr>
         ))}
-      </AdminTable>
+      </ListTable>
     </AdminFrame>
   );
 }

@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { AdminFrame, ShownOnce, when } from '@/components/admin/AdminFrame';
-import { AdminTable } from '@/components/common/AdminTable';
+import { ListTable } from '@/components/common/ListTable';
 import { ErrorNotice, useErrorState } from '@/components/common/Notice';
 import { Shell, useSession } from '@/components/Shell';
 import { api } from '@/lib/api';
@@ -86,7 +86,7 @@ function Users() {
       </form>
       {link && <ShownOnce label={link.label} value={link.url} onDone={() => setLink(null)} />}
       <ErrorNotice>{error}</ErrorNotice>
-      <AdminTable
+      <ListTable
         caption="Users"
         columns={['Email', 'Role', 'Status', 'Created', 'Actions']}
         empty="No users yet."
@@ -152,7 +152,7 @@ function Users() {
             </tr>
           );
         })}
-      </AdminTable>
+      </ListTable>
     </AdminFrame>
   );
 }

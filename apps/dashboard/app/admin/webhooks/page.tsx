@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { AdminFrame, when } from '@/components/admin/AdminFrame';
-import { AdminTable } from '@/components/common/AdminTable';
+import { ListTable } from '@/components/common/ListTable';
 import { ErrorNotice, OutcomeNotice, useErrorState } from '@/components/common/Notice';
 import { OffsetPager } from '@/components/common/Pager';
 import { Shell } from '@/components/Shell';
@@ -86,7 +86,7 @@ function Webhooks() {
     >
       <ErrorNotice>{error}</ErrorNotice>
       <OutcomeNotice outcome={notice ? { ok: true, text: notice } : null} okClass="alert--ok" />
-      <AdminTable
+      <ListTable
         caption="Webhooks"
         columns={['Endpoint', 'Events', 'State', 'Registered', 'Log']}
         empty="No webhooks registered."
@@ -115,7 +115,7 @@ function Webhooks() {
             </td>
           </tr>
         ))}
-      </AdminTable>
+      </ListTable>
 
       {chosen && (
         <section aria-labelledby="log-title" style={{ marginTop: '1.5rem' }}>
@@ -125,7 +125,7 @@ function Webhooks() {
               Refresh
             </button>
           </div>
-          <AdminTable
+          <ListTable
             caption="Deliveries, newest first"
             columns={['Created', 'Event', 'Status', 'Attempts', 'Last answer', 'Delivered / next try', 'Actions']}
             empty="No deliveries yet."
@@ -151,7 +151,7 @@ function Webhooks() {
                 </td>
               </tr>
             ))}
-          </AdminTable>
+          </ListTable>
           <OffsetPager
             label="Delivery pages"
             offset={offset}

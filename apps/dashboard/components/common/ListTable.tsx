@@ -1,11 +1,11 @@
 'use client';
 /**
- * The table of an administration page: scrolls sideways on narrow screens, a caption for screen
+ * A list as a table (administration pages, the worklist): scrolls sideways on narrow screens, a caption for screen
  * readers, column headers, the rows, and a row saying so when the loaded list is empty.
  */
 import type { ReactNode } from 'react';
 
-export interface AdminTableProps {
+export interface ListTableProps {
   /** Names the table for screen readers (not shown). */
   caption: string;
   /** Column headers, in order. */
@@ -16,12 +16,14 @@ export interface AdminTableProps {
   empty: string;
   /** Whether the loaded list is empty (false while loading). */
   isEmpty: boolean;
+  /** Class of the table (default `admin-table`; the worklist has its own). */
+  className?: string;
 }
 
-export function AdminTable({ caption, columns, children, empty, isEmpty }: AdminTableProps) {
+export function ListTable({ caption, columns, children, empty, isEmpty, className = 'admin-table' }: ListTableProps) {
   return (
     <div className="table-wrap">
-      <table className="admin-table">
+      <table className={className}>
         <caption className="sr-only">{caption}</caption>
         <thead>
           <tr>
