@@ -5,13 +5,13 @@
  */
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { ListTable } from '@/components/common/ListTable';
+import { ErrorNotice } from '@/components/common/Notice';
+import { Pager } from '@/components/common/Pager';
 import { handleAuthError, Shell } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
 import { percent, shortId, stageText, STATUS_NAMES, when } from '@/lib/format';
 import type { StudyStatus, WorklistItem, WorklistPage } from '@/lib/types';
-import { ListTable } from '@/components/common/ListTable';
-import { ErrorNotice } from '@/components/common/Notice';
-import { Pager } from '@/components/common/Pager';
 
 const PAGE_SIZE = 25;
 const POLL_MS = 5000;

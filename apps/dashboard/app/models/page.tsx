@@ -5,6 +5,8 @@
  * two versions with the paired DeLong test; who changed what, from the audit log.
  */
 import { useState } from 'react';
+import { ConfirmPanel } from '@/components/common/ConfirmPanel';
+import { ErrorNotice } from '@/components/common/Notice';
 import { ComparisonFigure } from '@/components/quality/ComparisonFigure';
 import { EvaluationReport } from '@/components/quality/EvaluationReport';
 import { QualityFrame } from '@/components/quality/QualityFrame';
@@ -14,8 +16,6 @@ import { when } from '@/lib/format';
 import { useWho } from '@/lib/people';
 import type { ModelComparison, ModelInfo } from '@/lib/quality';
 import { useApi } from '@/lib/useApi';
-import { ConfirmPanel } from '@/components/common/ConfirmPanel';
-import { ErrorNotice } from '@/components/common/Notice';
 
 type Action = { kind: 'activate' | 'rollback' | 'shadow' | 'unshadow'; version: string };
 

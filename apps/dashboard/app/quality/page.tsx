@@ -5,6 +5,7 @@
  * (GET /v1/metrics/cohort) for all nine labels; the selectors only re-draw.
  */
 import { useId } from 'react';
+import { ErrorNotice } from '@/components/common/Notice';
 import { AurocOverTime } from '@/components/quality/AurocOverTime';
 import { DataFigure } from '@/components/quality/DataFigure';
 import { QualityFrame, Selectors, useSelection } from '@/components/quality/QualityFrame';
@@ -13,7 +14,6 @@ import type { Column } from '@/lib/csv';
 import { LABEL_NAMES } from '@/lib/labels';
 import { fixed, type CohortSummary, type CohortWindow } from '@/lib/quality';
 import { useApi } from '@/lib/useApi';
-import { ErrorNotice } from '@/components/common/Notice';
 
 function OverTime() {
   const { label, period } = useSelection();

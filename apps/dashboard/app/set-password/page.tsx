@@ -6,9 +6,9 @@
  */
 import Link from 'next/link';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '@/lib/api';
 import { ErrorNotice } from '@/components/common/Notice';
 import { SignInCard } from '@/components/common/SignInCard';
+import { api, ApiError } from '@/lib/api';
 
 export default function SetPasswordPage() {
   const [token, setToken] = useState<string | null>(null);

@@ -1,9 +1,9 @@
 'use client';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, setSession } from '@/lib/api';
-import type { SessionInfo } from '@/lib/types';
 import { ErrorNotice } from '@/components/common/Notice';
 import { SignInCard } from '@/components/common/SignInCard';
+import { api, ApiError, setSession } from '@/lib/api';
+import type { SessionInfo } from '@/lib/types';
 
 /** Where to go after signing in: a same-site path from `?next=`, else the worklist. */
 function nextPath(): string {

@@ -7,6 +7,7 @@ import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { Suspense, useEffect, useState } from 'react';
 import { decisionsOf } from '@embolus/shared/decisions';
+import { ErrorNotice } from '@/components/common/Notice';
 import { ExamDecision, NonDiagnosticBanner, QualityChecks } from '@/components/DecisionViews';
 import { AttentionHeatmap, LabelBars, WindowStrip } from '@/components/ResultViews';
 import { GroundTruthPanel } from '@/components/quality/GroundTruthPanel';
@@ -16,7 +17,6 @@ import { percent, shortId, STATUS_NAMES } from '@/lib/format';
 import { LABEL_NAMES } from '@/lib/labels';
 import { canSeeQuality } from '@/lib/quality';
 import type { StudyDetail } from '@/lib/types';
-import { ErrorNotice } from '@/components/common/Notice';
 
 const POLL_MS = 3000;
 

@@ -5,14 +5,14 @@
  * sends only what changed (POST /v1/studies/{id}/labels).
  */
 import { useEffect, useState } from 'react';
+import { ErrorNotice } from '@/components/common/Notice';
+import { Options } from '@/components/common/Options';
 import { useSession } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
 import { LABEL_NAMES, LABEL_ORDER } from '@/lib/labels';
 import { useWho } from '@/lib/people';
 import { GROUND_TRUTH_SOURCES, type GroundTruthLabel, type GroundTruthSource } from '@/lib/quality';
 import type { StudyLabel } from '@/lib/types';
-import { ErrorNotice } from '@/components/common/Notice';
-import { Options } from '@/components/common/Options';
 
 type Choice = '' | '0' | '1';
 

@@ -8,6 +8,7 @@
 import { keySlices, keyWindows, sliceToWindow, windowToSlices } from '@embolus/shared/evidence';
 import { STUDY_LABELS } from '@embolus/shared/labels';
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { ErrorNotice } from '@/components/common/Notice';
 import { LABEL_NAMES } from '@/lib/labels';
 import type { AnalysisResult, StudyLabel } from '@/lib/types';
 import { loadCam, type CamState } from '@/lib/viewer/evidence';
@@ -17,7 +18,6 @@ import { paintThumb } from '@/lib/viewer/thumbs';
 import { useStack } from '@/lib/viewer/useStack';
 import { KeyImages, OverlayLegend, ZStrip, type KeyImage, type StripWindow } from './EvidencePanels';
 import './viewer.css';
-import { ErrorNotice } from '@/components/common/Notice';
 
 export interface ViewerProps {
   studyId: string;

@@ -7,9 +7,9 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { AdminFrame, ShownOnce, when } from '@/components/admin/AdminFrame';
 import { ListTable } from '@/components/common/ListTable';
 import { ErrorNotice, useErrorState } from '@/components/common/Notice';
+import { Options } from '@/components/common/Options';
 import { Shell } from '@/components/Shell';
 import { api } from '@/lib/api';
-import { Options } from '@/components/common/Options';
 
 interface Key {
   id: string;

@@ -6,11 +6,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { AdminFrame, when } from '@/components/admin/AdminFrame';
 import { useErrorState } from '@/components/common/Notice';
+import { ErrorNotice } from '@/components/common/Notice';
+import { Options } from '@/components/common/Options';
 import { Shell } from '@/components/Shell';
 import { api } from '@/lib/api';
 import type { UserRole } from '@/lib/types';
-import { ErrorNotice } from '@/components/common/Notice';
-import { Options } from '@/components/common/Options';
 
 interface Settings {
   configured: boolean;

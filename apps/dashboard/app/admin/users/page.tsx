@@ -8,10 +8,10 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { AdminFrame, ShownOnce, when } from '@/components/admin/AdminFrame';
 import { ListTable } from '@/components/common/ListTable';
 import { ErrorNotice, useErrorState } from '@/components/common/Notice';
+import { Options } from '@/components/common/Options';
 import { Shell, useSession } from '@/components/Shell';
 import { api } from '@/lib/api';
 import type { UserRole } from '@/lib/types';
-import { Options } from '@/components/common/Options';
 
 interface User {
   id: string;

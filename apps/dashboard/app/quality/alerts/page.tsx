@@ -6,6 +6,9 @@
  */
 import Link from 'next/link';
 import { useState } from 'react';
+import { ConfirmPanel } from '@/components/common/ConfirmPanel';
+import { ErrorNotice, OutcomeNotice, useAction } from '@/components/common/Notice';
+import { OffsetPager } from '@/components/common/Pager';
 import { QualityFrame } from '@/components/quality/QualityFrame';
 import { api } from '@/lib/api';
 import {
@@ -24,9 +27,6 @@ import { useWho } from '@/lib/people';
 import type { Period } from '@/lib/quality';
 import type { StudyLabel } from '@/lib/types';
 import { useApi } from '@/lib/useApi';
-import { ConfirmPanel } from '@/components/common/ConfirmPanel';
-import { ErrorNotice, OutcomeNotice, useAction } from '@/components/common/Notice';
-import { OffsetPager } from '@/components/common/Pager';
 
 const DAY = 86_400_000;
 const EVENTS_PAGE = 25;

@@ -6,6 +6,7 @@
  * the active one (paired DeLong) when a shadow runs.
  */
 import { useId, useState } from 'react';
+import { ErrorNotice } from '@/components/common/Notice';
 import { ComparisonFigure } from '@/components/quality/ComparisonFigure';
 import { DataFigure } from '@/components/quality/DataFigure';
 import { QualityFrame, Selectors, useSelection } from '@/components/quality/QualityFrame';
@@ -24,7 +25,6 @@ import {
   type PsiDrift,
 } from '@/lib/quality';
 import { useApi } from '@/lib/useApi';
-import { ErrorNotice } from '@/components/common/Notice';
 
 const DAY = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);

@@ -6,6 +6,9 @@
  * source, "CSV import").
  */
 import { useState } from 'react';
+import { CsvButton, DataTable } from '@/components/common/DataTable';
+import { ErrorNotice } from '@/components/common/Notice';
+import { Options } from '@/components/common/Options';
 import { QualityFrame } from '@/components/quality/QualityFrame';
 import { useSession } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
@@ -13,9 +16,6 @@ import type { Column } from '@/lib/csv';
 import { LABEL_IMPORT_MAX_BYTES, labelImportPath, type ImportReport, type ImportRowError } from '@/lib/labelImport';
 import { LABEL_ORDER } from '@/lib/labels';
 import { GROUND_TRUTH_SOURCES, type GroundTruthSource } from '@/lib/quality';
-import { CsvButton, DataTable } from '@/components/common/DataTable';
-import { ErrorNotice } from '@/components/common/Notice';
-import { Options } from '@/components/common/Options';
 
 const ERROR_COLUMNS: Column<ImportRowError>[] = [
   { key: 'line', header: 'Line', numeric: true, value: (e) => e.line },

@@ -9,6 +9,7 @@
 import { useState } from 'react';
 import { ConfirmPanel } from '@/components/common/ConfirmPanel';
 import { CsvButton, DataTable } from '@/components/common/DataTable';
+import { ErrorNotice, OutcomeNotice, useAction } from '@/components/common/Notice';
 import { QualityFrame } from '@/components/quality/QualityFrame';
 import { ThresholdSetsTable } from '@/components/quality/ThresholdSets';
 import { useSession } from '@/components/Shell';
@@ -28,7 +29,6 @@ import {
 } from '@/lib/thresholds';
 import type { StudyLabel } from '@/lib/types';
 import { useApi } from '@/lib/useApi';
-import { ErrorNotice, OutcomeNotice, useAction } from '@/components/common/Notice';
 
 type RuleKind = 'keep' | 'target' | 'youden' | 'maxmin';
 interface Choice {
