@@ -5,6 +5,9 @@
  */
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { ListTable } from '@/components/common/ListTable';
+import { ErrorNotice } from '@/components/common/Notice';
+import { Pager } from '@/components/common/Pager';
 import { handleAuthError, Shell } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
 import { percent, shortId, stageText, STATUS_NAMES, when } from '@/lib/format';
@@ -239,63 +242,30 @@ function Worklist() {
         </div>
       </form>
 
-      {error && (
-        <p className="alert alert--error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice>{error}</ErrorNotice>
 
-      <div className="table-wrap">
-        <table className="worklist">
-          <caption className="sr-only">Studies, most urgent first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Result</th>
-              <th scope="col">Study</th>
-              <th scope="col">Status</th>
-              <th scope="col">PE probability</th>
-              <th scope="col">Central PE</th>
-              <th scope="col">RV/LV ≥ 1</th>
-              <th scope="col">Model</th>
-              <th scope="col">Received</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((s) => (
-              <Row key={s.id} s={s} />
-            ))}
-            {page && items.length === 0 && (
-              <tr>
-                <td colSpan={8} className="empty">
-                  No studies match. Upload one, or clear the filters.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <ListTable
+        className="worklist"
+        caption="Studies, most urgent first"
+        columns={['Result', 'Study', 'Status', 'PE probability', 'Central PE', 'RV/LV ≥ 1', 'Model', 'Received']}
+        empty="No studies match. Upload one, or clear the filters."
+        isEmpty={Boolean(page) && items.length === 0}
+      >
+        {items.map((s) => (
+          <Row key={s.id} s={s} />
+        ))}
+      </ListTable>
 
-      <nav className="pager" aria-label="Worklist pages">
-        <span className="muted small">{items.length > 0 ? `Studies ${offset + 1}–${offset + items.length}` : ''}</span>
-        <div className="pager__buttons">
-          <button
-            type="button"
-            className="button button--secondary"
-            disabled={offset === 0}
-            onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}
-          >
-            Previous page
-          </button>
-          <button
-            type="button"
-            className="button button--secondary"
-            disabled={!page?.nextOffset}
-            onClick={() => page?.nextOffset && setOffset(page.nextOffset)}
-          >
-            Next page
-          </button>
-        </div>
-      </nav>
+      <Pager
+        label="Worklist pages"
+        summary={items.length > 0 ? `Studies ${offset + 1}–${offset + items.length}` : ''}
+        newerText="Previous page"
+        olderText="Next page"
+        newerDisabled={offset === 0}
+        olderDisabled={!page?.nextOffset}
+        onNewer={() => setOffset(Math.max(0, offset - PAGE_SIZE))}
+        onOlder={() => page?.nextOffset && setOffset(page.nextOffset)}
+      />
     </>
   );
 }

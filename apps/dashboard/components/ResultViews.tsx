@@ -122,7 +122,10 @@ export function WindowStrip({ windows }: { windows: AnalysisResult['windows'] })
       <div
         className="strip__cells"
         role="img"
-        aria-label={`PE probability of ${windows.length} windows along z: highest ${percent(max.probability)} at window ${max.index + 1}; ${above} at or above 50 %`}
+        aria-label={
+          `PE probability of ${windows.length} windows along z: ` +
+          `highest ${percent(max.probability)} at window ${max.index + 1}; ${above} at or above 50 %`
+        }
         style={{ gridTemplateColumns: `7.5rem repeat(${windows.length}, minmax(2px, 1fr))` }}
       >
         {/* The same first column as the heatmap below, so window columns line up. */}

@@ -301,38 +301,41 @@ describe('the dashboard in chromium', () => {
     await page.context().close();
   });
 
-  it('downloads the report PDF from the study page, with every label as text and the key images, and opens the printable report', async () => {
-    const page = await newPage({ width: 1280, height: 900 });
-    await signIn(page, ADMIN.email, ADMIN.password);
-    await page.getByRole('heading', { name: 'Worklist' }).waitFor();
-    await page.goto(`${url}/study?id=${studyId}`);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Report (PDF)' }).click()]);
-    expect(download.suggestedFilename()).toBe(`embolus-report-${studyId}.pdf`);
-    const file = path.join(work, 'report.pdf');
-    await download.saveAs(file);
-    const text = (await run('pdftotext', ['-enc', 'UTF-8', file, '-'])).replace(/\s+/g, ' ');
-    for (const name of [
-      'Negative exam for PE',
-      'Indeterminate',
-      'Chronic PE',
-      'Acute and chronic PE',
-      'Central PE',
-      'Left-sided PE',
-      'Right-sided PE',
-      'RV/LV ratio ≥ 1',
-      'RV/LV ratio < 1',
-    ])
-      expect(text, name).toContain(name);
-    expect(text).toMatch(/ \d+\.\d % \d+\.\d % (Yes|No) /);
-    expect(text).toContain('Research software — not for clinical use.');
-    expect((await run('pdfimages', ['-list', file])).split('\n').filter((l) => / image /.test(l)).length).toBeGreaterThan(0);
-    // The printable page opens in a new tab, from the API, with the same session.
-    const [tab] = await Promise.all([page.context().waitForEvent('page'), page.getByRole('link', { name: 'Printable report' }).click()]);
-    await tab.getByRole('heading', { name: /pulmonary embolism analysis report/ }).waitFor();
-    expect(await tab.locator('img[src^="data:image/png"]').count()).toBeGreaterThan(0);
-    await shot(tab, '05-printable-report');
-    await page.context().close();
-  });
+  it(
+    'downloads the report PDF from the study page, with every label as text and the key images, ' + 'and opens the printable report',
+    async () => {
+      const page = await newPage({ width: 1280, height: 900 });
+      await signIn(page, ADMIN.email, ADMIN.password);
+      await page.getByRole('heading', { name: 'Worklist' }).waitFor();
+      await page.goto(`${url}/study?id=${studyId}`);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Report (PDF)' }).click()]);
+      expect(download.suggestedFilename()).toBe(`embolus-report-${studyId}.pdf`);
+      const file = path.join(work, 'report.pdf');
+      await download.saveAs(file);
+      const text = (await run('pdftotext', ['-enc', 'UTF-8', file, '-'])).replace(/\s+/g, ' ');
+      for (const name of [
+        'Negative exam for PE',
+        'Indeterminate',
+        'Chronic PE',
+        'Acute and chronic PE',
+        'Central PE',
+        'Left-sided PE',
+        'Right-sided PE',
+        'RV/LV ratio ≥ 1',
+        'RV/LV ratio < 1',
+      ])
+        expect(text, name).toContain(name);
+      expect(text).toMatch(/ \d+\.\d % \d+\.\d % (Yes|No) /);
+      expect(text).toContain('Research software — not for clinical use.');
+      expect((await run('pdfimages', ['-list', file])).split('\n').filter((l) => / image /.test(l)).length).toBeGreaterThan(0);
+      // The printable page opens in a new tab, from the API, with the same session.
+      const [tab] = await Promise.all([page.context().waitForEvent('page'), page.getByRole('link', { name: 'Printable report' }).click()]);
+      await tab.getByRole('heading', { name: /pulmonary embolism analysis report/ }).waitFor();
+      expect(await tab.locator('img[src^="data:image/png"]').count()).toBeGreaterThan(0);
+      await shot(tab, '05-printable-report');
+      await page.context().close();
+    },
+  );
 
   it("shows not found for another tenant's study", async () => {
     const page = await newPage({ width: 1280, height: 800 });

@@ -95,15 +95,8 @@ describe('quality pages', () => {
   it('refuses a clinician: no Quality link, "Not permitted" on every quality page, 403 from the API', async () => {
     const page = await pageAs(CLINICIAN);
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Quality' }).count()).toBe(0);
-    for (const p of [
-      '/quality',
-      '/quality/label',
-      '/quality/drift',
-      '/quality/thresholds',
-      '/quality/alerts',
-      '/quality/import',
-      '/models',
-    ]) {
+    const pages = ['/quality', '/quality/label', '/quality/drift', '/quality/thresholds', '/quality/alerts', '/quality/import', '/models'];
+    for (const p of pages) {
       await page.goto(`${stack.url}${p}`);
       await page.getByRole('heading', { name: 'Not permitted' }).waitFor();
       expect(await page.locator('svg.chart').count()).toBe(0);
@@ -358,123 +351,129 @@ describe('quality pages', () => {
     await doc.context().close();
   });
 
-  it('imports ground truth from CSV: a per-row error report, nothing applied unless asked, then the valid rows with provenance', async () => {
-    const [a, b] = [seededIds[1] as string, seededIds[2] as string];
-    const csv = ['studyId,central_pe,chronic_pe', `${a},1,0`, 'not-a-study,1,0', `${b},2,1`, `${b.slice(0, -1)}x,0,`].join('\n') + '\n';
-    const page = await pageAs(QUALITY);
-    await page.goto(`${stack.url}/quality/import`);
-    await page.getByRole('heading', { name: 'Import ground truth' }).waitFor();
-    await page.getByLabel('CSV file').setInputFiles({ name: 'labels.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-    await page.getByRole('button', { name: 'Check the file' }).click();
-    await page.locator('table[data-table="import-errors"]').waitFor();
-    const errors = await tableRows(page, 'import-errors');
-    // Line 3: unknown study; line 4: a value that is not 0 or 1; line 5: unknown study. Line 2 is valid.
-    expect(errors.map((r) => r[0])).toEqual(['3', '4', '5']);
-    expect(errors.map((r) => r[2])).toEqual(['UNKNOWN_STUDY', 'INVALID_VALUE', 'UNKNOWN_STUDY']);
-    expect(await page.getByRole('status').filter({ hasText: '4 rows' }).textContent()).toContain('1 valid');
-    // A file with errors applies nothing unless asked.
-    const apply = page.getByRole('button', { name: 'Apply 1 valid row' });
-    expect(await apply.isDisabled()).toBe(true);
-    await shot(page, 'quality-10-import-report');
-    expect(await axe(page)).toEqual([]);
-    const api = await apiSession(stack.url, QUALITY.email, QUALITY.password);
-    const before = (await (await api('GET', `/v1/studies/${a}/labels`)).json()) as {
-      labels: { label: string; value: number; enteredVia: string }[];
-    };
-    await page.getByLabel(/Apply the 1 valid row anyway/).check();
-    await apply.click();
-    await page.getByRole('status').filter({ hasText: 'Applied 2 label values from 1 row' }).waitFor();
-    const after = (await (await api('GET', `/v1/studies/${a}/labels`)).json()) as typeof before;
-    expect(after.labels.find((l) => l.label === 'central_pe')).toMatchObject({ value: 1, enteredVia: 'csv' });
-    expect(before.labels.find((l) => l.label === 'central_pe')?.enteredVia).toBe('api');
-    // The row with an error changed nothing.
-    const untouched = (await (await api('GET', `/v1/studies/${b}/labels`)).json()) as typeof before;
-    expect(untouched.labels.every((l) => l.enteredVia === 'api')).toBe(true);
-    await page.goto(`${stack.url}/study?id=${a}`);
-    const row = page.locator('section[data-panel="ground-truth"] tr[data-label="central_pe"]');
-    await row.waitFor();
-    expect(await row.textContent()).toContain('CSV import');
-    await page.context().close();
-  });
+  it(
+    'imports ground truth from CSV: a per-row error report, nothing applied unless asked, ' + 'then the valid rows with provenance',
+    async () => {
+      const [a, b] = [seededIds[1] as string, seededIds[2] as string];
+      const csv = ['studyId,central_pe,chronic_pe', `${a},1,0`, 'not-a-study,1,0', `${b},2,1`, `${b.slice(0, -1)}x,0,`].join('\n') + '\n';
+      const page = await pageAs(QUALITY);
+      await page.goto(`${stack.url}/quality/import`);
+      await page.getByRole('heading', { name: 'Import ground truth' }).waitFor();
+      await page.getByLabel('CSV file').setInputFiles({ name: 'labels.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await page.getByRole('button', { name: 'Check the file' }).click();
+      await page.locator('table[data-table="import-errors"]').waitFor();
+      const errors = await tableRows(page, 'import-errors');
+      // Line 3: unknown study; line 4: a value that is not 0 or 1; line 5: unknown study. Line 2 is valid.
+      expect(errors.map((r) => r[0])).toEqual(['3', '4', '5']);
+      expect(errors.map((r) => r[2])).toEqual(['UNKNOWN_STUDY', 'INVALID_VALUE', 'UNKNOWN_STUDY']);
+      expect(await page.getByRole('status').filter({ hasText: '4 rows' }).textContent()).toContain('1 valid');
+      // A file with errors applies nothing unless asked.
+      const apply = page.getByRole('button', { name: 'Apply 1 valid row' });
+      expect(await apply.isDisabled()).toBe(true);
+      await shot(page, 'quality-10-import-report');
+      expect(await axe(page)).toEqual([]);
+      const api = await apiSession(stack.url, QUALITY.email, QUALITY.password);
+      const before = (await (await api('GET', `/v1/studies/${a}/labels`)).json()) as {
+        labels: { label: string; value: number; enteredVia: string }[];
+      };
+      await page.getByLabel(/Apply the 1 valid row anyway/).check();
+      await apply.click();
+      await page.getByRole('status').filter({ hasText: 'Applied 2 label values from 1 row' }).waitFor();
+      const after = (await (await api('GET', `/v1/studies/${a}/labels`)).json()) as typeof before;
+      expect(after.labels.find((l) => l.label === 'central_pe')).toMatchObject({ value: 1, enteredVia: 'csv' });
+      expect(before.labels.find((l) => l.label === 'central_pe')?.enteredVia).toBe('api');
+      // The row with an error changed nothing.
+      const untouched = (await (await api('GET', `/v1/studies/${b}/labels`)).json()) as typeof before;
+      expect(untouched.labels.every((l) => l.enteredVia === 'api')).toBe(true);
+      await page.goto(`${stack.url}/study?id=${a}`);
+      const row = page.locator('section[data-panel="ground-truth"] tr[data-label="central_pe"]');
+      await row.waitFor();
+      expect(await row.textContent()).toContain('CSV import');
+      await page.context().close();
+    },
+  );
 
-  it('runs the model registry: reports, activate and roll back after a confirmation, shadow, compare, drift page, who changed what', async () => {
-    const page = await pageAs(ADMIN);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }).click();
-    await page.getByRole('heading', { name: 'Models', exact: true }).waitFor();
-    const row = (v: string) => page.locator(`table[data-table="models"] tr[data-version="${v}"]`);
-    await row('seed-model').waitFor();
-    // The version the runner's results came from (the demo model), registered when it first reported.
-    const demo = (await page.locator('table[data-table="models"] tr[data-version^="demo-"]').getAttribute('data-version')) as string;
-    const badge = (v: string) => row(v).locator('.badge').textContent();
-    expect(await badge(demo)).toBe('registered');
-    // Versions seen only in results have no card, and the report says so rather than inventing one.
-    await page.getByRole('button', { name: `Show report of ${demo}` }).click();
-    await page.getByText('No evaluation report: this version has no model card.').waitFor();
-    // A version registered by a training job carries the runner's card: its validation is the report.
-    const card = {
-      validation: {
-        studies: 40,
-        split: 'val',
-        labels: { negative_exam_for_pe: { n: 40, positives: 12, auroc: 0.8125, ci: [0.66, 0.96] } },
-      },
-      notForClinicalUse: true,
-    };
-    const cardDb = openSqlite(path.join(stack.work, 'data/api/embolus.sqlite'), { migrate: false });
-    try {
-      cardDb.sqlite.prepare(`UPDATE models SET card = ? WHERE version = 'seed-model'`).run(JSON.stringify(card));
-    } finally {
-      cardDb.close();
-    }
-    await page.reload();
-    await row('seed-model').waitFor();
-    await page.getByRole('button', { name: 'Show report of seed-model' }).click();
-    await page.getByText('Validation of seed-model on 40 studies (val split), through the serving path').waitFor();
-    const report = page.getByRole('table', { name: 'AUROC per label of seed-model' });
-    expect(await report.locator('tbody tr').first().textContent()).toMatch(/Negative exam for PE.*40.*12.*0\.81/);
-    const confirm = async (button: string, expected: string) => {
-      await page.getByRole('button', { name: button }).click();
-      await page.getByRole('alertdialog').getByRole('button', { name: 'Confirm' }).click();
-      await page.getByRole('status').filter({ hasText: expected }).waitFor();
-    };
-    // Cancel changes nothing.
-    await page.getByRole('button', { name: `Activate ${demo}` }).click();
-    await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
-    expect(await badge(demo)).toBe('registered');
-    await confirm(`Activate ${demo}`, `${demo} is now the active model`);
-    await expect.poll(() => badge(demo)).toBe('active');
-    await confirm('Activate seed-model', 'seed-model is now the active model');
-    await expect.poll(() => badge(demo)).toBe('registered');
-    // The version that was active before offers a roll back.
-    await confirm(`Roll back to this ${demo}`, `${demo} is now the active model`);
-    await expect.poll(() => badge(demo)).toBe('active');
-    await confirm('Run in shadow seed-model', 'seed-model now runs in shadow');
-    await expect.poll(() => badge('seed-model')).toBe('shadow');
-    const history = page.locator('section', { has: page.getByRole('heading', { name: 'History' }) });
-    await expect.poll(() => history.locator('tbody tr').count()).toBe(4);
-    expect(
-      await history
-        .locator('tbody tr')
-        .evaluateAll((rs) =>
-          (rs as unknown as { children: ArrayLike<{ textContent: string | null }> }[]).map((r) => r.children[2]?.textContent),
-        ),
-    ).toEqual(['put seed-model in shadow', `activated ${demo}`, 'activated seed-model', `activated ${demo}`]);
-    expect(await history.textContent()).toContain(`you (${ADMIN.email})`);
-    // Compare: the two versions analysed no study in common here, and the page says so.
-    await page.getByLabel('Version A').selectOption(demo);
-    await page.getByLabel('Version B').selectOption('seed-model');
-    await page.getByRole('button', { name: 'Compare', exact: true }).click();
-    await page.getByRole('status').filter({ hasText: 'No study was analysed by both versions yet' }).waitFor();
-    await shot(page, 'quality-11-models');
-    expect(await axe(page)).toEqual([]);
-    // The drift page: the shadow beside the active model, CBPE beside realized AUROC, the prediction distribution.
-    await page.goto(`${stack.url}/quality/drift?label=${DRIFT_LABEL}`);
-    await page.getByText(`seed-model runs in shadow beside ${demo}`).waitFor();
-    await page.locator('svg[data-chart="cbpe"] circle[data-series]').first().waitFor();
-    const cbpe = await tableRows(page, `cbpe-${DRIFT_LABEL}-month`);
-    expect(cbpe.filter((r) => /^0\.\d{3}$/.test(r[3] as string)).length).toBeGreaterThanOrEqual(10);
-    await page.locator('svg[data-chart="distribution"]').waitFor();
-    await shot(page, 'quality-12-drift');
-    expect(await axe(page)).toEqual([]);
-    await page.context().close();
-  });
+  it(
+    'runs the model registry: reports, activate and roll back after a confirmation, ' + 'shadow, compare, drift page, who changed what',
+    async () => {
+      const page = await pageAs(ADMIN);
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }).click();
+      await page.getByRole('heading', { name: 'Models', exact: true }).waitFor();
+      const row = (v: string) => page.locator(`table[data-table="models"] tr[data-version="${v}"]`);
+      await row('seed-model').waitFor();
+      // The version the runner's results came from (the demo model), registered when it first reported.
+      const demo = (await page.locator('table[data-table="models"] tr[data-version^="demo-"]').getAttribute('data-version')) as string;
+      const badge = (v: string) => row(v).locator('.badge').textContent();
+      expect(await badge(demo)).toBe('registered');
+      // Versions seen only in results have no card, and the report says so rather than inventing one.
+      await page.getByRole('button', { name: `Show report of ${demo}` }).click();
+      await page.getByText('No evaluation report: this version has no model card.').waitFor();
+      // A version registered by a training job carries the runner's card: its validation is the report.
+      const card = {
+        validation: {
+          studies: 40,
+          split: 'val',
+          labels: { negative_exam_for_pe: { n: 40, positives: 12, auroc: 0.8125, ci: [0.66, 0.96] } },
+        },
+        notForClinicalUse: true,
+      };
+      const cardDb = openSqlite(path.join(stack.work, 'data/api/embolus.sqlite'), { migrate: false });
+      try {
+        cardDb.sqlite.prepare(`UPDATE models SET card = ? WHERE version = 'seed-model'`).run(JSON.stringify(card));
+      } finally {
+        cardDb.close();
+      }
+      await page.reload();
+      await row('seed-model').waitFor();
+      await page.getByRole('button', { name: 'Show report of seed-model' }).click();
+      await page.getByText('Validation of seed-model on 40 studies (val split), through the serving path').waitFor();
+      const report = page.getByRole('table', { name: 'AUROC per label of seed-model' });
+      expect(await report.locator('tbody tr').first().textContent()).toMatch(/Negative exam for PE.*40.*12.*0\.81/);
+      const confirm = async (button: string, expected: string) => {
+        await page.getByRole('button', { name: button }).click();
+        await page.getByRole('alertdialog').getByRole('button', { name: 'Confirm' }).click();
+        await page.getByRole('status').filter({ hasText: expected }).waitFor();
+      };
+      // Cancel changes nothing.
+      await page.getByRole('button', { name: `Activate ${demo}` }).click();
+      await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
+      expect(await badge(demo)).toBe('registered');
+      await confirm(`Activate ${demo}`, `${demo} is now the active model`);
+      await expect.poll(() => badge(demo)).toBe('active');
+      await confirm('Activate seed-model', 'seed-model is now the active model');
+      await expect.poll(() => badge(demo)).toBe('registered');
+      // The version that was active before offers a roll back.
+      await confirm(`Roll back to this ${demo}`, `${demo} is now the active model`);
+      await expect.poll(() => badge(demo)).toBe('active');
+      await confirm('Run in shadow seed-model', 'seed-model now runs in shadow');
+      await expect.poll(() => badge('seed-model')).toBe('shadow');
+      const history = page.locator('section', { has: page.getByRole('heading', { name: 'History' }) });
+      await expect.poll(() => history.locator('tbody tr').count()).toBe(4);
+      expect(
+        await history
+          .locator('tbody tr')
+          .evaluateAll((rs) =>
+            (rs as unknown as { children: ArrayLike<{ textContent: string | null }> }[]).map((r) => r.children[2]?.textContent),
+          ),
+      ).toEqual(['put seed-model in shadow', `activated ${demo}`, 'activated seed-model', `activated ${demo}`]);
+      expect(await history.textContent()).toContain(`you (${ADMIN.email})`);
+      // Compare: the two versions analysed no study in common here, and the page says so.
+      await page.getByLabel('Version A').selectOption(demo);
+      await page.getByLabel('Version B').selectOption('seed-model');
+      await page.getByRole('button', { name: 'Compare', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: 'No study was analysed by both versions yet' }).waitFor();
+      await shot(page, 'quality-11-models');
+      expect(await axe(page)).toEqual([]);
+      // The drift page: the shadow beside the active model, CBPE beside realized AUROC, the prediction distribution.
+      await page.goto(`${stack.url}/quality/drift?label=${DRIFT_LABEL}`);
+      await page.getByText(`seed-model runs in shadow beside ${demo}`).waitFor();
+      await page.locator('svg[data-chart="cbpe"] circle[data-series]').first().waitFor();
+      const cbpe = await tableRows(page, `cbpe-${DRIFT_LABEL}-month`);
+      expect(cbpe.filter((r) => /^0\.\d{3}$/.test(r[3] as string)).length).toBeGreaterThanOrEqual(10);
+      await page.locator('svg[data-chart="distribution"]').waitFor();
+      await shot(page, 'quality-12-drift');
+      expect(await axe(page)).toEqual([]);
+      await page.context().close();
+    },
+  );
 });

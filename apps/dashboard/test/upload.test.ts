@@ -212,7 +212,9 @@ describe('the upload page in chromium', () => {
     const files = phantomPaths.slice(1, 5).map((p) => ({ name: path.basename(p), b64: readFileSync(p).toString('base64') }));
     // A DataTransfer made in the page, as the browser hands one to a drop of files.
     const dataTransfer = await page.evaluateHandle(
-      `(() => { const dt = new DataTransfer(); for (const f of ${JSON.stringify(files)}) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: 'application/dicom' })); return dt; })()`,
+      `(() => { const dt = new DataTransfer(); for (const f of ${JSON.stringify(files)}) ` +
+        "dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: 'application/dicom' })); " +
+        'return dt; })()',
     );
     await zone.dispatchEvent('dragover', { dataTransfer });
     await zone.dispatchEvent('drop', { dataTransfer });
@@ -243,7 +245,8 @@ describe('the upload page in chromium', () => {
     await shot(page, '09-upload-empty');
     const focused = () =>
       page.evaluate<string>(
-        "(document.activeElement && (document.activeElement.getAttribute('aria-label') || document.activeElement.textContent || '')).trim()",
+        '(document.activeElement && ' +
+          "(document.activeElement.getAttribute('aria-label') || document.activeElement.textContent || '')).trim()",
       );
     // Listening early: Playwright turns on file-chooser interception asynchronously.
     const chooser = page.waitForEvent('filechooser', { timeout: 60_000 });
@@ -270,7 +273,8 @@ describe('the upload page in chromium', () => {
     await page.context().close();
   }, 120_000);
 
-  it('shows a real non-contrast chest CT as non-diagnostic: the banner first, decisions withheld, its own state on the worklist', async () => {
+  it('shows a real non-contrast chest CT as non-diagnostic: the banner first, decisions withheld, ' +
+    'its own state on the worklist', async () => {
     const page = await newPage();
     const files = readdirSync(CHEST_CT)
       .filter((n) => n.endsWith('.dcm'))

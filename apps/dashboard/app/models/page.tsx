@@ -5,6 +5,8 @@
  * two versions with the paired DeLong test; who changed what, from the audit log.
  */
 import { useState } from 'react';
+import { ConfirmPanel } from '@/components/common/ConfirmPanel';
+import { ErrorNotice } from '@/components/common/Notice';
 import { ComparisonFigure } from '@/components/quality/ComparisonFigure';
 import { EvaluationReport } from '@/components/quality/EvaluationReport';
 import { QualityFrame } from '@/components/quality/QualityFrame';
@@ -77,6 +79,22 @@ function History({ tick }: { tick: number }) {
   );
 }
 
+/** A choice of model version, by label. */
+function VersionSelect(props: { id: string; label: string; models: ModelInfo[]; value: string; onChange: (v: string) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <select id={props.id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        {props.models.map((m) => (
+          <option key={m.version} value={m.version}>
+            {m.version} ({m.status})
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 function Compare({ models }: { models: ModelInfo[] }) {
   const active = models.find((m) => m.status === 'active');
   const other = models.find((m) => m.version !== active?.version);
@@ -103,26 +121,8 @@ function Compare({ models }: { models: ModelInfo[] }) {
         <h2 id="cmp-h">Compare two versions</h2>
         <p className="muted small">Paired DeLong test per label on the studies both versions analysed, against ground truth.</p>
         <div className="form-grid">
-          <div className="field">
-            <label htmlFor="cmp-a">Version A</label>
-            <select id="cmp-a" value={a} onChange={(e) => setA(e.target.value)}>
-              {models.map((m) => (
-                <option key={m.version} value={m.version}>
-                  {m.version} ({m.status})
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="cmp-b">Version B</label>
-            <select id="cmp-b" value={b} onChange={(e) => setB(e.target.value)}>
-              {models.map((m) => (
-                <option key={m.version} value={m.version}>
-                  {m.version} ({m.status})
-                </option>
-              ))}
-            </select>
-          </div>
+          <VersionSelect id="cmp-a" label="Version A" models={models} value={a} onChange={setA} />
+          <VersionSelect id="cmp-b" label="Version B" models={models} value={b} onChange={setB} />
           <div>
             <button type="button" className="button button--primary" onClick={run} disabled={busy || !a || !b || a === b}>
               {busy ? 'Comparing…' : 'Compare'}
@@ -130,11 +130,7 @@ function Compare({ models }: { models: ModelInfo[] }) {
           </div>
         </div>
         {a === b && models.length > 1 && <p className="muted small">Choose two different versions.</p>}
-        {error && (
-          <p className="alert alert--error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorNotice>{error}</ErrorNotice>
         {result && result.studies === 0 && <p role="status">No study was analysed by both versions yet.</p>}
       </section>
       {result && result.studies > 0 && <ComparisonFigure comparison={result} title={`${result.b} against ${result.a}`} />}
@@ -189,11 +185,7 @@ function Registry() {
           {message.text}
         </p>
       )}
-      {list.error && (
-        <p className="alert alert--error" role="alert">
-          {list.error}
-        </p>
-      )}
+      <ErrorNotice>{list.error}</ErrorNotice>
       <section className="card" aria-labelledby="ver-h">
         <h2 id="ver-h">Versions</h2>
         {models.length === 0 ? (
@@ -283,17 +275,9 @@ function Registry() {
           </div>
         )}
         {pending && (
-          <div className="confirm" role="alertdialog" aria-labelledby="confirm-text">
-            <p id="confirm-text">{ACTION_TEXT[pending.kind](pending.version)}</p>
-            <div className="form-actions">
-              <button type="button" className="button button--primary" onClick={() => void confirm(pending)} disabled={busy} autoFocus>
-                Confirm
-              </button>
-              <button type="button" className="button button--secondary" onClick={() => setPending(null)} disabled={busy}>
-                Cancel
-              </button>
-            </div>
-          </div>
+          <ConfirmPanel confirmLabel="Confirm" busy={busy} onConfirm={() => void confirm(pending)} onCancel={() => setPending(null)}>
+            {ACTION_TEXT[pending.kind](pending.version)}
+          </ConfirmPanel>
         )}
       </section>
       {models.length >= 2 && <Compare models={models} />}

@@ -5,6 +5,7 @@
  * (GET /v1/metrics/cohort) for all nine labels; the selectors only re-draw.
  */
 import { useId } from 'react';
+import { ErrorNotice } from '@/components/common/Notice';
 import { AurocOverTime } from '@/components/quality/AurocOverTime';
 import { DataFigure } from '@/components/quality/DataFigure';
 import { QualityFrame, Selectors, useSelection } from '@/components/quality/QualityFrame';
@@ -73,11 +74,7 @@ function OverTime() {
   return (
     <>
       <Selectors />
-      {cohort.error && (
-        <p className="alert alert--error" role="alert">
-          {cohort.error}
-        </p>
-      )}
+      <ErrorNotice>{cohort.error}</ErrorNotice>
       {cohort.loading && !cohort.data && <p role="status">Loading the cohort…</p>}
       {cohort.data && (
         <>
@@ -105,7 +102,10 @@ function OverTime() {
             <DataFigure
               wide
               title={`AUROC over time: ${name}`}
-              description={`Line: AUROC per ${period}; band: DeLong 95% confidence interval; hatched: too few positives or negatives for an AUROC. Under each period: studies with ground truth (n) and positives.`}
+              description={
+                `Line: AUROC per ${period}; band: DeLong 95% confidence interval; hatched: too few positives or negatives for an AUROC. ` +
+                'Under each period: studies with ground truth (n) and positives.'
+              }
               rows={windows}
               columns={aurocColumns}
               csvName={`auroc-${label}-${period}`}

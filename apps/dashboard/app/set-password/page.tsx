@@ -6,6 +6,8 @@
  */
 import Link from 'next/link';
 import { useEffect, useState, type FormEvent } from 'react';
+import { ErrorNotice } from '@/components/common/Notice';
+import { SignInCard } from '@/components/common/SignInCard';
 import { api, ApiError } from '@/lib/api';
 
 export default function SetPasswordPage() {
@@ -47,57 +49,46 @@ export default function SetPasswordPage() {
   }
 
   return (
-    <main id="main" className="signin" tabIndex={-1}>
-      <div className="signin__card">
-        <div className="brand brand--large" aria-hidden="true">
-          <span className="brand__mark" />
-          Embolus
-        </div>
-        <h1 className="signin__title">Choose a password</h1>
-        {done ? (
-          <>
-            <p className="alert alert--ok" role="status">
-              Your password is set for {done}.
-            </p>
-            <Link className="button button--primary button--block" href="/sign-in">
-              Sign in
-            </Link>
-          </>
-        ) : token === null ? (
-          <p className="alert alert--error" role="alert">
-            This page needs the link an administrator gave you (it ends in #token=…).
+    <SignInCard title="Choose a password">
+      {done ? (
+        <>
+          <p className="alert alert--ok" role="status">
+            Your password is set for {done}.
           </p>
-        ) : (
-          <form onSubmit={submit} className="form">
-            <div className="field">
-              <label htmlFor="password">New password</label>
-              <input
-                id="password"
-                name="password"
-                type="password"
-                autoComplete="new-password"
-                minLength={10}
-                maxLength={256}
-                required
-                autoFocus
-              />
-            </div>
-            <div className="field">
-              <label htmlFor="confirm">Repeat it</label>
-              <input id="confirm" name="confirm" type="password" autoComplete="new-password" minLength={10} maxLength={256} required />
-            </div>
-            <p className="muted small">At least 10 characters. The link works once.</p>
-            {error && (
-              <p className="alert alert--error" role="alert">
-                {error}
-              </p>
-            )}
-            <button type="submit" className="button button--primary button--block" disabled={busy}>
-              {busy ? 'Saving…' : 'Set password'}
-            </button>
-          </form>
-        )}
-      </div>
-    </main>
+          <Link className="button button--primary button--block" href="/sign-in">
+            Sign in
+          </Link>
+        </>
+      ) : token === null ? (
+        <p className="alert alert--error" role="alert">
+          This page needs the link an administrator gave you (it ends in #token=…).
+        </p>
+      ) : (
+        <form onSubmit={submit} className="form">
+          <div className="field">
+            <label htmlFor="password">New password</label>
+            <input
+              id="password"
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              minLength={10}
+              maxLength={256}
+              required
+              autoFocus
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="confirm">Repeat it</label>
+            <input id="confirm" name="confirm" type="password" autoComplete="new-password" minLength={10} maxLength={256} required />
+          </div>
+          <p className="muted small">At least 10 characters. The link works once.</p>
+          <ErrorNotice>{error}</ErrorNotice>
+          <button type="submit" className="button button--primary button--block" disabled={busy}>
+            {busy ? 'Saving…' : 'Set password'}
+          </button>
+        </form>
+      )}
+    </SignInCard>
   );
 }

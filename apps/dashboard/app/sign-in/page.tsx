@@ -1,5 +1,7 @@
 'use client';
 import { useEffect, useState, type FormEvent } from 'react';
+import { ErrorNotice } from '@/components/common/Notice';
+import { SignInCard } from '@/components/common/SignInCard';
 import { api, ApiError, setSession } from '@/lib/api';
 import type { SessionInfo } from '@/lib/types';
 
@@ -53,49 +55,38 @@ export default function SignInPage() {
   }
 
   return (
-    <main id="main" className="signin" tabIndex={-1}>
-      <div className="signin__card">
-        <div className="brand brand--large" aria-hidden="true">
-          <span className="brand__mark" />
-          Embolus
+    <SignInCard title="Sign in">
+      <p className="muted">Pulmonary embolism detection on CT pulmonary angiograms.</p>
+      <form onSubmit={submit} noValidate={false} className="form">
+        <div className="field">
+          <label htmlFor="email">Email</label>
+          <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
         </div>
-        <h1 className="signin__title">Sign in</h1>
-        <p className="muted">Pulmonary embolism detection on CT pulmonary angiograms.</p>
-        <form onSubmit={submit} noValidate={false} className="form">
-          <div className="field">
-            <label htmlFor="email">Email</label>
-            <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
+        <div className="field">
+          <label htmlFor="password">Password</label>
+          <input id="password" name="password" type="password" autoComplete="current-password" required />
+        </div>
+        <ErrorNotice>{error}</ErrorNotice>
+        <button type="submit" className="button button--primary button--block" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      {providers.length > 0 && (
+        <>
+          <p className="divider">or</p>
+          <div className="sso-buttons">
+            {providers.map((p) => (
+              <a
+                key={p.startUrl}
+                className="button button--secondary button--block"
+                href={`${p.startUrl}?next=${encodeURIComponent(nextPath())}`}
+              >
+                Sign in with {p.name}
+              </a>
+            ))}
           </div>
-          <div className="field">
-            <label htmlFor="password">Password</label>
-            <input id="password" name="password" type="password" autoComplete="current-password" required />
-          </div>
-          {error && (
-            <p className="alert alert--error" role="alert">
-              {error}
-            </p>
-          )}
-          <button type="submit" className="button button--primary button--block" disabled={busy}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
-        {providers.length > 0 && (
-          <>
-            <p className="divider">or</p>
-            <div className="sso-buttons">
-              {providers.map((p) => (
-                <a
-                  key={p.startUrl}
-                  className="button button--secondary button--block"
-                  href={`${p.startUrl}?next=${encodeURIComponent(nextPath())}`}
-                >
-                  Sign in with {p.name}
-                </a>
-              ))}
-            </div>
-          </>
-        )}
-      </div>
-    </main>
+        </>
+      )}
+    </SignInCard>
   );
 }

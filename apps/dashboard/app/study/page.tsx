@@ -7,6 +7,7 @@ import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { Suspense, useEffect, useState } from 'react';
 import { decisionsOf } from '@embolus/shared/decisions';
+import { ErrorNotice } from '@/components/common/Notice';
 import { ExamDecision, NonDiagnosticBanner, QualityChecks } from '@/components/DecisionViews';
 import { AttentionHeatmap, LabelBars, WindowStrip } from '@/components/ResultViews';
 import { GroundTruthPanel } from '@/components/quality/GroundTruthPanel';
@@ -114,7 +115,8 @@ function Study() {
       {/* A failed quality gate comes first, before any label; otherwise the exam decision and why. */}
       {nonDiagnostic && <NonDiagnosticBanner reason={nonDiagnostic} checks={r?.quality?.checks ?? []} />}
       {decisions && !withheld && <ExamDecision decisions={decisions} />}
-      {/* The printable report (issue 17): a PDF download, and the same report as a page to print (served by the API), after the non-diagnostic banner or exam decision. */}
+      {/* The printable report (issue 17): a PDF download, and the same report as a page to print (served by the API),
+          after the non-diagnostic banner or exam decision. */}
       {r && (
         <p className="report-links">
           <a className="button button--secondary" href={`/v1/studies/${encodeURIComponent(study.id)}/report.pdf`} download>
@@ -130,11 +132,7 @@ function Study() {
           </a>
         </p>
       )}
-      {error && (
-        <p className="alert alert--error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNotice>{error}</ErrorNotice>
       {study.failure && (
         <p className="alert alert--error" role="alert">
           Analysis failed ({study.failure.code}): {study.failure.message}
@@ -206,10 +204,10 @@ function Study() {
                   <p className="small">
                     Changed:{' '}
                     {r.consistency.changed
-                      .map(
-                        (l) =>
-                          `${LABEL_NAMES[l]} (model ${percent(r.labels[l]?.rawProbability, 1)} → ${percent(r.labels[l]?.probability, 1)})`,
-                      )
+                      .map((l) => {
+                        const model = percent(r.labels[l]?.rawProbability, 1);
+                        return `${LABEL_NAMES[l]} (model ${model} → ${percent(r.labels[l]?.probability, 1)})`;
+                      })
                       .join('; ')}
                   </p>
                 )}

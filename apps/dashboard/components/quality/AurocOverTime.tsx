@@ -36,7 +36,9 @@ export function AurocOverTime({ points, label, patternId }: { points: AurocPoint
   const tickValues = dense ? points.filter((_, i) => i % Math.ceil(points.length / 12) === 0).map((p) => p.key) : points.map((p) => p.key);
   const usable = points.filter(ok);
   const summary = usable.length
-    ? `AUROC of ${label} in ${points.length} periods, ${points.length - usable.length} with too little data; from ${fixed(aur(usable[0]!)!.auroc)} in ${usable[0]!.key} to ${fixed(aur(usable[usable.length - 1]!)!.auroc)} in ${usable[usable.length - 1]!.key}`
+    ? `AUROC of ${label} in ${points.length} periods, ${points.length - usable.length} with too little data; ` +
+      `from ${fixed(aur(usable[0]!)!.auroc)} in ${usable[0]!.key} ` +
+      `to ${fixed(aur(usable[usable.length - 1]!)!.auroc)} in ${usable[usable.length - 1]!.key}`
     : `AUROC of ${label}: no period has enough data`;
   return (
     <svg viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-label={summary} data-chart="auroc-over-time">
@@ -83,7 +85,9 @@ export function AurocOverTime({ points, label, patternId }: { points: AurocPoint
           const c = aur(p)!;
           return (
             <circle key={p.key} cx={xs(p)} cy={y(c.auroc)} r={3.5} className="chart__point" data-period={p.key} data-auroc={c.auroc}>
-              <title>{`${p.key}: AUROC ${fixed(c.auroc)} (95% CI ${fixed(c.ci[0])}–${fixed(c.ci[1])}), n ${c.n}, ${c.positives} positive`}</title>
+              <title>
+                {`${p.key}: AUROC ${fixed(c.auroc)} (95% CI ${fixed(c.ci[0])}–${fixed(c.ci[1])}), ` + `n ${c.n}, ${c.positives} positive`}
+              </title>
             </circle>
           );
         })}

@@ -47,7 +47,10 @@ export function ComparisonFigure({ comparison, title }: { comparison: ModelCompa
     <DataFigure
       wide
       title={title}
-      description={`Paired DeLong test on the ${comparison.studies.toLocaleString('en')} studies both versions analysed. Dot: AUROC of ${comparison.b} minus ${comparison.a}; bar: ${level}% CI; right of 0: ${comparison.b} is better.`}
+      description={
+        `Paired DeLong test on the ${comparison.studies.toLocaleString('en')} studies both versions analysed. ` +
+        `Dot: AUROC of ${comparison.b} minus ${comparison.a}; bar: ${level}% CI; right of 0: ${comparison.b} is better.`
+      }
       rows={rows}
       columns={columns}
       csvName={`compare-${comparison.a}-${comparison.b}`}

@@ -5,8 +5,8 @@
  * through this, so no number is only in pixels.
  */
 import { useId, type ReactNode } from 'react';
-import { toCsv, type Column } from '@/lib/csv';
-import { downloadText } from '@/lib/download';
+import { CsvButton, DataTable } from '@/components/common/DataTable';
+import type { Column } from '@/lib/csv';
 
 export interface DataFigureProps<R> {
   /** Heading of the card; also names the table and the download. */
@@ -37,59 +37,13 @@ export function DataFigure<R>({ title, description, children, rows, columns, csv
         </div>
         <div className="qfig__actions">
           {actions}
-          <button
-            type="button"
-            className="button button--secondary button--small"
-            onClick={() => downloadText(`${csvName}.csv`, toCsv(rows, columns))}
-            aria-label={`Download CSV: ${title}`}
-          >
-            Download CSV
-          </button>
+          <CsvButton file={`${csvName}.csv`} rows={rows} columns={columns} ariaLabel={`Download CSV: ${title}`} />
         </div>
       </div>
       <div className="qfig__chart">{children}</div>
       <details className="qfig__table" open={tableOpen}>
         <summary>Numbers as a table</summary>
-        <div className="table-scroll" tabIndex={0} role="region" aria-label={`${title}: numbers`}>
-          <table className="data-table" data-table={csvName}>
-            <caption className="sr-only">{title}</caption>
-            <thead>
-              <tr>
-                {columns.map((c) => (
-                  <th key={c.key} scope="col" className={c.numeric ? 'num' : undefined}>
-                    {c.header}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.length === 0 && (
-                <tr>
-                  <td colSpan={columns.length} className="muted">
-                    No data.
-                  </td>
-                </tr>
-              )}
-              {rows.map((r, i) => (
-                <tr key={i}>
-                  {columns.map((c, j) => {
-                    const v = c.value(r);
-                    const text = v === null ? '—' : String(v);
-                    return j === 0 ? (
-                      <th key={c.key} scope="row">
-                        {text}
-                      </th>
-                    ) : (
-                      <td key={c.key} className={c.numeric ? 'num mono' : undefined}>
-                        {text}
-                      </td>
-                    );
-                  })}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable rows={rows} columns={columns} caption={title} name={csvName} regionLabel={`${title}: numbers`} empty="No data." />
       </details>
     </section>
   );

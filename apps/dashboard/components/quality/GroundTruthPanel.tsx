@@ -5,6 +5,8 @@
  * sends only what changed (POST /v1/studies/{id}/labels).
  */
 import { useEffect, useState } from 'react';
+import { ErrorNotice } from '@/components/common/Notice';
+import { Options } from '@/components/common/Options';
 import { useSession } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
 import { LABEL_NAMES, LABEL_ORDER } from '@/lib/labels';
@@ -66,14 +68,11 @@ export function GroundTruthPanel({ studyId }: { studyId: string }) {
       <h2 id="gt-h">Ground truth</h2>
       <p className="muted small">
         {canEdit
-          ? 'What the study really showed, for quality monitoring. Choose a value for each label you know; only changed labels are saved, with you, the time and the source.'
+          ? 'What the study really showed, for quality monitoring. Choose a value for each label you know; ' +
+            'only changed labels are saved, with you, the time and the source.'
           : 'What the study really showed, as entered by the quality team. Only the quality role can enter or change it.'}
       </p>
-      {state.error && (
-        <p className="alert alert--error" role="alert">
-          {state.error}
-        </p>
-      )}
+      <ErrorNotice>{state.error}</ErrorNotice>
       {rows === null && !state.error && <p role="status">Loading…</p>}
       {rows !== null && (
         <form
@@ -134,11 +133,7 @@ export function GroundTruthPanel({ studyId }: { studyId: string }) {
               <div className="field">
                 <label htmlFor="gt-source">Source</label>
                 <select id="gt-source" value={source} onChange={(e) => setSource(e.target.value as GroundTruthSource)}>
-                  {GROUND_TRUTH_SOURCES.map((s) => (
-                    <option key={s} value={s}>
-                      {s}
-                    </option>
-                  ))}
+                  <Options values={GROUND_TRUTH_SOURCES} />
                 </select>
               </div>
               <button

@@ -66,7 +66,10 @@ export function ZStrip({
               type="button"
               className={`vw-strip__win${w.index === current ? ' is-current' : ''}${w.decision ? ' is-pe' : ''}`}
               aria-current={w.index === current ? 'location' : undefined}
-              aria-label={`Window ${w.index + 1}: PE probability ${percent(w.probability)}, ${LABEL_NAMES[label]} attention ${percent(w.attention, 1)}${w.decision ? ', PE reported' : ''}. Go to slice ${w.slice + 1}`}
+              aria-label={
+                `Window ${w.index + 1}: PE probability ${percent(w.probability)}, ` +
+                `${LABEL_NAMES[label]} attention ${percent(w.attention, 1)}${w.decision ? ', PE reported' : ''}. Go to slice ${w.slice + 1}`
+              }
               onClick={() => onJump(w.slice)}
             >
               <span className="vw-strip__bar vw-strip__bar--p" style={{ width: `${w.probability * 100}%` }} />
@@ -98,9 +101,13 @@ function Thumb({ k, onOpen }: { k: KeyImage; onOpen: (slice: number) => void }) 
         type="button"
         className="vw-key"
         onClick={() => onOpen(k.slice)}
-        aria-label={`Key image: slice ${k.slice + 1}, window ${k.windowIndex + 1}, PE probability ${percent(k.probability)}. Open in the stack`}
+        aria-label={
+          `Key image: slice ${k.slice + 1}, window ${k.windowIndex + 1}, ` + `PE probability ${percent(k.probability)}. Open in the stack`
+        }
       >
-        {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a canvas without tabIndex is not focusable; the picture is described by the labelled control around it */}
+        {/* A canvas without tabIndex is not focusable; the picture is described by the labelled control
+            around it. */}
+        {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: the reason is the comment above */}
         <canvas ref={ref} width={144} height={144} aria-hidden="true" />
         <span className="vw-key__cap">
           Slice {k.slice + 1} · {percent(k.probability)}

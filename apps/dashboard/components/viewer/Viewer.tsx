@@ -8,6 +8,7 @@
 import { keySlices, keyWindows, sliceToWindow, windowToSlices } from '@embolus/shared/evidence';
 import { STUDY_LABELS } from '@embolus/shared/labels';
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { ErrorNotice } from '@/components/common/Notice';
 import { LABEL_NAMES } from '@/lib/labels';
 import type { AnalysisResult, StudyLabel } from '@/lib/types';
 import { loadCam, type CamState } from '@/lib/viewer/evidence';
@@ -55,7 +56,8 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
     };
   }, [studyId, result]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: pointer handlers attach once per mounted stack and read live values through refs
+  // Pointer handlers attach once per mounted stack and read live values through refs.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the reason is the comment above
   useEffect(() => {
     const el = element.current;
     if (!el) return;
@@ -68,7 +70,8 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
   }, []);
 
   // The overlay follows every render of the stack (slice, zoom, pan) and its own settings.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the overlay must redraw after every stack render (slice, zoom, pan): those counters are the triggers
+  // The overlay must redraw after every stack render (slice, zoom, pan): those counters are the triggers.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the reason is the comment above
   useEffect(() => {
     const vp = viewport.current;
     const c = canvas.current;
@@ -99,7 +102,8 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
       };
     });
   }, [result, windows, state.ordered, state.imageIds, planes, sopOf, label]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `planes` is a ref filled as headers load; `state.loaded` is what says it changed
+  // `planes` is a ref filled as headers load; `state.loaded` is what says it changed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the reason is the comment above
   const currentWindow = useMemo(() => {
     const plane = currentId ? planes.current.get(currentId) : undefined;
     if (result?.camGeometry && plane) return sliceToWindow(result.camGeometry, windows.length, plane, plane.rows, plane.cols);
@@ -193,8 +197,7 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
         </div>
         <div className="vw-group" role="group" aria-label="Grad-CAM overlay">
           <label className="vw-check">
-            <input type="checkbox" checked={overlayOn && Boolean(cam)} disabled={!cam} onChange={(e) => setOverlayOn(e.target.checked)} />{' '}
-            Overlay
+            <input type="checkbox" checked={overlayOn && !!cam} disabled={!cam} onChange={(e) => setOverlayOn(e.target.checked)} /> Overlay
           </label>
           <label className="vw-range">
             Opacity
@@ -217,11 +220,7 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
           {camState.problem}
         </p>
       )}
-      {state.fatal && (
-        <p className="alert alert--error" role="alert">
-          {state.fatal}
-        </p>
-      )}
+      <ErrorNotice>{state.fatal}</ErrorNotice>
       <div className={`vw-main${windows.length > 0 ? '' : ' vw-main--nostrip'}`}>
         <div className="vw-stage">
           <div
@@ -229,14 +228,18 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
             className="vw-viewport"
             tabIndex={0}
             role="application"
-            aria-label={`CT image stack, slice ${state.index + 1} of ${n}. Arrow keys scroll; 1, 2, 3 set the window; plus and minus zoom; R resets.`}
+            aria-label={
+              `CT image stack, slice ${state.index + 1} of ${n}. ` +
+              'Arrow keys scroll; 1, 2, 3 set the window; plus and minus zoom; R resets.'
+            }
             aria-describedby="vw-keys"
             onKeyDown={onKey}
             data-slice-index={state.index}
             data-loaded={state.loaded}
             data-ordered={state.ordered ? 'true' : 'false'}
           />
-          {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a canvas without tabIndex is not focusable; the picture is described by the labelled control around it */}
+          {/* A canvas without tabIndex is not focusable; the picture is described by the labelled control around it. */}
+          {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: the reason is the comment above */}
           <canvas ref={canvas} className="vw-overlay" aria-hidden="true" />
           {failure && (
             <div className="vw-placeholder" role="alert">

@@ -28,7 +28,8 @@ export async function loadCam(studyId: string, result: AnalysisResult | null): P
     return {
       cam: null,
       problem:
-        'No overlay: this result has no CAM geometry (it was made before the geometry was stored), so the map cannot be placed on the images.',
+        'No overlay: this result has no CAM geometry (it was made before the geometry was stored), ' +
+        'so the map cannot be placed on the images.',
     };
   let bytes: Uint8Array;
   try {
@@ -52,7 +53,9 @@ export async function loadCam(studyId: string, result: AnalysisResult | null): P
   if (npy.shape.some((n, i) => n !== geometry.shape[i])) {
     return {
       cam: null,
-      problem: `No overlay: the Grad-CAM artifact's shape (${npy.shape.join(' × ')}) does not match the result's CAM geometry (${geometry.shape.join(' × ')}).`,
+      problem:
+        `No overlay: the Grad-CAM artifact's shape (${npy.shape.join(' × ')}) ` +
+        `does not match the result's CAM geometry (${geometry.shape.join(' × ')}).`,
     };
   }
   if (framesPerWindow(result.windows.length, geometry) === null) {

@@ -5,8 +5,11 @@
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { AdminFrame, when } from '@/components/admin/AdminFrame';
-import { handleAuthError, Shell } from '@/components/Shell';
-import { api, ApiError } from '@/lib/api';
+import { ListTable } from '@/components/common/ListTable';
+import { ErrorNotice, useErrorState } from '@/components/common/Notice';
+import { Pager } from '@/components/common/Pager';
+import { Shell } from '@/components/Shell';
+import { api } from '@/lib/api';
 
 interface Record_ {
   id: number;
@@ -46,7 +49,7 @@ function Audit() {
   const [before, setBefore] = useState<number | undefined>(undefined);
   const [page, setPage] = useState<{ items: Record_[]; nextBefore: number | null } | null>(null);
   const [emails, setEmails] = useState<Map<string, string>>(new Map());
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError, fail } = useErrorState();
 
   useEffect(() => {
     api<{ items: { id: string; email: string }[] }>('/v1/users')
@@ -61,10 +64,8 @@ function Audit() {
     setError(null);
     api<{ items: Record_[]; nextBefore: number | null }>(`/v1/audit?${q}`)
       .then(setPage)
-      .catch((e) => {
-        if (!handleAuthError(e)) setError(e instanceof ApiError ? e.message : 'The audit log could not be loaded.');
-      });
-  }, [filters, before]);
+      .catch((e) => fail(e, 'The audit log could not be loaded.'));
+  }, [filters, before, setError, fail]);
 
   const csvHref = useMemo(() => `/v1/audit/export.csv?${query(filters)}`, [filters]);
   const set = (k: keyof Filters, v: string) => setDraft((d) => ({ ...d, [k]: v }));
@@ -115,73 +116,40 @@ function Audit() {
           </a>
         </div>
       </form>
-      {error && (
-        <p className="alert alert--error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="table-wrap">
-        <table className="admin-table">
-          <caption className="sr-only">Audit records, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Study</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(page?.items ?? []).map((r) => (
-              <tr key={r.id}>
-                <td className="small">{when(r.at)}</td>
-                <td>
-                  {(r.keyId && emails.get(r.keyId)) ?? r.keyId ?? '—'}
-                  {r.role && <div className="sub">{r.role}</div>}
-                </td>
-                <td className="mono">{r.action}</td>
-                <td className="mono small">{r.studyId ?? ''}</td>
-                <td className="detail">{r.detail ? JSON.stringify(r.detail) : ''}</td>
-              </tr>
-            ))}
-            {page && page.items.length === 0 && (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No records match.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
-      <nav className="pager" aria-label="Audit pages">
-        <span className="muted small">{page && page.items.length > 0 ? `${page.items.length} records` : ''}</span>
-        <div className="pager__buttons">
-          <button
-            type="button"
-            className="button button--secondary"
-            disabled={cursors.length === 0}
-            onClick={() => {
-              setBefore(cursors[cursors.length - 1]);
-              setCursors(cursors.slice(0, -1));
-            }}
-          >
-            Newer
-          </button>
-          <button
-            type="button"
-            className="button button--secondary"
-            disabled={!page?.nextBefore}
-            onClick={() => {
-              setCursors([...cursors, before]);
-              setBefore(page?.nextBefore ?? undefined);
-            }}
-          >
-            Older
-          </button>
-        </div>
-      </nav>
+      <ErrorNotice>{error}</ErrorNotice>
+      <ListTable
+        caption="Audit records, newest first"
+        columns={['When', 'Actor', 'Action', 'Study', 'Detail']}
+        empty="No records match."
+        isEmpty={page?.items.length === 0}
+      >
+        {(page?.items ?? []).map((r) => (
+          <tr key={r.id}>
+            <td className="small">{when(r.at)}</td>
+            <td>
+              {(r.keyId && emails.get(r.keyId)) ?? r.keyId ?? '—'}
+              {r.role && <div className="sub">{r.role}</div>}
+            </td>
+            <td className="mono">{r.action}</td>
+            <td className="mono small">{r.studyId ?? ''}</td>
+            <td className="detail">{r.detail ? JSON.stringify(r.detail) : ''}</td>
+          </tr>
+        ))}
+      </ListTable>
+      <Pager
+        label="Audit pages"
+        summary={page && page.items.length > 0 ? `${page.items.length} records` : ''}
+        newerDisabled={cursors.length === 0}
+        olderDisabled={!page?.nextBefore}
+        onNewer={() => {
+          setBefore(cursors[cursors.length - 1]);
+          setCursors(cursors.slice(0, -1));
+        }}
+        onOlder={() => {
+          setCursors([...cursors, before]);
+          setBefore(page?.nextBefore ?? undefined);
+        }}
+      />
     </AdminFrame>
   );
 }

@@ -5,8 +5,11 @@
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { AdminFrame, ShownOnce, when } from '@/components/admin/AdminFrame';
-import { handleAuthError, Shell } from '@/components/Shell';
-import { api, ApiError } from '@/lib/api';
+import { ListTable } from '@/components/common/ListTable';
+import { ErrorNotice, useErrorState } from '@/components/common/Notice';
+import { Options } from '@/components/common/Options';
+import { Shell } from '@/components/Shell';
+import { api } from '@/lib/api';
 
 interface Key {
   id: string;
@@ -20,16 +23,16 @@ const KEY_ROLES = ['clinician', 'partner', 'quality', 'admin', 'runner'];
 
 function Keys() {
   const [keys, setKeys] = useState<Key[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError, fail } = useErrorState();
   const [created, setCreated] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
       setKeys((await api<{ items: Key[] }>('/v1/keys')).items);
     } catch (e) {
-      if (!handleAuthError(e)) setError(e instanceof ApiError ? e.message : 'The keys could not be loaded.');
+      fail(e, 'The keys could not be loaded.');
     }
-  }, []);
+  }, [fail]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -49,7 +52,7 @@ function Keys() {
       form.reset();
       await load();
     } catch (err) {
-      if (!handleAuthError(err)) setError(err instanceof ApiError ? err.message : 'The key could not be created.');
+      fail(err, 'The key could not be created.');
     }
   }
 
@@ -60,7 +63,7 @@ function Keys() {
       await api(`/v1/keys/${k.id}`, { method: 'DELETE' });
       await load();
     } catch (err) {
-      if (!handleAuthError(err)) setError(err instanceof ApiError ? err.message : 'The key could not be revoked.');
+      fail(err, 'The key could not be revoked.');
     }
   }
 
@@ -77,11 +80,7 @@ function Keys() {
         <div className="field">
           <label htmlFor="key-role">Role</label>
           <select id="key-role" name="role" defaultValue="partner">
-            {KEY_ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+            <Options values={KEY_ROLES} />
           </select>
         </div>
         <button type="submit" className="button button--primary">
@@ -89,57 +88,36 @@ function Keys() {
         </button>
       </form>
       {created && <ShownOnce label="New API key" value={created} onDone={() => setCreated(null)} />}
-      {error && (
-        <p className="alert alert--error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="table-wrap">
-        <table className="admin-table">
-          <caption className="sr-only">API keys</caption>
-          <thead>
-            <tr>
-              <th scope="col">Prefix</th>
-              <th scope="col">Label</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
-              <th scope="col">Status</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(keys ?? []).map((k) => (
-              <tr key={k.id}>
-                <td className="mono">{k.prefix}…</td>
-                <td>{k.label ?? <span className="muted">—</span>}</td>
-                <td>{k.role}</td>
-                <td className="small">{when(k.createdAt)}</td>
-                <td>
-                  {k.revokedAt ? (
-                    <span className="badge badge--neutral">Revoked {when(k.revokedAt)}</span>
-                  ) : (
-                    <span className="badge badge--negative">Active</span>
-                  )}
-                </td>
-                <td>
-                  {!k.revokedAt && (
-                    <button type="button" className="button button--danger button--small" onClick={() => revoke(k)}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-            {keys && keys.length === 0 && (
-              <tr>
-                <td colSpan={6} className="empty">
-                  No keys yet.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <ErrorNotice>{error}</ErrorNotice>
+      <ListTable
+        caption="API keys"
+        columns={['Prefix', 'Label', 'Role', 'Created', 'Status', 'Actions']}
+        empty="No keys yet."
+        isEmpty={keys?.length === 0}
+      >
+        {(keys ?? []).map((k) => (
+          <tr key={k.id}>
+            <td className="mono">{k.prefix}…</td>
+            <td>{k.label ?? <span className="muted">—</span>}</td>
+            <td>{k.role}</td>
+            <td className="small">{when(k.createdAt)}</td>
+            <td>
+              {k.revokedAt ? (
+                <span className="badge badge--neutral">Revoked {when(k.revokedAt)}</span>
+              ) : (
+                <span className="badge badge--negative">Active</span>
+              )}
+            </td>
+            <td>
+              {!k.revokedAt && (
+                <button type="button" className="button button--danger button--small" onClick={() => revoke(k)}>
+                  Revoke
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </ListTable>
     </AdminFrame>
   );
 }

@@ -5,8 +5,11 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { AdminFrame, when } from '@/components/admin/AdminFrame';
-import { handleAuthError, Shell } from '@/components/Shell';
-import { api, ApiError } from '@/lib/api';
+import { useErrorState } from '@/components/common/Notice';
+import { ErrorNotice } from '@/components/common/Notice';
+import { Options } from '@/components/common/Options';
+import { Shell } from '@/components/Shell';
+import { api } from '@/lib/api';
 import type { UserRole } from '@/lib/types';
 
 interface Settings {
@@ -27,17 +30,15 @@ const ROLES: UserRole[] = ['clinician', 'quality', 'admin'];
 function Sso() {
   const [s, setS] = useState<Settings | null>(null);
   const [secret, setSecret] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError, fail } = useErrorState();
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     api<Settings>('/v1/tenant/sso')
       .then((r) => setS({ ...r, roleMap: r.roleMap.length > 0 ? r.roleMap : [{ group: '', role: 'clinician' }] }))
-      .catch((e) => {
-        if (!handleAuthError(e)) setError(e instanceof ApiError ? e.message : 'The settings could not be loaded.');
-      });
-  }, []);
+      .catch((e) => fail(e, 'The settings could not be loaded.'));
+  }, [fail]);
   if (!s)
     return (
       <AdminFrame title="Single sign-on">
@@ -76,7 +77,7 @@ function Sso() {
       setSecret('');
       setSaved(true);
     } catch (err) {
-      if (!handleAuthError(err)) setError(err instanceof ApiError ? err.message : 'The settings could not be saved.');
+      fail(err, 'The settings could not be saved.');
     } finally {
       setBusy(false);
     }
@@ -158,11 +159,7 @@ function Sso() {
               <div className="field">
                 <label htmlFor={`map-role-${i}`}>Role</label>
                 <select id={`map-role-${i}`} value={m.role} onChange={(e) => setRow(i, { ...m, role: e.target.value as UserRole })}>
-                  {ROLES.map((r) => (
-                    <option key={r} value={r}>
-                      {r}
-                    </option>
-                  ))}
+                  <Options values={ROLES} />
                 </select>
               </div>
               <button
@@ -192,11 +189,7 @@ function Sso() {
           <input type="checkbox" checked={s.enabled} onChange={(e) => set('enabled', e.target.checked)} /> Offer this sign-in on the sign-in
           page
         </label>
-        {error && (
-          <p className="alert alert--error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorNotice>{error}</ErrorNotice>
         {saved && (
           <p className="alert alert--ok" role="status">
             Saved. The identity provider answered its discovery request.

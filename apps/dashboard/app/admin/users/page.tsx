@@ -6,8 +6,11 @@
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { AdminFrame, ShownOnce, when } from '@/components/admin/AdminFrame';
-import { handleAuthError, Shell, useSession } from '@/components/Shell';
-import { api, ApiError } from '@/lib/api';
+import { ListTable } from '@/components/common/ListTable';
+import { ErrorNotice, useErrorState } from '@/components/common/Notice';
+import { Options } from '@/components/common/Options';
+import { Shell, useSession } from '@/components/Shell';
+import { api } from '@/lib/api';
 import type { UserRole } from '@/lib/types';
 
 interface User {
@@ -23,16 +26,16 @@ const ROLES: UserRole[] = ['clinician', 'quality', 'admin'];
 function Users() {
   const session = useSession();
   const [users, setUsers] = useState<User[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError, fail } = useErrorState();
   const [link, setLink] = useState<{ label: string; url: string } | null>(null);
 
   const load = useCallback(async () => {
     try {
       setUsers((await api<{ items: User[] }>('/v1/users')).items);
     } catch (e) {
-      if (!handleAuthError(e)) setError(e instanceof ApiError ? e.message : 'The users could not be loaded.');
+      fail(e, 'The users could not be loaded.');
     }
-  }, []);
+  }, [fail]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -43,7 +46,7 @@ function Users() {
       await f();
       await load();
     } catch (e) {
-      if (!handleAuthError(e)) setError(e instanceof ApiError ? e.message : 'The change failed.');
+      fail(e, 'The change failed.');
     }
   }
 
@@ -74,11 +77,7 @@ function Users() {
         <div className="field">
           <label htmlFor="inv-role">Role</label>
           <select id="inv-role" name="role" defaultValue="clinician">
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+            <Options values={ROLES} />
           </select>
         </div>
         <button type="submit" className="button button--primary">
@@ -86,98 +85,74 @@ function Users() {
         </button>
       </form>
       {link && <ShownOnce label={link.label} value={link.url} onDone={() => setLink(null)} />}
-      {error && (
-        <p className="alert alert--error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="table-wrap">
-        <table className="admin-table">
-          <caption className="sr-only">Users</caption>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Actions</th>
+      <ErrorNotice>{error}</ErrorNotice>
+      <ListTable
+        caption="Users"
+        columns={['Email', 'Role', 'Status', 'Created', 'Actions']}
+        empty="No users yet."
+        isEmpty={users?.length === 0}
+      >
+        {(users ?? []).map((u) => {
+          const me = session?.user.id === u.id;
+          return (
+            <tr key={u.id}>
+              <td>
+                {u.email}
+                {u.sso && <span className="tag">SSO</span>}
+                {me && <div className="sub">you</div>}
+              </td>
+              <td>
+                <select
+                  aria-label={`Role of ${u.email}`}
+                  value={u.role}
+                  disabled={me}
+                  onChange={(e) => act(() => api(`/v1/users/${u.id}`, { method: 'PATCH', json: { role: e.target.value } }))}
+                >
+                  <Options values={ROLES} />
+                </select>
+              </td>
+              <td>
+                {u.disabledAt ? (
+                  <span className="badge badge--neutral">Disabled</span>
+                ) : (
+                  <span className="badge badge--negative">Active</span>
+                )}
+              </td>
+              <td className="small">{when(u.createdAt)}</td>
+              <td>
+                <div className="row-actions">
+                  <button
+                    type="button"
+                    className="button button--secondary button--small"
+                    disabled={me}
+                    onClick={() => act(() => api(`/v1/users/${u.id}`, { method: 'PATCH', json: { disabled: !u.disabledAt } }))}
+                  >
+                    {u.disabledAt ? 'Enable' : 'Disable'}
+                  </button>
+                  <button
+                    type="button"
+                    className="button button--danger button--small"
+                    onClick={() =>
+                      act(async () => {
+                        if (
+                          !window.confirm(
+                            `Reset the password of ${u.email}? Their current password stops working and their sessions end now.`,
+                          )
+                        )
+                          return;
+                        const r = await api<{ reset: { setPasswordUrl: string } }>(`/v1/users/${u.id}/reset`, { method: 'POST' });
+                        setLink({ label: `Password reset link for ${u.email}`, url: r.reset.setPasswordUrl });
+                      })
+                    }
+                  >
+                    Reset password
+                  </button>
+                </div>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {(users ?? []).map((u) => {
-              const me = session?.user.id === u.id;
-              return (
-                <tr key={u.id}>
-                  <td>
-                    {u.email}
-                    {u.sso && <span className="tag">SSO</span>}
-                    {me && <div className="sub">you</div>}
-                  </td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${u.email}`}
-                      value={u.role}
-                      disabled={me}
-                      onChange={(e) => act(() => api(`/v1/users/${u.id}`, { method: 'PATCH', json: { role: e.target.value } }))}
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>
-                    {u.disabledAt ? (
-                      <span className="badge badge--neutral">Disabled</span>
-                    ) : (
-                      <span className="badge badge--negative">Active</span>
-                    )}
-                  </td>
-                  <td className="small">{when(u.createdAt)}</td>
-                  <td>
-                    <div className="row-actions">
-                      <button
-                        type="button"
-                        className="button button--secondary button--small"
-                        disabled={me}
-                        onClick={() => act(() => api(`/v1/users/${u.id}`, { method: 'PATCH', json: { disabled: !u.disabledAt } }))}
-                      >
-                        {u.disabledAt ? 'Enable' : 'Disable'}
-                      </button>
-                      <button
-                        type="button"
-                        className="button button--danger button--small"
-                        onClick={() =>
-                          act(async () => {
-                            if (
-                              !window.confirm(
-                                `Reset the password of ${u.email}? Their current password stops working and their sessions end now.`,
-                              )
-                            )
-                              return;
-                            const r = await api<{ reset: { setPasswordUrl: string } }>(`/v1/users/${u.id}/reset`, { method: 'POST' });
-                            setLink({ label: `Password reset link for ${u.email}`, url: r.reset.setPasswordUrl });
-                          })
-                        }
-                      >
-                        Reset password
-                      </button>
-                    </div>
-                  </td>
-                </tr>
-              );
-            })}
-            {users && users.length === 0 && (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No users yet.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </ListTable>
     </AdminFrame>
   );
 }

@@ -5,8 +5,11 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { AdminFrame, when } from '@/components/admin/AdminFrame';
-import { handleAuthError, Shell } from '@/components/Shell';
-import { api, ApiError } from '@/lib/api';
+import { ListTable } from '@/components/common/ListTable';
+import { ErrorNotice, OutcomeNotice, useErrorState } from '@/components/common/Notice';
+import { OffsetPager } from '@/components/common/Pager';
+import { Shell } from '@/components/Shell';
+import { api } from '@/lib/api';
 
 interface Webhook {
   id: string;
@@ -39,14 +42,9 @@ function Webhooks() {
   const [chosen, setChosen] = useState<string | null>(null);
   const [deliveries, setDeliveries] = useState<Delivery[] | null>(null);
   const [offset, setOffset] = useState(0);
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError, fail } = useErrorState();
   const [notice, setNotice] = useState<string | null>(null);
 
-  const fail = (e: unknown, what: string) => {
-    if (!handleAuthError(e)) setError(e instanceof ApiError ? e.message : what);
-  };
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the list loads once on mount; `fail` is a new closure each render but only sets state
   useEffect(() => {
     api<{ items: Webhook[] }>('/v1/webhooks')
       .then((r) => {
@@ -54,9 +52,8 @@ function Webhooks() {
         setChosen((c) => c ?? r.items[0]?.id ?? null);
       })
       .catch((e) => fail(e, 'The webhooks could not be loaded.'));
-  }, []);
+  }, [fail]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `fail` is a new closure each render but only sets state; reloading follows `chosen` and `offset`
   const loadDeliveries = useCallback(async () => {
     if (!chosen) return;
     try {
@@ -64,7 +61,7 @@ function Webhooks() {
     } catch (e) {
       fail(e, 'The delivery log could not be loaded.');
     }
-  }, [chosen, offset]);
+  }, [chosen, offset, fail]);
   useEffect(() => {
     void loadDeliveries();
   }, [loadDeliveries]);
@@ -87,66 +84,38 @@ function Webhooks() {
       title="Webhooks"
       intro="Endpoints notified of results, and every delivery attempt. Partners register endpoints with an API key (POST /v1/webhooks)."
     >
-      {error && (
-        <p className="alert alert--error" role="alert">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p className="alert alert--ok" role="status">
-          {notice}
-        </p>
-      )}
-      <div className="table-wrap">
-        <table className="admin-table">
-          <caption className="sr-only">Webhooks</caption>
-          <thead>
-            <tr>
-              <th scope="col">Endpoint</th>
-              <th scope="col">Events</th>
-              <th scope="col">State</th>
-              <th scope="col">Registered</th>
-              <th scope="col">Log</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(hooks ?? []).map((w) => (
-              <tr key={w.id} aria-selected={w.id === chosen}>
-                <td className="mono">{w.url}</td>
-                <td>{w.events.join(', ')}</td>
-                <td>
-                  {w.active ? (
-                    <span className="badge badge--negative">Active</span>
-                  ) : (
-                    <span className="badge badge--neutral">Deactivated</span>
-                  )}
-                </td>
-                <td className="small">{when(w.createdAt)}</td>
-                <td>
-                  <button
-                    type="button"
-                    className="button button--secondary button--small"
-                    aria-pressed={w.id === chosen}
-                    onClick={() => {
-                      setChosen(w.id);
-                      setOffset(0);
-                    }}
-                  >
-                    Show deliveries
-                  </button>
-                </td>
-              </tr>
-            ))}
-            {hooks && hooks.length === 0 && (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No webhooks registered.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <ErrorNotice>{error}</ErrorNotice>
+      <OutcomeNotice outcome={notice ? { ok: true, text: notice } : null} okClass="alert--ok" />
+      <ListTable
+        caption="Webhooks"
+        columns={['Endpoint', 'Events', 'State', 'Registered', 'Log']}
+        empty="No webhooks registered."
+        isEmpty={hooks?.length === 0}
+      >
+        {(hooks ?? []).map((w) => (
+          <tr key={w.id} aria-selected={w.id === chosen}>
+            <td className="mono">{w.url}</td>
+            <td>{w.events.join(', ')}</td>
+            <td>
+              {w.active ? <span className="badge badge--negative">Active</span> : <span className="badge badge--neutral">Deactivated</span>}
+            </td>
+            <td className="small">{when(w.createdAt)}</td>
+            <td>
+              <button
+                type="button"
+                className="button button--secondary button--small"
+                aria-pressed={w.id === chosen}
+                onClick={() => {
+                  setChosen(w.id);
+                  setOffset(0);
+                }}
+              >
+                Show deliveries
+              </button>
+            </td>
+          </tr>
+        ))}
+      </ListTable>
 
       {chosen && (
         <section aria-labelledby="log-title" style={{ marginTop: '1.5rem' }}>
@@ -156,76 +125,41 @@ function Webhooks() {
               Refresh
             </button>
           </div>
-          <div className="table-wrap">
-            <table className="admin-table">
-              <caption className="sr-only">Deliveries, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last answer</th>
-                  <th scope="col">Delivered / next try</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(deliveries ?? []).map((d) => (
-                  <tr key={d.id}>
-                    <td className="small">{when(d.createdAt)}</td>
-                    <td>{d.event}</td>
-                    <td>
-                      <span className={`badge ${BADGE[d.status]}`}>{d.status}</span>
-                    </td>
-                    <td className="num">{d.attempts}</td>
-                    <td className="small">
-                      {d.lastStatus !== null ? `HTTP ${d.lastStatus}` : ''}
-                      {d.lastError && d.lastError !== `HTTP ${d.lastStatus}` && <div className="sub">{d.lastError}</div>}
-                    </td>
-                    <td className="small">
-                      {d.deliveredAt ? when(d.deliveredAt) : d.nextAttemptAt ? `next ${when(d.nextAttemptAt)}` : '—'}
-                    </td>
-                    <td>
-                      <button type="button" className="button button--secondary button--small" onClick={() => redeliver(d)}>
-                        Redeliver
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-                {deliveries && deliveries.length === 0 && (
-                  <tr>
-                    <td colSpan={7} className="empty">
-                      No deliveries yet.
-                    </td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
-          </div>
-          <nav className="pager" aria-label="Delivery pages">
-            <span className="muted small">
-              {deliveries && deliveries.length > 0 ? `Deliveries ${offset + 1}–${offset + deliveries.length}` : ''}
-            </span>
-            <div className="pager__buttons">
-              <button
-                type="button"
-                className="button button--secondary"
-                disabled={offset === 0}
-                onClick={() => setOffset(Math.max(0, offset - PAGE))}
-              >
-                Newer
-              </button>
-              <button
-                type="button"
-                className="button button--secondary"
-                disabled={(deliveries?.length ?? 0) < PAGE}
-                onClick={() => setOffset(offset + PAGE)}
-              >
-                Older
-              </button>
-            </div>
-          </nav>
+          <ListTable
+            caption="Deliveries, newest first"
+            columns={['Created', 'Event', 'Status', 'Attempts', 'Last answer', 'Delivered / next try', 'Actions']}
+            empty="No deliveries yet."
+            isEmpty={deliveries?.length === 0}
+          >
+            {(deliveries ?? []).map((d) => (
+              <tr key={d.id}>
+                <td className="small">{when(d.createdAt)}</td>
+                <td>{d.event}</td>
+                <td>
+                  <span className={`badge ${BADGE[d.status]}`}>{d.status}</span>
+                </td>
+                <td className="num">{d.attempts}</td>
+                <td className="small">
+                  {d.lastStatus !== null ? `HTTP ${d.lastStatus}` : ''}
+                  {d.lastError && d.lastError !== `HTTP ${d.lastStatus}` && <div className="sub">{d.lastError}</div>}
+                </td>
+                <td className="small">{d.deliveredAt ? when(d.deliveredAt) : d.nextAttemptAt ? `next ${when(d.nextAttemptAt)}` : '—'}</td>
+                <td>
+                  <button type="button" className="button button--secondary button--small" onClick={() => redeliver(d)}>
+                    Redeliver
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </ListTable>
+          <OffsetPager
+            label="Delivery pages"
+            offset={offset}
+            pageSize={PAGE}
+            shown={deliveries?.length ?? 0}
+            onOffset={setOffset}
+            summary={deliveries && deliveries.length > 0 ? `Deliveries ${offset + 1}–${offset + deliveries.length}` : ''}
+          />
         </section>
       )}
     </AdminFrame>

@@ -6,8 +6,11 @@
  */
 import Link from 'next/link';
 import { useState } from 'react';
+import { ConfirmPanel } from '@/components/common/ConfirmPanel';
+import { ErrorNotice, OutcomeNotice, useAction } from '@/components/common/Notice';
+import { OffsetPager } from '@/components/common/Pager';
 import { QualityFrame } from '@/components/quality/QualityFrame';
-import { api, ApiError } from '@/lib/api';
+import { api } from '@/lib/api';
 import {
   ALERT_EVALUATE_PATH,
   ALERT_EVENTS_PATH,
@@ -41,60 +44,40 @@ function Alerts() {
   const [period, setPeriod] = useState<Period>('month');
   const now = Date.now();
   const [ref, setRef] = useState({ from: isoDay(now - 365 * DAY), to: isoDay(now - 180 * DAY) });
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const { busy, outcome, setOutcome, run } = useAction();
   const [deleting, setDeleting] = useState<AlertRule | null>(null);
   const v = Number(value);
   const valid = value !== '' && v >= 0 && v <= 1 && (kind !== 'cbpe_drop' || ref.from < ref.to);
 
-  async function create() {
-    setBusy(true);
-    setMessage(null);
-    try {
+  const create = () =>
+    run(async () => {
       const params: Record<string, unknown> = { [ALERT_KINDS[kind].param]: v, window: period };
       if (kind === 'cbpe_drop') Object.assign(params, { referenceFrom: ref.from, referenceTo: ref.to });
       await api(ALERT_RULES_PATH, { method: 'POST', json: { label, kind, params } });
-      setMessage({ ok: true, text: `Rule added for ${LABEL_NAMES[label]}.` });
+      setOutcome({ ok: true, text: `Rule added for ${LABEL_NAMES[label]}.` });
       setTick((t) => t + 1);
-    } catch (e) {
-      setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The rule could not be added.' });
-    } finally {
-      setBusy(false);
-    }
-  }
+    }, 'The rule could not be added.');
 
-  async function evaluate() {
-    setBusy(true);
-    setMessage(null);
-    try {
+  const evaluate = () =>
+    run(async () => {
       const out = await api<Evaluation>(ALERT_EVALUATE_PATH, { method: 'POST' });
       const fired = out.items.filter((i) => i.fired).length;
       const breached = out.items.filter((i) => i.state === 'breached').length;
-      setMessage({
-        ok: true,
-        text: `Evaluated ${out.items.length} rule${out.items.length === 1 ? '' : 's'}: ${breached} breached, ${fired} newly fired.`,
-      });
+      const rules = `${out.items.length} rule${out.items.length === 1 ? '' : 's'}`;
+      setOutcome({ ok: true, text: `Evaluated ${rules}: ${breached} breached, ${fired} newly fired.` });
       setTick((t) => t + 1);
-    } catch (e) {
-      setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The rules could not be evaluated.' });
-    } finally {
-      setBusy(false);
-    }
-  }
+    }, 'The rules could not be evaluated.');
 
-  async function remove(r: AlertRule) {
-    setBusy(true);
-    try {
-      await api(`${ALERT_RULES_PATH}/${encodeURIComponent(r.id)}`, { method: 'DELETE' });
-      setMessage({ ok: true, text: 'Rule deleted.' });
-      setTick((t) => t + 1);
-    } catch (e) {
-      setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The rule could not be deleted.' });
-    } finally {
-      setBusy(false);
-      setDeleting(null);
-    }
-  }
+  const remove = (r: AlertRule) =>
+    run(
+      async () => {
+        await api(`${ALERT_RULES_PATH}/${encodeURIComponent(r.id)}`, { method: 'DELETE' });
+        setOutcome({ ok: true, text: 'Rule deleted.' });
+        setTick((t) => t + 1);
+      },
+      'The rule could not be deleted.',
+      () => setDeleting(null),
+    );
 
   // Within a page, active first, then newest first.
   const sorted = [...(events.data?.items ?? [])].sort((a, b) =>
@@ -102,11 +85,7 @@ function Alerts() {
   );
   return (
     <div className="stack">
-      {message && (
-        <p className={`alert ${message.ok ? 'alert--info' : 'alert--error'}`} role={message.ok ? 'status' : 'alert'}>
-          {message.text}
-        </p>
-      )}
+      <OutcomeNotice outcome={outcome} />
       <section className="card" aria-labelledby="fired-h">
         <div className="qfig__head">
           <h2 id="fired-h">Fired</h2>
@@ -117,11 +96,7 @@ function Alerts() {
         <p className="muted small">
           The API evaluates every rule on a schedule; a firing rule sends the webhook event alert.fired and raises the banner.
         </p>
-        {events.error && (
-          <p className="alert alert--error" role="alert">
-            {events.error}
-          </p>
-        )}
+        <ErrorNotice>{events.error}</ErrorNotice>
         {sorted.length === 0 ? (
           <p className="muted">{events.loading ? 'Loading…' : 'No alert has fired.'}</p>
         ) : (
@@ -157,35 +132,18 @@ function Alerts() {
             </tbody>
           </table>
         )}
-        <div className="pager">
-          <span className="muted small">{sorted.length ? `Alerts ${offset + 1}–${offset + sorted.length}` : ''}</span>
-          <div className="pager__buttons">
-            <button
-              type="button"
-              className="button button--secondary button--small"
-              disabled={offset === 0}
-              onClick={() => setOffset(Math.max(0, offset - EVENTS_PAGE))}
-            >
-              Newer
-            </button>
-            <button
-              type="button"
-              className="button button--secondary button--small"
-              disabled={sorted.length < EVENTS_PAGE}
-              onClick={() => setOffset(offset + EVENTS_PAGE)}
-            >
-              Older
-            </button>
-          </div>
-        </div>
+        <OffsetPager
+          small
+          offset={offset}
+          pageSize={EVENTS_PAGE}
+          shown={sorted.length}
+          onOffset={setOffset}
+          summary={sorted.length ? `Alerts ${offset + 1}–${offset + sorted.length}` : ''}
+        />
       </section>
       <section className="card" aria-labelledby="rules-h">
         <h2 id="rules-h">Rules</h2>
-        {rules.error && (
-          <p className="alert alert--error" role="alert">
-            {rules.error}
-          </p>
-        )}
+        <ErrorNotice>{rules.error}</ErrorNotice>
         {(rules.data?.items.length ?? 0) === 0 ? (
           <p className="muted">{rules.loading ? 'Loading…' : 'No rules yet.'}</p>
         ) : (
@@ -223,20 +181,10 @@ function Alerts() {
           </table>
         )}
         {deleting && (
-          <div className="confirm" role="alertdialog" aria-labelledby="del-confirm">
-            <p id="del-confirm">
-              Delete the rule “{ruleSummary(deleting)}” for {LABEL_NAMES[deleting.label] ?? deleting.label}? Alerts it fired stay in the
-              list.
-            </p>
-            <div className="form-actions">
-              <button type="button" className="button button--danger" onClick={() => void remove(deleting)} disabled={busy} autoFocus>
-                Delete
-              </button>
-              <button type="button" className="button button--secondary" onClick={() => setDeleting(null)}>
-                Cancel
-              </button>
-            </div>
-          </div>
+          <ConfirmPanel danger confirmLabel="Delete" busy={busy} onConfirm={() => void remove(deleting)} onCancel={() => setDeleting(null)}>
+            {`Delete the rule “${ruleSummary(deleting)}” for ${LABEL_NAMES[deleting.label] ?? deleting.label}? ` +
+              'Alerts it fired stay in the list.'}
+          </ConfirmPanel>
         )}
       </section>
       <section className="card" aria-labelledby="new-h">

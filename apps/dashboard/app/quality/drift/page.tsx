@@ -6,6 +6,7 @@
  * the active one (paired DeLong) when a shadow runs.
  */
 import { useId, useState } from 'react';
+import { ErrorNotice } from '@/components/common/Notice';
 import { ComparisonFigure } from '@/components/quality/ComparisonFigure';
 import { DataFigure } from '@/components/quality/DataFigure';
 import { QualityFrame, Selectors, useSelection } from '@/components/quality/QualityFrame';
@@ -69,15 +70,14 @@ function Cbpe() {
   ];
   return (
     <>
-      {report.error && (
-        <p className="alert alert--error" role="alert">
-          {report.error}
-        </p>
-      )}
+      <ErrorNotice>{report.error}</ErrorNotice>
       <DataFigure
         wide
         title={`Estimated and realized performance: ${name}`}
-        description={`CBPE estimates AUROC from the model’s calibrated probabilities for every analysed study, so it covers periods without ground truth; realized AUROC (with its DeLong band) needs labels. A gap between them: calibration drift.`}
+        description={
+          'CBPE estimates AUROC from the model’s calibrated probabilities for every analysed study, so it covers periods without ' +
+          'ground truth; realized AUROC (with its DeLong band) needs labels. A gap between them: calibration drift.'
+        }
         rows={periods}
         columns={columns}
         csvName={`cbpe-${label}-${period}`}
@@ -175,11 +175,7 @@ function Distribution() {
             Each period needs its start before its end.
           </p>
         )}
-        {drift.error && (
-          <p className="alert alert--error" role="alert">
-            {drift.error}
-          </p>
-        )}
+        <ErrorNotice>{drift.error}</ErrorNotice>
         {drift.data && (
           <p className="small muted">
             Reference: {drift.data.reference.studies.toLocaleString('en')} studies; current:{' '}
@@ -194,7 +190,8 @@ function Distribution() {
           title="Prediction distribution"
           description={
             prob
-              ? `PE probability, share of studies per bin. PSI ${fixed(prob.psi)} (${psiWord(prob.psi)})${prob.ks ? `, KS D ${fixed(prob.ks.statistic)}` : ''}.`
+              ? `PE probability, share of studies per bin. PSI ${fixed(prob.psi)} (${psiWord(prob.psi)})` +
+                `${prob.ks ? `, KS D ${fixed(prob.ks.statistic)}` : ''}.`
               : 'PE probability, share of studies per bin.'
           }
           rows={bins}
@@ -214,7 +211,9 @@ function Distribution() {
         </DataFigure>
         <DataFigure
           title="Input and output drift"
-          description="Population stability index per variable (< 0.1 stable, 0.1–0.25 moderate, > 0.25 large) and the KS test for numbers."
+          description={
+            'Population stability index per variable (< 0.1 stable, 0.1–0.25 moderate, > 0.25 large) and the KS test for numbers.'
+          }
           rows={feats}
           columns={featColumns}
           csvName="drift-variables"

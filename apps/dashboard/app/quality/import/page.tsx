@@ -6,11 +6,13 @@
  * source, "CSV import").
  */
 import { useState } from 'react';
+import { CsvButton, DataTable } from '@/components/common/DataTable';
+import { ErrorNotice } from '@/components/common/Notice';
+import { Options } from '@/components/common/Options';
 import { QualityFrame } from '@/components/quality/QualityFrame';
 import { useSession } from '@/components/Shell';
 import { api, ApiError } from '@/lib/api';
-import { toCsv, type Column } from '@/lib/csv';
-import { downloadText } from '@/lib/download';
+import type { Column } from '@/lib/csv';
 import { LABEL_IMPORT_MAX_BYTES, labelImportPath, type ImportReport, type ImportRowError } from '@/lib/labelImport';
 import { LABEL_ORDER } from '@/lib/labels';
 import { GROUND_TRUTH_SOURCES, type GroundTruthSource } from '@/lib/quality';
@@ -43,7 +45,8 @@ function Import() {
     if (f.size > LABEL_IMPORT_MAX_BYTES) {
       setFile(null);
       return setError(
-        `The file is ${(f.size / 1048576).toFixed(1)} MB; the limit is ${LABEL_IMPORT_MAX_BYTES / 1048576} MB. Split it into smaller files.`,
+        `The file is ${(f.size / 1048576).toFixed(1)} MB; the limit is ${LABEL_IMPORT_MAX_BYTES / 1048576} MB. ` +
+          'Split it into smaller files.',
       );
     }
     setFile({ name: f.name, text: await f.text() });
@@ -60,9 +63,11 @@ function Import() {
       });
       setReport(r);
       if (!dryRun) {
+        const skipped = r.invalid ? `; ${r.invalid} row${r.invalid === 1 ? '' : 's'} with errors skipped` : '';
         setDone(
           r.applied
-            ? `Applied ${r.labels} label value${r.labels === 1 ? '' : 's'} from ${r.valid} row${r.valid === 1 ? '' : 's'} of ${file.name}${r.invalid ? `; ${r.invalid} row${r.invalid === 1 ? '' : 's'} with errors skipped` : ''}.`
+            ? `Applied ${r.labels} label value${r.labels === 1 ? '' : 's'} ` +
+                `from ${r.valid} row${r.valid === 1 ? '' : 's'} of ${file.name}${skipped}.`
             : 'Nothing was applied.',
         );
       }
@@ -91,11 +96,7 @@ function Import() {
           <div className="field">
             <label htmlFor="csv-source">Source of these labels</label>
             <select id="csv-source" value={source} onChange={(e) => setSource(e.target.value as GroundTruthSource)}>
-              {GROUND_TRUTH_SOURCES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
+              <Options values={GROUND_TRUTH_SOURCES} />
             </select>
           </div>
           <div>
@@ -104,24 +105,16 @@ function Import() {
             </button>
           </div>
         </div>
-        {error && (
-          <p className="alert alert--error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorNotice>{error}</ErrorNotice>
       </section>
       {report && (
         <section className="card" aria-labelledby="report-h" data-panel="import-report">
           <div className="qfig__head">
             <h2 id="report-h">Check of {file?.name}</h2>
             {report.errors.length > 0 && (
-              <button
-                type="button"
-                className="button button--secondary button--small"
-                onClick={() => downloadText('label-import-errors.csv', toCsv(report.errors, ERROR_COLUMNS))}
-              >
+              <CsvButton file="label-import-errors.csv" rows={report.errors} columns={ERROR_COLUMNS}>
                 Download the error report (CSV)
-              </button>
+              </CsvButton>
             )}
           </div>
           <p role="status">
@@ -129,32 +122,14 @@ function Import() {
             <strong>{report.invalid} with errors</strong>.{report.errorsTruncated && ' Only the first errors are listed.'}
           </p>
           {report.errors.length > 0 && (
-            <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
-              <table className="data-table" data-table="import-errors">
-                <caption className="sr-only">Rows with errors</caption>
-                <thead>
-                  <tr>
-                    {ERROR_COLUMNS.map((c) => (
-                      <th key={c.key} scope="col" className={c.numeric ? 'num' : undefined}>
-                        {c.header}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {report.errors.map((e, i) => (
-                    <tr key={i} className="row-error">
-                      <th scope="row" className="num">
-                        {e.line}
-                      </th>
-                      <td className="mono">{e.column ?? ''}</td>
-                      <td className="mono">{e.code}</td>
-                      <td>{e.message}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              rows={report.errors}
+              columns={ERROR_COLUMNS}
+              caption="Rows with errors"
+              name="import-errors"
+              rowProps={() => ({ className: 'row-error' })}
+              cellClass={(c, heading) => (heading ? 'num' : c.key === 'message' ? undefined : 'mono')}
+            />
           )}
           {done ? (
             <p className="alert alert--info" role="status">

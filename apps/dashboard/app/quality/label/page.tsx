@@ -137,7 +137,10 @@ function AtThreshold() {
               markerLabel={`threshold ${fixed(op.threshold)}`}
               xLabel="1 − specificity"
               yLabel="Sensitivity"
-              ariaLabel={`ROC curve of ${name}${r.overall.auroc.kind === 'auroc' ? `, AUROC ${fixed(r.overall.auroc.auroc)}` : ''}; operating point sensitivity ${rateText(op.sensitivity)}, specificity ${rateText(op.specificity)}`}
+              ariaLabel={
+                `ROC curve of ${name}${r.overall.auroc.kind === 'auroc' ? `, AUROC ${fixed(r.overall.auroc.auroc)}` : ''}; ` +
+                `operating point sensitivity ${rateText(op.sensitivity)}, specificity ${rateText(op.specificity)}`
+              }
             />
           ) : (
             <p className="muted">Too little data: the labelled studies need positives and negatives for a ROC curve.</p>

@@ -7,13 +7,15 @@
  * results record the set they used; old ones keep their decisions.
  */
 import { useState } from 'react';
+import { ConfirmPanel } from '@/components/common/ConfirmPanel';
+import { CsvButton, DataTable } from '@/components/common/DataTable';
+import { ErrorNotice, OutcomeNotice, useAction } from '@/components/common/Notice';
 import { QualityFrame } from '@/components/quality/QualityFrame';
+import { ThresholdSetsTable } from '@/components/quality/ThresholdSets';
 import { useSession } from '@/components/Shell';
-import { api, ApiError } from '@/lib/api';
-import { toCsv, type Column } from '@/lib/csv';
-import { downloadText } from '@/lib/download';
+import { api } from '@/lib/api';
+import type { Column } from '@/lib/csv';
 import { LABEL_NAMES, LABEL_ORDER } from '@/lib/labels';
-import { useWho } from '@/lib/people';
 import { fixed, rateText } from '@/lib/quality';
 import {
   ruleText,
@@ -23,7 +25,6 @@ import {
   type PreviewResponse,
   type SiteRule,
   type ThresholdPreview,
-  type ThresholdSet,
   type ThresholdSets,
 } from '@/lib/thresholds';
 import type { StudyLabel } from '@/lib/types';
@@ -42,100 +43,6 @@ function toRule(c: Choice): SiteRule | null {
   return null;
 }
 
-const PAGE = 20;
-
-function Sets({ tick, onReapply, canApply }: { tick: number; onReapply: (version: number) => void; canApply: boolean }) {
-  const [offset, setOffset] = useState(0);
-  const sets = useApi<ThresholdSets>(`${THRESHOLDS_PATH}?limit=${PAGE}&offset=${offset}&t=${tick}`);
-  const who = useWho();
-  const items = sets.data?.items ?? [];
-  return (
-    <section className="card" aria-labelledby="sets-h">
-      <h2 id="sets-h">Threshold sets</h2>
-      <p className="muted small">Each applied change is a new version; the newest is in force. Results record the version they used.</p>
-      {sets.error && (
-        <p className="alert alert--error" role="alert">
-          {sets.error}
-        </p>
-      )}
-      {items.length === 0 ? (
-        <p className="muted">{sets.loading ? 'Loading…' : 'No site set yet: the model’s own thresholds are in force.'}</p>
-      ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
-          <table className="data-table" data-table="threshold-sets">
-            <caption className="sr-only">Threshold sets, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Applied</th>
-                <th scope="col">By</th>
-                <th scope="col">Changes</th>
-                <th scope="col">Note</th>
-                <th scope="col">
-                  <span className="sr-only">Re-apply</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((s: ThresholdSet) => (
-                <tr key={s.id} data-version={s.version}>
-                  <th scope="row">
-                    v{s.version}
-                    {sets.data?.active?.id === s.id && (
-                      <span className="badge badge--active" style={{ marginLeft: '0.4rem' }}>
-                        in force
-                      </span>
-                    )}
-                  </th>
-                  <td>{new Date(s.createdAt).toLocaleString('en-GB')}</td>
-                  <td>{who(s.createdBy)}</td>
-                  <td className="small">
-                    {LABEL_ORDER.filter((l) => s.thresholds[l] !== undefined)
-                      .map((l) => `${LABEL_NAMES[l]} ${fixed(s.thresholds[l], 3)} (${ruleText(s.rules[l])})`)
-                      .join('; ')}
-                  </td>
-                  <td>
-                    {s.note ?? ''}
-                    {typeof s.rules.copyOf === 'number' && <span className="muted small"> (re-applied v{s.rules.copyOf})</span>}
-                  </td>
-                  <td>
-                    {canApply && sets.data?.active?.id !== s.id && (
-                      <button type="button" className="button button--ghost button--small" onClick={() => onReapply(s.version)}>
-                        Re-apply<span className="sr-only"> version {s.version}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <div className="pager">
-        <span className="muted small">{items.length ? `Versions ${items[items.length - 1]!.version}–${items[0]!.version}` : ''}</span>
-        <div className="pager__buttons">
-          <button
-            type="button"
-            className="button button--secondary button--small"
-            disabled={offset === 0}
-            onClick={() => setOffset(Math.max(0, offset - PAGE))}
-          >
-            Newer
-          </button>
-          <button
-            type="button"
-            className="button button--secondary button--small"
-            disabled={items.length < PAGE}
-            onClick={() => setOffset(offset + PAGE)}
-          >
-            Older
-          </button>
-        </div>
-      </div>
-    </section>
-  );
-}
-
 function Chooser() {
   const session = useSession();
   const canApply = session?.user.role === 'quality' || session?.user.role === 'admin';
@@ -146,9 +53,8 @@ function Chooser() {
   );
   const [preview, setPreview] = useState<Partial<Record<StudyLabel, ThresholdPreview>> | null>(null);
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const { busy, outcome, setOutcome, run } = useAction();
   const [reapplying, setReapplying] = useState<number | null>(null);
 
   const rules = Object.fromEntries(LABEL_ORDER.flatMap((l) => (toRule(choices[l]) ? [[l, toRule(choices[l])]] : []))) as Partial<
@@ -165,51 +71,33 @@ function Chooser() {
     setConfirming(false);
   }
 
-  async function runPreview() {
-    setBusy(true);
-    setMessage(null);
-    try {
+  const runPreview = () =>
+    run(async () => {
       const body = await api<PreviewResponse>(THRESHOLDS_PREVIEW_PATH, { method: 'POST', json: { rules } });
       setPreview(body.labels);
-    } catch (e) {
-      setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The preview failed.' });
-    } finally {
-      setBusy(false);
-    }
-  }
+    }, 'The preview failed.');
 
-  async function apply() {
-    setBusy(true);
-    try {
+  const apply = () =>
+    run(async () => {
       const { set } = await api<Applied>(THRESHOLDS_PATH, {
         method: 'POST',
         json: { rules, ...(note.trim() ? { note: note.trim() } : {}) },
       });
-      setMessage({ ok: true, text: `Threshold set v${set.version} is now in force for new results.` });
+      setOutcome({ ok: true, text: `Threshold set v${set.version} is now in force for new results.` });
       setPreview(null);
       setConfirming(false);
       setNote('');
       setTick((t) => t + 1);
-    } catch (e) {
-      setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The set could not be applied.' });
-    } finally {
-      setBusy(false);
-    }
-  }
+    }, 'The set could not be applied.');
 
-  async function reapply(version: number) {
+  const reapply = (version: number) => {
     setReapplying(null);
-    setBusy(true);
-    try {
+    return run(async () => {
       const { set } = await api<Applied>(THRESHOLDS_PATH, { method: 'POST', json: { copyOf: version, note: `re-applied v${version}` } });
-      setMessage({ ok: true, text: `Version ${version} re-applied as v${set.version}; it is now in force for new results.` });
+      setOutcome({ ok: true, text: `Version ${version} re-applied as v${set.version}; it is now in force for new results.` });
       setTick((t) => t + 1);
-    } catch (e) {
-      setMessage({ ok: false, text: e instanceof ApiError ? e.message : 'The set could not be re-applied.' });
-    } finally {
-      setBusy(false);
-    }
-  }
+    }, 'The set could not be re-applied.');
+  };
 
   type Row = { label: StudyLabel; p: ThresholdPreview };
   const rows: Row[] = preview ? LABEL_ORDER.flatMap((l) => (preview[l] ? [{ label: l, p: preview[l]! }] : [])) : [];
@@ -229,14 +117,12 @@ function Chooser() {
 
   return (
     <div className="stack">
-      {message && (
-        <p className={`alert ${message.ok ? 'alert--info' : 'alert--error'}`} role={message.ok ? 'status' : 'alert'}>
-          {message.text}
-        </p>
-      )}
+      <OutcomeNotice outcome={outcome} />
       <section className="card" aria-labelledby="rules-h">
         <h2 id="rules-h">Choose thresholds</h2>
-        <p className="muted small">Rules run on your organisation’s labelled studies. Labels left on “keep” keep the threshold in force.</p>
+        <p className="muted small">
+          {'Rules run on your organisation’s labelled studies. ' + 'Labels left on “keep” keep the threshold in force.'}
+        </p>
         <table className="data-table" data-table="threshold-rules">
           <caption className="sr-only">A rule per label</caption>
           <thead>
@@ -285,11 +171,7 @@ function Chooser() {
             ))}
           </tbody>
         </table>
-        {invalid.length > 0 && (
-          <p className="alert alert--error" role="alert">
-            A target sensitivity is a number between 0 and 1.
-          </p>
-        )}
+        <ErrorNotice>{invalid.length > 0 && 'A target sensitivity is a number between 0 and 1.'}</ErrorNotice>
         <div className="form-actions">
           <button
             type="button"
@@ -305,46 +187,18 @@ function Chooser() {
         <section className="card" aria-labelledby="prev-h" data-panel="threshold-preview">
           <div className="qfig__head">
             <h2 id="prev-h">Preview</h2>
-            <button
-              type="button"
-              className="button button--secondary button--small"
-              onClick={() => downloadText('threshold-preview.csv', toCsv(rows, columns))}
-            >
-              Download CSV
-            </button>
+            <CsvButton file="threshold-preview.csv" rows={rows} columns={columns} />
           </div>
           <p className="muted small">On the labelled studies the rule ran on; changed decisions count every analysed study of the past.</p>
-          <div className="table-scroll" tabIndex={0} role="region" aria-label="Scrollable table">
-            <table className="data-table" data-table="threshold-preview">
-              <caption className="sr-only">Effect of the chosen thresholds</caption>
-              <thead>
-                <tr>
-                  {columns.map((c) => (
-                    <th key={c.key} scope="col" className={c.numeric ? 'num' : undefined}>
-                      {c.header}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.label} data-label={r.label}>
-                    {columns.map((c, j) =>
-                      j === 0 ? (
-                        <th key={c.key} scope="row">
-                          {String(c.value(r))}
-                        </th>
-                      ) : (
-                        <td key={c.key} className={c.numeric ? 'num mono' : undefined} data-col={c.key}>
-                          {String(c.value(r) ?? '—')}
-                        </td>
-                      ),
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={rows}
+            columns={columns}
+            caption="Effect of the chosen thresholds"
+            name="threshold-preview"
+            rowKey={(r) => r.label}
+            rowProps={(r) => ({ 'data-label': r.label })}
+            markColumns
+          />
           {canApply && (
             <div className="form-actions">
               <div className="field field--grow">
@@ -365,36 +219,18 @@ function Chooser() {
             </div>
           )}
           {confirming && (
-            <div className="confirm" role="alertdialog" aria-labelledby="apply-confirm">
-              <p id="apply-confirm">
-                Apply these thresholds as a new set? New results will use them; results already made keep their decisions.
-              </p>
-              <div className="form-actions">
-                <button type="button" className="button button--primary" onClick={() => void apply()} disabled={busy} autoFocus>
-                  Confirm and apply
-                </button>
-                <button type="button" className="button button--secondary" onClick={() => setConfirming(false)} disabled={busy}>
-                  Cancel
-                </button>
-              </div>
-            </div>
+            <ConfirmPanel confirmLabel="Confirm and apply" busy={busy} onConfirm={() => void apply()} onCancel={() => setConfirming(false)}>
+              Apply these thresholds as a new set? New results will use them; results already made keep their decisions.
+            </ConfirmPanel>
           )}
         </section>
       )}
       {reapplying !== null && (
-        <div className="confirm" role="alertdialog" aria-labelledby="reapply-confirm">
-          <p id="reapply-confirm">Re-apply version {reapplying} as a new set (roll back)? New results will use its thresholds.</p>
-          <div className="form-actions">
-            <button type="button" className="button button--primary" onClick={() => void reapply(reapplying)} disabled={busy} autoFocus>
-              Confirm
-            </button>
-            <button type="button" className="button button--secondary" onClick={() => setReapplying(null)}>
-              Cancel
-            </button>
-          </div>
-        </div>
+        <ConfirmPanel confirmLabel="Confirm" busy={busy} onConfirm={() => void reapply(reapplying)} onCancel={() => setReapplying(null)}>
+          Re-apply version {reapplying} as a new set (roll back)? New results will use its thresholds.
+        </ConfirmPanel>
       )}
-      <Sets tick={tick} canApply={canApply} onReapply={setReapplying} />
+      <ThresholdSetsTable tick={tick} canApply={canApply} onReapply={setReapplying} />
     </div>
   );
 }
