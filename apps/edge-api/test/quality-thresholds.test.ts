@@ -104,7 +104,8 @@ describe('site thresholds', () => {
     expect(n.result.exam.decision).toBe('negative');
     expect(n.result.labels['negative_exam_for_pe']).toMatchObject({ threshold: 0.6, decision: true });
     const stored = await h.deps.store.driver.select(
-      'SELECT r.threshold_set_id AS s, st.decision AS d FROM studies st JOIN results r ON r.id = st.result_id WHERE st.id IN (?, ?) ORDER BY st.id = ?',
+      'SELECT r.threshold_set_id AS s, st.decision AS d FROM studies st JOIN results r ON r.id = st.result_id ' +
+        'WHERE st.id IN (?, ?) ORDER BY st.id = ?',
       [old.id, fresh.id, fresh.id],
     );
     expect(stored).toEqual([
