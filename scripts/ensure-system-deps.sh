@@ -18,7 +18,8 @@ set -euo pipefail
 if [ -n "${EMBOLUS_PYTHON:-}" ]; then PY="$EMBOLUS_PYTHON"; elif [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 MODE="${EMBOLUS_SYSTEM_DEPS:-install}"
 # Python module : Debian package.
-REQUIRED=(torch:python3-torch torchvision:python3-torchvision onnx:python3-onnx numpy:python3-numpy pytest:python3-pytest pydicom:python3-pydicom)
+REQUIRED=(torch:python3-torch torchvision:python3-torchvision onnx:python3-onnx numpy:python3-numpy
+  pytest:python3-pytest pydicom:python3-pydicom)
 # Programs, as Debian packages (checked with dpkg): the browser tests' chromium, the DICOM peers and
 # poppler-utils (pdftotext, pdfimages: the report PDF tests read it with them).
 PROGRAMS=(chromium dcmtk dicom3tools orthanc orthanc-dicomweb poppler-utils)
@@ -83,7 +84,8 @@ tried=0
 if [ "$MODE" = install ] && [ "$KIND" != other ] && [ $has_apt = 1 ] && [ $is_root = 1 ]; then
   say "system packages: installing ${MISSING[*]} with apt-get"
   tried=1
-  if DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${MISSING[@]}"; then
+  if DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${MISSING[@]}"; then
     stop_orthanc_daemon
     probe
     if [ ${#MISSING[@]} -eq 0 ]; then

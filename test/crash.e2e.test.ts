@@ -68,7 +68,8 @@ describe('a runner killed mid-job', () => {
     expect(count('SELECT COUNT(*) AS n FROM artifacts WHERE job_id = ?')).toBe(2);
     expect(
       count(
-        `SELECT COUNT(*) AS n FROM webhook_deliveries WHERE json_extract(payload, '$.resultId') = (SELECT id FROM results WHERE job_id = ?)`,
+        "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE json_extract(payload, '$.resultId') = " +
+          '(SELECT id FROM results WHERE job_id = ?)',
       ),
     ).toBe(1);
     expect(await store.jobs.get(tenant, jobId)).toMatchObject({ status: 'done', attempts: 2 });

@@ -97,7 +97,7 @@ describe('DICOM listener with DCMTK', () => {
     }
   });
 
-  it('stores a phantom study sent by storescu, refuses non-CT, PHI and malformed instances in the same association, and analyses the study', async () => {
+  it('stores a storescu phantom study, refuses non-CT, PHI and malformed instances in one association, analyses the study', async () => {
     const src = files[0]!;
     const mr = await modifiedCopy(src, path.join(tmp.dir, 'mr.dcm'), [
       '-m',
@@ -167,7 +167,7 @@ describe('DICOM listener with DCMTK', () => {
     expect(await auditRepo.list(tenantId, { studyId: sub.studyId, action: 'study.submit', limit: 10 })).toHaveLength(1);
   });
 
-  it('retries the delivery to a PACS that is down with backoff and a log, then delivers SR and key images into the same study once storescp listens', async () => {
+  it('retries delivery to a down PACS (backoff, log), then delivers SR and key images to the study once storescp listens', async () => {
     const deps = api.server.runtime.deps;
     const tenant = (await deps.store.tenants.byName('hospital'))!;
     const failing = await waitFor(async () => {

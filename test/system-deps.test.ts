@@ -45,7 +45,8 @@ function run(m: Machine, env: Record<string, string> = {}) {
     stub(
       dir,
       'python3',
-      `echo ${m.kind ?? 'system'}\nwhile IFS= read -r l; do case "$l" in python3-*) echo "$l" ;; esac; done < '${state('missing')}'\nexit 0`,
+      `echo ${m.kind ?? 'system'}\n` +
+        `while IFS= read -r l; do case "$l" in python3-*) echo "$l" ;; esac; done < '${state('missing')}'\nexit 0`,
     );
   stub(dir, 'id', `echo ${m.uid ?? 0}`);
   // dpkg -s PKG: installed unless listed as missing (the programs: chromium, dcmtk, orthanc…).
@@ -59,7 +60,8 @@ function run(m: Machine, env: Record<string, string> = {}) {
         `[ "$1" = update ] && exit 0`,
         m.apt === 'fails' ? 'exit 100' : '',
         // install: what it was given is no longer missing.
-        `shift; keep=""; while IFS= read -r l; do hit=0; for a in "$@"; do [ "$a" = "$l" ] && hit=1; done; [ $hit = 0 ] && [ -n "$l" ] && keep+="$l"$'\\n'; done < '${state('missing')}'`,
+        'shift; keep=""; while IFS= read -r l; do hit=0; for a in "$@"; do [ "$a" = "$l" ] && hit=1; done; ' +
+          `[ $hit = 0 ] && [ -n "$l" ] && keep+="$l"$'\\n'; done < '${state('missing')}'`,
         `printf '%s' "$keep" > '${state('missing')}'`,
       ].join('\n'),
     );

@@ -79,7 +79,8 @@ describe('formatReport', () => {
 
   it('decides an older result without an exam section with the same procedure, and says so', () => {
     const { exam: _exam, ...old } = result(study, [0.05, 0.9]);
-    for (const l of STUDY_LABELS) old.labels[l]!.decision = old.labels[l]!.probability >= old.labels[l]!.threshold; // thresholds alone, as before
+    // Thresholds alone, as before.
+    for (const l of STUDY_LABELS) old.labels[l]!.decision = old.labels[l]!.probability >= old.labels[l]!.threshold;
     const text = formatReport(old as AnalysisResult);
     expect(text).toMatch(/^RV\/LV ratio ≥ 1\s+0\.490\s+0\.15\s+- \*$/m);
     expect(text).toMatch(/predates stored decisions; they were recomputed with the default window threshold 0\.15/);
@@ -116,7 +117,8 @@ describe('no machine paths in artifacts', () => {
       splits: { val: { studies: 39, windows: 625 }, train: { studies: 193, windows: 3050 }, test: { studies: 8, windows: 129 } },
     });
     expect(text).toBe(
-      'SYNTHETIC phantoms: 160 drawn (demo preset, seed 7) plus an embolus-free twin of each of the 80 positive ones (240 studies); split test 8 studies / 129 windows, train 193 studies / 3050 windows, val 39 studies / 625 windows',
+      'SYNTHETIC phantoms: 160 drawn (demo preset, seed 7) plus an embolus-free twin of each of the 80 positive ones (240 studies); ' +
+        'split test 8 studies / 129 windows, train 193 studies / 3050 windows, val 39 studies / 625 windows',
     );
     expect(absolutePaths(text)).toEqual([]);
   });

@@ -11,7 +11,9 @@ import { scanFolder } from '@embolus/dicom/node';
 import { embolus } from './cli-helpers';
 
 const HEADER =
-  'StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,pe_present_on_image,negative_exam_for_pe,qa_motion,qa_contrast,flow_artifact,rv_lv_ratio_gte_1,rv_lv_ratio_lt_1,leftsided_pe,chronic_pe,true_filling_defect_not_pe,rightsided_pe,acute_and_chronic_pe,central_pe,indeterminate';
+  'StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,pe_present_on_image,negative_exam_for_pe,qa_motion,qa_contrast,flow_artifact,' +
+  'rv_lv_ratio_gte_1,rv_lv_ratio_lt_1,leftsided_pe,chronic_pe,true_filling_defect_not_pe,' +
+  'rightsided_pe,acute_and_chronic_pe,central_pe,indeterminate';
 const SMALL = ['--preset', 'demo', '--matrix', '96', '--slices', '32', '--slice-thickness', '3'];
 
 describe('embolus phantom', () => {

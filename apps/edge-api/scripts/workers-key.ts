@@ -32,8 +32,12 @@ const lit = (s: string | null) => (s === null ? 'NULL' : `'${s.replace(/'/g, "''
 const key = `emb_${randomToken(24)}`;
 const now = Date.now();
 const sql =
-  `INSERT OR IGNORE INTO tenants (id, name, pseudonym_regex, worklist_version, created_at) VALUES (${lit(newId())}, ${lit(values.tenant)}, NULL, 0, ${now}); ` +
-  `INSERT INTO api_keys (id, tenant_id, role, key_hash, prefix, label, created_at) SELECT ${lit(newId())}, id, ${lit(values.role)}, ${lit(await sha256Hex(key))}, ${lit(key.slice(0, 12))}, ${lit(values.label ?? null)}, ${now} FROM tenants WHERE name = ${lit(values.tenant)};`;
+  'INSERT OR IGNORE INTO tenants (id, name, pseudonym_regex, worklist_version, created_at) ' +
+  `VALUES (${lit(newId())}, ${lit(values.tenant)}, NULL, 0, ${now}); ` +
+  'INSERT INTO api_keys (id, tenant_id, role, key_hash, prefix, label, created_at) ' +
+  `SELECT ${lit(newId())}, id, ${lit(values.role)}, ${lit(await sha256Hex(key))}, ` +
+  `${lit(key.slice(0, 12))}, ${lit(values.label ?? null)}, ${now} ` +
+  `FROM tenants WHERE name = ${lit(values.tenant)};`;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 execFileSync(
   process.execPath,

@@ -181,7 +181,9 @@ describe('webhook redelivery', () => {
     const tenantId = (await h.deps.store.tenants.ensure('hooks')).id;
     const id = 'd-original';
     await h.deps.store.driver.execute(
-      "INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event, payload, status, attempts, next_attempt_at, last_status, last_error, log, created_at) VALUES (?, ?, ?, 'study.result', '{\"n\":1}', 'failed', 8, 0, 500, 'HTTP 500', '[]', 0)",
+      'INSERT INTO webhook_deliveries ' +
+        '(id, tenant_id, webhook_id, event, payload, status, attempts, next_attempt_at, last_status, last_error, log, created_at) ' +
+        "VALUES (?, ?, ?, 'study.result', '{\"n\":1}', 'failed', 8, 0, 500, 'HTTP 500', '[]', 0)",
       [id, tenantId, hook.id],
     );
     expect((await h.request('POST', `/v1/webhooks/${hook.id}/deliveries/nope/redeliver`, { key: admin })).status).toBe(404);

@@ -99,7 +99,8 @@ describe('dicomweb-client against the listening API', () => {
   it('retrieves a compressed (RLE Lossless, shared corpus) instance as stored and its frame decoded', async () => {
     const src = path.resolve(
       __dirname,
-      '../../../../shared/data/dicom-corpus/cornerstone_CTImage_all_transfer_syntaxes/CTImage.dcm_RLELosslessTransferSyntax_1.2.840.10008.1.2.5.dcm',
+      '../../../../shared/data/dicom-corpus/cornerstone_CTImage_all_transfer_syntaxes',
+      'CTImage.dcm_RLELosslessTransferSyntax_1.2.840.10008.1.2.5.dcm',
     );
     // The corpus file names a (made-up) patient and accession: blanked, as an upload must be.
     const rle = new Uint8Array(

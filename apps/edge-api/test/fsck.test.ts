@@ -132,7 +132,7 @@ describe('embolus-api fsck', () => {
     expect(human.stdout).toContain('4 problem(s); run with --repair to fix');
   });
 
-  it('--repair deletes old tmp files, quarantines orphan and corrupt blobs, removes lost rows with an audit record; then clean', async () => {
+  it('--repair deletes old tmp files, quarantines orphan and corrupt blobs, removes lost rows (audited); then clean', async () => {
     const out = await cli(['fsck', '--data', data, '--repair', '--json']);
     expect(out.code, out.stderr).toBe(0);
     const r = JSON.parse(out.stdout) as FsckReport;

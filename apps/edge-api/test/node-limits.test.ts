@@ -50,7 +50,8 @@ afterAll(async () => {
 });
 
 const upload = (length: number) =>
-  `POST /v1/studies/${studyId}/instances HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/zip\r\nContent-Length: ${length}\r\n\r\n`;
+  `POST /v1/studies/${studyId}/instances HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\n` +
+  `Content-Type: application/zip\r\nContent-Length: ${length}\r\n\r\n`;
 
 describe('slow clients', () => {
   it('closes a connection whose body stalls', async () => {

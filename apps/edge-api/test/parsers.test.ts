@@ -20,7 +20,8 @@ describe('multipart', () => {
 
   it('skips preamble and epilogue, keeps binary bodies intact and labels parts', () => {
     const body = enc.encode(
-      'preamble\r\n--xyz\r\nContent-Type: application/dicom\r\nContent-Location: a.dcm\r\n\r\n\r\n--x\r\n\x00\r\n--xyz\r\n\r\nno headers\r\n--xyz--\r\nepilogue',
+      'preamble\r\n--xyz\r\nContent-Type: application/dicom\r\nContent-Location: a.dcm\r\n\r\n\r\n--x\r\n\x00\r\n' +
+        '--xyz\r\n\r\nno headers\r\n--xyz--\r\nepilogue',
     );
     const parts = parseMultipart(body, 'xyz', 10);
     expect(parts).toHaveLength(2);

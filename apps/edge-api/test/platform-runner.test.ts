@@ -73,7 +73,7 @@ beforeAll(async () => {
 });
 
 describe('fairness', () => {
-  it('claims tenant B’s one urgent study within the first claims after tenant A’s 500-study backlog', { timeout: 120_000 }, async () => {
+  it('claims tenant B’s urgent study within the first claims after tenant A’s 500-study backlog', { timeout: 120_000 }, async () => {
     await drain();
     const tenantOf = new Map<string, string>();
     for (let i = 0; i < 500; i++) {

@@ -111,7 +111,8 @@ describe('site thresholds', () => {
     expect(n.result.thresholdSet).toEqual({ id: v2.id, version: 2 });
     expect(o.result.thresholdSet).toBeUndefined();
     const stored = await h.deps.store.driver.select(
-      'SELECT r.threshold_set_id AS s, st.decision AS d FROM studies st JOIN results r ON r.id = st.result_id WHERE st.id IN (?, ?) ORDER BY st.id = ?',
+      'SELECT r.threshold_set_id AS s, st.decision AS d FROM studies st JOIN results r ON r.id = st.result_id ' +
+        'WHERE st.id IN (?, ?) ORDER BY st.id = ?',
       [old.id, fresh.id, fresh.id],
     );
     expect(stored).toEqual([

@@ -207,7 +207,8 @@ describe('ground truth and metrics', () => {
     const iso = (ms: number) => new Date(ms).toISOString();
     const drift = await x.request(
       'GET',
-      `/v1/metrics/drift?referenceFrom=${iso(now - 13 * 86_400_000)}&referenceTo=${iso(now - 6.5 * 86_400_000)}&currentFrom=${iso(now - 6.5 * 86_400_000)}&currentTo=${iso(now)}&bins=4`,
+      `/v1/metrics/drift?referenceFrom=${iso(now - 13 * 86_400_000)}&referenceTo=${iso(now - 6.5 * 86_400_000)}` +
+        `&currentFrom=${iso(now - 6.5 * 86_400_000)}&currentTo=${iso(now)}&bins=4`,
       { key: q },
     );
     expect(drift.status).toBe(200);

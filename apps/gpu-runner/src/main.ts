@@ -49,7 +49,8 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv = process
   const key = values.key ?? env.EMBOLUS_RUNNER_KEY;
   if (!api || !key)
     throw new UsageError(
-      'usage: embolus-runner --api <url> --key <runner-key> (or EMBOLUS_API_URL / EMBOLUS_RUNNER_KEY) [--concurrency n] [--model-dir dir] [--health-port p]',
+      'usage: embolus-runner --api <url> --key <runner-key> (or EMBOLUS_API_URL / EMBOLUS_RUNNER_KEY) ' +
+        '[--concurrency n] [--model-dir dir] [--health-port p]',
     );
   try {
     new URL(api);

@@ -227,7 +227,9 @@ async function write(d: SqlDriver, o: CohortSeed): Promise<{ studyIds: string[] 
     // Built as text (the same JSON JSON.stringify would give): 100,000 bodies are a large share of the seeding time.
     let labelsJson = '';
     for (const l of STUDY_LABELS)
-      labelsJson += `${labelsJson ? ',' : ''}"${l}":{"probability":${probs[l]},"rawProbability":${probs[l]},"threshold":${thresholds[l]},"decision":${decided.labels[l]}}`;
+      labelsJson +=
+        `${labelsJson ? ',' : ''}"${l}":{"probability":${probs[l]},"rawProbability":${probs[l]},` +
+        `"threshold":${thresholds[l]},"decision":${decided.labels[l]}}`;
     const exam = JSON.stringify({
       decision: decided.exam,
       reason: decided.examReason,
@@ -235,9 +237,11 @@ async function write(d: SqlDriver, o: CohortSeed): Promise<{ studyIds: string[] 
       overrides: decided.overrides,
     });
     const body =
-      `{"schemaVersion":1,"labels":{${labelsJson}},"windows":[{"index":0,"probability":${window},"rawProbability":${window},"decision":${decided.windows[0] ?? false},"slices":[]}],` +
+      `{"schemaVersion":1,"labels":{${labelsJson}},` +
+      `"windows":[{"index":0,"probability":${window},"rawProbability":${window},"decision":${decided.windows[0] ?? false},"slices":[]}],` +
       `"attention":${ATTENTION},"exam":${exam},"consistency":{"violations":[],"repaired":false,"changed":[]},` +
-      `"model":{"version":${JSON.stringify(version)},"sha256":"${'0'.repeat(64)}","trainedOn":"seeded cohort","notForClinicalUse":true},"timings":{},"warnings":["seeded cohort: synthetic probabilities, no images"]}`;
+      `"model":{"version":${JSON.stringify(version)},"sha256":"${'0'.repeat(64)}","trainedOn":"seeded cohort","notForClinicalUse":true},` +
+      '"timings":{},"warnings":["seeded cohort: synthetic probabilities, no images"]}';
     const pe = 1 - probs.negative_exam_for_pe;
     const urgency = decided.labels.central_pe && decided.labels.rv_lv_ratio_gte_1 ? 0 : 1;
     const uid = `2.25.${o.seed >>> 0}${i.toString().padStart(9, '0')}`;
@@ -285,7 +289,8 @@ async function write(d: SqlDriver, o: CohortSeed): Promise<{ studyIds: string[] 
   }
   await flush();
   await d.execute(
-    `INSERT INTO models (id, tenant_id, version, sha256, trained_on, status, created_at) VALUES (?, ?, ?, ?, 'seeded cohort', 'registered', ?) ON CONFLICT (tenant_id, version) DO NOTHING`,
+    'INSERT INTO models (id, tenant_id, version, sha256, trained_on, status, created_at) ' +
+      "VALUES (?, ?, ?, ?, 'seeded cohort', 'registered', ?) ON CONFLICT (tenant_id, version) DO NOTHING",
     [`5eed${hex}-0003-4000-8000-000000000000`, o.tenantId, version, '0'.repeat(64), start],
   );
   return { studyIds };

@@ -53,7 +53,8 @@ controller.on((e) => {
   if (e.type === 'scan') status(`Read ${e.scanned} of ${e.total} files`);
   if (e.type === 'progress')
     status(
-      `Uploaded ${e.instancesDone} of ${e.instancesTotal} instances (${(e.bytesDone / 1e6).toFixed(1)} of ${(e.bytesTotal / 1e6).toFixed(1)} MB)`,
+      `Uploaded ${e.instancesDone} of ${e.instancesTotal} instances ` +
+        `(${(e.bytesDone / 1e6).toFixed(1)} of ${(e.bytesTotal / 1e6).toFixed(1)} MB)`,
     );
 });
 

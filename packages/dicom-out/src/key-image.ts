@@ -179,7 +179,8 @@ export async function writeKeyImageWithPlacement(input: KeyImageInput): Promise<
     DerivationDescription: 'Grad-CAM overlay of a research PE model; not for diagnostic use',
     SourceImageSequence: [{ ReferencedSOPClassUID: input.source.sopClassUid, ReferencedSOPInstanceUID: input.source.sopInstanceUid }],
     BurnedInAnnotation: 'YES',
-    ImageComments: `NOT FOR DIAGNOSTIC USE. Research software; not for clinical use.${placement === 'stretched' ? ` ${STRETCHED_NOTE}` : ''}`,
+    ImageComments:
+      'NOT FOR DIAGNOSTIC USE. Research software; not for clinical use.' + (placement === 'stretched' ? ` ${STRETCHED_NOTE}` : ''),
     SamplesPerPixel: 3,
     PhotometricInterpretation: 'RGB',
     PlanarConfiguration: 0,

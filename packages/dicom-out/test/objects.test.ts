@@ -90,7 +90,7 @@ function save(o: WrittenObject, name: string): string {
 }
 
 describe('results as DICOM', () => {
-  it('writes an SR that dsrdump parses, with every label, the model, the statement and references to the key image and source series', async () => {
+  it('writes an SR that dsrdump parses: every label, the model, the statement, references to key image and source series', async () => {
     const objects = await build(result);
     expect(objects.map((o) => o.kind)).toEqual(['sr', 'key-image']);
     const sr = save(objects[0]!, 'sr.dcm');
@@ -151,7 +151,8 @@ for f in sys.argv[1:]:
     d = pydicom.dcmread(f)
     item = {"modality": d.Modality, "study": d.StudyInstanceUID, "sopClass": d.SOPClassUID}
     if d.Modality == "OT":
-        item.update(rows=d.Rows, cols=d.Columns, photometric=d.PhotometricInterpretation, burned=d.BurnedInAnnotation, npix=len(d.PixelData))
+        item.update(rows=d.Rows, cols=d.Columns, photometric=d.PhotometricInterpretation,
+                    burned=d.BurnedInAnnotation, npix=len(d.PixelData))
     out.append(item)
 print(json.dumps(out))
 `;

@@ -28,7 +28,8 @@ function checkSize(pm: PixelModule, limits: DecodeLimits, source: string): void 
   if (frame > limits.maxFramePixels || total > limits.maxTotalPixels) {
     throw new DicomError(
       'IMAGE_TOO_LARGE',
-      `${source}: ${pm.frames} frame(s) of ${pm.cols}x${pm.rows}x${pm.samplesPerPixel} exceed the limit of ${limits.maxTotalPixels} samples`,
+      `${source}: ${pm.frames} frame(s) of ${pm.cols}x${pm.rows}x${pm.samplesPerPixel} ` +
+        `exceed the limit of ${limits.maxTotalPixels} samples`,
       {
         details: { source, rows: pm.rows, cols: pm.cols, frames: pm.frames },
       },

@@ -154,7 +154,9 @@ export function planSeries(infos: readonly InstanceInfo[]): SeriesPlan {
     if (irregular.length > 0) {
       warnings.push({
         code: 'IRREGULAR_SPACING',
-        message: `slice spacing varies from ${Math.min(...gaps).toFixed(2)} to ${Math.max(...gaps).toFixed(2)} mm (median ${sliceSpacing.toFixed(2)})`,
+        message:
+          `slice spacing varies from ${Math.min(...gaps).toFixed(2)} to ${Math.max(...gaps).toFixed(2)} mm ` +
+          `(median ${sliceSpacing.toFixed(2)})`,
         details: { min: Math.min(...gaps), max: Math.max(...gaps), median: sliceSpacing },
       });
     }
@@ -248,6 +250,7 @@ export function chooseSeries(plans: readonly SeriesPlan[]): SeriesChoice {
   const reason =
     ranked.length === 1
       ? `the only axial CT series (${chosen.slices.length} slices)`
-      : `axial CT with the most slices (${chosen.slices.length}) and ${thickness(chosen)} mm slices, out of ${ranked.length} axial CT series`;
+      : `axial CT with the most slices (${chosen.slices.length}) and ${thickness(chosen)} mm slices, ` +
+        `out of ${ranked.length} axial CT series`;
   return { chosen, reason, candidates: ranked, rejected };
 }

@@ -154,7 +154,8 @@ export function startRunner(api: Api, key: string, workDir: string, extra: strin
           () =>
             reject(
               new Error(
-                `no matching runner log within ${timeoutMs} ms; stderr: ${stderr.join('').slice(-2000)}; logs: ${JSON.stringify(logs.slice(-10))}`,
+                `no matching runner log within ${timeoutMs} ms; stderr: ${stderr.join('').slice(-2000)}; ` +
+                  `logs: ${JSON.stringify(logs.slice(-10))}`,
               ),
             ),
           timeoutMs,

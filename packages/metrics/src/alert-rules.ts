@@ -20,7 +20,10 @@ export type AlertRuleSpec =
     }
   | {
       readonly kind: 'cbpe_drop';
-      /** Fires when the CBPE AUROC estimate of the latest window is more than `drop` below that of [referenceFrom, referenceTo) (epoch ms). */
+      /**
+       * Fires when the CBPE AUROC estimate of the latest window is more than `drop` below that of
+       * [referenceFrom, referenceTo) (epoch ms).
+       */
       readonly params: { readonly drop: number; readonly window: TimeWindow; readonly referenceFrom: number; readonly referenceTo: number };
     }
   | { readonly kind: 'coverage_below'; readonly params: { readonly below: number; readonly window: TimeWindow } };
@@ -59,7 +62,9 @@ export function evaluateAlertRule(spec: AlertRuleSpec, input: LabelReportInput, 
       state: breached ? 'breached' : 'ok',
       period: latest.key,
       value: lower,
-      message: `AUROC ${f3(latest.auroc.auroc)} (95% CI lower bound ${f3(lower)}) in ${latest.key} over ${latest.auroc.n} labelled studies ${breached ? 'is below' : 'is not below'} ${spec.params.below}`,
+      message:
+        `AUROC ${f3(latest.auroc.auroc)} (95% CI lower bound ${f3(lower)}) in ${latest.key} over ${latest.auroc.n} labelled studies ` +
+        `${breached ? 'is below' : 'is not below'} ${spec.params.below}`,
     };
   }
   if (spec.kind === 'coverage_below') {
@@ -70,7 +75,9 @@ export function evaluateAlertRule(spec: AlertRuleSpec, input: LabelReportInput, 
       state: breached ? 'breached' : 'ok',
       period: latest.key,
       value: latest.coverage,
-      message: `label coverage ${f3(latest.coverage)} (${latest.labelled} of ${latest.studies}) in ${latest.key} ${breached ? 'is below' : 'is not below'} ${spec.params.below}`,
+      message:
+        `label coverage ${f3(latest.coverage)} (${latest.labelled} of ${latest.studies}) in ${latest.key} ` +
+        `${breached ? 'is below' : 'is not below'} ${spec.params.below}`,
     };
   }
   // CBPE drop against the reference period.
@@ -97,6 +104,8 @@ export function evaluateAlertRule(spec: AlertRuleSpec, input: LabelReportInput, 
     state: breached ? 'breached' : 'ok',
     period: latest.key,
     value: latest.cbpe.auroc,
-    message: `CBPE AUROC estimate ${f3(latest.cbpe.auroc)} in ${latest.key} is ${f3(fall)} below the reference ${f3(reference)} (${ref.length} studies); limit ${spec.params.drop}`,
+    message:
+      `CBPE AUROC estimate ${f3(latest.cbpe.auroc)} in ${latest.key} is ${f3(fall)} below the reference ${f3(reference)} ` +
+      `(${ref.length} studies); limit ${spec.params.drop}`,
   };
 }

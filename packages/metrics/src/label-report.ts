@@ -25,7 +25,10 @@ export type Rate =
     }
   | { readonly kind: 'insufficient_data'; readonly n: number; readonly required: number };
 
-/** CBPE's expected performance over a window's studies (labelled or not); insufficient below the minimum expected positives or negatives. */
+/**
+ * CBPE's expected performance over a window's studies (labelled or not); insufficient below the
+ * minimum expected positives or negatives.
+ */
 export type CbpeCell =
   | {
       readonly kind: 'estimate';

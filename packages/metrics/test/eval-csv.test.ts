@@ -77,7 +77,17 @@ describe('eval CSV parsing', () => {
 
 describe('joining predictions and labels', () => {
   const labels = parseEvalCsv(
-    'id,label,value,study\nS1,central_pe,1,\nS1,negative_exam_for_pe,0,\nS2,central_pe,0,\nI1,pe_present_on_image,1,S1\nI2,pe_present_on_image,0,S1\nI3,pe_present_on_image,0,\nS3,central_pe,1,\n',
+    [
+      'id,label,value,study',
+      'S1,central_pe,1,',
+      'S1,negative_exam_for_pe,0,',
+      'S2,central_pe,0,',
+      'I1,pe_present_on_image,1,S1',
+      'I2,pe_present_on_image,0,S1',
+      'I3,pe_present_on_image,0,',
+      'S3,central_pe,1,',
+      '',
+    ].join('\n'),
     'labels.csv',
     'labels',
   );

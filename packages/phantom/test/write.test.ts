@@ -9,7 +9,9 @@ import { RSNA_COLUMNS, generateStudy, writeDataset, writeStudy } from '../src/in
 import { SMALL } from './helpers';
 
 const HEADER =
-  'StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,pe_present_on_image,negative_exam_for_pe,qa_motion,qa_contrast,flow_artifact,rv_lv_ratio_gte_1,rv_lv_ratio_lt_1,leftsided_pe,chronic_pe,true_filling_defect_not_pe,rightsided_pe,acute_and_chronic_pe,central_pe,indeterminate';
+  'StudyInstanceUID,SeriesInstanceUID,SOPInstanceUID,pe_present_on_image,negative_exam_for_pe,qa_motion,qa_contrast,flow_artifact,' +
+  'rv_lv_ratio_gte_1,rv_lv_ratio_lt_1,leftsided_pe,chronic_pe,true_filling_defect_not_pe,' +
+  'rightsided_pe,acute_and_chronic_pe,central_pe,indeterminate';
 
 describe('writeStudy', () => {
   it('writes <dir>/<StudyUID>/<SeriesUID>/<SOPUID>.dcm, readable as one series', async () => {

@@ -90,8 +90,8 @@ export function orderBottomToTop(): Step {
 
 /**
  * Copies `src` into `data` (a new array by default; `src` itself fills in place) with NaN replaced
- * by `hu`; returns the array and how many NaN it replaced. One pass, writing each voxel once: copying first and then scanning the copy for NaN
- * cost twice the memory traffic.
+ * by `hu`; returns the array and how many NaN it replaced. One pass, writing each voxel once:
+ * copying first and then scanning the copy for NaN cost twice the memory traffic.
  */
 function copyFillingNaN(
   src: Float32Array,

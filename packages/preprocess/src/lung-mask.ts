@@ -83,7 +83,8 @@ export function lungMask(config: Partial<LungMaskConfig> = {}): Step {
         box = b ? boxToFull(b, v.shape, f) : { start: [0, 0, 0], end: [...v.shape] };
         source = 'body';
         warnings.push(
-          `LUNG_MASK_IMPLAUSIBLE: lung mask of ${litres.toFixed(2)} L is outside ${c.minLitres}–${c.maxLitres} L; cropped to the body instead`,
+          `LUNG_MASK_IMPLAUSIBLE: lung mask of ${litres.toFixed(2)} L is outside ${c.minLitres}–${c.maxLitres} L; ` +
+            'cropped to the body instead',
         );
       }
       return {

@@ -68,7 +68,8 @@ export const ABSENCE_SENTENCES: Readonly<Record<KeyImageAbsence, string>> = {
   'non-diagnostic': 'No key images: the study is non-diagnostic, so no finding is shown.',
   'no-cam': 'No key-image overlays: this result has no Grad-CAM artifact (cam.npy), so there is nothing to lay over the slices.',
   'cam-mismatch':
-    'No key-image overlays: the stored Grad-CAM artifact does not match this result (its shape differs from the windows or the CAM geometry), so it cannot be placed on the slices.',
+    'No key-image overlays: the stored Grad-CAM artifact does not match this result ' +
+    '(its shape differs from the windows or the CAM geometry), so it cannot be placed on the slices.',
   'source-unreadable': 'No key-image overlays: a source slice of the analysed series could not be read.',
   'no-windows': 'No key images: none of the result’s windows covers a stored slice of the analysed series.',
 };
@@ -142,7 +143,8 @@ function thresholdSet(result: AnalysisResult, windowThreshold: number): string {
   const differs = STUDY_LABELS.filter((l) => result.labels[l] && Math.abs(result.labels[l]!.threshold - DEFAULT_THRESHOLDS[l]) > 1e-9);
   if (differs.length === 0 && Math.abs(windowThreshold - DEFAULT_THRESHOLDS[IMAGE_LABEL]) < 1e-9)
     return 'the paper’s defaults (Ma et al., Sci Rep 2022, Table 2)';
-  return `set for this model version; differs from the paper’s defaults for ${differs.length > 0 ? differs.map((l) => DISPLAY_NAMES[l]).join(', ') : 'the window threshold'}`;
+  const which = differs.length > 0 ? differs.map((l) => DISPLAY_NAMES[l]).join(', ') : 'the window threshold';
+  return `set for this model version; differs from the paper’s defaults for ${which}`;
 }
 
 /** Assembles the report. Pure: the same input gives the same model. */
@@ -181,7 +183,9 @@ export function buildReport(input: ReportInput): ReportModel {
     ? []
     : input.keyImages.map((k) => ({
         ...k,
-        caption: `Window ${k.windowIndex}${k.instanceNumber !== undefined ? `, source slice (instance) ${k.instanceNumber}` : ''}: window PE probability ${percent(k.probability)}${k.reported ? ', PE reported on this window' : ''}.`,
+        caption:
+          `Window ${k.windowIndex}${k.instanceNumber !== undefined ? `, source slice (instance) ${k.instanceNumber}` : ''}: ` +
+          `window PE probability ${percent(k.probability)}${k.reported ? ', PE reported on this window' : ''}.`,
       }));
   let keyImageNote: string | null = null;
   if (withheld) keyImageNote = ABSENCE_SENTENCES['non-diagnostic'];
@@ -203,7 +207,9 @@ export function buildReport(input: ReportInput): ReportModel {
     keyImages,
     keyImageNote,
     legend: {
-      text: `Grad-CAM overlay, relative to its maximum on the slice: drawn above ${Math.round(OVERLAY_FLOOR * 100)} %, from blue (low) to red (high), over a CTPA window (W 700, L 100).`,
+      text:
+        `Grad-CAM overlay, relative to its maximum on the slice: drawn above ${Math.round(OVERLAY_FLOOR * 100)} %, ` +
+        'from blue (low) to red (high), over a CTPA window (W 700, L 100).',
       stops,
     },
     model: {

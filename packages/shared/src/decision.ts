@@ -173,7 +173,9 @@ export function decide(input: DecisionInput): DecisionSet {
           true,
           rule,
           () =>
-            `${name(l)} reported although below its threshold (${describe(l)}): ${WHY[rule]}, and ${name(l)} is the most probable relative to its threshold (logit margin ${marginsOf([l, ...group.filter((x) => x !== l)])}).`,
+            `${name(l)} reported although below its threshold (${describe(l)}): ${WHY[rule]}, ` +
+            `and ${name(l)} is the most probable relative to its threshold ` +
+            `(logit margin ${marginsOf([l, ...group.filter((x) => x !== l)])}).`,
         );
       } else {
         set(
@@ -181,7 +183,8 @@ export function decide(input: DecisionInput): DecisionSet {
           false,
           rule,
           () =>
-            `${name(l)} not reported: ${name(winner)} is more probable relative to its threshold (logit margin ${signed(margin(winner))} vs ${signed(margin(l))}); ${WHY[rule]}.`,
+            `${name(l)} not reported: ${name(winner)} is more probable relative to its threshold ` +
+            `(logit margin ${signed(margin(winner))} vs ${signed(margin(l))}); ${WHY[rule]}.`,
         );
       }
     }
@@ -231,7 +234,9 @@ export function decide(input: DecisionInput): DecisionSet {
         rule: 'negative_no_pe_windows',
         thresholdDecision: true,
         decision: false,
-        message: `Window${suppressed.length > 1 ? 's' : ''} ${suppressed.map((i) => `#${i}`).join(', ')} not reported as PE-positive (≥ ${num(tw)}): ${because}.`,
+        message:
+          `Window${suppressed.length > 1 ? 's' : ''} ${suppressed.map((i) => `#${i}`).join(', ')} ` +
+          `not reported as PE-positive (≥ ${num(tw)}): ${because}.`,
       });
     }
   }

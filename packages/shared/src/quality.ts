@@ -217,7 +217,13 @@ export function acquisitionChecks(f: SeriesFacts, a: AcquisitionRange): QualityC
           message: 'slice orientation unknown (no ImageOrientationPatient)',
         }
       : ob <= a.maxObliquityDeg
-        ? { code: 'orientation', passed: true, measured: r1(ob), limit: a.maxObliquityDeg, message: `axial slices (${r1(ob)}° from axial)` }
+        ? {
+            code: 'orientation',
+            passed: true,
+            measured: r1(ob),
+            limit: a.maxObliquityDeg,
+            message: `axial slices (${r1(ob)}° from axial)`,
+          }
         : {
             code: 'orientation',
             passed: false,

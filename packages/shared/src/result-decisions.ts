@@ -22,10 +22,11 @@ export interface ResultDecisions {
 }
 
 /**
- * Reads the decisions of `r`. A non-diagnostic result (failed quality gate) decides nothing. A result with an `exam` section (everything `analyzePreprocessed`
- * writes) is taken as it is. An older result without one is decided again with {@link decide}
- * on its raw probabilities (or stored ones where it has none) and its own label thresholds; it
- * carries no window threshold, so the default (the paper's, as in every shipped manifest) applies.
+ * Reads the decisions of `r`. A non-diagnostic result (failed quality gate) decides nothing. A
+ * result with an `exam` section (everything `analyzePreprocessed` writes) is taken as it is. An
+ * older result without one is decided again with {@link decide} on its raw probabilities (or
+ * stored ones where it has none) and its own label thresholds; it carries no window threshold,
+ * so the default (the paper's, as in every shipped manifest) applies.
  */
 export function decisionsOf(r: AnalysisResult): ResultDecisions {
   // A non-diagnostic study reports no decision, whatever its probabilities say.

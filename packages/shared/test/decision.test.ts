@@ -129,7 +129,10 @@ describe('decide: a PE-positive exam', () => {
         rule: 'positive_rv_lv_exactly_one',
         thresholdDecision: true,
         decision: false,
-        message: `RV/LV ratio < 1 not reported: RV/LV ratio ≥ 1 is more probable relative to its threshold (logit margin +${m(0.5)} vs +${m(0.4)}); a PE-positive exam has exactly one RV/LV label.`,
+        message:
+          'RV/LV ratio < 1 not reported: RV/LV ratio ≥ 1 is more probable relative to its threshold ' +
+          `(logit margin +${m(0.5)} vs +${m(0.4)}); ` +
+          'a PE-positive exam has exactly one RV/LV label.',
       },
     ]);
   });
@@ -153,8 +156,9 @@ describe('decide: a PE-positive exam', () => {
       thresholdDecision: false,
       decision: true,
     });
-    expect(d.overrides[0]!.message).toMatch(
-      /^RV\/LV ratio ≥ 1 reported although below its threshold \(0\.100 < 0\.15\): a PE-positive exam has exactly one RV\/LV label, and RV\/LV ratio ≥ 1 is the most probable relative to its threshold \(logit margin −0\.46 vs −1\.21\)\.$/,
+    expect(d.overrides[0]!.message).toBe(
+      'RV/LV ratio ≥ 1 reported although below its threshold (0.100 < 0.15): a PE-positive exam has exactly one RV/LV label, ' +
+        'and RV/LV ratio ≥ 1 is the most probable relative to its threshold (logit margin −0.46 vs −1.21).',
     );
   });
 
@@ -168,9 +172,10 @@ describe('decide: a PE-positive exam', () => {
       thresholdDecision: false,
       decision: true,
     });
-    expect(d.overrides[0]!.message).toMatch(
-      /^Right-sided PE reported although below its threshold \(0\.120 < 0\.15\): a PE-positive exam has at least one location \(central, left or right\), and Right-sided PE is the most probable/,
-    );
+    const start =
+      'Right-sided PE reported although below its threshold (0.120 < 0.15): ' +
+      'a PE-positive exam has at least one location (central, left or right), and Right-sided PE is the most probable';
+    expect(d.overrides[0]!.message.slice(0, start.length)).toBe(start);
   });
 
   it('keeps every location that passes (more than one is allowed)', () => {
@@ -187,8 +192,9 @@ describe('decide: a PE-positive exam', () => {
       thresholdDecision: true,
       decision: false,
     });
-    expect(d.overrides[0]!.message).toMatch(
-      /^Acute and chronic PE not reported: Chronic PE is more probable relative to its threshold \(logit margin \+1\.56 vs \+0\.50\); chronic and acute-and-chronic PE exclude each other\.$/,
+    expect(d.overrides[0]!.message).toBe(
+      'Acute and chronic PE not reported: Chronic PE is more probable relative to its threshold (logit margin +1.56 vs +0.50); ' +
+        'chronic and acute-and-chronic PE exclude each other.',
     );
     expect(decide(positive()).labels).toMatchObject({ chronic_pe: false, acute_and_chronic_pe: false });
   });
@@ -230,7 +236,8 @@ describe('decide: a PE-negative exam', () => {
       decision: false,
     });
     expect(d.overrides[0]!.message).toBe(
-      'Negative exam for PE not reported: Indeterminate is more probable relative to its threshold (logit margin +3.79 vs +3.21); a PE-negative exam is either negative or indeterminate.',
+      'Negative exam for PE not reported: Indeterminate is more probable relative to its threshold (logit margin +3.79 vs +3.21); ' +
+        'a PE-negative exam is either negative or indeterminate.',
     );
     // 0.5 at 0.05 is less probable relative to its threshold than 0.99 at 0.8.
     expect(decide(negative({ indeterminate: 0.5 })).exam).toBe('negative');
@@ -247,9 +254,10 @@ describe('decide: a PE-negative exam', () => {
       thresholdDecision: false,
       decision: true,
     });
-    expect(d.overrides[0]!.message).toMatch(
-      /^Negative exam for PE reported although below its threshold \(0\.600 < 0\.8\): a PE-negative exam is either negative or indeterminate, and Negative exam for PE is the most probable relative to its threshold/,
-    );
+    const start =
+      'Negative exam for PE reported although below its threshold (0.600 < 0.8): ' +
+      'a PE-negative exam is either negative or indeterminate, and Negative exam for PE is the most probable relative to its threshold';
+    expect(d.overrides[0]!.message.slice(0, start.length)).toBe(start);
     expect(decide(negative({ negative_exam_for_pe: 0.3, indeterminate: 0.04 }, [0.05])).exam).toBe('indeterminate');
   });
 

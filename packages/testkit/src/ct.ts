@@ -68,7 +68,8 @@ export function multipart(
   for (const [i, f] of files.entries()) {
     const head =
       kind === 'form-data'
-        ? `Content-Disposition: form-data; name="file"; filename="${f.name ?? `f${i}.dcm`}"\r\nContent-Type: ${f.contentType ?? 'application/dicom'}\r\n`
+        ? `Content-Disposition: form-data; name="file"; filename="${f.name ?? `f${i}.dcm`}"\r\n` +
+          `Content-Type: ${f.contentType ?? 'application/dicom'}\r\n`
         : `Content-Type: ${f.contentType ?? 'application/dicom'}\r\n`;
     chunks.push(enc.encode(`--${boundary}\r\n${head}\r\n`), f.bytes, enc.encode('\r\n'));
   }

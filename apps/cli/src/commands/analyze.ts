@@ -38,7 +38,10 @@ export function formatReport(r: AnalysisResult): string {
     const repaired = Math.abs(p - x.probability) > 5e-4 ? `   (repaired ${x.probability.toFixed(3)})` : '';
     const decision = withheld ? 'withheld' : `${d.labels[l] ? 'POSITIVE' : '-'}${overridden.has(l) ? ' *' : ''}`;
     lines.push(
-      `${DISPLAY_NAMES[l].padEnd(26)} ${p.toFixed(3).padStart(11)}  ${x.threshold.toFixed(2).padStart(9)}  ${decision.padEnd(10)}${repaired}`.trimEnd(),
+      (
+        `${DISPLAY_NAMES[l].padEnd(26)} ${p.toFixed(3).padStart(11)}  ` +
+        `${x.threshold.toFixed(2).padStart(9)}  ${decision.padEnd(10)}${repaired}`
+      ).trimEnd(),
     );
   }
   if (d.overrides.length) {
@@ -46,15 +49,19 @@ export function formatReport(r: AnalysisResult): string {
     for (const o of d.overrides) lines.push(`  - ${o.message}`);
   }
   const positive = r.windows.filter((_, i) => d.windows[i]);
+  const positiveList = positive.length
+    ? positive.map((w) => `#${w.index} (${(w.rawProbability ?? w.probability).toFixed(2)})`).join(', ')
+    : 'none';
   lines.push(
     '',
     withheld
       ? `windows: ${r.windows.length}; PE-positive: withheld (non-diagnostic)`
-      : `windows: ${r.windows.length}; PE-positive (≥ ${d.windowThreshold}): ${positive.length ? positive.map((w) => `#${w.index} (${(w.rawProbability ?? w.probability).toFixed(2)})`).join(', ') : 'none'}`,
+      : `windows: ${r.windows.length}; PE-positive (≥ ${d.windowThreshold}): ${positiveList}`,
   );
   if (r.consistency.violations.length) {
     lines.push(
-      `consistency repair of the probabilities (at 0.5, for scoring): ${r.consistency.violations.length} rule(s) broken, repaired by changing ${r.consistency.changed.join(', ') || 'image-level values'}`,
+      `consistency repair of the probabilities (at 0.5, for scoring): ${r.consistency.violations.length} rule(s) broken, ` +
+        `repaired by changing ${r.consistency.changed.join(', ') || 'image-level values'}`,
     );
     for (const v of r.consistency.violations) lines.push(`  - ${v.message}`);
   } else lines.push('consistency: the probabilities obey all RSNA label rules at 0.5');

@@ -28,7 +28,8 @@ import {
 import { ALL_LABELS, DEFAULT_THRESHOLDS, DISPLAY_NAMES, UsageError, type Label } from '@embolus/shared';
 
 const USAGE =
-  'usage: embolus eval --predictions <csv> --labels <csv> [--thresholds-from <val-predictions-csv> --val-labels <csv>] [--json] [--plots <dir>]';
+  'usage: embolus eval --predictions <csv> --labels <csv> ' +
+  '[--thresholds-from <val-predictions-csv> --val-labels <csv>] [--json] [--plots <dir>]';
 
 interface EvalArgs {
   predictions: string;

@@ -111,7 +111,8 @@ export async function run(argv: string[]): Promise<number> {
         const elapsed = (performance.now() - t0) / 1000;
         const eta = (elapsed / done) * (total - done);
         process.stderr.write(
-          `phantom ${done}/${total}  ${s.kind.padEnd(13)} ${s.slices} slices ${s.protocol.matrix}²  ${(s.ms / 1000).toFixed(1)} s  (eta ${eta.toFixed(0)} s)\n`,
+          `phantom ${done}/${total}  ${s.kind.padEnd(13)} ${s.slices} slices ${s.protocol.matrix}²  ` +
+            `${(s.ms / 1000).toFixed(1)} s  (eta ${eta.toFixed(0)} s)\n`,
         );
       },
     });
@@ -133,7 +134,8 @@ export async function run(argv: string[]): Promise<number> {
   else {
     const c = result.counts;
     process.stdout.write(
-      `wrote ${result.studies} studies (${c.positive} positive, ${c.negative} negative, ${c.indeterminate} indeterminate), ${result.slices} slices to ${result.out} in ${result.seconds} s\n` +
+      `wrote ${result.studies} studies (${c.positive} positive, ${c.negative} negative, ${c.indeterminate} indeterminate), ` +
+        `${result.slices} slices to ${result.out} in ${result.seconds} s\n` +
         (result.csv ? `labels: ${result.csv}\n` : '') +
         `ground truth: ${result.manifest}\nsynthetic data, not for clinical use\n`,
     );

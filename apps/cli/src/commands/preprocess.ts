@@ -18,7 +18,8 @@ export async function run(argv: string[]): Promise<number> {
   await writeNpy(path.join(values.out, 'windows.npy'), t.data, t.shape);
   await writeFile(path.join(values.out, 'meta.json'), JSON.stringify(meta, null, 2));
   process.stderr.write(
-    `${t.shape[0]} windows of ${t.shape.slice(1).join('×')}, lungs ${meta.lungLitres} L, ${meta.warnings.length} warning(s) → ${values.out}\n`,
+    `${t.shape[0]} windows of ${t.shape.slice(1).join('×')}, lungs ${meta.lungLitres} L, ` +
+      `${meta.warnings.length} warning(s) → ${values.out}\n`,
   );
   return 0;
 }

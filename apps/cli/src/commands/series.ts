@@ -83,12 +83,14 @@ export async function run(argv: string[]): Promise<number> {
     const lines = [`${result.files} file(s), ${result.series.length} series`];
     for (const s of result.series)
       lines.push(
-        `  ${s.seriesInstanceUid}  ${s.modality ?? '?'}  ${s.slices} slices ${s.cols}x${s.rows}  ${s.axial ? 'axial' : 'non-axial'}  ${s.warnings.map((w) => w.code).join(',')}`,
+        `  ${s.seriesInstanceUid}  ${s.modality ?? '?'}  ${s.slices} slices ${s.cols}x${s.rows}  ` +
+          `${s.axial ? 'axial' : 'non-axial'}  ${s.warnings.map((w) => w.code).join(',')}`,
       );
     if (result.chosen) lines.push(`chosen: ${result.chosen.seriesInstanceUid} — ${result.chosen.reason}`);
     if (volume)
       lines.push(
-        `volume: ${volume.shape.join('×')} voxels, ${volume.extentMm.join(' × ')} mm, HU ${volume.hu.min}..${volume.hu.max} (mean ${volume.hu.mean}), decoded in ${volume.decodeMs} ms`,
+        `volume: ${volume.shape.join('×')} voxels, ${volume.extentMm.join(' × ')} mm, ` +
+          `HU ${volume.hu.min}..${volume.hu.max} (mean ${volume.hu.mean}), decoded in ${volume.decodeMs} ms`,
       );
     if (scan.skipped.length) lines.push(`skipped ${scan.skipped.length} file(s) that are not readable DICOM`);
     process.stdout.write(lines.join('\n') + '\n');

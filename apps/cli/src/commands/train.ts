@@ -33,7 +33,9 @@ function logEpoch(line: Record<string, unknown>): void {
 function evaluationMarkdown(e: DemoEvaluation, trainedOn: string): string {
   const rows = ALL_LABELS.map((l) => {
     const a = e.aurocs[l];
-    return `| ${DISPLAY_NAMES[l]} | ${a.n} | ${a.positives} | ${a.auroc === null ? 'n/a (one class)' : a.auroc.toFixed(4)} | ${a.ci ? `${a.ci[0].toFixed(3)}–${a.ci[1].toFixed(3)}` : '–'} |`;
+    const auroc = a.auroc === null ? 'n/a (one class)' : a.auroc.toFixed(4);
+    const ci = a.ci ? `${a.ci[0].toFixed(3)}–${a.ci[1].toFixed(3)}` : '–';
+    return `| ${DISPLAY_NAMES[l]} | ${a.n} | ${a.positives} | ${auroc} | ${ci} |`;
   });
   return [
     '# Demo model: evaluation on held-out synthetic phantoms',
@@ -70,7 +72,10 @@ export function demoTrainedOn(o: {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k} ${v.studies} studies / ${v.windows} windows`)
     .join(', ');
-  return `SYNTHETIC phantoms: ${o.studies} drawn (demo preset, seed ${o.seed}) plus an embolus-free twin of each of the ${o.twins} positive ones (${total} studies); split ${split}`;
+  return (
+    `SYNTHETIC phantoms: ${o.studies} drawn (demo preset, seed ${o.seed}) ` +
+    `plus an embolus-free twin of each of the ${o.twins} positive ones (${total} studies); split ${split}`
+  );
 }
 
 /**
@@ -84,7 +89,8 @@ async function refuseForeignCache(cache: string, studies: ReadonlySet<string>): 
   const foreign = lines.filter((l) => !studies.has((JSON.parse(l) as { study: string }).study)).length;
   if (foreign > 0) {
     throw new UsageError(
-      `${cache} holds ${foreign} studies that are not in this phantom set (an earlier run with other options); delete ${path.dirname(cache)} or pass another --work`,
+      `${cache} holds ${foreign} studies that are not in this phantom set (an earlier run with other options); ` +
+        `delete ${path.dirname(cache)} or pass another --work`,
     );
   }
 }
@@ -209,7 +215,12 @@ export const DEMO_ACQUISITION = {
   maxLungCutFraction: null,
   maxObliquityDeg: 30,
   minPulmonaryArteryHu: 250,
-  why: 'Thinner slices than trained are supported because preprocessing resamples to 1 mm; thicker than 3 mm is not (the model never saw them). Lung coverage is measured but not required: the model was trained on slabs that never cover the whole lungs. 250 HU: see PULMONARY_ARTERY_MIN_HU in packages/shared/src/quality.ts.',
+  why: [
+    'Thinner slices than trained are supported because preprocessing resamples to 1 mm;',
+    'thicker than 3 mm is not (the model never saw them).',
+    'Lung coverage is measured but not required: the model was trained on slabs that never cover the whole lungs.',
+    '250 HU: see PULMONARY_ARTERY_MIN_HU in packages/shared/src/quality.ts.',
+  ].join(' '),
 };
 
 /** Entry point of `embolus train`. */

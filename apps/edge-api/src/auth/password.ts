@@ -6,7 +6,10 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { EmbolusError } from '@embolus/shared';
 
-/** N = 2^15, r = 8: 32 MiB of memory per hash (OWASP's scrypt minimum is 2^17 with r = 8, p = 1 or equivalent cost; 2^15 keeps a Workers isolate well under its 128 MB). */
+/**
+ * N = 2^15, r = 8: 32 MiB of memory per hash (OWASP's scrypt minimum is 2^17 with r = 8, p = 1 or
+ * equivalent cost; 2^15 keeps a Workers isolate well under its 128 MB).
+ */
 export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1, keyLength: 32 } as const;
 /** Bounds checked before any hashing, so a huge body cannot make the hash expensive. */
 export const PASSWORD_MIN = 10;

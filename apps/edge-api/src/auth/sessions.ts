@@ -71,7 +71,8 @@ export function sameOrigin(c: Context): boolean {
 
 /** The Set-Cookie value that stores (or, with `maxAgeSeconds` 0, clears) the session token. */
 export function sessionCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
-  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}${secure ? '; Secure' : ''}`;
+  const maxAge = Math.max(0, Math.floor(maxAgeSeconds));
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
 }
 
 /** The session token in the request's cookies, if any. */

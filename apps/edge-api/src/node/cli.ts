@@ -49,7 +49,8 @@ const USAGE = `usage:
   embolus-api tenants list --data <dir>
   embolus-api users create --data <dir> --tenant <name> --email <email> --role <clinician|quality|admin>
       a dashboard account; the password is EMBOLUS_USER_PASSWORD, or generated and printed once
-  embolus-api destinations add --data <dir> --tenant <name> --name <dest> (--dimse <host>:<port> --called-ae <AE> [--calling-ae <AE>] | --stow-url <url>)
+  embolus-api destinations add --data <dir> --tenant <name> --name <dest>
+      (--dimse <host>:<port> --called-ae <AE> [--calling-ae <AE>] | --stow-url <url>)
   embolus-api destinations list --data <dir> --tenant <name>
   embolus-api destinations remove --data <dir> --tenant <name> --id <id>
   embolus-api fsck --data <dir> [--repair] [--json]
@@ -210,7 +211,8 @@ export async function main(argv: string[]): Promise<number> {
         });
         if (u.generatedPassword) process.stdout.write(`${u.generatedPassword}\n`);
         process.stderr.write(
-          `created ${u.role} user ${u.email} (id ${u.userId}) in tenant ${u.tenantName}${u.generatedPassword ? '; the generated password above is shown once' : ''}\n`,
+          `created ${u.role} user ${u.email} (id ${u.userId}) in tenant ${u.tenantName}` +
+            `${u.generatedPassword ? '; the generated password above is shown once' : ''}\n`,
         );
         return 0;
       });

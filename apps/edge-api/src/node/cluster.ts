@@ -29,7 +29,8 @@ export async function runPrimary(options: {
     if (announced) return;
     announced = true;
     process.stderr.write(
-      `embolus-api listening on http://${options.host}:${address.port} (${options.workers} workers, data: ${options.dataDir}); not for clinical use\n`,
+      `embolus-api listening on http://${options.host}:${address.port} ` +
+        `(${options.workers} workers, data: ${options.dataDir}); not for clinical use\n`,
     );
   });
   cluster.on('exit', (worker, code, signal) => {
@@ -70,7 +71,13 @@ async function cleanPrimaryLeftovers(dataDir: string): Promise<void> {
     });
     if (r.tmpDeleted + r.orphansQuarantined > 0) {
       process.stderr.write(
-        `${JSON.stringify({ level: 'warn', event: 'leftovers.cleaned', tmpDeleted: r.tmpDeleted, orphansQuarantined: r.orphansQuarantined, young: r.young })}\n`,
+        `${JSON.stringify({
+          level: 'warn',
+          event: 'leftovers.cleaned',
+          tmpDeleted: r.tmpDeleted,
+          orphansQuarantined: r.orphansQuarantined,
+          young: r.young,
+        })}\n`,
       );
     }
   } catch (e) {

@@ -26,8 +26,16 @@ const TYPES: Record<string, string> = {
  * The static export's HTML runs Next's inline bootstrap scripts, hence 'unsafe-inline' for
  * scripts; everything is fetched from this origin only, and no page may be framed.
  */
-const CSP =
-  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join('; ');
 
 /** Where `next build` puts the export in this repository. */
 export function defaultDashboardDir(): string {

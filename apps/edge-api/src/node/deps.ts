@@ -46,7 +46,10 @@ export interface NodeRuntime {
   runDicomOutput(): Promise<void>;
   /** One pruning pass (what the timer runs). */
   runMaintenance(): Promise<void>;
-  /** Warms the cohort cache, then evaluates drift alert rules now and every `intervalMs` (default 15 minutes); the CLI's `serve` does (issue 18). */
+  /**
+   * Warms the cohort cache, then evaluates drift alert rules now and every `intervalMs` (default
+   * 15 minutes); the CLI's `serve` does (issue 18).
+   */
   startAlerts(intervalMs?: number): void;
   /** One alert pass (what the timer runs); deliveries of what fired are kicked. */
   runAlerts(): Promise<void>;

@@ -49,7 +49,9 @@ auditExport.openapi(
     method: 'get',
     path: '/v1/audit/export.csv',
     tags: ['admin'],
-    summary: `The audit log as CSV, newest first, with the same filters (at most ${AUDIT_EXPORT_MAX_ROWS} rows; cells starting with = + - @ are prefixed with ')`,
+    summary:
+      `The audit log as CSV, newest first, with the same filters (at most ${AUDIT_EXPORT_MAX_ROWS} rows; ` +
+      "cells starting with = + - @ are prefixed with ')",
     request: {
       query: AuditFilters.extend({ maxRows: z.coerce.number().int().min(1).max(AUDIT_EXPORT_MAX_ROWS).default(AUDIT_EXPORT_MAX_ROWS) }),
     },

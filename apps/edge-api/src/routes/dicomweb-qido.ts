@@ -69,7 +69,8 @@ async function answer(c: Context<AppEnv>, level: Level, fixed: DicomSearchFilter
 }
 
 const DESCRIPTION =
-  'Match keys by keyword or tag (StudyInstanceUID or 0020000D): UIDs (comma lists), Modality, StudyDate (ranges), AccessionNumber, StudyDescription/SeriesDescription (wildcards * ?), SeriesNumber, InstanceNumber; limit (≤1000), offset, includefield.';
+  'Match keys by keyword or tag (StudyInstanceUID or 0020000D): UIDs (comma lists), Modality, StudyDate (ranges), AccessionNumber, ' +
+  'StudyDescription/SeriesDescription (wildcards * ?), SeriesNumber, InstanceNumber; limit (≤1000), offset, includefield.';
 const route = (path: string, summary: string) =>
   createRoute({
     method: 'get',

@@ -319,7 +319,9 @@ async function rendered(c: Context<AppEnv>, p: { study: string; series: string; 
   if (pm.samplesPerPixel !== 1)
     throw new ApiError('NOT_ACCEPTABLE', 'rendered images are offered for greyscale instances only', { details: { offered: [] } });
   if (frame < 1 || frame > pm.frames)
-    throw new ApiError('NOT_FOUND', `frame ${frame} is not among the instance’s ${pm.frames} frame(s)`, { details: { frames: pm.frames } });
+    throw new ApiError('NOT_FOUND', `frame ${frame} is not among the instance’s ${pm.frames} frame(s)`, {
+      details: { frames: pm.frames },
+    });
   const n = pm.rows * pm.cols;
   const hu = image.hu.subarray((frame - 1) * n, frame * n);
   let win = windowOf(c.req.query('window'));

@@ -24,7 +24,9 @@ instances.openapi(
     tags: ['uploads'],
     summary: 'Upload one DICOM instance (idempotent by SOP Instance UID and sha256)',
     description:
-      'The body is one application/dicom instance. It is parsed, must be a CT image and anonymized (PS3.15 Basic Profile attributes without values; PatientID may match the tenant’s pseudonym pattern). Repeating the same bytes answers 200; different bytes for a stored SOP Instance UID answer 409.',
+      'The body is one application/dicom instance. It is parsed, must be a CT image and anonymized ' +
+      '(PS3.15 Basic Profile attributes without values; PatientID may match the tenant’s pseudonym pattern). ' +
+      'Repeating the same bytes answers 200; different bytes for a stored SOP Instance UID answer 409.',
     middleware: [requireRole(...ROLES_FOR.upload)] as const,
     request: { params: SopParams, body: { required: true, content: { 'application/dicom': { schema: binary } } } },
     responses: {
@@ -61,7 +63,10 @@ instances.openapi(
     tags: ['uploads'],
     summary: 'Upload many instances: a zip archive or a multipart (form-data or related) batch',
     description:
-      'Each file gets its own outcome (stored, duplicate, refused with a reason, or skipped). The request body is limited (EMBOLUS_MAX_REQUEST_BYTES, by default the 100 MB Cloudflare Workers limit of the Free and Pro plans); larger studies are uploaded in several batches or instance by instance.',
+      'Each file gets its own outcome (stored, duplicate, refused with a reason, or skipped). ' +
+      'The request body is limited (EMBOLUS_MAX_REQUEST_BYTES, ' +
+      'by default the 100 MB Cloudflare Workers limit of the Free and Pro plans); ' +
+      'larger studies are uploaded in several batches or instance by instance.',
     middleware: [requireRole(...ROLES_FOR.upload)] as const,
     request: {
       params: IdParam,

@@ -110,7 +110,8 @@ thresholds.openapi(
     path: '/v1/thresholds/preview',
     tags: ['quality'],
     summary:
-      'Choose thresholds by rule on the labelled studies and preview sensitivity, specificity (Wilson CIs) and changed decisions; applies nothing',
+      'Choose thresholds by rule on the labelled studies and preview sensitivity, specificity (Wilson CIs) ' +
+      'and changed decisions; applies nothing',
     request: { body: { required: true, content: json(Choice) } },
     responses: { 200: { description: 'Per label: the threshold chosen and its effect', content: json(PreviewResponse) }, ...errors(422) },
   }),
@@ -134,7 +135,8 @@ thresholds.openapi(
     path: '/v1/thresholds',
     tags: ['quality'],
     summary:
-      'Apply thresholds as a new version of the site threshold set (the others carried over from the active set), or re-apply an earlier version (`copyOf`)',
+      'Apply thresholds as a new version of the site threshold set (the others carried over from the active set), ' +
+      'or re-apply an earlier version (`copyOf`)',
     request: {
       body: {
         required: true,

@@ -46,5 +46,14 @@ const peakKb = statusKb('VmHWM');
 const bodiesOut = await Promise.all(responses.map(async (r) => ({ status: r.status, body: (await r.json()) as unknown })));
 h.close();
 process.stdout.write(
-  `${JSON.stringify({ kind, count, bombBytes: bodies[0]?.length, baselineKb, peakKb, growthMb: (peakKb - baselineKb) / 1024, ms, responses: bodiesOut })}\n`,
+  `${JSON.stringify({
+    kind,
+    count,
+    bombBytes: bodies[0]?.length,
+    baselineKb,
+    peakKb,
+    growthMb: (peakKb - baselineKb) / 1024,
+    ms,
+    responses: bodiesOut,
+  })}\n`,
 );

@@ -190,7 +190,8 @@ function removeRow(
     if (row.table === 'instances' && row.study_id) {
       sqlite
         .prepare(
-          'UPDATE studies SET instance_count = max(instance_count - 1, 0), total_bytes = max(total_bytes - ?, 0), updated_at = ? WHERE id = ?',
+          'UPDATE studies SET instance_count = max(instance_count - 1, 0), total_bytes = max(total_bytes - ?, 0), ' +
+            'updated_at = ? WHERE id = ?',
         )
         .run(row.size, now, row.study_id);
     }

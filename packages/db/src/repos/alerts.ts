@@ -141,7 +141,8 @@ export class AlertRepo {
       run(sql`INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event, payload, status, attempts, next_attempt_at, log, created_at)
         SELECT lower(hex(randomblob(16))), tenant_id, id, 'alert.fired', ${f.payload(id)}, 'pending', 0, ${now}, '[]', ${now}
         FROM webhooks
-        WHERE tenant_id = ${tenantId} AND active = 1 AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = 'alert.fired') AND ${inserted}`),
+        WHERE tenant_id = ${tenantId} AND active = 1
+          AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = 'alert.fired') AND ${inserted}`),
     ]);
     const [row] = await this.d.db.select().from(alertEvents).where(eq(alertEvents.id, id));
     return row ?? null;

@@ -133,7 +133,8 @@ export class AuditRepo {
       if (seen !== undefined && now - seen < 600_000) continue;
       await this.d.execute(
         `INSERT INTO audit_pages (tenant_id, hash, study_ids, last_at) VALUES (?, ?, ?, ?)
-          ON CONFLICT (tenant_id, hash) DO UPDATE SET last_at = excluded.last_at WHERE audit_pages.last_at < excluded.last_at - ${PAGE_REFRESH_MS}`,
+          ON CONFLICT (tenant_id, hash) DO UPDATE SET last_at = excluded.last_at
+            WHERE audit_pages.last_at < excluded.last_at - ${PAGE_REFRESH_MS}`,
         [tenantId, page.hash, JSON.stringify(page.studyIds), now],
       );
       this.pagesSeen.delete(key);
@@ -157,7 +158,8 @@ export class AuditRepo {
     // the (tenant_id, at) index: no scan of the whole log, even when nothing is due.
     for (let i = 0; i < (options.maxStatements ?? Number.POSITIVE_INFINITY); i++) {
       const deleted = await this.d.select(
-        `DELETE FROM audit_log WHERE id IN (SELECT a.id FROM tenants t CROSS JOIN audit_log a ON a.tenant_id = t.id AND a.at < ? LIMIT ?) RETURNING id`,
+        'DELETE FROM audit_log WHERE id IN ' +
+          '(SELECT a.id FROM tenants t CROSS JOIN audit_log a ON a.tenant_id = t.id AND a.at < ? LIMIT ?) RETURNING id',
         [cutoff, batch],
       );
       out.auditRecords += deleted.length;

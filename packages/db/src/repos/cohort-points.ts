@@ -95,7 +95,8 @@ export class CohortPointRepo {
    */
   async changedSince(tenantId: string, seq: number, limit: number): Promise<CohortPoint[]> {
     const rows = await this.d.select(
-      `SELECT study_id, completed_at, ${PROBABILITY_COLUMNS.join(', ')}, ${TRUTH_COLUMNS.join(', ')} FROM cohort_points WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      `SELECT study_id, completed_at, ${PROBABILITY_COLUMNS.join(', ')}, ${TRUTH_COLUMNS.join(', ')} ` +
+        'FROM cohort_points WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?',
       [tenantId, seq, limit],
     );
     return rows.map((r) => ({
@@ -130,7 +131,8 @@ export class CohortPointRepo {
       throw new DbError('INVALID_INPUT', `the cohort has more than ${maxRows} studies; narrow the period`, { details: { maxRows } });
     const rows = await this.d.select(
       // Without study ids, in index order: what metrics need, read as few values as possible.
-      `SELECT ${withIds ? 'study_id, ' : ''}completed_at, ${PROBABILITY_COLUMNS.join(', ')}, ${TRUTH_COLUMNS.join(', ')} FROM cohort_points WHERE ${where} ORDER BY completed_at LIMIT ?`,
+      `SELECT ${withIds ? 'study_id, ' : ''}completed_at, ${PROBABILITY_COLUMNS.join(', ')}, ${TRUTH_COLUMNS.join(', ')} ` +
+        `FROM cohort_points WHERE ${where} ORDER BY completed_at LIMIT ?`,
       [tenantId, from, to, maxRows],
     );
     const m = rows.length;

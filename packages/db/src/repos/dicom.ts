@@ -201,7 +201,8 @@ export class DicomRepo {
   ): Promise<{ tenantId: string; studyId: string; jobId: string; resultId: string }[]> {
     const rows = await this.d.db.all<{ tenant_id: string; study_id: string; job_id: string; id: string }>(sql`
       SELECT r.tenant_id, r.study_id, r.job_id, r.id FROM results r JOIN studies s ON s.result_id = r.id
-      WHERE r.kind = 'analysis' AND r.created_at >= ${since} AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.job_id = r.job_id AND a.name = ${DICOM_SR_ARTIFACT})
+      WHERE r.kind = 'analysis' AND r.created_at >= ${since}
+        AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.job_id = r.job_id AND a.name = ${DICOM_SR_ARTIFACT})
       ${
         skip.length
           ? sql`AND r.job_id NOT IN (${sql.join(
@@ -230,17 +231,21 @@ export class DicomRepo {
     const dests = (await this.destinations(tenantId)).filter((d) => d.active);
     // The SR row goes first and only when absent; every later statement requires that this
     // batch's SR row is the one stored, so a losing writer inserts nothing.
-    const ours = sql`EXISTS (SELECT 1 FROM artifacts WHERE job_id = ${input.jobId} AND name = ${DICOM_SR_ARTIFACT} AND blob_key = ${sr.blobKey})`;
+    const ours = sql`EXISTS (SELECT 1 FROM artifacts WHERE job_id = ${input.jobId}
+      AND name = ${DICOM_SR_ARTIFACT} AND blob_key = ${sr.blobKey})`;
     await this.d.batch([
       ...[sr, ...input.objects.filter((o) => o !== sr)].map((o) =>
         run(sql`INSERT INTO artifacts (id, tenant_id, job_id, study_id, name, content_type, size, sha256, blob_key, created_at)
-          SELECT ${newId()}, ${tenantId}, ${input.jobId}, ${input.studyId}, ${o.name}, 'application/dicom', ${o.size}, ${o.sha256}, ${o.blobKey}, ${now}
+          SELECT ${newId()}, ${tenantId}, ${input.jobId}, ${input.studyId}, ${o.name},
+            'application/dicom', ${o.size}, ${o.sha256}, ${o.blobKey}, ${now}
           WHERE ${o === sr ? sql`NOT EXISTS (SELECT 1 FROM artifacts WHERE job_id = ${input.jobId} AND name = ${DICOM_SR_ARTIFACT})` : ours}
           ON CONFLICT (job_id, name) DO NOTHING`),
       ),
       ...dests.map((d) =>
-        run(sql`INSERT INTO dicom_deliveries (id, tenant_id, destination_id, study_id, job_id, artifacts, status, attempts, next_attempt_at, log, created_at)
-          SELECT ${newId()}, ${tenantId}, ${d.id}, ${input.studyId}, ${input.jobId}, ${JSON.stringify(names)}, 'pending', 0, ${now}, '[]', ${now}
+        run(sql`INSERT INTO dicom_deliveries (id, tenant_id, destination_id, study_id, job_id,
+            artifacts, status, attempts, next_attempt_at, log, created_at)
+          SELECT ${newId()}, ${tenantId}, ${d.id}, ${input.studyId}, ${input.jobId}, ${JSON.stringify(names)},
+            'pending', 0, ${now}, '[]', ${now}
           WHERE ${ours} ON CONFLICT (job_id, destination_id) DO NOTHING`),
       ),
     ]);

@@ -159,7 +159,8 @@ export class DicomwebRepo {
   async series(tenantId: string, f: DicomSearchFilter, page: DicomPage): Promise<DicomSeriesRow[]> {
     const rows = await this.d.db.all<Raw>(sql`
       SELECT study_instance_uid, series_instance_uid, min(modality) AS modality, min(series_description) AS series_description,
-        min(series_number) AS series_number, count(DISTINCT sop_instance_uid) AS instance_count, min(study_date) AS study_date, min(study_time) AS study_time,
+        min(series_number) AS series_number, count(DISTINCT sop_instance_uid) AS instance_count,
+        min(study_date) AS study_date, min(study_time) AS study_time,
         min(accession_number) AS accession_number, min(study_description) AS study_description
       FROM dicom_instance_attributes a WHERE ${where(tenantId, f)} GROUP BY study_instance_uid, series_instance_uid
       ORDER BY study_instance_uid, series_number, series_instance_uid LIMIT ${page.limit} OFFSET ${page.offset}`);
@@ -180,7 +181,8 @@ export class DicomwebRepo {
   /** Matching instances, in series then instance number order, with where their bytes are. */
   async instances(tenantId: string, f: DicomSearchFilter, page: DicomPage): Promise<DicomInstanceRow[]> {
     const rows = await this.d.db.all<Raw>(sql`
-      SELECT f.*, i.blob_key, i.size FROM (${firstCopies(tenantId, f)}) f JOIN instances i ON i.id = f.instance_id AND i.tenant_id = ${tenantId}
+      SELECT f.*, i.blob_key, i.size FROM (${firstCopies(tenantId, f)}) f
+        JOIN instances i ON i.id = f.instance_id AND i.tenant_id = ${tenantId}
       ORDER BY f.study_instance_uid, f.series_number, f.series_instance_uid, f.instance_number, f.sop_instance_uid
       LIMIT ${page.limit} OFFSET ${page.offset}`);
     return rows.map((r) => ({
@@ -256,10 +258,15 @@ export class DicomwebRepo {
     a: DicomSearchAttributes,
   ): Promise<void> {
     await this.d.batch([
-      run(sql`INSERT INTO dicom_instance_attributes (instance_id, tenant_id, study_id, study_instance_uid, series_instance_uid, sop_instance_uid, sop_class_uid, modality,
-          study_date, study_time, accession_number, study_description, series_description, series_number, instance_number, rows, columns, number_of_frames, transfer_syntax_uid, created_at)
-        SELECT ${row.instanceId}, ${row.tenantId}, ${row.studyId}, ${uids.studyInstanceUid}, ${uids.seriesInstanceUid}, ${row.sopInstanceUid}, ${row.sopClassUid}, ${row.modality},
-          ${a.studyDate}, ${a.studyTime}, ${a.accessionNumber}, ${a.studyDescription}, ${a.seriesDescription}, ${a.seriesNumber}, ${a.instanceNumber}, ${a.rows}, ${a.columns}, ${a.numberOfFrames}, ${a.transferSyntaxUid}, ${row.createdAt}
+      run(sql`INSERT INTO dicom_instance_attributes (instance_id, tenant_id, study_id, study_instance_uid,
+          series_instance_uid, sop_instance_uid, sop_class_uid, modality,
+          study_date, study_time, accession_number, study_description, series_description,
+          series_number, instance_number, rows, columns, number_of_frames, transfer_syntax_uid, created_at)
+        SELECT ${row.instanceId}, ${row.tenantId}, ${row.studyId}, ${uids.studyInstanceUid}, ${uids.seriesInstanceUid},
+          ${row.sopInstanceUid}, ${row.sopClassUid}, ${row.modality},
+          ${a.studyDate}, ${a.studyTime}, ${a.accessionNumber}, ${a.studyDescription},
+          ${a.seriesDescription}, ${a.seriesNumber}, ${a.instanceNumber},
+          ${a.rows}, ${a.columns}, ${a.numberOfFrames}, ${a.transferSyntaxUid}, ${row.createdAt}
         WHERE EXISTS (SELECT 1 FROM instances WHERE id = ${row.instanceId} AND tenant_id = ${row.tenantId})
         ON CONFLICT (instance_id) DO NOTHING`),
     ]);

@@ -113,7 +113,8 @@ export class JobRepo {
     );
     // `status IN (…)` is implied by the rest, but lets the jobs_queue index skip a tenant's
     // finished jobs (without it every claim walks the tenant's whole history).
-    const eligible = sql`(status IN ('queued', 'leased') AND ((status = 'queued' AND available_at <= ${now}) OR (status = 'leased' AND lease_expires_at <= ${now} AND attempts < max_attempts)))`;
+    const eligible = sql`(status IN ('queued', 'leased') AND ((status = 'queued' AND available_at <= ${now})
+        OR (status = 'leased' AND lease_expires_at <= ${now} AND attempts < max_attempts)))`;
     // Across tenants: the tenant whose last claim is oldest among those with an eligible job.
     // EXISTS is one jobs_queue probe per tenant; then the chosen tenant's order, as in `claim`
     // (bench/platform-claim.bench.ts: the same median cost as a one-tenant claim).

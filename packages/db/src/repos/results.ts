@@ -91,16 +91,19 @@ export class ResultRepo {
     const statements: BatchStatement[] = [
       run(sql`UPDATE jobs SET status = 'done', completed_at = ${now}, updated_at = ${now}
         WHERE id = ${jobId} AND tenant_id = ${tenantId} AND lease_token = ${token} AND status = 'leased' AND lease_expires_at > ${now}`),
-      run(sql`INSERT INTO results (id, tenant_id, job_id, study_id, kind, model_version, probabilities, pe_probability, body, created_at, threshold_set_id)
+      run(sql`INSERT INTO results (id, tenant_id, job_id, study_id, kind, model_version,
+          probabilities, pe_probability, body, created_at, threshold_set_id)
         SELECT ${rid}, ${tenantId}, ${jobId}, ${job.studyId}, ${job.kind}, ${c.modelVersion ?? null},
-          ${c.summary ? JSON.stringify(c.summary.probabilities) : null}, ${c.summary?.peProbability ?? null}, ${c.body}, ${now}, ${c.thresholdSetId ?? null}
+          ${c.summary ? JSON.stringify(c.summary.probabilities) : null}, ${c.summary?.peProbability ?? null},
+          ${c.body}, ${now}, ${c.thresholdSetId ?? null}
         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ${jobId} AND status = 'done' AND completed_at = ${now} AND lease_token = ${token})
         ON CONFLICT (job_id) DO NOTHING`),
     ];
     if (c.summary && job.studyId) {
       const s = c.summary;
       statements.push(
-        run(sql`UPDATE studies SET status = 'complete', result_id = ${rid}, urgency = ${s.urgency}, sort_probability = ${s.decision === 'non_diagnostic' ? NON_DIAGNOSTIC_SORT : s.peProbability},
+        run(sql`UPDATE studies SET status = 'complete', result_id = ${rid}, urgency = ${s.urgency},
+          sort_probability = ${s.decision === 'non_diagnostic' ? NON_DIAGNOSTIC_SORT : s.peProbability},
           decision = ${s.decision}, completed_at = ${now}, updated_at = ${now}
           WHERE id = ${job.studyId} AND tenant_id = ${tenantId} AND analysis_job_id = ${jobId} AND ${resultExists}`),
         // What cohort monitoring reads (issue 18); only once the study points at this result.
@@ -111,7 +114,8 @@ export class ResultRepo {
       const m = c.model;
       statements.push(
         run(sql`INSERT INTO models (id, tenant_id, version, sha256, trained_on, status, card, job_id, created_at)
-          SELECT ${newId()}, ${tenantId}, ${m.version}, ${m.sha256}, ${m.trainedOn}, 'registered', ${m.card === undefined ? null : JSON.stringify(m.card)},
+          SELECT ${newId()}, ${tenantId}, ${m.version}, ${m.sha256}, ${m.trainedOn},
+            'registered', ${m.card === undefined ? null : JSON.stringify(m.card)},
             ${m.filesInJob ? jobId : null}, ${now}
           WHERE ${resultExists}
           ON CONFLICT (tenant_id, version) DO NOTHING`),
@@ -120,7 +124,8 @@ export class ResultRepo {
     for (const sh of c.shadow ?? []) {
       statements.push(
         run(sql`INSERT INTO shadow_results (id, tenant_id, job_id, study_id, model_version, probabilities, pe_probability, body, created_at)
-          SELECT ${newId()}, ${tenantId}, ${jobId}, ${job.studyId}, ${sh.modelVersion}, ${JSON.stringify(sh.probabilities)}, ${sh.peProbability}, ${sh.body}, ${now}
+          SELECT ${newId()}, ${tenantId}, ${jobId}, ${job.studyId},
+            ${sh.modelVersion}, ${JSON.stringify(sh.probabilities)}, ${sh.peProbability}, ${sh.body}, ${now}
           WHERE ${resultExists}
           ON CONFLICT (job_id, model_version) DO NOTHING`),
       );
@@ -136,10 +141,12 @@ export class ResultRepo {
     for (const e of c.events ?? []) {
       // One delivery per active webhook of the tenant subscribed to the event.
       statements.push(
-        run(sql`INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event, payload, status, attempts, next_attempt_at, log, created_at)
+        run(sql`INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event, payload,
+            status, attempts, next_attempt_at, log, created_at)
           SELECT lower(hex(randomblob(16))), tenant_id, id, ${e.event}, ${e.payload(rid)}, 'pending', 0, ${now}, '[]', ${now}
           FROM webhooks
-          WHERE tenant_id = ${tenantId} AND active = 1 AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = ${e.event}) AND ${resultExists}`),
+          WHERE tenant_id = ${tenantId} AND active = 1
+            AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = ${e.event}) AND ${resultExists}`),
       );
     }
     await this.d.batch(statements);
@@ -191,7 +198,8 @@ export class ResultRepo {
       .where(and(eq(artifacts.jobId, jobId), eq(artifacts.name, a.name)));
     await this.d.db.run(sql`INSERT INTO artifacts (id, tenant_id, job_id, study_id, name, content_type, size, sha256, blob_key, created_at)
       SELECT ${newId()}, tenant_id, id, study_id, ${a.name}, ${a.contentType}, ${a.size}, ${a.sha256}, ${a.blobKey}, ${now}
-      FROM jobs WHERE id = ${jobId} AND tenant_id = ${tenantId} AND lease_token = ${token} AND status = 'leased' AND lease_expires_at > ${now}
+      FROM jobs WHERE id = ${jobId} AND tenant_id = ${tenantId}
+        AND lease_token = ${token} AND status = 'leased' AND lease_expires_at > ${now}
       ON CONFLICT (job_id, name) DO UPDATE SET content_type = excluded.content_type, size = excluded.size, sha256 = excluded.sha256,
         blob_key = excluded.blob_key, created_at = excluded.created_at`);
     const [row] = await this.d.db

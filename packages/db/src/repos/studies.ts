@@ -93,7 +93,8 @@ export type SubmitOutcome =
   | { kind: 'empty' };
 
 const STUDY_COLUMNS =
-  'id, tenant_id, status, study_instance_uid, instance_count, total_bytes, priority, descriptors, analysis_job_id, result_id, urgency, sort_probability, decision, created_at, updated_at, submitted_at, completed_at';
+  'id, tenant_id, status, study_instance_uid, instance_count, total_bytes, priority, descriptors, analysis_job_id, result_id, urgency, ' +
+  'sort_probability, decision, created_at, updated_at, submitted_at, completed_at';
 
 /** A raw `studies` row (STUDY_COLUMNS) as a Study. */
 function studyFromRow(r: Record<string, unknown>): Study {
@@ -252,8 +253,10 @@ export class StudyRepo {
       AND total_bytes + ${s.size} <= ${limits.maxStudyBytes} AND instance_count < ${limits.maxStudyInstances}
       AND (${s.studyInstanceUid} IS NULL OR study_instance_uid IS NULL OR study_instance_uid = ${s.studyInstanceUid}))`;
     await this.d.batch([
-      run(sql`INSERT INTO instances (id, tenant_id, study_id, sop_instance_uid, series_instance_uid, sop_class_uid, modality, size, sha256, blob_key, identity_removed, created_at)
-        SELECT ${id}, ${s.tenantId}, ${s.studyId}, ${s.sopInstanceUid}, ${s.seriesInstanceUid}, ${s.sopClassUid}, ${s.modality}, ${s.size}, ${s.sha256}, ${s.blobKey}, ${s.identityRemoved ? 1 : 0}, ${now}
+      run(sql`INSERT INTO instances (id, tenant_id, study_id, sop_instance_uid, series_instance_uid, sop_class_uid, modality,
+          size, sha256, blob_key, identity_removed, created_at)
+        SELECT ${id}, ${s.tenantId}, ${s.studyId}, ${s.sopInstanceUid}, ${s.seriesInstanceUid}, ${s.sopClassUid}, ${s.modality},
+          ${s.size}, ${s.sha256}, ${s.blobKey}, ${s.identityRemoved ? 1 : 0}, ${now}
         WHERE ${eligible}
         ON CONFLICT (study_id, sop_instance_uid) DO NOTHING`),
       run(sql`UPDATE studies SET total_bytes = total_bytes + ${s.size}, instance_count = instance_count + 1,
@@ -262,10 +265,15 @@ export class StudyRepo {
         WHERE id = ${s.studyId} AND EXISTS (SELECT 1 FROM instances WHERE id = ${id})`),
       ...(a && s.studyInstanceUid && s.seriesInstanceUid
         ? [
-            run(sql`INSERT INTO dicom_instance_attributes (instance_id, tenant_id, study_id, study_instance_uid, series_instance_uid, sop_instance_uid, sop_class_uid, modality,
-                study_date, study_time, accession_number, study_description, series_description, series_number, instance_number, rows, columns, number_of_frames, transfer_syntax_uid, created_at)
-              SELECT ${id}, ${s.tenantId}, ${s.studyId}, ${s.studyInstanceUid}, ${s.seriesInstanceUid}, ${s.sopInstanceUid}, ${s.sopClassUid}, ${s.modality},
-                ${a.studyDate}, ${a.studyTime}, ${a.accessionNumber}, ${a.studyDescription}, ${a.seriesDescription}, ${a.seriesNumber}, ${a.instanceNumber}, ${a.rows}, ${a.columns}, ${a.numberOfFrames}, ${a.transferSyntaxUid}, ${now}
+            run(sql`INSERT INTO dicom_instance_attributes (instance_id, tenant_id, study_id, study_instance_uid,
+                series_instance_uid, sop_instance_uid, sop_class_uid, modality,
+                study_date, study_time, accession_number, study_description, series_description,
+                series_number, instance_number, rows, columns, number_of_frames, transfer_syntax_uid, created_at)
+              SELECT ${id}, ${s.tenantId}, ${s.studyId}, ${s.studyInstanceUid}, ${s.seriesInstanceUid},
+                ${s.sopInstanceUid}, ${s.sopClassUid}, ${s.modality},
+                ${a.studyDate}, ${a.studyTime}, ${a.accessionNumber}, ${a.studyDescription},
+                ${a.seriesDescription}, ${a.seriesNumber}, ${a.instanceNumber},
+                ${a.rows}, ${a.columns}, ${a.numberOfFrames}, ${a.transferSyntaxUid}, ${now}
               WHERE EXISTS (SELECT 1 FROM instances WHERE id = ${id})`),
           ]
         : []),
@@ -299,10 +307,13 @@ export class StudyRepo {
     // A named model version pins the analysis to it; otherwise the runner uses the active one.
     const payload = JSON.stringify(input.modelVersion ? { studyId, modelVersion: input.modelVersion } : { studyId });
     await this.d.batch([
-      run(sql`UPDATE studies SET status = 'queued', analysis_job_id = ${jobId}, priority = ${input.priority}, submitted_at = ${now}, updated_at = ${now}
+      run(sql`UPDATE studies SET status = 'queued', analysis_job_id = ${jobId}, priority = ${input.priority},
+        submitted_at = ${now}, updated_at = ${now}
         WHERE id = ${studyId} AND tenant_id = ${tenantId} AND status IN ('receiving', 'failed') AND instance_count > 0`),
-      run(sql`INSERT INTO jobs (id, tenant_id, study_id, kind, status, priority, payload, attempts, max_attempts, available_at, created_at, updated_at)
-        SELECT ${jobId}, ${tenantId}, ${studyId}, 'analysis', 'queued', ${input.priority}, ${payload}, 0, ${input.maxAttempts}, ${now}, ${now}, ${now}
+      run(sql`INSERT INTO jobs (id, tenant_id, study_id, kind, status, priority, payload,
+          attempts, max_attempts, available_at, created_at, updated_at)
+        SELECT ${jobId}, ${tenantId}, ${studyId}, 'analysis', 'queued', ${input.priority},
+          ${payload}, 0, ${input.maxAttempts}, ${now}, ${now}, ${now}
         WHERE EXISTS (SELECT 1 FROM studies WHERE id = ${studyId} AND analysis_job_id = ${jobId})`),
     ]);
     const study = await this.get(tenantId, studyId);

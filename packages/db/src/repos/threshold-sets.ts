@@ -54,7 +54,8 @@ export class ThresholdSetRepo {
     const now = this.clock.now();
     await this.d.batch([
       run(sql`INSERT INTO threshold_sets (id, tenant_id, version, thresholds, rules, note, created_by, created_at)
-        SELECT ${id}, ${tenantId}, COALESCE(MAX(version), 0) + 1, ${JSON.stringify(input.thresholds)}, ${JSON.stringify(input.rules)}, ${input.note ?? null}, ${input.createdBy}, ${now}
+        SELECT ${id}, ${tenantId}, COALESCE(MAX(version), 0) + 1, ${JSON.stringify(input.thresholds)}, ${JSON.stringify(input.rules)},
+          ${input.note ?? null}, ${input.createdBy}, ${now}
         FROM threshold_sets WHERE tenant_id = ${tenantId}`),
     ]);
     const [row] = await this.d.db.select().from(thresholdSets).where(eq(thresholdSets.id, id));

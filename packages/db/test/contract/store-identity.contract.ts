@@ -88,7 +88,8 @@ export function storeIdentityContract(name: string, open: () => Promise<StoreUnd
       const { webhook } = await store.webhooks.create(t, { url: 'https://h.example/x', events: ['study.result'] });
       const id = newId();
       await store.driver.execute(
-        "INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event, payload, status, attempts, next_attempt_at, log, created_at) VALUES (?, ?, ?, 'study.result', '{\"a\":1}', 'failed', 5, 0, '[]', 0)",
+        'INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event, payload, status, attempts, next_attempt_at, log, created_at) ' +
+          "VALUES (?, ?, ?, 'study.result', '{\"a\":1}', 'failed', 5, 0, '[]', 0)",
         [id, t, webhook.id],
       );
       expect(await store.webhooks.redeliver(await tenant(store), webhook.id, id)).toBeNull();

@@ -77,7 +77,8 @@ export function checkVolumeSize(plan: SeriesPlan, maxBytes: number | undefined):
     const mib = (n: number) => Math.ceil(n / 2 ** 20);
     throw new DicomError(
       'VOLUME_TOO_LARGE',
-      `the chosen series (${plan.slices.length} slices of ${plan.cols}x${plan.rows}) needs ${mib(bytes)} MiB as a volume; the limit is ${mib(maxBytes)} MiB`,
+      `the chosen series (${plan.slices.length} slices of ${plan.cols}x${plan.rows}) needs ${mib(bytes)} MiB as a volume; ` +
+        `the limit is ${mib(maxBytes)} MiB`,
       {
         details: { slices: plan.slices.length, rows: plan.rows, cols: plan.cols, limitBytes: maxBytes },
       },
