@@ -17,22 +17,18 @@
  *
  * Run: npm run bench:cohort-api   (EMBOLUS_BENCH_STUDIES=n to change the cohort size)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { seedCohort } from '@embolus/db/seed';
 import { createApp } from '../apps/edge-api/src/app';
 import { openNodeRuntime } from '../apps/edge-api/src/node/deps';
 import { CohortCache } from '../apps/edge-api/src/quality/cohort-cache';
+import { round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const STUDIES = Number(process.env['EMBOLUS_BENCH_STUDIES'] ?? 100_000);
 const RUNS = 7;
 const DAY = 86_400_000;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'embolus-cohort-bench-'));
 try {
@@ -109,8 +105,7 @@ try {
     );
   }
   console.log(`cache warm-up at start (serve): ${out.warmUpAtStartMs} ms; drift route (median of 3): ${out.driftRouteMedianMs} ms`);
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results', 'cohort-api.json'), `${JSON.stringify(out, null, 2)}\n`);
+  writeBenchResult('cohort-api', out);
   await rt.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -15,16 +15,15 @@
  * EMBOLUS_BENCH_WORKERS change the defaults 3, 256, 4, 2; EMBOLUS_CHROMIUM the browser)
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateStudy } from '@embolus/phantom';
 import { buildHarness } from '../packages/deid/harness/build';
 import { startApi } from '../packages/deid/test/helpers/api-server';
 import { makeIdentifying } from '../packages/deid/test/helpers/phantom-files';
+import { round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const RUNS = Number(process.env['EMBOLUS_BENCH_RUNS'] ?? 3);
 const SLICES = Number(process.env['EMBOLUS_BENCH_SLICES'] ?? 256);
 const CONCURRENCY = Number(process.env['EMBOLUS_BENCH_CONCURRENCY'] ?? 4);
@@ -39,9 +38,6 @@ const ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** What the page posts back. */
 interface BenchSummary {
@@ -147,8 +143,7 @@ try {
   console.log(
     `median: ${result.medianMBps} MB/s end to end (goal ≥ ${result.goalMBps}), ${result.medianInstancesPerS} instances/s; scan ${result.medianScanMs} ms, upload ${result.medianUploadMs} ms`,
   );
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results', 'deid.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeBenchResult('deid', result);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -9,21 +9,19 @@
  *
  * Run: npx tsx bench/platform-claim.bench.ts   (EMBOLUS_BENCH_TENANTS, _HISTORY, _BACKLOG, _CLAIMS)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createStore, newId } from '@embolus/db';
 import { openSqlite } from '@embolus/db/node';
+import { upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const env = (name: string, d: number) => Number(process.env[`EMBOLUS_BENCH_${name}`] ?? d);
 const TENANTS = env('TENANTS', 50);
 const HISTORY = env('HISTORY', 50_000);
 const BACKLOG = env('BACKLOG', 5_000);
 const CLAIMS = env('CLAIMS', 300);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'embolus-bench-claim-'));
@@ -86,8 +84,7 @@ try {
   };
   const out = { tenants: TENANTS, history: HISTORY, backlog: BACKLOG, claims: CLAIMS, medianMs: { ...selects, ...claims } };
   console.log(JSON.stringify(out, null, 2));
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results', 'platform-claim.json'), JSON.stringify({ at: new Date().toISOString(), ...out }, null, 2));
+  writeBenchResult('platform-claim', { at: new Date().toISOString(), ...out });
 } finally {
   h.close();
   rmSync(dir, { recursive: true, force: true });

@@ -16,11 +16,12 @@
  * BENCH_RUNS sets the number of runs (default 5).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pythonExecutable } from '@embolus/trainer';
 import { jpegLosslessSeries } from './lib/jpeg-lossless-series';
+import { median, writeBenchResult } from '@embolus/local-stack/stats';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const here = import.meta.dirname;
@@ -31,12 +32,6 @@ const BIN = path.join(root, 'node_modules/.bin/embolus');
 const GNU_TIME = '/usr/bin/time';
 const PY = pythonExecutable();
 const work = path.join(os.tmpdir(), `embolus-bench-preprocess-${process.pid}`);
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 function checkPrerequisites(): void {
   const probe = spawnSync(PY, ['-c', 'import numpy, scipy, pydicom, gdcm'], { encoding: 'utf8' });
@@ -145,22 +140,14 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-mkdirSync(path.join(here, 'results'), { recursive: true });
 const gitRev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-writeFileSync(
-  path.join(here, 'results', 'preprocess.json'),
-  JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      commit: gitRev,
-      node: process.version,
-      cpu: os.cpus()[0]?.model,
-      cores: os.cpus().length,
-      loadAverage: os.loadavg(),
-      runs: RUNS,
-      results,
-    },
-    null,
-    2,
-  ),
-);
+writeBenchResult('preprocess', {
+  date: new Date().toISOString(),
+  commit: gitRev,
+  node: process.version,
+  cpu: os.cpus()[0]?.model,
+  cores: os.cpus().length,
+  loadAverage: os.loadavg(),
+  runs: RUNS,
+  results,
+});

@@ -12,7 +12,7 @@
  *
  * Prints medians and writes bench/results/quality.json.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,12 +22,12 @@ import { generateStudy, type StudyKind } from '@embolus/phantom';
 import { lungAreas, measureLungCut, measurePulmonaryArtery, preprocess } from '@embolus/preprocess';
 import { seriesAcquisition } from '@embolus/preprocess/node';
 import { DEFAULT_ACQUISITION, PULMONARY_ARTERY_MIN_HU, acquisitionChecks, contrastCheck } from '@embolus/shared';
+import { upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
 const RUNS = 5;
 const here = import.meta.dirname;
 const { values } = parseArgs({ args: process.argv.slice(2), options: { studies: { type: 'string', default: '80' } } });
 const studies = Number(values.studies);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function phantomVolume(
   seed: number,
@@ -135,19 +135,11 @@ console.log(
 for (const m of misses)
   console.log(`  miss: seed ${m.seed}, ${m.poor ? 'poor' : 'opacified'}, truth ${m.truthHu} HU, measured ${m.measuredHu ?? '—'} HU`);
 
-mkdirSync(path.join(here, 'results'), { recursive: true });
-writeFileSync(
-  path.join(here, 'results', 'quality.json'),
-  JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu: os.cpus()[0]?.model,
-      runs: RUNS,
-      cost: { perStudy: costs, medianGatesMs: medianGates, medianPreprocessMs: medianPre },
-      agreement: { studies, agree, agreement, opacified, opacifiedPassed, poor, poorFailed, limitHu: PULMONARY_ARTERY_MIN_HU, misses },
-    },
-    null,
-    2,
-  ),
-);
+writeBenchResult('quality', {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: os.cpus()[0]?.model,
+  runs: RUNS,
+  cost: { perStudy: costs, medianGatesMs: medianGates, medianPreprocessMs: medianPre },
+  agreement: { studies, agree, agreement, opacified, opacifiedPassed, poor, poorFailed, limitHu: PULMONARY_ARTERY_MIN_HU, misses },
+});
