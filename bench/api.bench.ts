@@ -14,18 +14,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { studies } from '@embolus/db';
-import {
-  analysedStudyRows,
-  benchHttp,
-  machineAtEnd,
-  machineLine,
-  percentile,
-  round,
-  seedBenchTenant,
-  spawnApi,
-  upperMedian as median,
-  writeBenchResult,
-} from '@embolus/local-stack';
+import { analysedStudyRows, benchHttp, seedBenchTenant, spawnApi } from '@embolus/local-stack';
+import { machineAtEnd, machineLine, percentile, round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 import { ctSlice, uid } from '@embolus/testkit';
 
 const RUNS = 3;

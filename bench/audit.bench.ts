@@ -101,7 +101,8 @@ for (const kind of ['worklist', 'study'] as const) {
     runs,
   };
   process.stdout.write(
-    `${kind} read: ${results[kind].rowBytesPerRead} B of audit values, ${results[kind].fileBytesPerRead} B of database file per read (median of ${RUNS} × ${READS} reads)\n`,
+    `${kind} read: ${results[kind].rowBytesPerRead} B of audit values, ${results[kind].fileBytesPerRead} B of database file per read ` +
+      `(median of ${RUNS} × ${READS} reads)\n`,
   );
 }
 writeBenchResult('audit', { reads: READS, runs: RUNS, studies: STUDIES, pageSize: 50, results, at: new Date().toISOString() });

@@ -56,7 +56,9 @@ try {
     thresholds: '/v1/thresholds',
     alerts: '/v1/alerts?state=active',
   };
-  const drift = `/v1/metrics/drift?referenceFrom=${iso(end - 365 * DAY)}&referenceTo=${iso(end - 270 * DAY)}&currentFrom=${iso(end - 30 * DAY)}&currentTo=${iso(end + DAY)}`;
+  const drift =
+    `/v1/metrics/drift?referenceFrom=${iso(end - 365 * DAY)}&referenceTo=${iso(end - 270 * DAY)}` +
+    `&currentFrom=${iso(end - 30 * DAY)}&currentTo=${iso(end + DAY)}`;
   const time = async (url: string): Promise<number> => {
     const s = performance.now();
     const res = await app.request(url, { headers: { authorization: `Bearer ${key}` } });
@@ -95,7 +97,9 @@ try {
     pageApiMs: { cold: total(results['cold']!), afterWrite: total(results['afterWrite']!), warm: total(results['warm']!) },
     warmUpAtStartMs: round(warmUpMs),
     driftRouteMedianMs: round(median(driftMs)),
-    note: 'in process (app.request), SQLite file; cold = first load after start without the warm-up serve does; afterWrite = after a label write (the cache reads the changed points and recomputes); warm = same cohort version (memoized results)',
+    note:
+      'in process (app.request), SQLite file; cold = first load after start without the warm-up serve does; ' +
+      'afterWrite = after a label write (the cache reads the changed points and recomputes); warm = same cohort version (memoized results)',
   };
   for (const state of ['cold', 'afterWrite', 'warm'] as const) {
     console.log(

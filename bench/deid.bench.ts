@@ -114,7 +114,10 @@ try {
       }
       runs.push(h.timing);
       console.log(
-        `run ${r + 1}: ${round(h.timing.bytes / 1e6)} MB in ${round(h.timing.totalMs / 1000, 2)} s (scan ${round(h.timing.scanMs)} ms, upload ${round(h.timing.uploadMs)} ms, de-identification calls ${round(h.timing.deidMs / SLICES)} ms each) → ${round(h.timing.bytes / 1e6 / (h.timing.totalMs / 1000))} MB/s`,
+        `run ${r + 1}: ${round(h.timing.bytes / 1e6)} MB in ${round(h.timing.totalMs / 1000, 2)} s ` +
+          `(scan ${round(h.timing.scanMs)} ms, upload ${round(h.timing.uploadMs)} ms, ` +
+          `de-identification calls ${round(h.timing.deidMs / SLICES)} ms each) ` +
+          `→ ${round(h.timing.bytes / 1e6 / (h.timing.totalMs / 1000))} MB/s`,
       );
     }
   } finally {
@@ -141,7 +144,8 @@ try {
     at: new Date().toISOString(),
   };
   console.log(
-    `median: ${result.medianMBps} MB/s end to end (goal ≥ ${result.goalMBps}), ${result.medianInstancesPerS} instances/s; scan ${result.medianScanMs} ms, upload ${result.medianUploadMs} ms`,
+    `median: ${result.medianMBps} MB/s end to end (goal ≥ ${result.goalMBps}), ${result.medianInstancesPerS} instances/s; ` +
+      `scan ${result.medianScanMs} ms, upload ${result.medianUploadMs} ms`,
   );
   writeBenchResult('deid', result);
 } finally {

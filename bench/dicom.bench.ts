@@ -160,7 +160,8 @@ for (const v of variants) {
 }
 for (const [name, r] of Object.entries(results)) {
   console.log(
-    `${name.padEnd(42)} ${r.slicesPerSecond.toFixed(0).padStart(6)} slices/s  ${r.msPerSlice.toFixed(2).padStart(7)} ms/slice  ${r.mbPerSlice.toFixed(3)} MB/slice`,
+    `${name.padEnd(42)} ${r.slicesPerSecond.toFixed(0).padStart(6)} slices/s  ` +
+      `${r.msPerSlice.toFixed(2).padStart(7)} ms/slice  ${r.mbPerSlice.toFixed(3)} MB/slice`,
   );
 }
 writeBenchResult('dicom', { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, runs: RUNS, results });

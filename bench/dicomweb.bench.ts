@@ -15,17 +15,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  benchHttp,
-  loadAverages,
-  percentile,
-  round,
-  seedBenchTenant,
-  spawnApi,
-  upperMedian as median,
-  watchRss,
-  writeBenchResult,
-} from '@embolus/local-stack';
+import { benchHttp, seedBenchTenant, spawnApi, watchRss } from '@embolus/local-stack';
+import { loadAverages, percentile, round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 import { ctSlice, multipart, uid } from '@embolus/testkit';
 
 const SLICES = Number(process.env['DICOMWEB_BENCH_SLICES'] ?? 256);

@@ -150,7 +150,8 @@ async function main() {
   for (let i = 0; i < RUNS; i++) {
     const r = await ingestRun(files, bytes, i);
     process.stderr.write(
-      `ingest run ${i + 1}: ${round(r.mbPerS)} MB/s (${round(r.ms / 1000, 2)} s; listener CPU ${round(r.cpuMs / 1000, 2)} s = ${round(r.mbPerCpuS)} MB per CPU-second)\n`,
+      `ingest run ${i + 1}: ${round(r.mbPerS)} MB/s (${round(r.ms / 1000, 2)} s; ` +
+        `listener CPU ${round(r.cpuMs / 1000, 2)} s = ${round(r.mbPerCpuS)} MB per CPU-second)\n`,
     );
     runs.push(r);
   }

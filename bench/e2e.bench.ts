@@ -56,7 +56,8 @@ async function latency(api: Api, clinician: string, runnerKey: string, work: str
     };
     if (i > 0) runs.push(stages);
     process.stderr.write(
-      `run ${i === 0 ? 'warm-up' : i}: ${round(total / 1000, 2)} s (upload ${round(stages.upload! / 1000, 2)} s, runner ${round((r.timings.runnerTotal ?? 0) / 1000, 2)} s, ${up.instances} instances)\n`,
+      `run ${i === 0 ? 'warm-up' : i}: ${round(total / 1000, 2)} s (upload ${round(stages.upload! / 1000, 2)} s, ` +
+        `runner ${round((r.timings.runnerTotal ?? 0) / 1000, 2)} s, ${up.instances} instances)\n`,
     );
   }
   await stopRunner(runner);
@@ -116,7 +117,8 @@ try {
   for (const [k, v] of Object.entries(lat.medianMs)) console.log(`  ${k.padEnd(22)} ${String(v).padStart(7)}`);
   console.log(`  → ${round(lat.medianMs.total! / 1000, 2)} s per study (target ≤ 20 s)`);
   console.log(
-    `\n${tp.studies} demo-preset studies through 2 runners: ${tp.seconds} s, ${tp.studiesPerMinute} studies/min (runner median ${tp.medianRunnerMsPerStudy} ms/study; per runner ${tp.completedByRunner.join(' + ')})`,
+    `\n${tp.studies} demo-preset studies through 2 runners: ${tp.seconds} s, ${tp.studiesPerMinute} studies/min ` +
+      `(runner median ${tp.medianRunnerMsPerStudy} ms/study; per runner ${tp.completedByRunner.join(' + ')})`,
   );
   writeBenchResult('e2e', out);
 } finally {

@@ -18,18 +18,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import {
-  benchHttp,
-  machineAtEnd,
-  machineLine,
-  percentile,
-  round,
-  seedBenchTenant,
-  spawnApi,
-  upperMedian as median,
-  watchRss,
-  writeBenchResult,
-} from '@embolus/local-stack';
+import { benchHttp, seedBenchTenant, spawnApi, watchRss } from '@embolus/local-stack';
+import { machineAtEnd, machineLine, percentile, round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 import { buildZip, crc32 } from '@embolus/testkit';
 import { deflatedDicomBomb, zipBomb } from '@embolus/testkit/bombs';
 

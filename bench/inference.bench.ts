@@ -75,7 +75,8 @@ const fp32Batch8 = Math.min(...variants.filter((v) => !v.file).map((v) => result
 const torchBatch8 = results[Object.keys(results)[0]!]!['8']!;
 console.log(
   `\nbest ORT ${ortBest.toFixed(0)} ms/window vs best PyTorch ${torchBest.toFixed(0)} ms/window: ${(torchBest / ortBest).toFixed(2)}× ` +
-    `(batch 8: fp32 ORT ${(torchBatch8 / fp32Batch8).toFixed(2)}×, int8 ORT ${(torchBatch8 / results[variants[variants.length - 1]!.name]!['8']!).toFixed(2)}×)`,
+    `(batch 8: fp32 ORT ${(torchBatch8 / fp32Batch8).toFixed(2)}×, ` +
+    `int8 ORT ${(torchBatch8 / results[variants[variants.length - 1]!.name]!['8']!).toFixed(2)}×)`,
 );
 writeBenchResult('inference', {
   date: new Date().toISOString(),

@@ -21,7 +21,13 @@ function time(label: string, runs: number, options: (run: number) => StudyOption
 
 const full = time('full: 512² × 256 slices', 3, (r) => ({ seed: 100 + r, preset: 'full', kind: 'positive' }));
 const demo = time('demo preset (192²/256², ~15 cm)', 10, (r) => ({ seed: 200 + r, preset: 'demo' }));
-const tiny = time('128² × 40 slices of 3 mm', 10, (r) => ({ seed: 300 + r, preset: 'demo', matrix: 128, slices: 40, sliceThicknessMm: 3 }));
+const tiny = time('128² × 40 slices of 3 mm', 10, (r) => ({
+  seed: 300 + r,
+  preset: 'demo',
+  matrix: 128,
+  slices: 40,
+  sliceThicknessMm: 3,
+}));
 
 writeBenchResult('phantom', {
   date: new Date().toISOString(),

@@ -39,7 +39,8 @@ try {
   for (let i = 0; i < TENANTS; i++) tenants.push((await store.tenants.create({ name: `bench-${i}` })).id);
   const bulk = tenants[0] as string;
   const insert = h.sqlite.prepare(
-    `INSERT INTO jobs (id, tenant_id, kind, status, priority, payload, attempts, max_attempts, available_at, created_at, updated_at) VALUES (?, ?, 'analysis', ?, 0, '{}', ?, 3, ?, ?, ?)`,
+    `INSERT INTO jobs (id, tenant_id, kind, status, priority, payload, attempts, max_attempts, available_at, created_at, updated_at)
+     VALUES (?, ?, 'analysis', ?, 0, '{}', ?, 3, ?, ?, ?)`,
   );
   h.sqlite.transaction(() => {
     let t = now - 10_000_000;
@@ -62,15 +63,18 @@ try {
     return round(median(xs));
   };
 
-  const OLD = `((status = 'queued' AND available_at <= @now) OR (status = 'leased' AND lease_expires_at <= @now AND attempts < max_attempts))`;
+  const OLD = `((status = 'queued' AND available_at <= @now) OR
+    (status = 'leased' AND lease_expires_at <= @now AND attempts < max_attempts))`;
   const NEW = `(status IN ('queued', 'leased') AND ${OLD})`;
   const chooseTenant = (e: string) =>
     h.sqlite.prepare(
-      `SELECT t.id FROM tenants t WHERE EXISTS (SELECT 1 FROM jobs WHERE tenant_id = t.id AND kind IN ('analysis') AND ${e}) ORDER BY t.claim_seq, t.id LIMIT 1`,
+      `SELECT t.id FROM tenants t WHERE EXISTS (SELECT 1 FROM jobs WHERE tenant_id = t.id AND kind IN ('analysis') AND ${e})
+       ORDER BY t.claim_seq, t.id LIMIT 1`,
     );
   const chooseJob = (e: string) =>
     h.sqlite.prepare(
-      `SELECT id FROM jobs WHERE tenant_id = @tenant AND kind IN ('analysis') AND ${e} ORDER BY CASE kind WHEN 'analysis' THEN 0 ELSE 1 END, priority DESC, created_at, id LIMIT 1`,
+      `SELECT id FROM jobs WHERE tenant_id = @tenant AND kind IN ('analysis') AND ${e}
+       ORDER BY CASE kind WHEN 'analysis' THEN 0 ELSE 1 END, priority DESC, created_at, id LIMIT 1`,
     );
   const selects = {
     chooseTenantBefore: await time(50, () => chooseTenant(OLD).get({ now })),

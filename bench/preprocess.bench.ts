@@ -37,7 +37,8 @@ function checkPrerequisites(): void {
   const probe = spawnSync(PY, ['-c', 'import numpy, scipy, pydicom, gdcm'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     console.error(
-      `error: the reference needs numpy, scipy, pydicom and gdcm in ${PY}:\n  apt-get install -y --no-install-recommends python3-numpy python3-scipy python3-pydicom python3-gdcm`,
+      `error: the reference needs numpy, scipy, pydicom and gdcm in ${PY}:\n` +
+        '  apt-get install -y --no-install-recommends python3-numpy python3-scipy python3-pydicom python3-gdcm',
     );
     process.exit(1);
   }
@@ -105,7 +106,8 @@ const datasets = [
   { name: 'real chest CT 30 × 512², 8 mm, uncompressed', dir: REAL },
 ];
 console.log(
-  `node ${process.version}, ${PY}; ${os.cpus()[0]?.model}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}; median of ${RUNS} alternating runs`,
+  `node ${process.version}, ${PY}; ${os.cpus()[0]?.model}, ${os.cpus().length} cores, ` +
+    `load ${os.loadavg()[0]!.toFixed(1)}; median of ${RUNS} alternating runs`,
 );
 const results: Record<string, unknown> = {};
 try {
@@ -126,12 +128,14 @@ try {
     results[d.name] = { ours: o, reference: r, ratio: Number(ratio.toFixed(2)), medianPairedRatio: Number(pairedRatio.toFixed(2)) };
     console.log(`\n${d.name}`);
     console.log(
-      `  embolus preprocess  ${String(o.wallMs).padStart(6)} ms wall, peak RSS ${o.peakRssMiB ?? '?'} MiB  (runs: ${o.wallMsAll.join(', ')})`,
+      `  embolus preprocess  ${String(o.wallMs).padStart(6)} ms wall, ` +
+        `peak RSS ${o.peakRssMiB ?? '?'} MiB  (runs: ${o.wallMsAll.join(', ')})`,
     );
     for (const [k, v] of Object.entries(o.stepsMs)) console.log(`    ${k.padEnd(20)} ${String(v).padStart(6)} ms`);
     console.log(`    ${'start-up, output'.padEnd(20)} ${String(o.otherMs).padStart(6)} ms`);
     console.log(
-      `  numpy/scipy ref     ${String(r.wallMs).padStart(6)} ms wall, peak RSS ${r.peakRssMiB ?? '?'} MiB  (runs: ${r.wallMsAll.join(', ')})`,
+      `  numpy/scipy ref     ${String(r.wallMs).padStart(6)} ms wall, ` +
+        `peak RSS ${r.peakRssMiB ?? '?'} MiB  (runs: ${r.wallMsAll.join(', ')})`,
     );
     for (const [k, v] of Object.entries(r.stepsMs)) console.log(`    ${k.padEnd(20)} ${String(v).padStart(6)} ms`);
     console.log(`    ${'start-up, output'.padEnd(20)} ${String(r.otherMs).padStart(6)} ms`);

@@ -71,7 +71,8 @@ const costs: Record<string, { preprocessMs: number; gatesMs: number; share: numb
 const addCost = (name: string, c: { preprocessMs: number; gatesMs: number; pulmonaryArteryHu: number | null }) => {
   costs[name] = { ...c, share: c.gatesMs / c.preprocessMs };
   console.log(
-    `  ${name.padEnd(40)} preprocess ${c.preprocessMs.toFixed(0).padStart(6)} ms   gates ${c.gatesMs.toFixed(1).padStart(6)} ms   (${((100 * c.gatesMs) / c.preprocessMs).toFixed(1)}%)   trunk ${c.pulmonaryArteryHu ?? '—'} HU`,
+    `  ${name.padEnd(40)} preprocess ${c.preprocessMs.toFixed(0).padStart(6)} ms   gates ${c.gatesMs.toFixed(1).padStart(6)} ms   ` +
+      `(${((100 * c.gatesMs) / c.preprocessMs).toFixed(1)}%)   trunk ${c.pulmonaryArteryHu ?? '—'} HU`,
   );
 };
 console.log('\ncost per study');
@@ -130,7 +131,9 @@ for (let i = 0; i < studies; i++) {
 }
 const agreement = agree / studies;
 console.log(
-  `  agreement ${agree}/${studies} (${(100 * agreement).toFixed(1)}%); opacified passed ${opacifiedPassed}/${opacified} (${((100 * opacifiedPassed) / opacified).toFixed(1)}%); poor contrast flagged ${poorFailed}/${poor}`,
+  `  agreement ${agree}/${studies} (${(100 * agreement).toFixed(1)}%); ` +
+    `opacified passed ${opacifiedPassed}/${opacified} (${((100 * opacifiedPassed) / opacified).toFixed(1)}%); ` +
+    `poor contrast flagged ${poorFailed}/${poor}`,
 );
 for (const m of misses)
   console.log(`  miss: seed ${m.seed}, ${m.poor ? 'poor' : 'opacified'}, truth ${m.truthHu} HU, measured ${m.measuredHu ?? '—'} HU`);

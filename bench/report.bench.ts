@@ -71,7 +71,8 @@ try {
     html,
   };
   console.log(
-    `report.pdf: median ${pdf.medianMs} ms (min ${pdf.minMs}, max ${pdf.maxMs}) over ${RUNS} runs, ${round(pdf.bytes / 1024)} KiB, ${keyImages} key images of ${MATRIX}², ${slices} slices`,
+    `report.pdf: median ${pdf.medianMs} ms (min ${pdf.minMs}, max ${pdf.maxMs}) over ${RUNS} runs, ` +
+      `${round(pdf.bytes / 1024)} KiB, ${keyImages} key images of ${MATRIX}², ${slices} slices`,
   );
   console.log(`report.html: median ${html.medianMs} ms, ${round(html.bytes / 1024)} KiB`);
   writeBenchResult('report', out);

@@ -91,7 +91,8 @@ async function main(): Promise<void> {
       maxLagMs: Math.round(sorted[RUNS - 1] as number),
     };
     console.log(
-      `revocation via CLI with 2 server processes: median lag ${result.medianLagMs} ms, max ${result.maxLagMs} ms over ${RUNS} runs (bound: 2000 ms)`,
+      `revocation via CLI with 2 server processes: median lag ${result.medianLagMs} ms, max ${result.maxLagMs} ms ` +
+        `over ${RUNS} runs (bound: 2000 ms)`,
     );
     writeBenchResult('revocation', result);
   } finally {

@@ -120,7 +120,8 @@ async function main(): Promise<void> {
         };
         results[name][v] = m;
         console.log(
-          `${name.padEnd(24)} ${v.padEnd(8)} fetch ${m.fetchMs} ms, series ${m.seriesMs} ms, fetch+series ${m.fetchPlusSeriesMs} ms, job ${m.totalMs} ms (median of ${m.runs})`,
+          `${name.padEnd(24)} ${v.padEnd(8)} fetch ${m.fetchMs} ms, series ${m.seriesMs} ms, ` +
+            `fetch+series ${m.fetchPlusSeriesMs} ms, job ${m.totalMs} ms (median of ${m.runs})`,
         );
       }
     }
