@@ -22,22 +22,15 @@ import { generateStudy } from '@embolus/phantom';
 import { buildHarness } from '../packages/deid/harness/build';
 import { startApi } from '../packages/deid/test/helpers/api-server';
 import { makeIdentifying } from '../packages/deid/test/helpers/phantom-files';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@embolus/local-stack/dashboard';
 import { round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
 const RUNS = Number(process.env['EMBOLUS_BENCH_RUNS'] ?? 3);
 const SLICES = Number(process.env['EMBOLUS_BENCH_SLICES'] ?? 256);
 const CONCURRENCY = Number(process.env['EMBOLUS_BENCH_CONCURRENCY'] ?? 4);
 const WORKERS = Number(process.env['EMBOLUS_BENCH_WORKERS'] ?? 2);
-const CHROMIUM = process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+// Spawned directly (not through playwright): the page posts its result back to the API.
+const ARGS = [...CHROMIUM_ARGS, '--disable-component-update', '--disable-sync'];
 
 /** What the page posts back. */
 interface BenchSummary {
@@ -93,7 +86,7 @@ try {
       const profile = mkdtempSync(path.join(tmpdir(), 'embolus-bench-chromium-'));
       const got = new Promise<BenchSummary>((resolve) => (report = resolve));
       const url = `${api.base}/?key=${encodeURIComponent(api.key)}&auto=1&bench=1&concurrency=${CONCURRENCY}&workers=${WORKERS}`;
-      const browser = spawn(CHROMIUM, [...ARGS, `--user-data-dir=${profile}`, url], { stdio: 'ignore', detached: true });
+      const browser = spawn(CHROMIUM_PATH, [...ARGS, `--user-data-dir=${profile}`, url], { stdio: 'ignore', detached: true });
       let h: BenchSummary;
       try {
         h = await Promise.race([
