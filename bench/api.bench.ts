@@ -10,17 +10,14 @@
  *
  * Run: npx tsx bench/api.bench.ts
  */
-import http from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createStore, studies } from '@embolus/db';
-import { openSqlite } from '@embolus/db/node';
-import { percentile, spawnApi } from '@embolus/local-stack';
+import { studies } from '@embolus/db';
+import { analysedStudyRows, benchHttp, seedBenchTenant, spawnApi } from '@embolus/local-stack';
+import { machineAtEnd, machineLine, percentile, round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 import { ctSlice, uid } from '@embolus/testkit';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const RUNS = 3;
 const SLICES = 256;
 const UPLOAD_CLIENTS = 8;
@@ -28,90 +25,25 @@ const WORKLIST_STUDIES = 10_000;
 const READ_CLIENTS = 100;
 const READS_PER_CLIENT = 20;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-
 /** Creates the tenant's keys and 10,000 analysed studies straight in SQLite, before the server starts. */
 async function seed(dataDir: string): Promise<{ clinician: string }> {
-  mkdirSync(dataDir, { recursive: true });
-  const h = openSqlite(path.join(dataDir, 'embolus.sqlite'));
-  const store = createStore(h.driver);
-  const tenant = await store.tenants.create({ name: 'bench' });
-  const { key } = await store.keys.create({ tenantId: tenant.id, role: 'clinician' });
+  const { sqlite: h, tenant, key, close } = await seedBenchTenant(dataDir);
   const db = h.driver.db;
-  const now = Date.now();
-  const rows = Array.from({ length: WORKLIST_STUDIES }, (_, i) => {
-    const p = ((i * 7919) % 10_000) / 10_000;
-    const urgent = i % 37 === 0;
-    return {
-      id: crypto.randomUUID(),
-      tenantId: tenant.id,
-      status: 'complete' as const,
-      studyInstanceUid: `2.25.${i}`,
-      instanceCount: 300,
-      totalBytes: 300 * 524_288,
-      urgency: urgent ? 0 : 1,
-      sortProbability: p,
-      decision: (p > 0.5 ? 'positive' : 'negative') as 'positive' | 'negative',
-      createdAt: now - i * 60_000,
-      updatedAt: now,
-      submittedAt: now - i * 60_000,
-      completedAt: now - i * 60_000 + 30_000,
-    };
-  });
+  const rows = analysedStudyRows(tenant.id, WORKLIST_STUDIES, { buckets: 10_000, urgentEvery: 37, id: () => crypto.randomUUID() });
   h.sqlite.transaction(() => {
     for (let i = 0; i < rows.length; i += 500)
       db.insert(studies)
         .values(rows.slice(i, i + 500))
         .run();
   })();
-  h.close();
+  close();
   return { clinician: key };
 }
 
-/**
- * A lean keep-alive HTTP client: undici's fetch costs several times more CPU per request, and
- * on a small machine the load generator would then be measuring itself.
- */
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-let retries = 0;
-function send(
-  base: string,
-  method: string,
-  p: string,
-  headers: Record<string, string>,
-  body?: Uint8Array,
-  attempt = 0,
-): Promise<{ status: number; body: Buffer }> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: u.hostname,
-        port: u.port,
-        method,
-        path: p,
-        agent,
-        headers: body ? { ...headers, 'content-length': String(body.length) } : headers,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      // A kept-alive socket closed by the peer as it was reused: retry once (Node's documented
-      // pattern; every request here is idempotent). Counted and reported.
-      if (req.reusedSocket && e.code === 'ECONNRESET' && attempt === 0) {
-        retries++;
-        resolve(send(base, method, p, headers, body, 1));
-      } else reject(e);
-    });
-    req.end(body);
-  });
-}
+// A lean keep-alive client (undici's fetch would make the load generator measure itself); a
+// reused socket reset by the peer is retried once, counted and reported.
+const client = benchHttp({ maxSockets: 256, retryReset: true });
+const { send } = client;
 
 /** Uploads one 256-slice study with 8 clients; returns MB/s and per-instance latencies. */
 async function uploadRun(
@@ -166,7 +98,7 @@ async function worklistRun(base: string, key: string): Promise<{ latencies: numb
 
 /** Medians over RUNS of both benchmarks against a server with `workers` processes. */
 async function measure(dataDir: string, clinician: string, workers: number, makeStudy: () => { sop: string; bytes: Uint8Array }[]) {
-  const { child, base } = await spawnApi(dataDir, {
+  const { base, stop } = await spawnApi(dataDir, {
     args: ['--workers', String(workers)],
     env: { EMBOLUS_LOG_LEVEL: 'info' },
     echoStderr: Boolean(process.env['EMBOLUS_BENCH_VERBOSE']),
@@ -180,17 +112,15 @@ async function measure(dataDir: string, clinician: string, workers: number, make
     for (let r = 0; r < RUNS; r++) {
       const u = await uploadRun(base, clinician, makeStudy());
       uploads.push({ mbPerS: u.mbPerS, p50: percentile(u.latencies, 50), p95: percentile(u.latencies, 95) });
-      console.log(
-        `  upload run ${r + 1}: ${round(u.mbPerS)} MB/s, p50 ${round(percentile(u.latencies, 50))} ms, p95 ${round(percentile(u.latencies, 95))} ms`,
-      );
+      const up = uploads.at(-1) as { mbPerS: number; p50: number; p95: number };
+      console.log(`  upload run ${r + 1}: ${round(up.mbPerS)} MB/s, p50 ${round(up.p50)} ms, p95 ${round(up.p95)} ms`);
     }
     const reads = [];
     for (let r = 0; r < RUNS; r++) {
       const w = await worklistRun(base, clinician);
       reads.push({ p50: percentile(w.latencies, 50), p95: percentile(w.latencies, 95), rps: w.latencies.length / w.seconds });
-      console.log(
-        `  worklist run ${r + 1}: p50 ${round(percentile(w.latencies, 50))} ms, p95 ${round(percentile(w.latencies, 95))} ms, ${round(w.latencies.length / w.seconds, 0)} req/s`,
-      );
+      const rd = reads.at(-1) as { p50: number; p95: number; rps: number };
+      console.log(`  worklist run ${r + 1}: p50 ${round(rd.p50)} ms, p95 ${round(rd.p95)} ms, ${round(rd.rps, 0)} req/s`);
     }
     return {
       processes: workers,
@@ -208,19 +138,14 @@ async function measure(dataDir: string, clinician: string, workers: number, make
       },
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stop();
   }
 }
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'embolus-bench-'));
 try {
   const { clinician } = await seed(dataDir);
-  console.log(
-    `${cpus().length} CPUs, load average ${loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')} (other work on the machine skews these numbers)`,
-  );
+  console.log(machineLine());
   // A fresh study (new UIDs) per run, so every PUT stores rather than answering an idempotent 200.
   const makeStudy = () => {
     const study = uid();
@@ -232,13 +157,14 @@ try {
   };
   const totalMb = makeStudy().reduce((n, s) => n + s.bytes.length, 0) / 1e6;
   console.log(
-    `study: ${SLICES} slices of 512×512×16 bit, ${round(totalMb)} MB, ${UPLOAD_CLIENTS} upload clients; worklist: ${WORKLIST_STUDIES} studies, ${READ_CLIENTS} clients`,
+    `study: ${SLICES} slices of 512×512×16 bit, ${round(totalMb)} MB, ${UPLOAD_CLIENTS} upload clients; ` +
+      `worklist: ${WORKLIST_STUDIES} studies, ${READ_CLIENTS} clients`,
   );
   const single = await measure(dataDir, clinician, 1, makeStudy);
   const two = await measure(dataDir, clinician, 2, makeStudy);
   const result = {
-    machine: { cpus: cpus().length, node: process.version, loadAverageAtEnd: loadavg().map((x) => round(x, 2)) },
-    reusedSocketRetries: retries,
+    machine: machineAtEnd(),
+    reusedSocketRetries: client.retries(),
     setup: {
       slices: SLICES,
       megabytes: round(totalMb),
@@ -254,13 +180,14 @@ try {
   };
   for (const r of [single, two]) {
     console.log(
-      `${r.processes} process(es): upload median ${r.upload.medianMbPerS} MB/s (target ≥ 80), p50 ${r.upload.medianP50Ms} ms, p95 ${r.upload.medianP95Ms} ms per instance; ` +
-        `worklist median p50 ${r.worklist.medianP50Ms} ms, p95 ${r.worklist.medianP95Ms} ms (target ≤ 50), ${r.worklist.medianRequestsPerS} req/s`,
+      `${r.processes} process(es): upload median ${r.upload.medianMbPerS} MB/s (target ≥ 80), ` +
+        `p50 ${r.upload.medianP50Ms} ms, p95 ${r.upload.medianP95Ms} ms per instance; ` +
+        `worklist median p50 ${r.worklist.medianP50Ms} ms, p95 ${r.worklist.medianP95Ms} ms (target ≤ 50), ` +
+        `${r.worklist.medianRequestsPerS} req/s`,
     );
   }
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results/api.json'), JSON.stringify(result, null, 2) + '\n');
+  writeBenchResult('api', result);
 } finally {
-  agent.destroy();
+  client.destroy();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -8,21 +8,17 @@
  *
  * Run: npm run bench:audit   (EMBOLUS_BENCH_READS=n to change N)
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { studies } from '@embolus/db';
 import { createApp } from '../apps/edge-api/src/app';
 import { openNodeRuntime } from '../apps/edge-api/src/node/deps';
+import { round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const RUNS = 3;
 const READS = Number(process.env['EMBOLUS_BENCH_READS'] ?? 2000);
 const STUDIES = 200;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Sum of the stored values' lengths in the audit tables (8 bytes per integer column). */
 function auditBytes(sqlite: import('better-sqlite3').Database): number {
@@ -105,12 +101,9 @@ for (const kind of ['worklist', 'study'] as const) {
     runs,
   };
   process.stdout.write(
-    `${kind} read: ${results[kind].rowBytesPerRead} B of audit values, ${results[kind].fileBytesPerRead} B of database file per read (median of ${RUNS} × ${READS} reads)\n`,
+    `${kind} read: ${results[kind].rowBytesPerRead} B of audit values, ${results[kind].fileBytesPerRead} B of database file per read ` +
+      `(median of ${RUNS} × ${READS} reads)\n`,
   );
 }
-mkdirSync(path.join(here, 'results'), { recursive: true });
-writeFileSync(
-  path.join(here, 'results', 'audit.json'),
-  JSON.stringify({ reads: READS, runs: RUNS, studies: STUDIES, pageSize: 50, results, at: new Date().toISOString() }, null, 2),
-);
+writeBenchResult('audit', { reads: READS, runs: RUNS, studies: STUDIES, pageSize: 50, results, at: new Date().toISOString() });
 process.stdout.write('wrote bench/results/audit.json\n');

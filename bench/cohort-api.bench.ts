@@ -17,22 +17,18 @@
  *
  * Run: npm run bench:cohort-api   (EMBOLUS_BENCH_STUDIES=n to change the cohort size)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { seedCohort } from '@embolus/db/seed';
 import { createApp } from '../apps/edge-api/src/app';
 import { openNodeRuntime } from '../apps/edge-api/src/node/deps';
 import { CohortCache } from '../apps/edge-api/src/quality/cohort-cache';
+import { round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const STUDIES = Number(process.env['EMBOLUS_BENCH_STUDIES'] ?? 100_000);
 const RUNS = 7;
 const DAY = 86_400_000;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'embolus-cohort-bench-'));
 try {
@@ -60,7 +56,9 @@ try {
     thresholds: '/v1/thresholds',
     alerts: '/v1/alerts?state=active',
   };
-  const drift = `/v1/metrics/drift?referenceFrom=${iso(end - 365 * DAY)}&referenceTo=${iso(end - 270 * DAY)}&currentFrom=${iso(end - 30 * DAY)}&currentTo=${iso(end + DAY)}`;
+  const drift =
+    `/v1/metrics/drift?referenceFrom=${iso(end - 365 * DAY)}&referenceTo=${iso(end - 270 * DAY)}` +
+    `&currentFrom=${iso(end - 30 * DAY)}&currentTo=${iso(end + DAY)}`;
   const time = async (url: string): Promise<number> => {
     const s = performance.now();
     const res = await app.request(url, { headers: { authorization: `Bearer ${key}` } });
@@ -99,7 +97,9 @@ try {
     pageApiMs: { cold: total(results['cold']!), afterWrite: total(results['afterWrite']!), warm: total(results['warm']!) },
     warmUpAtStartMs: round(warmUpMs),
     driftRouteMedianMs: round(median(driftMs)),
-    note: 'in process (app.request), SQLite file; cold = first load after start without the warm-up serve does; afterWrite = after a label write (the cache reads the changed points and recomputes); warm = same cohort version (memoized results)',
+    note:
+      'in process (app.request), SQLite file; cold = first load after start without the warm-up serve does; ' +
+      'afterWrite = after a label write (the cache reads the changed points and recomputes); warm = same cohort version (memoized results)',
   };
   for (const state of ['cold', 'afterWrite', 'warm'] as const) {
     console.log(
@@ -109,8 +109,7 @@ try {
     );
   }
   console.log(`cache warm-up at start (serve): ${out.warmUpAtStartMs} ms; drift route (median of 3): ${out.driftRouteMedianMs} ms`);
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results', 'cohort-api.json'), `${JSON.stringify(out, null, 2)}\n`);
+  writeBenchResult('cohort-api', out);
   await rt.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

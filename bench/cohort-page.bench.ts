@@ -13,24 +13,12 @@
  *
  * Run: npx tsx bench/cohort-page.bench.ts   (STUDIES=… to change the size)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { seedCohort } from '@embolus/db/seed';
-import { defaultDashboardDir, ensureFirstAdmin, hasDashboard, startServer } from '@embolus/edge-api/node/stack';
-import { chromium } from 'playwright-core';
+import { launchChromium, signInBrowser, startDashboardServer } from '@embolus/local-stack/dashboard';
+import { machineAtEnd, median, round, writeBenchResult } from '@embolus/local-stack/stats';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const STUDIES = Number(process.env['STUDIES'] ?? 100_000);
 const RUNS = 7;
-const ADMIN = { email: 'bench@embolus.local', password: 'a benchmark password' };
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** One page load's timings, all in ms from navigation start (the browser's clock). */
 interface Run {
@@ -61,28 +49,13 @@ function unionLength(intervals: [number, number][]): number {
   return total;
 }
 
-const dashboardDir = defaultDashboardDir();
-if (!hasDashboard(dashboardDir)) throw new Error('build the dashboard first: npm run build -w @embolus/dashboard');
-const dataDir = mkdtempSync(path.join(tmpdir(), 'embolus-bench-cohort-'));
-const server = await startServer({
-  dataDir,
-  port: 0,
-  dashboardDir,
-  dispatcher: false,
-  env: { EMBOLUS_LOG_LEVEL: 'error', EMBOLUS_RATE_LIMIT_PER_MINUTE: '1000000' },
-});
-const browser = await chromium.launch({
-  executablePath: process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-});
+const stack = await startDashboardServer('cohort');
+const { server, url } = stack;
+const browser = await launchChromium();
 try {
-  const { store } = server.runtime.deps;
-  const admin = await ensureFirstAdmin(store, { tenant: 'bench', email: ADMIN.email, password: ADMIN.password });
-  const tenantId = (await store.tenants.byName('bench'))?.id ?? '';
-  if (!admin || !tenantId) throw new Error('could not create the benchmark tenant');
   const t0 = performance.now();
   await seedCohort(server.runtime.sqlite.driver, {
-    tenantId,
+    tenantId: stack.tenantId,
     studies: STUDIES,
     months: 12,
     end: Date.now(),
@@ -93,7 +66,9 @@ try {
 
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await context.addInitScript(`(() => {
-    const drawn = () => document.querySelector('svg[data-chart="auroc-over-time"] circle[data-period]') && document.querySelector('svg[data-chart="coverage"]');
+    const drawn = () =>
+      document.querySelector('svg[data-chart="auroc-over-time"] circle[data-period]') &&
+      document.querySelector('svg[data-chart="coverage"]');
     new MutationObserver((_, o) => {
       if (drawn()) {
         window.__drawnAt = performance.now();
@@ -101,14 +76,7 @@ try {
       }
     }).observe(document, { childList: true, subtree: true });
   })()`);
-  const url = `http://127.0.0.1:${server.port}`;
-  const signin = await context.newPage();
-  await signin.goto(`${url}/sign-in`);
-  await signin.getByLabel('Email').fill(ADMIN.email);
-  await signin.getByLabel('Password').fill(ADMIN.password);
-  await signin.getByRole('button', { name: 'Sign in' }).click();
-  await signin.getByRole('heading', { name: 'Worklist' }).waitFor();
-  await signin.close();
+  await signInBrowser(context, url);
 
   const runs: Run[] = [];
   for (let r = 0; r < RUNS + 1; r++) {
@@ -120,7 +88,10 @@ try {
     await p.locator('svg[data-chart="coverage"]').waitFor();
     const timing = await p.evaluate<{ total: number; calls: { name: string; start: number; end: number }[] }>(`(() => ({
       total: window.__drawnAt,
-      calls: performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname.startsWith('/v1/')).map((e) => ({ name: new URL(e.name).pathname, start: e.startTime, end: e.responseEnd })),
+      calls: performance
+        .getEntriesByType('resource')
+        .filter((e) => new URL(e.name).pathname.startsWith('/v1/'))
+        .map((e) => ({ name: new URL(e.name).pathname, start: e.startTime, end: e.responseEnd })),
     }))()`);
     const apiCriticalMs = unionLength(timing.calls.map((c) => [c.start, c.end]));
     runs.push({
@@ -135,10 +106,19 @@ try {
     await p.close();
   }
   const [cold, ...warm] = runs as [Run, ...Run[]];
-  const med = (k: 'totalMs' | 'apiCriticalMs' | 'apiSumMs' | 'renderMs' | 'bootMs' | 'drawMs') => round(median(warm.map((x) => x[k])));
+  type Timed = 'totalMs' | 'apiCriticalMs' | 'apiSumMs' | 'renderMs' | 'bootMs' | 'drawMs';
+  const med = (k: Timed) => round(median(warm.map((x) => x[k])));
   const result = {
-    machine: { cpus: cpus().length, node: process.version, loadAverageAtEnd: loadavg().map((x) => round(x, 2)) },
-    setup: { studies: STUDIES, labels: 9, months: 12, labelledFraction: 0.9, seedMs: round(seedMs), warmRuns: RUNS, page: '/quality' },
+    machine: machineAtEnd(),
+    setup: {
+      studies: STUDIES,
+      labels: 9,
+      months: 12,
+      labelledFraction: 0.9,
+      seedMs: round(seedMs),
+      warmRuns: RUNS,
+      page: '/quality',
+    },
     target: { totalMs: 2000 },
     warm: {
       totalMs: med('totalMs'),
@@ -161,17 +141,19 @@ try {
     calls: warm[Math.floor(warm.length / 2)]?.calls ?? [],
   };
   console.log(`cohort page, ${STUDIES.toLocaleString('en')} studies × 9 labels (seeded in ${round(seedMs / 1000)} s)`);
+  const { warm: w, cold: first } = result;
   console.log(
-    `  warm, medians of ${RUNS} loads: total ${result.warm.totalMs} ms (target ≤ 2000); API ${result.warm.apiCriticalMs} ms (critical path; sum of calls ${result.warm.apiSumMs} ms); render ${result.warm.renderMs} ms (total − API critical path: ${result.warm.bootMs} ms before the first call, ${result.warm.drawMs} ms drawing after the last answer)`,
+    `  warm, medians of ${RUNS} loads: total ${w.totalMs} ms (target ≤ 2000); ` +
+      `API ${w.apiCriticalMs} ms (critical path; sum of calls ${w.apiSumMs} ms); ` +
+      `render ${w.renderMs} ms (total − API critical path: ${w.bootMs} ms before the first call, ` +
+      `${w.drawMs} ms drawing after the last answer)`,
   );
   console.log(
-    `  first load (API's cohort cache cold): total ${result.cold.totalMs} ms; API ${result.cold.apiCriticalMs} ms; render ${result.cold.renderMs} ms`,
+    `  first load (API's cohort cache cold): total ${first.totalMs} ms; ` + `API ${first.apiCriticalMs} ms; render ${first.renderMs} ms`,
   );
   for (const c of result.calls) console.log(`    ${c.path}: ${c.durationMs} ms from ${c.startMs} ms`);
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results/cohort-page.json'), JSON.stringify(result, null, 2) + '\n');
+  writeBenchResult('cohort-page', result);
 } finally {
   await browser.close();
-  await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stack.close();
 }

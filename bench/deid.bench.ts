@@ -15,33 +15,22 @@
  * EMBOLUS_BENCH_WORKERS change the defaults 3, 256, 4, 2; EMBOLUS_CHROMIUM the browser)
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateStudy } from '@embolus/phantom';
 import { buildHarness } from '../packages/deid/harness/build';
 import { startApi } from '../packages/deid/test/helpers/api-server';
 import { makeIdentifying } from '../packages/deid/test/helpers/phantom-files';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@embolus/local-stack/dashboard';
+import { round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const RUNS = Number(process.env['EMBOLUS_BENCH_RUNS'] ?? 3);
 const SLICES = Number(process.env['EMBOLUS_BENCH_SLICES'] ?? 256);
 const CONCURRENCY = Number(process.env['EMBOLUS_BENCH_CONCURRENCY'] ?? 4);
 const WORKERS = Number(process.env['EMBOLUS_BENCH_WORKERS'] ?? 2);
-const CHROMIUM = process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+// Spawned directly (not through playwright): the page posts its result back to the API.
+const ARGS = [...CHROMIUM_ARGS, '--disable-component-update', '--disable-sync'];
 
 /** What the page posts back. */
 interface BenchSummary {
@@ -97,7 +86,7 @@ try {
       const profile = mkdtempSync(path.join(tmpdir(), 'embolus-bench-chromium-'));
       const got = new Promise<BenchSummary>((resolve) => (report = resolve));
       const url = `${api.base}/?key=${encodeURIComponent(api.key)}&auto=1&bench=1&concurrency=${CONCURRENCY}&workers=${WORKERS}`;
-      const browser = spawn(CHROMIUM, [...ARGS, `--user-data-dir=${profile}`, url], { stdio: 'ignore', detached: true });
+      const browser = spawn(CHROMIUM_PATH, [...ARGS, `--user-data-dir=${profile}`, url], { stdio: 'ignore', detached: true });
       let h: BenchSummary;
       try {
         h = await Promise.race([
@@ -118,7 +107,10 @@ try {
       }
       runs.push(h.timing);
       console.log(
-        `run ${r + 1}: ${round(h.timing.bytes / 1e6)} MB in ${round(h.timing.totalMs / 1000, 2)} s (scan ${round(h.timing.scanMs)} ms, upload ${round(h.timing.uploadMs)} ms, de-identification calls ${round(h.timing.deidMs / SLICES)} ms each) → ${round(h.timing.bytes / 1e6 / (h.timing.totalMs / 1000))} MB/s`,
+        `run ${r + 1}: ${round(h.timing.bytes / 1e6)} MB in ${round(h.timing.totalMs / 1000, 2)} s ` +
+          `(scan ${round(h.timing.scanMs)} ms, upload ${round(h.timing.uploadMs)} ms, ` +
+          `de-identification calls ${round(h.timing.deidMs / SLICES)} ms each) ` +
+          `→ ${round(h.timing.bytes / 1e6 / (h.timing.totalMs / 1000))} MB/s`,
       );
     }
   } finally {
@@ -145,10 +137,10 @@ try {
     at: new Date().toISOString(),
   };
   console.log(
-    `median: ${result.medianMBps} MB/s end to end (goal ≥ ${result.goalMBps}), ${result.medianInstancesPerS} instances/s; scan ${result.medianScanMs} ms, upload ${result.medianUploadMs} ms`,
+    `median: ${result.medianMBps} MB/s end to end (goal ≥ ${result.goalMBps}), ${result.medianInstancesPerS} instances/s; ` +
+      `scan ${result.medianScanMs} ms, upload ${result.medianUploadMs} ms`,
   );
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results', 'deid.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeBenchResult('deid', result);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

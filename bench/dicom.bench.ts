@@ -7,13 +7,14 @@
  * Decoding runs on one thread. Prints slices/s (median of 3 runs) and writes
  * bench/results/dicom.json. Targets: ≥ 400 uncompressed and ≥ 60 JPEG-lossless slices/s.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'fflate';
 import { decodeDicom } from '@embolus/dicom';
 import { ctImage, part10, type Encoding } from '@embolus/testkit';
+import { writeBenchResult } from '@embolus/local-stack/stats';
 
 const require = createRequire(import.meta.url);
 const SLICES = 300;
@@ -159,11 +160,8 @@ for (const v of variants) {
 }
 for (const [name, r] of Object.entries(results)) {
   console.log(
-    `${name.padEnd(42)} ${r.slicesPerSecond.toFixed(0).padStart(6)} slices/s  ${r.msPerSlice.toFixed(2).padStart(7)} ms/slice  ${r.mbPerSlice.toFixed(3)} MB/slice`,
+    `${name.padEnd(42)} ${r.slicesPerSecond.toFixed(0).padStart(6)} slices/s  ` +
+      `${r.msPerSlice.toFixed(2).padStart(7)} ms/slice  ${r.mbPerSlice.toFixed(3)} MB/slice`,
   );
 }
-mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(
-  path.join(import.meta.dirname, 'results', 'dicom.json'),
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, runs: RUNS, results }, null, 2),
-);
+writeBenchResult('dicom', { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, runs: RUNS, results });

@@ -12,17 +12,13 @@
  *
  * Run: npx tsx bench/dicomweb.bench.ts   (DICOMWEB_BENCH_SLICES / _SIZE shrink it)
  */
-import http from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createStore } from '@embolus/db';
-import { openSqlite } from '@embolus/db/node';
-import { percentile, spawnApi } from '@embolus/local-stack';
+import { benchHttp, seedBenchTenant, spawnApi, watchRss } from '@embolus/local-stack';
+import { loadAverages, percentile, round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 import { ctSlice, multipart, uid } from '@embolus/testkit';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const SLICES = Number(process.env['DICOMWEB_BENCH_SLICES'] ?? 256);
 const SIZE = Number(process.env['DICOMWEB_BENCH_SIZE'] ?? 512);
 const QIDO_RUNS = 30;
@@ -30,73 +26,30 @@ const WADO_RUNS = 5;
 const STOW_BATCH = 32;
 const OTHER_STUDIES = Number(process.env['DICOMWEB_BENCH_OTHER_STUDIES'] ?? 1000);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-const agent = new http.Agent({ keepAlive: true });
-
-/** One request; the answer's bytes are counted as they arrive, never kept (unless `keep`). */
-function send(
-  base: string,
-  method: string,
-  p: string,
-  headers: Record<string, string>,
-  body?: Uint8Array,
-  keep = false,
-): Promise<{ status: number; bytes: number; body: Buffer }> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: u.hostname,
-        port: u.port,
-        method,
-        path: p,
-        agent,
-        headers: body ? { ...headers, 'content-length': String(body.length) } : headers,
-      },
-      (res) => {
-        let bytes = 0;
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => {
-          bytes += d.length;
-          if (keep) chunks.push(d);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : Number.NaN;
-}
+// The answers' bytes are counted as they arrive, never kept unless asked (`keep`).
+const client = benchHttp();
+const send = (base: string, method: string, p: string, headers: Record<string, string>, body?: Uint8Array, keep = false) =>
+  client.send(base, method, p, headers, body, keep);
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'embolus-dicomweb-bench-'));
   const dataDir = path.join(dir, 'api');
-  mkdirSync(dataDir, { recursive: true });
-  const h = openSqlite(path.join(dataDir, 'embolus.sqlite'));
-  const store = createStore(h.driver);
-  const tenant = await store.tenants.create({ name: 'bench' });
-  const { key } = await store.keys.create({ tenantId: tenant.id, role: 'clinician' });
+  const { sqlite: h, store, tenant, key, close } = await seedBenchTenant(dataDir);
   // Other studies' search rows (their blobs are never read here), so the searches run in a
   // tenant of realistic size rather than an empty one.
   const filler = await store.studies.create(tenant.id);
   const insI = h.sqlite.prepare(
     'INSERT INTO instances (id, tenant_id, study_id, sop_instance_uid, size, sha256, blob_key, created_at) VALUES (?,?,?,?,?,?,?,?)',
   );
-  const insA =
-    h.sqlite.prepare(`INSERT INTO dicom_instance_attributes (instance_id, tenant_id, study_id, study_instance_uid, series_instance_uid, sop_instance_uid,
-    sop_class_uid, modality, study_date, series_number, instance_number, rows, columns, number_of_frames, transfer_syntax_uid, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+  const insA = h.sqlite.prepare(`INSERT INTO dicom_instance_attributes (instance_id, tenant_id, study_id, study_instance_uid,
+    series_instance_uid, sop_instance_uid, sop_class_uid, modality, study_date, series_number, instance_number, rows, columns,
+    number_of_frames, transfer_syntax_uid, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
   h.sqlite.transaction(() => {
     for (let i = 0; i < OTHER_STUDIES; i++) {
       for (let j = 0; j < 256; j++) {
         const id = `bench-${i}-${j}`;
-        insI.run(id, tenant.id, filler.id, `2.25.9.${i}.${j}`, 524_288, 'a'.repeat(64), `tenants/${tenant.id}/bench/${id}`, Date.now());
+        const blobKey = `tenants/${tenant.id}/bench/${id}`;
+        insI.run(id, tenant.id, filler.id, `2.25.9.${i}.${j}`, 524_288, 'a'.repeat(64), blobKey, Date.now());
         insA.run(
           id,
           tenant.id,
@@ -118,8 +71,8 @@ async function main(): Promise<void> {
       }
     }
   })();
-  h.close();
-  const { child, base } = await spawnApi(dataDir, { env: { EMBOLUS_MAX_STUDY_INSTANCES: String(Math.max(SLICES, 1000)) } });
+  close();
+  const { child, base, stop } = await spawnApi(dataDir, { env: { EMBOLUS_MAX_STUDY_INSTANCES: String(Math.max(SLICES, 1000)) } });
   const auth = { authorization: `Bearer ${key}` };
   try {
     const study = uid();
@@ -165,32 +118,29 @@ async function main(): Promise<void> {
     const wado: { mbPerS: number; hwmGrowthMb: number; sampledGrowthMb: number }[] = [];
     for (let r = 0; r < WADO_RUNS; r++) {
       await new Promise((res) => setTimeout(res, 300));
-      let hwmReset = true;
-      try {
-        writeFileSync(`/proc/${pid}/clear_refs`, '5');
-      } catch {
-        hwmReset = false;
-      }
-      const baseline = procKb(pid, 'VmRSS');
-      let sampled = baseline;
-      const sampler = setInterval(() => (sampled = Math.max(sampled, procKb(pid, 'VmRSS'))), 5);
+      const rss = watchRss(pid);
       const t0 = performance.now();
       const res = await send(base, 'GET', `/dicomweb/studies/${study}/series/${series}`, {
         ...auth,
         accept: 'multipart/related; type="application/dicom"; transfer-syntax=*',
       });
       const s = (performance.now() - t0) / 1000;
-      clearInterval(sampler);
+      const { baselineKb, sampledKb, hwmKb, hwmReset } = rss.stop();
       if (res.status !== 200 || res.bytes < uploaded) throw new Error(`WADO-RS answered ${res.status} with ${res.bytes} bytes`);
-      const hwm = hwmReset ? procKb(pid, 'VmHWM') : sampled;
-      const run = { mbPerS: res.bytes / 1e6 / s, hwmGrowthMb: (hwm - baseline) / 1024, sampledGrowthMb: (sampled - baseline) / 1024 };
+      const hwm = hwmReset ? hwmKb : sampledKb;
+      const run = {
+        mbPerS: res.bytes / 1e6 / s,
+        hwmGrowthMb: (hwm - baselineKb) / 1024,
+        sampledGrowthMb: (sampledKb - baselineKb) / 1024,
+      };
       wado.push(run);
       console.log(
-        `  run ${r + 1}: ${round(res.bytes / 1e6)} MB in ${round(s, 2)} s = ${round(run.mbPerS)} MB/s, peak RSS +${round(run.hwmGrowthMb)} MB (sampled +${round(run.sampledGrowthMb)})`,
+        `  run ${r + 1}: ${round(res.bytes / 1e6)} MB in ${round(s, 2)} s = ${round(run.mbPerS)} MB/s, ` +
+          `peak RSS +${round(run.hwmGrowthMb)} MB (sampled +${round(run.sampledGrowthMb)})`,
       );
     }
     const result = {
-      machine: { cpus: cpus().length, loadavg: loadavg().map((x) => round(x, 2)), node: process.version },
+      machine: { cpus: cpus().length, loadavg: loadAverages(), node: process.version },
       series: { instances: SLICES, matrix: SIZE, megabytes: round(uploaded / 1e6) },
       qidoInstances: {
         runs: QIDO_RUNS,
@@ -211,14 +161,14 @@ async function main(): Promise<void> {
       },
     };
     console.log(
-      `medians: QIDO-RS ${result.qidoInstances.medianMs} ms (${SLICES} instances); QIDO-RS studies unfiltered ${result.qidoStudiesUnfiltered.medianMs} ms; WADO-RS series ${result.wadoSeries.medianMbPerS} MB/s; ` +
+      `medians: QIDO-RS ${result.qidoInstances.medianMs} ms (${SLICES} instances); ` +
+        `QIDO-RS studies unfiltered ${result.qidoStudiesUnfiltered.medianMs} ms; WADO-RS series ${result.wadoSeries.medianMbPerS} MB/s; ` +
         `peak RSS growth +${result.wadoSeries.medianPeakRssGrowthMb} MB while serving ${result.series.megabytes} MB`,
     );
-    mkdirSync(path.join(here, 'results'), { recursive: true });
-    writeFileSync(path.join(here, 'results', 'dicomweb.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeBenchResult('dicomweb', result);
   } finally {
-    child.kill();
-    agent.destroy();
+    await stop();
+    client.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }

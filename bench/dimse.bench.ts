@@ -13,18 +13,17 @@
  * machine may be shared).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDicomListener } from '@embolus/edge-api/dimse';
 import { writeDataset } from '@embolus/phantom';
 import type { AnalysisResult } from '@embolus/shared';
 import { dcmtk, freePort } from '@embolus/testkit/dcmtk';
-import { dicomFiles, ROOT, startApi, startRunner, stopRunner, tempDir, waitFor } from '@embolus/local-stack';
+import { dicomFiles, startApi, startRunner, stopRunner, tempDir, waitFor } from '@embolus/local-stack';
+import { round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
 const RUNS = Number(process.env.EMBOLUS_BENCH_RUNS ?? 3);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 async function phantom(): Promise<string[]> {
   const dir = path.join(tmpdir(), 'embolus-bench-dimse-256x512');
@@ -151,7 +150,8 @@ async function main() {
   for (let i = 0; i < RUNS; i++) {
     const r = await ingestRun(files, bytes, i);
     process.stderr.write(
-      `ingest run ${i + 1}: ${round(r.mbPerS)} MB/s (${round(r.ms / 1000, 2)} s; listener CPU ${round(r.cpuMs / 1000, 2)} s = ${round(r.mbPerCpuS)} MB per CPU-second)\n`,
+      `ingest run ${i + 1}: ${round(r.mbPerS)} MB/s (${round(r.ms / 1000, 2)} s; ` +
+        `listener CPU ${round(r.cpuMs / 1000, 2)} s = ${round(r.mbPerCpuS)} MB per CPU-second)\n`,
     );
     runs.push(r);
   }
@@ -178,8 +178,7 @@ async function main() {
     },
     latencyMs: Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, Math.round(v)])),
   };
-  mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(ROOT, 'bench/results/dimse.json'), `${JSON.stringify(out, null, 2)}\n`);
+  writeBenchResult('dimse', out);
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 

@@ -1,26 +1,12 @@
-/**
- * `npm run bench:e2e`: the whole path on one machine, API (Node, in this process) + runner
- * processes + the demo model.
- *
- *  1. Upload → result latency of one 256-slice 512² phantom (full CTPA preset), instance by
- *     instance over HTTP, one runner; broken down by stage (upload, queue wait, fetch, series,
- *     preprocessing, phase 1, phase 2, artifacts…). Target ≤ 20 s per study on 2 CPU cores.
- *  2. Throughput: 20 demo-preset phantom studies (smaller: 56–90 slices, 256²) through 2 runners.
- *
- * Prints medians and writes bench/results/e2e.json. The machine may be shared: the load average
- * is recorded with the numbers.
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeDataset } from '@embolus/phantom';
 import type { AnalysisResult } from '@embolus/shared';
-import { ROOT, startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api } from '@embolus/local-stack';
+import { startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor, type Api } from '@embolus/local-stack';
+import { round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
 const RUNS = Number(process.env.EMBOLUS_BENCH_RUNS ?? 3);
 const THROUGHPUT_STUDIES = Number(process.env.EMBOLUS_BENCH_STUDIES ?? 20);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 async function phantoms(
   name: string,
@@ -70,7 +56,8 @@ async function latency(api: Api, clinician: string, runnerKey: string, work: str
     };
     if (i > 0) runs.push(stages);
     process.stderr.write(
-      `run ${i === 0 ? 'warm-up' : i}: ${round(total / 1000, 2)} s (upload ${round(stages.upload! / 1000, 2)} s, runner ${round((r.timings.runnerTotal ?? 0) / 1000, 2)} s, ${up.instances} instances)\n`,
+      `run ${i === 0 ? 'warm-up' : i}: ${round(total / 1000, 2)} s (upload ${round(stages.upload! / 1000, 2)} s, ` +
+        `runner ${round((r.timings.runnerTotal ?? 0) / 1000, 2)} s, ${up.instances} instances)\n`,
     );
   }
   await stopRunner(runner);
@@ -130,10 +117,10 @@ try {
   for (const [k, v] of Object.entries(lat.medianMs)) console.log(`  ${k.padEnd(22)} ${String(v).padStart(7)}`);
   console.log(`  → ${round(lat.medianMs.total! / 1000, 2)} s per study (target ≤ 20 s)`);
   console.log(
-    `\n${tp.studies} demo-preset studies through 2 runners: ${tp.seconds} s, ${tp.studiesPerMinute} studies/min (runner median ${tp.medianRunnerMsPerStudy} ms/study; per runner ${tp.completedByRunner.join(' + ')})`,
+    `\n${tp.studies} demo-preset studies through 2 runners: ${tp.seconds} s, ${tp.studiesPerMinute} studies/min ` +
+      `(runner median ${tp.medianRunnerMsPerStudy} ms/study; per runner ${tp.completedByRunner.join(' + ')})`,
   );
-  mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(path.join(ROOT, 'bench/results/e2e.json'), JSON.stringify(out, null, 2));
+  writeBenchResult('e2e', out);
 } finally {
   tmp.cleanup();
 }

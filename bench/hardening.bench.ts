@@ -14,20 +14,15 @@
  * Run: npx tsx bench/hardening.bench.ts   (npm run bench:hardening)
  * Sizes: HARDENING_ENTRIES (17), HARDENING_ENTRY_MIB (60), HARDENING_BOMBS (4), HARDENING_RUNS (3).
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
-import { createStore } from '@embolus/db';
-import { openSqlite } from '@embolus/db/node';
-import { deflatedDicomBomb, zipBomb } from '@embolus/testkit/bombs';
-import { percentile, spawnApi } from '@embolus/local-stack';
+import { benchHttp, seedBenchTenant, spawnApi, watchRss } from '@embolus/local-stack';
+import { machineAtEnd, machineLine, percentile, round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 import { buildZip, crc32 } from '@embolus/testkit';
+import { deflatedDicomBomb, zipBomb } from '@embolus/testkit/bombs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
 const envInt = (name: string, def: number) => {
   const v = Number(process.env[name]);
@@ -39,55 +34,10 @@ const BOMBS = envInt('HARDENING_BOMBS', 4);
 const RUNS = envInt('HARDENING_RUNS', 3);
 const PROBE_EVERY_MS = 20;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function seed(dataDir: string): Promise<string> {
-  mkdirSync(dataDir, { recursive: true });
-  const h = openSqlite(path.join(dataDir, 'embolus.sqlite'));
-  const store = createStore(h.driver);
-  const tenant = await store.tenants.create({ name: 'bench' });
-  const { key } = await store.keys.create({ tenantId: tenant.id, role: 'clinician' });
-  h.close();
-  return key;
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-function send(
-  base: string,
-  method: string,
-  p: string,
-  headers: Record<string, string>,
-  body?: Uint8Array,
-): Promise<{ status: number; body: Buffer }> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: u.hostname,
-        port: u.port,
-        method,
-        path: p,
-        agent,
-        headers: body ? { ...headers, 'content-length': String(body.length) } : headers,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : Number.NaN;
-}
+const client = benchHttp({ maxSockets: 64 });
+const { send } = client;
 
 /** Sends `BOMBS` bombs at once; the server's RSS growth from its resting RSS to its peak, MB. */
 async function bombRun(
@@ -102,15 +52,7 @@ async function bombRun(
     studies.push((JSON.parse((await send(base, 'POST', '/v1/studies', auth)).body.toString()) as { id: string }).id);
   const bodies = Array.from({ length: BOMBS }, () => (kind === 'zip' ? zipBomb() : deflatedDicomBomb()));
   await sleep(300); // let the server settle (GC) before taking its resting RSS
-  let hwmReset = true;
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-  } catch {
-    hwmReset = false;
-  }
-  const baseline = procKb(pid, 'VmRSS');
-  let sampled = baseline;
-  const sampler = setInterval(() => (sampled = Math.max(sampled, procKb(pid, 'VmRSS'))), 5);
+  const rss = watchRss(pid);
   const t0 = performance.now();
   const responses = await Promise.all(
     bodies.map((body, i) =>
@@ -120,13 +62,17 @@ async function bombRun(
     ),
   );
   const ms = performance.now() - t0;
-  clearInterval(sampler);
-  const hwm = procKb(pid, 'VmHWM');
+  const { baselineKb, sampledKb, hwmKb, hwmReset } = rss.stop();
   const refusals = responses.map((r) => {
     const b = JSON.parse(r.body.toString()) as { files?: { code: string }[]; error?: { details: { dicomCode?: string } } };
     return `${r.status} ${b.files?.[0]?.code ?? b.error?.details.dicomCode ?? '?'}`;
   });
-  return { hwmGrowthMb: hwmReset ? (hwm - baseline) / 1024 : Number.NaN, sampledGrowthMb: (sampled - baseline) / 1024, ms, refusals };
+  return {
+    hwmGrowthMb: hwmReset ? (hwmKb - baselineKb) / 1024 : Number.NaN,
+    sampledGrowthMb: (sampledKb - baselineKb) / 1024,
+    ms,
+    refusals,
+  };
 }
 
 /** A legal zip: ENTRIES entries of ENTRY_MIB MiB of zeros (deflated once, reused). */
@@ -180,9 +126,11 @@ async function latencyRun(base: string, key: string, zip: Uint8Array) {
 }
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'embolus-hardening-'));
-let server: { child: ChildProcess; base: string } | undefined;
+let server: Awaited<ReturnType<typeof spawnApi>> | undefined;
 try {
-  const key = await seed(dataDir);
+  const seeded = await seedBenchTenant(dataDir);
+  seeded.close();
+  const { key } = seeded;
   const zip = legalZip();
   const inflated = ENTRIES * ENTRY_MIB * MiB;
   // Limits for this server only, so the legal zip is legal; bombs still meet the per-instance limit.
@@ -191,13 +139,10 @@ try {
     EMBOLUS_MAX_INSTANCE_BYTES: String(Math.max(ENTRY_MIB * MiB, 64 * MiB)),
     EMBOLUS_MAX_REQUEST_BYTES: String(Math.max(zip.length + MiB, 100_000_000)),
   };
+  console.log(machineLine());
   console.log(
-    `${cpus().length} CPUs, load average ${loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')} (other work on the machine skews these numbers)`,
-  );
-  console.log(
-    `legal zip: ${ENTRIES} × ${ENTRY_MIB} MiB of zeros (${round(zip.length / 1e6, 2)} MB compressed); bombs: ${BOMBS} at once, ~1 MB each, ~1 GB inflated`,
+    `legal zip: ${ENTRIES} × ${ENTRY_MIB} MiB of zeros (${round(zip.length / 1e6, 2)} MB compressed); ` +
+      `bombs: ${BOMBS} at once, ~1 MB each, ~1 GB inflated`,
   );
   server = await spawnApi(dataDir, { env });
   const pid = server.child.pid as number;
@@ -212,20 +157,20 @@ try {
     const d = await bombRun(pid, server.base, key, 'dicom');
     zipBombs.push(z);
     dicomBombs.push(d);
-    console.log(
-      `  run ${r + 1}: ${BOMBS} zip bombs +${round(z.hwmGrowthMb)} MB peak RSS (sampled +${round(z.sampledGrowthMb)}), ${round(z.ms)} ms [${z.refusals.join(', ')}]`,
-    );
-    console.log(
-      `  run ${r + 1}: ${BOMBS} deflated-DICOM bombs +${round(d.hwmGrowthMb)} MB peak RSS (sampled +${round(d.sampledGrowthMb)}), ${round(d.ms)} ms [${d.refusals.join(', ')}]`,
-    );
+    const bombLine = (what: string, b: typeof z) =>
+      `  run ${r + 1}: ${BOMBS} ${what} bombs +${round(b.hwmGrowthMb)} MB peak RSS (sampled +${round(b.sampledGrowthMb)}), ` +
+      `${round(b.ms)} ms [${b.refusals.join(', ')}]`;
+    console.log(bombLine('zip', z));
+    console.log(bombLine('deflated-DICOM', d));
     const l = await latencyRun(server.base, key, zip);
     latency.push(l);
     console.log(
-      `  run ${r + 1}: legal zip processed in ${l.uploadSeconds} s; probes idle p50 ${l.idle.p50Ms} / p99 ${l.idle.p99Ms} ms, during p50 ${l.during.p50Ms} / p99 ${l.during.p99Ms} / max ${l.during.maxMs} ms (${l.during.n} probes)`,
+      `  run ${r + 1}: legal zip processed in ${l.uploadSeconds} s; probes idle p50 ${l.idle.p50Ms} / p99 ${l.idle.p99Ms} ms, ` +
+        `during p50 ${l.during.p50Ms} / p99 ${l.during.p99Ms} / max ${l.during.maxMs} ms (${l.during.n} probes)`,
     );
   }
   const result = {
-    machine: { cpus: cpus().length, node: process.version, loadAverageAtEnd: loadavg().map((x) => round(x, 2)) },
+    machine: machineAtEnd(),
     setup: {
       bombs: BOMBS,
       legalZip: { entries: ENTRIES, entryMiB: ENTRY_MIB, compressedBytes: zip.length },
@@ -266,17 +211,16 @@ try {
       runs: latency,
     },
   };
+  const lat = result.legalZipLatency;
   console.log(
-    `medians over ${RUNS} runs: peak RSS growth, ${BOMBS} zip bombs +${result.bombs.zip.medianPeakRssGrowthMb} MB, ${BOMBS} deflated-DICOM bombs +${result.bombs.deflatedDicom.medianPeakRssGrowthMb} MB (bound 256); ` +
-      `probes during the legal zip p50 ${result.legalZipLatency.medianDuringP50Ms} ms, p99 ${result.legalZipLatency.medianDuringP99Ms} ms (bound 250), idle p99 ${result.legalZipLatency.medianIdleP99Ms} ms; zip processed in ${result.legalZipLatency.medianUploadSeconds} s`,
+    `medians over ${RUNS} runs: peak RSS growth, ${BOMBS} zip bombs +${result.bombs.zip.medianPeakRssGrowthMb} MB, ` +
+      `${BOMBS} deflated-DICOM bombs +${result.bombs.deflatedDicom.medianPeakRssGrowthMb} MB (bound 256); ` +
+      `probes during the legal zip p50 ${lat.medianDuringP50Ms} ms, p99 ${lat.medianDuringP99Ms} ms (bound 250), ` +
+      `idle p99 ${lat.medianIdleP99Ms} ms; zip processed in ${lat.medianUploadSeconds} s`,
   );
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results/hardening.json'), JSON.stringify(result, null, 2) + '\n');
+  writeBenchResult('hardening', result);
 } finally {
-  agent.destroy();
-  if (server) {
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server?.child.once('exit', r));
-  }
+  client.destroy();
+  await server?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -8,11 +8,11 @@
  * bench/results/inference.json. Target: ORT ≥ 1.3× faster than PyTorch eager.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { pythonExecutable } from '@embolus/trainer';
+import { upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
 const RUNS = 3;
 const here = import.meta.dirname;
@@ -42,7 +42,6 @@ const variants: { name: string; file?: string; options: ort.InferenceSession.Ses
   },
 ];
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const results: Record<string, Record<string, number>> = {
   [`PyTorch ${torchJson.torch} eager, 2 threads`]: { '1': torchJson.msPerWindow['1']!.median, '8': torchJson.msPerWindow['8']!.median },
 };
@@ -76,22 +75,15 @@ const fp32Batch8 = Math.min(...variants.filter((v) => !v.file).map((v) => result
 const torchBatch8 = results[Object.keys(results)[0]!]!['8']!;
 console.log(
   `\nbest ORT ${ortBest.toFixed(0)} ms/window vs best PyTorch ${torchBest.toFixed(0)} ms/window: ${(torchBest / ortBest).toFixed(2)}× ` +
-    `(batch 8: fp32 ORT ${(torchBatch8 / fp32Batch8).toFixed(2)}×, int8 ORT ${(torchBatch8 / results[variants[variants.length - 1]!.name]!['8']!).toFixed(2)}×)`,
+    `(batch 8: fp32 ORT ${(torchBatch8 / fp32Batch8).toFixed(2)}×, ` +
+    `int8 ORT ${(torchBatch8 / results[variants[variants.length - 1]!.name]!['8']!).toFixed(2)}×)`,
 );
-mkdirSync(path.join(here, 'results'), { recursive: true });
-writeFileSync(
-  path.join(here, 'results', 'inference.json'),
-  JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      cpu: os.cpus()[0]?.model,
-      cores: os.cpus().length,
-      width,
-      runs: RUNS,
-      msPerWindow: results,
-      speedupBestVsBest: torchBest / ortBest,
-    },
-    null,
-    2,
-  ),
-);
+writeBenchResult('inference', {
+  date: new Date().toISOString(),
+  cpu: os.cpus()[0]?.model,
+  cores: os.cpus().length,
+  width,
+  runs: RUNS,
+  msPerWindow: results,
+  speedupBestVsBest: torchBest / ortBest,
+});

@@ -1,17 +1,7 @@
-/**
- * Benchmarks of @embolus/metrics (single thread):
- *  1. AUROC + DeLong 95% CI on 1,000,000 scores (target ≤ 1 s);
- *  2. a 12-month cohort summary of 100,000 studies × 10 labels, AUROC + DeLong CI per label per
- *     month (target ≤ 2 s).
- * Prints the median of several runs and writes bench/results/metrics.json.
- *
- * Run: npx tsx bench/metrics.bench.ts
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ALL_LABELS } from '@embolus/shared';
+import { writeBenchResult } from '@embolus/local-stack/stats';
 import { cohortSummary, delongCi, seededRandom } from '@embolus/metrics';
 
 const RUNS = 7;
@@ -101,7 +91,5 @@ console.log(
 );
 console.log(`cohort summary, same data by ISO week (${weeks} windows):                ${fmt(weekly.median).padStart(9)}`);
 
-const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'metrics.json');
-mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+const out = writeBenchResult('metrics', results);
 console.log(`wrote ${path.relative(process.cwd(), out)}`);

@@ -1,19 +1,6 @@
-/**
- * Phantom generation speed (single thread): `npx tsx bench/phantom.bench.ts`.
- *
- *  1. the full configuration: one 512² × 256-slice study (target ≤ 15 s on the 2-core machine);
- *  2. the demo configuration used by the CPU training demo (preset demo: 192² or 256², ~15 cm).
- *
- * Timings include rendering, noise, DICOM encoding with dcmjs and label computation, but not
- * writing files. Prints medians and writes bench/results/phantom.json.
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateStudy, type StudyOptions } from '@embolus/phantom';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+import { upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
 function time(label: string, runs: number, options: (run: number) => StudyOptions) {
   generateStudy({ ...options(-1), seed: 999 }); // warm-up (JIT)
@@ -34,22 +21,19 @@ function time(label: string, runs: number, options: (run: number) => StudyOption
 
 const full = time('full: 512² × 256 slices', 3, (r) => ({ seed: 100 + r, preset: 'full', kind: 'positive' }));
 const demo = time('demo preset (192²/256², ~15 cm)', 10, (r) => ({ seed: 200 + r, preset: 'demo' }));
-const tiny = time('128² × 40 slices of 3 mm', 10, (r) => ({ seed: 300 + r, preset: 'demo', matrix: 128, slices: 40, sliceThicknessMm: 3 }));
+const tiny = time('128² × 40 slices of 3 mm', 10, (r) => ({
+  seed: 300 + r,
+  preset: 'demo',
+  matrix: 128,
+  slices: 40,
+  sliceThicknessMm: 3,
+}));
 
-const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'results');
-mkdirSync(out, { recursive: true });
-writeFileSync(
-  path.join(out, 'phantom.json'),
-  JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      full: { ...full, target_ms: 15000 },
-      demo,
-      small_128: tiny,
-    },
-    null,
-    2,
-  ) + '\n',
-);
+writeBenchResult('phantom', {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  full: { ...full, target_ms: 15000 },
+  demo,
+  small_128: tiny,
+});

@@ -9,21 +9,19 @@
  *
  * Run: npx tsx bench/platform-claim.bench.ts   (EMBOLUS_BENCH_TENANTS, _HISTORY, _BACKLOG, _CLAIMS)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createStore, newId } from '@embolus/db';
 import { openSqlite } from '@embolus/db/node';
+import { upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const env = (name: string, d: number) => Number(process.env[`EMBOLUS_BENCH_${name}`] ?? d);
 const TENANTS = env('TENANTS', 50);
 const HISTORY = env('HISTORY', 50_000);
 const BACKLOG = env('BACKLOG', 5_000);
 const CLAIMS = env('CLAIMS', 300);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'embolus-bench-claim-'));
@@ -41,7 +39,8 @@ try {
   for (let i = 0; i < TENANTS; i++) tenants.push((await store.tenants.create({ name: `bench-${i}` })).id);
   const bulk = tenants[0] as string;
   const insert = h.sqlite.prepare(
-    `INSERT INTO jobs (id, tenant_id, kind, status, priority, payload, attempts, max_attempts, available_at, created_at, updated_at) VALUES (?, ?, 'analysis', ?, 0, '{}', ?, 3, ?, ?, ?)`,
+    `INSERT INTO jobs (id, tenant_id, kind, status, priority, payload, attempts, max_attempts, available_at, created_at, updated_at)
+     VALUES (?, ?, 'analysis', ?, 0, '{}', ?, 3, ?, ?, ?)`,
   );
   h.sqlite.transaction(() => {
     let t = now - 10_000_000;
@@ -64,15 +63,18 @@ try {
     return round(median(xs));
   };
 
-  const OLD = `((status = 'queued' AND available_at <= @now) OR (status = 'leased' AND lease_expires_at <= @now AND attempts < max_attempts))`;
+  const OLD = `((status = 'queued' AND available_at <= @now) OR
+    (status = 'leased' AND lease_expires_at <= @now AND attempts < max_attempts))`;
   const NEW = `(status IN ('queued', 'leased') AND ${OLD})`;
   const chooseTenant = (e: string) =>
     h.sqlite.prepare(
-      `SELECT t.id FROM tenants t WHERE EXISTS (SELECT 1 FROM jobs WHERE tenant_id = t.id AND kind IN ('analysis') AND ${e}) ORDER BY t.claim_seq, t.id LIMIT 1`,
+      `SELECT t.id FROM tenants t WHERE EXISTS (SELECT 1 FROM jobs WHERE tenant_id = t.id AND kind IN ('analysis') AND ${e})
+       ORDER BY t.claim_seq, t.id LIMIT 1`,
     );
   const chooseJob = (e: string) =>
     h.sqlite.prepare(
-      `SELECT id FROM jobs WHERE tenant_id = @tenant AND kind IN ('analysis') AND ${e} ORDER BY CASE kind WHEN 'analysis' THEN 0 ELSE 1 END, priority DESC, created_at, id LIMIT 1`,
+      `SELECT id FROM jobs WHERE tenant_id = @tenant AND kind IN ('analysis') AND ${e}
+       ORDER BY CASE kind WHEN 'analysis' THEN 0 ELSE 1 END, priority DESC, created_at, id LIMIT 1`,
     );
   const selects = {
     chooseTenantBefore: await time(50, () => chooseTenant(OLD).get({ now })),
@@ -86,8 +88,7 @@ try {
   };
   const out = { tenants: TENANTS, history: HISTORY, backlog: BACKLOG, claims: CLAIMS, medianMs: { ...selects, ...claims } };
   console.log(JSON.stringify(out, null, 2));
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results', 'platform-claim.json'), JSON.stringify({ at: new Date().toISOString(), ...out }, null, 2));
+  writeBenchResult('platform-claim', { at: new Date().toISOString(), ...out });
 } finally {
   h.close();
   rmSync(dir, { recursive: true, force: true });

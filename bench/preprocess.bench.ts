@@ -16,11 +16,12 @@
  * BENCH_RUNS sets the number of runs (default 5).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pythonExecutable } from '@embolus/trainer';
 import { jpegLosslessSeries } from './lib/jpeg-lossless-series';
+import { median, writeBenchResult } from '@embolus/local-stack/stats';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const here = import.meta.dirname;
@@ -32,17 +33,12 @@ const GNU_TIME = '/usr/bin/time';
 const PY = pythonExecutable();
 const work = path.join(os.tmpdir(), `embolus-bench-preprocess-${process.pid}`);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 function checkPrerequisites(): void {
   const probe = spawnSync(PY, ['-c', 'import numpy, scipy, pydicom, gdcm'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     console.error(
-      `error: the reference needs numpy, scipy, pydicom and gdcm in ${PY}:\n  apt-get install -y --no-install-recommends python3-numpy python3-scipy python3-pydicom python3-gdcm`,
+      `error: the reference needs numpy, scipy, pydicom and gdcm in ${PY}:\n` +
+        '  apt-get install -y --no-install-recommends python3-numpy python3-scipy python3-pydicom python3-gdcm',
     );
     process.exit(1);
   }
@@ -110,7 +106,8 @@ const datasets = [
   { name: 'real chest CT 30 × 512², 8 mm, uncompressed', dir: REAL },
 ];
 console.log(
-  `node ${process.version}, ${PY}; ${os.cpus()[0]?.model}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}; median of ${RUNS} alternating runs`,
+  `node ${process.version}, ${PY}; ${os.cpus()[0]?.model}, ${os.cpus().length} cores, ` +
+    `load ${os.loadavg()[0]!.toFixed(1)}; median of ${RUNS} alternating runs`,
 );
 const results: Record<string, unknown> = {};
 try {
@@ -131,12 +128,14 @@ try {
     results[d.name] = { ours: o, reference: r, ratio: Number(ratio.toFixed(2)), medianPairedRatio: Number(pairedRatio.toFixed(2)) };
     console.log(`\n${d.name}`);
     console.log(
-      `  embolus preprocess  ${String(o.wallMs).padStart(6)} ms wall, peak RSS ${o.peakRssMiB ?? '?'} MiB  (runs: ${o.wallMsAll.join(', ')})`,
+      `  embolus preprocess  ${String(o.wallMs).padStart(6)} ms wall, ` +
+        `peak RSS ${o.peakRssMiB ?? '?'} MiB  (runs: ${o.wallMsAll.join(', ')})`,
     );
     for (const [k, v] of Object.entries(o.stepsMs)) console.log(`    ${k.padEnd(20)} ${String(v).padStart(6)} ms`);
     console.log(`    ${'start-up, output'.padEnd(20)} ${String(o.otherMs).padStart(6)} ms`);
     console.log(
-      `  numpy/scipy ref     ${String(r.wallMs).padStart(6)} ms wall, peak RSS ${r.peakRssMiB ?? '?'} MiB  (runs: ${r.wallMsAll.join(', ')})`,
+      `  numpy/scipy ref     ${String(r.wallMs).padStart(6)} ms wall, ` +
+        `peak RSS ${r.peakRssMiB ?? '?'} MiB  (runs: ${r.wallMsAll.join(', ')})`,
     );
     for (const [k, v] of Object.entries(r.stepsMs)) console.log(`    ${k.padEnd(20)} ${String(v).padStart(6)} ms`);
     console.log(`    ${'start-up, output'.padEnd(20)} ${String(r.otherMs).padStart(6)} ms`);
@@ -145,22 +144,14 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-mkdirSync(path.join(here, 'results'), { recursive: true });
 const gitRev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-writeFileSync(
-  path.join(here, 'results', 'preprocess.json'),
-  JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      commit: gitRev,
-      node: process.version,
-      cpu: os.cpus()[0]?.model,
-      cores: os.cpus().length,
-      loadAverage: os.loadavg(),
-      runs: RUNS,
-      results,
-    },
-    null,
-    2,
-  ),
-);
+writeBenchResult('preprocess', {
+  date: new Date().toISOString(),
+  commit: gitRev,
+  node: process.version,
+  cpu: os.cpus()[0]?.model,
+  cores: os.cpus().length,
+  loadAverage: os.loadavg(),
+  runs: RUNS,
+  results,
+});

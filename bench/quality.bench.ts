@@ -12,7 +12,7 @@
  *
  * Prints medians and writes bench/results/quality.json.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,12 +22,12 @@ import { generateStudy, type StudyKind } from '@embolus/phantom';
 import { lungAreas, measureLungCut, measurePulmonaryArtery, preprocess } from '@embolus/preprocess';
 import { seriesAcquisition } from '@embolus/preprocess/node';
 import { DEFAULT_ACQUISITION, PULMONARY_ARTERY_MIN_HU, acquisitionChecks, contrastCheck } from '@embolus/shared';
+import { upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 
 const RUNS = 5;
 const here = import.meta.dirname;
 const { values } = parseArgs({ args: process.argv.slice(2), options: { studies: { type: 'string', default: '80' } } });
 const studies = Number(values.studies);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function phantomVolume(
   seed: number,
@@ -71,7 +71,8 @@ const costs: Record<string, { preprocessMs: number; gatesMs: number; share: numb
 const addCost = (name: string, c: { preprocessMs: number; gatesMs: number; pulmonaryArteryHu: number | null }) => {
   costs[name] = { ...c, share: c.gatesMs / c.preprocessMs };
   console.log(
-    `  ${name.padEnd(40)} preprocess ${c.preprocessMs.toFixed(0).padStart(6)} ms   gates ${c.gatesMs.toFixed(1).padStart(6)} ms   (${((100 * c.gatesMs) / c.preprocessMs).toFixed(1)}%)   trunk ${c.pulmonaryArteryHu ?? '—'} HU`,
+    `  ${name.padEnd(40)} preprocess ${c.preprocessMs.toFixed(0).padStart(6)} ms   gates ${c.gatesMs.toFixed(1).padStart(6)} ms   ` +
+      `(${((100 * c.gatesMs) / c.preprocessMs).toFixed(1)}%)   trunk ${c.pulmonaryArteryHu ?? '—'} HU`,
   );
 };
 console.log('\ncost per study');
@@ -130,24 +131,18 @@ for (let i = 0; i < studies; i++) {
 }
 const agreement = agree / studies;
 console.log(
-  `  agreement ${agree}/${studies} (${(100 * agreement).toFixed(1)}%); opacified passed ${opacifiedPassed}/${opacified} (${((100 * opacifiedPassed) / opacified).toFixed(1)}%); poor contrast flagged ${poorFailed}/${poor}`,
+  `  agreement ${agree}/${studies} (${(100 * agreement).toFixed(1)}%); ` +
+    `opacified passed ${opacifiedPassed}/${opacified} (${((100 * opacifiedPassed) / opacified).toFixed(1)}%); ` +
+    `poor contrast flagged ${poorFailed}/${poor}`,
 );
 for (const m of misses)
   console.log(`  miss: seed ${m.seed}, ${m.poor ? 'poor' : 'opacified'}, truth ${m.truthHu} HU, measured ${m.measuredHu ?? '—'} HU`);
 
-mkdirSync(path.join(here, 'results'), { recursive: true });
-writeFileSync(
-  path.join(here, 'results', 'quality.json'),
-  JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu: os.cpus()[0]?.model,
-      runs: RUNS,
-      cost: { perStudy: costs, medianGatesMs: medianGates, medianPreprocessMs: medianPre },
-      agreement: { studies, agree, agreement, opacified, opacifiedPassed, poor, poorFailed, limitHu: PULMONARY_ARTERY_MIN_HU, misses },
-    },
-    null,
-    2,
-  ),
-);
+writeBenchResult('quality', {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: os.cpus()[0]?.model,
+  runs: RUNS,
+  cost: { perStudy: costs, medianGatesMs: medianGates, medianPreprocessMs: medianPre },
+  agreement: { studies, agree, agreement, opacified, opacifiedPassed, poor, poorFailed, limitHu: PULMONARY_ARTERY_MIN_HU, misses },
+});

@@ -1,32 +1,13 @@
-/**
- * Benchmark of the study report: a phantom study (512² slices) analysed by a real runner with the
- * demo model on the local stack, then `GET /v1/studies/{id}/report.pdf` through `app.request` on
- * the API's own dependencies, several times. Prints the median time to produce the PDF (reading
- * the result, instances and CAM, decoding the key slices, placing the CAM, PNG encoding, pdfkit),
- * the PDF size and the key image count (3 wanted: phantoms are drawn until one has three reported
- * PE windows, at most four tries), and the HTML time for comparison.
- * Writes bench/results/report.json.
- *
- * Run: npx tsx bench/report.bench.ts
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createApp } from '@embolus/edge-api';
 import { startApi, startRunner, stopRunner, tempDir, uploadStudy, waitFor } from '@embolus/local-stack';
 import { writeDataset } from '@embolus/phantom';
 import { AnalysisResultSchema, keyWindows, type AnalysisResult } from '@embolus/shared';
+import { median, round, writeBenchResult } from '@embolus/local-stack/stats';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const RUNS = 7;
 const MATRIX = 512;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 const tmp = tempDir('bench-report');
 const api = await startApi(path.join(tmp.dir, 'api'));
@@ -90,11 +71,11 @@ try {
     html,
   };
   console.log(
-    `report.pdf: median ${pdf.medianMs} ms (min ${pdf.minMs}, max ${pdf.maxMs}) over ${RUNS} runs, ${round(pdf.bytes / 1024)} KiB, ${keyImages} key images of ${MATRIX}², ${slices} slices`,
+    `report.pdf: median ${pdf.medianMs} ms (min ${pdf.minMs}, max ${pdf.maxMs}) over ${RUNS} runs, ` +
+      `${round(pdf.bytes / 1024)} KiB, ${keyImages} key images of ${MATRIX}², ${slices} slices`,
   );
   console.log(`report.html: median ${html.medianMs} ms, ${round(html.bytes / 1024)} KiB`);
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results', 'report.json'), JSON.stringify(out, null, 2) + '\n');
+  writeBenchResult('report', out);
 } finally {
   await stopRunner(runner, 'SIGKILL');
   await api.close();

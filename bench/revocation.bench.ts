@@ -10,10 +10,11 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import http from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeBenchResult } from '@embolus/local-stack/stats';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.resolve(here, '../apps/edge-api/bin/embolus-api.mjs');
@@ -90,10 +91,10 @@ async function main(): Promise<void> {
       maxLagMs: Math.round(sorted[RUNS - 1] as number),
     };
     console.log(
-      `revocation via CLI with 2 server processes: median lag ${result.medianLagMs} ms, max ${result.maxLagMs} ms over ${RUNS} runs (bound: 2000 ms)`,
+      `revocation via CLI with 2 server processes: median lag ${result.medianLagMs} ms, max ${result.maxLagMs} ms ` +
+        `over ${RUNS} runs (bound: 2000 ms)`,
     );
-    mkdirSync(path.join(here, 'results'), { recursive: true });
-    writeFileSync(path.join(here, 'results', 'revocation.json'), JSON.stringify(result, null, 2));
+    writeBenchResult('revocation', result);
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));

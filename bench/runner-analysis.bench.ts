@@ -1,20 +1,3 @@
-/**
- * The runner's analysis job per study, in process: `npm run bench:runner`.
- *
- * Runs `runAnalysis` (apps/gpu-runner) on a fake API in memory (so the network is not timed),
- * the demo model on CPU, no CAM, on
- * - a 256-slice 512² contrast CTPA phantom (native 16-bit, 128 MiB of instances);
- * - the 256-slice 512² JPEG-lossless series of bench/lib/jpeg-lossless-series.ts (needs DCMTK).
- * Prints, per input, the median of the fetch stage (downloads into the study's buffer), the
- * series stage (header scan, choice, decode to a HU volume) and the whole job, and writes
- * bench/results/runner-analysis.json.
- *
- * To compare with another version of the job in the same run (alternating, same machine load),
- * set BENCH_BEFORE to a module path exporting that `runAnalysis` (e.g. the previous
- * apps/gpu-runner/src/runner/analysis.ts copied beside the current one); it is given a fresh
- * `workDir`. BENCH_RUNS sets the runs per variant and input (default 3).
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,15 +10,11 @@ import type { JobContext } from '../apps/gpu-runner/src/runner/lease';
 import { jsonLogger } from '../apps/gpu-runner/src/runner/log';
 import { ModelStore } from '../apps/gpu-runner/src/runner/models';
 import { jpegLosslessSeries } from './lib/jpeg-lossless-series';
+import { median, writeBenchResult } from '@embolus/local-stack/stats';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
-const ROOT = path.resolve(import.meta.dirname, '..');
+const _ROOT = path.resolve(import.meta.dirname, '..');
 type Run = typeof runAnalysis;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function filesOf(dir: string): Promise<Uint8Array[]> {
   const names = (await readdir(dir, { recursive: true }))
@@ -141,13 +120,13 @@ async function main(): Promise<void> {
         };
         results[name][v] = m;
         console.log(
-          `${name.padEnd(24)} ${v.padEnd(8)} fetch ${m.fetchMs} ms, series ${m.seriesMs} ms, fetch+series ${m.fetchPlusSeriesMs} ms, job ${m.totalMs} ms (median of ${m.runs})`,
+          `${name.padEnd(24)} ${v.padEnd(8)} fetch ${m.fetchMs} ms, series ${m.seriesMs} ms, ` +
+            `fetch+series ${m.fetchPlusSeriesMs} ms, job ${m.totalMs} ms (median of ${m.runs})`,
         );
       }
     }
     const out = { date: new Date().toISOString(), cpus: os.cpus().length, loadavg: os.loadavg(), runs: RUNS, results };
-    mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(path.join(ROOT, 'bench/results/runner-analysis.json'), JSON.stringify(out, null, 2));
+    writeBenchResult('runner-analysis', out);
   } finally {
     await models.close();
     await rm(tmp, { recursive: true, force: true });

@@ -12,26 +12,15 @@
  *
  * Run: npx tsx bench/viewer.bench.ts
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { defaultDashboardDir, ensureFirstAdmin, hasDashboard, startServer } from '@embolus/edge-api/node/stack';
+import { BENCH_ADMIN, launchChromium, signInBrowser, startDashboardServer } from '@embolus/local-stack/dashboard';
+import { machineAtEnd, median, round, writeBenchResult } from '@embolus/local-stack/stats';
 import { generateStudy } from '@embolus/phantom';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const SLICES = 256;
 const MATRIX = 512;
 const RUNS = 5;
-const ADMIN = { email: 'bench@embolus.local', password: 'a benchmark password' };
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /**
  * Scrolls through every slice as a held-down arrow key or a steady wheel would: one ArrowDown
@@ -50,7 +39,10 @@ async function scrollAll(page: Page): Promise<{ ms: number; slices: number; rend
     const frames = [];
     const step = (t) => {
       frames.push(t);
-      if (last === n - 1) return resolve({ ms: t - frames[0], slices: n - 1, rendered: seen.size, frameMs: frames.slice(1).map((x, i) => x - frames[i]) });
+      if (last === n - 1) {
+        const frameMs = frames.slice(1).map((x, i) => x - frames[i]);
+        return resolve({ ms: t - frames[0], slices: n - 1, rendered: seen.size, frameMs });
+      }
       // From a task after the frame, as the browser delivers a real key or wheel event (not from
       // inside rAF, which would push every render to the frame after).
       setTimeout(() => el.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true })), 0);
@@ -59,33 +51,20 @@ async function scrollAll(page: Page): Promise<{ ms: number; slices: number; rend
     el.focus();
     // From the first slice (after the reorder the viewer stays on the slice it showed first).
     el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Home', bubbles: true }));
-    const start = () => (last === 0 ? (seen.clear(), seen.add(0), requestAnimationFrame(step)) : requestAnimationFrame(start));
+    const start = () =>
+      last === 0 ? (seen.clear(), seen.add(0), requestAnimationFrame(step)) : requestAnimationFrame(start);
     requestAnimationFrame(start);
   })`)) as { ms: number; slices: number; rendered: number; frameMs: number[] };
 }
 
-const dashboardDir = defaultDashboardDir();
-if (!hasDashboard(dashboardDir)) throw new Error('build the dashboard first: npm run build -w @embolus/dashboard');
-const dataDir = mkdtempSync(path.join(tmpdir(), 'embolus-bench-viewer-'));
-const server = await startServer({
-  dataDir,
-  port: 0,
-  dashboardDir,
-  dispatcher: false,
-  env: { EMBOLUS_LOG_LEVEL: 'error', EMBOLUS_RATE_LIMIT_PER_MINUTE: '1000000' },
-});
-const browser = await chromium.launch({
-  executablePath: process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-});
+const stack = await startDashboardServer('viewer');
+const { url } = stack;
+const browser = await launchChromium();
 try {
-  const { store } = server.runtime.deps;
-  await ensureFirstAdmin(store, { tenant: 'bench', email: ADMIN.email, password: ADMIN.password });
-  const url = `http://127.0.0.1:${server.port}`;
   const signIn = await fetch(`${url}/v1/auth/sign-in`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(ADMIN),
+    body: JSON.stringify(BENCH_ADMIN),
   });
   const auth = {
     cookie: (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string,
@@ -117,13 +96,7 @@ try {
   const bytes = study.files.reduce((n, f) => n + f.bytes.length, 0);
 
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-  const login = await context.newPage();
-  await login.goto(`${url}/sign-in`);
-  await login.getByLabel('Email').fill(ADMIN.email);
-  await login.getByLabel('Password').fill(ADMIN.password);
-  await login.getByRole('button', { name: 'Sign in' }).click();
-  await login.getByRole('heading', { name: 'Worklist' }).waitFor();
-  await login.close();
+  await signInBrowser(context, url);
 
   const firstImage: number[] = [];
   const allLoaded: number[] = [];
@@ -176,7 +149,7 @@ try {
   const jsGzip = [...js.values()].reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0);
   const s = scroll!;
   const result = {
-    machine: { cpus: cpus().length, node: process.version, loadAverageAtEnd: loadavg().map((x) => round(x, 2)) },
+    machine: machineAtEnd(),
     setup: {
       slices: SLICES,
       matrix: MATRIX,
@@ -210,14 +183,17 @@ try {
     },
     javascript: { files: js.size, kb: round(jsBytes / 1024), gzipKb: round(jsGzip / 1024) },
   };
+  const mem = result.memoryAfterScroll;
   console.log(
-    `viewer, ${SLICES} × ${MATRIX}²: first image median ${result.firstImage.medianMs} ms (target ≤ 1500); all slices loaded ${result.allSlicesLoaded.medianMs} ms; ` +
-      `scroll ${result.scroll.fps} frames/s (${s.rendered} of ${s.slices + 1} slices rendered) (rAF median ${result.scroll.rafMedianMs} ms; target ≥ 30); JS heap after scroll ${result.memoryAfterScroll.jsHeapUsedMb} MB + ${result.memoryAfterScroll.imageCacheMb} MB of decoded images; viewer JS ${result.javascript.gzipKb} KB gzip`,
+    `viewer, ${SLICES} × ${MATRIX}²: first image median ${result.firstImage.medianMs} ms (target ≤ 1500); ` +
+      `all slices loaded ${result.allSlicesLoaded.medianMs} ms; ` +
+      `scroll ${result.scroll.fps} frames/s (${s.rendered} of ${s.slices + 1} slices rendered) ` +
+      `(rAF median ${result.scroll.rafMedianMs} ms; target ≥ 30); ` +
+      `JS heap after scroll ${mem.jsHeapUsedMb} MB + ${mem.imageCacheMb} MB of decoded images; ` +
+      `viewer JS ${result.javascript.gzipKb} KB gzip`,
   );
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results/viewer.json'), JSON.stringify(result, null, 2) + '\n');
+  writeBenchResult('viewer', result);
 } finally {
   await browser.close();
-  await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stack.close();
 }

@@ -150,16 +150,10 @@ export function startRunner(api: Api, key: string, workDir: string, extra: strin
       const found = logs.find(pred);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `no matching runner log within ${timeoutMs} ms; stderr: ${stderr.join('').slice(-2000)}; ` +
-                  `logs: ${JSON.stringify(logs.slice(-10))}`,
-              ),
-            ),
-          timeoutMs,
-        );
+        const t = setTimeout(() => {
+          const tail = `stderr: ${stderr.join('').slice(-2000)}; logs: ${JSON.stringify(logs.slice(-10))}`;
+          reject(new Error(`no matching runner log within ${timeoutMs} ms; ${tail}`));
+        }, timeoutMs);
         waiters.push({ pred, resolve: (l) => (clearTimeout(t), resolve(l)) });
       });
     },
@@ -210,7 +204,7 @@ export const API_CLI = path.join(ROOT, 'apps/edge-api/bin/embolus-api.mjs');
 export async function spawnApi(
   dataDir: string,
   o: { args?: string[]; env?: Record<string, string>; echoStderr?: boolean } = {},
-): Promise<{ child: ChildProcess; base: string; port: number }> {
+): Promise<{ child: ChildProcess; base: string; port: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [API_CLI, 'serve', '--port', '0', '--data', dataDir, ...(o.args ?? [])], {
     env: { ...process.env, EMBOLUS_RATE_LIMIT_PER_MINUTE: '0', EMBOLUS_LOG_LEVEL: 'warn', ...o.env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -225,11 +219,25 @@ export async function spawnApi(
     });
     child.on('exit', () => reject(new Error(`server exited: ${err}`)));
   });
-  return { child, base: `http://127.0.0.1:${port}`, port };
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { child, base: `http://127.0.0.1:${port}`, port, stop };
 }
 
-/** The `p`-th percentile (nearest rank) of `xs`. */
-export function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] as number;
-}
+export { analysedStudyRows, seedBenchTenant } from './seed';
+export { type BenchHttp, type BenchResponse, benchHttp, procStatusKb, type RssWatch, watchRss } from './proc';
+export {
+  BENCH_RESULTS,
+  loadAverages,
+  machineAtEnd,
+  machineLine,
+  median,
+  percentile,
+  round,
+  upperMedian,
+  writeBenchResult,
+} from './stats';
