@@ -8,9 +8,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DicomOutError, keyImageRasters, type KeyImageRastersInput } from '@embolus/dicom-out';
 import type { AnalysisResult } from '@embolus/shared';
-import { ReportError } from './errors';
-import type { KeyImageAbsence, ReportKeyImage } from './model';
-import type { ReportFonts } from './pdf';
+import { ReportError } from '../errors';
+import type { KeyImageAbsence, ReportKeyImage } from '../model';
+import type { ReportFonts } from '../pdf';
 
 let fonts: Promise<ReportFonts> | undefined;
 
