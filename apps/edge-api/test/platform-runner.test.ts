@@ -143,7 +143,8 @@ describe('what a platform runner sees', () => {
           ...(get ? {} : { json: {} }),
         });
         // The session routes are about the caller, never tenant data: a key is not a session (400/401).
-        const allowed = r.path.startsWith('/v1/auth/') ? [400, 401, 403, 404] : [403, 404];
+        // The sign-in page's list of identity providers is public by design (names only, no tenant data).
+        const allowed = r.path === '/v1/auth/sso' ? [200] : r.path.startsWith('/v1/auth/') ? [302, 303, 400, 401, 403, 404] : [403, 404];
         expect(allowed, `${r.method} ${r.path}`).toContain(res.status);
         const text = await res.text();
         for (const secret of [a.id, bStudy.id, a.sop, bStudy.sop]) expect(text, `${r.method} ${r.path}`).not.toContain(secret);
