@@ -1,7 +1,9 @@
 /**
  * CSV for every chart's numbers: RFC 4180 quoting; text cells that a spreadsheet would run as a
- * formula are prefixed with `'`. Pure (no DOM): the download is in ./download.ts.
+ * formula are prefixed with `'`. Pure (no DOM): the download is in ./download.ts. Cells are written
+ * by `@embolus/shared/csv`, the same code as the API's CSV exports.
  */
+import { csvCell } from '@embolus/shared/csv';
 
 /** One column of a table: its header and how to read a row's cell (a number is written as is). */
 export interface Column<R> {
@@ -12,12 +14,9 @@ export interface Column<R> {
   readonly numeric?: boolean;
 }
 
+/** A cell as the API writes CSV (`csvCell`); a missing or non-finite number is an empty cell, never "NaN". */
 function cell(v: string | number | null): string {
-  if (v === null) return '';
-  let s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
-  // A spreadsheet would evaluate these as formulas.
-  if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string') s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return typeof v === 'number' && !Number.isFinite(v) ? '' : csvCell(v);
 }
 
 /** The rows as CSV text, with a header line of the columns' keys. */

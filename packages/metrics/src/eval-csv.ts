@@ -6,7 +6,7 @@
  *   `{StudyInstanceUID}_{study label}` or a bare SOPInstanceUID (pe_present_on_image).
  * Every failure is a MetricsError MALFORMED_CSV naming the file and the 1-based line.
  */
-import { IMAGE_LABEL, STUDY_LABELS, isLabel, type Label } from '@embolus/shared';
+import { IMAGE_LABEL, STUDY_LABELS, isLabel, splitCsvLine, type Label } from '@embolus/shared';
 import { MetricsError } from './errors';
 
 /** Which eval file a text is: predictions hold probabilities, labels hold 0/1 truths. */
@@ -40,38 +40,11 @@ function fail(file: string, line: number, message: string): never {
   throw new MetricsError('MALFORMED_CSV', `${file}:${line}: ${message}`, { details: { file, line } });
 }
 
-/** Splits one CSV line; double-quoted fields may hold commas and doubled quotes. */
+/** The trimmed fields of a line (`splitCsvLine`), or MALFORMED_CSV naming the file and line. */
 function splitLine(text: string, file: string, line: number): string[] {
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    let field = '';
-    if (text[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= text.length) fail(file, line, 'unterminated quoted field');
-        const c = text[i] as string;
-        if (c === '"' && text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-        } else if (c === '"') {
-          i++;
-          break;
-        } else {
-          field += c;
-          i++;
-        }
-      }
-      if (i < text.length && text[i] !== ',') fail(file, line, 'text after a closing quote');
-    } else {
-      const end = text.indexOf(',', i);
-      field = text.slice(i, end === -1 ? text.length : end);
-      i = end === -1 ? text.length : end;
-    }
-    out.push(field.trim());
-    if (i >= text.length) return out;
-    i++; // skip the comma
-  }
+  const r = splitCsvLine(text);
+  if ('problem' in r) fail(file, line, r.problem);
+  return r.fields;
 }
 
 /** Splits a Kaggle id into (id, label). */

@@ -9,6 +9,7 @@
  * cells are `0`, `1` or empty (not recorded). Every row is checked and every problem reported
  * with its line and column; values are never echoed back (they may identify a study).
  */
+import { splitCsvLine } from './csv';
 import { STUDY_LABELS, type StudyLabel } from './labels';
 
 /** Reference standards a label may come from. */
@@ -53,43 +54,14 @@ export interface LabelCsv {
   readonly dataLines: number;
 }
 
-/** Splits one line; double-quoted fields may hold commas and doubled quotes. Null: an unterminated quote. */
-function split(text: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    let field = '';
-    if (text[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= text.length) return null;
-        if (text[i] === '"' && text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-        } else if (text[i] === '"') {
-          i++;
-          break;
-        } else field += text[i++];
-      }
-      while (i < text.length && text[i] !== ',') i++;
-    } else {
-      const end = text.indexOf(',', i);
-      field = end < 0 ? text.slice(i) : text.slice(i, end);
-      i = end < 0 ? text.length : end;
-    }
-    out.push(field.trim());
-    if (i >= text.length) return out;
-    i++;
-  }
-}
-
 const LABEL_SET = new Set<string>(STUDY_LABELS);
 
 /** Parses a ground-truth CSV; at most `maxRows` data rows are read (more is an issue). */
 export function parseLabelCsv(text: string, maxRows = 20_000): LabelCsv {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const issues: LabelCsvIssue[] = [];
-  const header = split(lines[0] ?? '');
+  const head = splitCsvLine(lines[0] ?? '');
+  const header = 'fields' in head ? head.fields : null;
   const none = (issue: LabelCsvIssue): LabelCsv => ({ reference: null, rows: [], issues: [issue], dataLines: 0 });
   if (!header || header.length < 2)
     return none({
@@ -136,8 +108,13 @@ export function parseLabelCsv(text: string, maxRows = 20_000): LabelCsv {
       issues.push({ line, code: 'TOO_MANY_ROWS', message: `more than ${maxRows} rows; split the file` });
       break;
     }
-    const cells = split(raw);
-    if (!cells || cells.length !== header.length) {
+    const split = splitCsvLine(raw);
+    if ('problem' in split) {
+      issues.push({ line, code: 'WRONG_FIELD_COUNT', message: `unreadable line: ${split.problem}` });
+      continue;
+    }
+    const cells = split.fields;
+    if (cells.length !== header.length) {
       issues.push({ line, code: 'WRONG_FIELD_COUNT', message: `expected ${header.length} fields` });
       continue;
     }
