@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { openSqlite } from '@embolus/db/node';
 import { generateStudy, type PhantomStudy } from '@embolus/phantom';
 import type { AnalysisResult } from '@embolus/shared';
 import { camOnSlice, heatColor, readNpyFloat32, type SlicePlane } from '@embolus/shared/evidence';
@@ -193,6 +194,18 @@ describe('the study viewer in chromium', () => {
     await page.getByRole('button', { name: 'Zoom in' }).click();
     const at1 = (await page.evaluate(probe)) as number[];
     expect(Math.hypot(at1[0]! - at0[0]!, at1[1]! - at0[1]!)).toBeGreaterThan(5);
+    // Shift-drag pans: the patient point follows the pointer by the drag's offset (CSS px = canvas px at DPR 1).
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.keyboard.down('Shift');
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2 - 40, { steps: 6 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    const panned = (await page.evaluate(probe)) as number[];
+    expect(panned[0]! - at1[0]!).toBeCloseTo(60, 0);
+    expect(panned[1]! - at1[1]!).toBeCloseTo(-40, 0);
+    // Shift-drag does not set the window.
+    expect(await page.getByTestId('wl-readout').innerText()).toContain('W 1700 L -500');
     await page.getByRole('button', { name: 'Reset' }).click();
     await expect.poll(() => page.getByTestId('wl-readout').innerText()).toContain('W 700 L 100');
     const at2 = (await page.evaluate(probe)) as number[];
@@ -248,6 +261,26 @@ describe('the study viewer in chromium', () => {
       // Measured within 2 per channel here; an overlay 40 canvas pixels off is 33 off.
       for (let i = 0; i < 3; i++)
         expect(Math.abs(on[i]! - expected[i]!), `channel ${i}: ${on} vs ${expected.map(Math.round)}`).toBeLessThan(12);
+      // The opacity control scales the blend: full opacity puts more heat colour on the point, 0 leaves the grey pixel.
+      const opacity = page.getByRole('slider', { name: 'Opacity' });
+      await opacity.fill('1');
+      await page.waitForTimeout(200);
+      const full = (await stagePixels([at])).rgb[0]!;
+      const alphaFull = overlayAlpha(t);
+      const expectedFull = off.map((g, i) => g * (1 - alphaFull) + heat[i]! * alphaFull);
+      for (let i = 0; i < 3; i++)
+        expect(Math.abs(full[i]! - expectedFull[i]!), `opacity 1, channel ${i}: ${full} vs ${expectedFull.map(Math.round)}`).toBeLessThan(
+          12,
+        );
+      expect(Math.abs(full[0]! - full[2]!)).toBeGreaterThan(Math.abs(on[0]! - on[2]!) + 10);
+      await opacity.fill('0');
+      await page.waitForTimeout(200);
+      const none = (await stagePixels([at])).rgb[0]!;
+      for (let i = 0; i < 3; i++) expect(Math.abs(none[i]! - off[i]!), `opacity 0, channel ${i}: ${none} vs ${off}`).toBeLessThan(3);
+      await opacity.fill('0.6');
+      // The colour scale is shown with the overlay, under its accessible name.
+      await expect.poll(() => page.getByRole('figure', { name: 'Grad-CAM colour scale' }).isVisible()).toBe(true);
+      expect(await page.getByRole('figure', { name: 'Grad-CAM colour scale' }).innerText()).toContain('100 %');
       return;
     }
     throw new Error(`the CAM is not high at any embolus: ${hits.join('; ')}`);
@@ -267,7 +300,66 @@ describe('the study viewer in chromium', () => {
     await last.click();
     await expect.poll(sliceIndex).toBe(target);
     expect(await last.getAttribute('aria-current')).toBe('location');
+    // The label in focus sets the strip's attention: each window shows that label's attention from the result.
+    const result = ((await (await fetch(`${stack.url}/v1/studies/${studyId}`, { headers: auth })).json()) as { result: AnalysisResult })
+      .result;
+    const attentionOf = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          (await windows.all()).map(async (b) => [
+            Number(await b.getAttribute('data-window')),
+            Number(await b.getAttribute('data-attention')),
+          ]),
+        ),
+      ) as Record<number, number>;
+    const focus = page.getByRole('combobox', { name: 'Attention of' });
+    type Label = keyof AnalysisResult['attention'];
+    const labels = Object.keys(result.attention) as Label[];
+    const base: Label = 'negative_exam_for_pe';
+    // A label whose attention differs from the default's somewhere, so that the change is visible.
+    const other = labels.find((l) => result.attention[l]!.some((v, i) => Math.abs(v - result.attention[base]![i]!) > 1e-6));
+    expect(other, 'the result has a label whose attention differs from the default').toBeDefined();
+    const expectFrom = (l: Label) => Object.fromEntries(result.windows.map((w) => [w.index, result.attention[l]![w.index] ?? 0]));
+    expect(await attentionOf()).toEqual(expectFrom(base));
+    await focus.selectOption(other!);
+    await expect.poll(attentionOf).toEqual(expectFrom(other!));
+    expect(await last.getAttribute('aria-label')).toMatch(/attention \d/);
     await shot(page, '22-viewer-key-images');
+    await focus.selectOption(base);
+  });
+
+  it('shows the images and says why when the stored CAM geometry cannot be placed (singular affine)', async () => {
+    const errors: string[] = [];
+    const onError = (e: Error) => errors.push(e.message);
+    page.on('pageerror', onError);
+    const db = openSqlite(path.join(stack.work, 'data/api/embolus.sqlite'), { migrate: false });
+    const row = db.sqlite.prepare('SELECT id, body FROM results WHERE study_id = ?').get(studyId) as { id: string; body: string };
+    const setBody = (body: string) => db.sqlite.prepare('UPDATE results SET body = ? WHERE id = ?').run(body, row.id);
+    try {
+      const body = JSON.parse(row.body) as AnalysisResult;
+      const a = body.camGeometry!.affine;
+      // The frame axis made a copy of the column axis: the linear part has rank 2.
+      setBody(
+        JSON.stringify({
+          ...body,
+          camGeometry: { ...body.camGeometry!, affine: [a[0], a[1], a[0], a[3], a[4], a[5], a[4], a[7], a[8], a[9], a[8], a[11]] },
+        }),
+      );
+      await openViewer(studyId);
+      await expect.poll(() => page.getByTestId('overlay-problem').innerText()).toContain('cannot be placed');
+      expect((await stagePixels()).mean).toBeGreaterThan(5);
+      expect(await page.getByRole('checkbox', { name: 'Overlay' }).isDisabled()).toBe(true);
+      // The rest of the viewer still works.
+      await viewport().focus();
+      await page.keyboard.press('End');
+      await expect.poll(sliceIndex).toBe(phantom.files.length - 1);
+      await shot(page, '25-viewer-singular-affine');
+      expect(errors).toEqual([]);
+    } finally {
+      setBody(row.body);
+      db.close();
+      page.off('pageerror', onError);
+    }
   });
 
   it('shows the images and says why when the CAM has the wrong shape or is missing', async () => {
@@ -296,6 +388,43 @@ describe('the study viewer in chromium', () => {
     await openViewer(studyId);
     await expect.poll(() => page.getByTestId('overlay-problem').innerText()).toContain('missing');
     expect((await stagePixels()).mean).toBeGreaterThan(5);
+  });
+
+  it('loads the viewer weight (cornerstone) only when the viewer opens, not on the study page', async () => {
+    // A fresh context (empty cache) with the admin's session: every script is fetched and timed.
+    const context = await browser.newContext({
+      viewport: { width: 1440, height: 1000 },
+      storageState: await page.context().storageState(),
+    });
+    try {
+      const fresh = await context.newPage();
+      const scripts =
+        "performance.getEntriesByType('resource')" +
+        `.filter((e) => e.initiatorType === 'script' || /\\.js(\\?|$)/.test(e.name))` +
+        '.map((e) => [e.name, e.transferSize])';
+      const bytes = (list: [string, number][]) => list.reduce((sum, [, b]) => sum + b, 0);
+      await fresh.goto(`${stack.url}/study?id=${studyId}`);
+      await fresh.getByRole('heading', { name: 'Study labels' }).waitFor();
+      await fresh.getByRole('link', { name: 'Open the images' }).waitFor();
+      // Give link prefetching and idle-time loading their chance to pull the viewer in.
+      await fresh.waitForLoadState('networkidle');
+      await fresh.waitForTimeout(1500);
+      const onStudy = (await fresh.evaluate(scripts)) as [string, number][];
+      await fresh.getByRole('link', { name: 'Open the images' }).click();
+      await fresh.waitForURL(/\/viewer\?id=/);
+      await fresh.locator('[data-ordered="true"]').waitFor({ timeout: 60_000 });
+      const onViewer = (await fresh.evaluate(scripts)) as [string, number][];
+      const study = bytes(onStudy);
+      const viewer = bytes(onViewer);
+      const extra = onViewer.filter(([name]) => !onStudy.some(([n]) => n === name)).map(([name]) => name.split('/').pop());
+      console.log(`script bytes transferred: study page ${study}, after opening the viewer ${viewer} (${extra.length} more scripts)`);
+      expect(study).toBeGreaterThan(0);
+      // cornerstone is about 1 MB compressed; the study page carries a fraction of the viewer's scripts.
+      expect(study, `study page scripts: ${onStudy.map(([n]) => n.split('/').pop()).join(', ')}`).toBeLessThan(0.4 * viewer);
+      expect(viewer - study).toBeGreaterThan(500_000);
+    } finally {
+      await context.close();
+    }
   });
 
   it('shows a placeholder with the reason for an undecodable frame, and the rest of the stack works', async () => {

@@ -30,6 +30,17 @@ export function invert3(m: readonly number[]): number[] | null {
   ];
 }
 
+/**
+ * Whether the CAM can be placed on source images through its geometry: every affine entry is
+ * finite and the affine's 3×3 linear part can be inverted (placing goes patient → CAM index).
+ * camOnSlice throws CamMismatchError for a geometry that is not; check this first to show a reason instead.
+ */
+export function isPlaceable(geometry: Pick<CamGeometry, 'affine'>): boolean {
+  const a = geometry.affine;
+  if (a.length < 12 || !a.slice(0, 12).every(Number.isFinite)) return false;
+  return invert3([a[0]!, a[1]!, a[2]!, a[4]!, a[5]!, a[6]!, a[8]!, a[9]!, a[10]!]) !== null;
+}
+
 /** Patient position (mm) of the centre of CAM voxel (col, row, frame). */
 export function camVoxelToPatient(geometry: CamGeometry, col: number, row: number, frame: number): V3 {
   const a = geometry.affine;

@@ -18,6 +18,7 @@ export {
   pixelToPatient,
   nearestSlice,
   framesPerWindow,
+  isPlaceable,
   windowToSlices,
   sliceToWindow,
   keySlices,

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CamMismatchError,
+  camOnSlice,
   framesPerWindow,
+  isPlaceable,
   keySlices,
   nearestSlice,
   readNpyFloat32,
@@ -98,5 +101,21 @@ describe('readNpyFloat32', () => {
     expect(() => readNpyFloat32(npy('<f8', [1, 1, 1], new Uint8Array(8)))).toThrow(expect.objectContaining({ code: 'CAM_MISMATCH' }));
     expect(() => readNpyFloat32(npy('<f4', [2, 2], new Uint8Array(16)))).toThrow(expect.objectContaining({ code: 'CAM_MISMATCH' }));
     expect(() => readNpyFloat32(npy('<f4', [4, 2, 2], new Uint8Array(16)))).toThrow(expect.objectContaining({ code: 'CAM_MISMATCH' }));
+  });
+});
+
+describe('isPlaceable', () => {
+  it('accepts an invertible affine and refuses a singular or non-finite one, which camOnSlice cannot place', () => {
+    expect(isPlaceable(up)).toBe(true);
+    expect(isPlaceable(down)).toBe(true);
+    // The frame axis repeats the column axis: rank 2, no inverse.
+    const singular: CamGeometry = { ...up, affine: [2, 0, 2, -8, 0, 2, 0, -8, 0, 0, 0, 100] };
+    const nan: CamGeometry = { ...up, affine: [2, 0, 0, Number.NaN, 0, 2, 0, -8, 0, 0, 1, 100] };
+    expect(isPlaceable(singular)).toBe(false);
+    expect(isPlaceable(nan)).toBe(false);
+    expect(isPlaceable({ affine: up.affine.slice(0, 11) })).toBe(false);
+    const data = new Float32Array(20 * 8 * 8);
+    expect(() => camOnSlice({ data, shape: up.shape, geometry: singular }, planes[10]!, 16, 16)).toThrow(CamMismatchError);
+    expect(camOnSlice({ data, shape: up.shape, geometry: up }, planes[10]!, 16, 16)).toHaveLength(256);
   });
 });

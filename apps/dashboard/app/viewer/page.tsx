@@ -22,7 +22,9 @@ const loadViewer = () =>
     await engine.initCornerstone();
     return { mod, engine };
   });
-const preload = typeof window === 'undefined' ? null : loadViewer();
+// Only when this page is the one opened: Next evaluates this module on other pages too when it
+// prefetches the route (a link to /viewer on the study page), and the study page must not load cornerstone.
+const preload = typeof window === 'undefined' || !window.location.pathname.startsWith('/viewer') ? null : loadViewer();
 
 function ViewerPage() {
   const id = useSearchParams().get('id') ?? '';

@@ -66,6 +66,8 @@ export function ZStrip({
               type="button"
               className={`vw-strip__win${w.index === current ? ' is-current' : ''}${w.decision ? ' is-pe' : ''}`}
               aria-current={w.index === current ? 'location' : undefined}
+              data-window={w.index}
+              data-attention={w.attention}
               aria-label={
                 `Window ${w.index + 1}: PE probability ${percent(w.probability)}, ` +
                 `${LABEL_NAMES[label]} attention ${percent(w.attention, 1)}${w.decision ? ', PE reported' : ''}. Go to slice ${w.slice + 1}`

@@ -40,7 +40,11 @@ export default function Viewer({ studyId, result, imageIds, sopOf }: ViewerProps
   const n = state.imageIds.length;
   const currentId = state.imageIds[state.index];
   const cam = camState?.cam ?? null;
-  const overlays = useMemo(() => (cam ? new OverlayCache(cam) : null), [cam]);
+  // A CAM that turns out unplaceable while drawing drops the overlay with its reason; the images stay.
+  const overlays = useMemo(
+    () => (cam ? new OverlayCache(cam, (message) => setCamState({ cam: null, problem: `No overlay: ${message}.` })) : null),
+    [cam],
+  );
   const setVoi = (v: Voi) => {
     setVoiState(v);
     if (viewport.current) applyVoi(viewport.current, v);

@@ -4,7 +4,15 @@
  * shown either way.
  */
 import type { AnalysisResult } from '@embolus/shared';
-import { camOnSlice, framesPerWindow, heatColor, readNpyFloat32, type PlacedCam, type SlicePlane } from '@embolus/shared/evidence';
+import {
+  camOnSlice,
+  framesPerWindow,
+  heatColor,
+  isPlaceable,
+  readNpyFloat32,
+  type PlacedCam,
+  type SlicePlane,
+} from '@embolus/shared/evidence';
 import { overlayAlpha } from './overlay-scale';
 
 export { OVERLAY_FLOOR, overlayAlpha } from './overlay-scale';
@@ -30,6 +38,12 @@ export async function loadCam(studyId: string, result: AnalysisResult | null): P
       problem:
         'No overlay: this result has no CAM geometry (it was made before the geometry was stored), ' +
         'so the map cannot be placed on the images.',
+    };
+  // Checked before the download: camOnSlice would throw on every slice (CamMismatchError).
+  if (!isPlaceable(geometry))
+    return {
+      cam: null,
+      problem: "No overlay: the result's CAM geometry cannot be placed on the images (its affine cannot be inverted).",
     };
   let bytes: Uint8Array;
   try {
@@ -69,7 +83,10 @@ export async function loadCam(studyId: string, result: AnalysisResult | null): P
   return { cam: { data: npy.data, shape: npy.shape, geometry, max }, problem: null };
 }
 
-/** The CAM on one slice as RGBA (cols × rows): heatColor with overlayAlpha. */
+/**
+ * The CAM on one slice as RGBA (cols × rows): heatColor with overlayAlpha.
+ * @throws CamMismatchError when the CAM cannot be placed (loadCam refuses such CAMs first).
+ */
 export function overlayPixels(cam: ViewerCam, plane: SlicePlane, rows: number, cols: number): ImageData {
   const values = camOnSlice(cam, plane, rows, cols);
   const img = new ImageData(cols, rows);

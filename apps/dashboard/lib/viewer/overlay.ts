@@ -5,7 +5,7 @@
  * viewport.worldToCanvas. So it stays on the anatomy through zoom and pan.
  */
 import type { Types } from '@cornerstonejs/core';
-import { pixelToPatient, type SlicePlane } from '@embolus/shared/evidence';
+import { CamMismatchError, pixelToPatient, type SlicePlane } from '@embolus/shared/evidence';
 import { overlayPixels, type ViewerCam } from './evidence';
 
 type Plane = SlicePlane & { rows: number; cols: number };
@@ -36,16 +36,23 @@ export function coarse(plane: Plane): Plane {
   };
 }
 
-/** A small cache of rendered slice maps (a 512² map is 1 MB as RGBA). */
+/**
+ * A small cache of rendered slice maps (a 512² map is 1 MB as RGBA). A CAM that cannot be placed
+ * (CamMismatchError) gives no map and is reported once through `onMismatch`, never thrown: it is
+ * called from effects and thumbnail painting, where a throw would unmount the viewer.
+ */
 export class OverlayCache {
   private readonly maps = new Map<string, HTMLCanvasElement>();
+  private mismatch = false;
   constructor(
     private readonly cam: ViewerCam,
+    private readonly onMismatch: (message: string) => void,
     private readonly limit = 48,
   ) {}
 
-  /** The slice's map as a canvas, on `coarse(plane)`'s grid. */
-  get(imageId: string, plane: Plane): HTMLCanvasElement {
+  /** The slice's map as a canvas, on `coarse(plane)`'s grid; null when the CAM cannot be placed. */
+  get(imageId: string, plane: Plane): HTMLCanvasElement | null {
+    if (this.mismatch) return null;
     let c = this.maps.get(imageId);
     if (c) {
       this.maps.delete(imageId);
@@ -53,10 +60,19 @@ export class OverlayCache {
       return c;
     }
     const grid = coarse(plane);
+    let pixels: ImageData;
+    try {
+      pixels = overlayPixels(this.cam, grid, grid.rows, grid.cols);
+    } catch (e) {
+      if (!(e instanceof CamMismatchError)) throw e;
+      this.mismatch = true;
+      this.onMismatch(e.message);
+      return null;
+    }
     c = document.createElement('canvas');
     c.width = grid.cols;
     c.height = grid.rows;
-    c.getContext('2d')!.putImageData(overlayPixels(this.cam, grid, grid.rows, grid.cols), 0, 0);
+    c.getContext('2d')!.putImageData(pixels, 0, 0);
     this.maps.set(imageId, c);
     if (this.maps.size > this.limit) this.maps.delete(this.maps.keys().next().value as string);
     return c;

@@ -26,9 +26,9 @@ export async function paintThumb(canvas: HTMLCanvasElement, imageId: string, pla
     img.data[i * 4 + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
-  if (overlay) {
+  const map = overlay?.get(imageId, plane) ?? null;
+  if (map) {
     ctx.globalAlpha = 0.7;
-    const map = overlay.get(imageId, plane);
     const step = coarseStep(plane);
     ctx.drawImage(map, 0, 0, map.width * step, map.height * step);
     ctx.globalAlpha = 1;
