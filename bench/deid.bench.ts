@@ -20,8 +20,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateStudy } from '@embolus/phantom';
 import { buildHarness } from '../packages/deid/harness/build';
-import { startApi } from '../packages/deid/test/helpers/api-server';
-import { makeIdentifying } from '../packages/deid/test/helpers/phantom-files';
+import { startApi } from '@embolus/local-stack/upload-api';
+import { makeIdentifying } from '@embolus/local-stack/identified-files';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@embolus/local-stack/dashboard';
 import { round, upperMedian as median, writeBenchResult } from '@embolus/local-stack/stats';
 

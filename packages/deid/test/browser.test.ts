@@ -10,8 +10,8 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHarness } from '../harness/build';
-import { startApi, type TestApi } from './helpers/api-server';
-import { IDENTITY, phantomFiles } from './helpers/phantom-files';
+import { startApi, type TestApi } from '@embolus/local-stack/upload-api';
+import { IDENTITY, phantomFiles } from '@embolus/local-stack/identified-files';
 
 /** Debian's chromium (`.ci/run` installs it); EMBOLUS_CHROMIUM overrides the path. */
 export const CHROMIUM = process.env['EMBOLUS_CHROMIUM'] ?? '/usr/bin/chromium';

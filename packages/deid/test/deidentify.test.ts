@@ -4,7 +4,7 @@ import { CONFIDENTIALITY_PROFILE } from '@embolus/shared';
 import { describe, expect, it } from 'vitest';
 import { DeidError, deidentifyBuffer, deidentifyFile, resolveRules, scanFile } from '../src/index';
 import { appendablePixels, readPart10, writePart10, writeWithDcmjs } from '../src/dicom-io';
-import { editFile, IDENTITY, phantomFiles } from './helpers/phantom-files';
+import { editFile, IDENTITY, phantomFiles } from '@embolus/local-stack/identified-files';
 
 const ab = (u8: Uint8Array): ArrayBuffer => u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength) as ArrayBuffer;
 const latin1 = (b: ArrayBuffer | Uint8Array) => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('latin1');

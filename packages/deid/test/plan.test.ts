@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { localProcessor, scanFiles, type DicomProcessor } from '../src/index';
-import { editFile, phantomFiles } from './helpers/phantom-files';
+import { editFile, phantomFiles } from '@embolus/local-stack/identified-files';
 
 const asFile = (b: Uint8Array, name: string) => new File([b], name);
 

@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { localProcessor, memoryResumeStore, UploadController, type ControllerEvent, type UploadControllerOptions } from '../src/index';
-import { startApi, type TestApi } from './helpers/api-server';
-import { editFile, IDENTITY, phantomFiles } from './helpers/phantom-files';
+import { startApi, type TestApi } from '@embolus/local-stack/upload-api';
+import { editFile, IDENTITY, phantomFiles } from '@embolus/local-stack/identified-files';
 
 let api: TestApi | null = null;
 afterEach(async () => {

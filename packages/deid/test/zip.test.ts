@@ -1,7 +1,7 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { expandArchives, localProcessor, UploadController } from '../src/index';
-import { phantomFiles } from './helpers/phantom-files';
+import { phantomFiles } from '@embolus/local-stack/identified-files';
 
 describe('zip archives', () => {
   it('are expanded entry by entry: DICOM entries scanned, others refused per entry, directories skipped', async () => {
