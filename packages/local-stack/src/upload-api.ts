@@ -1,8 +1,8 @@
 /**
- * The real API for upload tests and the de-identification bench (in process): createApp over an on-disk SQLite store and a folder blob store,
- * served by @hono/node-server on 127.0.0.1. A thin front can fail requests on purpose (what a
- * flaky network or an overloaded server does), record request bodies, and serve static files
- * (the browser harness) from the same origin.
+ * The real API for upload tests and the de-identification bench, in process: createApp over an
+ * on-disk SQLite store and a folder blob store, served by @hono/node-server on 127.0.0.1. A thin
+ * front can fail requests on purpose (what a flaky network or an overloaded server does), record
+ * request bodies, and serve static files (the browser harness) from the same origin.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
