@@ -39,8 +39,6 @@ export interface ReportStudy {
   /** The Embolus study id. */
   id: string;
   studyInstanceUid?: string | null;
-  /** Only when the stored instances carry one (a pseudonym: uploads must be de-identified). */
-  accessionNumber?: string | null;
 }
 
 /** A key image as pixels, with where it comes from. */
@@ -193,7 +191,6 @@ export function buildReport(input: ReportInput): ReportModel {
   else if (keyImages.some((k) => k.placement === 'stretched')) keyImageNote = STRETCHED_NOTE;
   const idRows = [{ label: 'Study', value: study.id }];
   if (study.studyInstanceUid) idRows.push({ label: 'Study Instance UID', value: study.studyInstanceUid });
-  if (study.accessionNumber) idRows.push({ label: 'Accession number', value: study.accessionNumber });
   if (result.seriesInstanceUid) idRows.push({ label: 'Analysed series', value: result.seriesInstanceUid });
   const stops = [0.3, 0.45, 0.6, 0.75, 0.9, 1].map((t) => ({ t, rgb: heatColor(t).map(Math.round) as [number, number, number] }));
   return {

@@ -121,7 +121,7 @@ describe('report content', () => {
     };
     const html = renderReportHtml(
       buildReport({
-        study: { id: '"><b>id</b>', accessionNumber: '<i>acc</i>' },
+        study: { id: '"><b>id</b>', studyInstanceUid: '<i>acc</i>' },
         result: r,
         keyImages: [],
         keyImageAbsence: 'no-cam',

@@ -3,7 +3,7 @@
  * images rendered from the stored slices one at a time (@embolus/report/node over
  * @embolus/dicom-out), and the report rendered as PDF or HTML (@embolus/report).
  */
-import { DicomOutError, studyAttributesOf } from '@embolus/dicom-out';
+import { DicomOutError } from '@embolus/dicom-out';
 import { buildReport, renderReportHtml, renderReportPdf } from '@embolus/report';
 import { collectKeyImages, loadReportFonts } from '@embolus/report/node';
 import type { ReportMaker } from '../report-maker';
@@ -42,17 +42,8 @@ export function nodeReports(): ReportMaker {
         cam,
         maxKeyImages: REPORT_KEY_IMAGES,
       });
-      // The accession number only: stored instances are de-identified, and no other patient or study attribute is printed.
-      let accessionNumber: string | null = null;
-      if (rows[0]) {
-        try {
-          accessionNumber = studyAttributesOf(await loadInstance(rows[0].sopInstanceUid)).AccessionNumber || null;
-        } catch {
-          accessionNumber = null;
-        }
-      }
       const model = buildReport({
-        study: { id: study.id, studyInstanceUid: study.studyInstanceUid, accessionNumber },
+        study: { id: study.id, studyInstanceUid: study.studyInstanceUid },
         result,
         keyImages,
         ...(absence ? { keyImageAbsence: absence } : {}),
