@@ -59,6 +59,17 @@ function sample(cam: KeyImageInput['cam'], u: number, v: number): number {
   return (at(x0, y0) * (1 - fx) + at(x1, y0) * fx) * (1 - fy) + (at(x0, y1) * (1 - fx) + at(x1, y1) * fx) * fy;
 }
 
+/**
+ * The caption line at the largest scale (up to the warning's) at which it fits the image width;
+ * at scale 1 a caption still too long is cut, ending in "..".
+ */
+export function fitCaption(caption: string, cols: number, maxScale: number): { text: string; scale: number } {
+  const room = (scale: number) => cols - 4 * scale;
+  for (let scale = maxScale; scale >= 1; scale--) if (textWidth(caption, scale) <= room(scale)) return { text: caption, scale };
+  const chars = Math.max(2, Math.floor(room(1) / textWidth('x', 1)));
+  return { text: `${caption.slice(0, chars - 2)}..`, scale: 1 };
+}
+
 /** Renders the overlay as interleaved RGB. */
 export function renderOverlay(hu: Float32Array, rows: number, cols: number, cam: KeyImageInput['cam'], caption: string): Uint8Array {
   const rgb = new Uint8Array(rows * cols * 3);
@@ -90,7 +101,8 @@ export function renderOverlay(hu: Float32Array, rows: number, cols: number, cam:
   const scale = Math.max(1, Math.floor(cols / 170));
   const warnX = Math.max(scale, Math.floor((cols - textWidth(NOT_FOR_DIAGNOSTIC_USE, scale)) / 2));
   drawText(rgb, cols, rows, NOT_FOR_DIAGNOSTIC_USE, warnX, 2 * scale, scale, [255, 255, 0]);
-  drawText(rgb, cols, rows, caption, 2 * scale, rows - 9 * scale, scale, [255, 255, 255]);
+  const fitted = fitCaption(caption, cols, scale);
+  drawText(rgb, cols, rows, fitted.text, 2 * fitted.scale, rows - 9 * fitted.scale, fitted.scale, [255, 255, 255]);
   return rgb;
 }
 

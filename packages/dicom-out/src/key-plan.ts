@@ -86,7 +86,8 @@ export function planKeyImages(result: AnalysisResult, series: SourceInstance[], 
   for (const w of keyWindows(result, max)) {
     const slice = [...w.slices].sort((a, b) => b.fraction - a.fraction).find((s) => bySop.has(s.sopInstanceUid));
     if (!slice) continue;
-    const caption = `EMBOLUS ${result.model.version} WINDOW ${w.index} P=${w.probability.toFixed(2)}`
+    // What a reader needs first (window, probability) leads, so a narrow image never cuts it off.
+    const caption = `WINDOW ${w.index} P=${w.probability.toFixed(2)} EMBOLUS ${result.model.version}`
       .toUpperCase()
       .replace(/[^A-Z0-9 .:=/%-]/g, '-');
     plans.push({ window: w, position: result.windows.indexOf(w), source: bySop.get(slice.sopInstanceUid)!, caption });
