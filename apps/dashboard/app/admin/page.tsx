@@ -16,7 +16,7 @@ export default function AdminPage() {
   return (
     <Shell>
       <AdminFrame title="Administration">
-        <ul className="stack" style={{ listStyle: 'none', padding: 0 }}>
+        <ul className="stack stack--narrow" style={{ listStyle: 'none', padding: 0 }}>
           {ADMIN_SECTIONS.map((s) => (
             <li key={s.href} className="card">
               <Link href={s.href}>{s.label}</Link>

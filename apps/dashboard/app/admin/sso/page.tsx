@@ -88,7 +88,7 @@ function Sso() {
       title="Single sign-on"
       intro="Sign-in through your hospital’s identity provider (OpenID Connect: Keycloak, Microsoft Entra ID, ADFS…)."
     >
-      <form className="stack" onSubmit={save} aria-label="Single sign-on settings">
+      <form className="stack stack--narrow" onSubmit={save} aria-label="Single sign-on settings">
         <div className="card">
           <p className="small">
             Register this redirect URI with the identity provider:
